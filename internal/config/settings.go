@@ -1,0 +1,132 @@
+// Package config holds the two kinds of configuration the application has: the process
+// settings read at start-up (flags and environment) and the scoped store configuration that
+// administrators edit in Stores › Configuration (see store.go and services.go).
+package config
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// Settings are the process settings every subcommand takes, from flags or the environment.
+type Settings struct {
+	Addr        string        // listen address, host:port
+	DataDir     string        // directory for the SQLite file and the key file
+	DatabaseURL string        // postgres://… or a SQLite file path; empty means DataDir/admin.db
+	SecretKey   string        // master secret; empty means the key file in DataDir
+	SessionIdle time.Duration // idle time after which a signed-in admin must sign in again
+	LogFormat   string        // "text" or "json"
+}
+
+// Flags registers the settings flags on fs, with defaults from env, and returns a function
+// that validates them once fs has been parsed.
+func Flags(fs *flag.FlagSet, env func(string) string) func() (Settings, error) {
+	s := &Settings{}
+	fs.StringVar(&s.Addr, "addr", envOr(env, "ADDR", "127.0.0.1:8080"), "listen address (env ADDR)")
+	fs.StringVar(&s.DataDir, "data", envOr(env, "DATA_DIR", "./data"), "data directory for SQLite and the key file (env DATA_DIR)")
+	fs.StringVar(&s.DatabaseURL, "database-url", env("DATABASE_URL"), "postgres://… for PostgreSQL; default SQLite in the data directory (env DATABASE_URL)")
+	idle := fs.String("session-idle", envOr(env, "SESSION_IDLE_TIMEOUT", "30m"), "sign out admins after this much inactivity (env SESSION_IDLE_TIMEOUT)")
+	fs.StringVar(&s.LogFormat, "log-format", envOr(env, "LOG_FORMAT", "text"), "log format: text or json (env LOG_FORMAT)")
+	s.SecretKey = env("SECRET_KEY")
+	return func() (Settings, error) {
+		d, err := time.ParseDuration(*idle)
+		if err != nil || d < time.Minute || d > 24*time.Hour {
+			return Settings{}, fmt.Errorf("invalid --session-idle %q: use a duration between 1m and 24h, such as 30m", *idle)
+		}
+		s.SessionIdle = d
+		return *s, s.validate()
+	}
+}
+
+func envOr(env func(string) string, key, def string) string {
+	if v := env(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func (s *Settings) validate() error {
+	host, port, err := net.SplitHostPort(s.Addr)
+	if err != nil || port == "" {
+		return fmt.Errorf("invalid --addr %q: use host:port, such as 127.0.0.1:8080", s.Addr)
+	}
+	_ = host
+	if strings.TrimSpace(s.DataDir) == "" {
+		return errors.New("invalid --data: the data directory must not be empty")
+	}
+	if s.DatabaseURL != "" && strings.Contains(s.DatabaseURL, "://") && !s.IsPostgres() {
+		return fmt.Errorf("invalid DATABASE_URL: only postgres:// or postgresql:// URLs, or a SQLite file path, are supported")
+	}
+	if s.SecretKey != "" && len(s.SecretKey) < 32 {
+		return errors.New("invalid SECRET_KEY: it must be at least 32 characters (try: openssl rand -hex 32)")
+	}
+	if s.LogFormat != "text" && s.LogFormat != "json" {
+		return fmt.Errorf("invalid --log-format %q: use text or json", s.LogFormat)
+	}
+	return nil
+}
+
+// IsPostgres reports whether DatabaseURL selects PostgreSQL.
+func (s Settings) IsPostgres() bool {
+	return strings.HasPrefix(s.DatabaseURL, "postgres://") || strings.HasPrefix(s.DatabaseURL, "postgresql://")
+}
+
+// SQLitePath is the SQLite database file: DatabaseURL when it is a path, else DataDir/admin.db.
+func (s Settings) SQLitePath() string {
+	if s.DatabaseURL != "" && !s.IsPostgres() {
+		return strings.TrimPrefix(s.DatabaseURL, "sqlite://")
+	}
+	return filepath.Join(s.DataDir, "admin.db")
+}
+
+// keyFileName is the master key file created in the data directory on first start.
+const keyFileName = "secret.key"
+
+// MasterKey returns SECRET_KEY, or the key file in the data directory, creating both the
+// directory and a fresh random key (mode 0600) when neither exists.
+func (s Settings) MasterKey() ([]byte, error) {
+	if s.SecretKey != "" {
+		return []byte(s.SecretKey), nil
+	}
+	if err := os.MkdirAll(s.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create data directory %s: %w", s.DataDir, err)
+	}
+	path := filepath.Join(s.DataDir, keyFileName)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		key := strings.TrimSpace(string(b))
+		if len(key) < 32 {
+			return nil, fmt.Errorf("key file %s is too short: delete it to generate a new one (stored secrets will need re-entering)", path)
+		}
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			return nil, fmt.Errorf("key file %s is readable by other users: run chmod 600 %s", path, path)
+		}
+		return []byte(key), nil
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("cannot read key file %s: %w", path, err)
+	}
+	raw := make([]byte, 32)
+	if _, err := io.ReadFull(rand.Reader, raw); err != nil {
+		return nil, err
+	}
+	key := hex.EncodeToString(raw)
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create key file %s: %w", path, err)
+	}
+	if _, err := f.WriteString(key + "\n"); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return []byte(key), f.Close()
+}
