@@ -1,0 +1,57 @@
+# Audience Activation — make targets. A fresh Debian machine needs Go and gcc; the targets
+# install anything else they need (Debian's chromium for browser tests).
+SHELL := /bin/bash
+export CGO_ENABLED := 1
+GO ?= go
+ADDR ?= 127.0.0.1:8080
+DATA_DIR ?= ./data
+
+.PHONY: run demo build test test-short bench generate lint check-generated browser-deps clean
+
+## run: serve the admin on http://$(ADDR) with SQLite under $(DATA_DIR)
+run: build
+	./bin/admin serve --addr $(ADDR) --data $(DATA_DIR)
+
+## build: the admin binary in ./bin
+build:
+	$(GO) build -o bin/admin ./cmd/admin
+
+## test: the whole suite with the race detector, PostgreSQL store tests and browser tests
+test: browser-deps
+	$(GO) test -race -count=1 ./...
+
+## test-short: unit and router tests only (no browser)
+test-short:
+	SKIP_BROWSER=1 $(GO) test -count=1 ./...
+
+## bench: benchmarks (medians over 5 runs)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+
+## generate: regenerate templ code (committed)
+generate:
+	$(GO) tool templ generate
+
+## lint: formatting, vet, and generated code in step with its sources
+lint: check-generated
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+check-generated:
+	$(GO) tool templ generate >/dev/null
+	@if [ -n "$$(git status --porcelain -- '*_templ.go')" ]; then echo "generated templ code is stale: run 'make generate' and commit"; git status --porcelain -- '*_templ.go'; exit 1; fi
+
+## browser-deps: Debian's chromium for the browser tests (installed when missing and root)
+browser-deps:
+	@if command -v chromium >/dev/null 2>&1 || [ -n "$$SKIP_BROWSER" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = "0" ]; then \
+		echo "Installing Debian's chromium for the browser tests…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "The browser tests need Chromium. Install it with:"; \
+		echo "  sudo apt-get update && sudo apt-get install -y chromium"; \
+		echo "or run 'make test-short' to skip them."; exit 1; \
+	fi
+
+clean:
+	rm -rf bin

@@ -1,0 +1,220 @@
+// Package stores owns the store hierarchy: websites and their store views. Rules, blocks,
+// audiences and configuration refer to websites; carts and labels to store views.
+package stores
+
+import (
+	"context"
+	"errors"
+	"regexp"
+	"strings"
+	"time"
+	_ "time/tzdata" // store views name IANA zones; do not depend on the host's zoneinfo
+
+	"gorm.io/gorm"
+
+	"audienceactivation/internal/db"
+	"audienceactivation/internal/validation"
+)
+
+// ErrNotFound means no website or store view has the given id or code.
+var ErrNotFound = errors.New("stores: not found")
+
+// Website is a website: the scope of prices, customers and configuration such as the
+// datastream ID.
+type Website struct {
+	ID        int64
+	Code      string
+	Name      string
+	IsDefault bool
+	SortOrder int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// StoreView is a store view of a website: its language, currency and timezone.
+type StoreView struct {
+	ID        int64
+	WebsiteID int64
+	Code      string
+	Name      string
+	Currency  string
+	Timezone  string
+	IsActive  bool
+	IsDefault bool
+	SortOrder int
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Service manages websites and store views.
+type Service struct{ db *gorm.DB }
+
+// NewService returns a Service on d.
+func NewService(d *db.DB) *Service { return &Service{db: d.DB} }
+
+var codeRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+// Currencies lists the ISO 4217 codes offered for store views.
+var Currencies = []string{"USD", "EUR", "GBP", "CAD", "AUD", "JPY", "CHF", "SEK", "NOK", "DKK", "PLN", "CZK", "NZD", "SGD", "HKD", "INR", "BRL", "MXN", "ZAR", "CNY"}
+
+// Timezones lists the zones offered in the store view form; any IANA zone is accepted.
+var Timezones = []string{"UTC", "America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York", "America/Sao_Paulo", "Europe/London", "Europe/Paris", "Europe/Berlin", "Europe/Warsaw", "Asia/Kolkata", "Asia/Singapore", "Asia/Tokyo", "Australia/Sydney", "Pacific/Auckland"}
+
+func validateCode(ve validation.Errors, code string) {
+	if !codeRe.MatchString(code) {
+		ve.Add("code", "Use 1 to 32 lowercase letters, digits or underscores, starting with a letter.")
+	}
+}
+
+func validateName(ve validation.Errors, name string) {
+	switch {
+	case name == "":
+		ve.Add("name", "Enter a name.")
+	case len(name) > 255:
+		ve.Add("name", "Use at most 255 characters.")
+	}
+}
+
+// Websites returns all websites in sort order.
+func (s *Service) Websites(ctx context.Context) ([]Website, error) {
+	var ws []Website
+	err := s.db.WithContext(ctx).Order("sort_order, id").Find(&ws).Error
+	return ws, err
+}
+
+// Website returns the website with id.
+func (s *Service) Website(ctx context.Context, id int64) (Website, error) {
+	var w Website
+	return w, notFound(s.db.WithContext(ctx).First(&w, id).Error)
+}
+
+// WebsiteByCode returns the website with code.
+func (s *Service) WebsiteByCode(ctx context.Context, code string) (Website, error) {
+	var w Website
+	return w, notFound(s.db.WithContext(ctx).Where("code = ?", code).First(&w).Error)
+}
+
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// SaveWebsite validates and creates (ID 0) or updates a website. A website's code cannot
+// change once created: configuration and integrations refer to it.
+func (s *Service) SaveWebsite(ctx context.Context, w Website) (Website, error) {
+	ve := validation.Errors{}
+	w.Code = strings.TrimSpace(w.Code)
+	w.Name = strings.TrimSpace(w.Name)
+	validateCode(ve, w.Code)
+	validateName(ve, w.Name)
+	if err := ve.Err(); err != nil {
+		return w, err
+	}
+	err := db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+		if w.ID != 0 {
+			var old Website
+			if err := notFound(tx.First(&old, w.ID).Error); err != nil {
+				return err
+			}
+			w.Code, w.CreatedAt, w.IsDefault = old.Code, old.CreatedAt, old.IsDefault
+		}
+		if err := tx.Save(&w).Error; err != nil {
+			if db.IsUniqueViolation(err) {
+				return validation.Errors{"code": "Another website has this code."}
+			}
+			return err
+		}
+		return nil
+	})
+	return w, err
+}
+
+// StoreViews returns all store views in sort order.
+func (s *Service) StoreViews(ctx context.Context) ([]StoreView, error) {
+	var vs []StoreView
+	err := s.db.WithContext(ctx).Order("website_id, sort_order, id").Find(&vs).Error
+	return vs, err
+}
+
+// StoreView returns the store view with id.
+func (s *Service) StoreView(ctx context.Context, id int64) (StoreView, error) {
+	var v StoreView
+	return v, notFound(s.db.WithContext(ctx).First(&v, id).Error)
+}
+
+// SaveStoreView validates and creates (ID 0) or updates a store view. Marking a view as its
+// website's default clears the flag on the website's other views; the default view cannot be
+// deactivated.
+func (s *Service) SaveStoreView(ctx context.Context, v StoreView) (StoreView, error) {
+	ve := validation.Errors{}
+	v.Code = strings.TrimSpace(v.Code)
+	v.Name = strings.TrimSpace(v.Name)
+	if v.ID == 0 {
+		validateCode(ve, v.Code)
+	}
+	validateName(ve, v.Name)
+	v.Currency = strings.ToUpper(strings.TrimSpace(v.Currency))
+	if !contains(Currencies, v.Currency) {
+		ve.Add("currency", "Choose a currency from the list.")
+	}
+	if _, err := time.LoadLocation(v.Timezone); err != nil || v.Timezone == "" || v.Timezone == "Local" {
+		ve.Add("timezone", "Choose a timezone, such as Europe/Paris.")
+	}
+	if v.IsDefault && !v.IsActive {
+		ve.Add("is_active", "The default store view of a website must be enabled.")
+	}
+	if err := ve.Err(); err != nil {
+		return v, err
+	}
+	err := db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := notFound(tx.First(&Website{}, v.WebsiteID).Error); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return validation.Errors{"website_id": "Choose a website."}
+			}
+			return err
+		}
+		if v.ID != 0 {
+			var old StoreView
+			if err := notFound(tx.First(&old, v.ID).Error); err != nil {
+				return err
+			}
+			v.Code, v.CreatedAt = old.Code, old.CreatedAt
+			if old.IsDefault && !v.IsDefault {
+				return validation.Errors{"is_default": "Make another store view the default instead: a website always has one."}
+			}
+			if old.IsDefault && old.WebsiteID != v.WebsiteID {
+				return validation.Errors{"website_id": "The default store view cannot move to another website."}
+			}
+		} else {
+			var n int64
+			tx.Model(&StoreView{}).Where("website_id = ?", v.WebsiteID).Count(&n)
+			if n == 0 {
+				v.IsDefault, v.IsActive = true, true
+			}
+		}
+		if v.IsDefault {
+			if err := tx.Model(&StoreView{}).Where("website_id = ? AND id <> ?", v.WebsiteID, v.ID).Update("is_default", false).Error; err != nil {
+				return err
+			}
+		}
+		if err := tx.Save(&v).Error; err != nil {
+			if db.IsUniqueViolation(err) {
+				return validation.Errors{"code": "Another store view has this code."}
+			}
+			return err
+		}
+		return nil
+	})
+	return v, err
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,40 @@
+// Package validation holds the error type every domain package returns when user input is
+// wrong, so that the web layer can show each message beside its field.
+package validation
+
+import (
+	"sort"
+	"strings"
+)
+
+// Errors maps a field name to a message a person can act on.
+type Errors map[string]string
+
+// Add records msg for field unless the field already has a message (the first problem wins).
+func (e Errors) Add(field, msg string) {
+	if _, ok := e[field]; !ok {
+		e[field] = msg
+	}
+}
+
+// Err returns e as an error, or nil when there are no messages.
+func (e Errors) Err() error {
+	if len(e) == 0 {
+		return nil
+	}
+	return e
+}
+
+// Error lists the messages in field order.
+func (e Errors) Error() string {
+	keys := make([]string, 0, len(e))
+	for k := range e {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, k+": "+e[k])
+	}
+	return "invalid input: " + strings.Join(parts, "; ")
+}

@@ -1,0 +1,21 @@
+// Small progressive enhancements for the admin. Every page works without this file.
+(function () {
+  "use strict";
+  // "Use Default Value" disables its field while checked, as in the familiar admin.
+  function syncUseDefault(root) {
+    root.querySelectorAll(".use-default input[type=checkbox]").forEach(function (box) {
+      var control = box.closest(".control");
+      var input = control && control.querySelector("input[type=text], select, textarea");
+      if (!input) return;
+      var apply = function () { input.readOnly = box.checked; input.classList.toggle("inherited", box.checked); };
+      apply();
+      if (!box.dataset.bound) {
+        box.addEventListener("change", apply);
+        box.dataset.bound = "1";
+      }
+    });
+  }
+  function init(root) { syncUseDefault(root); }
+  document.addEventListener("DOMContentLoaded", function () { init(document); });
+  document.addEventListener("htmx:load", function (e) { init(e.target); });
+})();

@@ -1,0 +1,36 @@
+package components
+
+import (
+	"fmt"
+	"strconv"
+)
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// PagerView is the state of a paged grid.
+type PagerView struct {
+	Page, PerPage    int
+	Total            int64
+	PrevURL, NextURL string
+}
+
+// Pages is the number of pages, at least 1.
+func (p PagerView) Pages() int {
+	if p.PerPage <= 0 || p.Total == 0 {
+		return 1
+	}
+	return int((p.Total + int64(p.PerPage) - 1) / int64(p.PerPage))
+}
+
+// Summary says which records are shown, such as "51–52 of 52".
+func (p PagerView) Summary() string {
+	if p.Total == 0 {
+		return "0 records"
+	}
+	from := int64((p.Page-1)*p.PerPage + 1)
+	to := from + int64(p.PerPage) - 1
+	if to > p.Total {
+		to = p.Total
+	}
+	return fmt.Sprintf("%d–%d of %d", from, to, p.Total)
+}

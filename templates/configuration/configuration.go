@@ -1,0 +1,51 @@
+// Package configuration holds the Stores › Configuration › Services page.
+package configuration
+
+import "audienceactivation/templates/layout"
+
+// ScopeOption is one entry of the scope switcher.
+type ScopeOption struct {
+	Value, Label string
+	Current      bool
+}
+
+// Option is a select choice.
+type Option struct{ Value, Label string }
+
+// FieldView is one field as the form shows it.
+type FieldView struct {
+	ID             string
+	Name           string
+	Label          string
+	Comment        string
+	ScopeLabel     string // [GLOBAL] or [WEBSITE]
+	Kind           string // text, textarea, select, secret, secret-multiline, readonly
+	Value          string
+	Options        []Option
+	Editable       bool
+	ShowUseDefault bool
+	UseDefault     bool
+	InheritedNote  string
+	SecretNote     string
+	SecretSet      bool
+	Error          string
+}
+
+// SectionView is a titled group of fields.
+type SectionView struct {
+	ID, Title, Comment string
+	Fields             []FieldView
+}
+
+// ServicesView is the Services configuration page.
+type ServicesView struct {
+	layout.Base
+	Scopes      []ScopeOption
+	ScopeValue  string
+	ScopeName   string
+	IsDefault   bool
+	Action      string
+	Sections    []SectionView
+	ErrorCount  int
+	ImportError string
+}

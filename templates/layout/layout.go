@@ -1,0 +1,70 @@
+// Package layout holds the admin page shell: the Base view every page embeds, the left
+// navigation, and the Page component that wraps a page's content.
+package layout
+
+// Flash is a one-time message shown at the top of the next page.
+type Flash struct {
+	Kind    string // "success", "error" or "info"
+	Message string
+}
+
+// Base is embedded by every page view: what the shell needs to render around the content.
+type Base struct {
+	Title     string
+	Nav       string // the active navigation item, one of the Nav* constants
+	AdminName string // empty on signed-out pages
+	CSRF      string
+	Flashes   []Flash
+}
+
+// Navigation item keys.
+const (
+	NavDashboard  = "dashboard"
+	NavConfig     = "config"
+	NavStores     = "stores"
+	NavUsers      = "users"
+	NavActionLog  = "actionlog"
+	NavNone       = ""
+)
+
+// NavItem is one link of the left navigation.
+type NavItem struct {
+	Key, Label, Href string
+}
+
+// NavGroup is a top-level navigation entry with its links.
+type NavGroup struct {
+	Label string
+	Icon  string
+	Items []NavItem
+}
+
+// Navigation lists only the areas that exist, in the familiar commerce-admin order.
+var Navigation = []NavGroup{
+	{Label: "Dashboard", Icon: "▦", Items: []NavItem{{NavDashboard, "Dashboard", "/admin"}}},
+	{Label: "Stores", Icon: "⌂", Items: []NavItem{{NavConfig, "Configuration", "/admin/config/services"}, {NavStores, "All Stores", "/admin/stores"}}},
+	{Label: "System", Icon: "⚙", Items: []NavItem{{NavUsers, "Admin Users", "/admin/users"}, {NavActionLog, "Action Log", "/admin/action-log"}}},
+}
+
+// Active reports whether the group holds the active item.
+func (g NavGroup) Active(nav string) bool {
+	for _, it := range g.Items {
+		if it.Key == nav {
+			return true
+		}
+	}
+	return false
+}
+
+// CSRFHeaders is the hx-headers value that sends the CSRF token with htmx requests.
+func (b Base) CSRFHeaders() string {
+	return `{"X-CSRF-Token": "` + b.CSRF + `"}`
+}
+
+// PageTitle is the document title.
+func (b Base) PageTitle() string {
+	if b.Title == "" {
+		return "Audience Activation"
+	}
+	return b.Title + " · Audience Activation"
+}

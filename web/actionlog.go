@@ -1,0 +1,144 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"audienceactivation/internal/audit"
+	"audienceactivation/templates/actionlog"
+	"audienceactivation/templates/components"
+	"audienceactivation/templates/layout"
+)
+
+const actionLogPerPage = 50
+
+func actionLabel(a string) string {
+	if l, ok := audit.ActionLabels[a]; ok {
+		return l
+	}
+	return a
+}
+
+func (s *Server) actionLogList(c echo.Context) error {
+	q := c.QueryParams()
+	v := actionlog.ListView{Base: s.base(c, "Action Log", layout.NavActionLog), Actor: truncate(q.Get("actor"), 64),
+		Action: q.Get("action"), From: q.Get("from"), To: q.Get("to"), Errors: map[string]string{}}
+	f := audit.Filter{Actor: v.Actor, PerPage: actionLogPerPage}
+	if _, ok := audit.ActionLabels[v.Action]; ok {
+		f.Action = v.Action
+	} else {
+		v.Action = ""
+	}
+	if v.From != "" {
+		if t, err := time.Parse("2006-01-02", v.From); err == nil {
+			f.From = t
+		} else {
+			v.Errors["from"] = "Use a date such as 2026-11-28."
+		}
+	}
+	if v.To != "" {
+		if t, err := time.Parse("2006-01-02", v.To); err == nil {
+			f.To = t.AddDate(0, 0, 1)
+		} else {
+			v.Errors["to"] = "Use a date such as 2026-11-28."
+		}
+	}
+	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
+		v.Errors["to"] = "The end date is before the start date."
+	}
+	page, _ := strconv.Atoi(q.Get("page"))
+	if page < 1 {
+		page = 1
+	}
+	f.Page = page
+	res, err := s.deps.Audit.List(c.Request().Context(), f)
+	if err != nil {
+		return err
+	}
+	for _, e := range res.Entries {
+		v.Rows = append(v.Rows, actionlog.Row{ID: e.ID, When: formatTime(e.At), Actor: e.Actor, Address: e.RemoteAddr,
+			Action: actionLabel(e.Action), Summary: e.Summary, Href: fmt.Sprintf("/admin/action-log/%d", e.ID)})
+	}
+	keys := make([]string, 0, len(audit.ActionLabels))
+	for k := range audit.ActionLabels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v.Actions = append(v.Actions, actionlog.Option{Value: k, Label: audit.ActionLabels[k]})
+	}
+	v.Pager = components.PagerView{Page: page, PerPage: actionLogPerPage, Total: res.Total}
+	pageURL := func(p int) string {
+		qq := url.Values{}
+		for _, k := range []string{"actor", "action", "from", "to"} {
+			if q.Get(k) != "" {
+				qq.Set(k, q.Get(k))
+			}
+		}
+		qq.Set("page", strconv.Itoa(p))
+		return "/admin/action-log?" + qq.Encode()
+	}
+	if page > 1 {
+		v.Pager.PrevURL = pageURL(page - 1)
+	}
+	if page < v.Pager.Pages() {
+		v.Pager.NextURL = pageURL(page + 1)
+	}
+	status := http.StatusOK
+	if len(v.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	return render(c, status, actionlog.List(v))
+}
+
+func (s *Server) actionLogDetail(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	e, err := s.deps.Audit.Get(c.Request().Context(), id)
+	if err != nil {
+		return echo.ErrNotFound
+	}
+	v := actionlog.DetailView{Base: s.base(c, "Action Log Entry", layout.NavActionLog), When: formatTime(e.At), Actor: e.Actor,
+		Address: e.RemoteAddr, Action: actionLabel(e.Action), Summary: e.Summary, RequestID: e.RequestID}
+	if e.EntityType != "" {
+		v.Entity = e.EntityType + " " + e.EntityID
+	}
+	before, after := map[string]string{}, map[string]string{}
+	_ = json.Unmarshal([]byte(e.BeforeData), &before)
+	_ = json.Unmarshal([]byte(e.AfterData), &after)
+	keys := map[string]bool{}
+	for k := range before {
+		keys[k] = true
+	}
+	for k := range after {
+		keys[k] = true
+	}
+	sorted := make([]string, 0, len(keys))
+	for k := range keys {
+		sorted = append(sorted, k)
+	}
+	sort.Strings(sorted)
+	for _, k := range sorted {
+		if before[k] == after[k] {
+			continue
+		}
+		v.Changes = append(v.Changes, actionlog.Change{Field: k, Before: orDash(before[k]), After: orDash(after[k])})
+	}
+	return render(c, http.StatusOK, actionlog.Detail(v))
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}

@@ -1,0 +1,75 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"audienceactivation/internal/audit"
+	"audienceactivation/internal/config"
+	"audienceactivation/templates/dashboard"
+	"audienceactivation/templates/layout"
+)
+
+func (s *Server) dashboard(c echo.Context) error {
+	ctx := c.Request().Context()
+	websites, err := s.deps.Stores.Websites(ctx)
+	if err != nil {
+		return err
+	}
+	views, err := s.deps.Stores.StoreViews(ctx)
+	if err != nil {
+		return err
+	}
+	admins, err := s.deps.Auth.Count(ctx)
+	if err != nil {
+		return err
+	}
+	clientID, err := s.deps.Services.Get(ctx, config.PathCDPClientID, 0)
+	if err != nil {
+		return err
+	}
+	secret, err := s.deps.Services.Get(ctx, config.PathCDPClientSecret, 0)
+	if err != nil {
+		return err
+	}
+	org, err := s.deps.Services.Get(ctx, config.PathCDPOrgID, 0)
+	if err != nil {
+		return err
+	}
+	missing := 0
+	for _, w := range websites {
+		ds, err := s.deps.Services.Get(ctx, config.PathDatastreamID, w.ID)
+		if err != nil {
+			return err
+		}
+		if ds == "" {
+			missing++
+		}
+	}
+	csKey, err := s.deps.Services.Get(ctx, config.PathCSProductionAPIKey, 0)
+	if err != nil {
+		return err
+	}
+	checks := []dashboard.Check{
+		{Label: "Real-Time CDP service account", Done: clientID != "" && secret != "" && org != "",
+			Detail: "Client ID, client secret and organization ID from the Developer Console.", Href: "/admin/config/services#audiences", Action: "Configure"},
+		{Label: "Datastream for every website", Done: missing == 0,
+			Detail: fmt.Sprintf("%d of %d website(s) have a datastream ID.", len(websites)-missing, len(websites)), Href: "/admin/config/services#experience_platform", Action: "Configure"},
+		{Label: "Commerce Services Connector", Done: csKey != "",
+			Detail: "API keys from the Commerce Services portal.", Href: "/admin/config/services#services_connector", Action: "Configure"},
+	}
+	page, err := s.deps.Audit.List(ctx, audit.Filter{PerPage: 8})
+	if err != nil {
+		return err
+	}
+	var recent []dashboard.Activity
+	for _, e := range page.Entries {
+		recent = append(recent, dashboard.Activity{When: formatTime(e.At), Actor: e.Actor, Summary: e.Summary, Href: fmt.Sprintf("/admin/action-log/%d", e.ID)})
+	}
+	return render(c, http.StatusOK, dashboard.Page(dashboard.View{
+		Base: s.base(c, "Dashboard", layout.NavDashboard), Checks: checks,
+		Websites: len(websites), StoreViews: len(views), Admins: int(admins), Recent: recent,
+	}))
+}

@@ -1,0 +1,58 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+
+	"audienceactivation/internal/audit"
+	"audienceactivation/templates/layout"
+)
+
+// render writes a component with status. It renders into a buffer first, so a failing
+// template becomes a clean 500 rather than half a page.
+func render(c echo.Context, status int, comp templ.Component) error {
+	var buf bytes.Buffer
+	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	return c.HTMLBlob(status, buf.Bytes())
+}
+
+// base is the layout view for the current request: title, active navigation item, the
+// signed-in admin, the CSRF token and any pending flash messages.
+func (s *Server) base(c echo.Context, title, nav string) layout.Base {
+	b := layout.Base{Title: title, Nav: nav, AdminName: currentAdmin(c).Username, Flashes: s.sessions.flashes(c)}
+	if tok, ok := c.Get("csrf").(string); ok && tok != middleware.CSRFUsingSecFetchSite {
+		b.CSRF = tok
+	} else if ok {
+		b.CSRF = tok
+	}
+	return b
+}
+
+// redirectWithFlash sends the browser to url (303) with a message for the next page.
+func (s *Server) redirectWithFlash(c echo.Context, url, kind, msg string) error {
+	if err := s.sessions.addFlash(c, kind, msg); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, url)
+}
+
+// actor identifies the current admin for the action log.
+func actor(c echo.Context) audit.Actor {
+	return audit.Actor{Username: currentAdmin(c).Username, RemoteAddr: c.RealIP(), RequestID: requestIDOf(c)}
+}
+
+// formatTime shows a time to admins, in UTC.
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format("Jan 2, 2006, 3:04 PM") + " UTC"
+}

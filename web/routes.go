@@ -1,0 +1,54 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"audienceactivation/static"
+)
+
+// routes is the table of contents of the product: every route, in one place.
+func (s *Server) routes() {
+	e := s.echo
+	e.Pre(s.requestID)
+	e.Use(s.recoverPanic, s.logRequests, securityHeaders, s.bodyLimit, s.timeout)
+
+	e.GET("/healthz", s.healthz)
+	e.GET("/readyz", s.readyz)
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", static.Handler())))
+	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/admin") })
+
+	// Signed-out admin pages: CSRF-protected, no session required.
+	pub := e.Group("/admin", s.csrf)
+	pub.GET("/login", s.loginForm)
+	pub.POST("/login", s.login)
+
+	// Signed-in admin pages.
+	a := e.Group("/admin", s.csrf, s.requireAdmin)
+	a.GET("", s.dashboard)
+	a.POST("/logout", s.logout)
+
+	a.GET("/stores", s.storesList)
+	a.GET("/stores/websites/new", s.websiteNew)
+	a.POST("/stores/websites", s.websiteCreate)
+	a.GET("/stores/websites/:id/edit", s.websiteEdit)
+	a.POST("/stores/websites/:id", s.websiteUpdate)
+	a.GET("/stores/views/new", s.storeViewNew)
+	a.POST("/stores/views", s.storeViewCreate)
+	a.GET("/stores/views/:id/edit", s.storeViewEdit)
+	a.POST("/stores/views/:id", s.storeViewUpdate)
+
+	a.GET("/config/services", s.servicesForm)
+	a.POST("/config/services", s.servicesSave)
+	a.POST("/config/services/import-workspace", s.servicesImportWorkspace)
+
+	a.GET("/users", s.usersList)
+	a.GET("/users/new", s.userNew)
+	a.POST("/users", s.userCreate)
+	a.GET("/users/:id/edit", s.userEdit)
+	a.POST("/users/:id", s.userUpdate)
+
+	a.GET("/action-log", s.actionLogList)
+	a.GET("/action-log/:id", s.actionLogDetail)
+}

@@ -1,0 +1,103 @@
+// Package web is the HTTP layer: the echo server, its middleware, the one error handler,
+// and the handlers of every admin area. It is the only package that imports echo, so a
+// move to another router version touches this package alone.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"audienceactivation/internal/audit"
+	"audienceactivation/internal/auth"
+	"audienceactivation/internal/config"
+	"audienceactivation/internal/db"
+	"audienceactivation/internal/stores"
+)
+
+// Deps are the services the handlers use, wired by cmd/admin.
+type Deps struct {
+	Settings  config.Settings
+	MasterKey []byte
+	DB        *db.DB
+	Auth      *auth.Service
+	Stores    *stores.Service
+	Audit     *audit.Log
+	Services  *config.Services
+	Logger    *slog.Logger
+	// AdminCommand is how this binary is invoked, for the first-run instructions.
+	AdminCommand string
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the admin application's HTTP server.
+type Server struct {
+	deps     Deps
+	echo     *echo.Echo
+	sessions *sessionManager
+}
+
+// New builds the server with every route and middleware.
+func New(deps Deps) *Server {
+	if deps.Now == nil {
+		deps.Now = time.Now
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.AdminCommand == "" {
+		deps.AdminCommand = "admin"
+	}
+	s := &Server{deps: deps, echo: echo.New(), sessions: newSessionManager(deps.MasterKey, deps.Settings.SessionIdle, deps.Now)}
+	s.echo.HideBanner = true
+	s.echo.HidePort = true
+	s.echo.HTTPErrorHandler = s.handleError
+	s.routes()
+	return s
+}
+
+// ServeHTTP lets the server be used as an http.Handler (tests, http.Server).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Routes lists every registered method and path, for tests that walk the route table.
+func (s *Server) Routes() []Route {
+	var out []Route
+	for _, r := range s.echo.Routes() {
+		out = append(out, Route{Method: r.Method, Path: r.Path})
+	}
+	return out
+}
+
+// Route is one registered route.
+type Route struct{ Method, Path string }
+
+// ListenAndServe serves on addr until ctx is cancelled, then shuts down gracefully, giving
+// requests in flight up to 15 seconds.
+func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
+	srv := &http.Server{
+		Addr:              addr,
+		Handler:           s,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.deps.Logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.ListenAndServe() }()
+	s.deps.Logger.Info("serving", "addr", "http://"+addr)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.deps.Logger.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}

@@ -1,0 +1,141 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"audienceactivation/internal/audit"
+	"audienceactivation/internal/auth"
+	"audienceactivation/internal/validation"
+	"audienceactivation/templates/layout"
+	usersview "audienceactivation/templates/users"
+)
+
+func (s *Server) usersList(c echo.Context) error {
+	us, err := s.deps.Auth.List(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	rows := make([]usersview.Row, 0, len(us))
+	for _, u := range us {
+		r := usersview.Row{ID: u.ID, Username: u.Username, Email: u.Email, Role: "Administrator", Status: "Active",
+			LastLogin: "Never", EditURL: fmt.Sprintf("/admin/users/%d/edit", u.ID)}
+		if !u.IsActive {
+			r.Status = "Inactive"
+		}
+		if u.LastLoginAt != nil {
+			r.LastLogin = formatTime(*u.LastLoginAt)
+		}
+		rows = append(rows, r)
+	}
+	return render(c, http.StatusOK, usersview.List(usersview.ListView{Base: s.base(c, "Admin Users", layout.NavUsers), Rows: rows}))
+}
+
+func (s *Server) userForm(c echo.Context, status int, f usersview.Form) error {
+	title, action := "New User", "/admin/users"
+	if f.ID != 0 {
+		title, action = "Edit User: "+f.Username, fmt.Sprintf("/admin/users/%d", f.ID)
+	}
+	f.Base, f.Action, f.IsSelf = s.base(c, title, layout.NavUsers), action, f.ID != 0 && f.ID == currentAdmin(c).ID
+	return render(c, status, usersview.Edit(f))
+}
+
+func (s *Server) userNew(c echo.Context) error {
+	return s.userForm(c, http.StatusOK, usersview.Form{IsActive: true})
+}
+
+func (s *Server) userEdit(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	u, err := s.deps.Auth.Get(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.userForm(c, http.StatusOK, usersview.Form{ID: u.ID, Username: u.Username, Email: u.Email, IsActive: u.IsActive})
+}
+
+func confirmPassword(c echo.Context, ve validation.Errors) {
+	if pw := c.FormValue("password"); pw != "" && pw != c.FormValue("password_confirm") {
+		ve.Add("password_confirm", "The passwords do not match.")
+	}
+}
+
+func (s *Server) userCreate(c echo.Context) error {
+	ctx := c.Request().Context()
+	f := usersview.Form{Username: c.FormValue("username"), Email: c.FormValue("email"), IsActive: true}
+	in := auth.NewUser{Username: f.Username, Email: f.Email, Password: c.FormValue("password")}
+	ve := auth.ValidateNewUser(in)
+	confirmPassword(c, ve)
+	if len(ve) > 0 {
+		f.Errors = ve
+		return s.userForm(c, http.StatusUnprocessableEntity, f)
+	}
+	u, err := s.deps.Auth.Create(ctx, in)
+	if errors.As(err, &ve) {
+		f.Errors = ve
+		return s.userForm(c, http.StatusUnprocessableEntity, f)
+	} else if err != nil {
+		return err
+	}
+	if err := s.deps.Audit.Record(ctx, nil, actor(c), audit.ActionAdminCreate, "admin_user", fmt.Sprint(u.ID),
+		fmt.Sprintf("Admin user %q created", u.Username), nil, userAudit(u, false)); err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/admin/users", flashSuccess, fmt.Sprintf("You saved the user %q.", u.Username))
+}
+
+func (s *Server) userUpdate(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	current, err := s.deps.Auth.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	f := usersview.Form{ID: id, Username: current.Username, Email: c.FormValue("email"), IsActive: c.FormValue("is_active") == "1"}
+	ve := validation.Errors{}
+	confirmPassword(c, ve)
+	if len(ve) > 0 {
+		f.Errors = ve
+		return s.userForm(c, http.StatusUnprocessableEntity, f)
+	}
+	password := c.FormValue("password")
+	before, after, err := s.deps.Auth.Update(ctx, currentAdmin(c).ID, id, auth.Changes{Email: f.Email, IsActive: f.IsActive, Password: password})
+	switch {
+	case errors.As(err, &ve):
+		f.Errors = ve
+		return s.userForm(c, http.StatusUnprocessableEntity, f)
+	case errors.Is(err, auth.ErrSelfDeactivate):
+		f.Errors = validation.Errors{"is_active": "You cannot deactivate your own account."}
+		return s.userForm(c, http.StatusUnprocessableEntity, f)
+	case err != nil:
+		return err
+	}
+	if err := s.deps.Audit.Record(ctx, nil, actor(c), audit.ActionAdminUpdate, "admin_user", fmt.Sprint(id),
+		fmt.Sprintf("Admin user %q changed", after.Username), userAudit(before, false), userAudit(after, password != "")); err != nil {
+		return err
+	}
+	if id == currentAdmin(c).ID && password != "" {
+		// The password change revoked every session of this user, this one included: start a
+		// fresh one so the person who changed it stays signed in here.
+		if err := s.sessions.signIn(c, after); err != nil {
+			return err
+		}
+	}
+	return s.redirectWithFlash(c, "/admin/users", flashSuccess, fmt.Sprintf("You saved the user %q.", after.Username))
+}
+
+func userAudit(u auth.User, passwordChanged bool) map[string]string {
+	m := map[string]string{"username": u.Username, "email": u.Email, "active": fmt.Sprint(u.IsActive)}
+	if passwordChanged {
+		m["password"] = "(changed)"
+	}
+	return m
+}
