@@ -112,13 +112,13 @@ func fieldView(f config.Field, ref config.ScopeRef, st config.FieldState, typed 
 	}
 	fv.Value = st.Effective
 	if !fv.Editable && ref.Scope != config.ScopeDefault {
-		fv.InheritedNote = "Set in Default Config."
+		fv.InheritedNote = "Global: change it in Default Config."
 	}
 	if fv.Editable && ref.Scope == config.ScopeWebsites {
 		fv.ShowUseDefault = true
 		fv.UseDefault = !st.SetHere
 		if st.Inherited != "" {
-			fv.InheritedNote = "Default Config value: " + st.Inherited
+			fv.InheritedNote = "Default Config value: " + optionLabel(fv.Options, st.Inherited)
 		}
 	}
 	if typed != nil && fv.Editable {
@@ -209,3 +209,12 @@ func readWorkspaceUpload(c echo.Context) ([]byte, error) {
 	return []byte(c.FormValue("workspace_json")), nil
 }
 
+// optionLabel is the label of value among a select's options, or value itself.
+func optionLabel(opts []cfgview.Option, value string) string {
+	for _, o := range opts {
+		if o.Value == value {
+			return o.Label
+		}
+	}
+	return value
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"time"
 
@@ -17,7 +18,8 @@ import (
 // template becomes a clean 500 rather than half a page.
 func render(c echo.Context, status int, comp templ.Component) error {
 	var buf bytes.Buffer
-	if err := comp.Render(c.Request().Context(), &buf); err != nil {
+	// Without cancel: the error handler renders after the request's timeout context ended.
+	if err := comp.Render(context.WithoutCancel(c.Request().Context()), &buf); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
