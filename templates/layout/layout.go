@@ -19,12 +19,12 @@ type Base struct {
 
 // Navigation item keys.
 const (
-	NavDashboard  = "dashboard"
-	NavConfig     = "config"
-	NavStores     = "stores"
-	NavUsers      = "users"
-	NavActionLog  = "actionlog"
-	NavNone       = ""
+	NavDashboard = "dashboard"
+	NavConfig    = "config"
+	NavStores    = "stores"
+	NavUsers     = "users"
+	NavActionLog = "actionlog"
+	NavNone      = ""
 )
 
 // NavItem is one link of the left navigation.

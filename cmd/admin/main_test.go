@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, func(k string) string { return env[k] }, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestInvalidSettingsStopWithOneLine(t *testing.T) {
+	for _, args := range [][]string{{"--addr", "nonsense"}, {"migrate", "--session-idle", "1s"}, {"frobnicate"}} {
+		code, _, stderr := runCLI(t, nil, "", args...)
+		if code == 0 || !strings.HasPrefix(stderr, "admin: ") {
+			t.Errorf("%v: code %d stderr %q", args, code, stderr)
+		}
+	}
+	code, _, stderr := runCLI(t, map[string]string{"SECRET_KEY": "too-short"}, "", "migrate", "--data", t.TempDir())
+	if code != 2 || strings.Count(strings.TrimSpace(stderr), "\n") != 0 || !strings.Contains(stderr, "SECRET_KEY") {
+		t.Fatalf("short key: code %d stderr %q", code, stderr)
+	}
+}
+
+func TestMigrateAndCreateUser(t *testing.T) {
+	dir := t.TempDir()
+	code, out, stderr := runCLI(t, nil, "", "migrate", "--data", dir)
+	if code != 0 || !strings.Contains(out, "migration") {
+		t.Fatalf("migrate: %d %q %q", code, out, stderr)
+	}
+	code, _, stderr = runCLI(t, nil, "weak\n", "user", "create", "--data", dir, "--username", "admin", "--email", "admin@example.com")
+	if code != 1 || !strings.Contains(stderr, "password:") {
+		t.Fatalf("weak password: %d %q", code, stderr)
+	}
+	code, out, stderr = runCLI(t, nil, "correct-horse-1\n", "user", "create", "--data", dir, "--username", "admin", "--email", "admin@example.com")
+	if code != 0 || !strings.Contains(out, `Created admin user "admin"`) {
+		t.Fatalf("create: %d %q %q", code, out, stderr)
+	}
+	code, _, stderr = runCLI(t, nil, "", "user", "create", "--data", dir, "--username", "admin", "--email", "x@example.com", "--password", "correct-horse-1")
+	if code != 1 || !strings.Contains(stderr, "taken") {
+		t.Fatalf("duplicate: %d %q", code, stderr)
+	}
+}
+
+func TestServeAndGracefulShutdown(t *testing.T) {
+	dir := t.TempDir()
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	addr := l.Addr().String()
+	l.Close()
+	done := make(chan int, 1)
+	var errb bytes.Buffer
+	go func() {
+		done <- run([]string{"--addr", addr, "--data", dir, "--log-format", "json"}, func(string) string { return "" }, strings.NewReader(""), &bytes.Buffer{}, &errb)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		res, err := http.Get("http://" + addr + "/readyz")
+		if err == nil && res.StatusCode == http.StatusOK {
+			res.Body.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server not ready: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	res, err := http.Get("http://" + addr + "/admin/login")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("sign-in page: %v %v", res, err)
+	}
+	res.Body.Close()
+	if matches, _ := filepath.Glob(filepath.Join(dir, "secret.key")); len(matches) != 1 {
+		t.Fatal("no key file created on first start")
+	}
+	syscall.Kill(syscall.Getpid(), syscall.SIGTERM)
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("exit code %d: %s", code, errb.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("no shutdown after SIGTERM")
+	}
+	if !strings.Contains(errb.String(), `"msg":"shutting down"`) || !strings.Contains(errb.String(), `"path":"/admin/login"`) {
+		t.Fatalf("logs: %s", errb.String())
+	}
+}
