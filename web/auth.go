@@ -87,6 +87,7 @@ func (s *Server) logout(c echo.Context) error {
 }
 
 func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	if len(s) <= n {
 		return s
 	}

@@ -124,6 +124,10 @@ func validatePassword(ve validation.Errors, field, pw string) {
 
 func validateEmail(ve validation.Errors, email string) string {
 	email = strings.TrimSpace(email)
+	if !utf8.ValidString(email) {
+		ve.Add("email", "The email address contains characters that are not valid text; retype it.")
+		return email
+	}
 	if email == "" {
 		ve.Add("email", "Enter an email address.")
 		return email
@@ -271,9 +275,10 @@ func (s *Service) Session(ctx context.Context, id int64, version int) (User, err
 // address has MaxFailures failures within Window, records each failure, and clears the
 // username's failures on success.
 func (s *Service) Authenticate(ctx context.Context, username, password, addr string) (User, error) {
-	username = strings.TrimSpace(username)
+	// The name is stored with each failure: keep it valid text and bounded.
+	username = strings.ToValidUTF8(strings.TrimSpace(username), "\uFFFD")
 	if len(username) > 255 {
-		username = username[:255]
+		username = strings.ToValidUTF8(username[:255], "")
 	}
 	now := s.now()
 	if wait, err := s.throttled(ctx, username, addr, now); err != nil {

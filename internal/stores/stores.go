@@ -8,7 +8,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
-	_ "time/tzdata" // store views name IANA zones; do not depend on the host's zoneinfo
+	_ "time/tzdata"
+	"unicode/utf8" // store views name IANA zones; do not depend on the host's zoneinfo
 
 	"gorm.io/gorm"
 
@@ -68,6 +69,8 @@ func validateCode(ve validation.Errors, code string) {
 
 func validateName(ve validation.Errors, name string) {
 	switch {
+	case !utf8.ValidString(name):
+		ve.Add("name", "The name contains characters that are not valid text; retype it.")
 	case name == "":
 		ve.Add("name", "Enter a name.")
 	case len(name) > 255:
