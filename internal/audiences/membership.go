@@ -1,0 +1,78 @@
+package audiences
+
+import (
+	"errors"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// MembershipName is the cookie and header that carry a shopper's audience ids.
+const MembershipName = "aep-segments-membership"
+
+// Limits on a membership value: beyond them the request is refused, never half-read.
+const (
+	MaxMembershipIDs   = 256
+	MaxMembershipBytes = 16 << 10
+)
+
+// ErrMembershipTooLarge means a membership value is over MaxMembershipIDs or
+// MaxMembershipBytes.
+var ErrMembershipTooLarge = errors.New("the aep-segments-membership value is too large: at most 256 audience ids and 16 KiB")
+
+var audienceIDRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
+// ValidAudienceID reports whether id is a well-formed CDP audience id (a UUID).
+func ValidAudienceID(id string) bool { return audienceIDRe.MatchString(strings.ToLower(id)) }
+
+// ParseHeader reads the header form: URL-encoded, comma-separated ids.
+func ParseHeader(raw string) ([]string, error) {
+	if len(raw) > MaxMembershipBytes {
+		return nil, ErrMembershipTooLarge
+	}
+	if dec, err := url.PathUnescape(raw); err == nil {
+		raw = dec
+	}
+	return parseList(raw)
+}
+
+// ParseCookie reads the cookie form: comma-separated ids, not encoded (an encoded value, as
+// some scripts write it, is read too).
+func ParseCookie(raw string) ([]string, error) {
+	if len(raw) > MaxMembershipBytes {
+		return nil, ErrMembershipTooLarge
+	}
+	if strings.Contains(raw, "%") {
+		if dec, err := url.PathUnescape(raw); err == nil {
+			raw = dec
+		}
+	}
+	return parseList(raw)
+}
+
+// parseList splits on commas, trims, lowercases and de-duplicates, keeping first-seen
+// order, and drops anything that is not a well-formed id.
+func parseList(raw string) ([]string, error) {
+	if raw == "" {
+		return nil, nil
+	}
+	parts := strings.Split(raw, ",")
+	seen := make(map[string]bool, len(parts))
+	var out []string
+	distinct := 0
+	for _, p := range parts {
+		p = strings.ToLower(strings.TrimSpace(p))
+		if p == "" || seen[p] {
+			continue
+		}
+		seen[p] = true
+		distinct++
+		if distinct > MaxMembershipIDs {
+			return nil, ErrMembershipTooLarge
+		}
+		if audienceIDRe.MatchString(p) {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}

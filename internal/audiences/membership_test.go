@@ -1,0 +1,91 @@
+package audiences_test
+
+import (
+	"errors"
+	"net/url"
+	"strings"
+	"testing"
+
+	"audienceactivation/internal/audiences"
+)
+
+const (
+	idA = "5eed0001-0001-4001-8007-000000000001"
+	idB = "5eed0002-0002-4002-800e-000000000002"
+)
+
+func TestParseMembership(t *testing.T) {
+	for name, tc := range map[string]struct {
+		raw    string
+		header bool
+		want   []string
+		err    error
+	}{
+		"header encoded":        {url.QueryEscape(idA + "," + idB), true, []string{idA, idB}, nil},
+		"header plain":          {idA + "," + idB, true, []string{idA, idB}, nil},
+		"cookie":                {idA + " , " + strings.ToUpper(idB), false, []string{idA, idB}, nil},
+		"duplicates":            {idA + "," + idA + "," + strings.ToUpper(idA), true, []string{idA}, nil},
+		"malformed dropped":     {"nope," + idA + ",<script>,12345", true, []string{idA}, nil},
+		"empty":                 {"", true, nil, nil},
+		"only commas":           {",,,", false, nil, nil},
+		"bad percent encoding":  {"%zz," + idA, true, []string{idA}, nil},
+		"cookie encoded commas": {idA + "%2C" + idB, false, []string{idA, idB}, nil},
+		"too many": {strings.Repeat("x,", 1)[:0] + func() string {
+			var ids []string
+			for i := 0; i < 257; i++ {
+				ids = append(ids, strings.Replace(idA, "0001", strings.Repeat("0", 4-len(itoa(i)))+itoa(i), 1))
+			}
+			return strings.Join(ids, ",")
+		}(), true, nil, audiences.ErrMembershipTooLarge},
+		"too long": {strings.Repeat(idA+",", 500), false, nil, audiences.ErrMembershipTooLarge},
+	} {
+		parse := audiences.ParseCookie
+		if tc.header {
+			parse = audiences.ParseHeader
+		}
+		got, err := parse(tc.raw)
+		if !errors.Is(err, tc.err) {
+			t.Errorf("%s: error %v, want %v", name, err, tc.err)
+			continue
+		}
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("%s: got %v, want %v", name, got, tc.want)
+		}
+	}
+}
+
+func itoa(i int) string {
+	const digits = "0123456789"
+	if i < 10 {
+		return digits[i : i+1]
+	}
+	return itoa(i/10) + digits[i%10:i%10+1]
+}
+
+func FuzzParseHeader(f *testing.F) {
+	f.Add(idA + "," + idB)
+	f.Add(url.QueryEscape(idA + ", " + idB))
+	f.Add("%")
+	f.Add(strings.Repeat(",", 300))
+	f.Fuzz(func(t *testing.T, raw string) {
+		for _, parse := range []func(string) ([]string, error){audiences.ParseHeader, audiences.ParseCookie} {
+			ids, err := parse(raw)
+			if err != nil {
+				if !errors.Is(err, audiences.ErrMembershipTooLarge) {
+					t.Fatalf("unexpected error %v", err)
+				}
+				continue
+			}
+			if len(ids) > audiences.MaxMembershipIDs {
+				t.Fatalf("%d ids returned", len(ids))
+			}
+			seen := map[string]bool{}
+			for _, id := range ids {
+				if !audiences.ValidAudienceID(id) || id != strings.ToLower(id) || seen[id] {
+					t.Fatalf("bad or duplicate id %q in %v", id, ids)
+				}
+				seen[id] = true
+			}
+		}
+	})
+}

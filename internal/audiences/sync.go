@@ -1,0 +1,368 @@
+package audiences
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"audienceactivation/internal/db"
+)
+
+// SyncRun is the record of one sync.
+type SyncRun struct {
+	ID          int64
+	TriggerKind string
+	StartedAt   time.Time
+	FinishedAt  *time.Time
+	Status      string // running, succeeded, failed
+	Total       int
+	Added       int
+	Updated     int
+	Deactivated int
+	Error       string
+}
+
+// TableName maps SyncRun to its table.
+func (SyncRun) TableName() string { return "sync_runs" }
+
+// Sync run statuses and triggers.
+const (
+	RunRunning   = "running"
+	RunSucceeded = "succeeded"
+	RunFailed    = "failed"
+
+	TriggerManual   = "manual"
+	TriggerSchedule = "schedule"
+	TriggerCLI      = "cli"
+)
+
+// ErrSyncRunning means another sync holds the lock.
+var ErrSyncRunning = errors.New("a sync is already running")
+
+// Sources give the sync what it reads from configuration.
+type Sources struct {
+	// Credentials returns the CDP credentials (ErrNotConfigured-wrapping or incomplete
+	// credentials mean the CDP is not configured).
+	Credentials func(ctx context.Context) (Credentials, error)
+	// Datastreams returns each website's effective datastream id.
+	Datastreams func(ctx context.Context) (map[int64]string, error)
+}
+
+// Syncer brings the activated audiences from the CDP into the store, one run at a time
+// across all instances.
+type Syncer struct {
+	db         *gorm.DB
+	src        Sources
+	clientOpts []ClientOption
+	log        *slog.Logger
+	holder     string
+	now        func() time.Time
+	// OnChange is called after a sync changed audiences (to rebuild snapshots).
+	OnChange func()
+}
+
+// lease is how long a sync may hold the lock without renewing it.
+const lease = 5 * time.Minute
+
+// NewSyncer returns a Syncer. holder names this instance in the lock.
+func NewSyncer(d *db.DB, src Sources, log *slog.Logger, holder string, opts ...ClientOption) *Syncer {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Syncer{db: d.DB, src: src, clientOpts: opts, log: log, holder: holder, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// Client returns a CDP client for the configured credentials.
+func (s *Syncer) Client(ctx context.Context) (*Client, error) {
+	creds, err := s.src.Credentials(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !creds.Complete() {
+		return nil, ErrNotConfigured
+	}
+	return NewClient(creds, s.clientOpts...), nil
+}
+
+// Configured reports whether the CDP credentials are complete.
+func (s *Syncer) Configured(ctx context.Context) (bool, error) {
+	creds, err := s.src.Credentials(ctx)
+	if err != nil {
+		return false, err
+	}
+	return creds.Complete(), nil
+}
+
+func (s *Syncer) acquire(ctx context.Context) (bool, error) {
+	now := s.now()
+	res := s.db.WithContext(ctx).Exec("UPDATE sync_lock SET holder = ?, locked_until = ? WHERE id = 1 AND (locked_until IS NULL OR locked_until < ?)",
+		s.holder, now.Add(lease), now)
+	return res.RowsAffected == 1, res.Error
+}
+
+func (s *Syncer) renew(ctx context.Context) {
+	s.db.WithContext(ctx).Exec("UPDATE sync_lock SET locked_until = ? WHERE id = 1 AND holder = ?", s.now().Add(lease), s.holder)
+}
+
+func (s *Syncer) release() {
+	s.db.Exec("UPDATE sync_lock SET holder = '', locked_until = NULL WHERE id = 1 AND holder = ?", s.holder)
+}
+
+// Running reports whether a sync holds the lock now.
+func (s *Syncer) Running(ctx context.Context) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Raw("SELECT COUNT(*) FROM sync_lock WHERE id = 1 AND locked_until IS NOT NULL AND locked_until >= ?", s.now()).Scan(&n).Error
+	return n > 0, err
+}
+
+// Run performs one sync and records it. On any failure nothing changes in the audiences:
+// the last good set stays, and the run carries the error.
+func (s *Syncer) Run(ctx context.Context, trigger string) (SyncRun, error) {
+	ok, err := s.acquire(ctx)
+	if err != nil {
+		return SyncRun{}, err
+	}
+	if !ok {
+		return SyncRun{}, ErrSyncRunning
+	}
+	defer s.release()
+	// A run left "running" by a crashed instance ended when its lease did.
+	s.db.WithContext(ctx).Model(&SyncRun{}).Where("status = ?", RunRunning).
+		Updates(map[string]any{"status": RunFailed, "error": "interrupted: the instance running it stopped", "finished_at": s.now()})
+	run := SyncRun{TriggerKind: trigger, StartedAt: s.now(), Status: RunRunning}
+	if err := s.db.WithContext(ctx).Create(&run).Error; err != nil {
+		return run, err
+	}
+	res, err := s.sync(ctx, run.ID)
+	finished := s.now()
+	run.FinishedAt = &finished
+	run.Total, run.Added, run.Updated, run.Deactivated = res.total, res.added, res.updated, res.deactivated
+	if err != nil {
+		run.Status, run.Error = RunFailed, err.Error()
+		s.log.Warn("audience sync failed", "run", run.ID, "trigger", trigger, "error", err)
+	} else {
+		run.Status = RunSucceeded
+		s.log.Info("audience sync done", "run", run.ID, "trigger", trigger, "total", res.total, "added", res.added,
+			"updated", res.updated, "deactivated", res.deactivated, "duration_ms", finished.Sub(run.StartedAt).Milliseconds())
+	}
+	// Record the outcome even when ctx was cancelled mid-run.
+	if uerr := s.db.WithContext(context.WithoutCancel(ctx)).Save(&run).Error; uerr != nil && err == nil {
+		err = uerr
+	}
+	s.db.WithContext(context.WithoutCancel(ctx)).Exec("DELETE FROM audience_sync_staging WHERE run_id = ?", run.ID)
+	s.db.WithContext(context.WithoutCancel(ctx)).Exec("DELETE FROM audience_sync_staging_websites WHERE run_id = ?", run.ID)
+	if err == nil && s.OnChange != nil && (res.added+res.updated+res.deactivated > 0) {
+		s.OnChange()
+	}
+	return run, err
+}
+
+type syncResult struct{ total, added, updated, deactivated int }
+
+type stagingRow struct {
+	RunID             int64
+	CDPID             string `gorm:"column:cdp_id"`
+	Name              string
+	Description       string
+	Origin            string
+	LifecycleState    string
+	UpstreamUpdatedAt *time.Time
+	Activated         bool
+}
+
+func (stagingRow) TableName() string { return "audience_sync_staging" }
+
+type stagingWebsite struct {
+	RunID     int64
+	CDPID     string `gorm:"column:cdp_id"`
+	WebsiteID int64
+}
+
+func (stagingWebsite) TableName() string { return "audience_sync_staging_websites" }
+
+func (s *Syncer) sync(ctx context.Context, runID int64) (syncResult, error) {
+	var res syncResult
+	client, err := s.Client(ctx)
+	if err != nil {
+		return res, err
+	}
+	datastreams, err := s.src.Datastreams(ctx)
+	if err != nil {
+		return res, err
+	}
+	websitesByStream := map[string][]int64{}
+	for site, ds := range datastreams {
+		if ds != "" {
+			websitesByStream[strings.ToLower(ds)] = append(websitesByStream[strings.ToLower(ds)], site)
+		}
+	}
+	conns, err := client.TargetConnections(ctx)
+	if err != nil {
+		return res, fmt.Errorf("listing destinations: %w", err)
+	}
+	connSites := map[string][]int64{}
+	for _, c := range conns {
+		if sites := websitesByStream[strings.ToLower(c.DatastreamID)]; len(sites) > 0 {
+			connSites[c.ID] = sites
+		}
+	}
+	flows, err := client.Flows(ctx)
+	if err != nil {
+		return res, fmt.Errorf("listing dataflows: %w", err)
+	}
+	activated := map[string]map[int64]bool{}
+	for _, f := range flows {
+		for _, tc := range f.TargetConnectionIDs {
+			for _, site := range connSites[tc] {
+				for _, a := range f.Audiences {
+					id := strings.ToLower(a.ID)
+					if activated[id] == nil {
+						activated[id] = map[int64]bool{}
+					}
+					activated[id][site] = true
+				}
+			}
+		}
+	}
+	var knownIDs []string
+	if err := s.db.WithContext(ctx).Raw("SELECT cdp_id FROM audiences").Scan(&knownIDs).Error; err != nil {
+		return res, err
+	}
+	known := make(map[string]bool, len(knownIDs))
+	for _, id := range knownIDs {
+		known[id] = true
+	}
+	if err := s.db.WithContext(ctx).Exec("DELETE FROM audience_sync_staging").Error; err != nil {
+		return res, err
+	}
+	s.db.WithContext(ctx).Exec("DELETE FROM audience_sync_staging_websites")
+	total, err := client.Audiences(ctx, func(page []UpstreamAudience) error {
+		rows := make([]stagingRow, 0, len(page))
+		var sites []stagingWebsite
+		for _, a := range page {
+			id := strings.ToLower(a.ID)
+			on := activated[id] != nil && !strings.EqualFold(a.LifecycleState, "deleted")
+			if !on && !known[id] {
+				continue
+			}
+			r := stagingRow{RunID: runID, CDPID: id, Name: truncateRunes(a.Name, 255), Description: a.Description,
+				Origin: truncateRunes(a.OriginName, 64), LifecycleState: truncateRunes(a.LifecycleState, 32), Activated: on}
+			if r.Name == "" {
+				r.Name = id
+			}
+			if !a.UpdatedAt.IsZero() {
+				t := a.UpdatedAt
+				r.UpstreamUpdatedAt = &t
+			}
+			rows = append(rows, r)
+			if on {
+				for site := range activated[id] {
+					sites = append(sites, stagingWebsite{RunID: runID, CDPID: id, WebsiteID: site})
+				}
+			}
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		s.renew(ctx)
+		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			// ON CONFLICT DO NOTHING: a listing that repeats an audience across pages
+			// keeps its first copy.
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(rows, 250).Error; err != nil {
+				return err
+			}
+			if len(sites) > 0 {
+				return tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(sites, 500).Error
+			}
+			return nil
+		})
+	})
+	res.total = total
+	if err != nil {
+		return res, fmt.Errorf("listing audiences: %w", err)
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return merge(tx, runID, s.now(), &res)
+	})
+	return res, err
+}
+
+func truncateRunes(s string, n int) string {
+	s = strings.ToValidUTF8(s, "")
+	if len([]rune(s)) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
+
+// merge applies a completed listing in one transaction.
+func merge(tx *gorm.DB, runID int64, now time.Time, res *syncResult) error {
+	var counts struct{ Added, Updated, Deactivated int }
+	if err := tx.Raw(`SELECT COUNT(*) FROM audience_sync_staging s WHERE s.run_id = ? AND s.activated
+		AND NOT EXISTS (SELECT 1 FROM audiences a WHERE a.cdp_id = s.cdp_id)`, runID).Scan(&counts.Added).Error; err != nil {
+		return err
+	}
+	if err := tx.Raw(`SELECT COUNT(*) FROM audience_sync_staging s JOIN audiences a ON a.cdp_id = s.cdp_id
+		WHERE s.run_id = ? AND s.activated AND (a.name <> s.name OR a.description <> s.description OR a.origin <> s.origin
+		OR a.lifecycle_state <> s.lifecycle_state OR a.status <> ?
+		OR COALESCE(a.upstream_updated_at, ?) <> COALESCE(s.upstream_updated_at, ?))`, runID, StatusActive, time.Time{}, time.Time{}).Scan(&counts.Updated).Error; err != nil {
+		return err
+	}
+	if err := tx.Raw(`SELECT COUNT(*) FROM audiences a WHERE a.status = ? AND NOT EXISTS
+		(SELECT 1 FROM audience_sync_staging s WHERE s.run_id = ? AND s.cdp_id = a.cdp_id AND s.activated)`, StatusActive, runID).Scan(&counts.Deactivated).Error; err != nil {
+		return err
+	}
+	err := tx.Exec(`INSERT INTO audiences (cdp_id, name, search_name, description, origin, lifecycle_state, status, upstream_updated_at, synced_at, created_at, updated_at)
+		SELECT s.cdp_id, s.name, LOWER(s.name), s.description, s.origin, s.lifecycle_state,
+			CASE WHEN s.activated THEN ? ELSE ? END, s.upstream_updated_at, ?, ?, ?
+		FROM audience_sync_staging s WHERE s.run_id = ?
+		ON CONFLICT (cdp_id) DO UPDATE SET name = excluded.name, search_name = excluded.search_name,
+			description = excluded.description, origin = excluded.origin, lifecycle_state = excluded.lifecycle_state,
+			status = excluded.status, upstream_updated_at = excluded.upstream_updated_at, synced_at = excluded.synced_at,
+			updated_at = excluded.updated_at`,
+		StatusActive, StatusInactive, now, now, now, runID).Error
+	if err != nil {
+		return err
+	}
+	// Activated audiences get exactly the websites of this listing.
+	if err := tx.Exec(`DELETE FROM audience_websites WHERE audience_id IN (SELECT a.id FROM audiences a
+		JOIN audience_sync_staging s ON s.cdp_id = a.cdp_id WHERE s.run_id = ? AND s.activated)`, runID).Error; err != nil {
+		return err
+	}
+	if err := tx.Exec(`INSERT INTO audience_websites (audience_id, website_id)
+		SELECT a.id, w.website_id FROM audience_sync_staging_websites w JOIN audiences a ON a.cdp_id = w.cdp_id
+		WHERE w.run_id = ? AND EXISTS (SELECT 1 FROM websites ws WHERE ws.id = w.website_id)`, runID).Error; err != nil {
+		return err
+	}
+	// Known audiences the listing no longer has were removed from the CDP.
+	if err := tx.Exec(`UPDATE audiences SET status = ?, updated_at = ? WHERE status <> ? AND NOT EXISTS
+		(SELECT 1 FROM audience_sync_staging s WHERE s.run_id = ? AND s.cdp_id = audiences.cdp_id)`,
+		StatusGone, now, StatusGone, runID).Error; err != nil {
+		return err
+	}
+	res.added, res.updated, res.deactivated = counts.Added, counts.Updated, counts.Deactivated
+	return nil
+}
+
+// LatestRuns returns the most recent runs, newest first.
+func (s *Syncer) LatestRuns(ctx context.Context, n int) ([]SyncRun, error) {
+	var runs []SyncRun
+	err := s.db.WithContext(ctx).Order("started_at DESC, id DESC").Limit(n).Find(&runs).Error
+	return runs, err
+}
+
+// LastSuccess returns the newest successful run, if any.
+func (s *Syncer) LastSuccess(ctx context.Context) (*SyncRun, error) {
+	var r SyncRun
+	err := s.db.WithContext(ctx).Where("status = ?", RunSucceeded).Order("started_at DESC, id DESC").Limit(1).Find(&r).Error
+	if err != nil || r.ID == 0 {
+		return nil, err
+	}
+	return &r, nil
+}

@@ -1,0 +1,256 @@
+package audiences_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/audiences/cdpemu"
+	"audienceactivation/internal/db"
+	"audienceactivation/internal/db/dbtest"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+const (
+	clientID = "abcdef0123456789abcdef0123456789"
+	secret   = "p8e-emulated-secret-123"
+	org      = "ABCDEF0123456789ABCDEF01@AdobeOrg"
+	ds1      = "3f0c3e54-8f1d-4c8e-9d0e-2f8a1b6c7d90"
+	ds2      = "11111111-2222-3333-4444-555555555555"
+)
+
+type fixture struct {
+	db     *db.DB
+	emu    *cdpemu.Emulator
+	syncer *audiences.Syncer
+	store  *audiences.Store
+	ids    []string
+	second int64
+}
+
+// newFixture seeds 30 audiences upstream: 1–20 activated to the base website's datastream,
+// 15–25 to a second website's, 26–30 not activated.
+func newFixture(t *testing.T, d *db.DB, opts ...audiences.ClientOption) *fixture {
+	t.Helper()
+	emu := cdpemu.New(clientID, secret, org, "prod")
+	t.Cleanup(emu.Close)
+	ids := emu.Seed(30)
+	tc1 := emu.AddDestination(ds1)
+	tc2 := emu.AddDestination(ds2)
+	emu.Activate(tc1, ids[:20]...)
+	emu.Activate(tc2, ids[14:25]...)
+	if err := d.Exec("INSERT INTO websites (code, name, is_default, sort_order, created_at, updated_at) VALUES ('second', 'Second Website', FALSE, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)").Error; err != nil {
+		t.Fatal(err)
+	}
+	var second int64
+	d.Raw("SELECT id FROM websites WHERE code = 'second'").Scan(&second)
+	src := audiences.Sources{
+		Credentials: func(context.Context) (audiences.Credentials, error) {
+			return audiences.Credentials{ClientID: clientID, ClientSecret: secret, OrgID: org, Sandbox: "prod", IMSURL: emu.URL(), PlatformURL: emu.URL()}, nil
+		},
+		Datastreams: func(context.Context) (map[int64]string, error) { return map[int64]string{1: ds1, second: ds2}, nil },
+	}
+	if opts == nil {
+		opts = []audiences.ClientOption{audiences.WithRetries(2, time.Millisecond), audiences.WithHTTPClient(&http.Client{Timeout: 300 * time.Millisecond})}
+	}
+	return &fixture{db: d, emu: emu, syncer: audiences.NewSyncer(d, src, nil, "test", opts...), store: audiences.NewStore(d), ids: ids, second: second}
+}
+
+func (f *fixture) run(t *testing.T) audiences.SyncRun {
+	t.Helper()
+	run, err := f.syncer.Run(context.Background(), audiences.TriggerManual)
+	if err != nil {
+		t.Fatalf("sync: %v", err)
+	}
+	return run
+}
+
+func (f *fixture) statuses(t *testing.T) map[audiences.Status]int {
+	t.Helper()
+	as, _, err := f.store.All(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[audiences.Status]int{}
+	for _, a := range as {
+		out[a.Status]++
+	}
+	return out
+}
+
+func TestSyncBringsActivatedAudiencesAndTracksChanges(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		run := f.run(t)
+		if run.Status != audiences.RunSucceeded || run.Added != 25 || run.Total != 30 {
+			t.Fatalf("first run %+v", run)
+		}
+		if st := f.statuses(t); st[audiences.StatusActive] != 25 || len(st) != 1 {
+			t.Fatalf("statuses %v", st)
+		}
+		m, _ := f.store.Membership(ctx)
+		if len(m[1]) != 20 || len(m[f.second]) != 11 {
+			t.Fatalf("membership sizes base %d second %d", len(m[1]), len(m[f.second]))
+		}
+		// Ids 15–20 are on both websites.
+		if got := m.Resolve(f.second, []string{strings.ToUpper(f.ids[15]), f.ids[0], "unknown"}); len(got) != 1 {
+			t.Fatalf("resolve on second website: %v", got)
+		}
+
+		if run := f.run(t); run.Added+run.Updated+run.Deactivated != 0 {
+			t.Fatalf("an unchanged listing changed something: %+v", run)
+		}
+
+		f.emu.AddAudience(cdpemu.Audience{ID: f.ids[0], Name: "Abandoned cart (renamed)", Origin: "REAL_TIME_CUSTOMER_PROFILE"})
+		f.emu.Deactivate(f.ids[1])
+		f.emu.RemoveAudience(f.ids[2])
+		run = f.run(t)
+		if run.Updated != 1 || run.Deactivated != 2 {
+			t.Fatalf("after rename, deactivation and removal: %+v", run)
+		}
+		st := f.statuses(t)
+		if st[audiences.StatusActive] != 23 || st[audiences.StatusInactive] != 1 || st[audiences.StatusGone] != 1 {
+			t.Fatalf("statuses %v", st)
+		}
+		m, _ = f.store.Membership(ctx)
+		if got := m.Resolve(1, []string{f.ids[1], f.ids[2]}); len(got) != 0 {
+			t.Fatalf("inactive or removed audiences still match: %v", got)
+		}
+		// Reactivated: active again, never duplicated.
+		tc := f.emu.AddDestination("99999999-2222-3333-4444-555555555555")
+		_ = tc
+		f.emu.Activate("tc-1-3f0c3e54", f.ids[1])
+		f.run(t)
+		if st := f.statuses(t); st[audiences.StatusActive] != 24 {
+			t.Fatalf("reactivation: %v", st)
+		}
+	})
+}
+
+func TestSyncFaultsKeepTheLastGoodSet(t *testing.T) {
+	faults := map[string]cdpemu.Fault{
+		"token refused":  {Kind: cdpemu.TokenRefused},
+		"server error":   {Kind: cdpemu.ServerError},
+		"rate limited":   {Kind: cdpemu.RateLimited},
+		"timeout":        {Kind: cdpemu.Slow, Delay: 2 * time.Second},
+		"malformed json": {Kind: cdpemu.MalformedJSON},
+		"page gone":      {Kind: cdpemu.PageGone},
+		"forbidden":      {Kind: cdpemu.Forbidden},
+	}
+	want := map[string]error{
+		"token refused": audiences.ErrBadCredentials, "server error": audiences.ErrUpstream, "rate limited": audiences.ErrUpstream,
+		"timeout": audiences.ErrUnreachable, "malformed json": audiences.ErrMalformed, "page gone": audiences.ErrUpstream,
+		"forbidden": audiences.ErrNoPermission,
+	}
+	for name, fault := range faults {
+		t.Run(name, func(t *testing.T) {
+			// Small pages so that "page gone" has a second page to lose.
+			f := newFixture(t, dbtest.New(t))
+			for i := 31; i <= 700; i++ {
+				f.emu.AddAudience(cdpemu.Audience{ID: cdpemu.ID(i), Name: "extra"})
+			}
+			f.run(t)
+			before := f.statuses(t)
+			f.emu.RevokeTokens() // so "token refused" is met
+			f.emu.AddAudience(cdpemu.Audience{ID: f.ids[0], Name: "Renamed while failing"})
+			f.emu.Deactivate(f.ids[3])
+			f.emu.SetFault(fault)
+			run, err := f.syncer.Run(context.Background(), audiences.TriggerManual)
+			if !errors.Is(err, want[name]) {
+				t.Fatalf("error %v, want %v", err, want[name])
+			}
+			if run.Status != audiences.RunFailed || run.Error == "" {
+				t.Fatalf("run not recorded as failed: %+v", run)
+			}
+			a, _, _ := f.store.Get(context.Background(), 1)
+			if a.Name == "Renamed while failing" {
+				t.Fatal("a failed sync changed an audience")
+			}
+			if after := f.statuses(t); after[audiences.StatusActive] != before[audiences.StatusActive] {
+				t.Fatalf("a failed sync changed statuses: %v → %v", before, after)
+			}
+			runs, _ := f.syncer.LatestRuns(context.Background(), 1)
+			if len(runs) != 1 || runs[0].Status != audiences.RunFailed || runs[0].Error == "" {
+				t.Fatalf("latest run %+v", runs)
+			}
+			// The fault clears: the next sync recovers.
+			f.emu.SetFault(cdpemu.Fault{})
+			run = f.run(t)
+			if run.Updated != 1 || run.Deactivated != 1 {
+				t.Fatalf("recovery run %+v", run)
+			}
+		})
+	}
+}
+
+func TestRetriesHonourRetryAfterAndTransientErrors(t *testing.T) {
+	f := newFixture(t, dbtest.New(t), audiences.WithRetries(3, time.Millisecond))
+	f.emu.SetFault(cdpemu.Fault{Kind: cdpemu.RateLimited, Times: 1, RetryAfter: 1})
+	start := time.Now()
+	f.run(t)
+	if time.Since(start) < time.Second {
+		t.Fatal("Retry-After not honoured")
+	}
+	f.emu.SetFault(cdpemu.Fault{Kind: cdpemu.ServerError, Times: 2})
+	f.run(t)
+}
+
+func TestTokenIsCachedAndRefreshedOnceOn401(t *testing.T) {
+	f := newFixture(t, dbtest.New(t))
+	f.run(t)
+	f.run(t)
+	if n := f.emu.Calls("/ims/token/v3"); n != 2 {
+		// One token per sync: each sync builds its client from current configuration.
+		t.Fatalf("token requests %d", n)
+	}
+	c, _ := f.syncer.Client(context.Background())
+	if _, err := c.Check(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.emu.RevokeTokens()
+	n, err := c.Check(context.Background())
+	if err != nil || n != 30 {
+		t.Fatalf("after revocation: %d %v", n, err)
+	}
+	if got := f.emu.Calls("/ims/token/v3"); got != 4 {
+		t.Fatalf("token requests %d, want 4 (one per client, one refresh)", got)
+	}
+}
+
+func TestOneSyncAtATime(t *testing.T) {
+	f := newFixture(t, dbtest.New(t), audiences.WithHTTPClient(&http.Client{Timeout: 5 * time.Second}))
+	f.emu.SetFault(cdpemu.Fault{Kind: cdpemu.Slow, Delay: 700 * time.Millisecond, Times: 1})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		f.syncer.Run(context.Background(), audiences.TriggerManual)
+	}()
+	time.Sleep(200 * time.Millisecond)
+	if running, _ := f.syncer.Running(context.Background()); !running {
+		t.Fatal("not reported as running")
+	}
+	if _, err := f.syncer.Run(context.Background(), audiences.TriggerManual); !errors.Is(err, audiences.ErrSyncRunning) {
+		t.Fatalf("second sync: %v", err)
+	}
+	wg.Wait()
+	f.run(t)
+}
+
+func TestUnconfigured(t *testing.T) {
+	d := dbtest.New(t)
+	s := audiences.NewSyncer(d, audiences.Sources{
+		Credentials: func(context.Context) (audiences.Credentials, error) { return audiences.Credentials{}, nil },
+		Datastreams: func(context.Context) (map[int64]string, error) { return nil, nil },
+	}, nil, "t")
+	if _, err := s.Run(context.Background(), audiences.TriggerManual); !errors.Is(err, audiences.ErrNotConfigured) {
+		t.Fatalf("%v", err)
+	}
+}
