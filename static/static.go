@@ -4,17 +4,17 @@ package static
 
 import (
 	"embed"
-	"net/http"
+	"io/fs"
 )
 
 //go:embed css js
 var files embed.FS
 
-// Handler serves the embedded files with a cache lifetime of one hour.
-func Handler() http.Handler {
-	fs := http.FileServerFS(files)
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "public, max-age=3600")
-		fs.ServeHTTP(w, r)
-	})
+// FS holds the files, by path such as "css/admin.css".
+var FS fs.FS = files
+
+// Exists reports whether name is a file (not a directory) in FS.
+func Exists(name string) bool {
+	fi, err := fs.Stat(files, name)
+	return err == nil && !fi.IsDir()
 }

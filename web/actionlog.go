@@ -7,12 +7,12 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/audit"
+	"audienceactivation/internal/validation"
 	"audienceactivation/templates/actionlog"
 	"audienceactivation/templates/components"
 	"audienceactivation/templates/layout"
@@ -29,7 +29,7 @@ func actionLabel(a string) string {
 
 func (s *Server) actionLogList(c echo.Context) error {
 	q := c.QueryParams()
-	v := actionlog.ListView{Base: s.base(c, "Action Log", layout.NavActionLog), Actor: truncate(strings.ToValidUTF8(q.Get("actor"), ""), 64),
+	v := actionlog.ListView{Base: s.base(c, "Action Log", layout.NavActionLog), Actor: validation.Clean(q.Get("actor"), 64),
 		Action: q.Get("action"), From: q.Get("from"), To: q.Get("to"), Errors: map[string]string{}}
 	f := audit.Filter{Actor: v.Actor, PerPage: actionLogPerPage}
 	if _, ok := audit.ActionLabels[v.Action]; ok {

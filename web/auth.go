@@ -10,6 +10,7 @@ import (
 
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
+	"audienceactivation/internal/validation"
 	authview "audienceactivation/templates/auth"
 )
 
@@ -51,7 +52,7 @@ func (s *Server) login(c echo.Context) error {
 		view.Error = "Enter your username and password."
 		return render(c, http.StatusUnprocessableEntity, authview.Login(view))
 	}
-	who := audit.Actor{Username: truncate(username, 64), RemoteAddr: c.RealIP(), RequestID: requestIDOf(c)}
+	who := audit.Actor{Username: validation.Clean(username, 64), RemoteAddr: validation.Clean(c.RealIP(), 64), RequestID: requestIDOf(c)}
 	u, err := s.deps.Auth.Authenticate(ctx, username, password, c.RealIP())
 	var te *auth.ThrottledError
 	switch {
@@ -67,11 +68,11 @@ func (s *Server) login(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	if err := s.sessions.signIn(c, u); err != nil {
-		return err
-	}
 	who.Username = u.Username
 	if err := s.deps.Audit.Record(ctx, nil, who, audit.ActionSignIn, "admin_user", fmt.Sprint(u.ID), "Signed in", nil, nil); err != nil {
+		return err
+	}
+	if err := s.sessions.signIn(c, u); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, next)
@@ -80,6 +81,10 @@ func (s *Server) login(c echo.Context) error {
 func (s *Server) logout(c echo.Context) error {
 	u := currentAdmin(c)
 	if err := s.deps.Audit.Record(c.Request().Context(), nil, actor(c), audit.ActionSignOut, "admin_user", fmt.Sprint(u.ID), "Signed out", nil, nil); err != nil {
+		return err
+	}
+	// A copied session cookie must stop working too: end every session of this user.
+	if err := s.deps.Auth.EndSessions(c.Request().Context(), u.ID); err != nil {
 		return err
 	}
 	s.sessions.end(c, flashSuccess, "You have signed out.")

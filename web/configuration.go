@@ -23,6 +23,9 @@ func (s *Server) scopeFromQuery(c echo.Context) (config.ScopeRef, *stores.Websit
 	if code == "" {
 		return config.Default, nil, nil
 	}
+	if !validation.IsText(code, false) || len(code) > 32 {
+		return config.ScopeRef{}, nil, stores.ErrNotFound
+	}
 	w, err := s.deps.Stores.WebsiteByCode(c.Request().Context(), code)
 	if err != nil {
 		return config.ScopeRef{}, nil, err

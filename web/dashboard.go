@@ -30,10 +30,12 @@ func (s *Server) dashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	secret, err := s.deps.Services.Get(ctx, config.PathCDPClientSecret, 0)
+	// Whether the secret is set, without decrypting it (a lost key must not break this page).
+	state, err := s.deps.Services.State(ctx, config.Default)
 	if err != nil {
 		return err
 	}
+	secretSet := state[config.PathCDPClientSecret].Secret.Set
 	org, err := s.deps.Services.Get(ctx, config.PathCDPOrgID, 0)
 	if err != nil {
 		return err
@@ -53,7 +55,7 @@ func (s *Server) dashboard(c echo.Context) error {
 		return err
 	}
 	checks := []dashboard.Check{
-		{Label: "Real-Time CDP service account", Done: clientID != "" && secret != "" && org != "",
+		{Label: "Real-Time CDP service account", Done: clientID != "" && secretSet && org != "",
 			Detail: "Client ID, client secret and organization ID from the Developer Console.", Href: "/admin/config/services#audiences", Action: "Configure"},
 		{Label: "Datastream for every website", Done: missing == 0,
 			Detail: fmt.Sprintf("%d of %d website(s) have a datastream ID.", len(websites)-missing, len(websites)), Href: "/admin/config/services#experience_platform", Action: "Configure"},

@@ -3,7 +3,9 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
@@ -24,7 +26,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	var he *echo.HTTPError
 	var ve validation.Errors
 	switch {
-	case errors.Is(err, errCSRF):
+	case errors.Is(err, errCSRF), isCrossSiteRefusal(err):
 		v.Status, v.Heading = http.StatusForbidden, "This form has expired"
 		v.Message = "For your security the request was refused: the form was open too long, or it came from another site. Go back, reload the page and try again."
 	case errors.Is(err, errSignInFirst):
@@ -83,4 +85,10 @@ func (s *Server) handleError(err error, c echo.Context) {
 
 func (s *Server) logServerError(c echo.Context, err error) {
 	s.deps.Logger.Error("request failed", "request_id", requestIDOf(c), "method", c.Request().Method, "path", c.Request().URL.Path, "error", err.Error())
+}
+
+// isCrossSiteRefusal recognises the CSRF middleware's own refusal of a cross-site request.
+func isCrossSiteRefusal(err error) bool {
+	var he *echo.HTTPError
+	return errors.As(err, &he) && he.Code == http.StatusForbidden && strings.Contains(fmt.Sprint(he.Message), "CSRF")
 }

@@ -85,12 +85,12 @@ func newAppOn(t *testing.T, d *db.DB) *app {
 	t.Helper()
 	logs := &syncBuffer{}
 	clock := &fakeClock{now: time.Now()}
-	a := &app{t: t, db: d, logs: logs, clock: clock, auth: auth.NewService(d)}
 	log := audit.NewLog(d)
+	a := &app{t: t, db: d, logs: logs, clock: clock, auth: auth.NewService(d, log)}
 	a.srv = web.New(web.Deps{
 		Settings:  config.Settings{SessionIdle: 30 * time.Minute},
 		MasterKey: []byte(testKey), DB: d,
-		Auth: a.auth, Stores: stores.NewService(d), Audit: log,
+		Auth: a.auth, Stores: stores.NewService(d, log), Audit: log,
 		Services: config.NewServices(config.NewStore(d, config.NewSealer([]byte(testKey))), log),
 		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:      clock.Now,
@@ -103,7 +103,7 @@ func newAppOn(t *testing.T, d *db.DB) *app {
 // createAdmin adds an administrator through the service, as `admin user create` does.
 func (a *app) createAdmin(username, password string) auth.User {
 	a.t.Helper()
-	u, err := a.auth.Create(context.Background(), auth.NewUser{Username: username, Email: username + "@example.com", Password: password})
+	u, err := a.auth.Create(context.Background(), audit.Actor{Username: "test"}, auth.NewUser{Username: username, Email: username + "@example.com", Password: password})
 	if err != nil {
 		a.t.Fatal(err)
 	}

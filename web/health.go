@@ -2,10 +2,13 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
+
+	"audienceactivation/internal/db"
 )
 
 // healthz answers while the process is alive.
@@ -18,7 +21,12 @@ func (s *Server) readyz(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	if err := s.deps.DB.Ready(ctx); err != nil {
-		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": err.Error()})
+		reason := "database unreachable"
+		if errors.Is(err, db.ErrMigrationsPending) {
+			reason = "migrations pending"
+		}
+		s.deps.Logger.Warn("not ready", "request_id", requestIDOf(c), "error", err.Error())
+		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": reason})
 	}
 	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
 }

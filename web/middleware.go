@@ -3,12 +3,14 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -109,8 +111,31 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// bodyLimit refuses bodies over MaxBodyBytes with 413. Forms are parsed here, so that a
+// too-large body without a Content-Length is reported as such rather than surfacing later
+// as a missing CSRF token.
 func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
-	return middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M"})(next)
+	parse := func(c echo.Context) error {
+		req := c.Request()
+		if req.Method == http.MethodPost {
+			ct := req.Header.Get(echo.HeaderContentType)
+			var err error
+			switch {
+			case strings.HasPrefix(ct, echo.MIMEApplicationForm):
+				err = req.ParseForm()
+			case strings.HasPrefix(ct, echo.MIMEMultipartForm):
+				err = req.ParseMultipartForm(MaxBodyBytes)
+			}
+			if err != nil {
+				if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) || strings.Contains(err.Error(), "too large") {
+					return echo.ErrStatusRequestEntityTooLarge
+				}
+				return echo.NewHTTPError(http.StatusBadRequest, "malformed form")
+			}
+		}
+		return next(c)
+	}
+	return middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M"})(parse)
 }
 
 func (s *Server) timeout(next echo.HandlerFunc) echo.HandlerFunc {

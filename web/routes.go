@@ -16,7 +16,7 @@ func (s *Server) routes() {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", static.Handler())))
+	e.GET("/static/*", serveStatic)
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/admin") })
 
 	// Signed-out admin pages: CSRF-protected, no session required.
@@ -51,4 +51,16 @@ func (s *Server) routes() {
 
 	a.GET("/action-log", s.actionLogList)
 	a.GET("/action-log/:id", s.actionLogDetail)
+}
+
+// serveStatic serves an embedded file with a cache lifetime of one hour; anything else,
+// directories included, is the friendly 404.
+func serveStatic(c echo.Context) error {
+	name := c.Param("*")
+	if !static.Exists(name) {
+		return echo.ErrNotFound
+	}
+	c.Response().Header().Set(echo.HeaderCacheControl, "public, max-age=3600")
+	http.ServeFileFS(c.Response(), c.Request(), static.FS, name)
+	return nil
 }

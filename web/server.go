@@ -56,6 +56,16 @@ func New(deps Deps) *Server {
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError
+	// The client address feeds sign-in throttling and the action log: take it from the
+	// connection unless a trusted proxy in front of us sets X-Forwarded-For.
+	s.echo.IPExtractor = echo.ExtractIPDirect()
+	if len(deps.Settings.TrustedProxies) > 0 {
+		opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+		for _, n := range deps.Settings.TrustedProxies {
+			opts = append(opts, echo.TrustIPRange(n))
+		}
+		s.echo.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
+	}
 	s.routes()
 	return s
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"audienceactivation/internal/audit"
 	"audienceactivation/internal/stores"
 	"audienceactivation/internal/validation"
 	"audienceactivation/templates/layout"
@@ -90,33 +89,21 @@ func (s *Server) websiteUpdate(c echo.Context) error {
 func (s *Server) websiteSave(c echo.Context, id int64) error {
 	ctx := c.Request().Context()
 	in := stores.Website{ID: id, Code: c.FormValue("code"), Name: c.FormValue("name")}
-	var before *stores.Website
 	if id != 0 {
 		old, err := s.deps.Stores.Website(ctx, id)
 		if err != nil {
 			return err
 		}
-		before, in.Code = &old, old.Code
+		in.Code = old.Code
 	}
-	w, err := s.deps.Stores.SaveWebsite(ctx, in)
+	w, err := s.deps.Stores.SaveWebsite(ctx, actor(c), in)
 	var ve validation.Errors
 	if errors.As(err, &ve) {
 		return s.websiteForm(c, http.StatusUnprocessableEntity, in, ve)
 	} else if err != nil {
 		return err
 	}
-	if err := s.deps.Audit.Record(ctx, nil, actor(c), audit.ActionWebsiteSave, "website", fmt.Sprint(w.ID),
-		fmt.Sprintf("Website %q (%s) saved", w.Name, w.Code), websiteAudit(before), websiteAudit(&w)); err != nil {
-		return err
-	}
 	return s.redirectWithFlash(c, "/admin/stores", flashSuccess, fmt.Sprintf("You saved the website %q.", w.Name))
-}
-
-func websiteAudit(w *stores.Website) any {
-	if w == nil {
-		return nil
-	}
-	return map[string]string{"code": w.Code, "name": w.Name}
 }
 
 func (s *Server) storeViewForm(c echo.Context, status int, v stores.StoreView, errs validation.Errors) error {
@@ -197,32 +184,19 @@ func (s *Server) storeViewSave(c echo.Context, id int64) error {
 	in := stores.StoreView{ID: id, WebsiteID: websiteID, Code: c.FormValue("code"), Name: c.FormValue("name"),
 		Currency: c.FormValue("currency"), Timezone: c.FormValue("timezone"),
 		IsActive: c.FormValue("is_active") == "1", IsDefault: c.FormValue("is_default") == "1"}
-	var before *stores.StoreView
 	if id != 0 {
 		old, err := s.deps.Stores.StoreView(ctx, id)
 		if err != nil {
 			return err
 		}
-		before, in.Code = &old, old.Code
+		in.Code = old.Code
 	}
-	v, err := s.deps.Stores.SaveStoreView(ctx, in)
+	v, err := s.deps.Stores.SaveStoreView(ctx, actor(c), in)
 	var ve validation.Errors
 	if errors.As(err, &ve) {
 		return s.storeViewForm(c, http.StatusUnprocessableEntity, in, ve)
 	} else if err != nil {
 		return err
 	}
-	if err := s.deps.Audit.Record(ctx, nil, actor(c), audit.ActionStoreViewSave, "store_view", fmt.Sprint(v.ID),
-		fmt.Sprintf("Store view %q (%s) saved", v.Name, v.Code), storeViewAudit(before), storeViewAudit(&v)); err != nil {
-		return err
-	}
 	return s.redirectWithFlash(c, "/admin/stores", flashSuccess, fmt.Sprintf("You saved the store view %q.", v.Name))
-}
-
-func storeViewAudit(v *stores.StoreView) any {
-	if v == nil {
-		return nil
-	}
-	return map[string]string{"code": v.Code, "name": v.Name, "website_id": fmt.Sprint(v.WebsiteID), "currency": v.Currency,
-		"timezone": v.Timezone, "active": fmt.Sprint(v.IsActive), "default": fmt.Sprint(v.IsDefault)}
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/validation"
 	"audienceactivation/templates/layout"
@@ -75,15 +74,11 @@ func (s *Server) userCreate(c echo.Context) error {
 		f.Errors = ve
 		return s.userForm(c, http.StatusUnprocessableEntity, f)
 	}
-	u, err := s.deps.Auth.Create(ctx, in)
+	u, err := s.deps.Auth.Create(ctx, actor(c), in)
 	if errors.As(err, &ve) {
 		f.Errors = ve
 		return s.userForm(c, http.StatusUnprocessableEntity, f)
 	} else if err != nil {
-		return err
-	}
-	if err := s.deps.Audit.Record(ctx, nil, actor(c), audit.ActionAdminCreate, "admin_user", fmt.Sprint(u.ID),
-		fmt.Sprintf("Admin user %q created", u.Username), nil, userAudit(u, false)); err != nil {
 		return err
 	}
 	return s.redirectWithFlash(c, "/admin/users", flashSuccess, fmt.Sprintf("You saved the user %q.", u.Username))
@@ -107,7 +102,7 @@ func (s *Server) userUpdate(c echo.Context) error {
 		return s.userForm(c, http.StatusUnprocessableEntity, f)
 	}
 	password := c.FormValue("password")
-	before, after, err := s.deps.Auth.Update(ctx, currentAdmin(c).ID, id, auth.Changes{Email: f.Email, IsActive: f.IsActive, Password: password})
+	_, after, err := s.deps.Auth.Update(ctx, actor(c), currentAdmin(c).ID, id, auth.Changes{Email: f.Email, IsActive: f.IsActive, Password: password})
 	switch {
 	case errors.As(err, &ve):
 		f.Errors = ve
@@ -118,10 +113,6 @@ func (s *Server) userUpdate(c echo.Context) error {
 	case err != nil:
 		return err
 	}
-	if err := s.deps.Audit.Record(ctx, nil, actor(c), audit.ActionAdminUpdate, "admin_user", fmt.Sprint(id),
-		fmt.Sprintf("Admin user %q changed", after.Username), userAudit(before, false), userAudit(after, password != "")); err != nil {
-		return err
-	}
 	if id == currentAdmin(c).ID && password != "" {
 		// The password change revoked every session of this user, this one included: start a
 		// fresh one so the person who changed it stays signed in here.
@@ -130,12 +121,4 @@ func (s *Server) userUpdate(c echo.Context) error {
 		}
 	}
 	return s.redirectWithFlash(c, "/admin/users", flashSuccess, fmt.Sprintf("You saved the user %q.", after.Username))
-}
-
-func userAudit(u auth.User, passwordChanged bool) map[string]string {
-	m := map[string]string{"username": u.Username, "email": u.Email, "active": fmt.Sprint(u.IsActive)}
-	if passwordChanged {
-		m["password"] = "(changed)"
-	}
-	return m
 }

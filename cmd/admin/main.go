@@ -18,6 +18,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
@@ -127,9 +128,11 @@ func run(args []string, env func(string) string, stdin io.Reader, stdout, stderr
 		return 1
 	}
 	log := audit.NewLog(d)
+	authSvc := auth.NewService(d, log)
+	go pruneLoginFailures(ctx, authSvc, logger)
 	srv := web.New(web.Deps{
 		Settings: s, MasterKey: key, DB: d, Logger: logger,
-		Auth: auth.NewService(d), Stores: stores.NewService(d), Audit: log,
+		Auth: authSvc, Stores: stores.NewService(d, log), Audit: log,
 		Services:     config.NewServices(config.NewStore(d, config.NewSealer(key)), log),
 		AdminCommand: adminCommand(),
 	})
@@ -169,7 +172,7 @@ func createUser(ctx context.Context, d *db.DB, username, email, password string,
 		}
 		password = strings.TrimRight(line, "\r\n")
 	}
-	u, err := auth.NewService(d).Create(ctx, auth.NewUser{Username: username, Email: email, Password: password})
+	u, err := auth.NewService(d, audit.NewLog(d)).Create(ctx, audit.Actor{Username: "cli"}, auth.NewUser{Username: username, Email: email, Password: password})
 	var ve validation.Errors
 	if errors.As(err, &ve) {
 		for _, field := range []string{"username", "email", "password"} {
@@ -182,8 +185,22 @@ func createUser(ctx context.Context, d *db.DB, username, email, password string,
 		fmt.Fprintln(stderr, "admin:", err)
 		return 1
 	}
-	_ = audit.NewLog(d).Record(ctx, nil, audit.Actor{Username: "cli"}, audit.ActionAdminCreate, "admin_user", fmt.Sprint(u.ID),
-		fmt.Sprintf("Admin user %q created from the command line", u.Username), nil, map[string]string{"username": u.Username, "email": u.Email})
 	fmt.Fprintf(stdout, "Created admin user %q. Sign in at the admin's /admin/login.\n", u.Username)
 	return 0
+}
+
+// pruneLoginFailures deletes sign-in failures older than the throttling window, hourly.
+func pruneLoginFailures(ctx context.Context, a *auth.Service, log *slog.Logger) {
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		if err := a.PruneFailures(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("pruning sign-in failures", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }

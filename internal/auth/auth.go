@@ -10,10 +10,12 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
 
+	"audienceactivation/internal/audit"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/validation"
 )
@@ -81,12 +83,13 @@ const (
 // Service manages admin users and sign-in.
 type Service struct {
 	db  *gorm.DB
+	log *audit.Log
 	now func() time.Time
 }
 
-// NewService returns a Service on d.
-func NewService(d *db.DB) *Service {
-	return &Service{db: d.DB, now: func() time.Time { return time.Now().UTC() }}
+// NewService returns a Service on d that records changes in log.
+func NewService(d *db.DB, log *audit.Log) *Service {
+	return &Service{db: d.DB, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // SetClock replaces the clock, for tests of throttling windows.
@@ -117,14 +120,14 @@ func validatePassword(ve validation.Errors, field, pw string) {
 		ve.Add(field, fmt.Sprintf("Use at least %d characters.", MinPasswordLen))
 	case len(pw) > 256:
 		ve.Add(field, "Use at most 256 characters.")
-	case !strings.ContainsAny(pw, "0123456789") || strings.IndexFunc(pw, func(r rune) bool { return r < '0' || r > '9' }) < 0:
+	case !strings.ContainsAny(pw, "0123456789") || strings.IndexFunc(pw, unicode.IsLetter) < 0:
 		ve.Add(field, "Use both letters and digits.")
 	}
 }
 
 func validateEmail(ve validation.Errors, email string) string {
 	email = strings.TrimSpace(email)
-	if !utf8.ValidString(email) {
+	if !validation.IsText(email, false) {
 		ve.Add("email", "The email address contains characters that are not valid text; retype it.")
 		return email
 	}
@@ -150,8 +153,8 @@ func ValidateNewUser(in NewUser) validation.Errors {
 	return ve
 }
 
-// Create adds an active administrator after validating the input.
-func (s *Service) Create(ctx context.Context, in NewUser) (User, error) {
+// Create adds an active administrator after validating the input, and logs it.
+func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewUser) (User, error) {
 	if err := ValidateNewUser(in).Err(); err != nil {
 		return User{}, err
 	}
@@ -161,7 +164,14 @@ func (s *Service) Create(ctx context.Context, in NewUser) (User, error) {
 		return User{}, err
 	}
 	u := User{Username: in.Username, Email: in.Email, PasswordHash: hash, Role: RoleAdministrator, IsActive: true, SessionVersion: 1}
-	if err := s.db.WithContext(ctx).Create(&u).Error; err != nil {
+	err = db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+		if err := tx.Create(&u).Error; err != nil {
+			return err
+		}
+		return s.log.Record(ctx, tx, actor, audit.ActionAdminCreate, "admin_user", fmt.Sprint(u.ID),
+			fmt.Sprintf("Admin user %q created", u.Username), nil, auditView(u, false))
+	})
+	if err != nil {
 		if db.IsUniqueViolation(err) {
 			return User{}, s.duplicateError(ctx, u)
 		}
@@ -189,7 +199,7 @@ func (s *Service) duplicateError(ctx context.Context, u User) error {
 
 // Update changes a user's email, active flag and optionally password. Deactivating or
 // changing the password ends the user's other sessions. actorID may not deactivate itself.
-func (s *Service) Update(ctx context.Context, actorID, id int64, in Changes) (before, after User, err error) {
+func (s *Service) Update(ctx context.Context, actor audit.Actor, actorID, id int64, in Changes) (before, after User, err error) {
 	ve := validation.Errors{}
 	in.Email = validateEmail(ve, in.Email)
 	if in.Password != "" {
@@ -227,9 +237,19 @@ func (s *Service) Update(ctx context.Context, actorID, id int64, in Changes) (be
 			}
 			return err
 		}
-		return nil
+		return s.log.Record(ctx, tx, actor, audit.ActionAdminUpdate, "admin_user", fmt.Sprint(id),
+			fmt.Sprintf("Admin user %q changed", after.Username), auditView(before, false), auditView(after, in.Password != ""))
 	})
 	return before, after, err
+}
+
+// auditView is what the action log keeps of a user: never the hash.
+func auditView(u User, passwordChanged bool) map[string]string {
+	m := map[string]string{"username": u.Username, "email": u.Email, "active": fmt.Sprint(u.IsActive)}
+	if passwordChanged {
+		m["password"] = "(changed)"
+	}
+	return m
 }
 
 // Get returns the user with id.
@@ -271,16 +291,23 @@ func (s *Service) Session(ctx context.Context, id int64, version int) (User, err
 	return u, nil
 }
 
-// Authenticate checks a sign-in. It refuses with *ThrottledError while the username or the
-// address has MaxFailures failures within Window, records each failure, and clears the
-// username's failures on success.
+// hashing bounds concurrent password checks: each argon2id run takes 19 MiB, and a burst of
+// sign-in attempts must not exhaust memory.
+var hashing = make(chan struct{}, 4)
+
+// Authenticate checks a sign-in. Each attempt is recorded as a failure before the password
+// is checked, so that concurrent attempts cannot all slip under the limit; it is removed
+// again on success, with the username's earlier failures. While the username or the
+// address has more than MaxFailures failures within Window the attempt is refused with
+// *ThrottledError.
 func (s *Service) Authenticate(ctx context.Context, username, password, addr string) (User, error) {
-	// The name is stored with each failure: keep it valid text and bounded.
-	username = strings.ToValidUTF8(strings.TrimSpace(username), "\uFFFD")
-	if len(username) > 255 {
-		username = strings.ToValidUTF8(username[:255], "")
-	}
+	username = validation.Clean(strings.TrimSpace(username), 255)
+	addr = validation.Clean(addr, 64)
 	now := s.now()
+	attempt := loginFailure{Username: username, RemoteAddr: addr, At: now}
+	if err := s.db.WithContext(ctx).Create(&attempt).Error; err != nil {
+		return User{}, err
+	}
 	if wait, err := s.throttled(ctx, username, addr, now); err != nil {
 		return User{}, err
 	} else if wait > 0 {
@@ -289,22 +316,26 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 	var u User
 	err := s.db.WithContext(ctx).Where("username = ?", username).First(&u).Error
 	ok := false
+	select {
+	case hashing <- struct{}{}:
+	case <-ctx.Done():
+		return User{}, ctx.Err()
+	}
 	switch {
 	case err == nil:
 		ok = CheckPassword(u.PasswordHash, password) && u.IsActive
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		CheckPassword(dummyHash, password)
-	default:
+	}
+	<-hashing
+	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
 		return User{}, err
 	}
 	if !ok {
-		if err := s.db.WithContext(ctx).Create(&loginFailure{Username: username, RemoteAddr: addr, At: now}).Error; err != nil {
-			return User{}, err
-		}
 		return User{}, ErrInvalidCredentials
 	}
 	err = db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
-		if err := tx.Where("username = ?", username).Delete(&loginFailure{}).Error; err != nil {
+		if err := tx.Where("username = ? OR id = ?", username, attempt.ID).Delete(&loginFailure{}).Error; err != nil {
 			return err
 		}
 		u.LastLoginAt = &now
@@ -313,18 +344,25 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 	return u, err
 }
 
+// EndSessions revokes every session of a user (sign-out: a copied cookie stops working).
+func (s *Service) EndSessions(ctx context.Context, id int64) error {
+	return s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Update("session_version", gorm.Expr("session_version + 1")).Error
+}
+
 // throttled returns how long sign-in stays refused for username or addr (zero: allowed).
 func (s *Service) throttled(ctx context.Context, username, addr string, now time.Time) (time.Duration, error) {
 	var wait time.Duration
 	for _, q := range []struct{ col, val string }{{"username", username}, {"remote_addr", addr}} {
 		var times []time.Time
 		err := s.db.WithContext(ctx).Model(&loginFailure{}).Where(q.col+" = ? AND at > ?", q.val, now.Add(-Window)).
-			Order("at DESC").Limit(MaxFailures).Pluck("at", &times).Error
+			Order("at DESC").Limit(MaxFailures+1).Pluck("at", &times).Error
 		if err != nil {
 			return 0, err
 		}
-		if len(times) >= MaxFailures {
-			if w := times[MaxFailures-1].Add(Window).Sub(now); w > wait {
+		// times includes the attempt being made: more than MaxFailures means MaxFailures
+		// earlier failures already stand in the window.
+		if len(times) > MaxFailures {
+			if w := times[MaxFailures].Add(Window).Sub(now); w > wait {
 				wait = w
 			}
 		}

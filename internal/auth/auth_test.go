@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/db/dbtest"
@@ -30,14 +31,15 @@ func TestPasswordHash(t *testing.T) {
 func TestUsersAndThrottling(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		s := auth.NewService(d)
+		who := audit.Actor{Username: "t"}
+		s := auth.NewService(d, audit.NewLog(d))
 		now := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
 		s.SetClock(func() time.Time { return now })
-		u, err := s.Create(ctx, auth.NewUser{Username: "admin", Email: "admin@example.com", Password: "correct-horse-1"})
+		u, err := s.Create(ctx, who, auth.NewUser{Username: "admin", Email: "admin@example.com", Password: "correct-horse-1"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = s.Create(ctx, auth.NewUser{Username: "admin", Email: "other@example.com", Password: "correct-horse-1"})
+		_, err = s.Create(ctx, who, auth.NewUser{Username: "admin", Email: "other@example.com", Password: "correct-horse-1"})
 		var ve validation.Errors
 		if !errors.As(err, &ve) || ve["username"] == "" {
 			t.Fatalf("duplicate username: %v", err)
@@ -62,14 +64,14 @@ func TestUsersAndThrottling(t *testing.T) {
 			t.Fatalf("after the window: %v", err)
 		}
 		// Changing the password revokes sessions.
-		_, after, err := s.Update(ctx, 99, u.ID, auth.Changes{Email: u.Email, IsActive: true, Password: "new-password-2"})
+		_, after, err := s.Update(ctx, who, 99, u.ID, auth.Changes{Email: u.Email, IsActive: true, Password: "new-password-2"})
 		if err != nil || after.SessionVersion != u.SessionVersion+1 {
 			t.Fatalf("update: %+v %v", after, err)
 		}
 		if _, err := s.Session(ctx, u.ID, u.SessionVersion); !errors.Is(err, auth.ErrNotFound) {
 			t.Fatal("old session still valid after password change")
 		}
-		if _, _, err := s.Update(ctx, u.ID, u.ID, auth.Changes{Email: u.Email, IsActive: false}); !errors.Is(err, auth.ErrSelfDeactivate) {
+		if _, _, err := s.Update(ctx, who, u.ID, u.ID, auth.Changes{Email: u.Email, IsActive: false}); !errors.Is(err, auth.ErrSelfDeactivate) {
 			t.Fatalf("self-deactivation: %v", err)
 		}
 	})

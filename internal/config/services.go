@@ -346,6 +346,7 @@ func (s *Services) Save(ctx context.Context, actor audit.Actor, ref ScopeRef, su
 			}
 			raw, given := sub.Values[f.Path]
 			if f.Kind == KindSecret {
+				raw = strings.TrimSpace(raw) // blank keeps the stored value, like empty
 				if sub.ClearSecret[f.Path] && st.SetHere {
 					writes = append(writes, write{path: f.Path})
 					changes = append(changes, Change{f.Path, Mask, "(removed)"})
@@ -567,14 +568,14 @@ func firstNonEmpty(vs ...string) string {
 // ImportWorkspace saves the credential fields of a parsed workspace file at the default
 // scope, validated like a form save.
 func (s *Services) ImportWorkspace(ctx context.Context, actor audit.Actor, w Workspace) ([]Change, error) {
-	sub := Submission{Values: map[string]string{
-		PathCDPAuthType:         "oauth_server_to_server",
-		PathCDPClientID:         w.ClientID,
-		PathCDPClientSecret:     w.ClientSecret,
-		PathCDPTechAccountID:    w.TechnicalAccountID,
-		PathCDPTechAccountEmail: w.TechnicalAccountEml,
-		PathCDPOrgID:            w.OrgID,
-	}}
+	sub := Submission{Values: map[string]string{PathCDPAuthType: "oauth_server_to_server"}}
+	// A field the file lacks keeps its stored value.
+	for path, v := range map[string]string{PathCDPClientID: w.ClientID, PathCDPClientSecret: w.ClientSecret,
+		PathCDPTechAccountID: w.TechnicalAccountID, PathCDPTechAccountEmail: w.TechnicalAccountEml, PathCDPOrgID: w.OrgID} {
+		if v != "" {
+			sub.Values[path] = v
+		}
+	}
 	changes, err := s.Save(ctx, actor, Default, sub)
 	var ve validation.Errors
 	if errors.As(err, &ve) {

@@ -25,6 +25,9 @@ type Settings struct {
 	SecretKey   string        // master secret; empty means the key file in DataDir
 	SessionIdle time.Duration // idle time after which a signed-in admin must sign in again
 	LogFormat   string        // "text" or "json"
+	// TrustedProxies are the networks whose X-Forwarded-For is believed; empty means the
+	// client address is the connection's (so a client cannot fake it).
+	TrustedProxies []*net.IPNet
 }
 
 // Flags registers the settings flags on fs, with defaults from env, and returns a function
@@ -36,8 +39,27 @@ func Flags(fs *flag.FlagSet, env func(string) string) func() (Settings, error) {
 	fs.StringVar(&s.DatabaseURL, "database-url", env("DATABASE_URL"), "postgres://… for PostgreSQL; default SQLite in the data directory (env DATABASE_URL)")
 	idle := fs.String("session-idle", envOr(env, "SESSION_IDLE_TIMEOUT", "30m"), "sign out admins after this much inactivity (env SESSION_IDLE_TIMEOUT)")
 	fs.StringVar(&s.LogFormat, "log-format", envOr(env, "LOG_FORMAT", "text"), "log format: text or json (env LOG_FORMAT)")
+	proxies := fs.String("trusted-proxies", env("TRUSTED_PROXIES"), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env TRUSTED_PROXIES)")
 	s.SecretKey = env("SECRET_KEY")
 	return func() (Settings, error) {
+		s.TrustedProxies = nil
+		for _, c := range strings.Split(*proxies, ",") {
+			if c = strings.TrimSpace(c); c == "" {
+				continue
+			}
+			if !strings.Contains(c, "/") {
+				if ip := net.ParseIP(c); ip != nil && ip.To4() != nil {
+					c += "/32"
+				} else {
+					c += "/128"
+				}
+			}
+			_, n, err := net.ParseCIDR(c)
+			if err != nil {
+				return Settings{}, fmt.Errorf("invalid --trusted-proxies %q: use CIDRs such as 10.0.0.0/8,192.168.1.10", *proxies)
+			}
+			s.TrustedProxies = append(s.TrustedProxies, n)
+		}
 		d, err := time.ParseDuration(*idle)
 		if err != nil || d < time.Minute || d > 24*time.Hour {
 			return Settings{}, fmt.Errorf("invalid --session-idle %q: use a duration between 1m and 24h, such as 30m", *idle)
@@ -55,15 +77,13 @@ func envOr(env func(string) string, key, def string) string {
 }
 
 func (s *Settings) validate() error {
-	host, port, err := net.SplitHostPort(s.Addr)
-	if err != nil || port == "" {
+	if _, port, err := net.SplitHostPort(s.Addr); err != nil || port == "" {
 		return fmt.Errorf("invalid --addr %q: use host:port, such as 127.0.0.1:8080", s.Addr)
 	}
-	_ = host
 	if strings.TrimSpace(s.DataDir) == "" {
 		return errors.New("invalid --data: the data directory must not be empty")
 	}
-	if s.DatabaseURL != "" && strings.Contains(s.DatabaseURL, "://") && !s.IsPostgres() {
+	if s.DatabaseURL != "" && strings.Contains(s.DatabaseURL, "://") && !s.IsPostgres() && !strings.HasPrefix(s.DatabaseURL, "sqlite://") {
 		return fmt.Errorf("invalid DATABASE_URL: only postgres:// or postgresql:// URLs, or a SQLite file path, are supported")
 	}
 	if s.SecretKey != "" && len(s.SecretKey) < 32 {

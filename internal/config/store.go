@@ -2,10 +2,10 @@ package config
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"audienceactivation/internal/db"
 )
@@ -107,14 +107,9 @@ func (s *Store) set(tx *gorm.DB, ref ScopeRef, path string, value *string, secre
 	if secret {
 		stored = s.sealer.Seal(path, *value)
 	}
-	var existing Value
-	err := q.First(&existing).Error
-	switch {
-	case errors.Is(err, gorm.ErrRecordNotFound):
-		return tx.Create(&Value{Path: path, Scope: ref.Scope, ScopeID: ref.WebsiteID, Value: stored, Encrypted: secret, UpdatedAt: time.Now().UTC(), UpdatedBy: by}).Error
-	case err != nil:
-		return err
-	}
-	existing.Value, existing.Encrypted, existing.UpdatedAt, existing.UpdatedBy = stored, secret, time.Now().UTC(), by
-	return tx.Save(&existing).Error
+	// An upsert: two saves that first set the same path at once must not collide.
+	return tx.Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "path"}, {Name: "scope"}, {Name: "scope_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"value", "encrypted", "updated_at", "updated_by"}),
+	}).Create(&Value{Path: path, Scope: ref.Scope, ScopeID: ref.WebsiteID, Value: stored, Encrypted: secret, UpdatedAt: time.Now().UTC(), UpdatedBy: by}).Error
 }

@@ -5,14 +5,15 @@ package stores
 import (
 	"context"
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
-	_ "time/tzdata"
-	"unicode/utf8" // store views name IANA zones; do not depend on the host's zoneinfo
+	_ "time/tzdata" // store views name IANA zones; do not depend on the host's zoneinfo
 
 	"gorm.io/gorm"
 
+	"audienceactivation/internal/audit"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/validation"
 )
@@ -48,10 +49,13 @@ type StoreView struct {
 }
 
 // Service manages websites and store views.
-type Service struct{ db *gorm.DB }
+type Service struct {
+	db  *gorm.DB
+	log *audit.Log
+}
 
-// NewService returns a Service on d.
-func NewService(d *db.DB) *Service { return &Service{db: d.DB} }
+// NewService returns a Service on d that records changes in log.
+func NewService(d *db.DB, log *audit.Log) *Service { return &Service{db: d.DB, log: log} }
 
 var codeRe = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
 
@@ -69,7 +73,7 @@ func validateCode(ve validation.Errors, code string) {
 
 func validateName(ve validation.Errors, name string) {
 	switch {
-	case !utf8.ValidString(name):
+	case !validation.IsText(name, false):
 		ve.Add("name", "The name contains characters that are not valid text; retype it.")
 	case name == "":
 		ve.Add("name", "Enter a name.")
@@ -106,7 +110,7 @@ func notFound(err error) error {
 
 // SaveWebsite validates and creates (ID 0) or updates a website. A website's code cannot
 // change once created: configuration and integrations refer to it.
-func (s *Service) SaveWebsite(ctx context.Context, w Website) (Website, error) {
+func (s *Service) SaveWebsite(ctx context.Context, actor audit.Actor, w Website) (Website, error) {
 	ve := validation.Errors{}
 	w.Code = strings.TrimSpace(w.Code)
 	w.Name = strings.TrimSpace(w.Name)
@@ -116,12 +120,14 @@ func (s *Service) SaveWebsite(ctx context.Context, w Website) (Website, error) {
 		return w, err
 	}
 	err := db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+		var before any
 		if w.ID != 0 {
 			var old Website
 			if err := notFound(tx.First(&old, w.ID).Error); err != nil {
 				return err
 			}
 			w.Code, w.CreatedAt, w.IsDefault = old.Code, old.CreatedAt, old.IsDefault
+			before = map[string]string{"code": old.Code, "name": old.Name}
 		}
 		if err := tx.Save(&w).Error; err != nil {
 			if db.IsUniqueViolation(err) {
@@ -129,7 +135,8 @@ func (s *Service) SaveWebsite(ctx context.Context, w Website) (Website, error) {
 			}
 			return err
 		}
-		return nil
+		return s.log.Record(ctx, tx, actor, audit.ActionWebsiteSave, "website", fmt.Sprint(w.ID),
+			fmt.Sprintf("Website %q (%s) saved", w.Name, w.Code), before, map[string]string{"code": w.Code, "name": w.Name})
 	})
 	return w, err
 }
@@ -150,7 +157,7 @@ func (s *Service) StoreView(ctx context.Context, id int64) (StoreView, error) {
 // SaveStoreView validates and creates (ID 0) or updates a store view. Marking a view as its
 // website's default clears the flag on the website's other views; the default view cannot be
 // deactivated.
-func (s *Service) SaveStoreView(ctx context.Context, v StoreView) (StoreView, error) {
+func (s *Service) SaveStoreView(ctx context.Context, actor audit.Actor, v StoreView) (StoreView, error) {
 	ve := validation.Errors{}
 	v.Code = strings.TrimSpace(v.Code)
 	v.Name = strings.TrimSpace(v.Name)
@@ -178,12 +185,14 @@ func (s *Service) SaveStoreView(ctx context.Context, v StoreView) (StoreView, er
 			}
 			return err
 		}
+		var before any
 		if v.ID != 0 {
 			var old StoreView
 			if err := notFound(tx.First(&old, v.ID).Error); err != nil {
 				return err
 			}
 			v.Code, v.CreatedAt = old.Code, old.CreatedAt
+			before = storeViewAudit(old)
 			if old.IsDefault && !v.IsDefault {
 				return validation.Errors{"is_default": "Make another store view the default instead: a website always has one."}
 			}
@@ -208,9 +217,15 @@ func (s *Service) SaveStoreView(ctx context.Context, v StoreView) (StoreView, er
 			}
 			return err
 		}
-		return nil
+		return s.log.Record(ctx, tx, actor, audit.ActionStoreViewSave, "store_view", fmt.Sprint(v.ID),
+			fmt.Sprintf("Store view %q (%s) saved", v.Name, v.Code), before, storeViewAudit(v))
 	})
 	return v, err
+}
+
+func storeViewAudit(v StoreView) map[string]string {
+	return map[string]string{"code": v.Code, "name": v.Name, "website_id": fmt.Sprint(v.WebsiteID), "currency": v.Currency,
+		"timezone": v.Timezone, "active": fmt.Sprint(v.IsActive), "default": fmt.Sprint(v.IsDefault)}
 }
 
 func contains(list []string, s string) bool {

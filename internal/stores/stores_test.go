@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"audienceactivation/internal/audit"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/db/dbtest"
 	"audienceactivation/internal/stores"
@@ -16,12 +17,13 @@ func TestMain(m *testing.M) { dbtest.Main(m) }
 func TestStoreViewDefaults(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		s := stores.NewService(d)
+		who := audit.Actor{Username: "t"}
+		s := stores.NewService(d, audit.NewLog(d))
 		base, err := s.WebsiteByCode(ctx, "base")
 		if err != nil {
 			t.Fatal(err)
 		}
-		fr, err := s.SaveStoreView(ctx, stores.StoreView{WebsiteID: base.ID, Code: "fr", Name: "French", Currency: "EUR", Timezone: "Europe/Paris", IsActive: true, IsDefault: true})
+		fr, err := s.SaveStoreView(ctx, who, stores.StoreView{WebsiteID: base.ID, Code: "fr", Name: "French", Currency: "EUR", Timezone: "Europe/Paris", IsActive: true, IsDefault: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -40,19 +42,19 @@ func TestStoreViewDefaults(t *testing.T) {
 		}
 		fr.IsDefault = false
 		var ve validation.Errors
-		if _, err := s.SaveStoreView(ctx, fr); !errors.As(err, &ve) || ve["is_default"] == "" {
+		if _, err := s.SaveStoreView(ctx, who, fr); !errors.As(err, &ve) || ve["is_default"] == "" {
 			t.Fatalf("removing the only default: %v", err)
 		}
-		_, err = s.SaveStoreView(ctx, stores.StoreView{WebsiteID: base.ID, Code: "fr", Name: "Dup", Currency: "EUR", Timezone: "UTC", IsActive: true})
+		_, err = s.SaveStoreView(ctx, who, stores.StoreView{WebsiteID: base.ID, Code: "fr", Name: "Dup", Currency: "EUR", Timezone: "UTC", IsActive: true})
 		if !errors.As(err, &ve) || ve["code"] == "" {
 			t.Fatalf("duplicate code: %v", err)
 		}
-		w, err := s.SaveWebsite(ctx, stores.Website{Code: "outlet", Name: "Outlet"})
+		w, err := s.SaveWebsite(ctx, who, stores.Website{Code: "outlet", Name: "Outlet"})
 		if err != nil {
 			t.Fatal(err)
 		}
 		w.Code, w.Name = "changed", "Outlet 2"
-		w, _ = s.SaveWebsite(ctx, w)
+		w, _ = s.SaveWebsite(ctx, who, w)
 		if w.Code != "outlet" || w.Name != "Outlet 2" {
 			t.Fatalf("website code changed or name not: %+v", w)
 		}

@@ -5,6 +5,8 @@ package validation
 import (
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Errors maps a field name to a message a person can act on.
@@ -37,4 +39,34 @@ func (e Errors) Error() string {
 		parts = append(parts, k+": "+e[k])
 	}
 	return "invalid input: " + strings.Join(parts, "; ")
+}
+
+// IsText reports whether s is valid UTF-8 without control characters (newlines and tabs
+// allowed when multiline). Databases refuse some such bytes (PostgreSQL: NUL), and no name
+// or setting needs them.
+func IsText(s string, multiline bool) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\t' || r == '\r')) {
+			return false
+		}
+	}
+	return true
+}
+
+// Clean makes s safe to store and show: invalid bytes and control characters removed, at
+// most max bytes (cut on a character boundary).
+func Clean(s string, max int) string {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, strings.ToValidUTF8(s, ""))
+	if len(s) > max {
+		s = strings.ToValidUTF8(s[:max], "")
+	}
+	return s
 }
