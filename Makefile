@@ -12,6 +12,10 @@ DATA_DIR ?= ./data
 run: build
 	./bin/admin serve --addr $(ADDR) --data $(DATA_DIR)
 
+## demo: the admin with a seeded demo store and a CDP emulator (data under $(DATA_DIR)/demo)
+demo: build
+	./bin/admin demo --addr $(ADDR) --data $(DATA_DIR)/demo
+
 ## build: the admin binary in ./bin
 build:
 	$(GO) build -o bin/admin ./cmd/admin

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/audit"
+	"audienceactivation/internal/config"
 	"audienceactivation/internal/validation"
 	"audienceactivation/templates/actionlog"
 	"audienceactivation/templates/components"
@@ -132,7 +133,13 @@ func (s *Server) actionLogDetail(c echo.Context) error {
 		if before[k] == after[k] {
 			continue
 		}
-		v.Changes = append(v.Changes, actionlog.Change{Field: k, Before: orDash(before[k]), After: orDash(after[k])})
+		field := k
+		if e.EntityType == "config" {
+			if title, ok := config.FieldTitle(k); ok {
+				field = title
+			}
+		}
+		v.Changes = append(v.Changes, actionlog.Change{Field: field, Before: orDash(before[k]), After: orDash(after[k])})
 	}
 	return render(c, http.StatusOK, actionlog.Detail(v))
 }

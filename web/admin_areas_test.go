@@ -57,20 +57,24 @@ func TestWebsitesAndStoreViews(t *testing.T) {
 func TestAdminUsers(t *testing.T) {
 	a, c := signedIn(t)
 	c.get("/admin/users/new")
-	p := c.post("/admin/users", url.Values{"username": {"jane"}, "email": {"jane@example.com"}, "password": {"short1"}, "password_confirm": {"short1"}})
+	p := c.post("/admin/users", url.Values{"username": {"jane"}, "email": {"jane@example.com"}, "password": {"short1"}, "password_confirm": {"short1"}, "current_password": {"correct-horse-1"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 	if p.text(`[data-testid="error-password"]`) == "" || p.doc.Find("#username").AttrOr("value", "") != "jane" {
 		t.Fatal("weak password: no message or typed username lost")
 	}
-	p = c.post("/admin/users", url.Values{"username": {"jane"}, "email": {"jane@example.com"}, "password": {"long-enough-1"}, "password_confirm": {"different-1"}})
+	p = c.post("/admin/users", url.Values{"username": {"jane"}, "email": {"jane@example.com"}, "password": {"long-enough-1"}, "password_confirm": {"different-1"}, "current_password": {"correct-horse-1"}})
 	if p.text(`[data-testid="error-password_confirm"]`) == "" {
 		t.Fatal("mismatched confirmation accepted")
 	}
 	if n, _ := a.auth.Count(t.Context()); n != 1 {
 		t.Fatalf("a user was created despite errors: %d users", n)
 	}
-	wantStatus(t, c.post("/admin/users", url.Values{"username": {"jane"}, "email": {"jane@example.com"}, "password": {"long-enough-1"}, "password_confirm": {"long-enough-1"}}), http.StatusSeeOther)
-	p = c.post("/admin/users", url.Values{"username": {"jane"}, "email": {"other@example.com"}, "password": {"long-enough-1"}, "password_confirm": {"long-enough-1"}})
+	p = c.post("/admin/users", url.Values{"username": {"jane"}, "email": {"jane@example.com"}, "password": {"long-enough-1"}, "password_confirm": {"long-enough-1"}, "current_password": {"wrong-own-password1"}})
+	if p.text(`[data-testid="error-current_password"]`) == "" || p.doc.Find("#email").AttrOr("value", "") != "jane@example.com" {
+		t.Fatal("a change without the acting admin's password was not refused, or lost what was typed")
+	}
+	wantStatus(t, c.post("/admin/users", url.Values{"username": {"jane"}, "email": {"jane@example.com"}, "password": {"long-enough-1"}, "password_confirm": {"long-enough-1"}, "current_password": {"correct-horse-1"}}), http.StatusSeeOther)
+	p = c.post("/admin/users", url.Values{"username": {"jane"}, "email": {"other@example.com"}, "password": {"long-enough-1"}, "password_confirm": {"long-enough-1"}, "current_password": {"correct-horse-1"}})
 	if !strings.Contains(p.text(`[data-testid="error-username"]`), "taken") {
 		t.Fatalf("duplicate username message %q", p.text(`[data-testid="error-username"]`))
 	}
@@ -83,7 +87,7 @@ func TestAdminUsers(t *testing.T) {
 	// An admin cannot deactivate their own account.
 	self := "/admin/users/1"
 	c.get(self + "/edit")
-	p = c.post(self, url.Values{"email": {"admin@example.com"}})
+	p = c.post(self, url.Values{"email": {"admin@example.com"}, "current_password": {"correct-horse-1"}})
 	wantStatus(t, p, http.StatusUnprocessableEntity)
 }
 
@@ -117,10 +121,10 @@ func TestActionLogRecordsAndFilters(t *testing.T) {
 	p.doc.Find(`[data-testid="log-row"] a`).Each(func(_ int, s *goquery.Selection) {
 		d := c.get(s.AttrOr("href", ""))
 		changes := d.testid("changes").Text()
-		if strings.Contains(changes, "experience_platform/datastream_id") && strings.Contains(changes, datastream) {
+		if strings.Contains(changes, "Experience Platform Connector › Datastream ID") && strings.Contains(changes, datastream) {
 			found = true
 		}
-		if strings.Contains(changes, "audiences/client_secret") && !strings.Contains(changes, "••••••") {
+		if strings.Contains(changes, "Client secret") && !strings.Contains(changes, "••••••") {
 			t.Error("secret change not masked")
 		}
 	})

@@ -36,7 +36,7 @@ func (s *Server) loginForm(c echo.Context) error {
 	if n == 0 {
 		return render(c, http.StatusOK, authview.FirstRun(authview.FirstRunView{
 			Base:    s.base(c, "First run", ""),
-			Command: s.deps.AdminCommand + " user create --username admin --email you@example.com",
+			Command: s.deps.CreateUserCommand + " --username admin --email you@example.com",
 		}))
 	}
 	return render(c, http.StatusOK, authview.Login(authview.LoginView{Base: s.base(c, "Sign in", ""), Next: safeNext(c.QueryParam("next"))}))
@@ -62,7 +62,11 @@ func (s *Server) login(c echo.Context) error {
 		view.Error = fmt.Sprintf("Too many failed sign-in attempts. For your security, sign-in is paused: try again in %d minute%s.", te.Minutes(), plural(te.Minutes()))
 		return render(c, http.StatusTooManyRequests, authview.Login(view))
 	case errors.Is(err, auth.ErrInvalidCredentials):
-		_ = s.deps.Audit.Record(ctx, nil, who, audit.ActionSignInFailed, "admin_user", "", "Failed sign-in: wrong username or password", nil, nil)
+		summary := "Failed sign-in: wrong username or password"
+		if errors.Is(err, auth.ErrInactive) {
+			summary = "Failed sign-in: the account is inactive"
+		}
+		_ = s.deps.Audit.Record(ctx, nil, who, audit.ActionSignInFailed, "admin_user", "", summary, nil, nil)
 		view.Error = "The username or password is not right. Check them and try again."
 		return render(c, http.StatusUnprocessableEntity, authview.Login(view))
 	case err != nil:

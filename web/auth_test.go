@@ -170,7 +170,7 @@ func TestDeactivatingAUserEndsTheirSessions(t *testing.T) {
 	admin := a.client()
 	admin.signIn("admin", "correct-horse-1")
 	admin.get("/admin/users")
-	p := admin.post("/admin/users/"+itoa(other.ID), url.Values{"email": {"jane@example.com"}})
+	p := admin.post("/admin/users/"+itoa(other.ID), url.Values{"email": {"jane@example.com"}, "current_password": {"correct-horse-1"}})
 	wantStatus(t, p, http.StatusSeeOther)
 	if p := jane.get("/admin"); p.status != http.StatusSeeOther {
 		t.Fatalf("deactivated user still served: %d", p.status)

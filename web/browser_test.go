@@ -138,9 +138,9 @@ func TestBrowserConfigureDatastreamForWebsite(t *testing.T) {
 		t.Fatalf("scope after switching: %q", scope)
 	}
 	// The field inherits the default until "Use Default Value" is unchecked.
-	waitJS(t, ctx, `document.querySelector('#experience_platform-datastream_id').readOnly === true`)
+	waitJS(t, ctx, `document.querySelector('#experience_platform-datastream_id').disabled === true`)
 	must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="use-default-experience_platform-datastream_id"]`))))
-	waitJS(t, ctx, `document.querySelector('#experience_platform-datastream_id').readOnly === false`)
+	waitJS(t, ctx, `document.querySelector('#experience_platform-datastream_id').disabled === false`)
 	must(t, chromedp.Do(ctx,
 		chromedp.SendKeys(css(`#experience_platform-datastream_id`), datastream),
 		chromedp.Click(css(`[data-testid="save-config"]`)),

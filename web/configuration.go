@@ -30,7 +30,9 @@ func (s *Server) scopeFromQuery(c echo.Context) (config.ScopeRef, *stores.Websit
 	if err != nil {
 		return config.ScopeRef{}, nil, err
 	}
-	return config.Website(w.ID), &w, nil
+	ref := config.Website(w.ID)
+	ref.Label = "Website: " + w.Name
+	return ref, &w, nil
 }
 
 func (s *Server) servicesForm(c echo.Context) error {
@@ -38,12 +40,21 @@ func (s *Server) servicesForm(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.renderServices(c, http.StatusOK, ref, w, nil, nil, "")
+	return s.renderServices(c, http.StatusOK, ref, w, servicesExtras{})
 }
 
-// renderServices builds the page; typed (path → value) and errs are set when a save failed,
-// so the page shows what the person typed beside each message.
-func (s *Server) renderServices(c echo.Context, status int, ref config.ScopeRef, w *stores.Website, typed *config.Submission, errs validation.Errors, importErr string) error {
+// servicesExtras is what a failed save or import adds to the page: what the person typed,
+// the messages, and the pasted workspace text.
+type servicesExtras struct {
+	typed      *config.Submission
+	errs       validation.Errors
+	importErr  string
+	importText string
+}
+
+// renderServices builds the page at a scope, with what a failed save or import left.
+func (s *Server) renderServices(c echo.Context, status int, ref config.ScopeRef, w *stores.Website, x servicesExtras) error {
+	typed, errs, importErr := x.typed, x.errs, x.importErr
 	ctx := c.Request().Context()
 	state, err := s.deps.Services.State(ctx, ref)
 	if err != nil {
@@ -54,7 +65,10 @@ func (s *Server) renderServices(c echo.Context, status int, ref config.ScopeRef,
 		return err
 	}
 	v := cfgview.ServicesView{Base: s.base(c, "Configuration · Services", layout.NavConfig), IsDefault: ref.Scope == config.ScopeDefault,
-		ScopeName: "Default Config", Action: "/admin/config/services", ErrorCount: len(errs), ImportError: importErr}
+		ScopeName: "Default Config", Action: "/admin/config/services", ImportError: importErr, ImportText: x.importText}
+	if importErr != "" {
+		v.Flashes = append(v.Flashes, layout.Flash{Kind: "error", Message: importErr})
+	}
 	v.Scopes = append(v.Scopes, cfgview.ScopeOption{Value: "", Label: "Default Config", Current: w == nil})
 	for _, site := range websites {
 		v.Scopes = append(v.Scopes, cfgview.ScopeOption{Value: site.Code, Label: "Website: " + site.Name, Current: w != nil && w.ID == site.ID})
@@ -65,7 +79,11 @@ func (s *Server) renderServices(c echo.Context, status int, ref config.ScopeRef,
 	for _, sec := range config.ServicesSections {
 		sv := cfgview.SectionView{ID: sec.ID, Title: sec.Title, Comment: sec.Comment}
 		for _, f := range sec.Fields {
-			sv.Fields = append(sv.Fields, fieldView(f, ref, state[f.Path], typed, errs))
+			fv := fieldView(f, ref, state[f.Path], typed, errs)
+			sv.Fields = append(sv.Fields, fv)
+			if fv.Error != "" {
+				v.Errors = append(v.Errors, cfgview.ErrorLink{Label: sec.Title + " › " + f.Label, Anchor: fv.ID})
+			}
 		}
 		v.Sections = append(v.Sections, sv)
 	}
@@ -105,6 +123,9 @@ func fieldView(f config.Field, ref config.ScopeRef, st config.FieldState, typed 
 			fv.SecretNote += "."
 		} else {
 			fv.SecretNote = "Not set."
+		}
+		if !fv.Editable && ref.Scope != config.ScopeDefault {
+			fv.InheritedNote = "Global: change it in Default Config."
 		}
 		if typed != nil && typed.Values[f.Path] != "" && fv.Error == "" {
 			fv.Error = "Enter this secret again: for safety it is never sent back to the browser, and nothing was saved."
@@ -155,7 +176,7 @@ func (s *Server) servicesSave(c echo.Context) error {
 	changes, err := s.deps.Services.Save(c.Request().Context(), actor(c), ref, sub)
 	var ve validation.Errors
 	if errors.As(err, &ve) {
-		return s.renderServices(c, http.StatusUnprocessableEntity, ref, w, &sub, ve, "")
+		return s.renderServices(c, http.StatusUnprocessableEntity, ref, w, servicesExtras{typed: &sub, errs: ve})
 	} else if err != nil {
 		return err
 	}
@@ -185,7 +206,8 @@ func (s *Server) servicesImportWorkspace(c echo.Context) error {
 	}
 	if errors.Is(err, config.ErrWorkspace) {
 		msg := strings.TrimPrefix(err.Error(), config.ErrWorkspace.Error()+": ")
-		return s.renderServices(c, http.StatusUnprocessableEntity, config.Default, nil, nil, nil, "Nothing was imported: "+msg)
+		return s.renderServices(c, http.StatusUnprocessableEntity, config.Default, nil,
+			servicesExtras{importErr: "Nothing was imported: " + msg, importText: c.FormValue("workspace_json")})
 	} else if err != nil {
 		return err
 	}

@@ -16,12 +16,13 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	wiring "audienceactivation/internal/app"
+	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/db/dbtest"
-	"audienceactivation/internal/stores"
 	"audienceactivation/web"
 )
 
@@ -36,7 +37,7 @@ type app struct {
 	auth   *auth.Service
 	logs   *syncBuffer
 	clock  *fakeClock
-	dbPath string
+	full   *wiring.App
 }
 
 type syncBuffer struct {
@@ -85,15 +86,15 @@ func newAppOn(t *testing.T, d *db.DB) *app {
 	t.Helper()
 	logs := &syncBuffer{}
 	clock := &fakeClock{now: time.Now()}
-	log := audit.NewLog(d)
-	a := &app{t: t, db: d, logs: logs, clock: clock, auth: auth.NewService(d, log)}
+	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	full := wiring.New(config.Settings{SessionIdle: 30 * time.Minute}, d, logger, []byte(testKey),
+		audiences.WithRetries(1, time.Millisecond), audiences.WithHTTPClient(&http.Client{Timeout: 2 * time.Second}))
+	a := &app{t: t, db: d, logs: logs, clock: clock, auth: full.Auth, full: full}
 	a.srv = web.New(web.Deps{
-		Settings:  config.Settings{SessionIdle: 30 * time.Minute},
-		MasterKey: []byte(testKey), DB: d,
-		Auth: a.auth, Stores: stores.NewService(d, log), Audit: log,
-		Services: config.NewServices(config.NewStore(d, config.NewSealer([]byte(testKey))), log),
-		Logger:   slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Now:      clock.Now,
+		Settings: full.Settings, MasterKey: full.Key, DB: d, Logger: logger,
+		Auth: full.Auth, Stores: full.Stores, Audit: full.Audit, Services: full.Services,
+		Audiences: full.Audiences, Syncer: full.Syncer,
+		Now: clock.Now,
 	})
 	a.server = httptest.NewServer(a.srv)
 	t.Cleanup(a.server.Close)

@@ -29,6 +29,12 @@ func (s *Server) routes() {
 	a.GET("", s.dashboard)
 	a.POST("/logout", s.logout)
 
+	a.GET("/audiences", s.audiencesList)
+	a.GET("/audiences/:id", s.audienceDetail)
+	a.POST("/audiences/sync", s.audiencesSync)
+	a.GET("/audiences/sync-status", s.audiencesSyncStatus)
+	a.GET("/audiences/chooser", s.audiencesChooser)
+
 	a.GET("/stores", s.storesList)
 	a.GET("/stores/websites/new", s.websiteNew)
 	a.POST("/stores/websites", s.websiteCreate)
@@ -42,6 +48,7 @@ func (s *Server) routes() {
 	a.GET("/config/services", s.servicesForm)
 	a.POST("/config/services", s.servicesSave)
 	a.POST("/config/services/import-workspace", s.servicesImportWorkspace)
+	a.POST("/config/services/test-connection", s.servicesTestConnection)
 
 	a.GET("/users", s.usersList)
 	a.GET("/users/new", s.userNew)

@@ -6,14 +6,17 @@ package web
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/config"
+	"audienceactivation/internal/dashboard"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/stores"
 )
@@ -27,9 +30,13 @@ type Deps struct {
 	Stores    *stores.Service
 	Audit     *audit.Log
 	Services  *config.Services
+	Audiences *audiences.Store
+	Syncer    *audiences.Syncer
+	Dashboard *dashboard.Query
 	Logger    *slog.Logger
-	// AdminCommand is how this binary is invoked, for the first-run instructions.
-	AdminCommand string
+	// CreateUserCommand is the shell command that creates an admin user for this server's
+	// database, for the first-run instructions.
+	CreateUserCommand string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -49,8 +56,11 @@ func New(deps Deps) *Server {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
-	if deps.AdminCommand == "" {
-		deps.AdminCommand = "admin"
+	if deps.Dashboard == nil {
+		deps.Dashboard = dashboard.New(deps.DB)
+	}
+	if deps.CreateUserCommand == "" {
+		deps.CreateUserCommand = "admin user create"
 	}
 	s := &Server{deps: deps, echo: echo.New(), sessions: newSessionManager(deps.MasterKey, deps.Settings.SessionIdle, deps.Now)}
 	s.echo.HideBanner = true
@@ -98,9 +108,13 @@ func (s *Server) ListenAndServe(ctx context.Context, addr string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.deps.Logger.Handler(), slog.LevelWarn),
 	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
-	s.deps.Logger.Info("serving", "addr", "http://"+addr)
+	go func() { errc <- srv.Serve(ln) }()
+	s.deps.Logger.Info("serving", "addr", "http://"+ln.Addr().String())
 	select {
 	case err := <-errc:
 		return err

@@ -153,6 +153,18 @@ func (s *Server) storeViewNew(c echo.Context) error {
 	if len(ws) > 0 {
 		v.WebsiteID = ws[0].ID
 	}
+	if id, err := strconv.ParseInt(c.QueryParam("website"), 10, 64); err == nil {
+		v.WebsiteID = id
+	}
+	// A new view starts with the currency and timezone of the store's default view.
+	if views, err := s.deps.Stores.StoreViews(c.Request().Context()); err == nil {
+		for _, sv := range views {
+			if sv.IsDefault {
+				v.Currency, v.Timezone = sv.Currency, sv.Timezone
+				break
+			}
+		}
+	}
 	return s.storeViewForm(c, http.StatusOK, v, nil)
 }
 

@@ -58,10 +58,20 @@ func (s *Server) userEdit(c echo.Context) error {
 	return s.userForm(c, http.StatusOK, usersview.Form{ID: u.ID, Username: u.Username, Email: u.Email, IsActive: u.IsActive})
 }
 
-func confirmPassword(c echo.Context, ve validation.Errors) {
+// confirmPassword checks the new password's confirmation and the acting admin's own
+// password, which every change to an account needs.
+func (s *Server) confirmPassword(c echo.Context, ve validation.Errors) error {
 	if pw := c.FormValue("password"); pw != "" && pw != c.FormValue("password_confirm") {
 		ve.Add("password_confirm", "The passwords do not match.")
 	}
+	ok, err := s.deps.Auth.VerifyPassword(c.Request().Context(), currentAdmin(c).ID, c.FormValue("current_password"))
+	if err != nil {
+		return err
+	}
+	if !ok {
+		ve.Add("current_password", "Enter your own password to confirm this change.")
+	}
+	return nil
 }
 
 func (s *Server) userCreate(c echo.Context) error {
@@ -69,7 +79,9 @@ func (s *Server) userCreate(c echo.Context) error {
 	f := usersview.Form{Username: c.FormValue("username"), Email: c.FormValue("email"), IsActive: true}
 	in := auth.NewUser{Username: f.Username, Email: f.Email, Password: c.FormValue("password")}
 	ve := auth.ValidateNewUser(in)
-	confirmPassword(c, ve)
+	if err := s.confirmPassword(c, ve); err != nil {
+		return err
+	}
 	if len(ve) > 0 {
 		f.Errors = ve
 		return s.userForm(c, http.StatusUnprocessableEntity, f)
@@ -96,7 +108,9 @@ func (s *Server) userUpdate(c echo.Context) error {
 	}
 	f := usersview.Form{ID: id, Username: current.Username, Email: c.FormValue("email"), IsActive: c.FormValue("is_active") == "1"}
 	ve := validation.Errors{}
-	confirmPassword(c, ve)
+	if err := s.confirmPassword(c, ve); err != nil {
+		return err
+	}
 	if len(ve) > 0 {
 		f.Errors = ve
 		return s.userForm(c, http.StatusUnprocessableEntity, f)

@@ -1,9 +1,6 @@
 // Command admin is the Audience Activation admin application: it serves the admin (the
-// default), applies database migrations, and manages admin users.
-//
-//	admin [serve] [--addr 127.0.0.1:8080] [--data ./data]
-//	admin migrate
-//	admin user create --username NAME --email EMAIL [--password PW | password on stdin]
+// default), applies database migrations, manages admin users, syncs Real-Time CDP
+// audiences, and runs a demo store. Run "admin help" for the commands.
 package main
 
 import (
@@ -16,80 +13,157 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
 
+	"audienceactivation/internal/app"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/db"
-	"audienceactivation/internal/stores"
 	"audienceactivation/internal/validation"
 	"audienceactivation/web"
 )
 
 func main() {
-	code := run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
-	os.Exit(code)
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }
 
-const usage = `Usage: admin [command] [flags]
+// cli is what a command runs with.
+type cli struct {
+	ctx      context.Context
+	settings config.Settings
+	stdin    io.Reader
+	stdout   io.Writer
+	stderr   io.Writer
+	logger   *slog.Logger
+	flags    map[string]*string
+	bools    map[string]*bool
+}
 
-Commands:
-  serve                 serve the admin (the default)
-  migrate               apply pending database migrations
-  user create           create an admin user: --username, --email, --password (or stdin)
+// command is one subcommand: its words, help, own flags, and what it does.
+type command struct {
+	words   string
+	summary string
+	strings []flagDef
+	bools   []flagDef
+	run     func(c *cli) int
+}
 
+type flagDef struct{ name, usage string }
+
+var commands = []command{
+	{words: "serve", summary: "serve the admin (the default command)", run: serve},
+	{words: "demo", summary: "serve the admin with a seeded demo store and a CDP emulator", run: demo},
+	{words: "migrate", summary: "apply pending database migrations", run: migrateCmd},
+	{words: "user create", summary: "create an admin user (password from --password or standard input)",
+		strings: []flagDef{{"username", "user name"}, {"email", "email address"}, {"password", "password (default: read from standard input)"}},
+		run:     userCreate},
+	{words: "user unlock", summary: "clear failed sign-ins: of one user (--username), or all",
+		strings: []flagDef{{"username", "user name (default: every user and address)"}}, run: userUnlock},
+	{words: "audiences sync", summary: "sync the activated audiences from Real-Time CDP now", run: audiencesSync},
+	{words: "audiences config-status", summary: "show the CDP configuration and whether token and listing work",
+		bools: []flagDef{{"v", "verbose: also list destinations and dataflows"}}, run: audiencesConfigStatus},
+	{words: "audiences list", summary: "list the audiences in the store",
+		bools: []flagDef{{"json", "print JSON"}}, run: audiencesList},
+}
+
+const settingsHelp = `
 Settings (every command; flag or environment):
-  --addr ADDR           listen address (ADDR, default 127.0.0.1:8080)
-  --data DIR            data directory (DATA_DIR, default ./data)
-  --database-url URL    postgres://… for PostgreSQL (DATABASE_URL; default SQLite in DIR)
-  --session-idle DUR    sign admins out after this inactivity (SESSION_IDLE_TIMEOUT, default 30m)
-  --log-format FORMAT   text or json (LOG_FORMAT, default text)
-  SECRET_KEY            master key (env only); default: DIR/secret.key, created on first start
+  --addr ADDR              listen address (ADDR, default 127.0.0.1:8080)
+  --data DIR               data directory (DATA_DIR, default ./data)
+  --database-url URL       postgres://… for PostgreSQL (DATABASE_URL; default SQLite in DIR)
+  --session-idle DUR       sign admins out after this inactivity (SESSION_IDLE_TIMEOUT, default 30m)
+  --log-format FORMAT      text or json (LOG_FORMAT, default text)
+  --trusted-proxies CIDRS  reverse proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES)
+  SECRET_KEY               master key (environment only); default: DIR/secret.key, made on first start
 `
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "Usage: admin [command] [flags]\n\nCommands:")
+	for _, c := range commands {
+		fmt.Fprintf(w, "  %-25s %s\n", c.words, c.summary)
+	}
+	fmt.Fprint(w, settingsHelp)
+}
+
+// boolFlags take no value; every other flag takes one.
+var boolFlags = map[string]bool{"v": true, "json": true, "h": true, "help": true}
+
+// splitCommand finds the command words among args (flags may come before or after them)
+// and returns the command and the remaining flag arguments.
+func splitCommand(args []string) (*command, []string, string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if strings.HasPrefix(a, "-") {
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && !boolFlags[name] {
+				i++ // the flag's value
+			}
+			continue
+		}
+		for j := range commands {
+			words := strings.Fields(commands[j].words)
+			if i+len(words) <= len(args) && strings.Join(args[i:i+len(words)], " ") == commands[j].words {
+				rest := append(append([]string{}, args[:i]...), args[i+len(words):]...)
+				return &commands[j], rest, ""
+			}
+		}
+		if a == "help" {
+			return nil, nil, "help"
+		}
+		group := a
+		if i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+			group += " " + args[i+1]
+		}
+		return nil, nil, group
+	}
+	return &commands[0], args, ""
+}
 
 // run is main without the process: it returns the exit code.
 func run(args []string, env func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	cmd := "serve"
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		cmd, args = args[0], args[1:]
-	}
-	if cmd == "user" {
-		if len(args) == 0 || args[0] != "create" {
-			fmt.Fprintln(stderr, "admin: unknown user command; use: admin user create --username NAME --email EMAIL")
-			return 2
-		}
-		cmd, args = "user create", args[1:]
-	}
-	fs := flag.NewFlagSet("admin "+cmd, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage) }
-	settings := config.Flags(fs, env)
-	var username, email, password string
-	if cmd == "user create" {
-		fs.StringVar(&username, "username", "", "user name")
-		fs.StringVar(&email, "email", "", "email address")
-		fs.StringVar(&password, "password", "", "password (default: read from standard input)")
-	}
-	switch cmd {
-	case "serve", "migrate", "user create":
-	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "admin: unknown command %q\n%s", cmd, usage)
-		return 2
-	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
+	cmd, rest, other := splitCommand(args)
+	if cmd == nil {
+		if other == "help" {
+			usage(stdout)
 			return 0
 		}
+		fmt.Fprintf(stderr, "admin: unknown command %q; run 'admin help' for the commands\n", other)
+		return 2
+	}
+	fs := flag.NewFlagSet("admin "+cmd.words, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	settings := config.Flags(fs, env)
+	c := &cli{stdin: stdin, stdout: stdout, stderr: stderr, flags: map[string]*string{}, bools: map[string]*bool{}}
+	for _, f := range cmd.strings {
+		c.flags[f.name] = fs.String(f.name, "", f.usage)
+	}
+	for _, f := range cmd.bools {
+		c.bools[f.name] = fs.Bool(f.name, false, f.usage)
+	}
+	if err := fs.Parse(rest); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintf(stdout, "Usage: admin %s [flags]\n\n%s\n", cmd.words, cmd.summary)
+			if len(cmd.strings)+len(cmd.bools) > 0 {
+				fmt.Fprintln(stdout, "\nFlags:")
+				for _, f := range cmd.strings {
+					fmt.Fprintf(stdout, "  --%-22s %s\n", f.name+" VALUE", f.usage)
+				}
+				for _, f := range cmd.bools {
+					fmt.Fprintf(stdout, "  --%-22s %s\n", f.name, f.usage)
+				}
+			}
+			fmt.Fprint(stdout, settingsHelp)
+			return 0
+		}
+		fmt.Fprintf(stderr, "admin: %v; run 'admin %s --help'\n", err, cmd.words)
 		return 2
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "admin: unexpected argument %q\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "admin: unexpected argument %q; run 'admin %s --help'\n", fs.Arg(0), cmd.words)
 		return 2
 	}
 	s, err := settings()
@@ -97,50 +171,12 @@ func run(args []string, env func(string) string, stdin io.Reader, stdout, stderr
 		fmt.Fprintln(stderr, "admin:", err)
 		return 2
 	}
-	logger := newLogger(s, stderr)
+	c.settings = s
+	c.logger = newLogger(s, stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-
-	d, err := db.Open(s.DatabaseURL, s.SQLitePath())
-	if err != nil {
-		fmt.Fprintln(stderr, "admin:", err)
-		return 1
-	}
-	defer d.Close()
-	n, err := d.Migrate(ctx, nil)
-	if err != nil {
-		fmt.Fprintln(stderr, "admin:", err)
-		return 1
-	}
-	if n > 0 {
-		logger.Info("applied migrations", "count", n, "version", db.LatestVersion())
-	}
-	switch cmd {
-	case "migrate":
-		fmt.Fprintf(stdout, "Database is at migration %d (%d applied now).\n", db.LatestVersion(), n)
-		return 0
-	case "user create":
-		return createUser(ctx, d, username, email, password, stdin, stdout, stderr)
-	}
-	key, err := s.MasterKey()
-	if err != nil {
-		fmt.Fprintln(stderr, "admin:", err)
-		return 1
-	}
-	log := audit.NewLog(d)
-	authSvc := auth.NewService(d, log)
-	go pruneLoginFailures(ctx, authSvc, logger)
-	srv := web.New(web.Deps{
-		Settings: s, MasterKey: key, DB: d, Logger: logger,
-		Auth: authSvc, Stores: stores.NewService(d, log), Audit: log,
-		Services:     config.NewServices(config.NewStore(d, config.NewSealer(key)), log),
-		AdminCommand: adminCommand(),
-	})
-	if err := srv.ListenAndServe(ctx, s.Addr); err != nil {
-		fmt.Fprintln(stderr, "admin:", err)
-		return 1
-	}
-	return 0
+	c.ctx = ctx
+	return cmd.run(c)
 }
 
 func newLogger(s config.Settings, w io.Writer) *slog.Logger {
@@ -150,42 +186,162 @@ func newLogger(s config.Settings, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, nil))
 }
 
-// adminCommand is how a person runs this binary, for the first-run instructions.
-func adminCommand() string {
-	if strings.Contains(os.Args[0], "go-build") {
-		return "go run ./cmd/admin"
+// openDB opens and migrates the database.
+func (c *cli) openDB() (*db.DB, bool) {
+	d, err := db.Open(c.settings.DatabaseURL, c.settings.SQLitePath())
+	if err != nil {
+		fmt.Fprintln(c.stderr, "admin:", err)
+		return nil, false
 	}
-	return os.Args[0]
+	n, err := d.Migrate(c.ctx, nil)
+	if err != nil {
+		d.Close()
+		fmt.Fprintln(c.stderr, "admin:", err)
+		return nil, false
+	}
+	if n > 0 {
+		c.logger.Info("applied migrations", "count", n, "version", db.LatestVersion())
+	}
+	return d, true
 }
 
-func createUser(ctx context.Context, d *db.DB, username, email, password string, stdin io.Reader, stdout, stderr io.Writer) int {
+// openApp opens the database and wires every service with the master key.
+func (c *cli) openApp() (*app.App, func(), bool) {
+	d, ok := c.openDB()
+	if !ok {
+		return nil, nil, false
+	}
+	key, err := c.settings.MasterKey()
+	if err != nil {
+		d.Close()
+		fmt.Fprintln(c.stderr, "admin:", err)
+		return nil, nil, false
+	}
+	return app.New(c.settings, d, c.logger, key), func() { d.Close() }, true
+}
+
+func migrateCmd(c *cli) int {
+	d, ok := c.openDB()
+	if !ok {
+		return 1
+	}
+	defer d.Close()
+	fmt.Fprintf(c.stdout, "Database is at migration %d.\n", db.LatestVersion())
+	return 0
+}
+
+func serve(c *cli) int {
+	a, closeApp, ok := c.openApp()
+	if !ok {
+		return 1
+	}
+	defer closeApp()
+	return serveApp(c.ctx, a, c.settings.Addr, c.stderr)
+}
+
+// serve runs the admin with its background jobs until ctx ends.
+func serveApp(ctx context.Context, a *app.App, addr string, stderr io.Writer) int {
+	go pruneLoginFailures(ctx, a.Auth, a.Log)
+	go a.Syncer.Schedule(ctx, a.SyncInterval)
+	srv := web.New(webDeps(a))
+	if err := srv.ListenAndServe(ctx, addr); err != nil {
+		fmt.Fprintln(stderr, "admin:", err)
+		return 1
+	}
+	return 0
+}
+
+func webDeps(a *app.App) web.Deps {
+	return web.Deps{
+		Settings: a.Settings, MasterKey: a.Key, DB: a.DB, Logger: a.Log,
+		Auth: a.Auth, Stores: a.Stores, Audit: a.Audit, Services: a.Services,
+		Audiences: a.Audiences, Syncer: a.Syncer,
+		CreateUserCommand: createUserCommand(a.Settings),
+	}
+}
+
+// createUserCommand is the command a person runs to create an admin user in the database
+// this server uses, for the first-run instructions. It never prints a database password.
+func createUserCommand(s config.Settings) string {
+	bin := os.Args[0]
+	if strings.Contains(bin, "go-build") {
+		bin = "go run ./cmd/admin"
+	}
+	cmd := bin + " user create"
+	switch {
+	case s.IsPostgres():
+		cmd = "DATABASE_URL='<this server's DATABASE_URL>' " + cmd
+	case s.DatabaseURL != "":
+		cmd += " --database-url " + shellQuote(s.DatabaseURL)
+	case filepath.Clean(s.DataDir) != "data":
+		cmd += " --data " + shellQuote(s.DataDir)
+	}
+	return cmd
+}
+
+func shellQuote(v string) string {
+	if v != "" && strings.IndexFunc(v, func(r rune) bool {
+		return !(r == '/' || r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	}) < 0 {
+		return v
+	}
+	return "'" + strings.ReplaceAll(v, "'", `'\''`) + "'"
+}
+
+func userCreate(c *cli) int {
+	username, email, password := *c.flags["username"], *c.flags["email"], *c.flags["password"]
 	if username == "" || email == "" {
-		fmt.Fprintln(stderr, "admin: user create needs --username and --email")
+		fmt.Fprintln(c.stderr, "admin: user create needs --username and --email")
 		return 2
 	}
 	if password == "" {
-		fmt.Fprintln(stderr, "Password (read from standard input):")
-		line, err := bufio.NewReader(stdin).ReadString('\n')
+		fmt.Fprintln(c.stderr, "Password (read from standard input):")
+		line, err := bufio.NewReader(c.stdin).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
-			fmt.Fprintln(stderr, "admin: cannot read the password:", err)
+			fmt.Fprintln(c.stderr, "admin: cannot read the password:", err)
 			return 1
 		}
 		password = strings.TrimRight(line, "\r\n")
 	}
-	u, err := auth.NewService(d, audit.NewLog(d)).Create(ctx, audit.Actor{Username: "cli"}, auth.NewUser{Username: username, Email: email, Password: password})
+	d, ok := c.openDB()
+	if !ok {
+		return 1
+	}
+	defer d.Close()
+	u, err := auth.NewService(d, audit.NewLog(d)).Create(c.ctx, audit.Actor{Username: "cli"}, auth.NewUser{Username: username, Email: email, Password: password})
 	var ve validation.Errors
 	if errors.As(err, &ve) {
 		for _, field := range []string{"username", "email", "password"} {
 			if msg, ok := ve[field]; ok {
-				fmt.Fprintf(stderr, "admin: %s: %s\n", field, msg)
+				fmt.Fprintf(c.stderr, "admin: %s: %s\n", field, msg)
 			}
 		}
 		return 1
 	} else if err != nil {
-		fmt.Fprintln(stderr, "admin:", err)
+		fmt.Fprintln(c.stderr, "admin:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "Created admin user %q. Sign in at the admin's /admin/login.\n", u.Username)
+	fmt.Fprintf(c.stdout, "Created admin user %q. Sign in at /admin/login.\n", u.Username)
+	return 0
+}
+
+func userUnlock(c *cli) int {
+	d, ok := c.openDB()
+	if !ok {
+		return 1
+	}
+	defer d.Close()
+	username := *c.flags["username"]
+	n, err := auth.NewService(d, audit.NewLog(d)).ClearFailures(c.ctx, username)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "admin:", err)
+		return 1
+	}
+	who := "every user and address"
+	if username != "" {
+		who = fmt.Sprintf("user %q", username)
+	}
+	fmt.Fprintf(c.stdout, "Cleared %d failed sign-in(s) of %s: sign-in is open again.\n", n, who)
 	return 0
 }
 

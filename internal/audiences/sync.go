@@ -131,6 +131,29 @@ func (s *Syncer) Run(ctx context.Context, trigger string) (SyncRun, error) {
 	if !ok {
 		return SyncRun{}, ErrSyncRunning
 	}
+	return s.runLocked(ctx, trigger)
+}
+
+// Start takes the lock now and runs the sync in the background, calling done (if not nil)
+// when it ends; it returns ErrSyncRunning at once when another sync holds the lock.
+func (s *Syncer) Start(ctx context.Context, trigger string, done func(SyncRun, error)) error {
+	ok, err := s.acquire(ctx)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return ErrSyncRunning
+	}
+	go func() {
+		run, err := s.runLocked(ctx, trigger)
+		if done != nil {
+			done(run, err)
+		}
+	}()
+	return nil
+}
+
+func (s *Syncer) runLocked(ctx context.Context, trigger string) (SyncRun, error) {
 	defer s.release()
 	// A run left "running" by a crashed instance ended when its lease did.
 	s.db.WithContext(ctx).Model(&SyncRun{}).Where("status = ?", RunRunning).

@@ -25,6 +25,9 @@ var (
 	ErrInvalidCredentials = errors.New("auth: wrong username or password")
 	ErrNotFound           = errors.New("auth: admin user not found")
 	ErrSelfDeactivate     = errors.New("auth: you cannot deactivate your own account")
+	// ErrInactive wraps ErrInvalidCredentials for a right password on an inactive account:
+	// the person sees the same message, the action log tells the two apart.
+	ErrInactive = fmt.Errorf("%w: the account is inactive", ErrInvalidCredentials)
 )
 
 // ThrottledError means sign-in is refused for a while after too many failures.
@@ -323,7 +326,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 	}
 	switch {
 	case err == nil:
-		ok = CheckPassword(u.PasswordHash, password) && u.IsActive
+		ok = CheckPassword(u.PasswordHash, password)
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		CheckPassword(dummyHash, password)
 	}
@@ -334,6 +337,9 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 	if !ok {
 		return User{}, ErrInvalidCredentials
 	}
+	if !u.IsActive {
+		return User{}, ErrInactive
+	}
 	err = db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.Where("username = ? OR id = ?", username, attempt.ID).Delete(&loginFailure{}).Error; err != nil {
 			return err
@@ -342,6 +348,22 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 		return tx.Model(&u).Update("last_login_at", now).Error
 	})
 	return u, err
+}
+
+// VerifyPassword reports whether password is the current password of user id; admins
+// confirm changes to other accounts with it.
+func (s *Service) VerifyPassword(ctx context.Context, id int64, password string) (bool, error) {
+	u, err := s.Get(ctx, id)
+	if err != nil {
+		return false, err
+	}
+	select {
+	case hashing <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-hashing }()
+	return CheckPassword(u.PasswordHash, password), nil
 }
 
 // EndSessions revokes every session of a user (sign-out: a copied cookie stops working).
@@ -373,4 +395,17 @@ func (s *Service) throttled(ctx context.Context, username, addr string, now time
 // PruneFailures deletes failure records older than the window; called periodically.
 func (s *Service) PruneFailures(ctx context.Context) error {
 	return s.db.WithContext(ctx).Where("at < ?", s.now().Add(-Window)).Delete(&loginFailure{}).Error
+}
+
+// ClearFailures deletes the recorded failed sign-ins of username, or of everyone when
+// username is empty, lifting throttling at once (the operator's "unlock").
+func (s *Service) ClearFailures(ctx context.Context, username string) (int64, error) {
+	q := s.db.WithContext(ctx)
+	if username != "" {
+		q = q.Where("username = ?", username)
+	} else {
+		q = q.Where("1 = 1")
+	}
+	res := q.Delete(&loginFailure{})
+	return res.RowsAffected, res.Error
 }

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"net/mail"
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -85,6 +87,16 @@ const (
 	PathCDPOrgID            = "audiences/organization_id"
 	PathCDPSandbox          = "audiences/sandbox_name"
 	PathCDPEnvironment      = "audiences/environment"
+	PathCDPIMSURL           = "audiences/ims_url"
+	PathCDPPlatformURL      = "audiences/platform_url"
+	PathCDPSyncInterval     = "audiences/sync_interval"
+)
+
+// Default API base URLs of Adobe IMS and Experience Platform (other regions and tests
+// configure their own).
+const (
+	DefaultIMSURL      = "https://ims-na1.adobelogin.com"
+	DefaultPlatformURL = "https://platform.adobe.io"
 )
 
 var (
@@ -121,6 +133,22 @@ func privateKey(v string) string {
 func email(v string) string {
 	if a, err := mail.ParseAddress(v); err != nil || a.Address != v || len(v) > 255 {
 		return "Enter an email address, such as 1a2b3c@techacct.adobe.com."
+	}
+	return ""
+}
+
+func baseURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "Enter a base URL such as https://platform.adobe.io."
+	}
+	return ""
+}
+
+func syncInterval(v string) string {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 || n > 1440 {
+		return "Enter a whole number of minutes from 0 (off) to 1440."
 	}
 	return ""
 }
@@ -178,6 +206,12 @@ var ServicesSections = []Section{
 				Validate: matches(reSandbox, "Enter the sandbox name: lowercase letters, digits and dashes, such as prod.")},
 			{Path: PathCDPEnvironment, Label: "Environment", Kind: KindSelect, Default: "production",
 				Options: []Option{{"production", "Production"}, {"stage", "Stage"}}},
+			{Path: PathCDPIMSURL, Label: "IMS URL", Default: DefaultIMSURL,
+				Comment: "Where access tokens come from. Change it only for another region or a test service.", Validate: baseURL},
+			{Path: PathCDPPlatformURL, Label: "Platform API URL", Default: DefaultPlatformURL,
+				Comment: "The Experience Platform API.", Validate: baseURL},
+			{Path: PathCDPSyncInterval, Label: "Sync audiences every (minutes)", Default: "15",
+				Comment: "0 turns the scheduled sync off; \"Sync now\" and the command line still work.", Validate: syncInterval},
 		},
 	},
 }
@@ -289,6 +323,7 @@ type Submission struct {
 	Values      map[string]string // path → typed value; secrets: empty keeps what is stored
 	UseDefault  map[string]bool   // website scope: path → inherit from default
 	ClearSecret map[string]bool   // path → remove the stored secret
+	Summary     string            // the action log line; empty: "Services configuration saved"
 }
 
 // Change is one field changed by a save, with secrets masked.
@@ -372,7 +407,7 @@ func (s *Services) Save(ctx context.Context, actor audit.Actor, ref ScopeRef, su
 			}
 			if f.Kind == KindSecret {
 				writes = append(writes, write{path: f.Path, value: &v, secret: true})
-				before := "(not set)"
+				before := ""
 				if st.SetHere {
 					before = Mask
 				}
@@ -390,7 +425,7 @@ func (s *Services) Save(ctx context.Context, actor audit.Actor, ref ScopeRef, su
 			} else {
 				writes = append(writes, write{path: f.Path, value: &v})
 			}
-			before := "(not set)"
+			before := ""
 			if st.SetHere {
 				before = st.Value
 			}
@@ -409,8 +444,12 @@ func (s *Services) Save(ctx context.Context, actor audit.Actor, ref ScopeRef, su
 				return err
 			}
 		}
-		return s.log.Record(ctx, tx, actor, audit.ActionConfigSave, "config", scopeLabel(ref),
-			fmt.Sprintf("Services configuration saved (%s): %d field(s) changed", scopeLabel(ref), len(changes)),
+		summary := sub.Summary
+		if summary == "" {
+			summary = "Services configuration saved"
+		}
+		return s.log.Record(ctx, tx, actor, audit.ActionConfigSave, "config", scopeID(ref),
+			fmt.Sprintf("%s (%s): %d field(s) changed", summary, scopeLabel(ref), len(changes)),
 			beforeMap(changes), afterMap(changes))
 	})
 	if err != nil {
@@ -450,12 +489,7 @@ func display(f Field, v string) string {
 	return orUnset(v)
 }
 
-func orUnset(v string) string {
-	if v == "" {
-		return "(not set)"
-	}
-	return v
-}
+func orUnset(v string) string { return v }
 
 func beforeMap(cs []Change) map[string]string {
 	m := map[string]string{}
@@ -473,11 +507,34 @@ func afterMap(cs []Change) map[string]string {
 	return m
 }
 
-func scopeLabel(ref ScopeRef) string {
+func scopeID(ref ScopeRef) string {
 	if ref.Scope == ScopeDefault {
 		return "default"
 	}
 	return fmt.Sprintf("website:%d", ref.WebsiteID)
+}
+
+func scopeLabel(ref ScopeRef) string {
+	switch {
+	case ref.Scope == ScopeDefault:
+		return "Default Config"
+	case ref.Label != "":
+		return ref.Label
+	}
+	return fmt.Sprintf("website %d", ref.WebsiteID)
+}
+
+// FieldTitle names a configuration path for people, such as
+// "Experience Platform Connector › Datastream ID".
+func FieldTitle(path string) (string, bool) {
+	for _, s := range ServicesSections {
+		for _, f := range s.Fields {
+			if f.Path == path {
+				return s.Title + " › " + f.Label, true
+			}
+		}
+	}
+	return "", false
 }
 
 // Workspace is what a Developer Console workspace JSON file says about the credential.
@@ -568,7 +625,8 @@ func firstNonEmpty(vs ...string) string {
 // ImportWorkspace saves the credential fields of a parsed workspace file at the default
 // scope, validated like a form save.
 func (s *Services) ImportWorkspace(ctx context.Context, actor audit.Actor, w Workspace) ([]Change, error) {
-	sub := Submission{Values: map[string]string{PathCDPAuthType: "oauth_server_to_server"}}
+	sub := Submission{Values: map[string]string{PathCDPAuthType: "oauth_server_to_server"},
+		Summary: fmt.Sprintf("Credentials imported from the workspace file of project %q", w.Project)}
 	// A field the file lacks keeps its stored value.
 	for path, v := range map[string]string{PathCDPClientID: w.ClientID, PathCDPClientSecret: w.ClientSecret,
 		PathCDPTechAccountID: w.TechnicalAccountID, PathCDPTechAccountEmail: w.TechnicalAccountEml, PathCDPOrgID: w.OrgID} {

@@ -84,7 +84,7 @@ func (s *Settings) validate() error {
 		return errors.New("invalid --data: the data directory must not be empty")
 	}
 	if s.DatabaseURL != "" && strings.Contains(s.DatabaseURL, "://") && !s.IsPostgres() && !strings.HasPrefix(s.DatabaseURL, "sqlite://") {
-		return fmt.Errorf("invalid DATABASE_URL: only postgres:// or postgresql:// URLs, or a SQLite file path, are supported")
+		return fmt.Errorf("invalid --database-url (DATABASE_URL): use a postgres:// URL or a SQLite file path")
 	}
 	if s.SecretKey != "" && len(s.SecretKey) < 32 {
 		return errors.New("invalid SECRET_KEY: it must be at least 32 characters (try: openssl rand -hex 32)")

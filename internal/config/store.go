@@ -23,6 +23,7 @@ const (
 type ScopeRef struct {
 	Scope     Scope
 	WebsiteID int64
+	Label     string // for people: "Website: Main Website"; empty for the default scope
 }
 
 // Default is the default (global) scope.

@@ -7,7 +7,8 @@
       var control = box.closest(".control");
       var input = control && control.querySelector("input[type=text], select, textarea");
       if (!input) return;
-      var apply = function () { input.readOnly = box.checked; input.classList.toggle("inherited", box.checked); };
+      // Disabled (not read-only, which selects ignore): the inherited value applies anyway.
+      var apply = function () { input.disabled = box.checked; input.classList.toggle("inherited", box.checked); };
       apply();
       if (!box.dataset.bound) {
         box.addEventListener("change", apply);

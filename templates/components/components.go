@@ -10,8 +10,15 @@ func itoa(n int) string { return strconv.Itoa(n) }
 // PagerView is the state of a paged grid.
 type PagerView struct {
 	Page, PerPage    int
-	Total            int64
+	Total            int64 // records matching
+	Of               int64 // records in all, when filters may hide some (0: not shown)
+	Noun             string
 	PrevURL, NextURL string
+}
+
+// Count says how many match of how many there are, such as "52 of 52 audiences".
+func (p PagerView) Count() string {
+	return fmt.Sprintf("%d of %d %s", p.Total, p.Of, p.Noun)
 }
 
 // Pages is the number of pages, at least 1.

@@ -46,6 +46,10 @@ type ServicesView struct {
 	IsDefault   bool
 	Action      string
 	Sections    []SectionView
-	ErrorCount  int
+	Errors      []ErrorLink
 	ImportError string
+	ImportText  string
 }
+
+// ErrorLink names a field with a problem and links to it.
+type ErrorLink struct{ Label, Anchor string }

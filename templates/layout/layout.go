@@ -20,6 +20,7 @@ type Base struct {
 // Navigation item keys.
 const (
 	NavDashboard = "dashboard"
+	NavAudiences = "audiences"
 	NavConfig    = "config"
 	NavStores    = "stores"
 	NavUsers     = "users"
@@ -42,6 +43,7 @@ type NavGroup struct {
 // Navigation lists only the areas that exist, in the familiar commerce-admin order.
 var Navigation = []NavGroup{
 	{Label: "Dashboard", Icon: "▦", Items: []NavItem{{NavDashboard, "Dashboard", "/admin"}}},
+	{Label: "Customers", Icon: "☺", Items: []NavItem{{NavAudiences, "Real-Time CDP Audiences", "/admin/audiences"}}},
 	{Label: "Stores", Icon: "⌂", Items: []NavItem{{NavConfig, "Configuration", "/admin/config/services"}, {NavStores, "All Stores", "/admin/stores"}}},
 	{Label: "System", Icon: "⚙", Items: []NavItem{{NavUsers, "Admin Users", "/admin/users"}, {NavActionLog, "Action Log", "/admin/action-log"}}},
 }

@@ -364,7 +364,15 @@ func Edit(f Form) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<div class=\"actions\"><a href=\"/admin/users\" class=\"button\">Back</a> <button type=\"submit\" class=\"primary\" data-testid=\"save\">Save User</button></div></form>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<fieldset class=\"identity\"><legend>Current user identity verification</legend>")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = components.TextInput("current_password", "current_password", "Your password", "", f.Errors["current_password"], "password", true, templ.Attributes{"autocomplete": "current-password", "maxlength": "256"}).Render(ctx, templ_7745c5c3_Buffer)
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "</fieldset><div class=\"actions\"><a href=\"/admin/users\" class=\"button\">Back</a> <button type=\"submit\" class=\"primary\" data-testid=\"save\">Save User</button></div></form>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -61,6 +61,7 @@ type Emulator struct {
 
 	mu           sync.Mutex
 	audiences    []Audience
+	index        map[string]int // audience id → position in audiences
 	destinations map[string]string   // target connection id → datastream id
 	flows        map[string][]string // target connection id → audience ids
 	tokens       map[string]time.Time
@@ -72,7 +73,7 @@ type Emulator struct {
 // New starts an emulator on a loopback port with the given accepted credentials.
 func New(clientID, clientSecret, orgID, sandbox string) *Emulator {
 	e := &Emulator{ClientID: clientID, ClientSecret: clientSecret, OrgID: orgID, Sandbox: sandbox,
-		TokenLifetime: 24 * time.Hour, destinations: map[string]string{}, flows: map[string][]string{},
+		TokenLifetime: 24 * time.Hour, destinations: map[string]string{}, index: map[string]int{}, flows: map[string][]string{},
 		tokens: map[string]time.Time{}, calls: map[string]int{}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /ims/token/v3", e.token)
@@ -120,12 +121,11 @@ func (e *Emulator) AddAudience(a Audience) {
 	if a.UpdatedAt.IsZero() {
 		a.UpdatedAt = time.Now().UTC().Truncate(time.Millisecond)
 	}
-	for i := range e.audiences {
-		if e.audiences[i].ID == a.ID {
-			e.audiences[i] = a
-			return
-		}
+	if i, ok := e.index[a.ID]; ok {
+		e.audiences[i] = a
+		return
 	}
+	e.index[a.ID] = len(e.audiences)
 	e.audiences = append(e.audiences, a)
 }
 
@@ -133,11 +133,14 @@ func (e *Emulator) AddAudience(a Audience) {
 func (e *Emulator) RemoveAudience(id string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for i := range e.audiences {
-		if e.audiences[i].ID == id {
-			e.audiences = append(e.audiences[:i], e.audiences[i+1:]...)
-			return
-		}
+	i, ok := e.index[id]
+	if !ok {
+		return
+	}
+	e.audiences = append(e.audiences[:i], e.audiences[i+1:]...)
+	delete(e.index, id)
+	for j := i; j < len(e.audiences); j++ {
+		e.index[e.audiences[j].ID] = j
 	}
 }
 

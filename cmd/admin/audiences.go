@@ -1,0 +1,193 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/config"
+)
+
+func audiencesSync(c *cli) int {
+	a, closeApp, ok := c.openApp()
+	if !ok {
+		return 1
+	}
+	defer closeApp()
+	run, err := a.Syncer.Run(c.ctx, audiences.TriggerCLI)
+	switch {
+	case errors.Is(err, audiences.ErrSyncRunning):
+		fmt.Fprintln(c.stderr, "admin: a sync is already running; try again when it ends")
+		return 1
+	case errors.Is(err, audiences.ErrNotConfigured):
+		fmt.Fprintln(c.stderr, "admin: the Real-Time CDP credentials are not configured (Stores › Configuration › Services)")
+		return 1
+	case err != nil:
+		fmt.Fprintln(c.stderr, "admin: sync failed:", err)
+		return 1
+	}
+	fmt.Fprintf(c.stdout, "Synced in %s: %d audiences in the CDP; %d added, %d updated, %d deactivated.\n",
+		run.FinishedAt.Sub(run.StartedAt).Round(time.Millisecond), run.Total, run.Added, run.Updated, run.Deactivated)
+	return 0
+}
+
+func audiencesConfigStatus(c *cli) int {
+	a, closeApp, ok := c.openApp()
+	if !ok {
+		return 1
+	}
+	defer closeApp()
+	verbose := *c.bools["v"]
+	ctx := c.ctx
+	state, err := a.Services.State(ctx, config.Default)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "admin:", err)
+		return 1
+	}
+	creds, err := a.CDPCredentials(ctx)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "admin:", err)
+		return 1
+	}
+	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	show := func(label, v string) {
+		if v == "" {
+			v = "(not set)"
+		}
+		fmt.Fprintf(w, "%s:\t%s\n", label, v)
+	}
+	show("Client ID", creds.ClientID)
+	secret := "(not set)"
+	if st := state[config.PathCDPClientSecret].Secret; st.Set {
+		secret = fmt.Sprintf("%s (set %s by %s)", config.Mask, st.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC"), st.UpdatedBy)
+	}
+	show("Client secret", secret)
+	tech, _ := a.Services.Get(ctx, config.PathCDPTechAccountID, 0)
+	show("Technical account", tech)
+	show("Organization", creds.OrgID)
+	show("Sandbox", creds.Sandbox)
+	show("IMS URL", creds.IMSURL)
+	show("Platform API URL", creds.PlatformURL)
+	streams, err := a.Datastreams(ctx)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "admin:", err)
+		return 1
+	}
+	websites, _ := a.Stores.Websites(ctx)
+	for _, site := range websites {
+		show("Datastream of "+site.Name, streams[site.ID])
+	}
+	healthy := true
+	client, err := a.Syncer.Client(ctx)
+	if err != nil {
+		show("Token", "FAILED: "+err.Error())
+		w.Flush()
+		return 1
+	}
+	if _, err := client.Token(ctx); err != nil {
+		show("Token", "FAILED: "+err.Error())
+		healthy = false
+	} else {
+		show("Token", "OK")
+		if n, err := client.Check(ctx); err != nil {
+			show("Audience listing", "FAILED: "+err.Error())
+			healthy = false
+		} else {
+			show("Audience listing", fmt.Sprintf("OK (%d audiences in the sandbox)", n))
+		}
+	}
+	w.Flush()
+	if verbose && healthy {
+		conns, err := client.TargetConnections(ctx)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "admin: listing destinations:", err)
+			return 1
+		}
+		fmt.Fprintln(c.stdout, "\nDestinations (target connections with a datastream):")
+		for _, tc := range conns {
+			site := "no website uses this datastream"
+			for id, ds := range streams {
+				if strings.EqualFold(ds, tc.DatastreamID) {
+					for _, s := range websites {
+						if s.ID == id {
+							site = "→ " + s.Name
+						}
+					}
+				}
+			}
+			fmt.Fprintf(c.stdout, "  %s  datastream %s  %s\n", tc.ID, tc.DatastreamID, site)
+		}
+		flows, err := client.Flows(ctx)
+		if err != nil {
+			fmt.Fprintln(c.stderr, "admin: listing dataflows:", err)
+			return 1
+		}
+		fmt.Fprintln(c.stdout, "\nDataflows:")
+		for _, f := range flows {
+			fmt.Fprintf(c.stdout, "  %s  to %s  %d audience(s)\n", f.ID, strings.Join(f.TargetConnectionIDs, ", "), len(f.Audiences))
+		}
+	}
+	if !healthy {
+		return 1
+	}
+	return 0
+}
+
+func audiencesList(c *cli) int {
+	a, closeApp, ok := c.openApp()
+	if !ok {
+		return 1
+	}
+	defer closeApp()
+	as, sites, err := a.Audiences.All(c.ctx)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "admin:", err)
+		return 1
+	}
+	websites, err := a.Stores.Websites(c.ctx)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "admin:", err)
+		return 1
+	}
+	codes := map[int64]string{}
+	for _, w := range websites {
+		codes[w.ID] = w.Code
+	}
+	type item struct {
+		ID       int64    `json:"id"`
+		CDPID    string   `json:"cdp_id"`
+		Name     string   `json:"name"`
+		Websites []string `json:"websites"`
+		Status   string   `json:"status"`
+	}
+	items := make([]item, 0, len(as))
+	for _, au := range as {
+		it := item{ID: au.ID, CDPID: au.CDPID, Name: au.Name, Status: string(au.Status), Websites: []string{}}
+		for _, id := range sites[au.ID] {
+			it.Websites = append(it.Websites, codes[id])
+		}
+		items = append(items, it)
+	}
+	if *c.bools["json"] {
+		enc := json.NewEncoder(c.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(items); err != nil {
+			return 1
+		}
+		return 0
+	}
+	w := tabwriter.NewWriter(c.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tCDP ID\tNAME\tWEBSITES\tSTATUS")
+	for _, it := range items {
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\n", it.ID, it.CDPID, it.Name, strings.Join(it.Websites, ","), it.Status)
+	}
+	w.Flush()
+	if len(items) == 0 {
+		fmt.Fprintln(c.stdout, "No audiences yet: run 'admin audiences sync'.")
+	}
+	return 0
+}

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+
+	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/audiences/cdpemu"
+	"audienceactivation/internal/audit"
+	"audienceactivation/internal/auth"
+	"audienceactivation/internal/config"
+	"audienceactivation/internal/stores"
+)
+
+// Demo datastreams of the two demo websites.
+const (
+	demoDatastreamMain = "3f0c3e54-8f1d-4c8e-9d0e-2f8a1b6c7d90"
+	demoDatastreamEU   = "7b1e2d3c-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+	demoAudienceCount  = 52
+)
+
+// demo serves the admin with a seeded store: a CDP emulator on loopback with 52
+// audiences activated to two websites, the credentials configured to reach it, a first
+// sync done, and a demo administrator.
+func demo(c *cli) int {
+	a, closeApp, ok := c.openApp()
+	if !ok {
+		return 1
+	}
+	defer closeApp()
+	ctx := c.ctx
+	secret := randomHex(16)
+	emu := cdpemu.New("demo0123456789abcdef0123456789ab", "p8e-"+secret, "DEMO0123456789ABCDEF0123@AdobeOrg", "prod")
+	defer emu.Close()
+	ids := emu.Seed(demoAudienceCount)
+	emu.Activate(emu.AddDestination(demoDatastreamMain), ids[:40]...)
+	emu.Activate(emu.AddDestination(demoDatastreamEU), ids[30:]...)
+
+	who := audit.Actor{Username: "demo"}
+	eu, err := a.Stores.WebsiteByCode(ctx, "eu")
+	if err != nil {
+		if eu, err = a.Stores.SaveWebsite(ctx, who, stores.Website{Code: "eu", Name: "EU Website"}); err != nil {
+			return c.fail(err)
+		}
+		if _, err := a.Stores.SaveStoreView(ctx, who, stores.StoreView{WebsiteID: eu.ID, Code: "eu_en", Name: "EU English",
+			Currency: "EUR", Timezone: "Europe/Paris", IsActive: true, IsDefault: true}); err != nil {
+			return c.fail(err)
+		}
+	}
+	base, err := a.Stores.WebsiteByCode(ctx, "base")
+	if err != nil {
+		return c.fail(err)
+	}
+	if _, err := a.Services.Save(ctx, who, config.Default, config.Submission{Summary: "Demo: credentials of the CDP emulator",
+		Values: map[string]string{
+			config.PathCDPClientID: emu.ClientID, config.PathCDPClientSecret: emu.ClientSecret, config.PathCDPOrgID: emu.OrgID,
+			config.PathCDPSandbox: emu.Sandbox, config.PathCDPTechAccountID: "demo1234@techacct.adobe.com",
+			config.PathCDPTechAccountEmail: "demo1234@techacct.adobe.com", config.PathCDPIMSURL: emu.URL(), config.PathCDPPlatformURL: emu.URL(),
+		}}); err != nil {
+		return c.fail(err)
+	}
+	for site, ds := range map[int64]string{base.ID: demoDatastreamMain, eu.ID: demoDatastreamEU} {
+		if _, err := a.Services.Save(ctx, who, config.Website(site), config.Submission{Values: map[string]string{config.PathDatastreamID: ds}}); err != nil {
+			return c.fail(err)
+		}
+	}
+	if n, _ := a.Auth.Count(ctx); n == 0 {
+		password := "demo-" + randomHex(6)
+		if _, err := a.Auth.Create(ctx, who, auth.NewUser{Username: "demo", Email: "demo@example.com", Password: password}); err != nil {
+			return c.fail(err)
+		}
+		fmt.Fprintf(c.stdout, "Demo administrator: username demo, password %s\n", password)
+	} else {
+		fmt.Fprintln(c.stdout, "Sign in with an existing admin user (this data directory already has one).")
+	}
+	if run, err := a.Syncer.Run(ctx, audiences.TriggerManual); err != nil {
+		c.logger.Warn("first demo sync failed", "error", err)
+	} else {
+		fmt.Fprintf(c.stdout, "Synced %d audiences from the CDP emulator at %s.\n", run.Added+run.Updated, emu.URL())
+	}
+	fmt.Fprintf(c.stdout, "Open http://%s/admin\n", c.settings.Addr)
+	return serveApp(ctx, a, c.settings.Addr, c.stderr)
+}
+
+func (c *cli) fail(err error) int {
+	fmt.Fprintln(c.stderr, "admin:", err)
+	return 1
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,89 @@
+// Package app is the composition root: it wires every domain service once, for the serve,
+// demo and command-line paths of cmd/admin and for tests that need the whole application.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"time"
+
+	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/audit"
+	"audienceactivation/internal/auth"
+	"audienceactivation/internal/config"
+	"audienceactivation/internal/db"
+	"audienceactivation/internal/stores"
+)
+
+// App holds every service of the application.
+type App struct {
+	Settings  config.Settings
+	DB        *db.DB
+	Log       *slog.Logger
+	Key       []byte
+	Audit     *audit.Log
+	Auth      *auth.Service
+	Stores    *stores.Service
+	Services  *config.Services
+	Audiences *audiences.Store
+	Syncer    *audiences.Syncer
+}
+
+// New wires the services on d, sealing secrets with a key derived from key.
+func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts ...audiences.ClientOption) *App {
+	a := &App{Settings: s, DB: d, Log: logger, Key: key, Audit: audit.NewLog(d)}
+	a.Auth = auth.NewService(d, a.Audit)
+	a.Stores = stores.NewService(d, a.Audit)
+	a.Services = config.NewServices(config.NewStore(d, config.NewSealer(key)), a.Audit)
+	a.Audiences = audiences.NewStore(d)
+	host, _ := os.Hostname()
+	a.Syncer = audiences.NewSyncer(d, audiences.Sources{Credentials: a.CDPCredentials, Datastreams: a.Datastreams}, logger,
+		fmt.Sprintf("%s:%d", host, os.Getpid()), cdpOpts...)
+	return a
+}
+
+// CDPCredentials reads the Real-Time CDP credentials from the Services configuration.
+func (a *App) CDPCredentials(ctx context.Context) (audiences.Credentials, error) {
+	var c audiences.Credentials
+	for path, dst := range map[string]*string{
+		config.PathCDPClientID: &c.ClientID, config.PathCDPClientSecret: &c.ClientSecret, config.PathCDPOrgID: &c.OrgID,
+		config.PathCDPSandbox: &c.Sandbox, config.PathCDPIMSURL: &c.IMSURL, config.PathCDPPlatformURL: &c.PlatformURL,
+	} {
+		v, err := a.Services.Get(ctx, path, 0)
+		if err != nil {
+			return c, fmt.Errorf("reading %s: %w", path, err)
+		}
+		*dst = v
+	}
+	return c, nil
+}
+
+// Datastreams is each website's effective datastream ID.
+func (a *App) Datastreams(ctx context.Context) (map[int64]string, error) {
+	ws, err := a.Stores.Websites(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]string, len(ws))
+	for _, w := range ws {
+		v, err := a.Services.Get(ctx, config.PathDatastreamID, w.ID)
+		if err != nil {
+			return nil, err
+		}
+		out[w.ID] = v
+	}
+	return out, nil
+}
+
+// SyncInterval is the configured schedule.
+func (a *App) SyncInterval(ctx context.Context) time.Duration {
+	v, err := a.Services.Get(ctx, config.PathCDPSyncInterval, 0)
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(v)
+	return time.Duration(n) * time.Minute
+}

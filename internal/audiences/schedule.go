@@ -1,0 +1,48 @@
+package audiences
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Schedule runs the sync every interval until ctx ends. interval is read before each wait,
+// so a change in configuration applies without a restart; zero turns the schedule off
+// (checked again a minute later). After a failure it retries sooner, with backoff: 1, 2,
+// 4 … minutes, never later than the interval.
+func (s *Syncer) Schedule(ctx context.Context, interval func(context.Context) time.Duration) {
+	failures := 0
+	wait := time.Minute // a first sync shortly after start
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		every := interval(ctx)
+		if every <= 0 {
+			wait = time.Minute
+			continue
+		}
+		if ok, err := s.Configured(ctx); err != nil || !ok {
+			wait = time.Minute
+			continue
+		}
+		if last, err := s.LatestRuns(ctx, 1); err == nil && len(last) == 1 && last[0].Status == RunSucceeded &&
+			s.now().Sub(last[0].StartedAt) < every {
+			// Another instance (or "Sync now") ran recently enough.
+			wait = every - s.now().Sub(last[0].StartedAt)
+			failures = 0
+			continue
+		}
+		_, err := s.Run(ctx, TriggerSchedule)
+		switch {
+		case err == nil, errors.Is(err, ErrSyncRunning):
+			failures = 0
+			wait = every
+		default:
+			failures++
+			wait = min(time.Minute<<min(failures-1, 10), every)
+		}
+	}
+}

@@ -1,0 +1,113 @@
+// Package audiences holds the Customers › Real-Time CDP Audiences pages: the dashboard,
+// the sync status, the audience page, and the audience chooser that editors embed.
+package audiences
+
+import (
+	"strconv"
+
+	"audienceactivation/templates/components"
+	"audienceactivation/templates/layout"
+)
+
+// Option is a filter choice.
+type Option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// Column is a sortable grid header.
+type Column struct {
+	Key, Label, SortURL string
+	Active, Desc        bool
+}
+
+// Link is a named link.
+type Link struct{ Label, Href string }
+
+// Row is one audience in the grid.
+type Row struct {
+	ID          int64
+	Href        string
+	Name        string
+	CDPID       string
+	Origin      string
+	Websites    string
+	Blocks      []Link
+	Rules       []Link
+	Modified    string
+	Status      string
+	StatusClass string
+	Warning     string
+}
+
+// SyncView is the sync status box.
+type SyncView struct {
+	Running   bool
+	Started   string
+	Updated   string // "Updated today, 10:42 AM UTC", or empty before the first sync
+	Result    string // the outcome of the run just finished
+	Error     string // the last run's error, when it failed
+	ErrorWhen string
+	PollURL   string
+	CSRF      string
+}
+
+// ListView is the dashboard.
+type ListView struct {
+	layout.Base
+	Configured bool
+	Sync       SyncView
+	Search     string
+	Website    string
+	Origin     string
+	Status     string
+	From, To   string
+	Websites   []Option
+	Origins    []Option
+	Statuses   []Option
+	Errors     map[string]string
+	Columns    []Column
+	Rows       []Row
+	Pager      components.PagerView
+	GridURL    string
+	Total      int64
+}
+
+// DetailView is one audience.
+type DetailView struct {
+	layout.Base
+	Name, CDPID, Description, Origin, Status, StatusClass, Modified, Synced, Lifecycle string
+	Websites                                                                           string
+	Rules, Blocks                                                                      []Link
+	Warning                                                                            string
+}
+
+// ChooserRow is one audience in the chooser.
+type ChooserRow struct {
+	ID          int64
+	CDPID       string
+	Name        string
+	Description string
+	Source      string
+	Websites    string
+	Status      string
+	Checked     bool
+}
+
+// ChooserView is the audience chooser grid.
+type ChooserView struct {
+	Field    string // the form field the chosen ids are submitted as
+	Search   string
+	Rows     []ChooserRow
+	Hidden   []int64 // chosen ids not on this page, kept as hidden inputs
+	Pager    components.PagerView
+	Endpoint string
+	Empty    string
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// ChooserURL is the chooser endpoint for a page and search.
+func (v ChooserView) ChooserURL(page int) string {
+	return v.Endpoint + "?field=" + v.Field + "&page=" + strconv.Itoa(page)
+}

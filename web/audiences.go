@@ -1,0 +1,426 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/dashboard"
+	"audienceactivation/internal/validation"
+	aview "audienceactivation/templates/audiences"
+	"audienceactivation/templates/components"
+	"audienceactivation/templates/layout"
+)
+
+const audiencesPerPage = 20
+
+var audienceColumns = []struct{ key, label string }{
+	{dashboard.SortName, "Audience"}, {dashboard.SortOrigin, "Origin"}, {dashboard.SortWebsites, "Websites"},
+	{dashboard.SortBlocks, "Dynamic Blocks"}, {dashboard.SortRules, "Cart Price Rules"},
+	{dashboard.SortModified, "Last Modified"}, {dashboard.SortStatus, "Status"},
+}
+
+func statusClass(st string) string { return "status-" + st }
+
+func statusLabel(st string) string {
+	if l, ok := audiences.StatusLabels[audiences.Status(st)]; ok {
+		return l
+	}
+	return st
+}
+
+// usageWarning is shown when rules or blocks name an audience that matches nobody.
+func usageWarning(status string, rules, blocks int) string {
+	if status == string(audiences.StatusActive) || rules+blocks == 0 {
+		return ""
+	}
+	why := "was removed from the CDP"
+	if status == string(audiences.StatusInactive) {
+		why = "is no longer activated to this store"
+	}
+	return fmt.Sprintf("Used by %d rule(s) and %d block(s), but it %s: it matches no shopper until it is activated again.", rules, blocks, why)
+}
+
+// relativeDay formats t as "today, 10:42 AM UTC", "yesterday, …" or "Nov 27, …".
+func relativeDay(t, now time.Time) string {
+	t, now = t.UTC(), now.UTC()
+	clock := t.Format("3:04 PM") + " UTC"
+	y1, m1, d1 := t.Date()
+	y2, m2, d2 := now.Date()
+	switch {
+	case y1 == y2 && m1 == m2 && d1 == d2:
+		return "today, " + clock
+	case now.Sub(t) < 48*time.Hour && t.Day() == now.AddDate(0, 0, -1).Day():
+		return "yesterday, " + clock
+	}
+	return t.Format("Jan 2, 2006, ") + clock
+}
+
+// syncAdvice turns a recorded sync error into what a merchant can do about it.
+func syncAdvice(msg string) string {
+	switch {
+	case strings.Contains(msg, audiences.ErrNotConfigured.Error()):
+		return "The Real-Time CDP credentials are incomplete: enter them in Stores › Configuration › Services."
+	case strings.Contains(msg, audiences.ErrBadCredentials.Error()):
+		return "Adobe refused the credentials: check the client ID and client secret in the configuration. (" + msg + ")"
+	case strings.Contains(msg, audiences.ErrNoPermission.Error()):
+		return "The credentials have no permission to read audiences in this sandbox: check the product profile of the Developer Console project. (" + msg + ")"
+	case strings.Contains(msg, audiences.ErrUnreachable.Error()):
+		return "Adobe could not be reached; the sync will be retried. (" + msg + ")"
+	}
+	return msg + " The sync will be retried."
+}
+
+func (s *Server) syncView(ctx context.Context, c echo.Context) (aview.SyncView, error) {
+	v := aview.SyncView{PollURL: "/admin/audiences/sync-status?was=running", CSRF: s.base(c, "", "").CSRF}
+	running, err := s.deps.Syncer.Running(ctx)
+	if err != nil {
+		return v, err
+	}
+	v.Running = running
+	runs, err := s.deps.Syncer.LatestRuns(ctx, 1)
+	if err != nil {
+		return v, err
+	}
+	if len(runs) == 1 {
+		r := runs[0]
+		if r.Status == audiences.RunRunning {
+			v.Started = r.StartedAt.UTC().Format("3:04:05 PM") + " UTC"
+		}
+		if r.Status == audiences.RunFailed {
+			v.Error, v.ErrorWhen = syncAdvice(r.Error), relativeDay(r.StartedAt, s.deps.Now())
+		}
+	}
+	last, err := s.deps.Syncer.LastSuccess(ctx)
+	if err != nil {
+		return v, err
+	}
+	if last != nil && last.FinishedAt != nil {
+		v.Updated = "Updated " + relativeDay(*last.FinishedAt, s.deps.Now())
+	}
+	return v, nil
+}
+
+func (s *Server) audiencesList(c echo.Context) error {
+	ctx := c.Request().Context()
+	q := c.QueryParams()
+	v := aview.ListView{Base: s.base(c, "Real-Time CDP Audiences", layout.NavAudiences), Errors: map[string]string{},
+		Search: validation.Clean(q.Get("q"), 255), Website: q.Get("website"), Origin: validation.Clean(q.Get("origin"), 64),
+		Status: q.Get("status"), From: q.Get("from"), To: q.Get("to")}
+	configured, err := s.deps.Syncer.Configured(ctx)
+	if err != nil {
+		return err
+	}
+	v.Configured = configured
+	f := dashboard.Filter{Search: v.Search, Origin: v.Origin, PerPage: audiencesPerPage, Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
+	if !dashboard.ValidSort(f.Sort) {
+		f.Sort, f.Desc = dashboard.SortName, false
+	}
+	if _, ok := audiences.StatusLabels[audiences.Status(v.Status)]; ok {
+		f.Status = v.Status
+	} else {
+		v.Status = ""
+	}
+	websites, err := s.deps.Stores.Websites(ctx)
+	if err != nil {
+		return err
+	}
+	for _, w := range websites {
+		if w.Code == v.Website {
+			f.WebsiteID = w.ID
+		}
+		v.Websites = append(v.Websites, aview.Option{Value: w.Code, Label: w.Name, Selected: w.Code == v.Website})
+	}
+	if v.From != "" {
+		if t, err := time.Parse("2006-01-02", v.From); err == nil {
+			f.ModifiedFrom = t
+		} else {
+			v.Errors["from"] = "Use a date such as 2026-11-28."
+		}
+	}
+	if v.To != "" {
+		if t, err := time.Parse("2006-01-02", v.To); err == nil {
+			f.ModifiedTo = t.AddDate(0, 0, 1)
+		} else {
+			v.Errors["to"] = "Use a date such as 2026-11-28."
+		}
+	}
+	if !f.ModifiedFrom.IsZero() && !f.ModifiedTo.IsZero() && !f.ModifiedFrom.Before(f.ModifiedTo) {
+		v.Errors["to"] = "The end date is before the start date."
+		f.ModifiedTo = time.Time{}
+	}
+	f.Page, _ = strconv.Atoi(q.Get("page"))
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	origins, err := s.deps.Dashboard.Origins(ctx)
+	if err != nil {
+		return err
+	}
+	for _, o := range origins {
+		v.Origins = append(v.Origins, aview.Option{Value: o, Label: audiences.OriginLabel(o), Selected: o == v.Origin})
+	}
+	for _, st := range []audiences.Status{audiences.StatusActive, audiences.StatusInactive, audiences.StatusGone} {
+		v.Statuses = append(v.Statuses, aview.Option{Value: string(st), Label: audiences.StatusLabels[st], Selected: string(st) == v.Status})
+	}
+	res, err := s.deps.Dashboard.Audiences(ctx, f)
+	if err != nil {
+		return err
+	}
+	v.Total = res.Total
+	if v.Sync, err = s.syncView(ctx, c); err != nil {
+		return err
+	}
+	// URLs keep every filter; sort links flip the direction of the active column.
+	link := func(changes map[string]string) string {
+		u := url.Values{}
+		for _, k := range []string{"q", "website", "origin", "status", "from", "to", "sort", "dir", "page"} {
+			if val := q.Get(k); val != "" {
+				u.Set(k, val)
+			}
+		}
+		for k, val := range changes {
+			if val == "" {
+				u.Del(k)
+			} else {
+				u.Set(k, val)
+			}
+		}
+		if e := u.Encode(); e != "" {
+			return "/admin/audiences?" + e
+		}
+		return "/admin/audiences"
+	}
+	for _, col := range audienceColumns {
+		c := aview.Column{Key: col.key, Label: col.label, Active: col.key == f.Sort, Desc: col.key == f.Sort && f.Desc}
+		dir := ""
+		if c.Active && !f.Desc {
+			dir = "desc"
+		}
+		c.SortURL = link(map[string]string{"sort": col.key, "dir": dir, "page": ""})
+		v.Columns = append(v.Columns, c)
+	}
+	for _, r := range res.Rows {
+		row := aview.Row{ID: r.ID, Href: fmt.Sprintf("/admin/audiences/%d", r.ID), Name: r.Name, CDPID: r.CDPID,
+			Origin: audiences.OriginLabel(r.Origin), Websites: strings.Join(r.Websites, ", "), Status: statusLabel(r.Status),
+			StatusClass: statusClass(r.Status), Warning: usageWarning(r.Status, len(r.Rules), len(r.Blocks))}
+		if row.Websites == "" {
+			row.Websites = "—"
+		}
+		if r.UpstreamUpdatedAt != nil {
+			row.Modified = formatTime(*r.UpstreamUpdatedAt)
+		}
+		for _, u := range r.Rules {
+			row.Rules = append(row.Rules, aview.Link{Label: u.Name, Href: fmt.Sprintf("/admin/price-rules/%d/edit", u.ID)})
+		}
+		for _, u := range r.Blocks {
+			row.Blocks = append(row.Blocks, aview.Link{Label: u.Name, Href: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", u.ID)})
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	v.Pager = components.PagerView{Page: f.Page, PerPage: audiencesPerPage, Total: res.Matched, Of: res.Total, Noun: "audiences"}
+	if f.Page > 1 {
+		v.Pager.PrevURL = link(map[string]string{"page": strconv.Itoa(f.Page - 1)})
+	}
+	if f.Page < v.Pager.Pages() {
+		v.Pager.NextURL = link(map[string]string{"page": strconv.Itoa(f.Page + 1)})
+	}
+	v.GridURL = link(nil)
+	status := http.StatusOK
+	if len(v.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	return render(c, status, aview.List(v))
+}
+
+func (s *Server) audienceDetail(c echo.Context) error {
+	ctx := c.Request().Context()
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	a, siteIDs, err := s.deps.Audiences.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	uses, err := s.deps.Audiences.UsageOf(ctx, id)
+	if err != nil {
+		return err
+	}
+	v := aview.DetailView{Base: s.base(c, "Audience: "+a.Name, layout.NavAudiences), Name: a.Name, CDPID: a.CDPID,
+		Description: a.Description, Origin: audiences.OriginLabel(a.Origin), Status: statusLabel(string(a.Status)),
+		StatusClass: statusClass(string(a.Status)), Synced: formatTime(a.SyncedAt), Lifecycle: a.LifecycleState, Modified: "—"}
+	if a.UpstreamUpdatedAt != nil {
+		v.Modified = formatTime(*a.UpstreamUpdatedAt)
+	}
+	websites, err := s.deps.Stores.Websites(ctx)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, w := range websites {
+		for _, sid := range siteIDs {
+			if sid == w.ID {
+				names = append(names, w.Name)
+			}
+		}
+	}
+	v.Websites = strings.Join(names, ", ")
+	for _, u := range uses {
+		if u.Kind == "rule" {
+			v.Rules = append(v.Rules, aview.Link{Label: u.EntityName, Href: fmt.Sprintf("/admin/price-rules/%d/edit", u.EntityID)})
+		} else {
+			v.Blocks = append(v.Blocks, aview.Link{Label: u.EntityName, Href: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", u.EntityID)})
+		}
+	}
+	v.Warning = usageWarning(string(a.Status), len(v.Rules), len(v.Blocks))
+	return render(c, http.StatusOK, aview.Detail(v))
+}
+
+// audiencesSync is "Sync now". With htmx it starts the sync in the background and answers
+// with the status box, which polls until the sync ends; without JavaScript it syncs, then
+// redirects with the outcome.
+func (s *Server) audiencesSync(c echo.Context) error {
+	ctx := c.Request().Context()
+	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
+	if c.Request().Header.Get("HX-Request") == "" {
+		defer cancel()
+		run, err := s.deps.Syncer.Run(bg, audiences.TriggerManual)
+		switch {
+		case errors.Is(err, audiences.ErrSyncRunning):
+			return s.redirectWithFlash(c, "/admin/audiences", flashInfo, "A sync is already running; the list updates when it ends.")
+		case err != nil:
+			return s.redirectWithFlash(c, "/admin/audiences", flashError, "The sync failed: "+syncAdvice(run.Error))
+		}
+		return s.redirectWithFlash(c, "/admin/audiences", flashSuccess, syncResult(run))
+	}
+	err := s.deps.Syncer.Start(bg, audiences.TriggerManual, func(audiences.SyncRun, error) { cancel() })
+	if err != nil && !errors.Is(err, audiences.ErrSyncRunning) {
+		cancel()
+		return err
+	}
+	if err != nil {
+		cancel()
+	}
+	v, err := s.syncView(ctx, c)
+	if err != nil {
+		return err
+	}
+	v.Running = true
+	if v.Started == "" {
+		v.Started = s.deps.Now().UTC().Format("3:04:05 PM") + " UTC"
+	}
+	return render(c, http.StatusOK, aview.SyncStatus(v))
+}
+
+func syncResult(r audiences.SyncRun) string {
+	return fmt.Sprintf("Sync finished: %d added, %d updated, %d deactivated (%d audiences in the CDP).", r.Added, r.Updated, r.Deactivated, r.Total)
+}
+
+// audiencesSyncStatus is polled while a sync runs; when it ends it tells the grid to reload.
+func (s *Server) audiencesSyncStatus(c echo.Context) error {
+	ctx := c.Request().Context()
+	v, err := s.syncView(ctx, c)
+	if err != nil {
+		return err
+	}
+	if !v.Running && c.QueryParam("was") == "running" {
+		if runs, err := s.deps.Syncer.LatestRuns(ctx, 1); err == nil && len(runs) == 1 && runs[0].Status == audiences.RunSucceeded {
+			v.Result = syncResult(runs[0])
+		}
+		c.Response().Header().Set("HX-Trigger", "audiences-synced")
+	}
+	return render(c, http.StatusOK, aview.SyncStatus(v))
+}
+
+const chooserPerPage = 10
+
+// audiencesChooser renders the chooser grid for a page and search, keeping the chosen ids.
+func (s *Server) audiencesChooser(c echo.Context) error {
+	ctx := c.Request().Context()
+	q := c.QueryParams()
+	field := q.Get("field")
+	if field == "" || len(field) > 64 || strings.ContainsAny(field, "\"'<>& ") {
+		field = "audience_ids"
+	}
+	page, _ := strconv.Atoi(q.Get("page"))
+	v, err := s.chooserView(ctx, field, validation.Clean(q.Get("chooser_q"), 255), page, q[field])
+	if err != nil {
+		return err
+	}
+	return render(c, http.StatusOK, aview.Chooser(v))
+}
+
+// chooserView builds the chooser for editors: page of audiences matching search, with the
+// chosen ids checked or carried as hidden inputs.
+func (s *Server) chooserView(ctx context.Context, field, search string, page int, chosen []string) (aview.ChooserView, error) {
+	if page < 1 {
+		page = 1
+	}
+	v := aview.ChooserView{Field: field, Search: search, Endpoint: "/admin/audiences/chooser", Empty: "No audiences match."}
+	selected := map[int64]bool{}
+	for _, id := range chosen {
+		if n, err := strconv.ParseInt(id, 10, 64); err == nil && n > 0 {
+			selected[n] = true
+		}
+	}
+	res, err := s.deps.Dashboard.Audiences(ctx, dashboard.Filter{Search: search, Sort: dashboard.SortName, Page: page, PerPage: chooserPerPage})
+	if err != nil {
+		return v, err
+	}
+	if res.Total == 0 {
+		v.Empty = "No audiences yet: sync them from Real-Time CDP in Customers › Real-Time CDP Audiences."
+	}
+	onPage := map[int64]bool{}
+	for _, r := range res.Rows {
+		row := aview.ChooserRow{ID: r.ID, CDPID: r.CDPID, Name: r.Name, Description: r.Description,
+			Source: audiences.OriginLabel(r.Origin), Websites: strings.Join(r.Websites, ", "), Checked: selected[r.ID]}
+		if r.Status != string(audiences.StatusActive) {
+			row.Status = statusLabel(r.Status)
+		}
+		onPage[r.ID] = true
+		v.Rows = append(v.Rows, row)
+	}
+	for id := range selected {
+		if !onPage[id] {
+			v.Hidden = append(v.Hidden, id)
+		}
+	}
+	v.Pager = components.PagerView{Page: page, PerPage: chooserPerPage, Total: res.Matched}
+	return v, nil
+}
+
+// servicesTestConnection gets a token and counts the audiences with the saved credentials.
+func (s *Server) servicesTestConnection(c echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 25*time.Second)
+	defer cancel()
+	kind, msg := flashSuccess, ""
+	client, err := s.deps.Syncer.Client(ctx)
+	n := 0
+	if err == nil {
+		n, err = client.Check(ctx)
+	}
+	switch {
+	case err == nil:
+		msg = fmt.Sprintf("Connection works: Adobe issued a token and the sandbox has %d audience(s).", n)
+	case errors.Is(err, audiences.ErrNotConfigured):
+		kind, msg = flashError, "Test connection needs the client ID, client secret, organization ID and sandbox name: enter them and save first."
+	case errors.Is(err, audiences.ErrBadCredentials):
+		kind, msg = flashError, "Bad credentials: Adobe refused the client ID or client secret. Check them against the Developer Console."
+	case errors.Is(err, audiences.ErrNoPermission):
+		kind, msg = flashError, "No permission: the credentials work, but may not read audiences in this sandbox. Check the sandbox name and the project's product profile."
+	case errors.Is(err, audiences.ErrUnreachable):
+		kind, msg = flashError, "Unreachable: Adobe could not be reached. Check the network and the IMS and Platform API URLs."
+	default:
+		kind, msg = flashError, "The connection failed: "+err.Error()
+	}
+	return s.redirectWithFlash(c, "/admin/config/services#audiences", kind, msg)
+}
