@@ -61,7 +61,7 @@ type Emulator struct {
 
 	mu           sync.Mutex
 	audiences    []Audience
-	index        map[string]int // audience id → position in audiences
+	index        map[string]int      // audience id → position in audiences
 	destinations map[string]string   // target connection id → datastream id
 	flows        map[string][]string // target connection id → audience ids
 	tokens       map[string]time.Time
