@@ -7,7 +7,7 @@ import (
 	"io/fs"
 )
 
-//go:embed css js
+//go:embed css js img
 var files embed.FS
 
 // FS holds the files, by path such as "css/admin.css".

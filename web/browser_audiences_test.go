@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -51,8 +50,9 @@ func TestBrowserSyncAndBrowseAudiences(t *testing.T) {
 		chromedp.SetValue(css(`#audiences-platform_url`), emu.URL()),
 		chromedp.Click(css(`[data-testid="save-config"]`)),
 		chromedp.WaitVisible(css(`[data-testid="flash-success"]`)),
-		chromedp.Click(css(`[data-testid="test-connection"]`)),
 	))
+	waitSettled(t, ctx)
+	must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="test-connection"]`))))
 	waitJS(t, ctx, `(document.querySelector('[data-testid="flash-success"]') || {}).textContent?.includes('Connection works') || !!document.querySelector('[data-testid="flash-error"]')`)
 	if msg := text(t, ctx, `.flash`); !strings.Contains(msg, "52 audience") {
 		t.Fatalf("test connection: %q", msg)
@@ -60,6 +60,7 @@ func TestBrowserSyncAndBrowseAudiences(t *testing.T) {
 	for code, ds := range map[string]string{"base": datastream, "second": dsSecond} {
 		must(t, chromedp.Do(ctx, chromedp.Navigate(a.server.URL+"/admin/config/services?website="+code),
 			chromedp.WaitVisible(css(`[data-testid="use-default-experience_platform-datastream_id"]`))))
+		waitSettled(t, ctx)
 		waitJS(t, ctx, `document.querySelector('#experience_platform-datastream_id').disabled === true`)
 		must(t, chromedp.Do(ctx,
 			chromedp.Click(css(`[data-testid="use-default-experience_platform-datastream_id"]`)),
@@ -73,6 +74,9 @@ func TestBrowserSyncAndBrowseAudiences(t *testing.T) {
 	must(t, chromedp.Do(ctx,
 		chromedp.Navigate(a.server.URL+"/admin/audiences"),
 		chromedp.WaitVisible(css(`[data-testid="sync-now"]`)),
+	))
+	waitSettled(t, ctx)
+	must(t, chromedp.Do(ctx,
 		chromedp.Click(css(`[data-testid="sync-now"]`)),
 		chromedp.WaitVisible(css(`[data-testid="sync-result"]`)),
 	))
@@ -83,6 +87,7 @@ func TestBrowserSyncAndBrowseAudiences(t *testing.T) {
 	screenshot(t, ctx, "11-audiences-dashboard")
 
 	// Search.
+	waitSettled(t, ctx)
 	must(t, chromedp.Do(ctx,
 		chromedp.SendKeys(css(`[data-testid="audience-search"]`), "cart"),
 		chromedp.Click(css(`[data-testid="apply-filters"]`)),
@@ -95,16 +100,20 @@ func TestBrowserSyncAndBrowseAudiences(t *testing.T) {
 	}
 
 	// Sort by Last Modified: oldest first.
-	must(t, chromedp.Do(ctx, chromedp.Navigate(a.server.URL+"/admin/audiences"), chromedp.WaitVisible(css(`[data-testid="sort-modified"]`)),
-		chromedp.Click(css(`[data-testid="sort-modified"]`))))
+	must(t, chromedp.Do(ctx, chromedp.Navigate(a.server.URL+"/admin/audiences"), chromedp.WaitVisible(css(`[data-testid="sort-modified"]`))))
+	waitSettled(t, ctx)
+	must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="sort-modified"]`))))
 	waitJS(t, ctx, `location.search.includes('sort=modified')`)
 	waitJS(t, ctx, `document.querySelector('[data-testid="audience-name"]').textContent === 'Lookalike: top customers'`)
 
 	// Filter by website.
+	waitSettled(t, ctx)
 	must(t, chromedp.Do(ctx,
 		chromedp.SetValue(css(`[data-testid="filter-website"]`), "second"),
 		chromedp.Click(css(`[data-testid="apply-filters"]`)),
 	))
+	waitJS(t, ctx, `location.search.includes('website=second')`)
+	waitSettled(t, ctx)
 	waitJS(t, ctx, `document.querySelector('[data-testid="pager-total"]').textContent === '22 of 52 audiences'`)
 	websites, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('[data-testid="audience-websites"]')).map(e => e.textContent)`))
 	must(t, err)
@@ -116,15 +125,22 @@ func TestBrowserSyncAndBrowseAudiences(t *testing.T) {
 	screenshot(t, ctx, "12-audiences-filtered")
 
 	// Page 2.
-	must(t, chromedp.Do(ctx, chromedp.Navigate(a.server.URL+"/admin/audiences"), chromedp.WaitVisible(css(`[data-testid="pager-next"]`)),
-		chromedp.Click(css(`[data-testid="pager-next"]`))))
+	must(t, chromedp.Do(ctx, chromedp.Navigate(a.server.URL+"/admin/audiences"), chromedp.WaitVisible(css(`[data-testid="pager-next"]`))))
+	waitSettled(t, ctx)
+	must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="pager-next"]`))))
+	waitJS(t, ctx, `location.search.includes('page=2')`)
+	waitSettled(t, ctx)
 	waitJS(t, ctx, `document.querySelector('[data-testid="pager-count"]').textContent === '21–40 of 52'`)
 	if names := gridNames(t, ctx); len(names) != 20 || names[0] == "Abandoned cart" {
 		t.Fatalf("page 2: %v", names)
 	}
 
 	// An audience's page.
-	must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="audience-name"]`)), chromedp.WaitVisible(css(`[data-testid="audience-details"]`))))
+	must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="audience-name"]`))))
+	waitJS(t, ctx, `/^\/admin\/audiences\/\d+$/.test(location.pathname)`)
+	waitSettled(t, ctx)
+	if body := text(t, ctx, `main`); !strings.Contains(body, "CDP audience ID") {
+		t.Fatalf("audience page shows: %.300s", body)
+	}
 	screenshot(t, ctx, "13-audience-page")
-	_ = time.Second
 }

@@ -91,6 +91,15 @@ func waitJS(t *testing.T, ctx context.Context, cond string) {
 	}
 }
 
+// waitSettled waits until htmx has no request, swap or settle in progress, so that the next
+// action meets the page that will stay.
+func waitSettled(t *testing.T, ctx context.Context) {
+	t.Helper()
+	waitJS(t, ctx, `document.readyState === 'complete' && !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')`)
+	time.Sleep(50 * time.Millisecond)
+	waitJS(t, ctx, `!document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')`)
+}
+
 // signInBrowser signs in through the sign-in form and waits for the dashboard.
 func signInBrowser(t *testing.T, ctx context.Context, base, user, password string) {
 	t.Helper()
@@ -105,6 +114,7 @@ func signInBrowser(t *testing.T, ctx context.Context, base, user, password strin
 		chromedp.Click(css(`[data-testid="sign-in"]`)),
 		chromedp.WaitVisible(css(`[data-testid="setup-checklist"]`)),
 	))
+	waitSettled(t, ctx)
 }
 
 func TestBrowserConfigureDatastreamForWebsite(t *testing.T) {
@@ -126,6 +136,7 @@ func TestBrowserConfigureDatastreamForWebsite(t *testing.T) {
 		chromedp.Click(css(`[data-testid="save-config"]`)),
 		chromedp.WaitVisible(css(`[data-testid="flash-success"]`)),
 	))
+	waitSettled(t, ctx)
 	screenshot(t, ctx, "03-services-default")
 
 	// Switch the scope to the Main Website and save its datastream ID.
@@ -134,6 +145,7 @@ func TestBrowserConfigureDatastreamForWebsite(t *testing.T) {
 		chromedp.Click(css(`[data-testid="scope-switch"]`)),
 		chromedp.WaitVisible(css(`[data-testid="use-default-experience_platform-datastream_id"]`)),
 	))
+	waitSettled(t, ctx)
 	if scope := text(t, ctx, `[data-testid="scope-name"]`); scope != "Website: Main Website" {
 		t.Fatalf("scope after switching: %q", scope)
 	}
