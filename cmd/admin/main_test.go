@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"path/filepath"
@@ -9,6 +11,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"audienceactivation/internal/app"
+	"audienceactivation/internal/audiences/cdpemu"
+	"audienceactivation/internal/audit"
+	"audienceactivation/internal/config"
+	"audienceactivation/internal/db"
 )
 
 func runCLI(t *testing.T, env map[string]string, stdin string, args ...string) (int, string, string) {
@@ -92,5 +100,71 @@ func TestServeAndGracefulShutdown(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), `"msg":"shutting down"`) || !strings.Contains(errb.String(), `"path":"/admin/login"`) {
 		t.Fatalf("logs: %s", errb.String())
+	}
+}
+
+func TestAudiencesCommands(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runCLI(t, nil, "", "migrate", "--data", dir); code != 0 {
+		t.Fatal(stderr)
+	}
+	code, _, stderr := runCLI(t, nil, "", "audiences", "sync", "--data", dir)
+	if code != 1 || !strings.Contains(stderr, "not configured") {
+		t.Fatalf("unconfigured sync: %d %q", code, stderr)
+	}
+	emu := cdpemu.New("abcdef0123456789abcdef0123456789", "p8e-cli-secret-0001", "ABCDEF0123456789ABCDEF01@AdobeOrg", "prod")
+	defer emu.Close()
+	ids := emu.Seed(12)
+	emu.Activate(emu.AddDestination("3f0c3e54-8f1d-4c8e-9d0e-2f8a1b6c7d90"), ids[:8]...)
+	s := config.Settings{DataDir: dir}
+	d, err := db.Open("", s.SQLitePath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := s.MasterKey()
+	a := app.New(s, d, nil, key)
+	who := audit.Actor{Username: "t"}
+	if _, err := a.Services.Save(context.Background(), who, config.Default, config.Submission{Values: map[string]string{
+		config.PathCDPClientID: emu.ClientID, config.PathCDPClientSecret: emu.ClientSecret, config.PathCDPOrgID: emu.OrgID,
+		config.PathCDPIMSURL: emu.URL(), config.PathCDPPlatformURL: emu.URL(), config.PathCDPSandbox: "prod"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Services.Save(context.Background(), who, config.Website(1), config.Submission{Values: map[string]string{
+		config.PathDatastreamID: "3f0c3e54-8f1d-4c8e-9d0e-2f8a1b6c7d90"}}); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+
+	code, out, stderr := runCLI(t, nil, "", "audiences", "sync", "--data", dir)
+	if code != 0 || !strings.Contains(out, "8 added") {
+		t.Fatalf("sync: %d %q %q", code, out, stderr)
+	}
+	code, out, _ = runCLI(t, nil, "", "--data", dir, "audiences", "list", "--json")
+	var items []struct {
+		CDPID    string   `json:"cdp_id"`
+		Websites []string `json:"websites"`
+		Status   string   `json:"status"`
+	}
+	if err := json.Unmarshal([]byte(out), &items); code != 0 || err != nil || len(items) != 8 || items[0].Websites[0] != "base" || items[0].Status != "active" {
+		t.Fatalf("list --json: %d %v %q", code, err, out)
+	}
+	code, out, _ = runCLI(t, nil, "", "audiences", "config-status", "-v", "--data", dir)
+	if code != 0 || !strings.Contains(out, "Token:") || !strings.Contains(out, "OK (12 audiences") || !strings.Contains(out, "→ Main Website") {
+		t.Fatalf("config-status: %d %q", code, out)
+	}
+	if strings.Contains(out, "p8e-cli-secret-0001") {
+		t.Fatal("config-status printed the secret")
+	}
+	emu.SetFault(cdpemu.Fault{Kind: cdpemu.TokenRefused})
+	if code, out, _ = runCLI(t, nil, "", "audiences", "config-status", "--data", dir); code != 1 || !strings.Contains(out, "FAILED") {
+		t.Fatalf("config-status with refused token: %d %q", code, out)
+	}
+	code, out, _ = runCLI(t, nil, "", "help")
+	if code != 0 || !strings.Contains(out, "audiences config-status") {
+		t.Fatalf("help: %q", out)
+	}
+	code, out, _ = runCLI(t, nil, "", "user", "create", "--help")
+	if code != 0 || !strings.Contains(out, "--username") {
+		t.Fatalf("user create --help: %q", out)
 	}
 }

@@ -11,8 +11,12 @@ import (
 // (checked again a minute later). After a failure it retries sooner, with backoff: 1, 2,
 // 4 … minutes, never later than the interval.
 func (s *Syncer) Schedule(ctx context.Context, interval func(context.Context) time.Duration) {
+	minute := s.scheduleUnit
+	if minute == 0 {
+		minute = time.Minute
+	}
 	failures := 0
-	wait := time.Minute // a first sync shortly after start
+	wait := minute // a first sync shortly after start
 	for {
 		select {
 		case <-ctx.Done():
@@ -21,11 +25,11 @@ func (s *Syncer) Schedule(ctx context.Context, interval func(context.Context) ti
 		}
 		every := interval(ctx)
 		if every <= 0 {
-			wait = time.Minute
+			wait = minute
 			continue
 		}
 		if ok, err := s.Configured(ctx); err != nil || !ok {
-			wait = time.Minute
+			wait = minute
 			continue
 		}
 		if last, err := s.LatestRuns(ctx, 1); err == nil && len(last) == 1 && last[0].Status == RunSucceeded &&
@@ -42,7 +46,10 @@ func (s *Syncer) Schedule(ctx context.Context, interval func(context.Context) ti
 			wait = every
 		default:
 			failures++
-			wait = min(time.Minute<<min(failures-1, 10), every)
+			wait = min(minute<<min(failures-1, 10), every)
 		}
 	}
 }
+
+// SetScheduleUnit shortens the schedule's minute, for tests of the schedule itself.
+func (s *Syncer) SetScheduleUnit(d time.Duration) { s.scheduleUnit = d }

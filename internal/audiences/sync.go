@@ -63,6 +63,8 @@ type Syncer struct {
 	log        *slog.Logger
 	holder     string
 	now        func() time.Time
+	// scheduleUnit is the schedule's minute (tests shorten it).
+	scheduleUnit time.Duration
 	// OnChange is called after a sync changed audiences (to rebuild snapshots).
 	OnChange func()
 }

@@ -254,3 +254,39 @@ func TestUnconfigured(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+func TestScheduleSyncsAndRetriesAfterFailure(t *testing.T) {
+	f := newFixture(t, dbtest.New(t))
+	f.syncer.SetScheduleUnit(20 * time.Millisecond)
+	f.emu.SetFault(cdpemu.Fault{Kind: cdpemu.ServerError, Times: 3}) // the first scheduled run fails
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		f.syncer.Schedule(ctx, func(context.Context) time.Duration { return 200 * time.Millisecond })
+		close(done)
+	}()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		runs, _ := f.syncer.LatestRuns(context.Background(), 10)
+		ok, failed := 0, 0
+		for _, r := range runs {
+			if r.TriggerKind != audiences.TriggerSchedule {
+				t.Fatalf("trigger %q", r.TriggerKind)
+			}
+			if r.Status == audiences.RunSucceeded {
+				ok++
+			} else {
+				failed++
+			}
+		}
+		if ok >= 2 && failed >= 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("schedule ran %d good and %d failed syncs", ok, failed)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	cancel()
+	<-done
+}
