@@ -147,15 +147,26 @@ var errCSRF = echo.NewHTTPError(http.StatusForbidden, "csrf")
 
 // csrf protects every state-changing admin request: a same-origin browser request passes by
 // its Sec-Fetch-Site header, anything else needs the token from the form or X-CSRF-Token.
+// Under TLS the token cookie is Secure.
 func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
-	return middleware.CSRFWithConfig(middleware.CSRFConfig{
-		TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-		CookieName:     "aa_csrf",
-		CookiePath:     "/admin",
-		CookieHTTPOnly: true,
-		CookieSameSite: http.SameSiteLaxMode,
-		ErrorHandler:   func(error, echo.Context) error { return errCSRF },
-	})(next)
+	mk := func(secure bool) echo.HandlerFunc {
+		return middleware.CSRFWithConfig(middleware.CSRFConfig{
+			TokenLookup:    "form:_csrf,header:X-CSRF-Token",
+			CookieName:     "aa_csrf",
+			CookiePath:     "/admin",
+			CookieHTTPOnly: true,
+			CookieSecure:   secure,
+			CookieSameSite: http.SameSiteLaxMode,
+			ErrorHandler:   func(error, echo.Context) error { return errCSRF },
+		})(next)
+	}
+	plain, secure := mk(false), mk(true)
+	return func(c echo.Context) error {
+		if c.Scheme() == "https" {
+			return secure(c)
+		}
+		return plain(c)
+	}
 }
 
 // requireAdmin lets signed-in administrators through; others are sent to sign in (GET) or
