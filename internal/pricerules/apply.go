@@ -1,0 +1,217 @@
+package pricerules
+
+import "strings"
+
+// applier runs the action phase: rules that pass their checks, in priority order, discount
+// the items their action conditions match, then shipping.
+type applier struct {
+	s       *Snapshot
+	ec      *evalCtx
+	explain bool
+	disc    []int64
+	stopped []bool
+	free    []bool
+	lines   [][]LineDiscount
+	ship    int64
+	whole   bool
+	res     Result
+}
+
+func newApplier(s *Snapshot, ec *evalCtx, explain bool) *applier {
+	n := len(ec.cart.Items)
+	return &applier{s: s, ec: ec, explain: explain, disc: make([]int64, n), stopped: make([]bool, n), free: make([]bool, n), lines: make([][]LineDiscount, n)}
+}
+
+// roundDiv is a/b rounded half up, for non-negative a and positive b.
+func roundDiv(a, b int64) int64 { return (a + b/2) / b }
+
+func (a *applier) skip(cr *compiled, why string) {
+	if a.explain {
+		a.res.NotApplied = append(a.res.NotApplied, Skipped{RuleID: cr.rule.ID, Name: cr.rule.Name, Reason: why})
+	}
+}
+
+func (a *applier) consider(cr *compiled) {
+	ok, why := a.s.check(cr, a.ec, a.explain)
+	if !ok {
+		a.skip(cr, why)
+		return
+	}
+	r := cr.rule
+	items := a.ec.cart.Items
+	var itemTotal, shipTotal int64
+	matched := 0
+	give := func(i int, d int64) {
+		if d <= 0 {
+			return
+		}
+		a.disc[i] += d
+		a.lines[i] = append(a.lines[i], LineDiscount{RuleID: r.ID, Amount: d})
+		itemTotal += d
+	}
+	mayMatch := cr.act.cartMayMatch(a.ec)
+	if r.Action == CartFixed {
+		var w int64
+		var match []int
+		for i := range items {
+			if mayMatch && !a.stopped[i] && cr.act.evalItem(a.ec, i) {
+				match = append(match, i)
+				w += items[i].RowTotal()
+			}
+		}
+		matched = len(match)
+		shipW := int64(0)
+		if r.ApplyToShipping {
+			shipW = a.ec.cart.Shipping - a.ship
+		}
+		total := w + shipW
+		if total > 0 && r.Amount > 0 {
+			amount := min(r.Amount, total)
+			// Shares in proportion to row totals, by cumulative rounding: they sum to
+			// exactly amount (less only where an item has less left to discount).
+			var cum, prev int64
+			for _, i := range match {
+				cum += items[i].RowTotal()
+				cur := roundDiv(amount*cum, total)
+				share := cur - prev
+				prev = cur
+				give(i, min(share, items[i].RowTotal()-a.disc[i]))
+			}
+			if shipW > 0 {
+				share := min(amount-prev, shipW)
+				a.ship += share
+				shipTotal += share
+			}
+		}
+		for _, i := range match {
+			a.markMatched(r, i)
+		}
+	} else {
+		for i := range items {
+			if !mayMatch || a.stopped[i] || !cr.act.evalItem(a.ec, i) {
+				continue
+			}
+			matched++
+			give(i, a.itemDiscount(r, i))
+			a.markMatched(r, i)
+		}
+		if r.Action == ByPercent && r.ApplyToShipping {
+			if left := a.ec.cart.Shipping - a.ship; left > 0 {
+				d := min(roundDiv(left*r.Amount, 10000), left)
+				a.ship += d
+				shipTotal += d
+			}
+		}
+	}
+	freeShip := r.FreeShipping == FreeShippingWhole || (r.FreeShipping == FreeShippingMatching && matched > 0)
+	if r.FreeShipping == FreeShippingWhole {
+		a.whole = true
+	}
+	if itemTotal+shipTotal == 0 && !freeShip {
+		if matched == 0 {
+			a.skip(cr, "No item in the cart matches the rule's actions")
+		} else {
+			a.skip(cr, "Gives no discount on this cart (for example, too few items for the quantity step)")
+		}
+		return
+	}
+	a.res.Applied = append(a.res.Applied, AppliedRule{RuleID: r.ID, Name: r.Name, Label: r.Label(a.ec.ctx.StoreViewID),
+		Discount: itemTotal + shipTotal, ShippingDiscount: shipTotal, FreeShipping: freeShip})
+	if r.CouponType != CouponNone && r.CouponType != "" && a.ec.coupon != "" {
+		a.res.CouponApplied = true
+	}
+}
+
+func (a *applier) markMatched(r *Rule, i int) {
+	if r.FreeShipping == FreeShippingMatching {
+		a.free[i] = true
+	}
+	if r.StopFurther {
+		a.stopped[i] = true
+	}
+}
+
+// itemDiscount is what one rule takes off one item, never more than is left of its row.
+func (a *applier) itemDiscount(r *Rule, i int) int64 {
+	it := &a.ec.cart.Items[i]
+	left := it.RowTotal() - a.disc[i]
+	if left <= 0 {
+		return 0
+	}
+	qty := it.Qty
+	if r.MaxQty > 0 && qty > r.MaxQty {
+		qty = r.MaxQty
+	}
+	var d int64
+	switch r.Action {
+	case ByPercent:
+		if r.Step > 0 {
+			qty = qty / r.Step * r.Step
+		}
+		// Magento's base: the discounted units at full price, less what earlier rules
+		// took from the line; so percent rules compound.
+		base := it.Price*int64(qty) - a.disc[i]
+		if qty == 0 || base <= 0 {
+			return 0
+		}
+		d = roundDiv(base*r.Amount, 10000)
+	case ByFixed:
+		if r.Step > 0 {
+			qty = qty / r.Step * r.Step
+		}
+		d = int64(qty) * r.Amount
+	case BuyXGetY:
+		x, y := r.Step, int(r.Amount)
+		if x < 1 || y < 1 {
+			return 0
+		}
+		period := x + y
+		free := qty/period*y + max(0, qty%period-x)
+		d = int64(free) * it.Price
+	}
+	return min(d, left)
+}
+
+func (a *applier) finish() *Result {
+	res := &a.res
+	cart := a.ec.cart
+	res.Items = make([]ItemResult, len(cart.Items))
+	allFree := len(cart.Items) > 0
+	for i := range cart.Items {
+		it := &cart.Items[i]
+		res.Items[i] = ItemResult{ItemID: it.ID, Discount: a.disc[i], FreeShipping: a.free[i], Lines: a.lines[i]}
+		res.Subtotal += it.RowTotal()
+		res.ItemsDiscount += a.disc[i]
+		allFree = allFree && a.free[i]
+	}
+	res.Shipping = cart.Shipping
+	res.FreeShipping = a.whole || allFree
+	res.ShippingDiscount = a.ship
+	if res.FreeShipping && cart.Shipping > a.ship {
+		rest := cart.Shipping - a.ship
+		res.ShippingDiscount = cart.Shipping
+		for k := range res.Applied {
+			if res.Applied[k].FreeShipping {
+				res.Applied[k].ShippingDiscount += rest
+				res.Applied[k].Discount += rest
+				break
+			}
+		}
+	}
+	return res
+}
+
+// CouponKnown reports whether code is a coupon of some rule in the snapshot, so the
+// storefront can tell "unknown code" from "code that does not apply to this cart".
+func (s *Snapshot) CouponKnown(code string) bool {
+	code = strings.ToLower(strings.TrimSpace(code))
+	if _, ok := s.coupons[code]; ok {
+		return true
+	}
+	for _, cr := range s.rules {
+		if cr.rule.CouponType == CouponSpecific && strings.ToLower(cr.rule.CouponCode) == code {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,330 @@
+package pricerules
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// compiled is a rule ready for evaluation.
+type compiled struct {
+	rule     *Rule
+	cond     node
+	act      *itemCombine
+	websites []int64
+	groups   []int64
+	from, to int // yyyymmdd; 0 open
+	gating   []int64 // the audiences one of which the shopper must be in (nil: not gated)
+}
+
+// Snapshot is an immutable, compiled and indexed set of rules. Build one with NewSnapshot
+// and share it between goroutines; replace it when rules change.
+type Snapshot struct {
+	rules   []*compiled // by priority, then id
+	coupons map[string]*Coupon
+	scopes  map[scopeKey]*scopeIndex
+}
+
+type scopeKey struct{ website, group int64 }
+
+// scopeIndex lists, for one website and customer group, the active rules that can apply:
+// positions in Snapshot.rules, ascending (so in evaluation order).
+type scopeIndex struct {
+	always     []int32
+	byAudience map[int64][]int32
+	byCoupon   map[string][]int32
+}
+
+// NewSnapshot compiles and indexes rules and their coupons. A rule whose conditions do not
+// compile is an error: the store validates rules before saving them.
+func NewSnapshot(rules []Rule, coupons []Coupon) (*Snapshot, error) {
+	s := &Snapshot{coupons: map[string]*Coupon{}, scopes: map[scopeKey]*scopeIndex{}}
+	for i := range coupons {
+		c := coupons[i]
+		s.coupons[strings.ToLower(c.Code)] = &c
+	}
+	for i := range rules {
+		r := rules[i]
+		cr, err := compileRule(&r)
+		if err != nil {
+			return nil, fmt.Errorf("rule %d %q: %w", r.ID, r.Name, err)
+		}
+		s.rules = append(s.rules, cr)
+	}
+	sort.SliceStable(s.rules, func(i, j int) bool {
+		a, b := s.rules[i].rule, s.rules[j].rule
+		if a.Priority != b.Priority {
+			return a.Priority < b.Priority
+		}
+		return a.ID < b.ID
+	})
+	autoCodes := map[int64][]string{}
+	for code, c := range s.coupons {
+		autoCodes[c.RuleID] = append(autoCodes[c.RuleID], code)
+	}
+	for pos, cr := range s.rules {
+		if !cr.rule.Active {
+			continue
+		}
+		for _, w := range cr.websites {
+			for _, g := range cr.groups {
+				k := scopeKey{w, g}
+				idx := s.scopes[k]
+				if idx == nil {
+					idx = &scopeIndex{byAudience: map[int64][]int32{}, byCoupon: map[string][]int32{}}
+					s.scopes[k] = idx
+				}
+				p := int32(pos)
+				switch {
+				case cr.rule.CouponType == CouponSpecific:
+					code := strings.ToLower(cr.rule.CouponCode)
+					idx.byCoupon[code] = append(idx.byCoupon[code], p)
+				case cr.rule.CouponType == CouponAuto:
+					for _, code := range autoCodes[cr.rule.ID] {
+						idx.byCoupon[code] = append(idx.byCoupon[code], p)
+					}
+				case cr.gating != nil:
+					for _, a := range cr.gating {
+						idx.byAudience[a] = append(idx.byAudience[a], p)
+					}
+				default:
+					idx.always = append(idx.always, p)
+				}
+			}
+		}
+	}
+	return s, nil
+}
+
+// Len is the number of rules in the snapshot.
+func (s *Snapshot) Len() int { return len(s.rules) }
+
+// Rules returns the rules of the snapshot in evaluation order.
+func (s *Snapshot) Rules() []*Rule {
+	out := make([]*Rule, len(s.rules))
+	for i, cr := range s.rules {
+		out[i] = cr.rule
+	}
+	return out
+}
+
+func parseDay(d string) (int, error) {
+	if d == "" {
+		return 0, nil
+	}
+	t, err := time.Parse("2006-01-02", d)
+	if err != nil {
+		return 0, fmt.Errorf("date %q: use YYYY-MM-DD", d)
+	}
+	return t.Year()*10000 + int(t.Month())*100 + t.Day(), nil
+}
+
+func compileRule(r *Rule) (*compiled, error) {
+	cond, err := compileCart(r.Conditions, 0)
+	if err != nil {
+		return nil, err
+	}
+	act, err := compileItems(r.ActionConditions, 0)
+	if err != nil {
+		return nil, err
+	}
+	cr := &compiled{rule: r, cond: cond, act: act, websites: slices.Clone(r.WebsiteIDs), groups: slices.Clone(r.CustomerGroupIDs)}
+	slices.Sort(cr.websites)
+	slices.Sort(cr.groups)
+	cr.websites, cr.groups = slices.Compact(cr.websites), slices.Compact(cr.groups)
+	if cr.from, err = parseDay(r.FromDate); err != nil {
+		return nil, err
+	}
+	if cr.to, err = parseDay(r.ToDate); err != nil {
+		return nil, err
+	}
+	cr.gating = gatingAudiences(r.Conditions)
+	return cr, nil
+}
+
+// gatingAudiences finds the audiences a rule requires: when the top level is "ALL … TRUE"
+// and has an "audience is one of" child, the shopper must be in one of its audiences for
+// the rule to apply at all, so the index files the rule under them. Anything else (ANY,
+// "is not one of", nested) is not gated and the rule is always evaluated.
+func gatingAudiences(c Condition) []int64 {
+	if (c.Kind != KindCombine && c.Kind != "") || c.Aggregator == "any" || (c.Kind == KindCombine && !c.Expect) {
+		return nil
+	}
+	for _, ch := range c.Conditions {
+		if ch.Kind == KindAudience && ch.Operator == OpOneOf {
+			var ids []int64
+			for _, v := range ch.Values {
+				if id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64); err == nil {
+					ids = append(ids, id)
+				}
+			}
+			slices.Sort(ids)
+			return slices.Compact(ids)
+		}
+	}
+	return nil
+}
+
+// evalCtx is one evaluation's cart facts, computed once.
+type evalCtx struct {
+	cart      *Cart
+	ctx       *Context
+	subtotal  int64
+	qty       int
+	weight    float64
+	audiences []int64 // sorted
+	today     int
+	coupon    string   // lowercased
+	skus      []string // the items' SKUs, lowercased once
+	skuSet    []string // the same, sorted
+	cats      []int64  // the categories of the cart's items, sorted
+}
+
+func (ec *evalCtx) inAudience(id int64) bool {
+	_, ok := slices.BinarySearch(ec.audiences, id)
+	return ok
+}
+
+func newEvalCtx(cart *Cart, ctx *Context) *evalCtx {
+	ec := &evalCtx{cart: cart, ctx: ctx, coupon: strings.ToLower(strings.TrimSpace(ctx.Coupon))}
+	ec.skus = make([]string, len(cart.Items))
+	for i := range cart.Items {
+		it := &cart.Items[i]
+		ec.skus[i] = strings.ToLower(it.SKU)
+		ec.subtotal += it.RowTotal()
+		ec.qty += it.Qty
+		ec.weight += it.Weight * float64(it.Qty)
+	}
+	ec.skuSet = slices.Clone(ec.skus)
+	slices.Sort(ec.skuSet)
+	for i := range cart.Items {
+		ec.cats = append(ec.cats, cart.Items[i].CategoryIDs...)
+	}
+	slices.Sort(ec.cats)
+	ec.cats = slices.Compact(ec.cats)
+	ec.audiences = slices.Clone(ctx.Audiences)
+	slices.Sort(ec.audiences)
+	loc := ctx.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	now := ctx.Now.In(loc)
+	ec.today = now.Year()*10000 + int(now.Month())*100 + now.Day()
+	return ec
+}
+
+func contains64(sorted []int64, v int64) bool {
+	_, ok := slices.BinarySearch(sorted, v)
+	return ok
+}
+
+func dayText(d int) string { return fmt.Sprintf("%04d-%02d-%02d", d/10000, d/100%100, d%100) }
+
+// check decides whether a rule applies at cart level; when it does not, and explain is
+// set, it says why (the first failing check).
+func (s *Snapshot) check(cr *compiled, ec *evalCtx, explain bool) (bool, string) {
+	r := cr.rule
+	ctx := ec.ctx
+	switch {
+	case !r.Active:
+		return false, "The rule is inactive"
+	case !contains64(cr.websites, ctx.WebsiteID):
+		return false, "Not for this website"
+	case !contains64(cr.groups, ctx.CustomerGroupID):
+		return false, "Not for this customer group"
+	case cr.from != 0 && ec.today < cr.from:
+		return false, "Starts on " + dayText(cr.from)
+	case cr.to != 0 && ec.today > cr.to:
+		return false, "Ended on " + dayText(cr.to)
+	}
+	switch r.CouponType {
+	case CouponSpecific, CouponAuto:
+		if ec.coupon == "" {
+			return false, "Needs a coupon code"
+		}
+		c := s.coupons[ec.coupon]
+		if r.CouponType == CouponSpecific {
+			if ec.coupon != strings.ToLower(r.CouponCode) {
+				return false, "Needs a different coupon code"
+			}
+			if c == nil {
+				c = &Coupon{Code: r.CouponCode, RuleID: r.ID, UsageLimit: r.UsesPerCoupon, UsagePerCustomer: r.UsesPerCustomer}
+			}
+		} else if c == nil || c.RuleID != r.ID {
+			return false, "Needs one of the rule's generated coupon codes"
+		}
+		if c.UsageLimit > 0 && c.TimesUsed >= c.UsageLimit {
+			return false, "The coupon has been used the maximum number of times"
+		}
+		if ctx.CustomerID != 0 && c.UsagePerCustomer > 0 && ctx.CustomerCouponUses[ec.coupon] >= c.UsagePerCustomer {
+			return false, "The customer has used this coupon the maximum number of times"
+		}
+	}
+	if ctx.CustomerID != 0 && r.UsesPerCustomer > 0 && ctx.CustomerRuleUses[r.ID] >= r.UsesPerCustomer {
+		return false, "The customer has used this rule the maximum number of times"
+	}
+	if !cr.cond.eval(ec) {
+		if explain {
+			return false, cr.cond.why(ec)
+		}
+		return false, ""
+	}
+	return true, ""
+}
+
+// Evaluate applies the snapshot's rules to a cart. Without Context.Explain it evaluates
+// only the rules the index says can apply: those for the website and customer group that
+// are not gated by an audience, those gated by one of the shopper's audiences, and those
+// of the coupon.
+func (s *Snapshot) Evaluate(cart *Cart, ctx *Context) *Result {
+	if ctx.Explain {
+		return s.EvaluateReference(cart, ctx)
+	}
+	ec := newEvalCtx(cart, ctx)
+	ap := newApplier(s, ec, false)
+	idx := s.scopes[scopeKey{ctx.WebsiteID, ctx.CustomerGroupID}]
+	if idx != nil {
+		var extra []int32
+		for _, a := range ec.audiences {
+			extra = append(extra, idx.byAudience[a]...)
+		}
+		if ec.coupon != "" {
+			extra = append(extra, idx.byCoupon[ec.coupon]...)
+		}
+		slices.Sort(extra)
+		extra = slices.Compact(extra)
+		// Merge the two ascending lists, so rules run in priority order.
+		i, j := 0, 0
+		for i < len(idx.always) || j < len(extra) {
+			var p int32
+			switch {
+			case j >= len(extra) || (i < len(idx.always) && idx.always[i] < extra[j]):
+				p = idx.always[i]
+				i++
+			case i >= len(idx.always) || extra[j] < idx.always[i]:
+				p = extra[j]
+				j++
+			default:
+				p = idx.always[i]
+				i++
+				j++
+			}
+			ap.consider(s.rules[p])
+		}
+	}
+	return ap.finish()
+}
+
+// EvaluateReference applies every rule in order with no index: the plain evaluator that
+// tests hold the indexed one equal to, and the explaining one.
+func (s *Snapshot) EvaluateReference(cart *Cart, ctx *Context) *Result {
+	ec := newEvalCtx(cart, ctx)
+	ap := newApplier(s, ec, ctx.Explain)
+	for _, cr := range s.rules {
+		ap.consider(cr)
+	}
+	return ap.finish()
+}
