@@ -229,13 +229,13 @@ func compileItems(c Condition, depth int) (*itemCombine, error) {
 
 // compare is a compiled operator and value.
 type compare struct {
-	op     string
-	typ    valueType
-	num    float64          // money in minor units, numbers as they are
-	str    string           // lowercased
-	nums   map[float64]bool // one-of numbers
-	strs   map[string]bool  // one-of strings, lowercased
-	ids    []int64          // categories, sorted
+	op   string
+	typ  valueType
+	num  float64          // money in minor units, numbers as they are
+	str  string           // lowercased
+	nums map[float64]bool // one-of numbers
+	strs map[string]bool  // one-of strings, lowercased
+	ids  []int64          // categories, sorted
 }
 
 // MoneyPrecision is the number of decimals of money values typed in conditions.

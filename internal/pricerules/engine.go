@@ -16,7 +16,7 @@ type compiled struct {
 	act      *itemCombine
 	websites []int64
 	groups   []int64
-	from, to int // yyyymmdd; 0 open
+	from, to int     // yyyymmdd; 0 open
 	gating   []int64 // the audiences one of which the shopper must be in (nil: not gated)
 }
 

@@ -47,8 +47,8 @@ type Rule struct {
 	CustomerGroupIDs []int64
 	CouponType       CouponType
 	CouponCode       string
-	UsesPerCoupon    int // 0: unlimited
-	UsesPerCustomer  int // 0: unlimited
+	UsesPerCoupon    int    // 0: unlimited
+	UsesPerCustomer  int    // 0: unlimited
 	FromDate         string // YYYY-MM-DD in the store view's timezone, inclusive; "" open
 	ToDate           string
 	Priority         int
