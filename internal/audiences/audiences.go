@@ -165,3 +165,21 @@ func (m Membership) Resolve(websiteID int64, ids []string) []int64 {
 	}
 	return out
 }
+
+// SetUsage records that a rule or block (kind) names the given audiences, replacing what it
+// named before; ids that are not audiences are ignored. It writes through tx, so the usage
+// commits with the rule or block.
+func (s *Store) SetUsage(ctx context.Context, tx *gorm.DB, kind string, entityID int64, entityName string, audienceIDs []int64) error {
+	if tx == nil {
+		tx = s.db
+	}
+	tx = tx.WithContext(ctx)
+	if err := tx.Exec("DELETE FROM audience_usage WHERE kind = ? AND entity_id = ?", kind, entityID).Error; err != nil {
+		return err
+	}
+	if len(audienceIDs) == 0 {
+		return nil
+	}
+	return tx.Exec("INSERT INTO audience_usage (audience_id, kind, entity_id, entity_name) SELECT id, ?, ?, ? FROM audiences WHERE id IN ?",
+		kind, entityID, entityName, audienceIDs).Error
+}

@@ -41,6 +41,10 @@ const (
 	ActionAdminUpdate   = "admin_user_update"
 	ActionWebsiteSave   = "website_save"
 	ActionStoreViewSave = "store_view_save"
+	ActionRuleSave      = "price_rule_save"
+	ActionRuleDelete    = "price_rule_delete"
+	ActionRuleImport    = "price_rule_import"
+	ActionCouponsChange = "coupons_change"
 )
 
 // ActionLabels names each action for people.
@@ -53,6 +57,10 @@ var ActionLabels = map[string]string{
 	ActionAdminUpdate:   "Admin user changed",
 	ActionWebsiteSave:   "Website saved",
 	ActionStoreViewSave: "Store view saved",
+	ActionRuleSave:      "Cart price rule saved",
+	ActionRuleDelete:    "Cart price rule deleted",
+	ActionRuleImport:    "Cart price rules imported",
+	ActionCouponsChange: "Coupons changed",
 }
 
 // Actor identifies who acted and from where.
