@@ -365,7 +365,7 @@ func auditView(r *Rule) map[string]string {
 		"dates": r.FromDate + " – " + r.ToDate, "priority": fmt.Sprint(r.Priority), "stop_further": fmt.Sprint(r.StopFurther),
 		"conditions": Describe(r.Conditions), "conditions_json": string(cond), "action_conditions": string(act),
 		"action": fmt.Sprintf("%s %d (max qty %d, step %d, shipping %v, free shipping %s)", r.Action, r.Amount, r.MaxQty, r.Step, r.ApplyToShipping, r.FreeShipping),
-		"label": r.DefaultLabel}
+		"label":  r.DefaultLabel}
 }
 
 // Delete removes rules (their coupons and usage go with them).
