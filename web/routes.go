@@ -35,6 +35,14 @@ func (s *Server) routes() {
 	a.GET("/audiences/sync-status", s.audiencesSyncStatus)
 	a.GET("/audiences/chooser", s.audiencesChooser)
 
+	a.GET("/price-rules", s.rulesGrid)
+	a.GET("/price-rules/new", s.ruleNew)
+	a.POST("/price-rules", s.ruleCreate)
+	a.POST("/price-rules/mass", s.rulesMass)
+	a.GET("/price-rules/:id/edit", s.ruleEdit)
+	a.POST("/price-rules/:id", s.ruleUpdate)
+	a.POST("/price-rules/:id/duplicate", s.ruleDuplicate)
+
 	a.GET("/stores", s.storesList)
 	a.GET("/stores/websites/new", s.websiteNew)
 	a.POST("/stores/websites", s.websiteCreate)

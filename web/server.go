@@ -18,22 +18,24 @@ import (
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/dashboard"
 	"audienceactivation/internal/db"
+	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/stores"
 )
 
 // Deps are the services the handlers use, wired by cmd/admin.
 type Deps struct {
-	Settings  config.Settings
-	MasterKey []byte
-	DB        *db.DB
-	Auth      *auth.Service
-	Stores    *stores.Service
-	Audit     *audit.Log
-	Services  *config.Services
-	Audiences *audiences.Store
-	Syncer    *audiences.Syncer
-	Dashboard *dashboard.Query
-	Logger    *slog.Logger
+	Settings   config.Settings
+	MasterKey  []byte
+	DB         *db.DB
+	Auth       *auth.Service
+	Stores     *stores.Service
+	Audit      *audit.Log
+	Services   *config.Services
+	Audiences  *audiences.Store
+	Syncer     *audiences.Syncer
+	Dashboard  *dashboard.Query
+	PriceRules *pricerules.Service
+	Logger     *slog.Logger
 	// CreateUserCommand is the shell command that creates an admin user for this server's
 	// database, for the first-run instructions.
 	CreateUserCommand string

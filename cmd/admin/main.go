@@ -255,7 +255,7 @@ func webDeps(a *app.App) web.Deps {
 	return web.Deps{
 		Settings: a.Settings, MasterKey: a.Key, DB: a.DB, Logger: a.Log,
 		Auth: a.Auth, Stores: a.Stores, Audit: a.Audit, Services: a.Services,
-		Audiences: a.Audiences, Syncer: a.Syncer,
+		Audiences: a.Audiences, Syncer: a.Syncer, PriceRules: a.Rules,
 		CreateUserCommand: createUserCommand(a.Settings),
 	}
 }

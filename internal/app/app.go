@@ -15,6 +15,7 @@ import (
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/db"
+	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/stores"
 )
 
@@ -30,6 +31,9 @@ type App struct {
 	Services  *config.Services
 	Audiences *audiences.Store
 	Syncer    *audiences.Syncer
+	Rules     *pricerules.Service
+	// LiveRules is the compiled snapshot of every rule, rebuilt after each change.
+	LiveRules *pricerules.Live
 }
 
 // New wires the services on d, sealing secrets with a key derived from key.
@@ -42,6 +46,9 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	host, _ := os.Hostname()
 	a.Syncer = audiences.NewSyncer(d, audiences.Sources{Credentials: a.CDPCredentials, Datastreams: a.Datastreams}, logger,
 		fmt.Sprintf("%s:%d", host, os.Getpid()), cdpOpts...)
+	a.Rules = pricerules.NewService(d, a.Audit, a.Audiences)
+	a.LiveRules = pricerules.NewLive(a.Rules.Snapshot, logger)
+	a.Rules.OnChange = a.LiveRules.Reload
 	return a
 }
 

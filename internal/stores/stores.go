@@ -246,3 +246,16 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// CustomerGroup is a customer group: NOT LOGGED IN (0), General, Wholesale, Retailer.
+type CustomerGroup struct {
+	ID   int64
+	Code string
+}
+
+// CustomerGroups lists the customer groups by id.
+func (s *Service) CustomerGroups(ctx context.Context) ([]CustomerGroup, error) {
+	var gs []CustomerGroup
+	err := s.db.WithContext(ctx).Raw("SELECT id, code FROM customer_groups ORDER BY id").Scan(&gs).Error
+	return gs, err
+}

@@ -19,13 +19,14 @@ type Base struct {
 
 // Navigation item keys.
 const (
-	NavDashboard = "dashboard"
-	NavAudiences = "audiences"
-	NavConfig    = "config"
-	NavStores    = "stores"
-	NavUsers     = "users"
-	NavActionLog = "actionlog"
-	NavNone      = ""
+	NavDashboard  = "dashboard"
+	NavAudiences  = "audiences"
+	NavPriceRules = "pricerules"
+	NavConfig     = "config"
+	NavStores     = "stores"
+	NavUsers      = "users"
+	NavActionLog  = "actionlog"
+	NavNone       = ""
 )
 
 // NavItem is one link of the left navigation.
@@ -44,6 +45,7 @@ type NavGroup struct {
 var Navigation = []NavGroup{
 	{Label: "Dashboard", Icon: "▦", Items: []NavItem{{NavDashboard, "Dashboard", "/admin"}}},
 	{Label: "Customers", Icon: "☺", Items: []NavItem{{NavAudiences, "Real-Time CDP Audiences", "/admin/audiences"}}},
+	{Label: "Marketing", Icon: "✦", Items: []NavItem{{NavPriceRules, "Cart Price Rules", "/admin/price-rules"}}},
 	{Label: "Stores", Icon: "⌂", Items: []NavItem{{NavConfig, "Configuration", "/admin/config/services"}, {NavStores, "All Stores", "/admin/stores"}}},
 	{Label: "System", Icon: "⚙", Items: []NavItem{{NavUsers, "Admin Users", "/admin/users"}, {NavActionLog, "Action Log", "/admin/action-log"}}},
 }

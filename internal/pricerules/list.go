@@ -1,0 +1,119 @@
+package pricerules
+
+import (
+	"context"
+	"strings"
+)
+
+// ListFilter selects a page of the rules grid.
+type ListFilter struct {
+	Search    string // name or coupon code
+	Status    string // "active", "inactive" or ""
+	WebsiteID int64
+	Sort      string // id, name, coupon, priority, status, from, to
+	Desc      bool
+	Page      int
+	PerPage   int
+}
+
+// ListRow is one rule in the grid.
+type ListRow struct {
+	ID         int64
+	Name       string
+	CouponCode string
+	CouponType string
+	Priority   int
+	Active     bool
+	FromDate   string
+	ToDate     string
+	Websites   []string
+}
+
+var ruleSort = map[string]string{
+	"id": "r.id", "name": "LOWER(r.name)", "coupon": "COALESCE(r.coupon_code, '')", "priority": "r.priority",
+	"status": "r.is_active", "from": "r.from_date", "to": "r.to_date",
+}
+
+// ValidRuleSort reports whether col sorts the grid.
+func ValidRuleSort(col string) bool { _, ok := ruleSort[col]; return ok }
+
+// List returns a page of rules, the number matching and the number in all.
+func (s *Service) List(ctx context.Context, f ListFilter) (rows []ListRow, matched, total int64, err error) {
+	g := s.db.WithContext(ctx)
+	if err = g.Raw("SELECT COUNT(*) FROM price_rules").Scan(&total).Error; err != nil {
+		return
+	}
+	where := []string{"1 = 1"}
+	var args []any
+	if q := strings.ToLower(strings.TrimSpace(f.Search)); q != "" {
+		where = append(where, "(LOWER(r.name) LIKE ? OR LOWER(COALESCE(r.coupon_code, '')) LIKE ?)")
+		args = append(args, "%"+q+"%", "%"+q+"%")
+	}
+	switch f.Status {
+	case "active":
+		where = append(where, "r.is_active = ?")
+		args = append(args, true)
+	case "inactive":
+		where = append(where, "r.is_active = ?")
+		args = append(args, false)
+	}
+	if f.WebsiteID != 0 {
+		where = append(where, "EXISTS (SELECT 1 FROM price_rule_websites w WHERE w.rule_id = r.id AND w.website_id = ?)")
+		args = append(args, f.WebsiteID)
+	}
+	cond := strings.Join(where, " AND ")
+	if err = g.Raw("SELECT COUNT(*) FROM price_rules r WHERE "+cond, args...).Scan(&matched).Error; err != nil {
+		return
+	}
+	order, ok := ruleSort[f.Sort]
+	if !ok {
+		order = ruleSort["id"]
+	}
+	dir := " ASC"
+	if f.Desc {
+		dir = " DESC"
+	}
+	if f.PerPage <= 0 || f.PerPage > 200 {
+		f.PerPage = 20
+	}
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	var raw []struct {
+		ID         int64
+		Name       string
+		CouponCode *string
+		CouponType string
+		Priority   int
+		IsActive   bool
+		FromDate   string
+		ToDate     string
+	}
+	err = g.Raw("SELECT r.id, r.name, r.coupon_code, r.coupon_type, r.priority, r.is_active, r.from_date, r.to_date FROM price_rules r WHERE "+
+		cond+" ORDER BY "+order+dir+", r.id"+dir+" LIMIT ? OFFSET ?", append(args, f.PerPage, (f.Page-1)*f.PerPage)...).Scan(&raw).Error
+	if err != nil || len(raw) == 0 {
+		return
+	}
+	ids := make([]int64, len(raw))
+	pos := map[int64]int{}
+	for i, r := range raw {
+		row := ListRow{ID: r.ID, Name: r.Name, CouponType: r.CouponType, Priority: r.Priority, Active: r.IsActive, FromDate: r.FromDate, ToDate: r.ToDate}
+		if r.CouponCode != nil {
+			row.CouponCode = *r.CouponCode
+		}
+		rows = append(rows, row)
+		ids[i] = r.ID
+		pos[r.ID] = i
+	}
+	var sites []struct {
+		RuleID int64
+		Name   string
+	}
+	if err = g.Raw("SELECT pw.rule_id, w.name FROM price_rule_websites pw JOIN websites w ON w.id = pw.website_id WHERE pw.rule_id IN ? ORDER BY w.sort_order, w.name", ids).Scan(&sites).Error; err != nil {
+		return
+	}
+	for _, st := range sites {
+		rows[pos[st.RuleID]].Websites = append(rows[pos[st.RuleID]].Websites, st.Name)
+	}
+	return
+}

@@ -1,0 +1,319 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"audienceactivation/internal/pricerules"
+	"audienceactivation/internal/validation"
+	"audienceactivation/templates/components"
+	"audienceactivation/templates/layout"
+	prview "audienceactivation/templates/pricerules"
+)
+
+const rulesPerPage = 20
+
+var ruleColumns = []struct{ key, label string }{
+	{"id", "ID"}, {"name", "Rule"}, {"coupon", "Coupon Code"}, {"priority", "Priority"}, {"status", "Status"},
+	{"", "Websites"}, {"from", "From"}, {"to", "To"},
+}
+
+func (s *Server) rulesGrid(c echo.Context) error {
+	ctx := c.Request().Context()
+	q := c.QueryParams()
+	f := pricerules.ListFilter{Search: validation.Clean(q.Get("q"), 255), Status: q.Get("status"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", PerPage: rulesPerPage}
+	f.Page, _ = strconv.Atoi(q.Get("page"))
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	if !pricerules.ValidRuleSort(f.Sort) {
+		f.Sort, f.Desc = "id", false
+	}
+	v := prview.GridView{Base: s.base(c, "Cart Price Rules", layout.NavPriceRules), Search: f.Search, Status: f.Status, Website: q.Get("website")}
+	websites, err := s.deps.Stores.Websites(ctx)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, w := range websites {
+		names[w.ID] = w.Name
+		if w.Code == v.Website {
+			f.WebsiteID = w.ID
+		}
+		v.Websites = append(v.Websites, prview.Option{Value: w.Code, Label: w.Name, Selected: w.Code == v.Website})
+	}
+	rows, matched, total, err := s.deps.PriceRules.List(ctx, f)
+	if err != nil {
+		return err
+	}
+	link := func(changes map[string]string) string {
+		u := url.Values{}
+		for _, k := range []string{"q", "status", "website", "sort", "dir", "page"} {
+			if val := q.Get(k); val != "" {
+				u.Set(k, val)
+			}
+		}
+		for k, val := range changes {
+			if val == "" {
+				u.Del(k)
+			} else {
+				u.Set(k, val)
+			}
+		}
+		if e := u.Encode(); e != "" {
+			return "/admin/price-rules?" + e
+		}
+		return "/admin/price-rules"
+	}
+	for _, col := range ruleColumns {
+		cv := prview.Column{Key: col.key, Label: col.label, Active: col.key == f.Sort, Desc: col.key == f.Sort && f.Desc}
+		if col.key != "" {
+			dir := ""
+			if cv.Active && !f.Desc {
+				dir = "desc"
+			}
+			cv.SortURL = link(map[string]string{"sort": col.key, "dir": dir, "page": ""})
+		}
+		v.Columns = append(v.Columns, cv)
+	}
+	for _, r := range rows {
+		row := prview.Row{ID: r.ID, Name: r.Name, Coupon: r.CouponCode, Priority: strconv.Itoa(r.Priority), Active: r.Active,
+			Status: "Inactive", Websites: strings.Join(r.Websites, ", "), From: r.FromDate, To: r.ToDate, EditURL: fmt.Sprintf("/admin/price-rules/%d/edit", r.ID)}
+		if r.Active {
+			row.Status = "Active"
+		}
+		if r.CouponType == string(pricerules.CouponAuto) {
+			row.Coupon = "(generated)"
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	v.Pager = components.PagerView{Page: f.Page, PerPage: rulesPerPage, Total: matched, Of: total, Noun: "rules"}
+	if f.Page > 1 {
+		v.Pager.PrevURL = link(map[string]string{"page": strconv.Itoa(f.Page - 1)})
+	}
+	if f.Page < v.Pager.Pages() {
+		v.Pager.NextURL = link(map[string]string{"page": strconv.Itoa(f.Page + 1)})
+	}
+	return render(c, http.StatusOK, prview.Grid(v))
+}
+
+func (s *Server) ruleNew(c echo.Context) error {
+	r := pricerules.Rule{Active: true, WebsiteIDs: []int64{}, CustomerGroupIDs: []int64{0, 1, 2, 3}, CouponType: pricerules.CouponNone,
+		Action: pricerules.ByPercent, FreeShipping: pricerules.FreeShippingNo, Conditions: pricerules.All(), ActionConditions: pricerules.All()}
+	if ws, err := s.deps.Stores.Websites(c.Request().Context()); err == nil && len(ws) == 1 {
+		r.WebsiteIDs = []int64{ws[0].ID}
+	}
+	return s.ruleForm(c, http.StatusOK, r, nil, false)
+}
+
+func (s *Server) ruleEdit(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.deps.PriceRules.Get(c.Request().Context(), id)
+	if errors.Is(err, pricerules.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	return s.ruleForm(c, http.StatusOK, r, nil, false)
+}
+
+// ruleForm renders the editor for r with messages.
+func (s *Server) ruleForm(c echo.Context, status int, r pricerules.Rule, errs validation.Errors, conflict bool) error {
+	return s.ruleFormTyped(c, status, r, errs, conflict, nil)
+}
+
+// ruleFormTyped is ruleForm keeping the raw text of number fields as typed, so a value that
+// did not parse is shown back with its message.
+func (s *Server) ruleFormTyped(c echo.Context, status int, r pricerules.Rule, errs validation.Errors, conflict bool, typed url.Values) error {
+	ctx := c.Request().Context()
+	title, action := "New Cart Price Rule", "/admin/price-rules"
+	if r.ID != 0 {
+		title, action = "Edit Rule: "+r.Name, fmt.Sprintf("/admin/price-rules/%d", r.ID)
+	}
+	v := prview.EditView{Base: s.base(c, title, layout.NavPriceRules), ID: r.ID, Version: int64(r.Version), Action: action,
+		Name: r.Name, Description: r.Description, Active: r.Active, CouponType: string(r.CouponType), CouponCode: r.CouponCode,
+		UsesPerCoupon: strconv.Itoa(r.UsesPerCoupon), UsesPerCustomer: strconv.Itoa(r.UsesPerCustomer), FromDate: r.FromDate, ToDate: r.ToDate,
+		Priority: strconv.Itoa(r.Priority), StopFurther: r.StopFurther, ActionType: string(r.Action), Amount: amountText(r),
+		MaxQty: strconv.Itoa(r.MaxQty), Step: strconv.Itoa(r.Step), ApplyToShipping: r.ApplyToShipping, FreeShipping: string(r.FreeShipping),
+		DefaultLabel: r.DefaultLabel, Errors: errs, Conflict: conflict, ReloadURL: fmt.Sprintf("/admin/price-rules/%d/edit", r.ID)}
+	if v.CouponType == "" {
+		v.CouponType = string(pricerules.CouponNone)
+	}
+	websites, err := s.deps.Stores.Websites(ctx)
+	if err != nil {
+		return err
+	}
+	for _, w := range websites {
+		v.Websites = append(v.Websites, prview.Option{Value: strconv.FormatInt(w.ID, 10), Label: w.Name, Selected: containsID(r.WebsiteIDs, w.ID)})
+	}
+	groups, err := s.deps.Stores.CustomerGroups(ctx)
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		v.Groups = append(v.Groups, prview.Option{Value: strconv.FormatInt(g.ID, 10), Label: g.Code, Selected: containsID(r.CustomerGroupIDs, g.ID)})
+	}
+	for _, a := range []struct {
+		t pricerules.ActionType
+		l string
+	}{{pricerules.ByPercent, "Percent of product price discount"}, {pricerules.ByFixed, "Fixed amount discount"},
+		{pricerules.CartFixed, "Fixed amount discount for whole cart"}, {pricerules.BuyXGetY, "Buy X get Y free (discount amount is Y)"}} {
+		v.ActionTypes = append(v.ActionTypes, prview.Option{Value: string(a.t), Label: a.l, Selected: a.t == r.Action})
+	}
+	for _, f := range []struct {
+		v pricerules.FreeShipping
+		l string
+	}{{pricerules.FreeShippingNo, "No"}, {pricerules.FreeShippingMatching, "For matching items only"}, {pricerules.FreeShippingWhole, "For shipment with matching items"}} {
+		v.FreeShippingOpts = append(v.FreeShippingOpts, prview.Option{Value: string(f.v), Label: f.l, Selected: f.v == r.FreeShipping})
+	}
+	views, err := s.deps.Stores.StoreViews(ctx)
+	if err != nil {
+		return err
+	}
+	for _, sv := range views {
+		v.Labels = append(v.Labels, prview.LabelView{StoreViewID: sv.ID, StoreView: "Label for " + sv.Name, Value: r.Labels[sv.ID]})
+	}
+	if v.Conditions, err = s.treeView(ctx, r.Conditions, condRoot, action, false, true); err != nil {
+		return err
+	}
+	if v.ActionConditions, err = s.treeView(ctx, r.ActionConditions, actionRoot, action, true, true); err != nil {
+		return err
+	}
+	v.ConditionsSentence = pricerules.DescribeWith(r.Conditions, s.audienceNamer(ctx))
+	if typed != nil {
+		for name, dst := range map[string]*string{"amount": &v.Amount, "max_qty": &v.MaxQty, "step": &v.Step, "priority": &v.Priority,
+			"uses_per_coupon": &v.UsesPerCoupon, "uses_per_customer": &v.UsesPerCustomer} {
+			if _, bad := errs[name]; bad {
+				*dst = typed.Get(name)
+			}
+		}
+	}
+	return render(c, status, prview.Edit(v))
+}
+
+// audienceNamer names audience ids in sentences.
+func (s *Server) audienceNamer(ctx context.Context) pricerules.AudienceNamer {
+	return func(id string) string {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return id
+		}
+		a, _, err := s.deps.Audiences.Get(ctx, n)
+		if err != nil {
+			return "audience " + id + " (unknown)"
+		}
+		return fmt.Sprintf("%q", a.Name)
+	}
+}
+
+func containsID(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) ruleCreate(c echo.Context) error { return s.ruleSave(c, 0) }
+
+func (s *Server) ruleUpdate(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	return s.ruleSave(c, id)
+}
+
+// ruleSave saves the editor, or carries out a tree-builder button and shows the form again.
+func (s *Server) ruleSave(c echo.Context, id int64) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "bad form")
+	}
+	ve := validation.Errors{}
+	r := ruleFromForm(form, ve)
+	r.ID = id
+	if op := form.Get("tree_op"); op != "" {
+		applyTreeOp(op, form, map[string]*pricerules.Condition{condRoot: &r.Conditions, actionRoot: &r.ActionConditions})
+		return s.ruleForm(c, http.StatusOK, r, nil, false)
+	}
+	if len(ve) > 0 {
+		for k, msg := range pricerules.Validate(&r) {
+			ve.Add(k, msg)
+		}
+		return s.ruleFormTyped(c, http.StatusUnprocessableEntity, r, ve, false, form)
+	}
+	saved, err := s.deps.PriceRules.Save(c.Request().Context(), actor(c), r)
+	switch {
+	case errors.As(err, &ve):
+		return s.ruleForm(c, http.StatusUnprocessableEntity, r, ve, false)
+	case errors.Is(err, pricerules.ErrConflict):
+		return s.ruleFormTyped(c, http.StatusConflict, r, nil, true, form)
+	case errors.Is(err, pricerules.ErrNotFound):
+		return echo.ErrNotFound
+	case err != nil:
+		return err
+	}
+	return s.redirectWithFlash(c, fmt.Sprintf("/admin/price-rules/%d/edit", saved.ID), flashSuccess, fmt.Sprintf("You saved the rule %q.", saved.Name))
+}
+
+// rulesMass activates, deactivates or deletes the selected rules.
+func (s *Server) rulesMass(c echo.Context) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "bad form")
+	}
+	var ids []int64
+	for _, v := range form["ids"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return s.redirectWithFlash(c, "/admin/price-rules", flashError, "Select at least one rule first.")
+	}
+	ctx := c.Request().Context()
+	switch form.Get("mass") {
+	case "activate", "deactivate":
+		n, err := s.deps.PriceRules.SetActive(ctx, actor(c), ids, form.Get("mass") == "activate")
+		if err != nil {
+			return err
+		}
+		return s.redirectWithFlash(c, "/admin/price-rules", flashSuccess, fmt.Sprintf("%d rule(s) %sd.", n, form.Get("mass")))
+	case "delete":
+		if form.Get("confirm") != "1" {
+			return s.redirectWithFlash(c, "/admin/price-rules", flashError, "Nothing was deleted: tick \"I confirm\" to delete the selected rules.")
+		}
+		n, err := s.deps.PriceRules.Delete(ctx, actor(c), ids)
+		if err != nil {
+			return err
+		}
+		return s.redirectWithFlash(c, "/admin/price-rules", flashSuccess, fmt.Sprintf("%d rule(s) deleted.", n))
+	}
+	return s.redirectWithFlash(c, "/admin/price-rules", flashError, "Choose an action.")
+}
+
+func (s *Server) ruleDuplicate(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.deps.PriceRules.Duplicate(c.Request().Context(), actor(c), id)
+	if errors.Is(err, pricerules.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, fmt.Sprintf("/admin/price-rules/%d/edit", r.ID), flashSuccess, fmt.Sprintf("You duplicated the rule as %q (inactive).", r.Name))
+}

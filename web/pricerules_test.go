@@ -1,0 +1,148 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+)
+
+// formOf collects a page's form fields as a browser would submit them (checked boxes,
+// selected options, text values).
+func formOf(p page, sel string) url.Values {
+	v := url.Values{}
+	form := p.doc.Find(sel)
+	form.Find("input").Each(func(_ int, s *goquery.Selection) {
+		name, _ := s.Attr("name")
+		typ, _ := s.Attr("type")
+		if name == "" || s.AttrOr("disabled", "x") != "x" {
+			return
+		}
+		switch typ {
+		case "checkbox", "radio":
+			if _, ok := s.Attr("checked"); ok {
+				v.Add(name, s.AttrOr("value", "on"))
+			}
+		case "submit", "button", "file":
+		default:
+			v.Add(name, s.AttrOr("value", ""))
+		}
+	})
+	form.Find("select").Each(func(_ int, s *goquery.Selection) {
+		name, _ := s.Attr("name")
+		opt := s.Find("option[selected]").First()
+		if opt.Length() == 0 {
+			opt = s.Find("option").First()
+		}
+		if name != "" {
+			v.Set(name, opt.AttrOr("value", ""))
+		}
+	})
+	form.Find("textarea").Each(func(_ int, s *goquery.Selection) {
+		if name, _ := s.Attr("name"); name != "" {
+			v.Set(name, s.Text())
+		}
+	})
+	return v
+}
+
+func TestRuleEditorBuildsSavesAndReopens(t *testing.T) {
+	a, c := signedIn(t)
+	withCDP(t, a)
+	c.get("/admin/audiences")
+	c.post("/admin/audiences/sync", nil)
+
+	p := c.get("/admin/price-rules/new")
+	wantStatus(t, p, http.StatusOK)
+	f := formOf(p, "#rule-form")
+	// Add an audience condition through the builder (no save yet).
+	f.Set("add:c", "audience")
+	f.Set("tree_op", "add:c")
+	p = c.post("/admin/price-rules", f)
+	wantStatus(t, p, http.StatusOK)
+	if p.testid("chooser-c.0.values").Length() != 1 {
+		t.Fatalf("no audience chooser after adding the condition: %s", p.text("#conditions"))
+	}
+	f = formOf(p, "#rule-form")
+	f.Set("name", "Runners: buy 2 get 1 free")
+	f.Set("action", "buy_x_get_y")
+	f.Set("amount", "1")
+	f.Set("step", "2")
+	f.Set("default_label", "Buy 2, get 1 free")
+	f.Add("c.0.values", "1")
+	f.Add("website_ids", "1")
+	f.Del("tree_op")
+	p = c.post("/admin/price-rules", f)
+	wantStatus(t, p, http.StatusSeeOther)
+	edit := p.header.Get("Location")
+	p = c.get(edit)
+	if !strings.Contains(p.text(`[data-testid="flash-success"]`), "You saved the rule") {
+		t.Fatalf("no saved message: %q", p.text("main"))
+	}
+	if p.doc.Find("#name").AttrOr("value", "") != "Runners: buy 2 get 1 free" || p.doc.Find("#amount").AttrOr("value", "") != "1" ||
+		p.doc.Find("#step").AttrOr("value", "") != "2" || p.doc.Find(`#action option[selected]`).AttrOr("value", "") != "buy_x_get_y" {
+		t.Fatal("reopened rule lost values")
+	}
+	if p.doc.Find(`input[name="c.0.values"][value="1"][checked]`).Length() != 1 {
+		t.Fatal("reopened rule lost its audience")
+	}
+	if s := p.text(`[data-testid="conditions-sentence"]`); !strings.Contains(s, `Real-Time CDP Audience is one of "Abandoned cart"`) {
+		t.Fatalf("sentence %q", s)
+	}
+	// The audiences dashboard shows the rule as a user of the audience.
+	if !strings.Contains(c.get("/admin/audiences/1").text(`[data-testid="used-by"]`), "Runners: buy 2 get 1 free") {
+		t.Fatal("audience page does not list the rule")
+	}
+	// The live snapshot sees the save at once.
+	snap, err := a.full.LiveRules.Current(context.Background())
+	if err != nil || snap.Len() != 1 {
+		t.Fatalf("snapshot: %v", err)
+	}
+
+	// Two people edit: the second save is refused, nothing overwritten.
+	stale := formOf(p, "#rule-form")
+	fresh := formOf(p, "#rule-form")
+	fresh.Set("priority", "3")
+	wantStatus(t, c.post(edit[:strings.LastIndex(edit, "/")], fresh), http.StatusSeeOther)
+	stale.Set("priority", "9")
+	p = c.post(edit[:strings.LastIndex(edit, "/")], stale)
+	wantStatus(t, p, http.StatusConflict)
+	if p.testid("conflict").Length() != 1 || p.doc.Find("#priority").AttrOr("value", "") != "9" {
+		t.Fatal("conflict not explained or typed values lost")
+	}
+
+	// Invalid: messages beside the fields, what was typed kept.
+	bad := formOf(c.get("/admin/price-rules/new"), "#rule-form")
+	bad.Set("name", "")
+	bad.Set("amount", "ten")
+	p = c.post("/admin/price-rules", bad)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	if p.text(`[data-testid="error-name"]`) == "" || p.text(`[data-testid="error-amount"]`) == "" || p.doc.Find("#amount").AttrOr("value", "") != "ten" {
+		t.Fatal("validation messages or typed values missing")
+	}
+
+	// The grid, mass actions and duplicate.
+	p = c.get("/admin/price-rules")
+	if p.testid("rule-row").Length() != 1 || p.text(`[data-testid="rule-status"]`) != "Active" {
+		t.Fatalf("grid: %q", p.testid("rules-grid").Text())
+	}
+	p = c.post("/admin/price-rules/1/duplicate", nil)
+	wantStatus(t, p, http.StatusSeeOther)
+	c.get("/admin/price-rules")
+	p = c.post("/admin/price-rules/mass", url.Values{"ids": {"1", "2"}, "mass": {"deactivate"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	if p := c.get("/admin/price-rules?status=inactive"); p.testid("rule-row").Length() != 2 {
+		t.Fatal("mass deactivate")
+	}
+	c.post("/admin/price-rules/mass", url.Values{"ids": {"2"}, "mass": {"delete"}})
+	if p := c.get("/admin/price-rules"); p.testid("rule-row").Length() != 2 || !strings.Contains(p.text(`[data-testid="flash-error"]`), "tick") {
+		t.Fatal("delete without confirmation went through")
+	}
+	c.post("/admin/price-rules/mass", url.Values{"ids": {"2"}, "mass": {"delete"}, "confirm": {"1"}})
+	if p := c.get("/admin/price-rules"); p.testid("rule-row").Length() != 1 {
+		t.Fatal("confirmed delete")
+	}
+}
