@@ -110,7 +110,7 @@ func (s *Server) ruleNew(c echo.Context) error {
 	if ws, err := s.deps.Stores.Websites(c.Request().Context()); err == nil && len(ws) == 1 {
 		r.WebsiteIDs = []int64{ws[0].ID}
 	}
-	return s.ruleForm(c, http.StatusOK, r, nil, false)
+	return s.ruleForm(c, http.StatusOK, r, ruleFormOpts{})
 }
 
 func (s *Server) ruleEdit(c echo.Context) error {
@@ -124,17 +124,20 @@ func (s *Server) ruleEdit(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	return s.ruleForm(c, http.StatusOK, r, nil, false)
+	return s.ruleForm(c, http.StatusOK, r, ruleFormOpts{})
 }
 
-// ruleForm renders the editor for r with messages.
-func (s *Server) ruleForm(c echo.Context, status int, r pricerules.Rule, errs validation.Errors, conflict bool) error {
-	return s.ruleFormTyped(c, status, r, errs, conflict, nil)
+// ruleFormOpts is what a failed action adds to the editor.
+type ruleFormOpts struct {
+	errs     validation.Errors
+	conflict bool
+	typed    url.Values          // raw number fields, shown back when they did not parse
+	coupons  *prview.CouponsView // the generator as typed, with its messages
 }
 
-// ruleFormTyped is ruleForm keeping the raw text of number fields as typed, so a value that
-// did not parse is shown back with its message.
-func (s *Server) ruleFormTyped(c echo.Context, status int, r pricerules.Rule, errs validation.Errors, conflict bool, typed url.Values) error {
+// ruleForm renders the editor for r.
+func (s *Server) ruleForm(c echo.Context, status int, r pricerules.Rule, o ruleFormOpts) error {
+	errs, conflict, typed := o.errs, o.conflict, o.typed
 	ctx := c.Request().Context()
 	title, action := "New Cart Price Rule", "/admin/price-rules"
 	if r.ID != 0 {
@@ -190,6 +193,17 @@ func (s *Server) ruleFormTyped(c echo.Context, status int, r pricerules.Rule, er
 		return err
 	}
 	v.ConditionsSentence = pricerules.DescribeWith(r.Conditions, s.audienceNamer(ctx))
+	if r.ID != 0 && r.CouponType == pricerules.CouponAuto {
+		start := prview.CouponsView{Qty: "10", Length: "12", Format: "alphanumeric", Dash: "4"}
+		if o.coupons != nil {
+			start = *o.coupons
+		}
+		cv, err := s.couponsView(ctx, r.ID, start)
+		if err != nil {
+			return err
+		}
+		v.Coupons = &cv
+	}
 	if typed != nil {
 		for name, dst := range map[string]*string{"amount": &v.Amount, "max_qty": &v.MaxQty, "step": &v.Step, "priority": &v.Priority,
 			"uses_per_coupon": &v.UsesPerCoupon, "uses_per_customer": &v.UsesPerCustomer} {
@@ -246,20 +260,20 @@ func (s *Server) ruleSave(c echo.Context, id int64) error {
 	r.ID = id
 	if op := form.Get("tree_op"); op != "" {
 		applyTreeOp(op, form, map[string]*pricerules.Condition{condRoot: &r.Conditions, actionRoot: &r.ActionConditions})
-		return s.ruleForm(c, http.StatusOK, r, nil, false)
+		return s.ruleForm(c, http.StatusOK, r, ruleFormOpts{})
 	}
 	if len(ve) > 0 {
 		for k, msg := range pricerules.Validate(&r) {
 			ve.Add(k, msg)
 		}
-		return s.ruleFormTyped(c, http.StatusUnprocessableEntity, r, ve, false, form)
+		return s.ruleForm(c, http.StatusUnprocessableEntity, r, ruleFormOpts{errs: ve, typed: form})
 	}
 	saved, err := s.deps.PriceRules.Save(c.Request().Context(), actor(c), r)
 	switch {
 	case errors.As(err, &ve):
-		return s.ruleForm(c, http.StatusUnprocessableEntity, r, ve, false)
+		return s.ruleForm(c, http.StatusUnprocessableEntity, r, ruleFormOpts{errs: ve})
 	case errors.Is(err, pricerules.ErrConflict):
-		return s.ruleFormTyped(c, http.StatusConflict, r, nil, true, form)
+		return s.ruleForm(c, http.StatusConflict, r, ruleFormOpts{conflict: true, typed: form})
 	case errors.Is(err, pricerules.ErrNotFound):
 		return echo.ErrNotFound
 	case err != nil:
@@ -316,4 +330,101 @@ func (s *Server) ruleDuplicate(c echo.Context) error {
 		return err
 	}
 	return s.redirectWithFlash(c, fmt.Sprintf("/admin/price-rules/%d/edit", r.ID), flashSuccess, fmt.Sprintf("You duplicated the rule as %q (inactive).", r.Name))
+}
+
+const couponsShown = 100
+
+func (s *Server) couponsView(ctx context.Context, ruleID int64, cv prview.CouponsView) (prview.CouponsView, error) {
+	rows, total, err := s.deps.PriceRules.Coupons(ctx, ruleID, 1, couponsShown)
+	if err != nil {
+		return cv, err
+	}
+	cv.RuleID, cv.Total, cv.Shown = ruleID, total, len(rows)
+	for _, r := range rows {
+		used := "No"
+		if r.TimesUsed > 0 {
+			used = "Yes"
+		}
+		cv.Rows = append(cv.Rows, prview.CouponRow{ID: r.ID, Code: r.Code, Used: used, TimesUsed: strconv.Itoa(r.TimesUsed), Created: formatTime(r.CreatedAt)})
+	}
+	return cv, nil
+}
+
+// couponsGenerate runs the coupon generator of an Auto-coupon rule.
+func (s *Server) couponsGenerate(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	spec := pricerules.GenerateSpec{Format: c.FormValue("format"), Prefix: strings.TrimSpace(c.FormValue("prefix")), Suffix: strings.TrimSpace(c.FormValue("suffix"))}
+	ve := validation.Errors{}
+	for name, dst := range map[string]*int{"qty": &spec.Qty, "length": &spec.Length, "dash_every": &spec.DashEvery} {
+		v := strings.TrimSpace(c.FormValue(name))
+		if v == "" {
+			continue
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			ve.Add(name, "Enter a whole number.")
+		}
+		*dst = n
+	}
+	if len(ve) == 0 {
+		var n int
+		n, err = s.deps.PriceRules.GenerateCoupons(c.Request().Context(), actor(c), id, spec)
+		switch {
+		case err == nil:
+			return s.redirectWithFlash(c, fmt.Sprintf("/admin/price-rules/%d/edit#coupons", id), flashSuccess, fmt.Sprintf("%d coupon code(s) generated.", n))
+		case errors.Is(err, pricerules.ErrNotAutoCoupon):
+			return s.redirectWithFlash(c, fmt.Sprintf("/admin/price-rules/%d/edit", id), flashError, "Set the coupon to Auto and save the rule before generating codes.")
+		case errors.Is(err, pricerules.ErrNotFound):
+			return echo.ErrNotFound
+		case !errors.As(err, &ve):
+			return err
+		}
+	}
+	r, err := s.deps.PriceRules.Get(c.Request().Context(), id)
+	if err != nil {
+		return err
+	}
+	// Show the rule with the generator's messages and what was typed.
+	return s.ruleForm(c, http.StatusUnprocessableEntity, r, ruleFormOpts{coupons: &prview.CouponsView{Qty: c.FormValue("qty"),
+		Length: c.FormValue("length"), Format: spec.Format, Prefix: spec.Prefix, Suffix: spec.Suffix, Dash: c.FormValue("dash_every"), Errors: ve}})
+}
+
+func (s *Server) couponsDelete(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	form, _ := c.FormParams()
+	var ids []int64
+	for _, v := range form["ids"] {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			ids = append(ids, n)
+		}
+	}
+	target := fmt.Sprintf("/admin/price-rules/%d/edit#coupons", id)
+	if len(ids) == 0 || form.Get("confirm") != "1" {
+		return s.redirectWithFlash(c, target, flashError, "Nothing was deleted: select codes and tick \"I confirm\".")
+	}
+	n, err := s.deps.PriceRules.DeleteCoupons(c.Request().Context(), actor(c), id, ids)
+	if err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, target, flashSuccess, fmt.Sprintf("%d coupon code(s) deleted.", n))
+}
+
+func (s *Server) couponsCSV(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	if _, err := s.deps.PriceRules.Get(c.Request().Context(), id); err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="rule-%d-coupons.csv"`, id))
+	c.Response().WriteHeader(http.StatusOK)
+	return s.deps.PriceRules.ExportCouponsCSV(c.Request().Context(), id, c.Response())
 }

@@ -146,3 +146,48 @@ func TestRuleEditorBuildsSavesAndReopens(t *testing.T) {
 		t.Fatal("confirmed delete")
 	}
 }
+
+func TestGeneratedCoupons(t *testing.T) {
+	a, c := signedIn(t)
+	_ = a
+	p := c.get("/admin/price-rules/new")
+	f := formOf(p, "#rule-form")
+	f.Set("name", "Newsletter codes")
+	f.Add("website_ids", "1")
+	f.Set("coupon_type", "auto")
+	f.Set("amount", "15")
+	wantStatus(t, c.post("/admin/price-rules", f), http.StatusSeeOther)
+	p = c.get("/admin/price-rules/1/edit")
+	if p.testid("coupons").Length() != 1 {
+		t.Fatal("no coupon section for an Auto rule")
+	}
+	bad := c.post("/admin/price-rules/1/coupons/generate", url.Values{"qty": {"0"}, "length": {"3"}, "format": {"alphanumeric"}, "dash_every": {"0"}})
+	wantStatus(t, bad, http.StatusUnprocessableEntity)
+	if bad.text(`[data-testid="error-gen_qty"]`) == "" || bad.doc.Find("#gen_length").AttrOr("value", "") != "3" {
+		t.Fatal("generator messages or typed values missing")
+	}
+	p = c.post("/admin/price-rules/1/coupons/generate", url.Values{"qty": {"25"}, "length": {"8"}, "format": {"numeric"}, "prefix": {"NL-"}, "dash_every": {"4"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	p = c.get("/admin/price-rules/1/edit")
+	if p.text(`[data-testid="coupon-count"]`) != "25 coupon code(s)" || p.testid("coupon-row").Length() != 25 {
+		t.Fatalf("coupons: %q", p.text(`[data-testid="coupon-count"]`))
+	}
+	code := strings.TrimSpace(p.testid("coupon-row").First().Find(".mono").Text())
+	if len(code) != len("NL-1234-5678") || !strings.HasPrefix(code, "NL-") || code[7] != '-' {
+		t.Fatalf("code shape %q", code)
+	}
+	csv := c.get("/admin/price-rules/1/coupons.csv")
+	if csv.header.Get("Content-Type") != "text/csv; charset=utf-8" || strings.Count(csv.body, "\n") != 26 || !strings.Contains(csv.body, code) {
+		t.Fatalf("csv: %q", csv.body[:min(200, len(csv.body))])
+	}
+	// A generated code works in the live snapshot.
+	snap, _ := a.full.LiveRules.Current(context.Background())
+	if !snap.CouponKnown(strings.ToLower(code)) {
+		t.Fatal("generated code unknown to the engine")
+	}
+	id, _ := p.testid("coupon-row").First().Find("input").Attr("value")
+	c.post("/admin/price-rules/1/coupons/delete", url.Values{"ids": {id}, "confirm": {"1"}})
+	if p := c.get("/admin/price-rules/1/edit"); p.text(`[data-testid="coupon-count"]`) != "24 coupon code(s)" {
+		t.Fatal("delete")
+	}
+}

@@ -42,6 +42,9 @@ func (s *Server) routes() {
 	a.GET("/price-rules/:id/edit", s.ruleEdit)
 	a.POST("/price-rules/:id", s.ruleUpdate)
 	a.POST("/price-rules/:id/duplicate", s.ruleDuplicate)
+	a.POST("/price-rules/:id/coupons/generate", s.couponsGenerate)
+	a.POST("/price-rules/:id/coupons/delete", s.couponsDelete)
+	a.GET("/price-rules/:id/coupons.csv", s.couponsCSV)
 
 	a.GET("/stores", s.storesList)
 	a.GET("/stores/websites/new", s.websiteNew)

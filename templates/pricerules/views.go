@@ -92,6 +92,23 @@ type EditView struct {
 	Errors             map[string]string
 	Conflict           bool
 	ReloadURL          string
+	Coupons            *CouponsView // for saved rules with generated coupons
+}
+
+// CouponsView is the rule's coupon generator and grid.
+type CouponsView struct {
+	RuleID                                    int64
+	Qty, Length, Format, Prefix, Suffix, Dash string
+	Errors                                    map[string]string
+	Rows                                      []CouponRow
+	Total                                     int64
+	Shown                                     int
+}
+
+// CouponRow is one generated coupon.
+type CouponRow struct {
+	ID                             int64
+	Code, Used, TimesUsed, Created string
 }
 
 // LabelView is one store view's label field.
