@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -427,4 +428,53 @@ func (s *Server) couponsCSV(c echo.Context) error {
 	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="rule-%d-coupons.csv"`, id))
 	c.Response().WriteHeader(http.StatusOK)
 	return s.deps.PriceRules.ExportCouponsCSV(c.Request().Context(), id, c.Response())
+}
+
+func (s *Server) rulesTransfer(c echo.Context) error {
+	return s.renderTransfer(c, http.StatusOK, nil, "")
+}
+
+func (s *Server) renderTransfer(c echo.Context, status int, problems []string, pasted string) error {
+	_, _, total, err := s.deps.PriceRules.List(c.Request().Context(), pricerules.ListFilter{PerPage: 1})
+	if err != nil {
+		return err
+	}
+	return render(c, status, prview.Transfer(prview.TransferView{Base: s.base(c, "Import / Export Cart Price Rules", layout.NavPriceRules),
+		Problems: problems, Pasted: pasted, Count: total}))
+}
+
+func (s *Server) rulesExport(c echo.Context) error {
+	b, err := s.deps.PriceRules.Export(c.Request().Context(), s.deps.RuleDirectory)
+	if err != nil {
+		return err
+	}
+	c.Response().Header().Set(echo.HeaderContentDisposition, `attachment; filename="price-rules.json"`)
+	return c.Blob(http.StatusOK, echo.MIMEApplicationJSON, b)
+}
+
+func (s *Server) rulesImport(c echo.Context) error {
+	var data []byte
+	if fh, err := c.FormFile("rules_file"); err == nil && fh.Size > 0 {
+		f, err := fh.Open()
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if data, err = io.ReadAll(io.LimitReader(f, pricerules.MaxImportSize+1)); err != nil {
+			return err
+		}
+	} else {
+		data = []byte(c.FormValue("rules_json"))
+	}
+	if strings.TrimSpace(string(data)) == "" {
+		return s.renderTransfer(c, http.StatusUnprocessableEntity, []string{"choose the rules file, or paste its contents"}, "")
+	}
+	n, err := s.deps.PriceRules.Import(c.Request().Context(), actor(c), s.deps.RuleDirectory, data)
+	var ie *pricerules.ImportError
+	if errors.As(err, &ie) {
+		return s.renderTransfer(c, http.StatusUnprocessableEntity, ie.Problems, c.FormValue("rules_json"))
+	} else if err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/admin/price-rules", flashSuccess, fmt.Sprintf("%d rule(s) imported.", n))
 }

@@ -191,3 +191,32 @@ func TestGeneratedCoupons(t *testing.T) {
 		t.Fatal("delete")
 	}
 }
+
+func TestRulesImportExportPage(t *testing.T) {
+	a, c := signedIn(t)
+	withCDP(t, a)
+	c.get("/admin/audiences")
+	c.post("/admin/audiences/sync", nil)
+	p := c.get("/admin/price-rules/new")
+	f := formOf(p, "#rule-form")
+	f.Set("name", "Export me")
+	f.Add("website_ids", "1")
+	f.Set("amount", "10")
+	wantStatus(t, c.post("/admin/price-rules", f), http.StatusSeeOther)
+	exp := c.get("/admin/price-rules/export.json")
+	if !strings.Contains(exp.body, `"format": "audience-activation/price-rules"`) || !strings.Contains(exp.body, "Export me") {
+		t.Fatalf("export: %.300s", exp.body)
+	}
+	p = c.get("/admin/price-rules/transfer")
+	broken := strings.Replace(exp.body, `"base"`, `"nowhere"`, 1)
+	p = c.postMultipart("/admin/price-rules/import", map[string]string{"rules_json": broken}, "", "", nil)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	if !strings.Contains(p.text(`[data-testid="import-problems"]`), `website "nowhere" does not exist`) || !strings.Contains(p.doc.Find("#rules_json").Text(), "nowhere") {
+		t.Fatalf("problems not listed or pasted text lost: %q", p.text(`[data-testid="import-problems"]`))
+	}
+	p = c.postMultipart("/admin/price-rules/import", nil, "rules_file", "rules.json", []byte(exp.body))
+	wantStatus(t, p, http.StatusSeeOther)
+	if p := c.get("/admin/price-rules"); p.testid("rule-row").Length() != 2 {
+		t.Fatal("imported rule not in the grid")
+	}
+}

@@ -35,7 +35,9 @@ type Deps struct {
 	Syncer     *audiences.Syncer
 	Dashboard  *dashboard.Query
 	PriceRules *pricerules.Service
-	Logger     *slog.Logger
+	// RuleDirectory translates rule references for import and export.
+	RuleDirectory pricerules.Directory
+	Logger        *slog.Logger
 	// CreateUserCommand is the shell command that creates an admin user for this server's
 	// database, for the first-run instructions.
 	CreateUserCommand string

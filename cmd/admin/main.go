@@ -41,6 +41,7 @@ type cli struct {
 	logger   *slog.Logger
 	flags    map[string]*string
 	bools    map[string]*bool
+	args     []string
 }
 
 // command is one subcommand: its words, help, own flags, and what it does.
@@ -49,6 +50,7 @@ type command struct {
 	summary string
 	strings []flagDef
 	bools   []flagDef
+	args    string // the positional argument's name, if the command takes one
 	run     func(c *cli) int
 }
 
@@ -68,6 +70,8 @@ var commands = []command{
 		bools: []flagDef{{"v", "verbose: also list destinations and dataflows"}}, run: audiencesConfigStatus},
 	{words: "audiences list", summary: "list the audiences in the store",
 		bools: []flagDef{{"json", "print JSON"}}, run: audiencesList},
+	{words: "pricerules export", summary: "write every cart price rule as JSON to FILE (- for standard output)", args: "FILE", run: rulesExport},
+	{words: "pricerules import", summary: "add the rules of a JSON export FILE (- for standard input); all or nothing", args: "FILE", run: rulesImport},
 }
 
 const settingsHelp = `
@@ -84,7 +88,7 @@ Settings (every command; flag or environment):
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "Usage: admin [command] [flags]\n\nCommands:")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-25s %s\n", c.words, c.summary)
+		fmt.Fprintf(w, "  %-25s %s\n", strings.TrimSpace(c.words+" "+c.args), c.summary)
 	}
 	fmt.Fprint(w, settingsHelp)
 }
@@ -146,7 +150,7 @@ func run(args []string, env func(string) string, stdin io.Reader, stdout, stderr
 	}
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintf(stdout, "Usage: admin %s [flags]\n\n%s\n", cmd.words, cmd.summary)
+			fmt.Fprintf(stdout, "Usage: admin %s [flags] %s\n\n%s\n", cmd.words, cmd.args, cmd.summary)
 			if len(cmd.strings)+len(cmd.bools) > 0 {
 				fmt.Fprintln(stdout, "\nFlags:")
 				for _, f := range cmd.strings {
@@ -162,8 +166,21 @@ func run(args []string, env func(string) string, stdin io.Reader, stdout, stderr
 		fmt.Fprintf(stderr, "admin: %v; run 'admin %s --help'\n", err, cmd.words)
 		return 2
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "admin: unexpected argument %q; run 'admin %s --help'\n", fs.Arg(0), cmd.words)
+	c.args = fs.Args()
+	// Flags may follow the positional argument too.
+	if cmd.args != "" && len(c.args) > 1 {
+		if err := fs.Parse(c.args[1:]); err != nil {
+			fmt.Fprintf(stderr, "admin: %v; run 'admin %s --help'\n", err, cmd.words)
+			return 2
+		}
+		c.args = append(c.args[:1], fs.Args()...)
+	}
+	switch {
+	case cmd.args == "" && len(c.args) > 0:
+		fmt.Fprintf(stderr, "admin: unexpected argument %q; run 'admin %s --help'\n", c.args[0], cmd.words)
+		return 2
+	case cmd.args != "" && len(c.args) != 1:
+		fmt.Fprintf(stderr, "admin: %s needs one %s; run 'admin %s --help'\n", cmd.words, cmd.args, cmd.words)
 		return 2
 	}
 	s, err := settings()
@@ -255,7 +272,7 @@ func webDeps(a *app.App) web.Deps {
 	return web.Deps{
 		Settings: a.Settings, MasterKey: a.Key, DB: a.DB, Logger: a.Log,
 		Auth: a.Auth, Stores: a.Stores, Audit: a.Audit, Services: a.Services,
-		Audiences: a.Audiences, Syncer: a.Syncer, PriceRules: a.Rules,
+		Audiences: a.Audiences, Syncer: a.Syncer, PriceRules: a.Rules, RuleDirectory: a.Directory(),
 		CreateUserCommand: createUserCommand(a.Settings),
 	}
 }

@@ -94,3 +94,34 @@ func (a *App) SyncInterval(ctx context.Context) time.Duration {
 	n, _ := strconv.Atoi(v)
 	return time.Duration(n) * time.Minute
 }
+
+// Directory translates rule references for import and export.
+func (a *App) Directory() pricerules.Directory { return directory{a} }
+
+type directory struct{ a *App }
+
+func (d directory) WebsiteIDs(ctx context.Context) (map[string]int64, error) {
+	ws, err := d.a.Stores.Websites(ctx)
+	out := map[string]int64{}
+	for _, w := range ws {
+		out[w.Code] = w.ID
+	}
+	return out, err
+}
+
+func (d directory) StoreViewIDs(ctx context.Context) (map[string]int64, error) {
+	vs, err := d.a.Stores.StoreViews(ctx)
+	out := map[string]int64{}
+	for _, v := range vs {
+		out[v.Code] = v.ID
+	}
+	return out, err
+}
+
+func (d directory) AudienceLocalIDs(ctx context.Context, cdpIDs []string) (map[string]int64, error) {
+	return d.a.Audiences.LocalIDs(ctx, cdpIDs)
+}
+
+func (d directory) AudienceCDPIDs(ctx context.Context, ids []int64) (map[int64]string, error) {
+	return d.a.Audiences.CDPIDs(ctx, ids)
+}

@@ -183,3 +183,45 @@ func (s *Store) SetUsage(ctx context.Context, tx *gorm.DB, kind string, entityID
 	return tx.Exec("INSERT INTO audience_usage (audience_id, kind, entity_id, entity_name) SELECT id, ?, ?, ? FROM audiences WHERE id IN ?",
 		kind, entityID, entityName, audienceIDs).Error
 }
+
+// LocalIDs maps CDP audience ids (any case) to local ids, for the audiences in the store.
+func (s *Store) LocalIDs(ctx context.Context, cdpIDs []string) (map[string]int64, error) {
+	out := map[string]int64{}
+	if len(cdpIDs) == 0 {
+		return out, nil
+	}
+	lower := make([]string, len(cdpIDs))
+	for i, id := range cdpIDs {
+		lower[i] = strings.ToLower(id)
+	}
+	var rows []struct {
+		ID    int64
+		CDPID string `gorm:"column:cdp_id"`
+	}
+	if err := s.db.WithContext(ctx).Raw("SELECT id, cdp_id FROM audiences WHERE cdp_id IN ?", lower).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.CDPID] = r.ID
+	}
+	return out, nil
+}
+
+// CDPIDs maps local audience ids to their CDP ids.
+func (s *Store) CDPIDs(ctx context.Context, ids []int64) (map[int64]string, error) {
+	out := map[int64]string{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		ID    int64
+		CDPID string `gorm:"column:cdp_id"`
+	}
+	if err := s.db.WithContext(ctx).Raw("SELECT id, cdp_id FROM audiences WHERE id IN ?", ids).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.ID] = r.CDPID
+	}
+	return out, nil
+}

@@ -233,50 +233,56 @@ func (s *Service) Save(ctx context.Context, actor audit.Actor, r Rule) (Rule, er
 		before = &old
 		r.TimesUsed = old.TimesUsed
 	}
-	err := db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
-		row, err := toRow(&r)
-		if err != nil {
-			return err
-		}
-		now := s.now()
-		row.UpdatedAt = now
-		if r.ID == 0 {
-			row.CreatedAt, row.Version = now, 1
-			if err := tx.Create(&row).Error; err != nil {
-				return s.saveError(err)
-			}
-		} else {
-			row.Version = r.Version + 1
-			res := tx.Model(&ruleRow{}).Where("id = ? AND version = ?", r.ID, r.Version).
-				Select("*").Omit("id", "created_at", "times_used").Updates(&row)
-			if res.Error != nil {
-				return s.saveError(res.Error)
-			}
-			if res.RowsAffected == 0 {
-				return ErrConflict
-			}
-		}
-		r.ID, r.Version, r.UpdatedAt = row.ID, row.Version, now
-		if err := s.writeLinks(tx, &r); err != nil {
-			return err
-		}
-		if s.usage != nil {
-			if err := s.usage.SetUsage(ctx, tx, "rule", r.ID, r.Name, AudienceIDs(r.Conditions)); err != nil {
-				return err
-			}
-		}
-		var b any
-		if before != nil {
-			b = auditView(before)
-		}
-		return s.log.Record(ctx, tx, actor, audit.ActionRuleSave, "price_rule", fmt.Sprint(r.ID),
-			fmt.Sprintf("Cart price rule %q saved", r.Name), b, auditView(&r))
-	})
+	err := db.WithTx(ctx, s.db, func(tx *gorm.DB) error { return s.saveTx(ctx, tx, actor, &r, before) })
 	if err != nil {
 		return r, err
 	}
 	s.changed()
 	return r, nil
+}
+
+// saveTx writes a validated rule inside tx: its row (version-checked on update), links,
+// specific coupon, audience usage and action log entry.
+func (s *Service) saveTx(ctx context.Context, tx *gorm.DB, actor audit.Actor, rp *Rule, before *Rule) error {
+	r := *rp
+	defer func() { *rp = r }()
+	row, err := toRow(&r)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	row.UpdatedAt = now
+	if r.ID == 0 {
+		row.CreatedAt, row.Version = now, 1
+		if err := tx.Create(&row).Error; err != nil {
+			return s.saveError(err)
+		}
+	} else {
+		row.Version = r.Version + 1
+		res := tx.Model(&ruleRow{}).Where("id = ? AND version = ?", r.ID, r.Version).
+			Select("*").Omit("id", "created_at", "times_used").Updates(&row)
+		if res.Error != nil {
+			return s.saveError(res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return ErrConflict
+		}
+	}
+	r.ID, r.Version, r.UpdatedAt = row.ID, row.Version, now
+	if err := s.writeLinks(tx, &r); err != nil {
+		return err
+	}
+	if s.usage != nil {
+		if err := s.usage.SetUsage(ctx, tx, "rule", r.ID, r.Name, AudienceIDs(r.Conditions)); err != nil {
+			return err
+		}
+	}
+	var b any
+	if before != nil {
+		b = auditView(before)
+	}
+	return s.log.Record(ctx, tx, actor, audit.ActionRuleSave, "price_rule", fmt.Sprint(r.ID),
+		fmt.Sprintf("Cart price rule %q saved", r.Name), b, auditView(&r))
 }
 
 func (s *Service) changed() {

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"audienceactivation/internal/audit"
+	"audienceactivation/internal/pricerules"
+)
+
+func rulesExport(c *cli) int {
+	a, closeApp, ok := c.openApp()
+	if !ok {
+		return 1
+	}
+	defer closeApp()
+	b, err := a.Rules.Export(c.ctx, a.Directory())
+	if err != nil {
+		return c.fail(err)
+	}
+	b = append(b, '\n')
+	if c.args[0] == "-" {
+		_, err = c.stdout.Write(b)
+	} else {
+		err = os.WriteFile(c.args[0], b, 0o644)
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	if c.args[0] != "-" {
+		fmt.Fprintf(c.stdout, "Exported the cart price rules to %s.\n", c.args[0])
+	}
+	return 0
+}
+
+func rulesImport(c *cli) int {
+	var data []byte
+	var err error
+	if c.args[0] == "-" {
+		data, err = io.ReadAll(io.LimitReader(c.stdin, pricerules.MaxImportSize+1))
+	} else {
+		data, err = os.ReadFile(c.args[0])
+	}
+	if err != nil {
+		return c.fail(err)
+	}
+	a, closeApp, ok := c.openApp()
+	if !ok {
+		return 1
+	}
+	defer closeApp()
+	n, err := a.Rules.Import(c.ctx, audit.Actor{Username: "cli"}, a.Directory(), data)
+	var ie *pricerules.ImportError
+	if errors.As(err, &ie) {
+		fmt.Fprintln(c.stderr, "admin: nothing was imported:")
+		for _, p := range ie.Problems {
+			fmt.Fprintln(c.stderr, "  -", p)
+		}
+		return 1
+	} else if err != nil {
+		return c.fail(err)
+	}
+	fmt.Fprintf(c.stdout, "Imported %d cart price rule(s).\n", n)
+	return 0
+}
