@@ -8,6 +8,7 @@ type applier struct {
 	s       *Snapshot
 	ec      *evalCtx
 	explain bool
+	indexed bool // candidates come from the index
 	disc    []int64
 	stopped []bool
 	free    []bool
@@ -32,7 +33,7 @@ func (a *applier) skip(cr *compiled, why string) {
 }
 
 func (a *applier) consider(cr *compiled) {
-	ok, why := a.s.check(cr, a.ec, a.explain)
+	ok, why := a.s.check(cr, a.ec, a.explain, a.indexed)
 	if !ok {
 		a.skip(cr, why)
 		return
@@ -41,14 +42,7 @@ func (a *applier) consider(cr *compiled) {
 	items := a.ec.cart.Items
 	var itemTotal, shipTotal int64
 	matched := 0
-	give := func(i int, d int64) {
-		if d <= 0 {
-			return
-		}
-		a.disc[i] += d
-		a.lines[i] = append(a.lines[i], LineDiscount{RuleID: r.ID, Amount: d})
-		itemTotal += d
-	}
+	give := func(i int, d int64) { itemTotal += a.give(r.ID, i, d) }
 	mayMatch := cr.act.cartMayMatch(a.ec)
 	if r.Action == CartFixed {
 		var w int64
@@ -120,6 +114,16 @@ func (a *applier) consider(cr *compiled) {
 	if r.CouponType != CouponNone && r.CouponType != "" && a.ec.coupon != "" {
 		a.res.CouponApplied = true
 	}
+}
+
+// give records a discount of d on item i and returns what was given.
+func (a *applier) give(ruleID int64, i int, d int64) int64 {
+	if d <= 0 {
+		return 0
+	}
+	a.disc[i] += d
+	a.lines[i] = append(a.lines[i], LineDiscount{RuleID: ruleID, Amount: d})
+	return d
 }
 
 func (a *applier) markMatched(r *Rule, i int) {

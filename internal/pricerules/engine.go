@@ -18,6 +18,10 @@ type compiled struct {
 	groups   []int64
 	from, to int     // yyyymmdd; 0 open
 	gating   []int64 // the audiences one of which the shopper must be in (nil: not gated)
+	// Hot fields copied from rule, so the checks read one small struct.
+	active          bool
+	couponType      CouponType
+	usesPerCustomer int
 }
 
 // Snapshot is an immutable, compiled and indexed set of rules. Build one with NewSnapshot
@@ -142,6 +146,7 @@ func compileRule(r *Rule) (*compiled, error) {
 		return nil, err
 	}
 	cr.gating = gatingAudiences(r.Conditions)
+	cr.active, cr.couponType, cr.usesPerCustomer = r.Active, r.CouponType, r.UsesPerCustomer
 	return cr, nil
 }
 
@@ -224,24 +229,29 @@ func contains64(sorted []int64, v int64) bool {
 func dayText(d int) string { return fmt.Sprintf("%04d-%02d-%02d", d/10000, d/100%100, d%100) }
 
 // check decides whether a rule applies at cart level; when it does not, and explain is
-// set, it says why (the first failing check).
-func (s *Snapshot) check(cr *compiled, ec *evalCtx, explain bool) (bool, string) {
-	r := cr.rule
+// set, it says why (the first failing check). Candidates from the index (indexed) are
+// known to be active and for the website and customer group.
+func (s *Snapshot) check(cr *compiled, ec *evalCtx, explain, indexed bool) (bool, string) {
 	ctx := ec.ctx
+	if !indexed {
+		switch {
+		case !cr.active:
+			return false, "The rule is inactive"
+		case !contains64(cr.websites, ctx.WebsiteID):
+			return false, "Not for this website"
+		case !contains64(cr.groups, ctx.CustomerGroupID):
+			return false, "Not for this customer group"
+		}
+	}
 	switch {
-	case !r.Active:
-		return false, "The rule is inactive"
-	case !contains64(cr.websites, ctx.WebsiteID):
-		return false, "Not for this website"
-	case !contains64(cr.groups, ctx.CustomerGroupID):
-		return false, "Not for this customer group"
 	case cr.from != 0 && ec.today < cr.from:
 		return false, "Starts on " + dayText(cr.from)
 	case cr.to != 0 && ec.today > cr.to:
 		return false, "Ended on " + dayText(cr.to)
 	}
-	switch r.CouponType {
+	switch cr.couponType {
 	case CouponSpecific, CouponAuto:
+		r := cr.rule
 		if ec.coupon == "" {
 			return false, "Needs a coupon code"
 		}
@@ -263,7 +273,7 @@ func (s *Snapshot) check(cr *compiled, ec *evalCtx, explain bool) (bool, string)
 			return false, "The customer has used this coupon the maximum number of times"
 		}
 	}
-	if ctx.CustomerID != 0 && r.UsesPerCustomer > 0 && ctx.CustomerRuleUses[r.ID] >= r.UsesPerCustomer {
+	if ctx.CustomerID != 0 && cr.usesPerCustomer > 0 && ctx.CustomerRuleUses[cr.rule.ID] >= cr.usesPerCustomer {
 		return false, "The customer has used this rule the maximum number of times"
 	}
 	if !cr.cond.eval(ec) {
@@ -285,6 +295,7 @@ func (s *Snapshot) Evaluate(cart *Cart, ctx *Context) *Result {
 	}
 	ec := newEvalCtx(cart, ctx)
 	ap := newApplier(s, ec, false)
+	ap.indexed = true
 	idx := s.scopes[scopeKey{ctx.WebsiteID, ctx.CustomerGroupID}]
 	if idx != nil {
 		var extra []int32
