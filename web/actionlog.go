@@ -4,10 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -38,23 +36,7 @@ func (s *Server) actionLogList(c echo.Context) error {
 	} else {
 		v.Action = ""
 	}
-	if v.From != "" {
-		if t, err := time.Parse("2006-01-02", v.From); err == nil {
-			f.From = t
-		} else {
-			v.Errors["from"] = "Use a date such as 2026-11-28."
-		}
-	}
-	if v.To != "" {
-		if t, err := time.Parse("2006-01-02", v.To); err == nil {
-			f.To = t.AddDate(0, 0, 1)
-		} else {
-			v.Errors["to"] = "Use a date such as 2026-11-28."
-		}
-	}
-	if !f.From.IsZero() && !f.To.IsZero() && !f.From.Before(f.To) {
-		v.Errors["to"] = "The end date is before the start date."
-	}
+	f.From, f.To = dateRange(v.From, v.To, v.Errors)
 	page, _ := strconv.Atoi(q.Get("page"))
 	if page < 1 {
 		page = 1
@@ -77,16 +59,8 @@ func (s *Server) actionLogList(c echo.Context) error {
 		v.Actions = append(v.Actions, actionlog.Option{Value: k, Label: audit.ActionLabels[k]})
 	}
 	v.Pager = components.PagerView{Page: page, PerPage: actionLogPerPage, Total: res.Total}
-	pageURL := func(p int) string {
-		qq := url.Values{}
-		for _, k := range []string{"actor", "action", "from", "to"} {
-			if q.Get(k) != "" {
-				qq.Set(k, q.Get(k))
-			}
-		}
-		qq.Set("page", strconv.Itoa(p))
-		return "/admin/action-log?" + qq.Encode()
-	}
+	link := gridLinker("/admin/action-log", q, "actor", "action", "from", "to")
+	pageURL := func(p int) string { return link(map[string]string{"page": strconv.Itoa(p)}) }
 	if page > 1 {
 		v.Pager.PrevURL = pageURL(page - 1)
 	}

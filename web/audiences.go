@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -139,24 +138,7 @@ func (s *Server) audiencesList(c echo.Context) error {
 		}
 		v.Websites = append(v.Websites, aview.Option{Value: w.Code, Label: w.Name, Selected: w.Code == v.Website})
 	}
-	if v.From != "" {
-		if t, err := time.Parse("2006-01-02", v.From); err == nil {
-			f.ModifiedFrom = t
-		} else {
-			v.Errors["from"] = "Use a date such as 2026-11-28."
-		}
-	}
-	if v.To != "" {
-		if t, err := time.Parse("2006-01-02", v.To); err == nil {
-			f.ModifiedTo = t.AddDate(0, 0, 1)
-		} else {
-			v.Errors["to"] = "Use a date such as 2026-11-28."
-		}
-	}
-	if !f.ModifiedFrom.IsZero() && !f.ModifiedTo.IsZero() && !f.ModifiedFrom.Before(f.ModifiedTo) {
-		v.Errors["to"] = "The end date is before the start date."
-		f.ModifiedTo = time.Time{}
-	}
+	f.ModifiedFrom, f.ModifiedTo = dateRange(v.From, v.To, v.Errors)
 	f.Page, _ = strconv.Atoi(q.Get("page"))
 	if f.Page < 1 {
 		f.Page = 1
@@ -180,25 +162,7 @@ func (s *Server) audiencesList(c echo.Context) error {
 		return err
 	}
 	// URLs keep every filter; sort links flip the direction of the active column.
-	link := func(changes map[string]string) string {
-		u := url.Values{}
-		for _, k := range []string{"q", "website", "origin", "status", "from", "to", "sort", "dir", "page"} {
-			if val := q.Get(k); val != "" {
-				u.Set(k, val)
-			}
-		}
-		for k, val := range changes {
-			if val == "" {
-				u.Del(k)
-			} else {
-				u.Set(k, val)
-			}
-		}
-		if e := u.Encode(); e != "" {
-			return "/admin/audiences?" + e
-		}
-		return "/admin/audiences"
-	}
+	link := gridLinker("/admin/audiences", q, "q", "website", "origin", "status", "from", "to", "sort", "dir", "page")
 	for _, col := range audienceColumns {
 		c := aview.Column{Key: col.key, Label: col.label, Active: col.key == f.Sort, Desc: col.key == f.Sort && f.Desc}
 		dir := ""

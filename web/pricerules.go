@@ -54,25 +54,7 @@ func (s *Server) rulesGrid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	link := func(changes map[string]string) string {
-		u := url.Values{}
-		for _, k := range []string{"q", "status", "website", "sort", "dir", "page"} {
-			if val := q.Get(k); val != "" {
-				u.Set(k, val)
-			}
-		}
-		for k, val := range changes {
-			if val == "" {
-				u.Del(k)
-			} else {
-				u.Set(k, val)
-			}
-		}
-		if e := u.Encode(); e != "" {
-			return "/admin/price-rules?" + e
-		}
-		return "/admin/price-rules"
-	}
+	link := gridLinker("/admin/price-rules", q, "q", "status", "website", "sort", "dir", "page")
 	for _, col := range ruleColumns {
 		cv := prview.Column{Key: col.key, Label: col.label, Active: col.key == f.Sort, Desc: col.key == f.Sort && f.Desc}
 		if col.key != "" {
