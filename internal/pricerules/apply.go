@@ -1,6 +1,9 @@
 package pricerules
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // applier runs the action phase: rules that pass their checks, in priority order, discount
 // the items their action conditions match, then shipping.
@@ -12,7 +15,7 @@ type applier struct {
 	disc    []int64
 	stopped []bool
 	free    []bool
-	lines   [][]LineDiscount
+	lines   []lineRec // every line discount, in the order given; split per item at the end
 	ship    int64
 	whole   bool
 	res     Result
@@ -20,7 +23,12 @@ type applier struct {
 
 func newApplier(s *Snapshot, ec *evalCtx, explain bool) *applier {
 	n := len(ec.cart.Items)
-	return &applier{s: s, ec: ec, explain: explain, disc: make([]int64, n), stopped: make([]bool, n), free: make([]bool, n), lines: make([][]LineDiscount, n)}
+	return &applier{s: s, ec: ec, explain: explain, disc: make([]int64, n), stopped: make([]bool, n), free: make([]bool, n), lines: make([]lineRec, 0, 64)}
+}
+
+type lineRec struct {
+	item int
+	line LineDiscount
 }
 
 // roundDiv is a/b rounded half up, for non-negative a and positive b.
@@ -122,7 +130,7 @@ func (a *applier) give(ruleID int64, i int, d int64) int64 {
 		return 0
 	}
 	a.disc[i] += d
-	a.lines[i] = append(a.lines[i], LineDiscount{RuleID: ruleID, Amount: d})
+	a.lines = append(a.lines, lineRec{item: i, line: LineDiscount{RuleID: ruleID, Amount: d}})
 	return d
 }
 
@@ -180,10 +188,28 @@ func (a *applier) finish() *Result {
 	res := &a.res
 	cart := a.ec.cart
 	res.Items = make([]ItemResult, len(cart.Items))
+	// One backing array for every item's lines, in the order they were given.
+	counts := make([]int, len(cart.Items)+1)
+	for _, l := range a.lines {
+		counts[l.item+1]++
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	all := make([]LineDiscount, len(a.lines))
+	fill := slices.Clone(counts[:len(cart.Items)])
+	for _, l := range a.lines {
+		all[fill[l.item]] = l.line
+		fill[l.item]++
+	}
 	allFree := len(cart.Items) > 0
 	for i := range cart.Items {
 		it := &cart.Items[i]
-		res.Items[i] = ItemResult{ItemID: it.ID, Discount: a.disc[i], FreeShipping: a.free[i], Lines: a.lines[i]}
+		var lines []LineDiscount
+		if counts[i+1] > counts[i] {
+			lines = all[counts[i]:counts[i+1]:counts[i+1]]
+		}
+		res.Items[i] = ItemResult{ItemID: it.ID, Discount: a.disc[i], FreeShipping: a.free[i], Lines: lines}
 		res.Subtotal += it.RowTotal()
 		res.ItemsDiscount += a.disc[i]
 		allFree = allFree && a.free[i]
