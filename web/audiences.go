@@ -312,11 +312,15 @@ func (s *Server) audiencesChooser(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := c.QueryParams()
 	field := q.Get("field")
-	if field == "" || len(field) > 64 || strings.ContainsAny(field, "\"'<>& ") {
+	if field == "" || len(field) > 64 || strings.ContainsAny(field, "\"'<>&: ") {
 		field = "audience_ids"
 	}
 	page, _ := strconv.Atoi(q.Get("page"))
-	v, err := s.chooserView(ctx, field, validation.Clean(q.Get("chooser_q"), 255), page, q[field])
+	search := q.Get("chooser_q:" + field)
+	if search == "" {
+		search = q.Get("chooser_q")
+	}
+	v, err := s.chooserView(ctx, field, validation.Clean(search, 255), page, q[field])
 	if err != nil {
 		return err
 	}

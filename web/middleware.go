@@ -124,7 +124,7 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 			case strings.HasPrefix(ct, echo.MIMEApplicationForm):
 				err = req.ParseForm()
 			case strings.HasPrefix(ct, echo.MIMEMultipartForm):
-				err = req.ParseMultipartForm(MaxBodyBytes)
+				err = req.ParseMultipartForm(10 << 20)
 			}
 			if err != nil {
 				if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) || strings.Contains(err.Error(), "too large") {
@@ -135,7 +135,15 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return next(c)
 	}
-	return middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M"})(parse)
+	small := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M"})(parse)
+	// Rule imports are files of up to 8 MiB (pricerules.MaxImportSize), in a form.
+	large := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "9M"})(parse)
+	return func(c echo.Context) error {
+		if c.Request().URL.Path == "/admin/price-rules/import" {
+			return large(c)
+		}
+		return small(c)
+	}
 }
 
 func (s *Server) timeout(next echo.HandlerFunc) echo.HandlerFunc {

@@ -116,11 +116,18 @@ type ruleFormOpts struct {
 	conflict bool
 	typed    url.Values          // raw number fields, shown back when they did not parse
 	coupons  *prview.CouponsView // the generator as typed, with its messages
+	choosers map[string]chooserState
 }
 
 // ruleForm renders the editor for r.
 func (s *Server) ruleForm(c echo.Context, status int, r pricerules.Rule, o ruleFormOpts) error {
 	errs, conflict, typed := o.errs, o.conflict, o.typed
+	if errs == nil {
+		errs = validation.Errors{}
+	}
+	if errs == nil {
+		errs = validation.Errors{}
+	}
 	ctx := c.Request().Context()
 	title, action := "New Cart Price Rule", "/admin/price-rules"
 	if r.ID != 0 {
@@ -169,10 +176,10 @@ func (s *Server) ruleForm(c echo.Context, status int, r pricerules.Rule, o ruleF
 	for _, sv := range views {
 		v.Labels = append(v.Labels, prview.LabelView{StoreViewID: sv.ID, StoreView: "Label for " + sv.Name, Value: r.Labels[sv.ID]})
 	}
-	if v.Conditions, err = s.treeView(ctx, r.Conditions, condRoot, action, false, true); err != nil {
+	if v.Conditions, err = s.treeView(ctx, r.Conditions, condRoot, action, false, true, o.choosers); err != nil {
 		return err
 	}
-	if v.ActionConditions, err = s.treeView(ctx, r.ActionConditions, actionRoot, action, true, true); err != nil {
+	if v.ActionConditions, err = s.treeView(ctx, r.ActionConditions, actionRoot, action, true, true, o.choosers); err != nil {
 		return err
 	}
 	v.ConditionsSentence = pricerules.DescribeWith(r.Conditions, s.audienceNamer(ctx))
@@ -241,9 +248,19 @@ func (s *Server) ruleSave(c echo.Context, id int64) error {
 	ve := validation.Errors{}
 	r := ruleFromForm(form, ve)
 	r.ID = id
+	// Builder and chooser buttons show the form again, changed, without saving; what was
+	// typed (even what does not parse yet) stays.
 	if op := form.Get("tree_op"); op != "" {
 		applyTreeOp(op, form, map[string]*pricerules.Condition{condRoot: &r.Conditions, actionRoot: &r.ActionConditions})
-		return s.ruleForm(c, http.StatusOK, r, ruleFormOpts{})
+		return s.ruleForm(c, http.StatusOK, r, ruleFormOpts{errs: ve, typed: form})
+	}
+	if field, page, ok := strings.Cut(form.Get("chooser_goto"), ":"); ok || form.Get("chooser_search") != "" {
+		if !ok {
+			field, page = form.Get("chooser_search"), "1"
+		}
+		n, _ := strconv.Atoi(page)
+		st := map[string]chooserState{field: {page: n, search: validation.Clean(form.Get("chooser_q:"+field), 255)}}
+		return s.ruleForm(c, http.StatusOK, r, ruleFormOpts{errs: ve, typed: form, choosers: st})
 	}
 	if len(ve) > 0 {
 		for k, msg := range pricerules.Validate(&r) {

@@ -30,6 +30,9 @@ func parseTree(form url.Values, path string, depth int, count *int) pricerules.C
 	}
 	if c.Kind == pricerules.KindAudience {
 		c.Values = form[path+".values"]
+		if len(c.Values) > pricerules.MaxValues {
+			c.Values = c.Values[:pricerules.MaxValues]
+		}
 	}
 	if depth > 12 {
 		return c
@@ -202,7 +205,11 @@ func amountText(r pricerules.Rule) string {
 	if r.Action == pricerules.ByPercent {
 		return strconv.FormatFloat(float64(r.Amount)/100, 'f', -1, 64)
 	}
-	return fmt.Sprintf("%d.%02d", r.Amount/100, r.Amount%100)
+	sign, n := "", r.Amount
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
 }
 
 var cartAddOptions, productAddOptions []prview.Option
@@ -224,7 +231,13 @@ func init() {
 }
 
 // treeView renders a tree for the builder, numbering paths from the root.
-func (s *Server) treeView(ctx context.Context, c pricerules.Condition, path, action string, product, root bool) (prview.NodeView, error) {
+// chooserState is where a chooser of the editor stands: its page and search.
+type chooserState struct {
+	page   int
+	search string
+}
+
+func (s *Server) treeView(ctx context.Context, c pricerules.Condition, path, action string, product, root bool, choosers map[string]chooserState) (prview.NodeView, error) {
 	n := prview.NodeView{FormAction: action, Path: path, Kind: c.Kind, Aggregator: c.Aggregator, Expect: c.Expect, Attribute: c.Attribute,
 		Operator: c.Operator, Value: c.Value, IsRoot: root}
 	if n.Kind == "" {
@@ -253,14 +266,15 @@ func (s *Server) treeView(ctx context.Context, c pricerules.Condition, path, act
 		n.AttrLabel = attributeLabel(n.Kind, n.Attribute)
 	}
 	if n.Kind == pricerules.KindAudience {
-		cv, err := s.chooserView(ctx, path+".values", "", 1, c.Values)
+		st := choosers[path+".values"]
+		cv, err := s.chooserView(ctx, path+".values", st.search, st.page, c.Values)
 		if err != nil {
 			return n, err
 		}
 		n.Chooser = &cv
 	}
 	for i, ch := range c.Conditions {
-		cv, err := s.treeView(ctx, ch, path+"."+strconv.Itoa(i), action, product, false)
+		cv, err := s.treeView(ctx, ch, path+"."+strconv.Itoa(i), action, product, false, choosers)
 		if err != nil {
 			return n, err
 		}

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"audienceactivation/internal/pricerules"
 )
 
 // formOf collects a page's form fields as a browser would submit them (checked boxes,
@@ -218,5 +220,34 @@ func TestRulesImportExportPage(t *testing.T) {
 	wantStatus(t, p, http.StatusSeeOther)
 	if p := c.get("/admin/price-rules"); p.testid("rule-row").Length() != 2 {
 		t.Fatal("imported rule not in the grid")
+	}
+}
+
+func TestChooserPagesWithoutJavaScript(t *testing.T) {
+	a, c := signedIn(t)
+	withCDP(t, a)
+	c.get("/admin/audiences")
+	c.post("/admin/audiences/sync", nil)
+	f := formOf(c.get("/admin/price-rules/new"), "#rule-form")
+	f.Set("add:c", "audience")
+	f.Set("tree_op", "add:c")
+	p := c.post("/admin/price-rules", f)
+	f = formOf(p, "#rule-form")
+	f.Del("tree_op")
+	f.Set("max_qty", "abc")
+	f.Set("chooser_goto", "c.0.values:2")
+	p = c.post("/admin/price-rules", f)
+	wantStatus(t, p, http.StatusOK)
+	if got := p.testid("chooser-c.0.values").Find(".pager span").First().Text(); got != "11–20 of 52" {
+		t.Fatalf("chooser page: %q", got)
+	}
+	if p.doc.Find("#max_qty").AttrOr("value", "") != "abc" {
+		t.Fatal("typed value lost when paging the chooser")
+	}
+	if id := p.testid("chooser-c.0.values").AttrOr("id", ""); strings.Contains(id, ".") {
+		t.Fatalf("chooser id %q is not a valid CSS id selector", id)
+	}
+	if rows, _, _, _ := a.full.Rules.List(context.Background(), pricerules.ListFilter{}); len(rows) != 0 {
+		t.Fatal("paging the chooser saved the rule")
 	}
 }

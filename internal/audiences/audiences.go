@@ -167,21 +167,38 @@ func (m Membership) Resolve(websiteID int64, ids []string) []int64 {
 }
 
 // SetUsage records that a rule or block (kind) names the given audiences, replacing what it
-// named before; ids that are not audiences are ignored. It writes through tx, so the usage
-// commits with the rule or block.
-func (s *Store) SetUsage(ctx context.Context, tx *gorm.DB, kind string, entityID int64, entityName string, audienceIDs []int64) error {
+// named before, and returns the ids that are not audiences of this store (not recorded). It
+// writes through tx, so the usage commits with the rule or block.
+func (s *Store) SetUsage(ctx context.Context, tx *gorm.DB, kind string, entityID int64, entityName string, audienceIDs []int64) ([]int64, error) {
 	if tx == nil {
 		tx = s.db
 	}
 	tx = tx.WithContext(ctx)
 	if err := tx.Exec("DELETE FROM audience_usage WHERE kind = ? AND entity_id = ?", kind, entityID).Error; err != nil {
-		return err
+		return nil, err
 	}
 	if len(audienceIDs) == 0 {
-		return nil
+		return nil, nil
 	}
-	return tx.Exec("INSERT INTO audience_usage (audience_id, kind, entity_id, entity_name) SELECT id, ?, ?, ? FROM audiences WHERE id IN ?",
-		kind, entityID, entityName, audienceIDs).Error
+	var found []int64
+	if err := tx.Raw("SELECT id FROM audiences WHERE id IN ?", audienceIDs).Scan(&found).Error; err != nil {
+		return nil, err
+	}
+	known := map[int64]bool{}
+	for _, id := range found {
+		known[id] = true
+	}
+	var missing []int64
+	for _, id := range audienceIDs {
+		if !known[id] {
+			missing = append(missing, id)
+		}
+	}
+	if len(found) == 0 {
+		return missing, nil
+	}
+	return missing, tx.Exec("INSERT INTO audience_usage (audience_id, kind, entity_id, entity_name) SELECT id, ?, ?, ? FROM audiences WHERE id IN ?",
+		kind, entityID, entityName, found).Error
 }
 
 // LocalIDs maps CDP audience ids (any case) to local ids, for the audiences in the store.

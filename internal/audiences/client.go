@@ -58,6 +58,7 @@ type Client struct {
 	mu      sync.Mutex
 	token   string
 	expires time.Time
+	margin  time.Duration
 }
 
 // ClientOption changes a Client's defaults.
@@ -91,7 +92,7 @@ const tokenMargin = 5 * time.Minute
 func (c *Client) Token(ctx context.Context) (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.token != "" && c.now().Before(c.expires.Add(-tokenMargin)) {
+	if c.token != "" && c.now().Before(c.expires.Add(-c.margin)) {
 		return c.token, nil
 	}
 	if !c.creds.Complete() {
@@ -117,7 +118,9 @@ func (c *Client) Token(ctx context.Context) (string, error) {
 	if out.AccessToken == "" || out.ExpiresIn <= 0 {
 		return "", fmt.Errorf("%w: the token response has no access_token or expires_in", ErrMalformed)
 	}
-	c.token, c.expires = out.AccessToken, c.now().Add(time.Duration(out.ExpiresIn)*time.Second)
+	life := time.Duration(out.ExpiresIn) * time.Second
+	// Replace the token shortly before it expires: 5 minutes, or a tenth of a short life.
+	c.token, c.expires, c.margin = out.AccessToken, c.now().Add(life), min(tokenMargin, life/10)
 	return c.token, nil
 }
 
@@ -132,12 +135,28 @@ func (c *Client) dropToken(tok string) {
 // get calls a platform API path (or an absolute next-page URL on the platform host) with
 // the AEP headers, refreshing the token once on a 401, and decodes JSON into out.
 func (c *Client) get(ctx context.Context, pathOrURL string, out any) error {
-	target := pathOrURL
-	if !strings.HasPrefix(target, "http://") && !strings.HasPrefix(target, "https://") {
-		target = c.creds.PlatformURL + pathOrURL
-	} else if !strings.HasPrefix(target, c.creds.PlatformURL+"/") {
-		return fmt.Errorf("%w: a next-page link points outside the platform API: %s", ErrMalformed, target)
+	base, err := url.Parse(c.creds.PlatformURL + "/")
+	if err != nil {
+		return fmt.Errorf("%w: the Platform API URL is not a URL", ErrNotConfigured)
 	}
+	ref, err := url.Parse(pathOrURL)
+	if err != nil {
+		return fmt.Errorf("%w: a next-page link is not a URL", ErrMalformed)
+	}
+	if !ref.IsAbs() && !strings.HasPrefix(pathOrURL, "/") {
+		return fmt.Errorf("%w: a next-page link is not a path", ErrMalformed)
+	}
+	u := base.ResolveReference(ref)
+	if ref.IsAbs() || ref.Host != "" {
+		u = ref
+	} else {
+		u.Path = strings.TrimSuffix(base.Path, "/") + ref.Path
+	}
+	// The bearer token goes only to the configured platform host.
+	if u.Scheme != base.Scheme || u.Host != base.Host || u.User != nil {
+		return fmt.Errorf("%w: a next-page link points outside the platform API: %s", ErrMalformed, redactURL(u))
+	}
+	target := u.String()
 	for attempt := 0; ; attempt++ {
 		tok, err := c.Token(ctx)
 		if err != nil {

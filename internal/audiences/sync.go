@@ -2,6 +2,8 @@ package audiences
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -101,19 +103,61 @@ func (s *Syncer) Configured(ctx context.Context) (bool, error) {
 	return creds.Complete(), nil
 }
 
-func (s *Syncer) acquire(ctx context.Context) (bool, error) {
+// lock is a held sync lease: its token names this one run, so a run that lost its lease
+// can neither renew nor release the next run's.
+type lock struct {
+	s     *Syncer
+	token string
+}
+
+func (s *Syncer) acquire(ctx context.Context) (*lock, error) {
 	now := s.now()
+	b := make([]byte, 8)
+	rand.Read(b)
+	l := &lock{s: s, token: s.holder + "/" + hex.EncodeToString(b)}
 	res := s.db.WithContext(ctx).Exec("UPDATE sync_lock SET holder = ?, locked_until = ? WHERE id = 1 AND (locked_until IS NULL OR locked_until < ?)",
-		s.holder, now.Add(lease), now)
-	return res.RowsAffected == 1, res.Error
+		l.token, now.Add(lease), now)
+	if res.Error != nil || res.RowsAffected != 1 {
+		return nil, res.Error
+	}
+	return l, nil
 }
 
-func (s *Syncer) renew(ctx context.Context) {
-	s.db.WithContext(ctx).Exec("UPDATE sync_lock SET locked_until = ? WHERE id = 1 AND holder = ?", s.now().Add(lease), s.holder)
+// renew extends the lease; false means it was lost.
+func (l *lock) renew(ctx context.Context) bool {
+	res := l.s.db.WithContext(ctx).Exec("UPDATE sync_lock SET locked_until = ? WHERE id = 1 AND holder = ?", l.s.now().Add(lease), l.token)
+	return res.Error == nil && res.RowsAffected == 1
 }
 
-func (s *Syncer) release() {
-	s.db.Exec("UPDATE sync_lock SET holder = '', locked_until = NULL WHERE id = 1 AND holder = ?", s.holder)
+// held checks, inside tx, that the lease is still this run's.
+func (l *lock) held(tx *gorm.DB) bool {
+	var n int64
+	tx.Raw("SELECT COUNT(*) FROM sync_lock WHERE id = 1 AND holder = ? AND locked_until >= ?", l.token, l.s.now()).Scan(&n)
+	return n == 1
+}
+
+func (l *lock) release() {
+	l.s.db.Exec("UPDATE sync_lock SET holder = '', locked_until = NULL WHERE id = 1 AND holder = ?", l.token)
+}
+
+// keepAlive renews the lease every third of it until stop is closed, and cancels the run
+// if the lease is lost.
+func (l *lock) keepAlive(ctx context.Context, cancel context.CancelFunc, stop <-chan struct{}) {
+	t := time.NewTicker(lease / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if !l.renew(ctx) {
+				cancel()
+				return
+			}
+		}
+	}
 }
 
 // Running reports whether a sync holds the lock now.
@@ -126,28 +170,28 @@ func (s *Syncer) Running(ctx context.Context) (bool, error) {
 // Run performs one sync and records it. On any failure nothing changes in the audiences:
 // the last good set stays, and the run carries the error.
 func (s *Syncer) Run(ctx context.Context, trigger string) (SyncRun, error) {
-	ok, err := s.acquire(ctx)
+	l, err := s.acquire(ctx)
 	if err != nil {
 		return SyncRun{}, err
 	}
-	if !ok {
+	if l == nil {
 		return SyncRun{}, ErrSyncRunning
 	}
-	return s.runLocked(ctx, trigger)
+	return s.runLocked(ctx, l, trigger)
 }
 
 // Start takes the lock now and runs the sync in the background, calling done (if not nil)
 // when it ends; it returns ErrSyncRunning at once when another sync holds the lock.
 func (s *Syncer) Start(ctx context.Context, trigger string, done func(SyncRun, error)) error {
-	ok, err := s.acquire(ctx)
+	l, err := s.acquire(ctx)
 	if err != nil {
 		return err
 	}
-	if !ok {
+	if l == nil {
 		return ErrSyncRunning
 	}
 	go func() {
-		run, err := s.runLocked(ctx, trigger)
+		run, err := s.runLocked(ctx, l, trigger)
 		if done != nil {
 			done(run, err)
 		}
@@ -155,8 +199,13 @@ func (s *Syncer) Start(ctx context.Context, trigger string, done func(SyncRun, e
 	return nil
 }
 
-func (s *Syncer) runLocked(ctx context.Context, trigger string) (SyncRun, error) {
-	defer s.release()
+func (s *Syncer) runLocked(ctx context.Context, l *lock, trigger string) (SyncRun, error) {
+	defer l.release()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop := make(chan struct{})
+	defer close(stop)
+	go l.keepAlive(ctx, cancel, stop)
 	// A run left "running" by a crashed instance ended when its lease did.
 	s.db.WithContext(ctx).Model(&SyncRun{}).Where("status = ?", RunRunning).
 		Updates(map[string]any{"status": RunFailed, "error": "interrupted: the instance running it stopped", "finished_at": s.now()})
@@ -164,7 +213,7 @@ func (s *Syncer) runLocked(ctx context.Context, trigger string) (SyncRun, error)
 	if err := s.db.WithContext(ctx).Create(&run).Error; err != nil {
 		return run, err
 	}
-	res, err := s.sync(ctx, run.ID)
+	res, err := s.sync(ctx, l, run.ID)
 	finished := s.now()
 	run.FinishedAt = &finished
 	run.Total, run.Added, run.Updated, run.Deactivated = res.total, res.added, res.updated, res.deactivated
@@ -211,7 +260,7 @@ type stagingWebsite struct {
 
 func (stagingWebsite) TableName() string { return "audience_sync_staging_websites" }
 
-func (s *Syncer) sync(ctx context.Context, runID int64) (syncResult, error) {
+func (s *Syncer) sync(ctx context.Context, l *lock, runID int64) (syncResult, error) {
 	var res syncResult
 	client, err := s.Client(ctx)
 	if err != nil {
@@ -263,18 +312,22 @@ func (s *Syncer) sync(ctx context.Context, runID int64) (syncResult, error) {
 	for _, id := range knownIDs {
 		known[id] = true
 	}
-	if err := s.db.WithContext(ctx).Exec("DELETE FROM audience_sync_staging").Error; err != nil {
-		return res, err
+	// Staging left by runs that ended without cleaning up (a crash) goes; never another
+	// running run's.
+	for _, table := range []string{"audience_sync_staging", "audience_sync_staging_websites"} {
+		if err := s.db.WithContext(ctx).Exec("DELETE FROM "+table+" WHERE run_id <> ? AND run_id NOT IN (SELECT id FROM sync_runs WHERE status = ?)", runID, RunRunning).Error; err != nil {
+			return res, err
+		}
 	}
-	s.db.WithContext(ctx).Exec("DELETE FROM audience_sync_staging_websites")
 	total, err := client.Audiences(ctx, func(page []UpstreamAudience) error {
 		rows := make([]stagingRow, 0, len(page))
 		var sites []stagingWebsite
 		for _, a := range page {
 			id := strings.ToLower(a.ID)
-			on := activated[id] != nil && !strings.EqualFold(a.LifecycleState, "deleted")
-			if !on && !known[id] {
-				continue
+			deleted := strings.EqualFold(a.LifecycleState, "deleted")
+			on := activated[id] != nil && !deleted
+			if (!on && !known[id]) || deleted {
+				continue // a deleted audience is treated as gone from the listing
 			}
 			r := stagingRow{RunID: runID, CDPID: id, Name: truncateRunes(a.Name, 255), Description: a.Description,
 				Origin: truncateRunes(a.OriginName, 64), LifecycleState: truncateRunes(a.LifecycleState, 32), Activated: on}
@@ -295,7 +348,9 @@ func (s *Syncer) sync(ctx context.Context, runID int64) (syncResult, error) {
 		if len(rows) == 0 {
 			return nil
 		}
-		s.renew(ctx)
+		if !l.renew(ctx) {
+			return errors.New("the sync lost its lock (it took too long); another run may have started")
+		}
 		return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			// ON CONFLICT DO NOTHING: a listing that repeats an audience across pages
 			// keeps its first copy.
@@ -313,6 +368,9 @@ func (s *Syncer) sync(ctx context.Context, runID int64) (syncResult, error) {
 		return res, fmt.Errorf("listing audiences: %w", err)
 	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if !l.held(tx) {
+			return errors.New("the sync lost its lock before saving; nothing was changed")
+		}
 		return merge(tx, runID, s.now(), &res)
 	})
 	return res, err

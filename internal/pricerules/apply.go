@@ -67,22 +67,42 @@ func (a *applier) consider(cr *compiled) {
 			shipW = a.ec.cart.Shipping - a.ship
 		}
 		total := w + shipW
-		if total > 0 && r.Amount > 0 {
-			amount := min(r.Amount, total)
-			// Shares in proportion to row totals, by cumulative rounding: they sum to
-			// exactly amount (less only where an item has less left to discount).
-			var cum, prev int64
+		room := shipW
+		for _, i := range match {
+			room += items[i].RowTotal() - a.disc[i]
+		}
+		if total > 0 && r.Amount > 0 && room > 0 {
+			amount := min(r.Amount, room)
+			// Shares in proportion to row totals, by cumulative rounding, so they sum to
+			// exactly amount; a line with less left than its share passes the rest on.
+			var cum, prev, given int64
 			for _, i := range match {
 				cum += items[i].RowTotal()
 				cur := roundDiv(amount*cum, total)
 				share := cur - prev
 				prev = cur
-				give(i, min(share, items[i].RowTotal()-a.disc[i]))
+				d := min(share, items[i].RowTotal()-a.disc[i])
+				given += d
+				give(i, d)
 			}
 			if shipW > 0 {
 				share := min(amount-prev, shipW)
 				a.ship += share
 				shipTotal += share
+				given += share
+			}
+			for _, i := range match {
+				if given >= amount {
+					break
+				}
+				d := min(amount-given, items[i].RowTotal()-a.disc[i])
+				given += d
+				give(i, d)
+			}
+			if given < amount && shipW > 0 {
+				d := min(amount-given, a.ec.cart.Shipping-a.ship)
+				a.ship += d
+				shipTotal += d
 			}
 		}
 		for _, i := range match {

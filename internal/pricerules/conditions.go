@@ -151,6 +151,9 @@ func compileCart(c Condition, depth int) (node, error) {
 		if c.Operator != OpOneOf && c.Operator != OpNotOneOf {
 			return nil, invalid("Real-Time CDP Audience takes is one of or is not one of")
 		}
+		if len(c.Values) > MaxValues {
+			return nil, invalid("a condition may name at most %d audiences", MaxValues)
+		}
 		n := &audienceNode{negate: c.Operator == OpNotOneOf, text: Describe(c)}
 		for _, v := range c.Values {
 			id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
@@ -268,6 +271,9 @@ func compileCompare(kind string, c Condition) (*compare, error) {
 	}
 	cmp := &compare{op: c.Operator, typ: t}
 	values := c.Values
+	if len(values) > MaxValues {
+		return nil, invalid("a condition may list at most %d values", MaxValues)
+	}
 	if len(values) == 0 && c.Value != "" {
 		values = splitList(c.Value)
 	}

@@ -510,3 +510,14 @@ func checkInvariants(t *testing.T, cart *Cart, r *Result) {
 		t.Fatalf("applied rules sum %d, total discount %d", applied, r.ItemsDiscount+r.ShippingDiscount)
 	}
 }
+
+func TestWholeCartFixedPassesOnWhatALineCannotTake(t *testing.T) {
+	a := baseRule(1, ByPercent, 9000)
+	a.ActionConditions = All(Condition{Kind: KindProduct, Attribute: AttrSKU, Operator: OpIs, Value: "SKU-1"})
+	b := baseRule(2, CartFixed, 1000)
+	b.Priority = 2
+	res := eval(t, []Rule{a, b}, cartOf(Item{Price: 1000, Qty: 1}, Item{Price: 1000, Qty: 1}), ctx())
+	if res.Applied[1].Discount != 1000 || res.ItemsDiscount != 1900 {
+		t.Fatalf("whole-cart amount not fully given: %+v", res.Applied)
+	}
+}

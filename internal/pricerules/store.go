@@ -26,7 +26,8 @@ var (
 // AudienceUsage records which audiences a rule names, for the audiences dashboard. The
 // audiences package implements it; cmd wires it in.
 type AudienceUsage interface {
-	SetUsage(ctx context.Context, tx *gorm.DB, kind string, entityID int64, entityName string, audienceIDs []int64) error
+	// SetUsage records the audiences a rule names and returns the ids that are not audiences.
+	SetUsage(ctx context.Context, tx *gorm.DB, kind string, entityID int64, entityName string, audienceIDs []int64) (missing []int64, err error)
 }
 
 type ruleRow struct {
@@ -273,8 +274,12 @@ func (s *Service) saveTx(ctx context.Context, tx *gorm.DB, actor audit.Actor, rp
 		return err
 	}
 	if s.usage != nil {
-		if err := s.usage.SetUsage(ctx, tx, "rule", r.ID, r.Name, AudienceIDs(r.Conditions)); err != nil {
+		missing, err := s.usage.SetUsage(ctx, tx, "rule", r.ID, r.Name, uniq(AudienceIDs(r.Conditions)))
+		if err != nil {
 			return err
+		}
+		if len(missing) > 0 {
+			return validation.Errors{"conditions": fmt.Sprintf("Check the conditions: audience %d is not an audience of this store.", missing[0])}
 		}
 	}
 	var b any
@@ -322,22 +327,39 @@ func (s *Service) writeLinks(tx *gorm.DB, r *Rule) error {
 			return linkError(err, "labels", "A label names a store view that does not exist.")
 		}
 	}
-	// A specific coupon is also a coupon row, which carries its usage.
-	if err := tx.Exec("DELETE FROM coupons WHERE rule_id = ? AND generated = ?", r.ID, false).Error; err != nil {
-		return err
-	}
-	if r.CouponType != CouponAuto {
-		if err := tx.Exec("DELETE FROM coupons WHERE rule_id = ?", r.ID).Error; err != nil {
+	// A specific coupon is also a coupon row, which carries its usage: it is kept (with its
+	// usage) across saves, and follows the rule's code and limits.
+	switch r.CouponType {
+	case CouponSpecific:
+		if err := tx.Exec("DELETE FROM coupons WHERE rule_id = ? AND generated = ?", r.ID, true).Error; err != nil {
 			return err
 		}
-	}
-	if r.CouponType == CouponSpecific {
-		c := couponRow{RuleID: r.ID, Code: r.CouponCode, CodeKey: strings.ToLower(r.CouponCode), UsageLimit: r.UsesPerCoupon,
-			UsagePerCustomer: r.UsesPerCustomer, CreatedAt: time.Now().UTC()}
-		if err := tx.Create(&c).Error; err != nil {
+		var existing couponRow
+		err := tx.Where("rule_id = ? AND generated = ?", r.ID, false).First(&existing).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			existing = couponRow{RuleID: r.ID, CreatedAt: time.Now().UTC()}
+		case err != nil:
+			return err
+		}
+		existing.Code, existing.CodeKey = r.CouponCode, strings.ToLower(r.CouponCode)
+		existing.UsageLimit, existing.UsagePerCustomer = r.UsesPerCoupon, r.UsesPerCustomer
+		if err := tx.Save(&existing).Error; err != nil {
 			if db.IsUniqueViolation(err) {
-				return validation.Errors{"coupon_code": "This code is already a generated coupon of another rule."}
+				return validation.Errors{"coupon_code": "Another rule has this coupon code."}
 			}
+			return err
+		}
+	case CouponAuto:
+		if err := tx.Exec("DELETE FROM coupons WHERE rule_id = ? AND generated = ?", r.ID, false).Error; err != nil {
+			return err
+		}
+		// Generated codes follow the rule's limits, as they do in Magento.
+		if err := tx.Exec("UPDATE coupons SET usage_limit = ?, usage_per_customer = ? WHERE rule_id = ?", r.UsesPerCoupon, r.UsesPerCustomer, r.ID).Error; err != nil {
+			return err
+		}
+	default:
+		if err := tx.Exec("DELETE FROM coupons WHERE rule_id = ?", r.ID).Error; err != nil {
 			return err
 		}
 	}
@@ -390,7 +412,7 @@ func (s *Service) Delete(ctx context.Context, actor audit.Actor, ids []int64) (i
 				return err
 			}
 			if s.usage != nil {
-				if err := s.usage.SetUsage(ctx, tx, "rule", id, row.Name, nil); err != nil {
+				if _, err := s.usage.SetUsage(ctx, tx, "rule", id, row.Name, nil); err != nil {
 					return err
 				}
 			}
@@ -440,7 +462,7 @@ func (s *Service) Duplicate(ctx context.Context, actor audit.Actor, id int64) (R
 	r.ID, r.Version, r.TimesUsed, r.Active = 0, 0, 0, false
 	r.Name = truncate(r.Name+" (copy)", 255)
 	if r.CouponType == CouponSpecific {
-		r.CouponCode = truncate(r.CouponCode+"-COPY-"+fmt.Sprint(s.now().Unix()), 255)
+		r.CouponCode = truncate(r.CouponCode, 240) + "-COPY-" + randomCode(GenerateSpec{Length: 6, Format: "alphanumeric"})
 	}
 	return s.Save(ctx, actor, r)
 }

@@ -125,3 +125,32 @@ func TestRulesStore(t *testing.T) {
 		}
 	})
 }
+
+func TestSavingARuleKeepsItsCouponUsage(t *testing.T) {
+	d := dbtest.New(t)
+	ctx := context.Background()
+	now := time.Now().UTC()
+	d.Exec("INSERT INTO audiences (cdp_id, name, search_name, status, synced_at, created_at, updated_at) VALUES ('5eed0001-0001-4001-8007-000000000001', 'Runners', 'runners', 'active', ?, ?, ?)", now, now, now)
+	s := pricerules.NewService(d, audit.NewLog(d), audiences.NewStore(d))
+	r := buyTwoGetOne("Coupon rule", "1")
+	r.CouponType, r.CouponCode, r.UsesPerCoupon = pricerules.CouponSpecific, "SAVE10", 5
+	r, err := s.Save(ctx, who, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Exec("UPDATE coupons SET times_used = 3 WHERE rule_id = ?", r.ID)
+	r.Name, r.UsesPerCoupon = "Renamed", 7
+	if _, err := s.Save(ctx, who, r); err != nil {
+		t.Fatal(err)
+	}
+	_, coupons, _ := s.All(ctx)
+	if len(coupons) != 1 || coupons[0].TimesUsed != 3 || coupons[0].UsageLimit != 7 {
+		t.Fatalf("coupon after save: %+v", coupons)
+	}
+	// An audience that is not in the store is refused.
+	bad := buyTwoGetOne("Ghost audience", "999")
+	var ve validation.Errors
+	if _, err := s.Save(ctx, who, bad); !errors.As(err, &ve) || ve["conditions"] == "" {
+		t.Fatalf("unknown audience: %v", err)
+	}
+}

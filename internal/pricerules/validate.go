@@ -144,3 +144,6 @@ func AudienceIDs(c Condition) []int64 {
 	walk(c)
 	return out
 }
+
+// MaxValues is the most values one condition may list.
+const MaxValues = 500

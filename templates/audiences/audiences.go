@@ -107,6 +107,18 @@ type ChooserView struct {
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 
+// DOMID is the chooser's element id: the field name with anything but letters and digits
+// turned into dashes, so that it is a valid CSS selector.
+func (v ChooserView) DOMID() string {
+	b := []byte("chooser-" + v.Field)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '-'
+		}
+	}
+	return string(b)
+}
+
 // ChooserURL is the chooser endpoint for a page and search.
 func (v ChooserView) ChooserURL(page int) string {
 	return v.Endpoint + "?field=" + v.Field + "&page=" + strconv.Itoa(page)

@@ -28,7 +28,8 @@ CREATE TABLE price_rules (
     created_at {{timestamp}} NOT NULL,
     updated_at {{timestamp}} NOT NULL
 );
--- Specific coupon codes are unique, case-insensitively (NULL for rules without one).
+-- Specific coupon codes are unique (NULL for rules without one); coupons.code_key makes every
+-- code, specific or generated, unique regardless of case.
 CREATE UNIQUE INDEX price_rules_coupon_code ON price_rules (coupon_code);
 CREATE INDEX price_rules_active ON price_rules (is_active, priority);
 
