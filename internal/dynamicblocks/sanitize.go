@@ -1,0 +1,66 @@
+package dynamicblocks
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/microcosm-cc/bluemonday"
+	"golang.org/x/net/html"
+)
+
+// policy keeps formatting, links and images and removes scripts, iframes, event handlers,
+// styles that could carry script, and javascript: URLs.
+var policy = func() *bluemonday.Policy {
+	p := bluemonday.UGCPolicy()
+	p.AllowAttrs("class").Globally()
+	p.AllowAttrs("target").Matching(regexp.MustCompile(`^_(blank|self)$`)).OnElements("a")
+	p.RequireNoFollowOnLinks(false)
+	p.AllowElements("section", "header", "footer", "figure", "figcaption", "picture", "source")
+	p.AllowAttrs("srcset", "sizes", "media", "type").OnElements("source")
+	p.AllowAttrs("loading", "width", "height").OnElements("img")
+	return p
+}()
+
+// Sanitize returns html safe to show on the storefront and in the admin, and what was
+// removed from it, such as "<script> element" or "onerror attribute on <img>".
+func Sanitize(in string) (string, []string) {
+	out := policy.Sanitize(in)
+	return out, removed(in, out)
+}
+
+// removed lists the elements and attributes of in that out no longer has.
+func removed(in, out string) []string {
+	before, after := inventory(in), inventory(out)
+	var gone []string
+	for k, n := range before {
+		if after[k] < n {
+			gone = append(gone, k)
+		}
+	}
+	sort.Strings(gone)
+	return gone
+}
+
+func inventory(s string) map[string]int {
+	m := map[string]int{}
+	z := html.NewTokenizer(strings.NewReader(s))
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			return m
+		}
+		if tt != html.StartTagToken && tt != html.SelfClosingTagToken {
+			continue
+		}
+		t := z.Token()
+		m["<"+t.Data+"> element"]++
+		for _, a := range t.Attr {
+			key := a.Key + " attribute on <" + t.Data + ">"
+			if k := strings.ToLower(strings.TrimSpace(a.Val)); strings.HasPrefix(k, "javascript:") || strings.HasPrefix(k, "vbscript:") || strings.HasPrefix(k, "data:text/html") {
+				key = a.Key + " with a script URL on <" + t.Data + ">"
+			}
+			m[key]++
+		}
+	}
+}
