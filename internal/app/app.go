@@ -15,6 +15,7 @@ import (
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/db"
+	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/stores"
 )
@@ -34,6 +35,7 @@ type App struct {
 	Rules     *pricerules.Service
 	// LiveRules is the compiled snapshot of every rule, rebuilt after each change.
 	LiveRules *pricerules.Live
+	Blocks    *dynamicblocks.Service
 }
 
 // New wires the services on d, sealing secrets with a key derived from key.
@@ -49,6 +51,7 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	a.Rules = pricerules.NewService(d, a.Audit, a.Audiences)
 	a.LiveRules = pricerules.NewLive(a.Rules.Snapshot, logger)
 	a.Rules.OnChange = a.LiveRules.Reload
+	a.Blocks = dynamicblocks.NewService(d, a.Audit, a.Audiences)
 	return a
 }
 

@@ -45,6 +45,9 @@ const (
 	ActionRuleDelete    = "price_rule_delete"
 	ActionRuleImport    = "price_rule_import"
 	ActionCouponsChange = "coupons_change"
+	ActionBlockSave     = "dynamic_block_save"
+	ActionBlockDelete   = "dynamic_block_delete"
+	ActionPlacementSave = "placement_save"
 )
 
 // ActionLabels names each action for people.
@@ -61,6 +64,9 @@ var ActionLabels = map[string]string{
 	ActionRuleDelete:    "Cart price rule deleted",
 	ActionRuleImport:    "Cart price rules imported",
 	ActionCouponsChange: "Coupons changed",
+	ActionBlockSave:     "Dynamic block saved",
+	ActionBlockDelete:   "Dynamic block deleted",
+	ActionPlacementSave: "Block placement saved",
 }
 
 // Actor identifies who acted and from where.
