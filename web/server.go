@@ -18,6 +18,7 @@ import (
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/dashboard"
 	"audienceactivation/internal/db"
+	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/stores"
 )
@@ -35,6 +36,7 @@ type Deps struct {
 	Syncer     *audiences.Syncer
 	Dashboard  *dashboard.Query
 	PriceRules *pricerules.Service
+	Blocks     *dynamicblocks.Service
 	// RuleDirectory translates rule references for import and export.
 	RuleDirectory pricerules.Directory
 	Logger        *slog.Logger

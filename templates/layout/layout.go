@@ -22,6 +22,7 @@ const (
 	NavDashboard  = "dashboard"
 	NavAudiences  = "audiences"
 	NavPriceRules = "pricerules"
+	NavBlocks     = "blocks"
 	NavConfig     = "config"
 	NavStores     = "stores"
 	NavUsers      = "users"
@@ -46,6 +47,7 @@ var Navigation = []NavGroup{
 	{Label: "Dashboard", Icon: "▦", Items: []NavItem{{NavDashboard, "Dashboard", "/admin"}}},
 	{Label: "Customers", Icon: "☺", Items: []NavItem{{NavAudiences, "Real-Time CDP Audiences", "/admin/audiences"}}},
 	{Label: "Marketing", Icon: "✦", Items: []NavItem{{NavPriceRules, "Cart Price Rules", "/admin/price-rules"}}},
+	{Label: "Content", Icon: "▤", Items: []NavItem{{NavBlocks, "Dynamic Blocks", "/admin/dynamic-blocks"}}},
 	{Label: "Stores", Icon: "⌂", Items: []NavItem{{NavConfig, "Configuration", "/admin/config/services"}, {NavStores, "All Stores", "/admin/stores"}}},
 	{Label: "System", Icon: "⚙", Items: []NavItem{{NavUsers, "Admin Users", "/admin/users"}, {NavActionLog, "Action Log", "/admin/action-log"}}},
 }

@@ -1,0 +1,508 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"audienceactivation/internal/dynamicblocks"
+	"audienceactivation/internal/pricerules"
+	"audienceactivation/internal/validation"
+	bview "audienceactivation/templates/blocks"
+	"audienceactivation/templates/components"
+	"audienceactivation/templates/layout"
+)
+
+const blocksPerPage = 20
+
+func typeLabel(t dynamicblocks.BlockType) string {
+	for _, bt := range dynamicblocks.BlockTypes {
+		if bt.Type == t {
+			return bt.Label
+		}
+	}
+	return string(t)
+}
+
+func (s *Server) audienceNames(ctx context.Context, ids []int64) string {
+	if len(ids) == 0 {
+		return "Everyone"
+	}
+	var names []string
+	for _, id := range ids {
+		if a, _, err := s.deps.Audiences.Get(ctx, id); err == nil {
+			names = append(names, a.Name)
+		}
+	}
+	return strings.Join(names, ", ")
+}
+
+func (s *Server) blocksGrid(c echo.Context) error {
+	ctx := c.Request().Context()
+	q := c.QueryParams()
+	v := bview.GridView{Base: s.base(c, "Dynamic Blocks", layout.NavBlocks), Search: validation.Clean(q.Get("q"), 255), Type: q.Get("type"), Status: q.Get("status")}
+	for _, t := range dynamicblocks.BlockTypes {
+		v.Types = append(v.Types, bview.Option{Value: string(t.Type), Label: t.Label, Selected: string(t.Type) == v.Type})
+	}
+	all, err := s.deps.Blocks.Blocks(ctx)
+	if err != nil {
+		return err
+	}
+	placements, err := s.deps.Blocks.Placements(ctx)
+	if err != nil {
+		return err
+	}
+	views, err := s.deps.Stores.StoreViews(ctx)
+	if err != nil {
+		return err
+	}
+	viewNames := map[int64]string{}
+	for _, sv := range views {
+		viewNames[sv.ID] = sv.Name
+	}
+	// Store views a block shows in: those of the placements that list it.
+	storesOf := map[int64][]string{}
+	for _, p := range placements {
+		names := []string{"All store views"}
+		if len(p.StoreViewIDs) > 0 {
+			names = nil
+			for _, id := range p.StoreViewIDs {
+				names = append(names, viewNames[id])
+			}
+		}
+		for _, b := range p.Blocks {
+			storesOf[b.BlockID] = append(storesOf[b.BlockID], names...)
+		}
+	}
+	var rows []dynamicblocks.Block
+	for _, b := range all {
+		if v.Search != "" && !strings.Contains(strings.ToLower(b.Name), strings.ToLower(v.Search)) {
+			continue
+		}
+		if v.Type != "" && string(b.Type) != v.Type {
+			continue
+		}
+		if (v.Status == "enabled" && !b.Enabled) || (v.Status == "disabled" && b.Enabled) {
+			continue
+		}
+		rows = append(rows, b)
+	}
+	sortKey, desc := q.Get("sort"), q.Get("dir") == "desc"
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		var less bool
+		switch sortKey {
+		case "name":
+			less = strings.ToLower(a.Name) < strings.ToLower(b.Name)
+		case "type":
+			less = a.Type < b.Type
+		case "status":
+			less = !a.Enabled && b.Enabled
+		default:
+			sortKey, less = "id", a.ID < b.ID
+		}
+		if desc {
+			return !less
+		}
+		return less
+	})
+	link := gridLinker("/admin/dynamic-blocks", q, "q", "type", "status", "sort", "dir", "page")
+	for _, col := range []struct{ key, label string }{{"id", "ID"}, {"name", "Dynamic Block"}, {"type", "Type"}, {"status", "Status"}, {"", "Audiences"}, {"", "Store Views"}} {
+		cv := bview.Column{Key: col.key, Label: col.label, Active: col.key == sortKey, Desc: col.key == sortKey && desc}
+		if col.key != "" {
+			dir := ""
+			if cv.Active && !desc {
+				dir = "desc"
+			}
+			cv.SortURL = link(map[string]string{"sort": col.key, "dir": dir, "page": ""})
+		}
+		v.Columns = append(v.Columns, cv)
+	}
+	page, _ := strconv.Atoi(q.Get("page"))
+	if page < 1 {
+		page = 1
+	}
+	v.Pager = components.PagerView{Page: page, PerPage: blocksPerPage, Total: int64(len(rows)), Of: int64(len(all)), Noun: "blocks"}
+	start := min((page-1)*blocksPerPage, len(rows))
+	for _, b := range rows[start:min(start+blocksPerPage, len(rows))] {
+		r := bview.Row{ID: b.ID, Name: b.Name, Type: typeLabel(b.Type), Enabled: b.Enabled, Status: "Disabled",
+			Audiences: s.audienceNames(ctx, b.AudienceIDs), StoreViews: strings.Join(storesOf[b.ID], ", "), EditURL: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", b.ID)}
+		if b.Enabled {
+			r.Status = "Enabled"
+		}
+		if r.StoreViews == "" {
+			r.StoreViews = "Not placed"
+		}
+		v.Rows = append(v.Rows, r)
+	}
+	if page > 1 {
+		v.Pager.PrevURL = link(map[string]string{"page": strconv.Itoa(page - 1)})
+	}
+	if page < v.Pager.Pages() {
+		v.Pager.NextURL = link(map[string]string{"page": strconv.Itoa(page + 1)})
+	}
+	return render(c, http.StatusOK, bview.Grid(v))
+}
+
+type blockFormOpts struct {
+	errs     validation.Errors
+	removed  map[string][]string
+	conflict bool
+	chooser  chooserState
+}
+
+func (s *Server) blockForm(c echo.Context, status int, b dynamicblocks.Block, o blockFormOpts) error {
+	ctx := c.Request().Context()
+	title, action := "New Dynamic Block", "/admin/dynamic-blocks"
+	if b.ID != 0 {
+		title, action = "Edit Dynamic Block: "+b.Name, fmt.Sprintf("/admin/dynamic-blocks/%d", b.ID)
+	}
+	v := bview.EditView{Base: s.base(c, title, layout.NavBlocks), ID: b.ID, Version: int64(b.Version), Action: action, Name: b.Name,
+		Enabled: b.Enabled, Type: string(b.Type), FromDate: b.FromDate, ToDate: b.ToDate, Errors: o.errs, Conflict: o.conflict,
+		ReloadURL: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", b.ID)}
+	for _, t := range dynamicblocks.BlockTypes {
+		v.Types = append(v.Types, bview.Option{Value: string(t.Type), Label: t.Label, Selected: t.Type == b.Type})
+	}
+	var chosen []string
+	for _, id := range b.AudienceIDs {
+		chosen = append(chosen, strconv.FormatInt(id, 10))
+	}
+	var err error
+	if v.Chooser, err = s.chooserView(ctx, "audience_ids", o.chooser.search, o.chooser.page, chosen); err != nil {
+		return err
+	}
+	v.Contents = append(v.Contents, bview.ContentField{Name: "content", Label: "Default content", Value: b.Content, Removed: o.removed["content"], Error: o.errs["content"]})
+	views, err := s.deps.Stores.StoreViews(ctx)
+	if err != nil {
+		return err
+	}
+	for _, sv := range views {
+		name := fmt.Sprintf("content_%d", sv.ID)
+		v.Contents = append(v.Contents, bview.ContentField{Name: name, Label: "Content for " + sv.Name + " (empty: the default)",
+			Value: b.StoreContent[sv.ID], Removed: o.removed[name], Error: o.errs[name]})
+	}
+	v.Preview, _ = dynamicblocks.Sanitize(b.Content)
+	rules, _, _, err := s.deps.PriceRules.List(ctx, pricerules.ListFilter{Sort: "name", PerPage: 200})
+	if err != nil {
+		return err
+	}
+	for _, r := range rules {
+		v.Rules = append(v.Rules, bview.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Name, Selected: containsID(b.RuleIDs, r.ID)})
+	}
+	if b.ID != 0 {
+		placements, err := s.deps.Blocks.Placements(ctx)
+		if err != nil {
+			return err
+		}
+		for _, p := range placements {
+			for _, pb := range p.Blocks {
+				if pb.BlockID == b.ID {
+					v.UsedBy = append(v.UsedBy, fmt.Sprintf("%s (%s)", p.Title, p.Location))
+				}
+			}
+		}
+	}
+	if v.Errors == nil {
+		v.Errors = map[string]string{}
+	}
+	return render(c, status, bview.Edit(v))
+}
+
+func (s *Server) blockNew(c echo.Context) error {
+	return s.blockForm(c, http.StatusOK, dynamicblocks.Block{Enabled: true, Type: dynamicblocks.TypeAny}, blockFormOpts{})
+}
+
+func (s *Server) blockEdit(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	b, err := s.deps.Blocks.Block(c.Request().Context(), id)
+	if errors.Is(err, dynamicblocks.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	return s.blockForm(c, http.StatusOK, b, blockFormOpts{})
+}
+
+func blockFromForm(form url.Values) dynamicblocks.Block {
+	b := dynamicblocks.Block{Name: form.Get("name"), Enabled: form.Get("enabled") == "1", Type: dynamicblocks.BlockType(form.Get("type")),
+		Content: form.Get("content"), FromDate: form.Get("from_date"), ToDate: form.Get("to_date"), StoreContent: map[int64]string{}}
+	b.Version, _ = strconv.Atoi(form.Get("version"))
+	for _, v := range form["audience_ids"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil && len(b.AudienceIDs) < 1000 {
+			b.AudienceIDs = append(b.AudienceIDs, id)
+		}
+	}
+	for _, v := range form["rule_ids"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			b.RuleIDs = append(b.RuleIDs, id)
+		}
+	}
+	for k, vs := range form {
+		if id, ok := strings.CutPrefix(k, "content_"); ok {
+			if n, err := strconv.ParseInt(id, 10, 64); err == nil && len(vs) > 0 && strings.TrimSpace(vs[0]) != "" {
+				b.StoreContent[n] = vs[0]
+			}
+		}
+	}
+	return b
+}
+
+func (s *Server) blockCreate(c echo.Context) error { return s.blockSave(c, 0) }
+
+func (s *Server) blockUpdate(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	return s.blockSave(c, id)
+}
+
+func (s *Server) blockSave(c echo.Context, id int64) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "bad form")
+	}
+	b := blockFromForm(form)
+	b.ID = id
+	if field, page, ok := strings.Cut(form.Get("chooser_goto"), ":"); ok || form.Get("chooser_search") != "" || form.Get("preview") != "" {
+		n, _ := strconv.Atoi(page)
+		if !ok {
+			field = "audience_ids"
+		}
+		_, removed := dynamicblocks.ValidateBlock(&dynamicblocks.Block{Name: "x", Type: dynamicblocks.TypeAny, Content: b.Content, StoreContent: map[int64]string{}})
+		return s.blockForm(c, http.StatusOK, b, blockFormOpts{removed: removed, chooser: chooserState{page: n, search: validation.Clean(form.Get("chooser_q:"+field), 255)}})
+	}
+	saved, removed, err := s.deps.Blocks.SaveBlock(c.Request().Context(), actor(c), b)
+	var ve validation.Errors
+	switch {
+	case errors.As(err, &ve):
+		return s.blockForm(c, http.StatusUnprocessableEntity, b, blockFormOpts{errs: ve, removed: removed})
+	case errors.Is(err, dynamicblocks.ErrConflict):
+		return s.blockForm(c, http.StatusConflict, b, blockFormOpts{conflict: true})
+	case errors.Is(err, dynamicblocks.ErrNotFound):
+		return echo.ErrNotFound
+	case err != nil:
+		return err
+	}
+	msg := fmt.Sprintf("You saved the dynamic block %q.", saved.Name)
+	if n := len(removed); n > 0 {
+		var all []string
+		for _, r := range removed {
+			all = append(all, r...)
+		}
+		msg += " Removed for safety: " + strings.Join(all, ", ") + "."
+	}
+	return s.redirectWithFlash(c, fmt.Sprintf("/admin/dynamic-blocks/%d/edit", saved.ID), flashSuccess, msg)
+}
+
+// blockPreview renders the sanitized content while the merchant types.
+func (s *Server) blockPreview(c echo.Context) error {
+	html, removed := dynamicblocks.Sanitize(c.FormValue("content"))
+	return render(c, http.StatusOK, bview.Preview(html, removed))
+}
+
+func (s *Server) blocksMass(c echo.Context) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "bad form")
+	}
+	var ids []int64
+	for _, v := range form["ids"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return s.redirectWithFlash(c, "/admin/dynamic-blocks", flashError, "Select at least one block first.")
+	}
+	ctx := c.Request().Context()
+	switch form.Get("mass") {
+	case "enable", "disable":
+		n, err := s.deps.Blocks.SetEnabled(ctx, actor(c), ids, form.Get("mass") == "enable")
+		if err != nil {
+			return err
+		}
+		return s.redirectWithFlash(c, "/admin/dynamic-blocks", flashSuccess, fmt.Sprintf("%d block(s) %sd.", n, form.Get("mass")))
+	case "delete":
+		if form.Get("confirm") != "1" {
+			return s.redirectWithFlash(c, "/admin/dynamic-blocks", flashError, "Nothing was deleted: tick \"I confirm\" to delete the selected blocks.")
+		}
+		n, err := s.deps.Blocks.DeleteBlocks(ctx, actor(c), ids)
+		if err != nil {
+			return err
+		}
+		return s.redirectWithFlash(c, "/admin/dynamic-blocks", flashSuccess, fmt.Sprintf("%d block(s) deleted.", n))
+	}
+	return s.redirectWithFlash(c, "/admin/dynamic-blocks", flashError, "Choose an action.")
+}
+
+var rotationLabels = []struct {
+	r     dynamicblocks.Rotation
+	label string
+}{{dynamicblocks.RotateAll, "Display all instead of rotating"}, {dynamicblocks.RotateRandom, "One at a time, random"},
+	{dynamicblocks.RotateSeries, "One at a time, in series"}, {dynamicblocks.RotateShuffle, "One at a time, shuffle (each once per cycle)"}}
+
+func (s *Server) placementsList(c echo.Context) error {
+	ctx := c.Request().Context()
+	ps, err := s.deps.Blocks.Placements(ctx)
+	if err != nil {
+		return err
+	}
+	blocks, err := s.deps.Blocks.Blocks(ctx)
+	if err != nil {
+		return err
+	}
+	names := map[int64]string{}
+	for _, b := range blocks {
+		names[b.ID] = b.Name
+	}
+	views, _ := s.deps.Stores.StoreViews(ctx)
+	vnames := map[int64]string{}
+	for _, sv := range views {
+		vnames[sv.ID] = sv.Name
+	}
+	v := bview.PlacementsView{Base: s.base(c, "Block Placements", layout.NavBlocks)}
+	for _, p := range ps {
+		row := bview.PlacementRow{ID: p.ID, Title: p.Title, Location: p.Location, Display: "Specified blocks", EditURL: fmt.Sprintf("/admin/dynamic-blocks/placements/%d/edit", p.ID), Stores: "All"}
+		if p.Display == dynamicblocks.DisplayRuleRelated {
+			row.Display = "Cart price rule related"
+		}
+		for _, rl := range rotationLabels {
+			if rl.r == p.Rotation {
+				row.Rotation = rl.label
+			}
+		}
+		var bn, sn []string
+		for _, b := range p.Blocks {
+			bn = append(bn, names[b.BlockID])
+		}
+		for _, id := range p.StoreViewIDs {
+			sn = append(sn, vnames[id])
+		}
+		row.Blocks = strings.Join(bn, ", ")
+		if len(sn) > 0 {
+			row.Stores = strings.Join(sn, ", ")
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	return render(c, http.StatusOK, bview.Placements(v))
+}
+
+func (s *Server) placementForm(c echo.Context, status int, p dynamicblocks.Placement, errs validation.Errors, conflict bool) error {
+	ctx := c.Request().Context()
+	title, action := "New Block Placement", "/admin/dynamic-blocks/placements"
+	if p.ID != 0 {
+		title, action = "Edit Block Placement: "+p.Title, fmt.Sprintf("/admin/dynamic-blocks/placements/%d", p.ID)
+	}
+	v := bview.PlacementEditView{Base: s.base(c, title, layout.NavBlocks), ID: p.ID, Version: int64(p.Version), Action: action, Title: p.Title,
+		Location: p.Location, Display: string(p.Display), Rotation: string(p.Rotation), RestrictType: string(p.RestrictType), Errors: errs, Conflict: conflict}
+	if v.Errors == nil {
+		v.Errors = map[string]string{}
+	}
+	for _, l := range dynamicblocks.Locations {
+		v.Locations = append(v.Locations, bview.Option{Value: l, Label: l})
+	}
+	for _, rl := range rotationLabels {
+		v.Rotations = append(v.Rotations, bview.Option{Value: string(rl.r), Label: rl.label, Selected: rl.r == p.Rotation})
+	}
+	v.Types = append(v.Types, bview.Option{Value: "", Label: "No restriction", Selected: p.RestrictType == ""})
+	for _, t := range dynamicblocks.BlockTypes[1:] {
+		v.Types = append(v.Types, bview.Option{Value: string(t.Type), Label: t.Label, Selected: t.Type == p.RestrictType})
+	}
+	views, err := s.deps.Stores.StoreViews(ctx)
+	if err != nil {
+		return err
+	}
+	for _, sv := range views {
+		v.StoreViews = append(v.StoreViews, bview.Option{Value: strconv.FormatInt(sv.ID, 10), Label: sv.Name, Selected: containsID(p.StoreViewIDs, sv.ID)})
+	}
+	blocks, err := s.deps.Blocks.Blocks(ctx)
+	if err != nil {
+		return err
+	}
+	order := map[int64]int{}
+	for _, pb := range p.Blocks {
+		order[pb.BlockID] = pb.SortOrder + 1
+	}
+	for _, b := range blocks {
+		f := bview.PlacementBlockField{ID: b.ID, Name: b.Name, Chosen: order[b.ID] > 0, Enabled: "Disabled", Target: s.audienceNames(ctx, b.AudienceIDs)}
+		if b.Enabled {
+			f.Enabled = "Enabled"
+		}
+		if order[b.ID] > 0 {
+			f.SortOrder = strconv.Itoa(order[b.ID] - 1)
+		}
+		v.Blocks = append(v.Blocks, f)
+	}
+	return render(c, status, bview.EditPlacement(v))
+}
+
+func (s *Server) placementNew(c echo.Context) error {
+	return s.placementForm(c, http.StatusOK, dynamicblocks.Placement{Location: "home.hero", Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateAll}, nil, false)
+}
+
+func (s *Server) placementEdit(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.deps.Blocks.Placement(c.Request().Context(), id)
+	if errors.Is(err, dynamicblocks.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	return s.placementForm(c, http.StatusOK, p, nil, false)
+}
+
+func (s *Server) placementCreate(c echo.Context) error { return s.placementSave(c, 0) }
+
+func (s *Server) placementUpdate(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	return s.placementSave(c, id)
+}
+
+func (s *Server) placementSave(c echo.Context, id int64) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "bad form")
+	}
+	p := dynamicblocks.Placement{ID: id, Title: form.Get("title"), Location: form.Get("location"), Display: dynamicblocks.DisplayMode(form.Get("display")),
+		Rotation: dynamicblocks.Rotation(form.Get("rotation")), RestrictType: dynamicblocks.BlockType(form.Get("restrict_type"))}
+	p.Version, _ = strconv.Atoi(form.Get("version"))
+	for _, v := range form["store_view_ids"] {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			p.StoreViewIDs = append(p.StoreViewIDs, n)
+		}
+	}
+	for _, v := range form["block_ids"] {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			order, _ := strconv.Atoi(form.Get("sort_" + v))
+			p.Blocks = append(p.Blocks, dynamicblocks.PlacementBlock{BlockID: n, SortOrder: order})
+		}
+	}
+	saved, err := s.deps.Blocks.SavePlacement(c.Request().Context(), actor(c), p)
+	var ve validation.Errors
+	switch {
+	case errors.As(err, &ve):
+		return s.placementForm(c, http.StatusUnprocessableEntity, p, ve, false)
+	case errors.Is(err, dynamicblocks.ErrConflict):
+		return s.placementForm(c, http.StatusConflict, p, nil, true)
+	case err != nil:
+		return err
+	}
+	return s.redirectWithFlash(c, "/admin/dynamic-blocks/placements", flashSuccess, fmt.Sprintf("You saved the placement %q.", saved.Title))
+}
