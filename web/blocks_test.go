@@ -75,6 +75,18 @@ func TestDynamicBlocksEditorPlacementsAndXSS(t *testing.T) {
 	if p.text(`[data-testid="error-name"]`) == "" || !strings.Contains(p.doc.Find("#content").Text(), "kept") {
 		t.Fatal("block validation")
 	}
+	// Related rules: the rule page links back to the block.
+	rf := formOf(c.get("/admin/price-rules/new"), "#rule-form")
+	rf.Set("name", "Winter sale")
+	rf.Add("website_ids", "1")
+	rf.Set("amount", "10")
+	wantStatus(t, c.post("/admin/price-rules", rf), http.StatusSeeOther)
+	bf := formOf(c.get("/admin/dynamic-blocks/1/edit"), "#block-form")
+	bf.Add("rule_ids", "1")
+	wantStatus(t, c.post("/admin/dynamic-blocks/1", bf), http.StatusSeeOther)
+	if !strings.Contains(c.get("/admin/price-rules/1/edit").text(`[data-testid="related-blocks"]`), "Runners hero") {
+		t.Fatal("rule page does not link to the related block")
+	}
 	// An unconfigured store can still create blocks (no audiences needed).
 	c.post("/admin/dynamic-blocks/mass", url.Values{"ids": {"1"}, "mass": {"disable"}})
 	if c.get("/admin/dynamic-blocks?status=disabled").testid("block-row").Length() != 1 {

@@ -183,6 +183,17 @@ func (s *Server) ruleForm(c echo.Context, status int, r pricerules.Rule, o ruleF
 		return err
 	}
 	v.ConditionsSentence = pricerules.DescribeWith(r.Conditions, s.audienceNamer(ctx))
+	if r.ID != 0 && s.deps.Blocks != nil {
+		blocks, err := s.deps.Blocks.Blocks(ctx)
+		if err != nil {
+			return err
+		}
+		for _, b := range blocks {
+			if containsID(b.RuleIDs, r.ID) {
+				v.RelatedBlocks = append(v.RelatedBlocks, prview.Link{Label: b.Name, Href: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", b.ID)})
+			}
+		}
+	}
 	if r.ID != 0 && r.CouponType == pricerules.CouponAuto {
 		start := prview.CouponsView{Qty: "10", Length: "12", Format: "alphanumeric", Dash: "4"}
 		if o.coupons != nil {

@@ -17,11 +17,18 @@ type Snapshot struct {
 	byRule     map[int64][]int64 // rule id → related block ids, ascending
 }
 
-// NewSnapshot indexes blocks and placements.
+// NewSnapshot indexes blocks and placements. Content is sanitized again here, so what the
+// storefront shows is safe even if a row was written around the service.
 func NewSnapshot(blocks []Block, placements []Placement) *Snapshot {
 	s := &Snapshot{blocks: map[int64]*Block{}, placements: map[int64]*Placement{}, byLocation: map[string][]*Placement{}, byRule: map[int64][]int64{}}
 	for i := range blocks {
 		b := blocks[i]
+		b.Content, _ = Sanitize(b.Content)
+		contents := make(map[int64]string, len(b.StoreContent))
+		for sv, c := range b.StoreContent {
+			contents[sv], _ = Sanitize(c)
+		}
+		b.StoreContent = contents
 		s.blocks[b.ID] = &b
 		for _, r := range b.RuleIDs {
 			s.byRule[r] = append(s.byRule[r], b.ID)

@@ -197,3 +197,16 @@ func TestSanitizeRemovesScriptsAndKeepsFormatting(t *testing.T) {
 		}
 	}
 }
+
+func TestSnapshotSanitizesOnOutput(t *testing.T) {
+	bs := []Block{{ID: 1, Enabled: true, Type: TypeAny, Content: `<p onclick="x()">hi</p><script>evil()</script>`,
+		StoreContent: map[int64]string{2: `<img src=x onerror=alert(1)>`}}}
+	s := NewSnapshot(bs, []Placement{place(RotateAll, 1)})
+	for _, sv := range []int64{1, 2} {
+		r := s.Resolve(s.Placement(1), &Context{StoreViewID: sv, Now: now})
+		h := r.Blocks[0].HTML
+		if strings.Contains(h, "script") || strings.Contains(h, "onclick") || strings.Contains(h, "onerror") {
+			t.Fatalf("store view %d output not sanitized: %s", sv, h)
+		}
+	}
+}

@@ -93,7 +93,11 @@ type EditView struct {
 	Conflict           bool
 	ReloadURL          string
 	Coupons            *CouponsView // for saved rules with generated coupons
+	RelatedBlocks      []Link       // dynamic blocks related to this rule
 }
+
+// Link is a named link.
+type Link struct{ Label, Href string }
 
 // CouponsView is the rule's coupon generator and grid.
 type CouponsView struct {
