@@ -51,12 +51,12 @@ func (a *applier) consider(cr *compiled) {
 	var itemTotal, shipTotal int64
 	matched := 0
 	give := func(i int, d int64) { itemTotal += a.give(r.ID, i, d) }
-	mayMatch := cr.act.cartMayMatch(a.ec)
+	mayMatch := a.ec.interpret || cr.act.cartMayMatch(a.ec)
 	if r.Action == CartFixed {
 		var w int64
 		var match []int
 		for i := range items {
-			if mayMatch && !a.stopped[i] && cr.act.evalItem(a.ec, i) {
+			if mayMatch && !a.stopped[i] && a.matches(cr, i) {
 				match = append(match, i)
 				w += items[i].RowTotal()
 			}
@@ -110,7 +110,7 @@ func (a *applier) consider(cr *compiled) {
 		}
 	} else {
 		for i := range items {
-			if !mayMatch || a.stopped[i] || !cr.act.evalItem(a.ec, i) {
+			if !mayMatch || a.stopped[i] || !a.matches(cr, i) {
 				continue
 			}
 			matched++
@@ -142,6 +142,14 @@ func (a *applier) consider(cr *compiled) {
 	if r.CouponType != CouponNone && r.CouponType != "" && a.ec.coupon != "" {
 		a.res.CouponApplied = true
 	}
+}
+
+// matches decides a rule's action conditions for item i (read plainly by the reference).
+func (a *applier) matches(cr *compiled, i int) bool {
+	if a.ec.interpret {
+		return interpretItems(cr.rule.ActionConditions, &a.ec.cart.Items[i])
+	}
+	return cr.act.evalItem(a.ec, i)
 }
 
 // give records a discount of d on item i and returns what was given.

@@ -183,6 +183,7 @@ type evalCtx struct {
 	audiences []int64 // sorted
 	today     int
 	coupon    string   // lowercased
+	interpret bool     // the reference evaluator: read the trees, no compiled shortcuts
 	skus      []string // the items' SKUs, lowercased once
 	skuSet    []string // the same, sorted
 	cats      []int64  // the categories of the cart's items, sorted
@@ -276,6 +277,12 @@ func (s *Snapshot) check(cr *compiled, ec *evalCtx, explain, indexed bool) (bool
 	if ctx.CustomerID != 0 && cr.usesPerCustomer > 0 && ctx.CustomerRuleUses[cr.rule.ID] >= cr.usesPerCustomer {
 		return false, "The customer has used this rule the maximum number of times"
 	}
+	if ec.interpret {
+		if !interpretCart(cr.rule.Conditions, ec) {
+			return false, cr.cond.why(ec) // the same words as the engine's
+		}
+		return true, ""
+	}
 	if !cr.cond.eval(ec) {
 		if explain {
 			return false, cr.cond.why(ec)
@@ -333,6 +340,7 @@ func (s *Snapshot) Evaluate(cart *Cart, ctx *Context) *Result {
 // tests hold the indexed one equal to, and the explaining one.
 func (s *Snapshot) EvaluateReference(cart *Cart, ctx *Context) *Result {
 	ec := newEvalCtx(cart, ctx)
+	ec.interpret = true
 	ap := newApplier(s, ec, ctx.Explain)
 	for _, cr := range s.rules {
 		ap.consider(cr)
