@@ -55,4 +55,18 @@ func TestBrowserBlockForAudienceOnHomeHero(t *testing.T) {
 	if got := text(t, ctx, `[data-testid="used-by"]`); !strings.Contains(got, "Runners hero") {
 		t.Fatalf("used by %q", got)
 	}
+
+	// The preview shows the block to a shopper in the audience, with reasons otherwise.
+	must(t, chromedp.Do(ctx, chromedp.Navigate(a.server.URL+"/admin/preview"), chromedp.WaitVisible(css(`[data-testid="preview-form"]`))))
+	waitSettled(t, ctx)
+	must(t, chromedp.Do(ctx,
+		chromedp.Click(css(`[data-testid="chooser-audience_ids"] input[type=checkbox][value="1"]`)),
+		chromedp.Click(css(`[data-testid="run-preview"]`)),
+	))
+	waitJS(t, ctx, `!!document.querySelector('[data-testid="preview-results"]')`)
+	waitSettled(t, ctx)
+	if got := text(t, ctx, `[data-testid="placement-result"]`); !strings.Contains(got, "Shows: Runners hero") {
+		t.Fatalf("preview: %q", got)
+	}
+	screenshot(t, ctx, "33-preview")
 }

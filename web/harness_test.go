@@ -93,7 +93,7 @@ func newAppOn(t *testing.T, d *db.DB) *app {
 	a.srv = web.New(web.Deps{
 		Settings: full.Settings, MasterKey: full.Key, DB: d, Logger: logger,
 		Auth: full.Auth, Stores: full.Stores, Audit: full.Audit, Services: full.Services,
-		Audiences: full.Audiences, Syncer: full.Syncer, PriceRules: full.Rules, RuleDirectory: full.Directory(), Blocks: full.Blocks,
+		Audiences: full.Audiences, Syncer: full.Syncer, PriceRules: full.Rules, RuleDirectory: full.Directory(), Blocks: full.Blocks, LiveRules: full.LiveRules,
 		Now: clock.Now,
 	})
 	a.server = httptest.NewServer(a.srv)

@@ -62,6 +62,9 @@ func (s *Server) routes() {
 	a.GET("/dynamic-blocks/placements/:id/edit", s.placementEdit)
 	a.POST("/dynamic-blocks/placements/:id", s.placementUpdate)
 
+	a.GET("/preview", s.previewPage)
+	a.POST("/preview", s.previewRun)
+
 	a.GET("/stores", s.storesList)
 	a.GET("/stores/websites/new", s.websiteNew)
 	a.POST("/stores/websites", s.websiteCreate)

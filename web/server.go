@@ -37,6 +37,8 @@ type Deps struct {
 	Dashboard  *dashboard.Query
 	PriceRules *pricerules.Service
 	Blocks     *dynamicblocks.Service
+	// LiveRules is the current compiled snapshot of the cart price rules.
+	LiveRules *pricerules.Live
 	// RuleDirectory translates rule references for import and export.
 	RuleDirectory pricerules.Directory
 	Logger        *slog.Logger

@@ -272,7 +272,7 @@ func webDeps(a *app.App) web.Deps {
 	return web.Deps{
 		Settings: a.Settings, MasterKey: a.Key, DB: a.DB, Logger: a.Log,
 		Auth: a.Auth, Stores: a.Stores, Audit: a.Audit, Services: a.Services,
-		Audiences: a.Audiences, Syncer: a.Syncer, PriceRules: a.Rules, RuleDirectory: a.Directory(), Blocks: a.Blocks,
+		Audiences: a.Audiences, Syncer: a.Syncer, PriceRules: a.Rules, RuleDirectory: a.Directory(), Blocks: a.Blocks, LiveRules: a.LiveRules,
 		CreateUserCommand: createUserCommand(a.Settings),
 	}
 }

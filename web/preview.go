@@ -1,0 +1,212 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"audienceactivation/internal/dynamicblocks"
+	"audienceactivation/internal/pricerules"
+	"audienceactivation/internal/stores"
+	"audienceactivation/internal/validation"
+	"audienceactivation/templates/layout"
+	pview "audienceactivation/templates/preview"
+)
+
+const previewLines = 6
+
+func money(currency string, minor int64) string {
+	sign := ""
+	if minor < 0 {
+		sign, minor = "-", -minor
+	}
+	return fmt.Sprintf("%s%s %d.%02d", sign, currency, minor/100, minor%100)
+}
+
+func parseMoney(s string) (int64, bool) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || f < 0 || f > 1e9 {
+		return 0, false
+	}
+	return int64(f*100 + 0.5), true
+}
+
+func (s *Server) previewPage(c echo.Context) error {
+	form := url.Values{"group": {"1"}, "sku": {"TEE-1"}, "price": {"25.00"}, "qty": {"3"}, "shipping": {"5.00"}, "country": {"US"}}
+	return s.renderPreview(c, form, false)
+}
+
+func (s *Server) previewRun(c echo.Context) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "bad form")
+	}
+	run := form.Get("chooser_goto") == "" && form.Get("chooser_search") == ""
+	return s.renderPreview(c, form, run)
+}
+
+func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error {
+	ctx := c.Request().Context()
+	v := pview.View{Base: s.base(c, "Personalization Preview", layout.NavPreview), Errors: map[string]string{},
+		Coupon: validation.Clean(form.Get("coupon"), 255), Shipping: form.Get("shipping"), Country: validation.Clean(form.Get("country"), 2)}
+	views, err := s.deps.Stores.StoreViews(ctx)
+	if err != nil {
+		return err
+	}
+	var sv stores.StoreView
+	for i, x := range views {
+		selected := form.Get("store_view") == strconv.FormatInt(x.ID, 10) || (form.Get("store_view") == "" && x.IsDefault && x.WebsiteID == views[0].WebsiteID)
+		if selected || (i == 0 && sv.ID == 0) {
+			sv = x
+		}
+		v.StoreViews = append(v.StoreViews, pview.Option{Value: strconv.FormatInt(x.ID, 10), Label: x.Name + " (" + x.Code + ")", Selected: selected})
+	}
+	groups, err := s.deps.Stores.CustomerGroups(ctx)
+	if err != nil {
+		return err
+	}
+	group, _ := strconv.ParseInt(form.Get("group"), 10, 64)
+	for _, g := range groups {
+		v.Groups = append(v.Groups, pview.Option{Value: strconv.FormatInt(g.ID, 10), Label: g.Code, Selected: g.ID == group})
+	}
+	skus, prices, qtys, cats := form["sku"], form["price"], form["qty"], form["categories"]
+	cart := &pricerules.Cart{Country: v.Country}
+	for i := 0; i < previewLines; i++ {
+		at := func(xs []string) string {
+			if i < len(xs) {
+				return validation.Clean(xs[i], 64)
+			}
+			return ""
+		}
+		l := pview.Line{SKU: at(skus), Price: at(prices), Qty: at(qtys), Categories: at(cats)}
+		v.Lines = append(v.Lines, l)
+		if l.SKU == "" && l.Price == "" && l.Qty == "" {
+			continue
+		}
+		price, ok := parseMoney(l.Price)
+		qty, err := strconv.Atoi(strings.TrimSpace(l.Qty))
+		if !ok || err != nil || qty < 1 || qty > 10000 {
+			v.Errors["lines"] = fmt.Sprintf("Line %d: enter a price such as 25.00 and a quantity of 1 or more.", i+1)
+			continue
+		}
+		it := pricerules.Item{ID: int64(i + 1), SKU: l.SKU, Price: price, Qty: qty}
+		for _, cat := range strings.Split(l.Categories, ",") {
+			if n, err := strconv.ParseInt(strings.TrimSpace(cat), 10, 64); err == nil {
+				it.CategoryIDs = append(it.CategoryIDs, n)
+			}
+		}
+		cart.Items = append(cart.Items, it)
+	}
+	if v.Shipping != "" {
+		if ship, ok := parseMoney(v.Shipping); ok {
+			cart.Shipping = ship
+		} else {
+			v.Errors["shipping"] = "Enter an amount such as 5.00."
+		}
+	}
+	field := "audience_ids"
+	page := 1
+	if f, p, ok := strings.Cut(form.Get("chooser_goto"), ":"); ok && f == field {
+		page, _ = strconv.Atoi(p)
+	}
+	if v.Chooser, err = s.chooserView(ctx, field, validation.Clean(form.Get("chooser_q:"+field), 255), page, form[field]); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if len(v.Errors) > 0 {
+		status = http.StatusUnprocessableEntity
+	}
+	if !run || len(v.Errors) > 0 {
+		return render(c, status, pview.Page(v))
+	}
+	// Only active audiences of the store view's website match, as on the storefront.
+	membership, err := s.deps.Audiences.Membership(ctx)
+	if err != nil {
+		return err
+	}
+	active := map[int64]bool{}
+	for _, id := range membership[sv.WebsiteID] {
+		active[id] = true
+	}
+	var audiencesIn []int64
+	for _, raw := range form[field] {
+		id, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			continue
+		}
+		if active[id] {
+			audiencesIn = append(audiencesIn, id)
+		} else if a, _, err := s.deps.Audiences.Get(ctx, id); err == nil {
+			v.AudienceNotes = append(v.AudienceNotes, fmt.Sprintf("%q is not an active audience of this store view's website, so it matches nobody here.", a.Name))
+		}
+	}
+	loc, err := time.LoadLocation(sv.Timezone)
+	if err != nil {
+		loc = time.UTC
+	}
+	snap, err := s.deps.LiveRules.Current(ctx)
+	if err != nil {
+		return err
+	}
+	res := snap.Evaluate(cart, &pricerules.Context{WebsiteID: sv.WebsiteID, StoreViewID: sv.ID, CustomerGroupID: group,
+		Audiences: audiencesIn, Coupon: v.Coupon, Now: s.deps.Now(), Location: loc, Explain: true})
+	cur := sv.Currency
+	v.Ran = true
+	v.Subtotal, v.Discount = money(cur, res.Subtotal), money(cur, res.Discount())
+	v.ShippingTotal = money(cur, res.Shipping-res.ShippingDiscount)
+	v.GrandTotal = money(cur, res.Subtotal+res.Shipping-res.Discount())
+	v.FreeShipping = res.FreeShipping
+	names := map[int64]string{}
+	for _, r := range res.Applied {
+		names[r.RuleID] = r.Name
+		v.Applied = append(v.Applied, pview.RuleResult{Name: r.Name, Label: r.Label, Discount: money(cur, r.Discount-r.ShippingDiscount),
+			Shipping: "shipping " + money(cur, r.ShippingDiscount), FreeShipping: r.FreeShipping, Href: fmt.Sprintf("/admin/price-rules/%d/edit", r.RuleID)})
+	}
+	for _, r := range res.NotApplied {
+		v.NotApplied = append(v.NotApplied, pview.Skipped{Name: r.Name, Reason: r.Reason, Href: fmt.Sprintf("/admin/price-rules/%d/edit", r.RuleID)})
+	}
+	for i, it := range res.Items {
+		lr := pview.LineResult{SKU: cart.Items[i].SKU, RowTotal: money(cur, cart.Items[i].RowTotal()), Discount: money(cur, it.Discount)}
+		for _, l := range it.Lines {
+			lr.Details = append(lr.Details, fmt.Sprintf("%s: %s", names[l.RuleID], money(cur, l.Amount)))
+		}
+		v.LineResults = append(v.LineResults, lr)
+	}
+	var applied []int64
+	for _, r := range res.Applied {
+		applied = append(applied, r.RuleID)
+	}
+	blocks, err := s.deps.Blocks.Snapshot(ctx)
+	if err != nil {
+		return err
+	}
+	placements, err := s.deps.Blocks.Placements(ctx)
+	if err != nil {
+		return err
+	}
+	for _, pl := range placements {
+		p := blocks.Placement(pl.ID)
+		if len(p.StoreViewIDs) > 0 && !containsID(p.StoreViewIDs, sv.ID) {
+			continue
+		}
+		r := blocks.Resolve(p, &dynamicblocks.Context{StoreViewID: sv.ID, Audiences: audiencesIn, AppliedRuleIDs: applied, Now: s.deps.Now(), Location: loc})
+		br := pview.BlockResult{Placement: p.Title, Location: p.Location}
+		for _, b := range r.Blocks {
+			br.Shown = append(br.Shown, blocks.Block(b.BlockID).Name)
+		}
+		for _, o := range r.Omitted {
+			name := fmt.Sprintf("block %d", o.BlockID)
+			if b := blocks.Block(o.BlockID); b != nil {
+				name = b.Name
+			}
+			br.Omitted = append(br.Omitted, fmt.Sprintf("%s: %s", name, o.Reason))
+		}
+		v.Blocks = append(v.Blocks, br)
+	}
+	return render(c, http.StatusOK, pview.Page(v))
+}

@@ -1,0 +1,61 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"audienceactivation/internal/dynamicblocks"
+	"audienceactivation/internal/pricerules"
+)
+
+func TestPersonalizationPreviewExplainsRulesAndBlocks(t *testing.T) {
+	a, c := signedIn(t)
+	withCDP(t, a)
+	c.get("/admin/audiences")
+	c.post("/admin/audiences/sync", nil)
+	ctx := context.Background()
+	who := actorT()
+	rule := pricerules.Rule{Name: "Runners 2+1", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1, 2, 3},
+		CouponType: pricerules.CouponNone, Action: pricerules.BuyXGetY, Amount: 1, Step: 2, FreeShipping: pricerules.FreeShippingNo,
+		DefaultLabel: "Buy 2, get 1 free",
+		Conditions:   pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{"1"}}),
+		ActionConditions: pricerules.All()}
+	if _, err := a.full.Rules.Save(ctx, who, rule); err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := a.full.Blocks.SaveBlock(ctx, who, dynamicblocks.Block{Name: "Hero for runners", Enabled: true, Type: dynamicblocks.TypeContent,
+		AudienceIDs: []int64{1}, Content: "<h2>Run</h2>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.full.Blocks.SavePlacement(ctx, who, dynamicblocks.Placement{Title: "Home hero", Location: "home.hero",
+		Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateAll, Blocks: []dynamicblocks.PlacementBlock{{BlockID: b.ID}}}); err != nil {
+		t.Fatal(err)
+	}
+	p := c.get("/admin/preview")
+	wantStatus(t, p, http.StatusOK)
+	form := url.Values{"store_view": {"1"}, "group": {"1"}, "sku": {"TEE-1"}, "price": {"25.00"}, "qty": {"3"}, "shipping": {"5.00"}}
+	p = c.post("/admin/preview", form)
+	wantStatus(t, p, http.StatusOK)
+	if p.text(`[data-testid="discount"]`) != "USD 0.00" || !strings.Contains(p.testid("skipped-rules").Text(), "none of the audiences") {
+		t.Fatalf("non-member: discount %q, skipped %q", p.text(`[data-testid="discount"]`), p.testid("skipped-rules").Text())
+	}
+	if !strings.Contains(p.testid("placement-result").Text(), "none of the block's audiences") {
+		t.Fatalf("block reason: %q", p.testid("placement-result").Text())
+	}
+	form.Add("audience_ids", "1")
+	p = c.post("/admin/preview", form)
+	if p.text(`[data-testid="discount"]`) != "USD 25.00" || !strings.Contains(p.testid("applied-rules").Text(), "Buy 2, get 1 free") {
+		t.Fatalf("member: discount %q applied %q", p.text(`[data-testid="discount"]`), p.testid("applied-rules").Text())
+	}
+	if p.text(`[data-testid="grand-total"]`) != "USD 55.00" || !strings.Contains(p.testid("placement-result").Text(), "Shows: Hero for runners") {
+		t.Fatalf("member totals/blocks: %q / %q", p.text(`[data-testid="grand-total"]`), p.testid("placement-result").Text())
+	}
+	form.Set("price", "abc")
+	if p := c.post("/admin/preview", form); p.status != http.StatusUnprocessableEntity || p.text(`[data-testid="error-lines"]`) == "" {
+		t.Fatal("bad line accepted")
+	}
+}
