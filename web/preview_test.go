@@ -20,8 +20,8 @@ func TestPersonalizationPreviewExplainsRulesAndBlocks(t *testing.T) {
 	who := actorT()
 	rule := pricerules.Rule{Name: "Runners 2+1", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1, 2, 3},
 		CouponType: pricerules.CouponNone, Action: pricerules.BuyXGetY, Amount: 1, Step: 2, FreeShipping: pricerules.FreeShippingNo,
-		DefaultLabel: "Buy 2, get 1 free",
-		Conditions:   pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{"1"}}),
+		DefaultLabel:     "Buy 2, get 1 free",
+		Conditions:       pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{"1"}}),
 		ActionConditions: pricerules.All()}
 	if _, err := a.full.Rules.Save(ctx, who, rule); err != nil {
 		t.Fatal(err)
