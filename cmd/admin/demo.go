@@ -5,11 +5,14 @@ import (
 	"encoding/hex"
 	"fmt"
 
+	"audienceactivation/internal/app"
 	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audiences/cdpemu"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/config"
+	"audienceactivation/internal/dynamicblocks"
+	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/stores"
 )
 
@@ -79,6 +82,9 @@ func demo(c *cli) int {
 	} else {
 		fmt.Fprintf(c.stdout, "Synced %d audiences from the CDP emulator at %s.\n", run.Added+run.Updated, emu.URL())
 	}
+	if err := seedDemoOffers(c, a, who); err != nil {
+		return c.fail(err)
+	}
 	fmt.Fprintf(c.stdout, "Open http://%s/admin\n", c.settings.Addr)
 	return serveApp(ctx, a, c.settings.Addr, c.stderr)
 }
@@ -92,4 +98,39 @@ func randomHex(n int) string {
 	b := make([]byte, n)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// seedDemoOffers adds, once, a buy-2-get-1 rule and a hero block for demo audiences, and
+// the home.hero placement that shows the block.
+func seedDemoOffers(c *cli, a *app.App, who audit.Actor) error {
+	ctx := c.ctx
+	if rules, _, err := a.Rules.All(ctx); err != nil || len(rules) > 0 {
+		return err
+	}
+	local, err := a.Audiences.LocalIDs(ctx, []string{cdpemu.ID(1), cdpemu.ID(7)}) // "Abandoned cart", "Runners"
+	if err != nil || len(local) < 2 {
+		return err
+	}
+	runners, abandoned := local[cdpemu.ID(7)], local[cdpemu.ID(1)]
+	base, err := a.Stores.WebsiteByCode(ctx, "base")
+	if err != nil {
+		return err
+	}
+	rule, err := a.Rules.Save(ctx, who, pricerules.Rule{Name: "Runners: buy 2 get 1 free", Active: true, WebsiteIDs: []int64{base.ID},
+		CustomerGroupIDs: []int64{0, 1, 2, 3}, CouponType: pricerules.CouponNone, Action: pricerules.BuyXGetY, Amount: 1, Step: 2,
+		FreeShipping: pricerules.FreeShippingNo, DefaultLabel: "Buy 2, get 1 free",
+		Conditions:       pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{fmt.Sprint(runners)}}),
+		ActionConditions: pricerules.All()})
+	if err != nil {
+		return err
+	}
+	block, _, err := a.Blocks.SaveBlock(ctx, who, dynamicblocks.Block{Name: "Come back: 10% off your cart", Enabled: true, Type: dynamicblocks.TypeContent,
+		AudienceIDs: []int64{abandoned}, RuleIDs: []int64{rule.ID},
+		Content: `<h2>Still thinking it over?</h2><p>Your cart is waiting. <a href="/cart">Finish your order</a> today.</p>`})
+	if err != nil {
+		return err
+	}
+	_, err = a.Blocks.SavePlacement(ctx, who, dynamicblocks.Placement{Title: "Home page hero", Location: "home.hero",
+		Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateAll, Blocks: []dynamicblocks.PlacementBlock{{BlockID: block.ID}}})
+	return err
 }
