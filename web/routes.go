@@ -19,6 +19,9 @@ func (s *Server) routes() {
 	e.GET("/static/*", serveStatic)
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/admin") })
 
+	// The reference storefront.
+	e.GET("/store", s.storeHome)
+
 	// Signed-out admin pages: CSRF-protected, no session required.
 	pub := e.Group("/admin", s.csrf)
 	pub.GET("/login", s.loginForm)

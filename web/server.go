@@ -20,6 +20,7 @@ import (
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/pricerules"
+	"audienceactivation/internal/snapshot"
 	"audienceactivation/internal/stores"
 )
 
@@ -37,8 +38,10 @@ type Deps struct {
 	Dashboard  *dashboard.Query
 	PriceRules *pricerules.Service
 	Blocks     *dynamicblocks.Service
-	// LiveRules is the current compiled snapshot of the cart price rules.
-	LiveRules *pricerules.Live
+	// The storefront's snapshots: compiled rules, blocks, audience membership.
+	LiveRules      *snapshot.Holder[*pricerules.Snapshot]
+	LiveBlocks     *snapshot.Holder[*dynamicblocks.Snapshot]
+	LiveMembership *snapshot.Holder[audiences.Membership]
 	// RuleDirectory translates rule references for import and export.
 	RuleDirectory pricerules.Directory
 	Logger        *slog.Logger

@@ -273,6 +273,7 @@ func webDeps(a *app.App) web.Deps {
 		Settings: a.Settings, MasterKey: a.Key, DB: a.DB, Logger: a.Log,
 		Auth: a.Auth, Stores: a.Stores, Audit: a.Audit, Services: a.Services,
 		Audiences: a.Audiences, Syncer: a.Syncer, PriceRules: a.Rules, RuleDirectory: a.Directory(), Blocks: a.Blocks, LiveRules: a.LiveRules,
+		LiveBlocks: a.LiveBlocks, LiveMembership: a.LiveMembership,
 		CreateUserCommand: createUserCommand(a.Settings),
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/pricerules"
+	"audienceactivation/internal/snapshot"
 	"audienceactivation/internal/stores"
 )
 
@@ -33,9 +34,11 @@ type App struct {
 	Audiences *audiences.Store
 	Syncer    *audiences.Syncer
 	Rules     *pricerules.Service
-	// LiveRules is the compiled snapshot of every rule, rebuilt after each change.
-	LiveRules *pricerules.Live
 	Blocks    *dynamicblocks.Service
+	// The snapshots the storefront reads, rebuilt after each change.
+	LiveRules      *snapshot.Holder[*pricerules.Snapshot]
+	LiveBlocks     *snapshot.Holder[*dynamicblocks.Snapshot]
+	LiveMembership *snapshot.Holder[audiences.Membership]
 }
 
 // New wires the services on d, sealing secrets with a key derived from key.
@@ -49,9 +52,13 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	a.Syncer = audiences.NewSyncer(d, audiences.Sources{Credentials: a.CDPCredentials, Datastreams: a.Datastreams}, logger,
 		fmt.Sprintf("%s:%d", host, os.Getpid()), cdpOpts...)
 	a.Rules = pricerules.NewService(d, a.Audit, a.Audiences)
-	a.LiveRules = pricerules.NewLive(a.Rules.Snapshot, logger)
+	a.LiveRules = snapshot.New("price rules", a.Rules.Snapshot, logger)
 	a.Rules.OnChange = a.LiveRules.Reload
 	a.Blocks = dynamicblocks.NewService(d, a.Audit, a.Audiences)
+	a.LiveBlocks = snapshot.New("dynamic blocks", a.Blocks.Snapshot, logger)
+	a.Blocks.OnChange = a.LiveBlocks.Reload
+	a.LiveMembership = snapshot.New("audience membership", a.Audiences.Membership, logger)
+	a.Syncer.OnChange = a.LiveMembership.Reload
 	return a
 }
 

@@ -1,0 +1,104 @@
+package web
+
+import (
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/dynamicblocks"
+	"audienceactivation/internal/stores"
+	sview "audienceactivation/templates/storefront"
+)
+
+// rotationCookie keeps the series and shuffle positions of the shopper, so the server
+// stays stateless.
+const rotationCookie = "aa_rotation"
+
+// storeView picks the store view of a storefront request: ?store= or the Store header,
+// else the default store view of the default website.
+func (s *Server) storeView(c echo.Context) (stores.StoreView, error) {
+	views, err := s.deps.Stores.StoreViews(c.Request().Context())
+	if err != nil {
+		return stores.StoreView{}, err
+	}
+	code := c.QueryParam("store")
+	if code == "" {
+		code = c.Request().Header.Get("Store")
+	}
+	var fallback *stores.StoreView
+	for i, v := range views {
+		if v.Code == code && v.IsActive {
+			return v, nil
+		}
+		if fallback == nil && v.IsDefault {
+			fallback = &views[i]
+		}
+	}
+	if fallback == nil {
+		return stores.StoreView{}, echo.ErrNotFound
+	}
+	return *fallback, nil
+}
+
+// shopperAudiences reads the membership cookie and maps it to the website's active
+// audiences; a malformed or oversized value counts as no membership.
+func (s *Server) shopperAudiences(c echo.Context, websiteID int64) ([]int64, error) {
+	ck, err := c.Cookie(audiences.MembershipName)
+	if err != nil {
+		return nil, nil
+	}
+	ids, err := audiences.ParseCookie(ck.Value)
+	if err != nil {
+		return nil, nil
+	}
+	m, err := s.deps.LiveMembership.Current(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	return m.Resolve(websiteID, ids), nil
+}
+
+// storeHome is the reference storefront's home page with the home.hero placements, chosen
+// per request from the in-memory snapshots (so page caches stay shareable).
+func (s *Server) storeHome(c echo.Context) error {
+	ctx := c.Request().Context()
+	sv, err := s.storeView(c)
+	if err != nil {
+		return err
+	}
+	members, err := s.shopperAudiences(c, sv.WebsiteID)
+	if err != nil {
+		return err
+	}
+	snap, err := s.deps.LiveBlocks.Current(ctx)
+	if err != nil {
+		return err
+	}
+	loc, err := time.LoadLocation(sv.Timezone)
+	if err != nil {
+		loc = time.UTC
+	}
+	states := map[int64]dynamicblocks.PlacementState{}
+	if ck, err := c.Cookie(rotationCookie); err == nil {
+		states = dynamicblocks.DecodeStates(ck.Value)
+	}
+	v := sview.HomeView{StoreName: sv.Name, Members: len(members)}
+	for _, p := range snap.Placements("home.hero", sv.ID) {
+		r := snap.Resolve(p, &dynamicblocks.Context{StoreViewID: sv.ID, Audiences: members, Now: s.deps.Now(), Location: loc,
+			State: states[p.ID], Rand: rand.IntN})
+		slot := sview.Slot{Placement: p.Title}
+		for _, b := range r.Blocks {
+			slot.Blocks = append(slot.Blocks, b.HTML)
+		}
+		states[p.ID] = r.State
+		v.Hero = append(v.Hero, slot)
+	}
+	if enc := dynamicblocks.EncodeStates(states); enc != "" {
+		c.SetCookie(&http.Cookie{Name: rotationCookie, Value: enc, Path: "/store", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+	}
+	c.Response().Header().Set("Vary", "Cookie")
+	return render(c, http.StatusOK, sview.Home(v))
+}

@@ -1,0 +1,66 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"audienceactivation/internal/dynamicblocks"
+)
+
+func (c *client) getWithCookie(path, name, value string) page {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, c.app.server.URL+path, nil)
+	req.AddCookie(&http.Cookie{Name: name, Value: value})
+	return c.do(req)
+}
+
+func TestStorefrontHeroFollowsMembershipAndStaysSafe(t *testing.T) {
+	a := newApp(t)
+	_, ids := withCDP(t, a)
+	if _, err := a.full.Syncer.Run(context.Background(), "manual"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	b, _, err := a.full.Blocks.SaveBlock(ctx, actorT(), dynamicblocks.Block{Name: "Hero", Enabled: true, Type: dynamicblocks.TypeContent,
+		AudienceIDs: []int64{1}, Content: `<h2>Come back</h2><a href="/cart">Cart</a>`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.full.Blocks.SavePlacement(ctx, actorT(), dynamicblocks.Placement{Title: "Home hero", Location: "home.hero",
+		Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateSeries, Blocks: []dynamicblocks.PlacementBlock{{BlockID: b.ID}}}); err != nil {
+		t.Fatal(err)
+	}
+	shop := a.client()
+	p := shop.get("/store")
+	wantStatus(t, p, http.StatusOK)
+	if p.testid("hero-block").Length() != 0 || p.testid("hero-default").Length() != 1 {
+		t.Fatal("a shopper without membership sees the targeted hero")
+	}
+	// Joining the audience (cookie, plain comma-separated CDP ids) shows it at once.
+	p = shop.getWithCookie("/store", "aep-segments-membership", ids[0]+",not-an-id,"+ids[0])
+	if !strings.Contains(p.text(`[data-testid="hero-block"]`), "Come back") || p.text(`[data-testid="membership-count"]`) != "Audiences recognised for you: 1" {
+		t.Fatalf("member: %q", p.text("main"))
+	}
+	if !strings.Contains(p.header.Get("Set-Cookie"), "aa_rotation=") {
+		t.Fatal("series rotation state not kept in a cookie")
+	}
+	// Oversized membership is no membership, never an error.
+	if p := shop.getWithCookie("/store", "aep-segments-membership", strings.Repeat(ids[0]+",", 1000)); p.status != http.StatusOK || p.testid("hero-block").Length() != 0 {
+		t.Fatalf("oversized cookie: %d", p.status)
+	}
+	// A row written around the service (say, by hand in SQL) is still neutralised on output.
+	a.db.Exec("UPDATE dynamic_blocks SET content = ? WHERE id = ?", `<h2>Hi</h2><script>alert(1)</script><img src=x onerror=alert(2)><a href="javascript:alert(3)">x</a><svg onload=alert(4)></svg>`, b.ID)
+	a.full.LiveBlocks.Reload()
+	p = shop.getWithCookie("/store", "aep-segments-membership", ids[0])
+	html, _ := p.testid("hero-block").Html()
+	for _, bad := range []string{"<script", "onerror", "javascript:", "<svg", "onload"} {
+		if strings.Contains(html, bad) {
+			t.Fatalf("%s reached the storefront: %s", bad, html)
+		}
+	}
+	if !strings.Contains(html, "<h2>Hi</h2>") {
+		t.Fatalf("content lost: %s", html)
+	}
+}
