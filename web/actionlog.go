@@ -61,6 +61,9 @@ func (s *Server) actionLogList(c echo.Context) error {
 	v.Pager = components.PagerView{Page: page, PerPage: actionLogPerPage, Total: res.Total}
 	link := gridLinker("/admin/action-log", q, "actor", "action", "from", "to")
 	pageURL := func(p int) string { return link(map[string]string{"page": strconv.Itoa(p)}) }
+	if page > v.Pager.Pages() {
+		return c.Redirect(http.StatusSeeOther, pageURL(v.Pager.Pages()))
+	}
 	if page > 1 {
 		v.Pager.PrevURL = pageURL(page - 1)
 	}

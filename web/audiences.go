@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -191,6 +192,9 @@ func (s *Server) audiencesList(c echo.Context) error {
 		v.Rows = append(v.Rows, row)
 	}
 	v.Pager = components.PagerView{Page: f.Page, PerPage: audiencesPerPage, Total: res.Matched, Of: res.Total, Noun: "audiences"}
+	if f.Page > v.Pager.Pages() {
+		return c.Redirect(http.StatusSeeOther, link(map[string]string{"page": strconv.Itoa(v.Pager.Pages())}))
+	}
 	if f.Page > 1 {
 		v.Pager.PrevURL = link(map[string]string{"page": strconv.Itoa(f.Page - 1)})
 	}
@@ -360,6 +364,17 @@ func (s *Server) chooserView(ctx context.Context, field, search string, page int
 	for id := range selected {
 		if !onPage[id] {
 			v.Hidden = append(v.Hidden, id)
+		}
+	}
+	slices.Sort(v.Hidden)
+	ids := make([]int64, 0, len(selected))
+	for id := range selected {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		if a, _, err := s.deps.Audiences.Get(ctx, id); err == nil {
+			v.Chosen = append(v.Chosen, a.Name)
 		}
 	}
 	v.Pager = components.PagerView{Page: page, PerPage: chooserPerPage, Total: res.Matched}

@@ -100,6 +100,10 @@ func TestAudiencesDashboard(t *testing.T) {
 	if n := p.testid("audience-row").Length(); n != 12 || p.testid("pager-count").First().Text() != "41–52 of 52" {
 		t.Fatalf("page 3: %d rows, %q", n, p.testid("pager-count").First().Text())
 	}
+	// A page past the end goes to the last page.
+	if p := c.get("/admin/audiences?page=99&q=a"); p.status != http.StatusSeeOther || !strings.Contains(p.header.Get("Location"), "page=3") {
+		t.Fatalf("page 99: %d %s", p.status, p.header.Get("Location"))
+	}
 	// Search.
 	p = c.get("/admin/audiences?q=CART")
 	for _, n := range rowNames(p) {

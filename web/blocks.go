@@ -130,6 +130,10 @@ func (s *Server) blocksGrid(c echo.Context) error {
 		page = 1
 	}
 	v.Pager = components.PagerView{Page: page, PerPage: blocksPerPage, Total: int64(len(rows)), Of: int64(len(all)), Noun: "blocks"}
+	if page > v.Pager.Pages() {
+		page = v.Pager.Pages()
+		v.Pager.Page = page
+	}
 	start := min((page-1)*blocksPerPage, len(rows))
 	for _, b := range rows[start:min(start+blocksPerPage, len(rows))] {
 		r := bview.Row{ID: b.ID, Name: b.Name, Type: typeLabel(b.Type), Enabled: b.Enabled, Status: "Disabled",
@@ -294,15 +298,16 @@ func (s *Server) blockSave(c echo.Context, id int64) error {
 	case err != nil:
 		return err
 	}
-	msg := fmt.Sprintf("You saved the dynamic block %q.", saved.Name)
 	if n := len(removed); n > 0 {
 		var all []string
 		for _, r := range removed {
 			all = append(all, r...)
 		}
-		msg += " Removed for safety: " + strings.Join(all, ", ") + "."
+		if err := s.sessions.addFlash(c, flashInfo, "Removed from the content for safety: "+strings.Join(all, ", ")+". Everything else was kept."); err != nil {
+			return err
+		}
 	}
-	return s.redirectWithFlash(c, fmt.Sprintf("/admin/dynamic-blocks/%d/edit", saved.ID), flashSuccess, msg)
+	return s.redirectWithFlash(c, fmt.Sprintf("/admin/dynamic-blocks/%d/edit", saved.ID), flashSuccess, fmt.Sprintf("You saved the dynamic block %q.", saved.Name))
 }
 
 // blockPreview renders the sanitized content while the merchant types.

@@ -22,7 +22,7 @@ func TestDynamicBlocksEditorPlacementsAndXSS(t *testing.T) {
 	p = c.post("/admin/dynamic-blocks", f)
 	wantStatus(t, p, http.StatusSeeOther)
 	p = c.get(p.header.Get("Location"))
-	flash := p.text(`[data-testid="flash-success"]`)
+	flash := p.text(`[data-testid="flash-info"]`)
 	if !strings.Contains(flash, "<script> element") || !strings.Contains(flash, "onerror attribute on <img>") {
 		t.Fatalf("removal not reported: %q", flash)
 	}

@@ -32,7 +32,7 @@ func TestBrowserBlockForAudienceOnHomeHero(t *testing.T) {
 	screenshot(t, ctx, "30-block-editor")
 	must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="save-block"]`))))
 	waitJS(t, ctx, `(document.querySelector('[data-testid="flash-success"]') || {}).textContent?.includes('You saved the dynamic block')`)
-	if msg := text(t, ctx, `[data-testid="flash-success"]`); !strings.Contains(msg, "onerror attribute on <img>") {
+	if msg := text(t, ctx, `[data-testid="flash-info"]`); !strings.Contains(msg, "onerror attribute on <img>") {
 		t.Fatalf("removal not reported: %q", msg)
 	}
 	waitSettled(t, ctx)

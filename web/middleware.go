@@ -92,7 +92,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 
 // contentSecurityPolicy allows only the application's own scripts and styles: no inline
 // script, no eval, no framing.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; " +
 	"connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'; object-src 'none'"
 
 func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {

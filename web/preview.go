@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -19,6 +20,8 @@ import (
 )
 
 const previewLines = 6
+
+var audienceIDsRe = regexp.MustCompile(`Real-Time CDP Audience (is (?:not )?one of) ([0-9]+(?:, [0-9]+)*)`)
 
 func money(currency string, minor int64) string {
 	sign := ""
@@ -167,8 +170,18 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 		v.Applied = append(v.Applied, pview.RuleResult{Name: r.Name, Label: r.Label, Discount: money(cur, r.Discount-r.ShippingDiscount),
 			Shipping: "shipping " + money(cur, r.ShippingDiscount), FreeShipping: r.FreeShipping, Href: fmt.Sprintf("/admin/price-rules/%d/edit", r.RuleID)})
 	}
+	namer := s.audienceNamer(ctx)
 	for _, r := range res.NotApplied {
-		v.NotApplied = append(v.NotApplied, pview.Skipped{Name: r.Name, Reason: r.Reason, Href: fmt.Sprintf("/admin/price-rules/%d/edit", r.RuleID)})
+		// Reasons name audiences by id; people read their names.
+		reason := audienceIDsRe.ReplaceAllStringFunc(r.Reason, func(m string) string {
+			parts := audienceIDsRe.FindStringSubmatch(m)
+			var names []string
+			for _, id := range strings.Split(parts[2], ",") {
+				names = append(names, namer(strings.TrimSpace(id)))
+			}
+			return "Real-Time CDP Audience " + parts[1] + " " + strings.Join(names, ", ")
+		})
+		v.NotApplied = append(v.NotApplied, pview.Skipped{Name: r.Name, Reason: reason, Href: fmt.Sprintf("/admin/price-rules/%d/edit", r.RuleID)})
 	}
 	for i, it := range res.Items {
 		lr := pview.LineResult{SKU: cart.Items[i].SKU, RowTotal: money(cur, cart.Items[i].RowTotal()), Discount: money(cur, it.Discount)}

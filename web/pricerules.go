@@ -78,6 +78,9 @@ func (s *Server) rulesGrid(c echo.Context) error {
 		v.Rows = append(v.Rows, row)
 	}
 	v.Pager = components.PagerView{Page: f.Page, PerPage: rulesPerPage, Total: matched, Of: total, Noun: "rules"}
+	if f.Page > v.Pager.Pages() {
+		return c.Redirect(http.StatusSeeOther, link(map[string]string{"page": strconv.Itoa(v.Pager.Pages())}))
+	}
 	if f.Page > 1 {
 		v.Pager.PrevURL = link(map[string]string{"page": strconv.Itoa(f.Page - 1)})
 	}

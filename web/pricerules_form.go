@@ -2,8 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
-	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -164,24 +162,10 @@ func ruleFromForm(form url.Values, ve validation.Errors) pricerules.Rule {
 	if v, err := strconv.ParseInt(form.Get("version"), 10, 64); err == nil {
 		r.Version = int(v)
 	}
-	amount := strings.TrimSpace(form.Get("amount"))
-	if amount == "" {
-		amount = "0"
-	}
-	switch r.Action {
-	case pricerules.BuyXGetY:
-		n, err := strconv.ParseInt(amount, 10, 64)
-		if err != nil {
-			ve.Add("amount", "Enter how many items are free, a whole number.")
-		}
+	if n, err := pricerules.ParseAmount(r.Action, form.Get("amount")); err != nil {
+		ve.Add("amount", strings.ToUpper(err.Error()[:1])+err.Error()[1:]+".")
+	} else {
 		r.Amount = n
-	default:
-		f, err := strconv.ParseFloat(amount, 64)
-		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f > 1e12 {
-			ve.Add("amount", "Enter a number, such as 10 or 5.99.")
-		} else {
-			r.Amount = int64(math.Round(f * 100)) // percent → hundredths; money → minor units
-		}
 	}
 	for k, vs := range form {
 		if id, ok := strings.CutPrefix(k, "label_"); ok {
@@ -198,19 +182,7 @@ func ruleFromForm(form url.Values, ve validation.Errors) pricerules.Rule {
 }
 
 // amountText shows a rule's amount as the editor's field does.
-func amountText(r pricerules.Rule) string {
-	if r.Action == pricerules.BuyXGetY {
-		return strconv.FormatInt(r.Amount, 10)
-	}
-	if r.Action == pricerules.ByPercent {
-		return strconv.FormatFloat(float64(r.Amount)/100, 'f', -1, 64)
-	}
-	sign, n := "", r.Amount
-	if n < 0 {
-		sign, n = "-", -n
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
-}
+func amountText(r pricerules.Rule) string { return pricerules.FormatAmount(r.Action, r.Amount) }
 
 var cartAddOptions, productAddOptions []prview.Option
 

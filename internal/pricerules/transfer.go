@@ -28,8 +28,8 @@ type Directory interface {
 // ExportFormat names the JSON file format of Export and Import.
 const ExportFormat = "audience-activation/price-rules"
 
-// exported is a rule in the file. Amount is in engine units: hundredths of a percent for
-// percent rules, minor units for fixed amounts, Y for buy X get Y.
+// exported is a rule in the file. The discount amount is written as merchants type it: a
+// percent ("10"), money ("5.00"), or the free items of buy X get Y ("1").
 type exported struct {
 	Name             string            `json:"name"`
 	Description      string            `json:"description,omitempty"`
@@ -47,7 +47,7 @@ type exported struct {
 	Conditions       Condition         `json:"conditions"`
 	ActionConditions Condition         `json:"action_conditions"`
 	Action           ActionType        `json:"action"`
-	Amount           int64             `json:"amount"`
+	DiscountAmount   string            `json:"discount_amount"`
 	MaxQty           int               `json:"max_qty,omitempty"`
 	Step             int               `json:"step,omitempty"`
 	ApplyToShipping  bool              `json:"apply_to_shipping,omitempty"`
@@ -136,7 +136,7 @@ func (s *Service) Export(ctx context.Context, dir Directory) ([]byte, error) {
 		e := exported{Name: r.Name, Description: r.Description, Active: r.Active, CustomerGroups: r.CustomerGroupIDs,
 			CouponType: r.CouponType, CouponCode: r.CouponCode, UsesPerCoupon: r.UsesPerCoupon, UsesPerCustomer: r.UsesPerCustomer,
 			FromDate: r.FromDate, ToDate: r.ToDate, Priority: r.Priority, StopFurther: r.StopFurther, ActionConditions: r.ActionConditions,
-			Action: r.Action, Amount: r.Amount, MaxQty: r.MaxQty, Step: r.Step, ApplyToShipping: r.ApplyToShipping,
+			Action: r.Action, DiscountAmount: FormatAmount(r.Action, r.Amount), MaxQty: r.MaxQty, Step: r.Step, ApplyToShipping: r.ApplyToShipping,
 			FreeShipping: r.FreeShipping, DefaultLabel: r.DefaultLabel, Labels: map[string]string{}}
 		for _, w := range r.WebsiteIDs {
 			e.Websites = append(e.Websites, siteCode[w])
@@ -186,7 +186,15 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, dir Directory, 
 	}
 	var f exportFile
 	if err := json.Unmarshal(data, &f); err != nil {
-		return 0, &ImportError{[]string{"the file is not valid JSON: " + err.Error()}}
+		var te *json.UnmarshalTypeError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &se):
+			return 0, &ImportError{[]string{fmt.Sprintf("the file is not valid JSON (near byte %d)", se.Offset)}}
+		case errors.As(err, &te):
+			return 0, &ImportError{[]string{fmt.Sprintf("the field %q should be a %s, not a %s", te.Field, te.Type.Kind(), te.Value)}}
+		}
+		return 0, &ImportError{[]string{"the file is not a price rules export"}}
 	}
 	if f.Format != ExportFormat || f.Version != 1 {
 		return 0, &ImportError{[]string{fmt.Sprintf("this is not a price rules export (format %q, version %d)", f.Format, f.Version)}}
@@ -218,8 +226,13 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, dir Directory, 
 		r := Rule{Name: e.Name, Description: e.Description, Active: e.Active, CustomerGroupIDs: e.CustomerGroups, CouponType: e.CouponType,
 			CouponCode: e.CouponCode, UsesPerCoupon: e.UsesPerCoupon, UsesPerCustomer: e.UsesPerCustomer, FromDate: e.FromDate,
 			ToDate: e.ToDate, Priority: e.Priority, StopFurther: e.StopFurther, ActionConditions: e.ActionConditions, Action: e.Action,
-			Amount: e.Amount, MaxQty: e.MaxQty, Step: e.Step, ApplyToShipping: e.ApplyToShipping, FreeShipping: e.FreeShipping,
+			MaxQty: e.MaxQty, Step: e.Step, ApplyToShipping: e.ApplyToShipping, FreeShipping: e.FreeShipping,
 			DefaultLabel: e.DefaultLabel, Labels: map[int64]string{}}
+		if n, err := ParseAmount(e.Action, e.DiscountAmount); err != nil {
+			problems = append(problems, fmt.Sprintf("%s: discount_amount: %v", where, err))
+		} else {
+			r.Amount = n
+		}
 		for _, code := range e.Websites {
 			id, ok := sites[code]
 			if !ok {
@@ -245,7 +258,6 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, dir Directory, 
 		})
 		if err != nil {
 			problems = append(problems, err.Error())
-			continue
 		}
 		if r.CouponType == CouponSpecific {
 			key := strings.ToLower(r.CouponCode)

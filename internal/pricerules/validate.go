@@ -3,6 +3,8 @@ package pricerules
 import (
 	"errors"
 	"fmt"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -147,3 +149,39 @@ func AudienceIDs(c Condition) []int64 {
 
 // MaxValues is the most values one condition may list.
 const MaxValues = 500
+
+// FormatAmount shows a rule's amount as merchants type it: a percent ("12.5"), money
+// ("5.00") or, for buy X get Y, the number of free items ("1").
+func FormatAmount(action ActionType, amount int64) string {
+	switch action {
+	case BuyXGetY:
+		return strconv.FormatInt(amount, 10)
+	case ByPercent:
+		return strconv.FormatFloat(float64(amount)/100, 'f', -1, 64)
+	}
+	sign, n := "", amount
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
+}
+
+// ParseAmount reads FormatAmount's text back into engine units.
+func ParseAmount(action ActionType, text string) (int64, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return 0, nil
+	}
+	if action == BuyXGetY {
+		n, err := strconv.ParseInt(text, 10, 64)
+		if err != nil {
+			return 0, errors.New("enter how many items are free, a whole number")
+		}
+		return n, nil
+	}
+	f, err := strconv.ParseFloat(text, 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f > 1e12 || f < -1e12 {
+		return 0, errors.New("enter a number, such as 10 or 5.99")
+	}
+	return int64(math.Round(f * 100)), nil // percent → hundredths; money → minor units
+}

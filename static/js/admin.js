@@ -16,6 +16,14 @@
       }
     });
   }
+  // Enter in an audience chooser's search box searches; it must not submit (save) the
+  // editor around it.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "Enter" || !e.target.closest || !e.target.closest(".chooser-search")) return;
+    e.preventDefault();
+    var button = e.target.closest(".chooser-search").querySelector("button");
+    if (button) button.click();
+  });
   function init(root) { syncUseDefault(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (e) { init(e.target); });

@@ -103,6 +103,7 @@ type ChooserView struct {
 	Pager    components.PagerView
 	Endpoint string
 	Empty    string
+	Chosen   []string // names of every chosen audience, on any page
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
