@@ -94,7 +94,7 @@ func newAppOn(t *testing.T, d *db.DB) *app {
 		Settings: full.Settings, MasterKey: full.Key, DB: d, Logger: logger,
 		Auth: full.Auth, Stores: full.Stores, Audit: full.Audit, Services: full.Services,
 		Audiences: full.Audiences, Syncer: full.Syncer, PriceRules: full.Rules, RuleDirectory: full.Directory(), Blocks: full.Blocks, LiveRules: full.LiveRules,
-		LiveBlocks: full.LiveBlocks, LiveMembership: full.LiveMembership,
+		LiveBlocks: full.LiveBlocks, LiveMembership: full.LiveMembership, LiveTrust: full.LiveTrust,
 		Now: clock.Now,
 	})
 	a.server = httptest.NewServer(a.srv)

@@ -42,6 +42,7 @@ type Deps struct {
 	LiveRules      *snapshot.Holder[*pricerules.Snapshot]
 	LiveBlocks     *snapshot.Holder[*dynamicblocks.Snapshot]
 	LiveMembership *snapshot.Holder[audiences.Membership]
+	LiveTrust      *snapshot.Holder[audiences.Trust]
 	// RuleDirectory translates rule references for import and export.
 	RuleDirectory pricerules.Directory
 	Logger        *slog.Logger

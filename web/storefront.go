@@ -44,14 +44,20 @@ func (s *Server) storeView(c echo.Context) (stores.StoreView, error) {
 }
 
 // shopperAudiences reads the membership cookie and maps it to the website's active
-// audiences; a malformed or oversized value counts as no membership.
+// audiences; a malformed or oversized value — or, in signed mode, an unsigned, forged or
+// expired one — counts as no membership, and the refusal is logged.
 func (s *Server) shopperAudiences(c echo.Context, websiteID int64) ([]int64, error) {
 	ck, err := c.Cookie(audiences.MembershipName)
 	if err != nil {
 		return nil, nil
 	}
-	ids, err := audiences.ParseCookie(ck.Value)
+	trust, err := s.deps.LiveTrust.Current(c.Request().Context())
 	if err != nil {
+		return nil, err
+	}
+	ids, err := trust.Read(ck.Value, false, s.deps.Now())
+	if err != nil {
+		s.deps.Logger.Info("membership refused", "request_id", requestIDOf(c), "reason", err.Error())
 		return nil, nil
 	}
 	m, err := s.deps.LiveMembership.Current(c.Request().Context())

@@ -5,7 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/config"
 	"audienceactivation/internal/dynamicblocks"
 )
 
@@ -62,5 +65,45 @@ func TestStorefrontHeroFollowsMembershipAndStaysSafe(t *testing.T) {
 	}
 	if !strings.Contains(html, "<h2>Hi</h2>") {
 		t.Fatalf("content lost: %s", html)
+	}
+}
+
+func TestSignedMembershipGrantsNothingWhenForged(t *testing.T) {
+	a := newApp(t)
+	_, ids := withCDP(t, a)
+	if _, err := a.full.Syncer.Run(context.Background(), "manual"); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	b, _, _ := a.full.Blocks.SaveBlock(ctx, actorT(), dynamicblocks.Block{Name: "Hero", Enabled: true, Type: dynamicblocks.TypeContent, AudienceIDs: []int64{1}, Content: "<h2>Members</h2>"})
+	a.full.Blocks.SavePlacement(ctx, actorT(), dynamicblocks.Placement{Title: "Hero", Location: "home.hero", Display: dynamicblocks.DisplaySpecified,
+		Rotation: dynamicblocks.RotateAll, Blocks: []dynamicblocks.PlacementBlock{{BlockID: b.ID}}})
+	// Signed mode needs a key.
+	_, err := a.full.Services.Save(ctx, actorT(), config.Default, config.Submission{Values: map[string]string{config.PathMembershipMode: "signed"}})
+	if err == nil {
+		t.Fatal("signed mode accepted without a key")
+	}
+	key := "membership-signing-key-0123456789abcdef"
+	if _, err := a.full.Services.Save(ctx, actorT(), config.Default, config.Submission{Values: map[string]string{
+		config.PathMembershipMode: "signed", config.PathMembershipKey: key}}); err != nil {
+		t.Fatal(err)
+	}
+	shop := a.client()
+	valid := audiences.SignMembership([]byte(key), []string{ids[0]}, time.Now().Add(time.Hour))
+	for name, value := range map[string]string{
+		"plain":   ids[0],
+		"forged":  strings.Replace(valid, ids[0], ids[1], 1),
+		"expired": audiences.SignMembership([]byte(key), []string{ids[0]}, time.Now().Add(-time.Minute)),
+		"other":   audiences.SignMembership([]byte("someone-elses-key-0123456789abcdef"), []string{ids[0]}, time.Now().Add(time.Hour)),
+	} {
+		if p := shop.getWithCookie("/store", "aep-segments-membership", value); p.testid("hero-block").Length() != 0 {
+			t.Errorf("%s membership unlocked the block", name)
+		}
+	}
+	if !strings.Contains(a.logs.String(), "membership refused") {
+		t.Error("refusals are not logged")
+	}
+	if p := shop.getWithCookie("/store", "aep-segments-membership", valid); !strings.Contains(p.text(`[data-testid="hero-block"]`), "Members") {
+		t.Fatalf("a validly signed membership was refused: %q", p.text("main"))
 	}
 }

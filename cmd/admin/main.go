@@ -70,6 +70,8 @@ var commands = []command{
 		bools: []flagDef{{"v", "verbose: also list destinations and dataflows"}}, run: audiencesConfigStatus},
 	{words: "audiences list", summary: "list the audiences in the store",
 		bools: []flagDef{{"json", "print JSON"}}, run: audiencesList},
+	{words: "membership sign", summary: "print a signed aep-segments-membership value for testing signed mode",
+		strings: []flagDef{{"ids", "comma-separated CDP audience ids"}, {"ttl", "how long it is valid (default 1h)"}}, run: membershipSign},
 	{words: "pricerules export", summary: "write every cart price rule as JSON to FILE (- for standard output)", args: "FILE", run: rulesExport},
 	{words: "pricerules import", summary: "add the rules of a JSON export FILE (- for standard input); all or nothing", args: "FILE", run: rulesImport},
 }
@@ -273,7 +275,7 @@ func webDeps(a *app.App) web.Deps {
 		Settings: a.Settings, MasterKey: a.Key, DB: a.DB, Logger: a.Log,
 		Auth: a.Auth, Stores: a.Stores, Audit: a.Audit, Services: a.Services,
 		Audiences: a.Audiences, Syncer: a.Syncer, PriceRules: a.Rules, RuleDirectory: a.Directory(), Blocks: a.Blocks, LiveRules: a.LiveRules,
-		LiveBlocks: a.LiveBlocks, LiveMembership: a.LiveMembership,
+		LiveBlocks: a.LiveBlocks, LiveMembership: a.LiveMembership, LiveTrust: a.LiveTrust,
 		CreateUserCommand: createUserCommand(a.Settings),
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"audienceactivation/internal/app"
+	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audiences/cdpemu"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/config"
@@ -166,5 +167,31 @@ func TestAudiencesCommands(t *testing.T) {
 	code, out, _ = runCLI(t, nil, "", "user", "create", "--help")
 	if code != 0 || !strings.Contains(out, "--username") {
 		t.Fatalf("user create --help: %q", out)
+	}
+}
+
+func TestMembershipSign(t *testing.T) {
+	dir := t.TempDir()
+	runCLI(t, nil, "", "migrate", "--data", dir)
+	if code, _, stderr := runCLI(t, nil, "", "membership", "sign", "--ids", "5eed0001-0001-4001-8007-000000000001", "--data", dir); code != 1 || !strings.Contains(stderr, "signed membership is off") {
+		t.Fatalf("sign while off: %d %q", code, stderr)
+	}
+	s := config.Settings{DataDir: dir}
+	d, _ := db.Open("", s.SQLitePath())
+	key, _ := s.MasterKey()
+	a := app.New(s, d, nil, key)
+	signing := "cli-signing-key-0123456789abcdef-xyz"
+	if _, err := a.Services.Save(context.Background(), audit.Actor{Username: "t"}, config.Default, config.Submission{Values: map[string]string{
+		config.PathMembershipMode: "signed", config.PathMembershipKey: signing}}); err != nil {
+		t.Fatal(err)
+	}
+	d.Close()
+	code, out, stderr := runCLI(t, nil, "", "membership", "sign", "--ids", "5eed0001-0001-4001-8007-000000000001", "--ttl", "10m", "--data", dir)
+	if code != 0 {
+		t.Fatalf("sign: %d %q", code, stderr)
+	}
+	ids, err := audiences.VerifyMembership([]byte(signing), strings.TrimSpace(out), time.Now())
+	if err != nil || len(ids) != 1 {
+		t.Fatalf("printed value does not verify: %v %v", ids, err)
 	}
 }

@@ -39,6 +39,18 @@ type App struct {
 	LiveRules      *snapshot.Holder[*pricerules.Snapshot]
 	LiveBlocks     *snapshot.Holder[*dynamicblocks.Snapshot]
 	LiveMembership *snapshot.Holder[audiences.Membership]
+	// LiveTrust is how the storefront reads membership: plain, or signed with a key.
+	LiveTrust *snapshot.Holder[audiences.Trust]
+}
+
+// MembershipTrust reads the membership mode of the Services configuration.
+func (a *App) MembershipTrust(ctx context.Context) (audiences.Trust, error) {
+	mode, err := a.Services.Get(ctx, config.PathMembershipMode, 0)
+	if err != nil || mode != "signed" {
+		return audiences.Trust{}, err
+	}
+	key, err := a.Services.Get(ctx, config.PathMembershipKey, 0)
+	return audiences.Trust{Signed: true, Key: []byte(key)}, err
 }
 
 // New wires the services on d, sealing secrets with a key derived from key.
@@ -59,6 +71,8 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	a.Blocks.OnChange = a.LiveBlocks.Reload
 	a.LiveMembership = snapshot.New("audience membership", a.Audiences.Membership, logger)
 	a.Syncer.OnChange = a.LiveMembership.Reload
+	a.LiveTrust = snapshot.New("membership trust", a.MembershipTrust, logger)
+	a.Services.OnChange = a.LiveTrust.Reload
 	return a
 }
 

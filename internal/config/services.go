@@ -90,6 +90,8 @@ const (
 	PathCDPIMSURL           = "audiences/ims_url"
 	PathCDPPlatformURL      = "audiences/platform_url"
 	PathCDPSyncInterval     = "audiences/sync_interval"
+	PathMembershipMode      = "audiences/membership_mode"
+	PathMembershipKey       = "audiences/membership_key"
 )
 
 // Default API base URLs of Adobe IMS and Experience Platform (other regions and tests
@@ -210,6 +212,17 @@ var ServicesSections = []Section{
 				Comment: "Where access tokens come from. Change it only for another region or a test service.", Validate: baseURL},
 			{Path: PathCDPPlatformURL, Label: "Platform API URL", Default: DefaultPlatformURL,
 				Comment: "The Experience Platform API.", Validate: baseURL},
+			{Path: PathMembershipMode, Label: "Audience membership", Kind: KindSelect, Default: "plain",
+				Comment: "Signed: the aep-segments-membership value must be signed by your backend, so shoppers cannot grant themselves an audience. Unsigned or expired values count as no membership.",
+				Options: []Option{{"plain", "As sent by the browser (cookie or header)"}, {"signed", "Signed by your backend (trusted)"}}},
+			{Path: PathMembershipKey, Label: "Membership signing key", Kind: KindSecret,
+				Comment: "The HMAC key your backend signs membership values with; at least 32 characters.",
+				Validate: func(v string) string {
+					if len(v) < 32 || len(v) > 255 {
+						return "Use a key of 32 to 255 characters."
+					}
+					return ""
+				}},
 			{Path: PathCDPSyncInterval, Label: "Sync audiences every (minutes)", Default: "15",
 				Comment: "0 turns the scheduled sync off; \"Sync now\" and the command line still work.", Validate: syncInterval},
 		},
@@ -240,6 +253,8 @@ func (f Field) EditableAt(ref ScopeRef) bool {
 type Services struct {
 	store *Store
 	log   *audit.Log
+	// OnChange is called after a save commits (to rebuild what is read from it).
+	OnChange func()
 }
 
 // NewServices returns the Services configuration service.
@@ -432,6 +447,13 @@ func (s *Services) Save(ctx context.Context, actor audit.Actor, ref ScopeRef, su
 			changes = append(changes, Change{f.Path, before, orUnset(v)})
 		}
 	}
+	// Signed membership needs a key: stored already, or given now.
+	if ref.Scope == ScopeDefault && sub.Values[PathMembershipMode] == "signed" && ve[PathMembershipMode] == "" {
+		keyStored := state[PathMembershipKey].Secret.Set && !sub.ClearSecret[PathMembershipKey]
+		if !keyStored && strings.TrimSpace(sub.Values[PathMembershipKey]) == "" {
+			ve.Add(PathMembershipKey, "Enter the signing key: signed membership cannot be checked without it.")
+		}
+	}
 	if err := ve.Err(); err != nil {
 		return nil, err
 	}
@@ -454,6 +476,9 @@ func (s *Services) Save(ctx context.Context, actor audit.Actor, ref ScopeRef, su
 	})
 	if err != nil {
 		return nil, err
+	}
+	if s.OnChange != nil {
+		s.OnChange()
 	}
 	return changes, nil
 }
