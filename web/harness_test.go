@@ -82,7 +82,7 @@ func newApp(t *testing.T) *app {
 	return newAppOn(t, d)
 }
 
-func newAppOn(t *testing.T, d *db.DB) *app {
+func newAppOn(t *testing.T, d *db.DB, opts ...func(*web.Deps)) *app {
 	t.Helper()
 	logs := &syncBuffer{}
 	clock := &fakeClock{now: time.Now()}
@@ -90,13 +90,17 @@ func newAppOn(t *testing.T, d *db.DB) *app {
 	full := wiring.New(config.Settings{SessionIdle: 30 * time.Minute}, d, logger, []byte(testKey),
 		audiences.WithRetries(1, time.Millisecond), audiences.WithHTTPClient(&http.Client{Timeout: 2 * time.Second}))
 	a := &app{t: t, db: d, logs: logs, clock: clock, auth: full.Auth, full: full}
-	a.srv = web.New(web.Deps{
+	deps := web.Deps{
 		Settings: full.Settings, MasterKey: full.Key, DB: d, Logger: logger,
 		Auth: full.Auth, Stores: full.Stores, Audit: full.Audit, Services: full.Services,
 		Audiences: full.Audiences, Syncer: full.Syncer, PriceRules: full.Rules, RuleDirectory: full.Directory(), Blocks: full.Blocks, LiveRules: full.LiveRules,
 		LiveBlocks: full.LiveBlocks, LiveMembership: full.LiveMembership, LiveTrust: full.LiveTrust,
 		Now: clock.Now,
-	})
+	}
+	for _, o := range opts {
+		o(&deps)
+	}
+	a.srv = web.New(deps)
 	a.server = httptest.NewServer(a.srv)
 	t.Cleanup(a.server.Close)
 	return a

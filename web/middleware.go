@@ -156,12 +156,19 @@ var errCSRF = echo.NewHTTPError(http.StatusForbidden, "csrf")
 // csrf protects every state-changing admin request: a same-origin browser request passes by
 // its Sec-Fetch-Site header, anything else needs the token from the form or X-CSRF-Token.
 // Under TLS the token cookie is Secure.
-func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc {
+func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc { return csrfFor("/admin")(next) }
+
+// csrfFor is the CSRF protection of the pages under path (the admin, the storefront).
+func csrfFor(path string) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc { return csrfWith(path, next) }
+}
+
+func csrfWith(path string, next echo.HandlerFunc) echo.HandlerFunc {
 	mk := func(secure bool) echo.HandlerFunc {
 		return middleware.CSRFWithConfig(middleware.CSRFConfig{
 			TokenLookup:    "form:_csrf,header:X-CSRF-Token",
 			CookieName:     "aa_csrf",
-			CookiePath:     "/admin",
+			CookiePath:     path,
 			CookieHTTPOnly: true,
 			CookieSecure:   secure,
 			CookieSameSite: http.SameSiteLaxMode,

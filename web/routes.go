@@ -20,7 +20,9 @@ func (s *Server) routes() {
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/admin") })
 
 	// The reference storefront.
-	e.GET("/store", s.storeHome)
+	store := e.Group("/store", csrfFor("/store"))
+	store.GET("", s.storeHome)
+	store.POST("/membership", s.storeDemoMembership)
 
 	// Signed-out admin pages: CSRF-protected, no session required.
 	pub := e.Group("/admin", s.csrf)

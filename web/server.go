@@ -46,6 +46,8 @@ type Deps struct {
 	// RuleDirectory translates rule references for import and export.
 	RuleDirectory pricerules.Directory
 	Logger        *slog.Logger
+	// DemoMode shows the storefront's panel for joining and leaving audiences.
+	DemoMode bool
 	// CreateUserCommand is the shell command that creates an admin user for this server's
 	// database, for the first-run instructions.
 	CreateUserCommand string

@@ -3,11 +3,13 @@ package web
 import (
 	"math/rand/v2"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/config"
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/stores"
 	sview "audienceactivation/templates/storefront"
@@ -91,7 +93,17 @@ func (s *Server) storeHome(c echo.Context) error {
 	if ck, err := c.Cookie(rotationCookie); err == nil {
 		states = dynamicblocks.DecodeStates(ck.Value)
 	}
-	v := sview.HomeView{StoreName: sv.Name, Members: len(members)}
+	v := sview.HomeView{StoreName: sv.Name, Members: len(members), SDKName: "alloy"}
+	if name, err := s.deps.Services.Get(ctx, config.PathWebSDKName, sv.WebsiteID); err == nil && name != "" {
+		v.SDKName = name
+	}
+	if s.deps.DemoMode {
+		panel, err := s.demoPanel(c, sv.WebsiteID, members)
+		if err != nil {
+			return err
+		}
+		v.Demo = panel
+	}
 	for _, p := range snap.Placements("home.hero", sv.ID) {
 		r := snap.Resolve(p, &dynamicblocks.Context{StoreViewID: sv.ID, Audiences: members, Now: s.deps.Now(), Location: loc,
 			State: states[p.ID], Rand: rand.IntN})
@@ -107,4 +119,45 @@ func (s *Server) storeHome(c echo.Context) error {
 	}
 	c.Response().Header().Set("Vary", "Cookie")
 	return render(c, http.StatusOK, sview.Home(v))
+}
+
+// demoPanel lists the website's active audiences, marking the shopper's.
+func (s *Server) demoPanel(c echo.Context, websiteID int64, members []int64) (*sview.DemoPanel, error) {
+	as, sites, err := s.deps.Audiences.All(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	tok, _ := c.Get("csrf").(string)
+	p := &sview.DemoPanel{CSRF: tok}
+	for _, a := range as {
+		if a.Status != audiences.StatusActive || !containsID(sites[a.ID], websiteID) {
+			continue
+		}
+		p.Audiences = append(p.Audiences, sview.DemoAudience{CDPID: a.CDPID, Name: a.Name, Member: containsID(members, a.ID)})
+	}
+	return p, nil
+}
+
+// storeDemoMembership sets the membership cookie from the demo panel (demo mode only),
+// signed when the store is in signed mode: here the demo plays the merchant's backend.
+func (s *Server) storeDemoMembership(c echo.Context) error {
+	if !s.deps.DemoMode {
+		return echo.ErrNotFound
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "bad form")
+	}
+	var ids []string
+	for _, id := range form["audience"] {
+		if audiences.ValidAudienceID(id) && len(ids) < audiences.MaxMembershipIDs {
+			ids = append(ids, strings.ToLower(id))
+		}
+	}
+	value := strings.Join(ids, ",")
+	if trust, err := s.deps.LiveTrust.Current(c.Request().Context()); err == nil && trust.Signed {
+		value = audiences.SignMembership(trust.Key, ids, s.deps.Now().Add(12*time.Hour))
+	}
+	c.SetCookie(&http.Cookie{Name: audiences.MembershipName, Value: value, Path: "/", SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+	return c.Redirect(http.StatusSeeOther, "/store")
 }

@@ -46,7 +46,7 @@ func TestStorefrontHeroFollowsMembershipAndStaysSafe(t *testing.T) {
 	if !strings.Contains(p.text(`[data-testid="hero-block"]`), "Come back") || p.text(`[data-testid="membership-count"]`) != "Audiences recognised for you: 1" {
 		t.Fatalf("member: %q", p.text("main"))
 	}
-	if !strings.Contains(p.header.Get("Set-Cookie"), "aa_rotation=") {
+	if !strings.Contains(strings.Join(p.header.Values("Set-Cookie"), "\n"), "aa_rotation=") {
 		t.Fatal("series rotation state not kept in a cookie")
 	}
 	// Oversized membership is no membership, never an error.

@@ -86,7 +86,8 @@ func demo(c *cli) int {
 		return c.fail(err)
 	}
 	fmt.Fprintf(c.stdout, "Open http://%s/admin\n", c.settings.Addr)
-	return serveApp(ctx, a, c.settings.Addr, c.stderr)
+	fmt.Fprintf(c.stdout, "The demo storefront is at http://%s/store (with a panel to join and leave audiences).\n", c.settings.Addr)
+	return serveDemo(ctx, a, c.settings.Addr, c.stderr)
 }
 
 func (c *cli) fail(err error) int {

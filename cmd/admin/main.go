@@ -258,11 +258,22 @@ func serve(c *cli) int {
 	return serveApp(c.ctx, a, c.settings.Addr, c.stderr)
 }
 
-// serve runs the admin with its background jobs until ctx ends.
+// serveApp runs the admin with its background jobs until ctx ends.
 func serveApp(ctx context.Context, a *app.App, addr string, stderr io.Writer) int {
+	return serveWith(ctx, a, addr, stderr, false)
+}
+
+// serveDemo is serveApp with the storefront's panel for joining and leaving audiences.
+func serveDemo(ctx context.Context, a *app.App, addr string, stderr io.Writer) int {
+	return serveWith(ctx, a, addr, stderr, true)
+}
+
+func serveWith(ctx context.Context, a *app.App, addr string, stderr io.Writer, demo bool) int {
 	go pruneLoginFailures(ctx, a.Auth, a.Log)
 	go a.Syncer.Schedule(ctx, a.SyncInterval)
-	srv := web.New(webDeps(a))
+	deps := webDeps(a)
+	deps.DemoMode = demo
+	srv := web.New(deps)
 	if err := srv.ListenAndServe(ctx, addr); err != nil {
 		fmt.Fprintln(stderr, "admin:", err)
 		return 1
