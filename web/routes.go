@@ -70,6 +70,9 @@ func (s *Server) routes() {
 	a.GET("/preview", s.previewPage)
 	a.POST("/preview", s.previewRun)
 
+	a.GET("/catalog", s.catalogPage)
+	a.POST("/catalog/import", s.catalogImport)
+
 	a.GET("/stores", s.storesList)
 	a.GET("/stores/websites/new", s.websiteNew)
 	a.POST("/stores/websites", s.websiteCreate)

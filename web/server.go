@@ -15,6 +15,7 @@ import (
 	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
+	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/dashboard"
 	"audienceactivation/internal/db"
@@ -38,6 +39,7 @@ type Deps struct {
 	Dashboard  *dashboard.Query
 	PriceRules *pricerules.Service
 	Blocks     *dynamicblocks.Service
+	Catalog    *catalog.Service
 	// The storefront's snapshots: compiled rules, blocks, audience membership.
 	LiveRules      *snapshot.Holder[*pricerules.Snapshot]
 	LiveBlocks     *snapshot.Holder[*dynamicblocks.Snapshot]

@@ -72,6 +72,7 @@ var commands = []command{
 		bools: []flagDef{{"json", "print JSON"}}, run: audiencesList},
 	{words: "membership sign", summary: "print a signed aep-segments-membership value for testing signed mode",
 		strings: []flagDef{{"ids", "comma-separated CDP audience ids"}, {"ttl", "how long it is valid (default 1h)"}}, run: membershipSign},
+	{words: "catalog import", summary: "create or update products from a CSV FILE (all or nothing)", args: "FILE", run: catalogImport},
 	{words: "pricerules export", summary: "write every cart price rule as JSON to FILE (- for standard output)", args: "FILE", run: rulesExport},
 	{words: "pricerules import", summary: "add the rules of a JSON export FILE (- for standard input); all or nothing", args: "FILE", run: rulesImport},
 }
@@ -285,7 +286,7 @@ func webDeps(a *app.App) web.Deps {
 	return web.Deps{
 		Settings: a.Settings, MasterKey: a.Key, DB: a.DB, Logger: a.Log,
 		Auth: a.Auth, Stores: a.Stores, Audit: a.Audit, Services: a.Services,
-		Audiences: a.Audiences, Syncer: a.Syncer, PriceRules: a.Rules, RuleDirectory: a.Directory(), Blocks: a.Blocks, LiveRules: a.LiveRules,
+		Audiences: a.Audiences, Syncer: a.Syncer, PriceRules: a.Rules, RuleDirectory: a.Directory(), Blocks: a.Blocks, Catalog: a.Catalog, LiveRules: a.LiveRules,
 		LiveBlocks: a.LiveBlocks, LiveMembership: a.LiveMembership, LiveTrust: a.LiveTrust,
 		CreateUserCommand: createUserCommand(a.Settings),
 	}

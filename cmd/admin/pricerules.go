@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"audienceactivation/internal/audit"
+	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/pricerules"
 )
 
@@ -63,5 +64,35 @@ func rulesImport(c *cli) int {
 		return c.fail(err)
 	}
 	fmt.Fprintf(c.stdout, "Imported %d cart price rule(s).\n", n)
+	return 0
+}
+
+func catalogImport(c *cli) int {
+	f, err := os.Open(c.args[0])
+	if err != nil {
+		return c.fail(err)
+	}
+	defer f.Close()
+	a, closeApp, ok := c.openApp()
+	if !ok {
+		return 1
+	}
+	defer closeApp()
+	res, err := a.Catalog.Import(c.ctx, audit.Actor{Username: "cli"}, f)
+	var ie *catalog.ImportError
+	if errors.As(err, &ie) {
+		fmt.Fprintln(c.stderr, "admin: nothing was imported:")
+		for _, l := range ie.Lines {
+			if l.Line > 0 {
+				fmt.Fprintf(c.stderr, "  - line %d: %s\n", l.Line, l.Message)
+			} else {
+				fmt.Fprintf(c.stderr, "  - %s\n", l.Message)
+			}
+		}
+		return 1
+	} else if err != nil {
+		return c.fail(err)
+	}
+	fmt.Fprintf(c.stdout, "Imported: %d product(s) created, %d updated.\n", res.Created, res.Updated)
 	return 0
 }

@@ -13,6 +13,7 @@ import (
 	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
+	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/dynamicblocks"
@@ -35,6 +36,7 @@ type App struct {
 	Syncer    *audiences.Syncer
 	Rules     *pricerules.Service
 	Blocks    *dynamicblocks.Service
+	Catalog   *catalog.Service
 	// The snapshots the storefront reads, rebuilt after each change.
 	LiveRules      *snapshot.Holder[*pricerules.Snapshot]
 	LiveBlocks     *snapshot.Holder[*dynamicblocks.Snapshot]
@@ -67,6 +69,7 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	a.LiveRules = snapshot.New("price rules", a.Rules.Snapshot, logger)
 	a.Rules.OnChange = a.LiveRules.Reload
 	a.Blocks = dynamicblocks.NewService(d, a.Audit, a.Audiences)
+	a.Catalog = catalog.NewService(d, a.Audit)
 	a.LiveBlocks = snapshot.New("dynamic blocks", a.Blocks.Snapshot, logger)
 	a.Blocks.OnChange = a.LiveBlocks.Reload
 	a.LiveMembership = snapshot.New("audience membership", a.Audiences.Membership, logger)

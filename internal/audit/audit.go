@@ -48,6 +48,7 @@ const (
 	ActionBlockSave     = "dynamic_block_save"
 	ActionBlockDelete   = "dynamic_block_delete"
 	ActionPlacementSave = "placement_save"
+	ActionCatalogImport = "catalog_import"
 )
 
 // ActionLabels names each action for people.
@@ -67,6 +68,7 @@ var ActionLabels = map[string]string{
 	ActionBlockSave:     "Dynamic block saved",
 	ActionBlockDelete:   "Dynamic block deleted",
 	ActionPlacementSave: "Block placement saved",
+	ActionCatalogImport: "Catalog imported",
 }
 
 // Actor identifies who acted and from where.

@@ -24,6 +24,7 @@ const (
 	NavPriceRules = "pricerules"
 	NavBlocks     = "blocks"
 	NavPreview    = "preview"
+	NavCatalog    = "catalog"
 	NavConfig     = "config"
 	NavStores     = "stores"
 	NavUsers      = "users"
@@ -49,6 +50,7 @@ var Navigation = []NavGroup{
 	{Label: "Customers", Icon: "☺", Items: []NavItem{{NavAudiences, "Real-Time CDP Audiences", "/admin/audiences"}}},
 	{Label: "Marketing", Icon: "✦", Items: []NavItem{{NavPriceRules, "Cart Price Rules", "/admin/price-rules"}, {NavPreview, "Personalization Preview", "/admin/preview"}}},
 	{Label: "Content", Icon: "▤", Items: []NavItem{{NavBlocks, "Dynamic Blocks", "/admin/dynamic-blocks"}}},
+	{Label: "Catalog", Icon: "▣", Items: []NavItem{{NavCatalog, "Products", "/admin/catalog"}}},
 	{Label: "Stores", Icon: "⌂", Items: []NavItem{{NavConfig, "Configuration", "/admin/config/services"}, {NavStores, "All Stores", "/admin/stores"}}},
 	{Label: "System", Icon: "⚙", Items: []NavItem{{NavUsers, "Admin Users", "/admin/users"}, {NavActionLog, "Action Log", "/admin/action-log"}}},
 }
