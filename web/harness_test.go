@@ -93,7 +93,7 @@ func newAppOn(t *testing.T, d *db.DB, opts ...func(*web.Deps)) *app {
 	deps := web.Deps{
 		Settings: full.Settings, MasterKey: full.Key, DB: d, Logger: logger,
 		Auth: full.Auth, Stores: full.Stores, Audit: full.Audit, Services: full.Services,
-		Audiences: full.Audiences, Syncer: full.Syncer, PriceRules: full.Rules, RuleDirectory: full.Directory(), Blocks: full.Blocks, Catalog: full.Catalog, LiveRules: full.LiveRules,
+		Audiences: full.Audiences, Syncer: full.Syncer, PriceRules: full.Rules, RuleDirectory: full.Directory(), Blocks: full.Blocks, Catalog: full.Catalog, Customers: full.Customers, LiveRules: full.LiveRules,
 		LiveBlocks: full.LiveBlocks, LiveMembership: full.LiveMembership, LiveTrust: full.LiveTrust,
 		Now: clock.Now,
 	}

@@ -73,6 +73,12 @@ func (s *Server) routes() {
 	a.GET("/catalog", s.catalogPage)
 	a.POST("/catalog/import", s.catalogImport)
 
+	a.GET("/customers", s.customersList)
+	a.GET("/customers/new", s.customerNew)
+	a.POST("/customers", s.customerCreate)
+	a.GET("/customers/:id/edit", s.customerEdit)
+	a.POST("/customers/:id", s.customerUpdate)
+
 	a.GET("/stores", s.storesList)
 	a.GET("/stores/websites/new", s.websiteNew)
 	a.POST("/stores/websites", s.websiteCreate)

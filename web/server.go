@@ -17,6 +17,7 @@ import (
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/config"
+	"audienceactivation/internal/customers"
 	"audienceactivation/internal/dashboard"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/dynamicblocks"
@@ -40,6 +41,7 @@ type Deps struct {
 	PriceRules *pricerules.Service
 	Blocks     *dynamicblocks.Service
 	Catalog    *catalog.Service
+	Customers  *customers.Service
 	// The storefront's snapshots: compiled rules, blocks, audience membership.
 	LiveRules      *snapshot.Holder[*pricerules.Snapshot]
 	LiveBlocks     *snapshot.Holder[*dynamicblocks.Snapshot]

@@ -15,6 +15,7 @@ import (
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/config"
+	"audienceactivation/internal/customers"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/pricerules"
@@ -37,6 +38,7 @@ type App struct {
 	Rules     *pricerules.Service
 	Blocks    *dynamicblocks.Service
 	Catalog   *catalog.Service
+	Customers *customers.Service
 	// The snapshots the storefront reads, rebuilt after each change.
 	LiveRules      *snapshot.Holder[*pricerules.Snapshot]
 	LiveBlocks     *snapshot.Holder[*dynamicblocks.Snapshot]
@@ -70,6 +72,7 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	a.Rules.OnChange = a.LiveRules.Reload
 	a.Blocks = dynamicblocks.NewService(d, a.Audit, a.Audiences)
 	a.Catalog = catalog.NewService(d, a.Audit)
+	a.Customers = customers.NewService(d, a.Audit)
 	a.LiveBlocks = snapshot.New("dynamic blocks", a.Blocks.Snapshot, logger)
 	a.Blocks.OnChange = a.LiveBlocks.Reload
 	a.LiveMembership = snapshot.New("audience membership", a.Audiences.Membership, logger)

@@ -49,6 +49,7 @@ const (
 	ActionBlockDelete   = "dynamic_block_delete"
 	ActionPlacementSave = "placement_save"
 	ActionCatalogImport = "catalog_import"
+	ActionCustomerSave  = "customer_save"
 )
 
 // ActionLabels names each action for people.
@@ -69,6 +70,7 @@ var ActionLabels = map[string]string{
 	ActionBlockDelete:   "Dynamic block deleted",
 	ActionPlacementSave: "Block placement saved",
 	ActionCatalogImport: "Catalog imported",
+	ActionCustomerSave:  "Customer saved",
 }
 
 // Actor identifies who acted and from where.

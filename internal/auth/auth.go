@@ -17,6 +17,7 @@ import (
 
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/db"
+	"audienceactivation/internal/passwords"
 	"audienceactivation/internal/validation"
 )
 
@@ -162,7 +163,7 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewUser) (Us
 		return User{}, err
 	}
 	in.Username, in.Email = strings.TrimSpace(in.Username), strings.TrimSpace(in.Email)
-	hash, err := HashPassword(in.Password)
+	hash, err := passwords.Hash(in.Password)
 	if err != nil {
 		return User{}, err
 	}
@@ -225,7 +226,7 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, actorID, id int
 		after.Email = in.Email
 		after.IsActive = in.IsActive
 		if in.Password != "" {
-			h, err := HashPassword(in.Password)
+			h, err := passwords.Hash(in.Password)
 			if err != nil {
 				return err
 			}
@@ -326,9 +327,9 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 	}
 	switch {
 	case err == nil:
-		ok = CheckPassword(u.PasswordHash, password)
+		ok = passwords.Check(u.PasswordHash, password)
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		CheckPassword(dummyHash, password)
+		passwords.CheckUnknown(password)
 	}
 	<-hashing
 	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
@@ -363,7 +364,7 @@ func (s *Service) VerifyPassword(ctx context.Context, id int64, password string)
 		return false, ctx.Err()
 	}
 	defer func() { <-hashing }()
-	return CheckPassword(u.PasswordHash, password), nil
+	return passwords.Check(u.PasswordHash, password), nil
 }
 
 // EndSessions revokes every session of a user (sign-out: a copied cookie stops working).
@@ -409,3 +410,9 @@ func (s *Service) ClearFailures(ctx context.Context, username string) (int64, er
 	res := q.Delete(&loginFailure{})
 	return res.RowsAffected, res.Error
 }
+
+// HashPassword is passwords.Hash, for callers that create users.
+func HashPassword(password string) (string, error) { return passwords.Hash(password) }
+
+// CheckPassword is passwords.Check.
+func CheckPassword(encoded, password string) bool { return passwords.Check(encoded, password) }

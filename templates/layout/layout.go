@@ -25,6 +25,7 @@ const (
 	NavBlocks     = "blocks"
 	NavPreview    = "preview"
 	NavCatalog    = "catalog"
+	NavCustomers  = "customers"
 	NavConfig     = "config"
 	NavStores     = "stores"
 	NavUsers      = "users"
@@ -47,7 +48,7 @@ type NavGroup struct {
 // Navigation lists only the areas that exist, in the familiar commerce-admin order.
 var Navigation = []NavGroup{
 	{Label: "Dashboard", Icon: "▦", Items: []NavItem{{NavDashboard, "Dashboard", "/admin"}}},
-	{Label: "Customers", Icon: "☺", Items: []NavItem{{NavAudiences, "Real-Time CDP Audiences", "/admin/audiences"}}},
+	{Label: "Customers", Icon: "☺", Items: []NavItem{{NavCustomers, "All Customers", "/admin/customers"}, {NavAudiences, "Real-Time CDP Audiences", "/admin/audiences"}}},
 	{Label: "Marketing", Icon: "✦", Items: []NavItem{{NavPriceRules, "Cart Price Rules", "/admin/price-rules"}, {NavPreview, "Personalization Preview", "/admin/preview"}}},
 	{Label: "Content", Icon: "▤", Items: []NavItem{{NavBlocks, "Dynamic Blocks", "/admin/dynamic-blocks"}}},
 	{Label: "Catalog", Icon: "▣", Items: []NavItem{{NavCatalog, "Products", "/admin/catalog"}}},

@@ -1,4 +1,6 @@
-package auth
+// Package passwords hashes and checks passwords with argon2id, for admin users and
+// storefront customers alike.
+package passwords
 
 import (
 	"crypto/rand"
@@ -18,8 +20,8 @@ const (
 	argonKeyLen  = 32
 )
 
-// HashPassword returns an encoded argon2id hash with a random salt.
-func HashPassword(password string) (string, error) {
+// Hash returns an encoded argon2id hash with a random salt.
+func Hash(password string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
@@ -29,8 +31,8 @@ func HashPassword(password string) (string, error) {
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
 }
 
-// CheckPassword reports whether password matches the encoded hash, in constant time.
-func CheckPassword(encoded, password string) bool {
+// Check reports whether password matches the encoded hash, in constant time.
+func Check(encoded, password string) bool {
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false
@@ -52,6 +54,9 @@ func CheckPassword(encoded, password string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// dummyHash is checked when a username is unknown, so that the response time does not tell
-// which usernames exist.
-var dummyHash, _ = HashPassword("not-a-real-password-only-for-timing")
+// dummyHash is checked when a user is unknown, so that the response time does not tell
+// which users exist.
+var dummyHash, _ = Hash("not-a-real-password-only-for-timing")
+
+// CheckUnknown spends the time of a check, for a user that does not exist.
+func CheckUnknown(password string) { Check(dummyHash, password) }
