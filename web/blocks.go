@@ -317,38 +317,8 @@ func (s *Server) blockPreview(c echo.Context) error {
 }
 
 func (s *Server) blocksMass(c echo.Context) error {
-	form, err := c.FormParams()
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "bad form")
-	}
-	var ids []int64
-	for _, v := range form["ids"] {
-		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) == 0 {
-		return s.redirectWithFlash(c, "/admin/dynamic-blocks", flashError, "Select at least one block first.")
-	}
-	ctx := c.Request().Context()
-	switch form.Get("mass") {
-	case "enable", "disable":
-		n, err := s.deps.Blocks.SetEnabled(ctx, actor(c), ids, form.Get("mass") == "enable")
-		if err != nil {
-			return err
-		}
-		return s.redirectWithFlash(c, "/admin/dynamic-blocks", flashSuccess, fmt.Sprintf("%d block(s) %sd.", n, form.Get("mass")))
-	case "delete":
-		if form.Get("confirm") != "1" {
-			return s.redirectWithFlash(c, "/admin/dynamic-blocks", flashError, "Nothing was deleted: tick \"I confirm\" to delete the selected blocks.")
-		}
-		n, err := s.deps.Blocks.DeleteBlocks(ctx, actor(c), ids)
-		if err != nil {
-			return err
-		}
-		return s.redirectWithFlash(c, "/admin/dynamic-blocks", flashSuccess, fmt.Sprintf("%d block(s) deleted.", n))
-	}
-	return s.redirectWithFlash(c, "/admin/dynamic-blocks", flashError, "Choose an action.")
+	return s.massAction(c, massGrid{base: "/admin/dynamic-blocks", noun: "block", on: "enable", off: "disable",
+		setOn: s.deps.Blocks.SetEnabled, remove: s.deps.Blocks.DeleteBlocks})
 }
 
 var rotationLabels = []struct {

@@ -1,8 +1,16 @@
 package web
 
 import (
+	"context"
+	"fmt"
+	"net/http"
 	"net/url"
+	"strconv"
 	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"audienceactivation/internal/audit"
 )
 
 // gridLinker builds a grid's links: they keep the current filters (keys of q) and apply
@@ -51,4 +59,48 @@ func dateRange(from, to string, errs map[string]string) (start, end time.Time) {
 		end = time.Time{}
 	}
 	return start, end
+}
+
+// massGrid describes a grid's mass actions: switch the selected records on or off, or delete
+// them (which needs the "I confirm" box).
+type massGrid struct {
+	base, noun, on, off string
+	setOn               func(ctx context.Context, actor audit.Actor, ids []int64, on bool) (int, error)
+	remove              func(ctx context.Context, actor audit.Actor, ids []int64) (int, error)
+}
+
+// massAction carries out a grid's mass action form and returns to the grid with the outcome.
+func (s *Server) massAction(c echo.Context, g massGrid) error {
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "bad form")
+	}
+	var ids []int64
+	for _, v := range form["ids"] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	if len(ids) == 0 {
+		return s.redirectWithFlash(c, g.base, flashError, fmt.Sprintf("Select at least one %s first.", g.noun))
+	}
+	ctx := c.Request().Context()
+	switch action := form.Get("mass"); action {
+	case g.on, g.off:
+		n, err := g.setOn(ctx, actor(c), ids, action == g.on)
+		if err != nil {
+			return err
+		}
+		return s.redirectWithFlash(c, g.base, flashSuccess, fmt.Sprintf("%d %s(s) %sd.", n, g.noun, action))
+	case "delete":
+		if form.Get("confirm") != "1" {
+			return s.redirectWithFlash(c, g.base, flashError, fmt.Sprintf("Nothing was deleted: tick \"I confirm\" to delete the selected %ss.", g.noun))
+		}
+		n, err := g.remove(ctx, actor(c), ids)
+		if err != nil {
+			return err
+		}
+		return s.redirectWithFlash(c, g.base, flashSuccess, fmt.Sprintf("%d %s(s) deleted.", n, g.noun))
+	}
+	return s.redirectWithFlash(c, g.base, flashError, "Choose an action.")
 }

@@ -298,38 +298,8 @@ func (s *Server) ruleSave(c echo.Context, id int64) error {
 
 // rulesMass activates, deactivates or deletes the selected rules.
 func (s *Server) rulesMass(c echo.Context) error {
-	form, err := c.FormParams()
-	if err != nil {
-		return echo.NewHTTPError(http.StatusBadRequest, "bad form")
-	}
-	var ids []int64
-	for _, v := range form["ids"] {
-		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
-			ids = append(ids, id)
-		}
-	}
-	if len(ids) == 0 {
-		return s.redirectWithFlash(c, "/admin/price-rules", flashError, "Select at least one rule first.")
-	}
-	ctx := c.Request().Context()
-	switch form.Get("mass") {
-	case "activate", "deactivate":
-		n, err := s.deps.PriceRules.SetActive(ctx, actor(c), ids, form.Get("mass") == "activate")
-		if err != nil {
-			return err
-		}
-		return s.redirectWithFlash(c, "/admin/price-rules", flashSuccess, fmt.Sprintf("%d rule(s) %sd.", n, form.Get("mass")))
-	case "delete":
-		if form.Get("confirm") != "1" {
-			return s.redirectWithFlash(c, "/admin/price-rules", flashError, "Nothing was deleted: tick \"I confirm\" to delete the selected rules.")
-		}
-		n, err := s.deps.PriceRules.Delete(ctx, actor(c), ids)
-		if err != nil {
-			return err
-		}
-		return s.redirectWithFlash(c, "/admin/price-rules", flashSuccess, fmt.Sprintf("%d rule(s) deleted.", n))
-	}
-	return s.redirectWithFlash(c, "/admin/price-rules", flashError, "Choose an action.")
+	return s.massAction(c, massGrid{base: "/admin/price-rules", noun: "rule", on: "activate", off: "deactivate",
+		setOn: s.deps.PriceRules.SetActive, remove: s.deps.PriceRules.Delete})
 }
 
 func (s *Server) ruleDuplicate(c echo.Context) error {
