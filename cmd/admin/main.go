@@ -272,6 +272,7 @@ func serveDemo(ctx context.Context, a *app.App, addr string, stderr io.Writer) i
 func serveWith(ctx context.Context, a *app.App, addr string, stderr io.Writer, demo bool) int {
 	go pruneLoginFailures(ctx, a.Auth, a.Log)
 	go a.Syncer.Schedule(ctx, a.SyncInterval)
+	a.WatchSnapshots(ctx)
 	deps := webDeps(a)
 	deps.DemoMode = demo
 	srv := web.New(deps)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"strconv"
+	"strings"
 	"time"
 
 	"audienceactivation/internal/audiences"
@@ -154,4 +155,38 @@ func (d directory) AudienceLocalIDs(ctx context.Context, cdpIDs []string) (map[s
 
 func (d directory) AudienceCDPIDs(ctx context.Context, ids []int64) (map[int64]string, error) {
 	return d.a.Audiences.CDPIDs(ctx, ids)
+}
+
+// fingerprint is a cheap summary of tables: it changes when a row is added, removed or
+// updated (every table named has updated_at or is append-only with an id).
+func (a *App) fingerprint(queries ...string) func(context.Context) (string, error) {
+	return func(ctx context.Context) (string, error) {
+		var b strings.Builder
+		for _, q := range queries {
+			var row struct {
+				N int64
+				M string
+			}
+			if err := a.DB.WithContext(ctx).Raw(q).Scan(&row).Error; err != nil {
+				return "", err
+			}
+			fmt.Fprintf(&b, "%d/%s;", row.N, row.M)
+		}
+		return b.String(), nil
+	}
+}
+
+// WatchSnapshots keeps the storefront snapshots current with changes saved by other
+// instances that share the database, checking every second.
+func (a *App) WatchSnapshots(ctx context.Context) {
+	go a.LiveRules.Watch(ctx, time.Second, a.fingerprint(
+		"SELECT COUNT(*) AS n, COALESCE(CAST(MAX(updated_at) AS TEXT), '') || '/' || CAST(COALESCE(SUM(version), 0) AS TEXT) AS m FROM price_rules",
+		"SELECT COUNT(*) AS n, CAST(COALESCE(SUM(times_used), 0) AS TEXT) || '/' || CAST(COALESCE(MAX(id), 0) AS TEXT) AS m FROM coupons"))
+	go a.LiveBlocks.Watch(ctx, time.Second, a.fingerprint(
+		"SELECT COUNT(*) AS n, CAST(COALESCE(SUM(version), 0) AS TEXT) AS m FROM dynamic_blocks",
+		"SELECT COUNT(*) AS n, CAST(COALESCE(SUM(version), 0) AS TEXT) AS m FROM block_placements"))
+	go a.LiveMembership.Watch(ctx, time.Second, a.fingerprint(
+		"SELECT COUNT(*) AS n, CAST(COALESCE(MAX(id), 0) AS TEXT) AS m FROM sync_runs WHERE status = 'succeeded'"))
+	go a.LiveTrust.Watch(ctx, time.Second, a.fingerprint(
+		"SELECT COUNT(*) AS n, COALESCE(CAST(MAX(updated_at) AS TEXT), '') AS m FROM config_values WHERE path LIKE 'audiences/membership%'"))
 }

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Holder holds the current value of one snapshot.
@@ -52,4 +53,31 @@ func (h *Holder[T]) rebuild(ctx context.Context) (T, error) {
 	}
 	h.cur.Store(&v)
 	return v, nil
+}
+
+// Watch rebuilds the value whenever fingerprint changes, checking every interval until ctx
+// ends. It carries changes saved by other instances sharing the database (a version poll);
+// the instance that saves rebuilds at once through Reload.
+func (h *Holder[T]) Watch(ctx context.Context, interval time.Duration, fingerprint func(context.Context) (string, error)) {
+	last, _ := fingerprint(ctx)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		fp, err := fingerprint(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				h.log.Warn("checking a snapshot for changes", "snapshot", h.name, "error", err)
+			}
+			continue
+		}
+		if fp != last {
+			last = fp
+			h.Reload()
+		}
+	}
 }
