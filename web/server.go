@@ -47,6 +47,7 @@ type Deps struct {
 	LiveBlocks     *snapshot.Holder[*dynamicblocks.Snapshot]
 	LiveMembership *snapshot.Holder[audiences.Membership]
 	LiveTrust      *snapshot.Holder[audiences.Trust]
+	LiveSDKNames   *snapshot.Holder[map[int64]string]
 	// RuleDirectory translates rule references for import and export.
 	RuleDirectory pricerules.Directory
 	Logger        *slog.Logger

@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/audiences"
-	"audienceactivation/internal/config"
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/stores"
 	sview "audienceactivation/templates/storefront"
@@ -94,8 +93,8 @@ func (s *Server) storeHome(c echo.Context) error {
 		states = dynamicblocks.DecodeStates(ck.Value)
 	}
 	v := sview.HomeView{StoreName: sv.Name, Members: len(members), SDKName: "alloy"}
-	if name, err := s.deps.Services.Get(ctx, config.PathWebSDKName, sv.WebsiteID); err == nil && name != "" {
-		v.SDKName = name
+	if names, err := s.deps.LiveSDKNames.Current(ctx); err == nil && names[sv.WebsiteID] != "" {
+		v.SDKName = names[sv.WebsiteID]
 	}
 	if s.deps.DemoMode {
 		panel, err := s.demoPanel(c, sv.WebsiteID, members)

@@ -107,3 +107,21 @@ func TestSignedMembershipGrantsNothingWhenForged(t *testing.T) {
 		t.Fatalf("a validly signed membership was refused: %q", p.text("main"))
 	}
 }
+
+// The membership script is told the Web SDK's global name configured for the shopper's
+// website, and a change shows on the next page.
+func TestStorefrontUsesTheWebsitesSDKName(t *testing.T) {
+	a := newApp(t)
+	shop := a.client()
+	sdk := func() string { return shop.get("/store").doc.Find(`script[data-sdk-name]`).AttrOr("data-sdk-name", "") }
+	if got := sdk(); got != "alloy" {
+		t.Fatalf("default SDK name %q", got)
+	}
+	if _, err := a.full.Services.Save(context.Background(), actorT(), config.Website(1), config.Submission{Values: map[string]string{
+		config.PathWebSDKName: "shopSdk"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := sdk(); got != "shopSdk" {
+		t.Fatalf("after saving, the storefront still names %q", got)
+	}
+}

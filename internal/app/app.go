@@ -46,6 +46,8 @@ type App struct {
 	LiveMembership *snapshot.Holder[audiences.Membership]
 	// LiveTrust is how the storefront reads membership: plain, or signed with a key.
 	LiveTrust *snapshot.Holder[audiences.Trust]
+	// LiveSDKNames is each website's Web SDK global name.
+	LiveSDKNames *snapshot.Holder[map[int64]string]
 }
 
 // MembershipTrust reads the membership mode of the Services configuration.
@@ -79,7 +81,8 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	a.LiveMembership = snapshot.New("audience membership", a.Audiences.Membership, logger)
 	a.Syncer.OnChange = a.LiveMembership.Reload
 	a.LiveTrust = snapshot.New("membership trust", a.MembershipTrust, logger)
-	a.Services.OnChange = a.LiveTrust.Reload
+	a.LiveSDKNames = snapshot.New("web sdk names", a.SDKNames, logger)
+	a.Services.OnChange = func() { a.LiveTrust.Reload(); a.LiveSDKNames.Reload() }
 	return a
 }
 
@@ -101,13 +104,23 @@ func (a *App) CDPCredentials(ctx context.Context) (audiences.Credentials, error)
 
 // Datastreams is each website's effective datastream ID.
 func (a *App) Datastreams(ctx context.Context) (map[int64]string, error) {
+	return a.perWebsite(ctx, config.PathDatastreamID)
+}
+
+// SDKNames is each website's effective Web SDK global name.
+func (a *App) SDKNames(ctx context.Context) (map[int64]string, error) {
+	return a.perWebsite(ctx, config.PathWebSDKName)
+}
+
+// perWebsite is the effective value of one website-scoped setting for every website.
+func (a *App) perWebsite(ctx context.Context, path string) (map[int64]string, error) {
 	ws, err := a.Stores.Websites(ctx)
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[int64]string, len(ws))
 	for _, w := range ws {
-		v, err := a.Services.Get(ctx, config.PathDatastreamID, w.ID)
+		v, err := a.Services.Get(ctx, path, w.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -187,6 +200,7 @@ func (a *App) WatchSnapshots(ctx context.Context) {
 		"SELECT COUNT(*) AS n, CAST(COALESCE(SUM(version), 0) AS TEXT) AS m FROM block_placements"))
 	go a.LiveMembership.Watch(ctx, time.Second, a.fingerprint(
 		"SELECT COUNT(*) AS n, CAST(COALESCE(MAX(id), 0) AS TEXT) AS m FROM sync_runs WHERE status = 'succeeded'"))
-	go a.LiveTrust.Watch(ctx, time.Second, a.fingerprint(
-		"SELECT COUNT(*) AS n, COALESCE(CAST(MAX(updated_at) AS TEXT), '') AS m FROM config_values WHERE path LIKE 'audiences/membership%'"))
+	settings := a.fingerprint("SELECT COUNT(*) AS n, COALESCE(CAST(MAX(updated_at) AS TEXT), '') AS m FROM config_values")
+	go a.LiveTrust.Watch(ctx, time.Second, settings)
+	go a.LiveSDKNames.Watch(ctx, time.Second, settings)
 }
