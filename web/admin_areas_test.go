@@ -174,3 +174,32 @@ func TestSecurityHeadersAndFriendly404(t *testing.T) {
 		t.Fatal("inline script in page")
 	}
 }
+
+// An operator's Prometheus sees requests by route pattern (never by raw path), the Go
+// runtime, the live rule count and the last successful sync.
+func TestMetricsForPrometheus(t *testing.T) {
+	a := newApp(t)
+	c := a.client()
+	c.get("/admin/login")
+	c.get("/admin/login")
+	wantStatus(t, c.get("/no-such-page-7f3a"), http.StatusNotFound)
+	p := c.get("/metrics")
+	wantStatus(t, p, http.StatusOK)
+	for _, want := range []string{
+		`audience_activation_http_requests_total{code="200",method="GET",route="/admin/login"} 2`,
+		`audience_activation_http_request_duration_seconds_count{method="GET",route="/admin/login"} 2`,
+		`audience_activation_price_rules_live 0`,
+		`audience_activation_audience_sync_last_success_timestamp_seconds 0`,
+		"go_goroutines ",
+	} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if strings.Contains(p.body, "no-such-page-7f3a") {
+		t.Error("an unmatched path became a series of its own")
+	}
+	if !strings.Contains(p.body, `audience_activation_http_requests_total{code="404",method="GET",route="unmatched"} 1`) {
+		t.Error("the 404 was not counted")
+	}
+}

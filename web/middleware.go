@@ -75,6 +75,7 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		req := c.Request()
+		s.metrics.observe(c, time.Since(start))
 		attrs := []any{"request_id", requestIDOf(c), "method", req.Method, "path", req.URL.Path,
 			"status", c.Response().Status, "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
 			"bytes", c.Response().Size, "remote", c.RealIP()}

@@ -16,6 +16,7 @@ func (s *Server) routes() {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
+	e.GET("/metrics", s.metricsHandler())
 	e.GET("/static/*", serveStatic)
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/admin") })
 

@@ -65,6 +65,7 @@ type Server struct {
 	deps     Deps
 	echo     *echo.Echo
 	sessions *sessionManager
+	metrics  *metrics
 }
 
 // New builds the server with every route and middleware.
@@ -95,6 +96,7 @@ func New(deps Deps) *Server {
 		}
 		s.echo.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
+	s.metrics = newMetrics(s)
 	s.routes()
 	return s
 }

@@ -58,6 +58,7 @@ func (s *Server) shopperAudiences(c echo.Context, websiteID int64) ([]int64, err
 	}
 	ids, err := trust.Read(ck.Value, false, s.deps.Now())
 	if err != nil {
+		s.metrics.membershipRefused.Inc()
 		s.deps.Logger.Info("membership refused", "request_id", requestIDOf(c), "reason", err.Error())
 		return nil, nil
 	}

@@ -103,6 +103,9 @@ func TestSignedMembershipGrantsNothingWhenForged(t *testing.T) {
 	if !strings.Contains(a.logs.String(), "membership refused") {
 		t.Error("refusals are not logged")
 	}
+	if m := a.client().get("/metrics").body; !strings.Contains(m, "audience_activation_membership_refused_total 4") {
+		t.Error("refusals are not counted for the operator")
+	}
 	if p := shop.getWithCookie("/store", "aep-segments-membership", valid); !strings.Contains(p.text(`[data-testid="hero-block"]`), "Members") {
 		t.Fatalf("a validly signed membership was refused: %q", p.text("main"))
 	}

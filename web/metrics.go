@@ -1,0 +1,89 @@
+package web
+
+import (
+	"context"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// metrics are the server's Prometheus series, on a registry of its own so that several
+// servers (as in tests) never collide.
+type metrics struct {
+	registry          *prometheus.Registry
+	requests          *prometheus.CounterVec
+	duration          *prometheus.HistogramVec
+	membershipRefused prometheus.Counter
+}
+
+func newMetrics(s *Server) *metrics {
+	m := &metrics{
+		registry: prometheus.NewRegistry(),
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "audience_activation_http_requests_total", Help: "HTTP requests by route pattern, method and status code.",
+		}, []string{"route", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "audience_activation_http_request_duration_seconds", Help: "Time to answer HTTP requests, by route pattern.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		}, []string{"route", "method"}),
+		membershipRefused: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "audience_activation_membership_refused_total", Help: "Storefront requests whose membership value was refused (unsigned, forged, expired or unreadable) and counted as none.",
+		}),
+	}
+	m.registry.MustRegister(m.requests, m.duration, m.membershipRefused,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	snapshotGauge := func(name, help string, value func(context.Context) (float64, error)) {
+		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			v, err := value(ctx)
+			if err != nil {
+				return -1
+			}
+			return v
+		}))
+	}
+	if s.deps.LiveRules != nil {
+		snapshotGauge("audience_activation_price_rules_live", "Cart price rules in the storefront's current snapshot (-1 when it cannot be built).",
+			func(ctx context.Context) (float64, error) {
+				snap, err := s.deps.LiveRules.Current(ctx)
+				if err != nil {
+					return 0, err
+				}
+				return float64(snap.Len()), nil
+			})
+	}
+	if s.deps.Syncer != nil {
+		snapshotGauge("audience_activation_audience_sync_last_success_timestamp_seconds",
+			"When the last audience sync succeeded, as a Unix time (0 when none has; -1 when unreadable).",
+			func(ctx context.Context) (float64, error) {
+				run, err := s.deps.Syncer.LastSuccess(ctx)
+				if err != nil || run == nil || run.FinishedAt == nil {
+					return 0, err
+				}
+				return float64(run.FinishedAt.Unix()), nil
+			})
+	}
+	return m
+}
+
+// observe counts each request by its route pattern (never the raw path, which would let
+// clients create series at will).
+func (m *metrics) observe(c echo.Context, took time.Duration) {
+	route := c.Path()
+	if route == "" {
+		route = "unmatched"
+	}
+	method := c.Request().Method
+	m.requests.WithLabelValues(route, method, strconv.Itoa(c.Response().Status)).Inc()
+	m.duration.WithLabelValues(route, method).Observe(took.Seconds())
+}
+
+// metricsHandler serves the Prometheus text format.
+func (s *Server) metricsHandler() echo.HandlerFunc {
+	return echo.WrapHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+}
