@@ -14,6 +14,7 @@ type applier struct {
 	indexed bool // candidates come from the index
 	disc    []int64
 	stopped []bool
+	stopper []*Rule // which rule stopped each item; kept only when explaining
 	free    []bool
 	lines   []lineRec // every line discount, in the order given; split per item at the end
 	ship    int64
@@ -23,7 +24,11 @@ type applier struct {
 
 func newApplier(s *Snapshot, ec *evalCtx, explain bool) *applier {
 	n := len(ec.cart.Items)
-	return &applier{s: s, ec: ec, explain: explain, disc: make([]int64, n), stopped: make([]bool, n), free: make([]bool, n), lines: make([]lineRec, 0, 64)}
+	a := &applier{s: s, ec: ec, explain: explain, disc: make([]int64, n), stopped: make([]bool, n), free: make([]bool, n), lines: make([]lineRec, 0, 64)}
+	if explain {
+		a.stopper = make([]*Rule, n)
+	}
+	return a
 }
 
 type lineRec struct {
@@ -131,7 +136,7 @@ func (a *applier) consider(cr *compiled) {
 	}
 	if itemTotal+shipTotal == 0 && !freeShip {
 		if matched == 0 {
-			a.skip(cr, "No item in the cart matches the rule's actions")
+			a.skip(cr, a.whyNoItem(cr, mayMatch))
 		} else {
 			a.skip(cr, "Gives no discount on this cart (for example, too few items for the quantity step)")
 		}
@@ -168,7 +173,23 @@ func (a *applier) markMatched(r *Rule, i int) {
 	}
 	if r.StopFurther {
 		a.stopped[i] = true
+		if a.stopper != nil {
+			a.stopper[i] = r
+		}
 	}
+}
+
+// whyNoItem explains a rule that discounted no item: none matches its actions, or the
+// items that do were claimed by an earlier rule that discards subsequent rules.
+func (a *applier) whyNoItem(cr *compiled, mayMatch bool) string {
+	if a.explain && mayMatch {
+		for i := range a.ec.cart.Items {
+			if a.stopped[i] && a.stopper[i] != nil && a.matches(cr, i) {
+				return "The items it would discount are taken by “" + a.stopper[i].Name + "”, which discards subsequent rules"
+			}
+		}
+	}
+	return "No item in the cart matches the rule's actions"
 }
 
 // itemDiscount is what one rule takes off one item, never more than is left of its row.

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -182,6 +183,19 @@ func TestPriorityTiesAndDiscard(t *testing.T) {
 	a.Priority = 0
 	if res = eval(t, []Rule{a, b}, cartOf(Item{Price: 1000, Qty: 1}), ctx()); res.ItemsDiscount != 300 {
 		t.Fatalf("priority 0 first: %d", res.ItemsDiscount)
+	}
+	// The explanation names the rule that took the items, even when it gave nothing
+	// (here: below its quantity step), as Magento still stops later rules then.
+	a.Priority = 7
+	b.Step = 5
+	c := ctx()
+	c.Explain = true
+	res = eval(t, []Rule{a, b}, cartOf(Item{Price: 1000, Qty: 1}), c)
+	if res.ItemsDiscount != 0 || len(res.NotApplied) != 2 {
+		t.Fatalf("stopped at zero: %+v", res)
+	}
+	if why := res.NotApplied[1].Reason; res.NotApplied[1].RuleID != 7 || !strings.Contains(why, "“"+b.Name+"”") {
+		t.Fatalf("the stopped rule reads %q", why)
 	}
 }
 
