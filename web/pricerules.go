@@ -7,12 +7,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/pricerules"
+	"audienceactivation/internal/stores"
 	"audienceactivation/internal/validation"
 	"audienceactivation/templates/components"
 	"audienceactivation/templates/layout"
@@ -128,9 +131,6 @@ func (s *Server) ruleForm(c echo.Context, status int, r pricerules.Rule, o ruleF
 	if errs == nil {
 		errs = validation.Errors{}
 	}
-	if errs == nil {
-		errs = validation.Errors{}
-	}
 	ctx := c.Request().Context()
 	title, action := "New Cart Price Rule", "/admin/price-rules"
 	if r.ID != 0 {
@@ -186,6 +186,10 @@ func (s *Server) ruleForm(c echo.Context, status int, r pricerules.Rule, o ruleF
 		return err
 	}
 	v.ConditionsSentence = pricerules.DescribeWith(r.Conditions, s.audienceNamer(ctx))
+	ids := append(pricerules.AudienceIDs(r.Conditions), pricerules.AudienceIDs(r.ActionConditions)...)
+	if v.AudienceWarnings, err = s.audienceWarnings(ctx, ids, r.WebsiteIDs, websites); err != nil {
+		return err
+	}
 	if r.ID != 0 && s.deps.Blocks != nil {
 		blocks, err := s.deps.Blocks.Blocks(ctx)
 		if err != nil {
@@ -232,6 +236,52 @@ func (s *Server) audienceNamer(ctx context.Context) pricerules.AudienceNamer {
 		}
 		return fmt.Sprintf("%q", a.Name)
 	}
+}
+
+// audienceWarnings explains each audience in ids that can match nobody on the given
+// websites: removed from the CDP, no longer activated, or activated only elsewhere.
+func (s *Server) audienceWarnings(ctx context.Context, ids, websiteIDs []int64, websites []stores.Website) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	all, sites, err := s.deps.Audiences.All(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[int64]audiences.Audience, len(all))
+	for _, a := range all {
+		byID[a.ID] = a
+	}
+	siteName := make(map[int64]string, len(websites))
+	for _, w := range websites {
+		siteName[w.ID] = w.Name
+	}
+	var out []string
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		a, ok := byID[id]
+		switch {
+		case !ok:
+			out = append(out, fmt.Sprintf("Audience %d is not known to this store.", id))
+		case a.Status != audiences.StatusActive:
+			out = append(out, fmt.Sprintf("%q: %s.", a.Name, audiences.StatusLabels[a.Status]))
+		case len(websiteIDs) > 0 && !slices.ContainsFunc(sites[id], func(w int64) bool { return containsID(websiteIDs, w) }):
+			var names []string
+			for _, w := range sites[id] {
+				names = append(names, siteName[w])
+			}
+			where := "no website"
+			if len(names) > 0 {
+				where = strings.Join(names, ", ")
+			}
+			out = append(out, fmt.Sprintf("%q is activated to %s, none of this rule's websites.", a.Name, where))
+		}
+	}
+	return out, nil
 }
 
 func containsID(ids []int64, id int64) bool {

@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -249,5 +251,44 @@ func TestChooserPagesWithoutJavaScript(t *testing.T) {
 	}
 	if rows, _, _, _ := a.full.Rules.List(context.Background(), pricerules.ListFilter{}); len(rows) != 0 {
 		t.Fatal("paging the chooser saved the rule")
+	}
+}
+
+// A rule naming an audience that cannot match where the rule runs says so on its page (and
+// stays valid): activated only to another website, or removed from the CDP.
+func TestRuleWarnsAboutAudiencesThatMatchNobodyThere(t *testing.T) {
+	a, c := signedIn(t)
+	_, cdp := withCDP(t, a)
+	ctx := context.Background()
+	if _, err := a.full.Syncer.Run(ctx, "manual"); err != nil {
+		t.Fatal(err)
+	}
+	local, err := a.full.Audiences.LocalIDs(ctx, []string{cdp[0], cdp[5], cdp[50]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := func(cdpID string) string { return strconv.FormatInt(local[cdpID], 10) }
+	r, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Members", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{1},
+		CouponType: pricerules.CouponNone, Action: pricerules.ByPercent, Amount: 1000, FreeShipping: pricerules.FreeShippingNo,
+		Conditions:       pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{id(cdp[0])}}),
+		ActionConditions: pricerules.All()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	edit := fmt.Sprintf("/admin/price-rules/%d/edit", r.ID)
+	if p := c.get(edit); p.testid("audience-warnings").Length() != 0 {
+		t.Fatalf("a warning for an audience activated to the rule's website: %q", p.text(`[data-testid="audience-warnings"]`))
+	}
+	r.Conditions = pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{id(cdp[0]), id(cdp[5]), id(cdp[50])}})
+	if r, err = a.full.Rules.Save(ctx, actorT(), r); err != nil {
+		t.Fatal(err)
+	}
+	a.db.Exec("UPDATE audiences SET status = 'gone' WHERE id = ?", local[cdp[5]])
+	warn := c.get(edit).text(`[data-testid="audience-warnings"]`)
+	if !strings.Contains(warn, "is activated to Second Website, none of this rule's websites") || !strings.Contains(warn, "Removed from the CDP") {
+		t.Fatalf("warnings %q", warn)
+	}
+	if strings.Count(warn, "\"") != 4 {
+		t.Fatalf("want exactly two audiences named: %q", warn)
 	}
 }

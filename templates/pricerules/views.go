@@ -94,6 +94,7 @@ type EditView struct {
 	ReloadURL          string
 	Coupons            *CouponsView // for saved rules with generated coupons
 	RelatedBlocks      []Link       // dynamic blocks related to this rule
+	AudienceWarnings   []string     // audiences in the conditions that match nobody where the rule runs
 }
 
 // Link is a named link.
