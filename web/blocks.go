@@ -193,6 +193,9 @@ func (s *Server) blockForm(c echo.Context, status int, b dynamicblocks.Block, o 
 			Value: b.StoreContent[sv.ID], Removed: o.removed[name], Error: o.errs[name]})
 	}
 	v.Preview, _ = dynamicblocks.Sanitize(b.Content)
+	if v.AudienceWarnings, err = s.audienceWarnings(ctx, b.AudienceIDs, nil, nil); err != nil {
+		return err
+	}
 	rules, _, _, err := s.deps.PriceRules.List(ctx, pricerules.ListFilter{Sort: "name", PerPage: 200})
 	if err != nil {
 		return err

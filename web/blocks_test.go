@@ -38,6 +38,15 @@ func TestDynamicBlocksEditorPlacementsAndXSS(t *testing.T) {
 	if !strings.Contains(preview, `<img src="/media/run.jpg" alt="Run"`) || !strings.Contains(preview, `<a href="/sale">Shop</a>`) {
 		t.Fatalf("formatting lost: %s", preview)
 	}
+	// A block for an audience no longer activated to the store says it reaches nobody there.
+	if p.testid("audience-warnings").Length() != 0 {
+		t.Fatal("warning for an active audience")
+	}
+	a.db.Exec("UPDATE audiences SET status = 'inactive' WHERE id = 1")
+	if w := c.get("/admin/dynamic-blocks/1/edit").text(`[data-testid="audience-warnings"]`); !strings.Contains(w, `"Abandoned cart": Inactive (no longer activated).`) {
+		t.Fatalf("block warning %q", w)
+	}
+	a.db.Exec("UPDATE audiences SET status = 'active' WHERE id = 1")
 	// The live preview endpoint sanitizes too.
 	req := url.Values{"content": {`<b>hi</b><img src=x onerror=alert(1)>`}}
 	pv := c.post("/admin/dynamic-blocks/preview", req)

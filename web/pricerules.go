@@ -239,7 +239,8 @@ func (s *Server) audienceNamer(ctx context.Context) pricerules.AudienceNamer {
 }
 
 // audienceWarnings explains each audience in ids that can match nobody on the given
-// websites: removed from the CDP, no longer activated, or activated only elsewhere.
+// websites (none given: any website): removed from the CDP, no longer activated, or
+// activated only elsewhere.
 func (s *Server) audienceWarnings(ctx context.Context, ids, websiteIDs []int64, websites []stores.Website) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil

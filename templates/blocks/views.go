@@ -65,6 +65,7 @@ type EditView struct {
 	Conflict         bool
 	ReloadURL        string
 	UsedBy           []string // placements showing this block
+	AudienceWarnings []string // targeted audiences that match nobody
 }
 
 // PlacementRow is one placement in the list.
