@@ -299,41 +299,79 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Product, int64, int64, 
 		return nil, 0, 0, err
 	}
 	out := make([]Product, len(rows))
-	pos := map[int64]int{}
-	ids := make([]int64, len(rows))
 	for i, r := range rows {
-		out[i] = Product{ID: r.ID, SKU: r.SKU, Name: r.Name, Price: r.Price, Weight: r.Weight, Attributes: map[string]string{}}
-		pos[r.ID], ids[i] = i, r.ID
+		out[i] = Product{ID: r.ID, SKU: r.SKU, Name: r.Name, Price: r.Price, Weight: r.Weight}
+	}
+	if err := s.fill(ctx, out); err != nil {
+		return nil, 0, 0, err
+	}
+	return out, matched, total, nil
+}
+
+// BySKU returns the products with the given SKUs (case as stored), keyed by SKU; unknown
+// SKUs are absent.
+func (s *Service) BySKU(ctx context.Context, skus []string) (map[string]Product, error) {
+	out := map[string]Product{}
+	if len(skus) == 0 {
+		return out, nil
+	}
+	var ps []Product
+	if err := s.db.WithContext(ctx).Raw("SELECT id, sku, name, price, weight FROM products WHERE sku IN ?", skus).Scan(&ps).Error; err != nil {
+		return nil, err
+	}
+	if err := s.fill(ctx, ps); err != nil {
+		return nil, err
+	}
+	for _, p := range ps {
+		out[p.SKU] = p
+	}
+	return out, nil
+}
+
+// fill loads the categories, websites and attributes of ps.
+func (s *Service) fill(ctx context.Context, ps []Product) error {
+	g := s.db.WithContext(ctx)
+	pos := make(map[int64]int, len(ps))
+	ids := make([]int64, len(ps))
+	for i := range ps {
+		ps[i].Attributes = map[string]string{}
+		pos[ps[i].ID], ids[i] = i, ps[i].ID
 	}
 	if len(ids) == 0 {
-		return out, matched, total, nil
+		return nil
 	}
 	var cats []struct {
 		ProductID, CategoryID int64
 		Name                  string
 	}
-	g.Raw("SELECT pc.product_id, pc.category_id, c.name FROM product_categories pc JOIN categories c ON c.id = pc.category_id WHERE pc.product_id IN ? ORDER BY c.name", ids).Scan(&cats)
+	if err := g.Raw("SELECT pc.product_id, pc.category_id, c.name FROM product_categories pc JOIN categories c ON c.id = pc.category_id WHERE pc.product_id IN ? ORDER BY c.name", ids).Scan(&cats).Error; err != nil {
+		return err
+	}
 	for _, c := range cats {
-		out[pos[c.ProductID]].Categories = append(out[pos[c.ProductID]].Categories, c.Name)
-		out[pos[c.ProductID]].CategoryID = append(out[pos[c.ProductID]].CategoryID, c.CategoryID)
+		ps[pos[c.ProductID]].Categories = append(ps[pos[c.ProductID]].Categories, c.Name)
+		ps[pos[c.ProductID]].CategoryID = append(ps[pos[c.ProductID]].CategoryID, c.CategoryID)
 	}
 	var sites []struct {
 		ProductID int64
 		Code      string
 	}
-	g.Raw("SELECT pw.product_id, w.code FROM product_websites pw JOIN websites w ON w.id = pw.website_id WHERE pw.product_id IN ? ORDER BY w.code", ids).Scan(&sites)
+	if err := g.Raw("SELECT pw.product_id, w.code FROM product_websites pw JOIN websites w ON w.id = pw.website_id WHERE pw.product_id IN ? ORDER BY w.code", ids).Scan(&sites).Error; err != nil {
+		return err
+	}
 	for _, st := range sites {
-		out[pos[st.ProductID]].Websites = append(out[pos[st.ProductID]].Websites, st.Code)
+		ps[pos[st.ProductID]].Websites = append(ps[pos[st.ProductID]].Websites, st.Code)
 	}
 	var attrs []struct {
 		ProductID   int64
 		Code, Value string
 	}
-	g.Raw("SELECT product_id, code, value FROM product_attributes WHERE product_id IN ?", ids).Scan(&attrs)
-	for _, a := range attrs {
-		out[pos[a.ProductID]].Attributes[a.Code] = a.Value
+	if err := g.Raw("SELECT product_id, code, value FROM product_attributes WHERE product_id IN ?", ids).Scan(&attrs).Error; err != nil {
+		return err
 	}
-	return out, matched, total, nil
+	for _, a := range attrs {
+		ps[pos[a.ProductID]].Attributes[a.Code] = a.Value
+	}
+	return nil
 }
 
 // Category is a category with its id, which rule conditions name.
