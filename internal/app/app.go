@@ -15,6 +15,7 @@ import (
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/catalog"
+	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/customers"
 	"audienceactivation/internal/db"
@@ -48,6 +49,9 @@ type App struct {
 	LiveTrust *snapshot.Holder[audiences.Trust]
 	// LiveSDKNames is each website's Web SDK global name.
 	LiveSDKNames *snapshot.Holder[map[int64]string]
+	// LiveShipping is each website's flat-rate carrier.
+	LiveShipping *snapshot.Holder[map[int64]checkout.FlatRate]
+	Checkout     *checkout.Service
 }
 
 // MembershipTrust reads the membership mode of the Services configuration.
@@ -82,7 +86,14 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	a.Syncer.OnChange = a.LiveMembership.Reload
 	a.LiveTrust = snapshot.New("membership trust", a.MembershipTrust, logger)
 	a.LiveSDKNames = snapshot.New("web sdk names", a.SDKNames, logger)
-	a.Services.OnChange = func() { a.LiveTrust.Reload(); a.LiveSDKNames.Reload() }
+	a.LiveShipping = snapshot.New("flat rates", a.FlatRates, logger)
+	a.Services.OnChange = func() { a.LiveTrust.Reload(); a.LiveSDKNames.Reload(); a.LiveShipping.Reload() }
+	a.Checkout = checkout.NewService(d, checkout.Sources{Catalog: a.Catalog, Rules: a.LiveRules.Current,
+		Shipping: func(ctx context.Context, websiteID int64) (checkout.FlatRate, error) {
+			rates, err := a.LiveShipping.Current(ctx)
+			return rates[websiteID], err
+		}})
+	a.Checkout.OnCouponUsedUp = a.LiveRules.Reload
 	return a
 }
 
@@ -110,6 +121,32 @@ func (a *App) Datastreams(ctx context.Context) (map[int64]string, error) {
 // SDKNames is each website's effective Web SDK global name.
 func (a *App) SDKNames(ctx context.Context) (map[int64]string, error) {
 	return a.perWebsite(ctx, config.PathWebSDKName)
+}
+
+// FlatRates is each website's flat-rate carrier.
+func (a *App) FlatRates(ctx context.Context) (map[int64]checkout.FlatRate, error) {
+	out := map[int64]checkout.FlatRate{}
+	for path, apply := range map[string]func(*checkout.FlatRate, string){
+		config.PathFlatRateActive: func(r *checkout.FlatRate, v string) { r.Enabled = v == "1" },
+		config.PathFlatRateType:   func(r *checkout.FlatRate, v string) { r.PerItem = v != "per_order" },
+		config.PathFlatRatePrice: func(r *checkout.FlatRate, v string) {
+			whole, frac, _ := strings.Cut(v, ".")
+			w, _ := strconv.ParseInt(whole, 10, 64)
+			f, _ := strconv.ParseInt((frac + "00")[:2], 10, 64)
+			r.Price = w*100 + f
+		},
+	} {
+		values, err := a.perWebsite(ctx, path)
+		if err != nil {
+			return nil, err
+		}
+		for id, v := range values {
+			r := out[id]
+			apply(&r, v)
+			out[id] = r
+		}
+	}
+	return out, nil
 }
 
 // perWebsite is the effective value of one website-scoped setting for every website.
@@ -203,4 +240,5 @@ func (a *App) WatchSnapshots(ctx context.Context) {
 	settings := a.fingerprint("SELECT COUNT(*) AS n, COALESCE(CAST(MAX(updated_at) AS TEXT), '') AS m FROM config_values")
 	go a.LiveTrust.Watch(ctx, time.Second, settings)
 	go a.LiveSDKNames.Watch(ctx, time.Second, settings)
+	go a.LiveShipping.Watch(ctx, time.Second, settings)
 }

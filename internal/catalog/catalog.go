@@ -11,6 +11,7 @@ import (
 	"io"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,7 @@ type Product struct {
 	Weight     float64
 	Categories []string
 	Websites   []string // website codes
+	WebsiteIDs []int64
 	Attributes map[string]string
 	CategoryID []int64
 }
@@ -308,6 +310,9 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Product, int64, int64, 
 	return out, matched, total, nil
 }
 
+// OnWebsite reports whether the product is sold on the website.
+func (p Product) OnWebsite(id int64) bool { return slices.Contains(p.WebsiteIDs, id) }
+
 // BySKU returns the products with the given SKUs (case as stored), keyed by SKU; unknown
 // SKUs are absent.
 func (s *Service) BySKU(ctx context.Context, skus []string) (map[string]Product, error) {
@@ -352,14 +357,15 @@ func (s *Service) fill(ctx context.Context, ps []Product) error {
 		ps[pos[c.ProductID]].CategoryID = append(ps[pos[c.ProductID]].CategoryID, c.CategoryID)
 	}
 	var sites []struct {
-		ProductID int64
-		Code      string
+		ProductID, WebsiteID int64
+		Code                 string
 	}
-	if err := g.Raw("SELECT pw.product_id, w.code FROM product_websites pw JOIN websites w ON w.id = pw.website_id WHERE pw.product_id IN ? ORDER BY w.code", ids).Scan(&sites).Error; err != nil {
+	if err := g.Raw("SELECT pw.product_id, pw.website_id, w.code FROM product_websites pw JOIN websites w ON w.id = pw.website_id WHERE pw.product_id IN ? ORDER BY w.code", ids).Scan(&sites).Error; err != nil {
 		return err
 	}
 	for _, st := range sites {
 		ps[pos[st.ProductID]].Websites = append(ps[pos[st.ProductID]].Websites, st.Code)
+		ps[pos[st.ProductID]].WebsiteIDs = append(ps[pos[st.ProductID]].WebsiteIDs, st.WebsiteID)
 	}
 	var attrs []struct {
 		ProductID   int64

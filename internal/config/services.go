@@ -92,6 +92,9 @@ const (
 	PathCDPSyncInterval     = "audiences/sync_interval"
 	PathMembershipMode      = "audiences/membership_mode"
 	PathMembershipKey       = "audiences/membership_key"
+	PathFlatRateActive      = "carriers/flatrate_active"
+	PathFlatRateType        = "carriers/flatrate_type"
+	PathFlatRatePrice       = "carriers/flatrate_price"
 )
 
 // Default API base URLs of Adobe IMS and Experience Platform (other regions and tests
@@ -227,7 +230,20 @@ var ServicesSections = []Section{
 				Comment: "0 turns the scheduled sync off; \"Sync now\" and the command line still work.", Validate: syncInterval},
 		},
 	},
+	{
+		ID: "carriers", Title: "Shipping — flat rate",
+		Comment: "The storefront's carrier. Cart price rules can discount it or make it free.",
+		Fields: []Field{
+			{Path: PathFlatRateActive, Label: "Enabled", Kind: KindYesNo, Scope: PerWebsite, Default: "1"},
+			{Path: PathFlatRateType, Label: "Type", Kind: KindSelect, Scope: PerWebsite, Default: "per_item",
+				Options: []Option{{"per_item", "Per item"}, {"per_order", "Per order"}}},
+			{Path: PathFlatRatePrice, Label: "Price", Scope: PerWebsite, Default: "5.00",
+				Comment: "In the website's currency, such as 5.00.", Validate: matches(reMoney, "Enter an amount such as 5 or 4.99.")},
+		},
+	},
 }
+
+var reMoney = regexp.MustCompile(`^\d{1,7}(\.\d{1,2})?$`)
 
 // FieldByPath returns the field definition for path.
 func FieldByPath(path string) (Field, bool) {

@@ -59,7 +59,9 @@ func (h *Holder[T]) rebuild(ctx context.Context) (T, error) {
 // ends. It carries changes saved by other instances sharing the database (a version poll);
 // the instance that saves rebuilds at once through Reload.
 func (h *Holder[T]) Watch(ctx context.Context, interval time.Duration, fingerprint func(context.Context) (string, error)) {
-	last, _ := fingerprint(ctx)
+	// No baseline: the first check rebuilds once, so a change saved between this holder's
+	// first build and the start of the watch is never missed.
+	last := ""
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {

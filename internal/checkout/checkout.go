@@ -1,0 +1,382 @@
+// Package checkout owns carts and orders: lines by SKU, totals from the rule snapshot and a
+// flat-rate carrier, and placing an order, which counts rule and coupon usage atomically.
+package checkout
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"audienceactivation/internal/catalog"
+	"audienceactivation/internal/db"
+	"audienceactivation/internal/pricerules"
+)
+
+// Errors, worded as the storefront shows them (Magento's wording where it has one).
+var (
+	ErrCartNotFound = errors.New("The cart isn't active.")
+	ErrEmptyCart    = errors.New("The cart is empty; add products before placing the order.")
+	ErrQty          = errors.New("The requested qty is not available; enter a whole quantity from 1 to 10000.")
+)
+
+// MaxQty is the largest quantity of one line.
+const MaxQty = 10000
+
+// FlatRate is a website's flat-rate carrier.
+type FlatRate struct {
+	Enabled bool
+	PerItem bool  // the price is per item; otherwise per order
+	Price   int64 // minor units
+}
+
+// Sources are what checkout reads from other services.
+type Sources struct {
+	Catalog  *catalog.Service
+	Rules    func(context.Context) (*pricerules.Snapshot, error)
+	Shipping func(ctx context.Context, websiteID int64) (FlatRate, error)
+}
+
+// Service manages carts and orders.
+type Service struct {
+	db  *db.DB
+	src Sources
+	// OnCouponUsedUp is called after an order takes a coupon's last use, so the rule
+	// snapshot can be rebuilt.
+	OnCouponUsedUp func()
+	Now            func() time.Time
+}
+
+// NewService returns the checkout service.
+func NewService(d *db.DB, src Sources) *Service {
+	return &Service{db: d, src: src, Now: time.Now}
+}
+
+type cartRow struct {
+	ID          int64
+	MaskedID    string
+	WebsiteID   int64
+	StoreViewID int64
+	CustomerID  *int64
+	CouponCode  string
+	IsActive    bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+func (cartRow) TableName() string { return "carts" }
+
+// Cart is a shopper's cart.
+type Cart struct {
+	ID          int64
+	MaskedID    string // the id a storefront holds; never the row id
+	WebsiteID   int64
+	StoreViewID int64
+	CustomerID  int64 // 0: guest
+	CouponCode  string
+	Lines       []Line
+}
+
+// Line is one product in a cart.
+type Line struct {
+	SKU  string
+	Qty  int
+	Item catalog.Product
+}
+
+// Shopper is who the cart is evaluated for.
+type Shopper struct {
+	CustomerGroupID int64
+	Audiences       []int64 // local audience ids, resolved for the cart's website
+	Location        *time.Location
+}
+
+// Create starts an active cart.
+func (s *Service) Create(ctx context.Context, websiteID, storeViewID, customerID int64) (Cart, error) {
+	b := make([]byte, 16)
+	rand.Read(b)
+	now := s.Now().UTC()
+	row := cartRow{MaskedID: fmt.Sprintf("%x", b), WebsiteID: websiteID, StoreViewID: storeViewID, IsActive: true, CreatedAt: now, UpdatedAt: now}
+	if customerID != 0 {
+		row.CustomerID = &customerID
+	}
+	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
+		return Cart{}, err
+	}
+	return Cart{ID: row.ID, MaskedID: row.MaskedID, WebsiteID: websiteID, StoreViewID: storeViewID, CustomerID: customerID}, nil
+}
+
+// Get loads an active cart with its lines' products.
+func (s *Service) Get(ctx context.Context, maskedID string) (Cart, error) {
+	return s.get(ctx, s.db.DB.WithContext(ctx), maskedID)
+}
+
+func (s *Service) get(ctx context.Context, g *gorm.DB, maskedID string) (Cart, error) {
+	var row cartRow
+	err := g.Where("masked_id = ? AND is_active = ?", maskedID, true).First(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return Cart{}, ErrCartNotFound
+	} else if err != nil {
+		return Cart{}, err
+	}
+	c := Cart{ID: row.ID, MaskedID: row.MaskedID, WebsiteID: row.WebsiteID, StoreViewID: row.StoreViewID, CouponCode: row.CouponCode}
+	if row.CustomerID != nil {
+		c.CustomerID = *row.CustomerID
+	}
+	var lines []struct {
+		SKU string
+		Qty int
+	}
+	if err := g.Raw("SELECT sku, qty FROM cart_items WHERE cart_id = ? ORDER BY id", row.ID).Scan(&lines).Error; err != nil {
+		return Cart{}, err
+	}
+	skus := make([]string, len(lines))
+	for i, l := range lines {
+		skus[i] = l.SKU
+	}
+	products, err := s.src.Catalog.BySKU(ctx, skus)
+	if err != nil {
+		return Cart{}, err
+	}
+	for _, l := range lines {
+		if p, ok := products[l.SKU]; ok {
+			c.Lines = append(c.Lines, Line{SKU: l.SKU, Qty: l.Qty, Item: p})
+		}
+	}
+	return c, nil
+}
+
+// AddItem adds qty of the product with sku to the cart (to its line when there is one).
+func (s *Service) AddItem(ctx context.Context, maskedID, sku string, qty int) (Cart, error) {
+	sku = strings.TrimSpace(sku)
+	if qty < 1 || qty > MaxQty {
+		return Cart{}, ErrQty
+	}
+	c, err := s.Get(ctx, maskedID)
+	if err != nil {
+		return Cart{}, err
+	}
+	ps, err := s.src.Catalog.BySKU(ctx, []string{sku})
+	if err != nil {
+		return Cart{}, err
+	}
+	p, ok := ps[sku]
+	if !ok || !p.OnWebsite(c.WebsiteID) {
+		return Cart{}, fmt.Errorf("Could not find a product with SKU %q.", sku)
+	}
+	for _, l := range c.Lines {
+		if l.SKU == sku && l.Qty+qty > MaxQty {
+			return Cart{}, ErrQty
+		}
+	}
+	err = db.WithTx(ctx, s.db.DB, func(tx *gorm.DB) error {
+		res := tx.Exec("UPDATE cart_items SET qty = qty + ? WHERE cart_id = ? AND sku = ?", qty, c.ID, sku)
+		if res.Error != nil || res.RowsAffected == 1 {
+			return res.Error
+		}
+		if err := tx.Exec("INSERT INTO cart_items (cart_id, sku, qty) VALUES (?, ?, ?)", c.ID, sku, qty).Error; err != nil {
+			return err
+		}
+		return tx.Exec("UPDATE carts SET updated_at = ? WHERE id = ?", s.Now().UTC(), c.ID).Error
+	})
+	if err != nil {
+		return Cart{}, err
+	}
+	return s.Get(ctx, maskedID)
+}
+
+// SetCoupon applies code to the cart (or removes the coupon when code is empty). A code no
+// rule knows, or one that gives this shopper nothing, is refused as Magento refuses it.
+func (s *Service) SetCoupon(ctx context.Context, maskedID, code string, who Shopper) (Cart, error) {
+	code = strings.TrimSpace(code)
+	c, err := s.Get(ctx, maskedID)
+	if err != nil {
+		return Cart{}, err
+	}
+	if code != "" {
+		c.CouponCode = code
+		t, err := s.Totals(ctx, c, who)
+		if err != nil {
+			return Cart{}, err
+		}
+		if !t.Result.CouponApplied {
+			return Cart{}, fmt.Errorf("The coupon code %q is not valid.", code)
+		}
+	}
+	if err := s.db.WithContext(ctx).Exec("UPDATE carts SET coupon_code = ?, updated_at = ? WHERE id = ?", code, s.Now().UTC(), c.ID).Error; err != nil {
+		return Cart{}, err
+	}
+	c.CouponCode = code
+	return c, nil
+}
+
+// Totals is a cart priced: the engine's result and the sums a shopper sees.
+type Totals struct {
+	Result           *pricerules.Result
+	Subtotal         int64
+	Discount         int64 // items and shipping
+	Shipping         int64
+	ShippingDiscount int64
+	GrandTotal       int64
+}
+
+// Totals prices c for who from the rule snapshot; the only SQL is this customer's usage.
+func (s *Service) Totals(ctx context.Context, c Cart, who Shopper) (Totals, error) {
+	snap, err := s.src.Rules(ctx)
+	if err != nil {
+		return Totals{}, err
+	}
+	rate, err := s.src.Shipping(ctx, c.WebsiteID)
+	if err != nil {
+		return Totals{}, err
+	}
+	cart := pricerules.Cart{Items: make([]pricerules.Item, len(c.Lines))}
+	units := 0
+	for i, l := range c.Lines {
+		cart.Items[i] = pricerules.Item{ID: int64(i), SKU: l.SKU, Price: l.Item.Price, Qty: l.Qty, Weight: l.Item.Weight,
+			CategoryIDs: l.Item.CategoryID, Attributes: l.Item.Attributes}
+		units += l.Qty
+	}
+	if rate.Enabled && len(c.Lines) > 0 {
+		cart.ShippingMethod = "flatrate_flatrate"
+		cart.Shipping = rate.Price
+		if rate.PerItem {
+			cart.Shipping = rate.Price * int64(units)
+		}
+	}
+	pc := &pricerules.Context{WebsiteID: c.WebsiteID, StoreViewID: c.StoreViewID, CustomerGroupID: who.CustomerGroupID, CustomerID: c.CustomerID,
+		Audiences: who.Audiences, Coupon: c.CouponCode, Now: s.Now(), Location: who.Location}
+	if c.CustomerID != 0 {
+		if pc.CustomerRuleUses, pc.CustomerCouponUses, err = s.customerUses(ctx, c.CustomerID); err != nil {
+			return Totals{}, err
+		}
+	}
+	res := snap.Evaluate(&cart, pc)
+	t := Totals{Result: res, Subtotal: res.Subtotal, Discount: res.ItemsDiscount + res.ShippingDiscount, Shipping: res.Shipping,
+		ShippingDiscount: res.ShippingDiscount}
+	t.GrandTotal = t.Subtotal + t.Shipping - t.Discount
+	return t, nil
+}
+
+func (s *Service) customerUses(ctx context.Context, customerID int64) (map[int64]int, map[string]int, error) {
+	var rules []struct {
+		RuleID    int64
+		TimesUsed int
+	}
+	g := s.db.WithContext(ctx)
+	if err := g.Raw("SELECT rule_id, times_used FROM price_rule_customer_usage WHERE customer_id = ?", customerID).Scan(&rules).Error; err != nil {
+		return nil, nil, err
+	}
+	var coupons []struct {
+		CodeKey   string
+		TimesUsed int
+	}
+	if err := g.Raw("SELECT c.code_key, u.times_used FROM coupon_usage u JOIN coupons c ON c.id = u.coupon_id WHERE u.customer_id = ?", customerID).Scan(&coupons).Error; err != nil {
+		return nil, nil, err
+	}
+	ru, cu := make(map[int64]int, len(rules)), make(map[string]int, len(coupons))
+	for _, r := range rules {
+		ru[r.RuleID] = r.TimesUsed
+	}
+	for _, c := range coupons {
+		cu[c.CodeKey] = c.TimesUsed
+	}
+	return ru, cu, nil
+}
+
+// Order is a placed order.
+type Order struct {
+	ID          int64
+	IncrementID string
+	CouponCode  string
+	Totals      Totals
+}
+
+// PlaceOrder turns the cart into an order in one transaction: the order, its lines and
+// applied rules, the usage counts, and the cart closed. When the coupon has just been used
+// up by other orders, nothing is written and the error says so.
+func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper) (Order, error) {
+	c, err := s.Get(ctx, maskedID)
+	if err != nil {
+		return Order{}, err
+	}
+	if len(c.Lines) == 0 {
+		return Order{}, ErrEmptyCart
+	}
+	t, err := s.Totals(ctx, c, who)
+	if err != nil {
+		return Order{}, err
+	}
+	coupon := ""
+	if c.CouponCode != "" {
+		if !t.Result.CouponApplied {
+			return Order{}, fmt.Errorf("The coupon code %q is not valid.", c.CouponCode)
+		}
+		coupon = c.CouponCode
+	}
+	snap, err := s.src.Rules(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	byID := map[int64]*pricerules.Rule{}
+	for _, r := range snap.Rules() {
+		byID[r.ID] = r
+	}
+	var applied []pricerules.Rule
+	for _, a := range t.Result.Applied {
+		if r := byID[a.RuleID]; r != nil {
+			applied = append(applied, *r)
+		}
+	}
+	o := Order{CouponCode: coupon, Totals: t}
+	usedUp := false
+	err = db.WithTx(ctx, s.db.DB, func(tx *gorm.DB) error {
+		// Closing the cart first makes a second placeOrder on it wait, then find it closed.
+		res := tx.Exec("UPDATE carts SET is_active = ?, updated_at = ? WHERE id = ? AND is_active = ?", false, s.Now().UTC(), c.ID, true)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrCartNotFound
+		}
+		var cust *int64
+		if c.CustomerID != 0 {
+			cust = &c.CustomerID
+		}
+		row := map[string]any{"increment_id": fmt.Sprintf("%09d", c.ID), "cart_id": c.ID, "website_id": c.WebsiteID, "store_view_id": c.StoreViewID,
+			"customer_id": cust, "customer_group_id": who.CustomerGroupID, "coupon_code": coupon, "subtotal": t.Subtotal, "discount": t.Discount,
+			"shipping": t.Shipping, "shipping_discount": t.ShippingDiscount, "grand_total": t.GrandTotal, "created_at": s.Now().UTC()}
+		if err := tx.Table("orders").Create(row).Error; err != nil {
+			return err
+		}
+		if err := tx.Raw("SELECT id FROM orders WHERE cart_id = ?", c.ID).Scan(&o.ID).Error; err != nil {
+			return err
+		}
+		o.IncrementID = row["increment_id"].(string)
+		for i, l := range c.Lines {
+			if err := tx.Exec("INSERT INTO order_items (order_id, sku, name, price, qty, discount) VALUES (?, ?, ?, ?, ?, ?)",
+				o.ID, l.SKU, l.Item.Name, l.Item.Price, l.Qty, t.Result.Items[i].Discount).Error; err != nil {
+				return err
+			}
+		}
+		for _, a := range t.Result.Applied {
+			if err := tx.Exec("INSERT INTO order_rules (order_id, rule_id, name, label, discount) VALUES (?, ?, ?, ?, ?)",
+				o.ID, a.RuleID, a.Name, a.Label, a.Discount).Error; err != nil {
+				return err
+			}
+		}
+		usedUp, err = pricerules.RecordUse(tx, c.CustomerID, coupon, applied)
+		return err
+	})
+	if usedUp && s.OnCouponUsedUp != nil {
+		s.OnCouponUsedUp()
+	}
+	if err != nil {
+		return Order{}, err
+	}
+	return o, nil
+}

@@ -1,0 +1,147 @@
+package checkout_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"audienceactivation/internal/app"
+	"audienceactivation/internal/audit"
+	"audienceactivation/internal/checkout"
+	"audienceactivation/internal/config"
+	"audienceactivation/internal/db"
+	"audienceactivation/internal/db/dbtest"
+	"audienceactivation/internal/pricerules"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+var who = audit.Actor{Username: "t"}
+
+func setup(t *testing.T, d *db.DB) *app.App {
+	t.Helper()
+	a := app.New(config.Settings{}, d, nil, []byte("0123456789abcdef0123456789abcdef"))
+	csv := "sku,name,price,weight,categories,websites,attributes\nTEE-1,Running tee,25.00,0.2,Tees,base,\nMUG,Coffee mug,9.50,0.4,Home,base,\n"
+	if res, err := a.Catalog.Import(context.Background(), who, strings.NewReader(csv)); err != nil || res.Created != 2 {
+		t.Fatalf("import: %v %+v", err, res)
+	}
+	return a
+}
+
+func couponRule(t *testing.T, a *app.App, code string, limit int) {
+	t.Helper()
+	if _, err := a.Rules.Save(context.Background(), who, pricerules.Rule{Name: "Ten off", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1},
+		CouponType: pricerules.CouponSpecific, CouponCode: code, UsesPerCoupon: limit, Action: pricerules.ByPercent, Amount: 1000,
+		FreeShipping: pricerules.FreeShippingNo, DefaultLabel: "10% off", Conditions: pricerules.All(), ActionConditions: pricerules.All()}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A guest cart: lines, flat-rate shipping per item, a coupon that is refused when unknown
+// and discounts when valid, and an order that records it and closes the cart.
+func TestCartTotalsCouponAndOrder(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a := setup(t, d)
+		couponRule(t, a, "SAVE10", 0)
+		shopper := checkout.Shopper{CustomerGroupID: 0}
+		c, err := a.Checkout.Create(ctx, 1, 1, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.Checkout.AddItem(ctx, c.MaskedID, "NOPE", 1); err == nil || !strings.Contains(err.Error(), `"NOPE"`) {
+			t.Fatalf("unknown SKU: %v", err)
+		}
+		if _, err := a.Checkout.AddItem(ctx, c.MaskedID, "TEE-1", 0); !errors.Is(err, checkout.ErrQty) {
+			t.Fatalf("qty 0: %v", err)
+		}
+		a.Checkout.AddItem(ctx, c.MaskedID, "TEE-1", 1)
+		a.Checkout.AddItem(ctx, c.MaskedID, "TEE-1", 1)
+		if c, err = a.Checkout.AddItem(ctx, c.MaskedID, "MUG", 1); err != nil || len(c.Lines) != 2 || c.Lines[0].Qty != 2 {
+			t.Fatalf("lines: %+v %v", c.Lines, err)
+		}
+		tot, err := a.Checkout.Totals(ctx, c, shopper)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 2 × 25.00 + 9.50; flat rate 5.00 per item × 3.
+		if tot.Subtotal != 5950 || tot.Shipping != 1500 || tot.Discount != 0 || tot.GrandTotal != 7450 {
+			t.Fatalf("totals %+v", tot)
+		}
+		if _, err := a.Checkout.SetCoupon(ctx, c.MaskedID, "WRONG", shopper); err == nil || err.Error() != `The coupon code "WRONG" is not valid.` {
+			t.Fatalf("unknown coupon: %v", err)
+		}
+		if c, err = a.Checkout.SetCoupon(ctx, c.MaskedID, "save10", shopper); err != nil {
+			t.Fatal(err)
+		}
+		if tot, _ = a.Checkout.Totals(ctx, c, shopper); tot.Discount != 595 || tot.GrandTotal != 6855 || tot.Result.Applied[0].Label != "10% off" {
+			t.Fatalf("with coupon %+v", tot)
+		}
+		o, err := a.Checkout.PlaceOrder(ctx, c.MaskedID, shopper)
+		if err != nil || o.Totals.GrandTotal != 6855 {
+			t.Fatalf("order %+v %v", o, err)
+		}
+		if _, err := a.Checkout.PlaceOrder(ctx, c.MaskedID, shopper); !errors.Is(err, checkout.ErrCartNotFound) {
+			t.Fatalf("second order from one cart: %v", err)
+		}
+		var used, rules int64
+		d.Raw("SELECT times_used FROM coupons").Scan(&used)
+		d.Raw("SELECT COUNT(*) FROM order_rules WHERE order_id = ?", o.ID).Scan(&rules)
+		if used != 1 || rules != 1 {
+			t.Fatalf("coupon used %d, order rules %d", used, rules)
+		}
+	})
+}
+
+// 50 shoppers place orders at once with one coupon limited to 10 uses: exactly 10 orders
+// carry it, the other 40 get a clear error and write nothing.
+func TestCouponLimitHoldsUnderConcurrentOrders(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a := setup(t, d)
+		couponRule(t, a, "TEN", 10)
+		shopper := checkout.Shopper{CustomerGroupID: 0}
+		carts := make([]string, 50)
+		for i := range carts {
+			c, err := a.Checkout.Create(ctx, 1, 1, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.Checkout.AddItem(ctx, c.MaskedID, "MUG", 1)
+			if _, err := a.Checkout.SetCoupon(ctx, c.MaskedID, "TEN", shopper); err != nil {
+				t.Fatal(err)
+			}
+			carts[i] = c.MaskedID
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		placed, refused := 0, 0
+		for _, id := range carts {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := a.Checkout.PlaceOrder(ctx, id, shopper)
+				mu.Lock()
+				defer mu.Unlock()
+				switch {
+				case err == nil:
+					placed++
+				case errors.Is(err, pricerules.ErrCouponUsedUp) || err.Error() == `The coupon code "TEN" is not valid.`:
+					refused++
+				default:
+					t.Errorf("unexpected error: %v", err)
+				}
+			}()
+		}
+		wg.Wait()
+		var orders, used, open int64
+		d.Raw("SELECT COUNT(*) FROM orders WHERE coupon_code = 'TEN'").Scan(&orders)
+		d.Raw("SELECT times_used FROM coupons").Scan(&used)
+		d.Raw("SELECT COUNT(*) FROM carts WHERE is_active = ?", true).Scan(&open)
+		if placed != 10 || refused != 40 || orders != 10 || used != 10 || open != 40 {
+			t.Fatalf("placed %d refused %d; orders %d, coupon used %d, carts still open %d", placed, refused, orders, used, open)
+		}
+	})
+}
