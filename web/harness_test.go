@@ -94,7 +94,7 @@ func newAppOn(t *testing.T, d *db.DB, opts ...func(*web.Deps)) *app {
 		Settings: full.Settings, MasterKey: full.Key, DB: d, Logger: logger,
 		Auth: full.Auth, Stores: full.Stores, Audit: full.Audit, Services: full.Services,
 		Audiences: full.Audiences, Syncer: full.Syncer, PriceRules: full.Rules, RuleDirectory: full.Directory(), Blocks: full.Blocks, Catalog: full.Catalog, Customers: full.Customers, LiveRules: full.LiveRules,
-		LiveBlocks: full.LiveBlocks, LiveMembership: full.LiveMembership, LiveTrust: full.LiveTrust, LiveSDKNames: full.LiveSDKNames,
+		LiveBlocks: full.LiveBlocks, LiveMembership: full.LiveMembership, LiveTrust: full.LiveTrust, LiveSDKNames: full.LiveSDKNames, Checkout: full.Checkout,
 		Now: clock.Now,
 	}
 	for _, o := range opts {

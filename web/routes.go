@@ -23,6 +23,11 @@ func (s *Server) routes() {
 	// The reference storefront.
 	store := e.Group("/store", csrfFor("/store"))
 	store.GET("", s.storeHome)
+	store.GET("/products", s.storeProducts)
+	store.GET("/cart", s.storeCart)
+	store.POST("/cart/add", s.storeCartAdd)
+	store.POST("/cart/coupon", s.storeCartCoupon)
+	store.POST("/cart/place", s.storeCartPlace)
 	store.POST("/membership", s.storeDemoMembership)
 
 	// Signed-out admin pages: CSRF-protected, no session required.

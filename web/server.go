@@ -13,6 +13,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/catalog"
@@ -48,6 +49,7 @@ type Deps struct {
 	LiveMembership *snapshot.Holder[audiences.Membership]
 	LiveTrust      *snapshot.Holder[audiences.Trust]
 	LiveSDKNames   *snapshot.Holder[map[int64]string]
+	Checkout       *checkout.Service
 	// RuleDirectory translates rule references for import and export.
 	RuleDirectory pricerules.Directory
 	Logger        *slog.Logger

@@ -93,17 +93,11 @@ func (s *Server) storeHome(c echo.Context) error {
 	if ck, err := c.Cookie(rotationCookie); err == nil {
 		states = dynamicblocks.DecodeStates(ck.Value)
 	}
-	v := sview.HomeView{StoreName: sv.Name, Members: len(members), SDKName: "alloy"}
-	if names, err := s.deps.LiveSDKNames.Current(ctx); err == nil && names[sv.WebsiteID] != "" {
-		v.SDKName = names[sv.WebsiteID]
+	shell, err := s.storeShell(c, sv, members, sv.Name)
+	if err != nil {
+		return err
 	}
-	if s.deps.DemoMode {
-		panel, err := s.demoPanel(c, sv.WebsiteID, members)
-		if err != nil {
-			return err
-		}
-		v.Demo = panel
-	}
+	v := sview.HomeView{Shell: shell}
 	for _, p := range snap.Placements("home.hero", sv.ID) {
 		r := snap.Resolve(p, &dynamicblocks.Context{StoreViewID: sv.ID, Audiences: members, Now: s.deps.Now(), Location: loc,
 			State: states[p.ID], Rand: rand.IntN})
@@ -119,6 +113,28 @@ func (s *Server) storeHome(c echo.Context) error {
 	}
 	c.Response().Header().Set("Vary", "Cookie")
 	return render(c, http.StatusOK, sview.Home(v))
+}
+
+// storeShell is what every storefront page shows around its content.
+func (s *Server) storeShell(c echo.Context, sv stores.StoreView, members []int64, title string) (sview.Shell, error) {
+	ctx := c.Request().Context()
+	v := sview.Shell{Title: title, StoreName: sv.Name, Members: len(members), SDKName: "alloy"}
+	if names, err := s.deps.LiveSDKNames.Current(ctx); err == nil && names[sv.WebsiteID] != "" {
+		v.SDKName = names[sv.WebsiteID]
+	}
+	if s.deps.DemoMode {
+		panel, err := s.demoPanel(c, sv.WebsiteID, members)
+		if err != nil {
+			return v, err
+		}
+		v.Demo = panel
+	}
+	if cart, err := s.shopperCart(c, sv, false); err == nil && cart != nil {
+		for _, l := range cart.Lines {
+			v.CartQty += l.Qty
+		}
+	}
+	return v, nil
 }
 
 // demoPanel lists the website's active audiences, marking the shopper's.

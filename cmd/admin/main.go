@@ -288,7 +288,7 @@ func webDeps(a *app.App) web.Deps {
 		Settings: a.Settings, MasterKey: a.Key, DB: a.DB, Logger: a.Log,
 		Auth: a.Auth, Stores: a.Stores, Audit: a.Audit, Services: a.Services,
 		Audiences: a.Audiences, Syncer: a.Syncer, PriceRules: a.Rules, RuleDirectory: a.Directory(), Blocks: a.Blocks, Catalog: a.Catalog, Customers: a.Customers, LiveRules: a.LiveRules,
-		LiveBlocks: a.LiveBlocks, LiveMembership: a.LiveMembership, LiveTrust: a.LiveTrust, LiveSDKNames: a.LiveSDKNames,
+		LiveBlocks: a.LiveBlocks, LiveMembership: a.LiveMembership, LiveTrust: a.LiveTrust, LiveSDKNames: a.LiveSDKNames, Checkout: a.Checkout,
 		CreateUserCommand: createUserCommand(a.Settings),
 	}
 }

@@ -19,10 +19,22 @@ import (
 
 // Errors, worded as the storefront shows them (Magento's wording where it has one).
 var (
-	ErrCartNotFound = errors.New("The cart isn't active.")
-	ErrEmptyCart    = errors.New("The cart is empty; add products before placing the order.")
-	ErrQty          = errors.New("The requested qty is not available; enter a whole quantity from 1 to 10000.")
+	ErrCartNotFound error = shopperError("The cart isn't active.")
+	ErrEmptyCart    error = shopperError("The cart is empty; add products before placing the order.")
+	ErrQty          error = shopperError("The requested qty is not available; enter a whole quantity from 1 to 10000.")
 )
+
+// shopperError is a refusal the shopper can act on, shown to them as it is.
+type shopperError string
+
+func (e shopperError) Error() string { return string(e) }
+
+// IsShopperError reports whether err is a refusal to show the shopper (not a fault).
+func IsShopperError(err error) bool {
+	var se shopperError
+	return errors.As(err, &se) || errors.Is(err, pricerules.ErrCouponUsedUp) || errors.Is(err, pricerules.ErrCouponUsedByCustomer) ||
+		errors.Is(err, pricerules.ErrRuleUsedByCustomer)
+}
 
 // MaxQty is the largest quantity of one line.
 const MaxQty = 10000
@@ -166,7 +178,7 @@ func (s *Service) AddItem(ctx context.Context, maskedID, sku string, qty int) (C
 	}
 	p, ok := ps[sku]
 	if !ok || !p.OnWebsite(c.WebsiteID) {
-		return Cart{}, fmt.Errorf("Could not find a product with SKU %q.", sku)
+		return Cart{}, shopperError(fmt.Sprintf("Could not find a product with SKU %q.", sku))
 	}
 	for _, l := range c.Lines {
 		if l.SKU == sku && l.Qty+qty > MaxQty {
@@ -204,7 +216,7 @@ func (s *Service) SetCoupon(ctx context.Context, maskedID, code string, who Shop
 			return Cart{}, err
 		}
 		if !t.Result.CouponApplied {
-			return Cart{}, fmt.Errorf("The coupon code %q is not valid.", code)
+			return Cart{}, shopperError(fmt.Sprintf("The coupon code %q is not valid.", code))
 		}
 	}
 	if err := s.db.WithContext(ctx).Exec("UPDATE carts SET coupon_code = ?, updated_at = ? WHERE id = ?", code, s.Now().UTC(), c.ID).Error; err != nil {
@@ -314,7 +326,7 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper) 
 	coupon := ""
 	if c.CouponCode != "" {
 		if !t.Result.CouponApplied {
-			return Order{}, fmt.Errorf("The coupon code %q is not valid.", c.CouponCode)
+			return Order{}, shopperError(fmt.Sprintf("The coupon code %q is not valid.", c.CouponCode))
 		}
 		coupon = c.CouponCode
 	}

@@ -1,0 +1,235 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"audienceactivation/internal/catalog"
+	"audienceactivation/internal/checkout"
+	"audienceactivation/internal/stores"
+	sview "audienceactivation/templates/storefront"
+)
+
+// cartCookie holds the shopper's cart's masked id (never its row id).
+const cartCookie = "aa_cart"
+
+// guestGroup is the customer group of shoppers who are not signed in.
+const guestGroup = 0
+
+// shopperCart is the shopper's active cart on the store view's website; with create, a
+// new one is started (and its cookie set) when there is none.
+func (s *Server) shopperCart(c echo.Context, sv stores.StoreView, create bool) (*checkout.Cart, error) {
+	ctx := c.Request().Context()
+	if ck, err := c.Cookie(cartCookie); err == nil && len(ck.Value) <= 64 {
+		cart, err := s.deps.Checkout.Get(ctx, ck.Value)
+		if err == nil && cart.WebsiteID == sv.WebsiteID {
+			return &cart, nil
+		}
+		if err != nil && !errors.Is(err, checkout.ErrCartNotFound) {
+			return nil, err
+		}
+	}
+	if !create {
+		return nil, nil
+	}
+	cart, err := s.deps.Checkout.Create(ctx, sv.WebsiteID, sv.ID, 0)
+	if err != nil {
+		return nil, err
+	}
+	c.SetCookie(&http.Cookie{Name: cartCookie, Value: cart.MaskedID, Path: "/store", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+	return &cart, nil
+}
+
+// shopper is who a storefront request prices the cart for: a guest with the audiences of
+// their membership cookie.
+func (s *Server) shopper(c echo.Context, sv stores.StoreView) (checkout.Shopper, []int64, error) {
+	members, err := s.shopperAudiences(c, sv.WebsiteID)
+	if err != nil {
+		return checkout.Shopper{}, nil, err
+	}
+	loc, err := time.LoadLocation(sv.Timezone)
+	if err != nil {
+		loc = time.UTC
+	}
+	return checkout.Shopper{CustomerGroupID: guestGroup, Audiences: members, Location: loc}, members, nil
+}
+
+// storeProducts lists the website's products.
+func (s *Server) storeProducts(c echo.Context) error {
+	sv, err := s.storeView(c)
+	if err != nil {
+		return err
+	}
+	_, members, err := s.shopper(c, sv)
+	if err != nil {
+		return err
+	}
+	shell, err := s.storeShell(c, sv, members, "Shop — "+sv.Name)
+	if err != nil {
+		return err
+	}
+	products, _, _, err := s.deps.Catalog.List(c.Request().Context(), catalog.Filter{PerPage: 200})
+	if err != nil {
+		return err
+	}
+	tok, _ := c.Get("csrf").(string)
+	v := sview.ProductsView{Shell: shell, CSRF: tok}
+	for _, p := range products {
+		if p.OnWebsite(sv.WebsiteID) {
+			v.Products = append(v.Products, sview.ProductCard{SKU: p.SKU, Name: p.Name, Price: money(sv.Currency, p.Price)})
+		}
+	}
+	return render(c, http.StatusOK, sview.Products(v))
+}
+
+// cartNotice turns the query of a redirect after an action into the message shown.
+var cartNotices = map[string]string{"coupon": "The discount code was applied.", "nocoupon": "The discount code was cancelled."}
+
+// storeCart shows the cart.
+func (s *Server) storeCart(c echo.Context) error {
+	msg := cartNotices[c.QueryParam("done")]
+	if sku := c.QueryParam("added"); sku != "" && len(sku) <= 64 {
+		msg = "You added " + sku + " to your shopping cart."
+	}
+	return s.renderCart(c, http.StatusOK, msg, "", "")
+}
+
+func (s *Server) renderCart(c echo.Context, status int, msg, problem, typed string) error {
+	sv, err := s.storeView(c)
+	if err != nil {
+		return err
+	}
+	who, members, err := s.shopper(c, sv)
+	if err != nil {
+		return err
+	}
+	shell, err := s.storeShell(c, sv, members, "Shopping Cart — "+sv.Name)
+	if err != nil {
+		return err
+	}
+	tok, _ := c.Get("csrf").(string)
+	v := sview.CartView{Shell: shell, CSRF: tok, Message: msg, Error: problem, Typed: typed}
+	if id := c.QueryParam("order"); id != "" && len(id) <= 32 {
+		v.OrderID = id
+	}
+	cart, err := s.shopperCart(c, sv, false)
+	if err != nil {
+		return err
+	}
+	if cart != nil && len(cart.Lines) > 0 {
+		t, err := s.deps.Checkout.Totals(c.Request().Context(), *cart, who)
+		if err != nil {
+			return err
+		}
+		cur := sv.Currency
+		for i, l := range cart.Lines {
+			line := sview.CartLine{SKU: l.SKU, Name: l.Item.Name, Price: money(cur, l.Item.Price), Qty: l.Qty,
+				Row: money(cur, l.Item.Price*int64(l.Qty)-t.Result.Items[i].Discount), Discount: "—"}
+			if d := t.Result.Items[i].Discount; d > 0 {
+				line.Discount = "-" + money(cur, d)
+			}
+			v.Lines = append(v.Lines, line)
+		}
+		if t.Result.CouponApplied {
+			v.Coupon = cart.CouponCode
+		}
+		for _, a := range t.Result.Applied {
+			label := a.Label
+			if label == "" {
+				label = "Discount"
+			}
+			v.Discounts = append(v.Discounts, sview.CartDiscount{Label: label, Amount: money(cur, a.Discount)})
+		}
+		v.Subtotal, v.Shipping, v.Total = money(cur, t.Subtotal), money(cur, t.Shipping), money(cur, t.GrandTotal)
+	}
+	return render(c, status, sview.Cart(v))
+}
+
+// storeCartAdd adds a product to the cart, starting one when needed.
+func (s *Server) storeCartAdd(c echo.Context) error {
+	sv, err := s.storeView(c)
+	if err != nil {
+		return err
+	}
+	sku := strings.TrimSpace(c.FormValue("sku"))
+	qty, err := strconv.Atoi(strings.TrimSpace(c.FormValue("qty")))
+	if err != nil {
+		return s.renderCart(c, http.StatusUnprocessableEntity, "", checkout.ErrQty.Error(), "")
+	}
+	cart, err := s.shopperCart(c, sv, true)
+	if err != nil {
+		return err
+	}
+	if _, err := s.deps.Checkout.AddItem(c.Request().Context(), cart.MaskedID, sku, qty); err != nil {
+		return s.cartFailure(c, err, "")
+	}
+	return c.Redirect(http.StatusSeeOther, "/store/cart?added="+url.QueryEscape(sku))
+}
+
+// storeCartCoupon applies or cancels the discount code.
+func (s *Server) storeCartCoupon(c echo.Context) error {
+	sv, err := s.storeView(c)
+	if err != nil {
+		return err
+	}
+	who, _, err := s.shopper(c, sv)
+	if err != nil {
+		return err
+	}
+	cart, err := s.shopperCart(c, sv, false)
+	if err != nil {
+		return err
+	}
+	if cart == nil {
+		return s.renderCart(c, http.StatusUnprocessableEntity, "", checkout.ErrEmptyCart.Error(), "")
+	}
+	code, done := strings.TrimSpace(c.FormValue("coupon_code")), "coupon"
+	if c.FormValue("remove") != "" {
+		code, done = "", "nocoupon"
+	} else if code == "" || len(code) > 255 {
+		return s.renderCart(c, http.StatusUnprocessableEntity, "", "Enter a discount code.", code)
+	}
+	if _, err := s.deps.Checkout.SetCoupon(c.Request().Context(), cart.MaskedID, code, who); err != nil {
+		return s.cartFailure(c, err, code)
+	}
+	return c.Redirect(http.StatusSeeOther, "/store/cart?done="+done)
+}
+
+// storeCartPlace places the order and forgets the cart.
+func (s *Server) storeCartPlace(c echo.Context) error {
+	sv, err := s.storeView(c)
+	if err != nil {
+		return err
+	}
+	who, _, err := s.shopper(c, sv)
+	if err != nil {
+		return err
+	}
+	cart, err := s.shopperCart(c, sv, false)
+	if err != nil {
+		return err
+	}
+	if cart == nil {
+		return s.renderCart(c, http.StatusUnprocessableEntity, "", checkout.ErrEmptyCart.Error(), "")
+	}
+	o, err := s.deps.Checkout.PlaceOrder(c.Request().Context(), cart.MaskedID, who)
+	if err != nil {
+		return s.cartFailure(c, err, "")
+	}
+	c.SetCookie(&http.Cookie{Name: cartCookie, Value: "", Path: "/store", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+	return c.Redirect(http.StatusSeeOther, "/store/cart?order="+o.IncrementID)
+}
+
+// cartFailure shows the cart with a shopper's error (422), or passes a server fault on.
+func (s *Server) cartFailure(c echo.Context, err error, typed string) error {
+	if checkout.IsShopperError(err) {
+		return s.renderCart(c, http.StatusUnprocessableEntity, "", err.Error(), typed)
+	}
+	return err
+}

@@ -1,0 +1,81 @@
+package web_test
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"audienceactivation/internal/pricerules"
+)
+
+// A shopper on the server-rendered storefront: product list, add to cart, a discount and
+// its label only while in the audience, a refused coupon that keeps what was typed, and an
+// order that empties the cart.
+func TestStorefrontCartAppliesAudienceRules(t *testing.T) {
+	a := newApp(t)
+	_, cdp := withCDP(t, a)
+	ctx := context.Background()
+	if _, err := a.full.Syncer.Run(ctx, "manual"); err != nil {
+		t.Fatal(err)
+	}
+	csv := "sku,name,price,weight,categories,websites,attributes\nTEE-1,Running tee,25.00,0.2,Tees,base,\nMUG,Coffee mug,9.50,0.4,Home,base,\n"
+	if _, err := a.full.Catalog.Import(ctx, actorT(), strings.NewReader(csv)); err != nil {
+		t.Fatal(err)
+	}
+	local, _ := a.full.Audiences.LocalIDs(ctx, []string{cdp[0]})
+	if _, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Come back", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
+		CouponType: pricerules.CouponNone, Action: pricerules.ByPercent, Amount: 2000, FreeShipping: pricerules.FreeShippingNo, DefaultLabel: "Welcome back: 20% off",
+		Conditions: pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{strconv.FormatInt(local[cdp[0]], 10)}}),
+		ActionConditions: pricerules.All()}); err != nil {
+		t.Fatal(err)
+	}
+	shop := a.client()
+	p := shop.get("/store/products")
+	wantStatus(t, p, http.StatusOK)
+	if p.testid("product-card").Length() != 2 {
+		t.Fatalf("products: %q", p.text("main"))
+	}
+	if p := shop.post("/store/cart/add", url.Values{"sku": {"TEE-1"}, "qty": {"two"}}); p.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(p.text(`[data-testid="cart-error"]`), "whole quantity") {
+		t.Fatalf("bad qty: %d %q", p.status, p.text("main"))
+	}
+	p = shop.post("/store/cart/add", url.Values{"sku": {"TEE-1"}, "qty": {"2"}})
+	wantStatus(t, p, http.StatusSeeOther)
+	p = shop.get(p.header.Get("Location"))
+	if !strings.Contains(p.text(`[data-testid="cart-message"]`), "You added TEE-1") || p.text(`[data-testid="total-subtotal"]`) != "USD 50.00" {
+		t.Fatalf("cart: %q", p.text("main"))
+	}
+	if p.testid("discount-label").Length() != 0 || p.text(`[data-testid="nav-cart"]`) != "Cart (2)" {
+		t.Fatalf("a non-member got the discount: %q", p.text("main"))
+	}
+	// Joining the audience shows the discount and its label at once.
+	u, _ := url.Parse(a.server.URL)
+	shop.http.Jar.SetCookies(u, []*http.Cookie{{Name: "aep-segments-membership", Value: cdp[0], Path: "/"}})
+	p = shop.get("/store/cart")
+	if p.text(`[data-testid="discount-label"]`) != "Welcome back: 20% off" || p.text(`[data-testid="line-discount"]`) != "-USD 10.00" {
+		t.Fatalf("member cart: %q", p.text("main"))
+	}
+	// 50.00 - 10.00 + flat rate 5.00 × 2.
+	if got := p.text(`[data-testid="total-grand"]`); got != "USD 50.00" {
+		t.Fatalf("grand total %q", got)
+	}
+	p = shop.post("/store/cart/coupon", url.Values{"coupon_code": {"NOPE-1"}})
+	if p.status != http.StatusUnprocessableEntity || p.text(`[data-testid="cart-error"]`) != `The coupon code "NOPE-1" is not valid.` ||
+		p.doc.Find(`#coupon_code`).AttrOr("value", "") != "NOPE-1" {
+		t.Fatalf("bad coupon: %d %q", p.status, p.text("main"))
+	}
+	p = shop.post("/store/cart/place", nil)
+	wantStatus(t, p, http.StatusSeeOther)
+	p = shop.get(p.header.Get("Location"))
+	if !strings.Contains(p.text(`[data-testid="order-placed"]`), "Your order number is") || p.testid("cart-empty").Length() != 1 {
+		t.Fatalf("after the order: %q", p.text("main"))
+	}
+	var discount int64
+	a.db.Raw("SELECT discount FROM orders").Scan(&discount)
+	if discount != 1000 {
+		t.Fatalf("order discount %d", discount)
+	}
+}
