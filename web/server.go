@@ -13,10 +13,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/audiences"
-	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/catalog"
+	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/customers"
 	"audienceactivation/internal/dashboard"
