@@ -4,12 +4,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"audienceactivation/internal/app"
 	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audiences/cdpemu"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
+	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/pricerules"
@@ -101,10 +103,26 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// seedDemoOffers adds, once, a buy-2-get-1 rule and a hero block for demo audiences, and
+// demoProducts is the demo catalog, so the storefront has something to sell.
+const demoProducts = `sku,name,price,weight,categories,websites,attributes
+RUN-SHOE-1,Trail running shoe,89.00,0.7,Running|Shoes,base,color=blue;size=42
+RUN-TEE-1,Running tee,25.00,0.2,Running|Tees,base,color=green;size=M
+RUN-SOCK-3,Running socks (3 pairs),12.00,0.1,Running,base,
+HOME-MUG,Coffee mug,9.50,0.4,Home,base,color=white
+CAP-1,Trail cap,18.00,0.1,Running|Hats,base,
+`
+
+// seedDemoOffers adds, once, the demo catalog, a buy-2-get-1 rule and a hero block for demo audiences, and
 // the home.hero placement that shows the block.
 func seedDemoOffers(c *cli, a *app.App, who audit.Actor) error {
 	ctx := c.ctx
+	if _, total, _, err := a.Catalog.List(ctx, catalog.Filter{PerPage: 1}); err != nil {
+		return err
+	} else if total == 0 {
+		if _, err := a.Catalog.Import(ctx, who, strings.NewReader(demoProducts)); err != nil {
+			return err
+		}
+	}
 	if rules, _, err := a.Rules.All(ctx); err != nil || len(rules) > 0 {
 		return err
 	}
@@ -127,7 +145,7 @@ func seedDemoOffers(c *cli, a *app.App, who audit.Actor) error {
 	}
 	block, _, err := a.Blocks.SaveBlock(ctx, who, dynamicblocks.Block{Name: "Come back: 10% off your cart", Enabled: true, Type: dynamicblocks.TypeContent,
 		AudienceIDs: []int64{abandoned}, RuleIDs: []int64{rule.ID},
-		Content: `<h2>Still thinking it over?</h2><p>Your cart is waiting. <a href="/cart">Finish your order</a> today.</p>`})
+		Content: `<h2>Still thinking it over?</h2><p>Your cart is waiting. <a href="/store/cart">Finish your order</a> today.</p>`})
 	if err != nil {
 		return err
 	}
