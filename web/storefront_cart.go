@@ -19,6 +19,9 @@ import (
 // cartCookie holds the shopper's cart's masked id (never its row id).
 const cartCookie = "aa_cart"
 
+// orderCookie carries the number of the order just placed to the page that confirms it.
+const orderCookie = "aa_order"
+
 // guestGroup is the customer group of shoppers who are not signed in.
 const guestGroup = 0
 
@@ -115,8 +118,11 @@ func (s *Server) renderCart(c echo.Context, status int, msg, problem, typed stri
 	}
 	tok, _ := c.Get("csrf").(string)
 	v := sview.CartView{Shell: shell, CSRF: tok, Message: msg, Error: problem, Typed: typed}
-	if id := c.QueryParam("order"); id != "" && len(id) <= 32 {
-		v.OrderID = id
+	// The order number comes from a one-time cookie, not the URL, so a link cannot make
+	// the store thank someone for an order they did not place.
+	if ck, err := c.Cookie(orderCookie); err == nil && c.QueryParam("placed") != "" && len(ck.Value) <= 32 {
+		v.OrderID = ck.Value
+		c.SetCookie(&http.Cookie{Name: orderCookie, Value: "", Path: "/store", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
 	}
 	cart, err := s.shopperCart(c, sv, false)
 	if err != nil {
@@ -223,7 +229,8 @@ func (s *Server) storeCartPlace(c echo.Context) error {
 		return s.cartFailure(c, err, "")
 	}
 	c.SetCookie(&http.Cookie{Name: cartCookie, Value: "", Path: "/store", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
-	return c.Redirect(http.StatusSeeOther, "/store/cart?order="+o.IncrementID)
+	c.SetCookie(&http.Cookie{Name: orderCookie, Value: o.IncrementID, Path: "/store", MaxAge: 300, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+	return c.Redirect(http.StatusSeeOther, "/store/cart?placed=1")
 }
 
 // cartFailure shows the cart with a shopper's error (422), or passes a server fault on.

@@ -70,8 +70,12 @@ func TestStorefrontCartAppliesAudienceRules(t *testing.T) {
 	p = shop.post("/store/cart/place", nil)
 	wantStatus(t, p, http.StatusSeeOther)
 	p = shop.get(p.header.Get("Location"))
-	if !strings.Contains(p.text(`[data-testid="order-placed"]`), "Your order number is") || p.testid("cart-empty").Length() != 1 {
+	if !strings.Contains(p.text(`[data-testid="order-placed"]`), "Your order number is 0000000") || p.testid("cart-empty").Length() != 1 {
 		t.Fatalf("after the order: %q", p.text("main"))
+	}
+	// The confirmation shows once, and a crafted link cannot produce one.
+	if p := shop.get("/store/cart?placed=1&order=FAKE"); p.testid("order-placed").Length() != 0 {
+		t.Fatal("the confirmation showed again")
 	}
 	var discount int64
 	a.db.Raw("SELECT discount FROM orders").Scan(&discount)
