@@ -25,27 +25,44 @@ const orderCookie = "aa_order"
 // guestGroup is the customer group of shoppers who are not signed in.
 const guestGroup = 0
 
+// ctxCart keeps the cart a request has loaded, so the page and its header share one read.
+const ctxCart = "store_cart"
+
 // shopperCart is the shopper's active cart on the store view's website; with create, a
 // new one is started (and its cookie set) when there is none.
 func (s *Server) shopperCart(c echo.Context, sv stores.StoreView, create bool) (*checkout.Cart, error) {
-	ctx := c.Request().Context()
-	if ck, err := c.Cookie(cartCookie); err == nil && len(ck.Value) <= 64 {
-		cart, err := s.deps.Checkout.Get(ctx, ck.Value)
-		if err == nil && cart.WebsiteID == sv.WebsiteID {
-			return &cart, nil
-		}
-		if err != nil && !errors.Is(err, checkout.ErrCartNotFound) {
-			return nil, err
-		}
+	if cart, ok := c.Get(ctxCart).(*checkout.Cart); ok && (cart != nil || !create) {
+		return cart, nil
 	}
-	if !create {
-		return nil, nil
+	cart, err := s.loadCart(c, sv)
+	if err != nil || cart != nil || !create {
+		c.Set(ctxCart, cart)
+		return cart, err
 	}
-	cart, err := s.deps.Checkout.Create(ctx, sv.WebsiteID, sv.ID, 0)
+	created, err := s.deps.Checkout.Create(c.Request().Context(), sv.WebsiteID, sv.ID, 0)
 	if err != nil {
 		return nil, err
 	}
-	c.SetCookie(&http.Cookie{Name: cartCookie, Value: cart.MaskedID, Path: "/store", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+	c.SetCookie(&http.Cookie{Name: cartCookie, Value: created.MaskedID, Path: "/store", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+	c.Set(ctxCart, &created)
+	return &created, nil
+}
+
+// loadCart reads the cart the shopper's cookie names, if it is active on the website.
+func (s *Server) loadCart(c echo.Context, sv stores.StoreView) (*checkout.Cart, error) {
+	ck, err := c.Cookie(cartCookie)
+	if err != nil || len(ck.Value) > 64 {
+		return nil, nil
+	}
+	cart, err := s.deps.Checkout.Get(c.Request().Context(), ck.Value)
+	switch {
+	case errors.Is(err, checkout.ErrCartNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case cart.WebsiteID != sv.WebsiteID:
+		return nil, nil
+	}
 	return &cart, nil
 }
 
@@ -178,22 +195,29 @@ func (s *Server) storeCartAdd(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/store/cart?added="+url.QueryEscape(sku))
 }
 
-// storeCartCoupon applies or cancels the discount code.
-func (s *Server) storeCartCoupon(c echo.Context) error {
+// cartAction is the shopper and the cart an action on an existing cart works with; a
+// nil cart means the page has already answered (there is no cart).
+func (s *Server) cartAction(c echo.Context) (checkout.Shopper, *checkout.Cart, error) {
 	sv, err := s.storeView(c)
 	if err != nil {
-		return err
+		return checkout.Shopper{}, nil, err
 	}
 	who, _, err := s.shopper(c, sv)
 	if err != nil {
-		return err
+		return who, nil, err
 	}
 	cart, err := s.shopperCart(c, sv, false)
-	if err != nil {
-		return err
+	if err != nil || cart != nil {
+		return who, cart, err
 	}
-	if cart == nil {
-		return s.renderCart(c, http.StatusUnprocessableEntity, "", checkout.ErrEmptyCart.Error(), "")
+	return who, nil, s.renderCart(c, http.StatusUnprocessableEntity, "", checkout.ErrEmptyCart.Error(), "")
+}
+
+// storeCartCoupon applies or cancels the discount code.
+func (s *Server) storeCartCoupon(c echo.Context) error {
+	who, cart, err := s.cartAction(c)
+	if err != nil || cart == nil {
+		return err
 	}
 	code, done := strings.TrimSpace(c.FormValue("coupon_code")), "coupon"
 	if c.FormValue("remove") != "" {
@@ -209,20 +233,9 @@ func (s *Server) storeCartCoupon(c echo.Context) error {
 
 // storeCartPlace places the order and forgets the cart.
 func (s *Server) storeCartPlace(c echo.Context) error {
-	sv, err := s.storeView(c)
-	if err != nil {
+	who, cart, err := s.cartAction(c)
+	if err != nil || cart == nil {
 		return err
-	}
-	who, _, err := s.shopper(c, sv)
-	if err != nil {
-		return err
-	}
-	cart, err := s.shopperCart(c, sv, false)
-	if err != nil {
-		return err
-	}
-	if cart == nil {
-		return s.renderCart(c, http.StatusUnprocessableEntity, "", checkout.ErrEmptyCart.Error(), "")
 	}
 	o, err := s.deps.Checkout.PlaceOrder(c.Request().Context(), cart.MaskedID, who)
 	if err != nil {

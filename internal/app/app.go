@@ -129,12 +129,7 @@ func (a *App) FlatRates(ctx context.Context) (map[int64]checkout.FlatRate, error
 	for path, apply := range map[string]func(*checkout.FlatRate, string){
 		config.PathFlatRateActive: func(r *checkout.FlatRate, v string) { r.Enabled = v == "1" },
 		config.PathFlatRateType:   func(r *checkout.FlatRate, v string) { r.PerItem = v != "per_order" },
-		config.PathFlatRatePrice: func(r *checkout.FlatRate, v string) {
-			whole, frac, _ := strings.Cut(v, ".")
-			w, _ := strconv.ParseInt(whole, 10, 64)
-			f, _ := strconv.ParseInt((frac + "00")[:2], 10, 64)
-			r.Price = w*100 + f
-		},
+		config.PathFlatRatePrice:  func(r *checkout.FlatRate, v string) { r.Price, _ = pricerules.ParseAmount(pricerules.ByFixed, v) },
 	} {
 		values, err := a.perWebsite(ctx, path)
 		if err != nil {

@@ -124,10 +124,7 @@ func (s *Service) Create(ctx context.Context, websiteID, storeViewID, customerID
 
 // Get loads an active cart with its lines' products.
 func (s *Service) Get(ctx context.Context, maskedID string) (Cart, error) {
-	return s.get(ctx, s.db.DB.WithContext(ctx), maskedID)
-}
-
-func (s *Service) get(ctx context.Context, g *gorm.DB, maskedID string) (Cart, error) {
+	g := s.db.WithContext(ctx)
 	var row cartRow
 	err := g.Where("masked_id = ? AND is_active = ?", maskedID, true).First(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
@@ -242,6 +239,11 @@ func (s *Service) Totals(ctx context.Context, c Cart, who Shopper) (Totals, erro
 	if err != nil {
 		return Totals{}, err
 	}
+	return s.price(ctx, snap, c, who)
+}
+
+// price is Totals with the snapshot given, so an order is priced and recorded from one.
+func (s *Service) price(ctx context.Context, snap *pricerules.Snapshot, c Cart, who Shopper) (Totals, error) {
 	rate, err := s.src.Shipping(ctx, c.WebsiteID)
 	if err != nil {
 		return Totals{}, err
@@ -319,7 +321,11 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper) 
 	if len(c.Lines) == 0 {
 		return Order{}, ErrEmptyCart
 	}
-	t, err := s.Totals(ctx, c, who)
+	snap, err := s.src.Rules(ctx)
+	if err != nil {
+		return Order{}, err
+	}
+	t, err := s.price(ctx, snap, c, who)
 	if err != nil {
 		return Order{}, err
 	}
@@ -329,10 +335,6 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper) 
 			return Order{}, shopperError(fmt.Sprintf("The coupon code %q is not valid.", c.CouponCode))
 		}
 		coupon = c.CouponCode
-	}
-	snap, err := s.src.Rules(ctx)
-	if err != nil {
-		return Order{}, err
 	}
 	byID := map[int64]*pricerules.Rule{}
 	for _, r := range snap.Rules() {
