@@ -32,9 +32,10 @@ test-short:
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
 
-## generate: regenerate templ code (committed)
+## generate: regenerate templ and gqlgen code (committed)
 generate:
 	$(GO) tool templ generate
+	cd internal/storefront && $(GO) tool gqlgen generate
 
 ## lint: formatting, vet, and generated code in step with its sources
 lint: check-generated
@@ -43,7 +44,8 @@ lint: check-generated
 
 check-generated:
 	$(GO) tool templ generate >/dev/null
-	@if [ -n "$$(git status --porcelain -- '*_templ.go')" ]; then echo "generated templ code is stale: run 'make generate' and commit"; git status --porcelain -- '*_templ.go'; exit 1; fi
+	cd internal/storefront && $(GO) tool gqlgen generate
+	@if [ -n "$$(git status --porcelain -- '*_templ.go' internal/storefront)" ]; then echo "generated code is stale: run 'make generate' and commit"; git status --porcelain -- '*_templ.go' internal/storefront; exit 1; fi
 
 ## browser-deps: Debian's chromium for the browser tests (installed when missing and root)
 browser-deps:

@@ -90,13 +90,8 @@ func newAppOn(t *testing.T, d *db.DB, opts ...func(*web.Deps)) *app {
 	full := wiring.New(config.Settings{SessionIdle: 30 * time.Minute}, d, logger, []byte(testKey),
 		audiences.WithRetries(1, time.Millisecond), audiences.WithHTTPClient(&http.Client{Timeout: 2 * time.Second}))
 	a := &app{t: t, db: d, logs: logs, clock: clock, auth: full.Auth, full: full}
-	deps := web.Deps{
-		Settings: full.Settings, MasterKey: full.Key, DB: d, Logger: logger,
-		Auth: full.Auth, Stores: full.Stores, Audit: full.Audit, Services: full.Services,
-		Audiences: full.Audiences, Syncer: full.Syncer, PriceRules: full.Rules, RuleDirectory: full.Directory(), Blocks: full.Blocks, Catalog: full.Catalog, Customers: full.Customers, LiveRules: full.LiveRules,
-		LiveBlocks: full.LiveBlocks, LiveMembership: full.LiveMembership, LiveTrust: full.LiveTrust, LiveSDKNames: full.LiveSDKNames, Checkout: full.Checkout,
-		Now: clock.Now,
-	}
+	deps := web.DepsFrom(full)
+	deps.Now = clock.Now
 	for _, o := range opts {
 		o(&deps)
 	}

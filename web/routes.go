@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
 
 	"audienceactivation/static"
 )
@@ -19,6 +20,14 @@ func (s *Server) routes() {
 	e.GET("/metrics", s.metricsHandler())
 	e.GET("/static/*", serveStatic)
 	e.GET("/", func(c echo.Context) error { return c.Redirect(http.StatusFound, "/admin") })
+
+	// The storefront GraphQL API, for headless storefronts on any origin: it takes no
+	// cookies of ours for authority (customers send a bearer token), so CORS is open.
+	api := e.Group("/graphql", middleware.CORSWithConfig(middleware.CORSConfig{AllowOrigins: []string{"*"},
+		AllowMethods: []string{http.MethodGet, http.MethodPost}, AllowHeaders: []string{"Content-Type", "Store", "Authorization", "aep-segments-membership"}}))
+	api.GET("", s.graphqlAPI)
+	api.POST("", s.graphqlAPI)
+	api.OPTIONS("", s.graphqlAPI) // CORS preflight, answered by the middleware
 
 	// The reference storefront.
 	store := e.Group("/store", csrfFor("/store"))

@@ -4,6 +4,7 @@
 package web
 
 import (
+	"audienceactivation/internal/app"
 	"context"
 	"log/slog"
 	"net"
@@ -49,6 +50,7 @@ type Deps struct {
 	LiveMembership *snapshot.Holder[audiences.Membership]
 	LiveTrust      *snapshot.Holder[audiences.Trust]
 	LiveSDKNames   *snapshot.Holder[map[int64]string]
+	LiveStoreViews *snapshot.Holder[[]stores.StoreView]
 	Checkout       *checkout.Service
 	// RuleDirectory translates rule references for import and export.
 	RuleDirectory pricerules.Directory
@@ -62,12 +64,24 @@ type Deps struct {
 	Now func() time.Time
 }
 
+// DepsFrom takes the services of the wired application.
+func DepsFrom(a *app.App) Deps {
+	return Deps{
+		Settings: a.Settings, MasterKey: a.Key, DB: a.DB, Logger: a.Log,
+		Auth: a.Auth, Stores: a.Stores, Audit: a.Audit, Services: a.Services,
+		Audiences: a.Audiences, Syncer: a.Syncer, PriceRules: a.Rules, RuleDirectory: a.Directory(), Blocks: a.Blocks, Catalog: a.Catalog,
+		Customers: a.Customers, LiveRules: a.LiveRules, LiveBlocks: a.LiveBlocks, LiveMembership: a.LiveMembership, LiveTrust: a.LiveTrust,
+		LiveSDKNames: a.LiveSDKNames, LiveStoreViews: a.LiveStoreViews, Checkout: a.Checkout,
+	}
+}
+
 // Server is the admin application's HTTP server.
 type Server struct {
 	deps     Deps
 	echo     *echo.Echo
 	sessions *sessionManager
 	metrics  *metrics
+	graphql  http.Handler
 }
 
 // New builds the server with every route and middleware.
@@ -99,6 +113,7 @@ func New(deps Deps) *Server {
 		s.echo.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
 	s.metrics = newMetrics(s)
+	s.graphql = s.storefrontAPI()
 	s.routes()
 	return s
 }

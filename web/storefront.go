@@ -21,7 +21,7 @@ const rotationCookie = "aa_rotation"
 // storeView picks the store view of a storefront request: ?store= or the Store header,
 // else the default store view of the default website.
 func (s *Server) storeView(c echo.Context) (stores.StoreView, error) {
-	views, err := s.deps.Stores.StoreViews(c.Request().Context())
+	views, err := s.deps.LiveStoreViews.Current(c.Request().Context())
 	if err != nil {
 		return stores.StoreView{}, err
 	}

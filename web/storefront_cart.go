@@ -39,7 +39,7 @@ func (s *Server) shopperCart(c echo.Context, sv stores.StoreView, create bool) (
 		c.Set(ctxCart, cart)
 		return cart, err
 	}
-	created, err := s.deps.Checkout.Create(c.Request().Context(), sv.WebsiteID, sv.ID, 0)
+	created, err := s.deps.Checkout.Create(c.Request().Context(), sv.WebsiteID, sv.ID, 0, checkout.FlatRateMethod)
 	if err != nil {
 		return nil, err
 	}

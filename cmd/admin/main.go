@@ -284,13 +284,9 @@ func serveWith(ctx context.Context, a *app.App, addr string, stderr io.Writer, d
 }
 
 func webDeps(a *app.App) web.Deps {
-	return web.Deps{
-		Settings: a.Settings, MasterKey: a.Key, DB: a.DB, Logger: a.Log,
-		Auth: a.Auth, Stores: a.Stores, Audit: a.Audit, Services: a.Services,
-		Audiences: a.Audiences, Syncer: a.Syncer, PriceRules: a.Rules, RuleDirectory: a.Directory(), Blocks: a.Blocks, Catalog: a.Catalog, Customers: a.Customers, LiveRules: a.LiveRules,
-		LiveBlocks: a.LiveBlocks, LiveMembership: a.LiveMembership, LiveTrust: a.LiveTrust, LiveSDKNames: a.LiveSDKNames, Checkout: a.Checkout,
-		CreateUserCommand: createUserCommand(a.Settings),
-	}
+	d := web.DepsFrom(a)
+	d.CreateUserCommand = createUserCommand(a.Settings)
+	return d
 }
 
 // createUserCommand is the command a person runs to create an admin user in the database

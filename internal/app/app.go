@@ -49,6 +49,8 @@ type App struct {
 	LiveTrust *snapshot.Holder[audiences.Trust]
 	// LiveSDKNames is each website's Web SDK global name.
 	LiveSDKNames *snapshot.Holder[map[int64]string]
+	// LiveStoreViews is every store view, as the storefront selects them.
+	LiveStoreViews *snapshot.Holder[[]stores.StoreView]
 	// LiveShipping is each website's flat-rate carrier.
 	LiveShipping *snapshot.Holder[map[int64]checkout.FlatRate]
 	Checkout     *checkout.Service
@@ -69,6 +71,8 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	a := &App{Settings: s, DB: d, Log: logger, Key: key, Audit: audit.NewLog(d)}
 	a.Auth = auth.NewService(d, a.Audit)
 	a.Stores = stores.NewService(d, a.Audit)
+	a.LiveStoreViews = snapshot.New("store views", a.Stores.StoreViews, logger)
+	a.Stores.OnChange = a.LiveStoreViews.Reload
 	a.Services = config.NewServices(config.NewStore(d, config.NewSealer(key)), a.Audit)
 	a.Audiences = audiences.NewStore(d)
 	host, _ := os.Hostname()
@@ -236,4 +240,6 @@ func (a *App) WatchSnapshots(ctx context.Context) {
 	go a.LiveTrust.Watch(ctx, time.Second, settings)
 	go a.LiveSDKNames.Watch(ctx, time.Second, settings)
 	go a.LiveShipping.Watch(ctx, time.Second, settings)
+	go a.LiveStoreViews.Watch(ctx, time.Second, a.fingerprint(
+		"SELECT COUNT(*) AS n, COALESCE(CAST(MAX(updated_at) AS TEXT), '') AS m FROM store_views"))
 }

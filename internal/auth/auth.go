@@ -306,19 +306,13 @@ var hashing = make(chan struct{}, 4)
 // *ThrottledError.
 func (s *Service) Authenticate(ctx context.Context, username, password, addr string) (User, error) {
 	username = validation.Clean(strings.TrimSpace(username), 255)
-	addr = validation.Clean(addr, 64)
 	now := s.now()
-	attempt := loginFailure{Username: username, RemoteAddr: addr, At: now}
-	if err := s.db.WithContext(ctx).Create(&attempt).Error; err != nil {
+	attemptID, err := s.Attempt(ctx, username, addr)
+	if err != nil {
 		return User{}, err
-	}
-	if wait, err := s.throttled(ctx, username, addr, now); err != nil {
-		return User{}, err
-	} else if wait > 0 {
-		return User{}, &ThrottledError{RetryAfter: wait}
 	}
 	var u User
-	err := s.db.WithContext(ctx).Where("username = ?", username).First(&u).Error
+	err = s.db.WithContext(ctx).Where("username = ?", username).First(&u).Error
 	ok := false
 	select {
 	case hashing <- struct{}{}:
@@ -342,7 +336,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 		return User{}, ErrInactive
 	}
 	err = db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
-		if err := tx.Where("username = ? OR id = ?", username, attempt.ID).Delete(&loginFailure{}).Error; err != nil {
+		if err := tx.Where("username = ? OR id = ?", username, attemptID).Delete(&loginFailure{}).Error; err != nil {
 			return err
 		}
 		u.LastLoginAt = &now
@@ -370,6 +364,30 @@ func (s *Service) VerifyPassword(ctx context.Context, id int64, password string)
 // EndSessions revokes every session of a user (sign-out: a copied cookie stops working).
 func (s *Service) EndSessions(ctx context.Context, id int64) error {
 	return s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Update("session_version", gorm.Expr("session_version + 1")).Error
+}
+
+// Attempt records a sign-in attempt for key (a username, or another account's key) from
+// addr as a failure, before any password is checked, and refuses it with *ThrottledError
+// while key or addr has more than MaxFailures failures within Window. The caller forgets
+// the failures on success (Forget).
+func (s *Service) Attempt(ctx context.Context, key, addr string) (int64, error) {
+	key, addr = validation.Clean(key, 255), validation.Clean(addr, 64)
+	now := s.now()
+	attempt := loginFailure{Username: key, RemoteAddr: addr, At: now}
+	if err := s.db.WithContext(ctx).Create(&attempt).Error; err != nil {
+		return 0, err
+	}
+	if wait, err := s.throttled(ctx, key, addr, now); err != nil {
+		return 0, err
+	} else if wait > 0 {
+		return 0, &ThrottledError{RetryAfter: wait}
+	}
+	return attempt.ID, nil
+}
+
+// Forget removes the failures of key after a successful sign-in.
+func (s *Service) Forget(ctx context.Context, key string) error {
+	return s.db.WithContext(ctx).Where("username = ?", validation.Clean(key, 255)).Delete(&loginFailure{}).Error
 }
 
 // throttled returns how long sign-in stays refused for username or addr (zero: allowed).

@@ -264,9 +264,11 @@ func parseLine(rec []string, sites map[string]int64) (Product, []string) {
 
 // Filter selects a page of the products grid.
 type Filter struct {
-	Search  string
-	Page    int
-	PerPage int
+	Search    string
+	SKUs      []string // only these SKUs (exact); nil: any
+	WebsiteID int64    // only products sold on this website; 0: any
+	Page      int
+	PerPage   int
 }
 
 // List returns a page of products with the number matching and in all.
@@ -279,6 +281,12 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Product, int64, int64, 
 	cond, args := "1 = 1", []any{}
 	if q := strings.ToLower(strings.TrimSpace(f.Search)); q != "" {
 		cond, args = "(LOWER(sku) LIKE ? OR LOWER(name) LIKE ?)", []any{"%" + q + "%", "%" + q + "%"}
+	}
+	if f.SKUs != nil {
+		cond, args = cond+" AND sku IN ?", append(args, append([]string{""}, f.SKUs...))
+	}
+	if f.WebsiteID != 0 {
+		cond, args = cond+" AND id IN (SELECT product_id FROM product_websites WHERE website_id = ?)", append(args, f.WebsiteID)
 	}
 	if err := g.Raw("SELECT COUNT(*) FROM products WHERE "+cond, args...).Scan(&matched).Error; err != nil {
 		return nil, 0, 0, err

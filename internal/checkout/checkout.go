@@ -5,6 +5,7 @@ package checkout
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -46,6 +47,22 @@ type FlatRate struct {
 	Price   int64 // minor units
 }
 
+// Quote is what the carrier charges for the cart, before discounts; false when it does not
+// ship it (disabled, or nothing to ship).
+func (r FlatRate) Quote(c Cart) (int64, bool) {
+	if !r.Enabled || len(c.Lines) == 0 {
+		return 0, false
+	}
+	if !r.PerItem {
+		return r.Price, true
+	}
+	units := 0
+	for _, l := range c.Lines {
+		units += l.Qty
+	}
+	return r.Price * int64(units), true
+}
+
 // Sources are what checkout reads from other services.
 type Sources struct {
 	Catalog  *catalog.Service
@@ -74,9 +91,13 @@ type cartRow struct {
 	WebsiteID   int64
 	StoreViewID int64
 	CustomerID  *int64
-	CouponCode  string
-	IsActive    bool
-	CreatedAt   time.Time
+	CouponCode      string
+	Email           string
+	ShippingAddress string
+	ShippingMethod  string
+	PaymentMethod   string
+	IsActive        bool
+	CreatedAt       time.Time
 	UpdatedAt   time.Time
 }
 
@@ -90,11 +111,18 @@ type Cart struct {
 	StoreViewID int64
 	CustomerID  int64 // 0: guest
 	CouponCode  string
-	Lines       []Line
+	Email       string   // a guest's email for the order
+	Address     *Address // the shipping address; nil until set
+	// ShippingMethod is the carrier and method chosen ("flatrate_flatrate"); shipping is
+	// charged only once one is chosen, as on Magento.
+	ShippingMethod string
+	PaymentMethod  string
+	Lines          []Line
 }
 
 // Line is one product in a cart.
 type Line struct {
+	ID   int64 // the cart item id
 	SKU  string
 	Qty  int
 	Item catalog.Product
@@ -107,19 +135,21 @@ type Shopper struct {
 	Location        *time.Location
 }
 
-// Create starts an active cart.
-func (s *Service) Create(ctx context.Context, websiteID, storeViewID, customerID int64) (Cart, error) {
+// Create starts an active cart, with a shipping method chosen in advance when the
+// storefront does not ask for one ("" leaves it to the shopper).
+func (s *Service) Create(ctx context.Context, websiteID, storeViewID, customerID int64, shippingMethod string) (Cart, error) {
 	b := make([]byte, 16)
 	rand.Read(b)
 	now := s.Now().UTC()
-	row := cartRow{MaskedID: fmt.Sprintf("%x", b), WebsiteID: websiteID, StoreViewID: storeViewID, IsActive: true, CreatedAt: now, UpdatedAt: now}
+	row := cartRow{MaskedID: fmt.Sprintf("%x", b), WebsiteID: websiteID, StoreViewID: storeViewID, ShippingMethod: shippingMethod, IsActive: true,
+		CreatedAt: now, UpdatedAt: now}
 	if customerID != 0 {
 		row.CustomerID = &customerID
 	}
 	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
 		return Cart{}, err
 	}
-	return Cart{ID: row.ID, MaskedID: row.MaskedID, WebsiteID: websiteID, StoreViewID: storeViewID, CustomerID: customerID}, nil
+	return Cart{ID: row.ID, MaskedID: row.MaskedID, WebsiteID: websiteID, StoreViewID: storeViewID, CustomerID: customerID, ShippingMethod: shippingMethod}, nil
 }
 
 // Get loads an active cart with its lines' products.
@@ -132,15 +162,28 @@ func (s *Service) Get(ctx context.Context, maskedID string) (Cart, error) {
 	} else if err != nil {
 		return Cart{}, err
 	}
-	c := Cart{ID: row.ID, MaskedID: row.MaskedID, WebsiteID: row.WebsiteID, StoreViewID: row.StoreViewID, CouponCode: row.CouponCode}
+	return s.load(ctx, row)
+}
+
+// load reads the lines of the cart row and their products.
+func (s *Service) load(ctx context.Context, row cartRow) (Cart, error) {
+	c := Cart{ID: row.ID, MaskedID: row.MaskedID, WebsiteID: row.WebsiteID, StoreViewID: row.StoreViewID, CouponCode: row.CouponCode,
+		Email: row.Email, ShippingMethod: row.ShippingMethod, PaymentMethod: row.PaymentMethod}
 	if row.CustomerID != nil {
 		c.CustomerID = *row.CustomerID
 	}
+	if row.ShippingAddress != "" {
+		c.Address = new(Address)
+		if err := json.Unmarshal([]byte(row.ShippingAddress), c.Address); err != nil {
+			return Cart{}, fmt.Errorf("cart %d: shipping address: %w", row.ID, err)
+		}
+	}
 	var lines []struct {
+		ID  int64
 		SKU string
 		Qty int
 	}
-	if err := g.Raw("SELECT sku, qty FROM cart_items WHERE cart_id = ? ORDER BY id", row.ID).Scan(&lines).Error; err != nil {
+	if err := s.db.WithContext(ctx).Raw("SELECT id, sku, qty FROM cart_items WHERE cart_id = ? ORDER BY id", row.ID).Scan(&lines).Error; err != nil {
 		return Cart{}, err
 	}
 	skus := make([]string, len(lines))
@@ -153,7 +196,7 @@ func (s *Service) Get(ctx context.Context, maskedID string) (Cart, error) {
 	}
 	for _, l := range lines {
 		if p, ok := products[l.SKU]; ok {
-			c.Lines = append(c.Lines, Line{SKU: l.SKU, Qty: l.Qty, Item: p})
+			c.Lines = append(c.Lines, Line{ID: l.ID, SKU: l.SKU, Qty: l.Qty, Item: p})
 		}
 	}
 	return c, nil
@@ -249,18 +292,12 @@ func (s *Service) price(ctx context.Context, snap *pricerules.Snapshot, c Cart, 
 		return Totals{}, err
 	}
 	cart := pricerules.Cart{Items: make([]pricerules.Item, len(c.Lines))}
-	units := 0
 	for i, l := range c.Lines {
 		cart.Items[i] = pricerules.Item{ID: int64(i), SKU: l.SKU, Price: l.Item.Price, Qty: l.Qty, Weight: l.Item.Weight,
 			CategoryIDs: l.Item.CategoryID, Attributes: l.Item.Attributes}
-		units += l.Qty
 	}
-	if rate.Enabled && len(c.Lines) > 0 {
-		cart.ShippingMethod = "flatrate_flatrate"
-		cart.Shipping = rate.Price
-		if rate.PerItem {
-			cart.Shipping = rate.Price * int64(units)
-		}
+	if amount, ok := rate.Quote(c); ok && c.ShippingMethod == FlatRateMethod {
+		cart.ShippingMethod, cart.Shipping = FlatRateMethod, amount
 	}
 	pc := &pricerules.Context{WebsiteID: c.WebsiteID, StoreViewID: c.StoreViewID, CustomerGroupID: who.CustomerGroupID, CustomerID: c.CustomerID,
 		Audiences: who.Audiences, Coupon: c.CouponCode, Now: s.Now(), Location: who.Location}
@@ -347,6 +384,11 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper) 
 		}
 	}
 	o := Order{CouponCode: coupon, Totals: t}
+	address := ""
+	if c.Address != nil {
+		b, _ := json.Marshal(c.Address)
+		address = string(b)
+	}
 	usedUp := false
 	err = db.WithTx(ctx, s.db.DB, func(tx *gorm.DB) error {
 		// Closing the cart first makes a second placeOrder on it wait, then find it closed.
@@ -363,7 +405,8 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper) 
 		}
 		row := map[string]any{"increment_id": fmt.Sprintf("%09d", c.ID), "cart_id": c.ID, "website_id": c.WebsiteID, "store_view_id": c.StoreViewID,
 			"customer_id": cust, "customer_group_id": who.CustomerGroupID, "coupon_code": coupon, "subtotal": t.Subtotal, "discount": t.Discount,
-			"shipping": t.Shipping, "shipping_discount": t.ShippingDiscount, "grand_total": t.GrandTotal, "created_at": s.Now().UTC()}
+			"shipping": t.Shipping, "shipping_discount": t.ShippingDiscount, "grand_total": t.GrandTotal, "created_at": s.Now().UTC(),
+			"email": c.Email, "shipping_address": address, "payment_method": c.PaymentMethod}
 		if err := tx.Table("orders").Create(row).Error; err != nil {
 			return err
 		}

@@ -47,7 +47,7 @@ func TestCartTotalsCouponAndOrder(t *testing.T) {
 		a := setup(t, d)
 		couponRule(t, a, "SAVE10", 0)
 		shopper := checkout.Shopper{CustomerGroupID: 0}
-		c, err := a.Checkout.Create(ctx, 1, 1, 0)
+		c, err := a.Checkout.Create(ctx, 1, 1, 0, checkout.FlatRateMethod)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +105,7 @@ func TestCouponLimitHoldsUnderConcurrentOrders(t *testing.T) {
 		shopper := checkout.Shopper{CustomerGroupID: 0}
 		carts := make([]string, 50)
 		for i := range carts {
-			c, err := a.Checkout.Create(ctx, 1, 1, 0)
+			c, err := a.Checkout.Create(ctx, 1, 1, 0, checkout.FlatRateMethod)
 			if err != nil {
 				t.Fatal(err)
 			}

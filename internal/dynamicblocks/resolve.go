@@ -15,6 +15,7 @@ type Snapshot struct {
 	placements map[int64]*Placement
 	byLocation map[string][]*Placement
 	byRule     map[int64][]int64 // rule id → related block ids, ascending
+	all        []*Placement      // by id
 }
 
 // NewSnapshot indexes blocks and placements. Content is sanitized again here, so what the
@@ -46,7 +47,9 @@ func NewSnapshot(blocks []Block, placements []Placement) *Snapshot {
 	}
 	for _, ps := range s.byLocation {
 		sort.Slice(ps, func(a, b int) bool { return ps[a].ID < ps[b].ID })
+		s.all = append(s.all, ps...)
 	}
+	sort.Slice(s.all, func(a, b int) bool { return s.all[a].ID < s.all[b].ID })
 	return s
 }
 
@@ -54,6 +57,17 @@ func NewSnapshot(blocks []Block, placements []Placement) *Snapshot {
 func (s *Snapshot) Placements(location string, storeViewID int64) []*Placement {
 	var out []*Placement
 	for _, p := range s.byLocation[location] {
+		if len(p.StoreViewIDs) == 0 || slices.Contains(p.StoreViewIDs, storeViewID) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// PlacementsIn returns every placement of a store view, by id.
+func (s *Snapshot) PlacementsIn(storeViewID int64) []*Placement {
+	var out []*Placement
+	for _, p := range s.all {
 		if len(p.StoreViewIDs) == 0 || slices.Contains(p.StoreViewIDs, storeViewID) {
 			out = append(out, p)
 		}
@@ -76,6 +90,9 @@ type Context struct {
 	Location       *time.Location // the store view's timezone
 	State          PlacementState // this placement's rotation state, from the shopper's cookie
 	Rand           func(n int) int
+	// Want, when set, narrows the blocks a request asks for (by type, id or audience)
+	// before rotation, so a one-at-a-time placement picks among the blocks wanted.
+	Want func(*Block) bool
 }
 
 // PlacementState is what series and shuffle remember per shopper: the position in the
@@ -128,6 +145,8 @@ func (s *Snapshot) eligible(p *Placement, b *Block, ctx *Context, today int) str
 		return "Scheduled from " + b.FromDate
 	case b.ToDate != "" && today > parseDay(b.ToDate):
 		return "Scheduled until " + b.ToDate
+	case ctx.Want != nil && !ctx.Want(b):
+		return "Not asked for by the request's filters"
 	}
 	if len(b.AudienceIDs) > 0 {
 		for _, a := range b.AudienceIDs {

@@ -52,6 +52,8 @@ type StoreView struct {
 type Service struct {
 	db  *gorm.DB
 	log *audit.Log
+	// OnChange is called after a store view is saved, so the storefront's copy is rebuilt.
+	OnChange func()
 }
 
 // NewService returns a Service on d that records changes in log.
@@ -230,6 +232,9 @@ func (s *Service) SaveStoreView(ctx context.Context, actor audit.Actor, v StoreV
 		return s.log.Record(ctx, tx, actor, audit.ActionStoreViewSave, "store_view", fmt.Sprint(v.ID),
 			fmt.Sprintf("Store view %q (%s) saved", v.Name, v.Code), before, storeViewAudit(v))
 	})
+	if err == nil && s.OnChange != nil {
+		s.OnChange()
+	}
 	return v, err
 }
 

@@ -1,0 +1,217 @@
+package checkout
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/mail"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"audienceactivation/internal/db"
+)
+
+// FlatRateMethod is the carrier and method code of the flat-rate carrier ("flatrate" both).
+const FlatRateMethod = "flatrate_flatrate"
+
+// PaymentMethod is a payment method a shopper may choose.
+type PaymentMethod struct{ Code, Title string }
+
+// PaymentMethods are the offline methods the store takes: check / money order, and "no
+// payment information required" for an order that costs nothing.
+var PaymentMethods = []PaymentMethod{{"checkmo", "Check / Money order"}, {"free", "No Payment Information Required"}}
+
+// PaymentTitle is the title of a payment method code ("" when unknown).
+func PaymentTitle(code string) string {
+	for _, m := range PaymentMethods {
+		if m.Code == code {
+			return m.Title
+		}
+	}
+	return ""
+}
+
+// Address is a shipping address.
+type Address struct {
+	Firstname   string   `json:"firstname"`
+	Lastname    string   `json:"lastname"`
+	Company     string   `json:"company,omitempty"`
+	Street      []string `json:"street"`
+	City        string   `json:"city"`
+	Region      string   `json:"region,omitempty"`
+	Postcode    string   `json:"postcode,omitempty"`
+	CountryCode string   `json:"country_code"`
+	Telephone   string   `json:"telephone,omitempty"`
+}
+
+// Errors of the checkout steps, in Magento's words.
+var (
+	ErrNoEmail         error = shopperError("Guest email for cart is missing.")
+	ErrNoAddress       error = shopperError("The shipping address is missing. Set the address and try again.")
+	ErrNoShipping      error = shopperError("The shipping method is missing. Select the shipping method and try again.")
+	ErrNoPayment       error = shopperError("Enter a valid payment method and try again.")
+	ErrEmailForGuests  error = shopperError("The request is not allowed for logged in customers")
+	ErrInvalidEmail    error = shopperError("Invalid email format")
+	ErrPaymentMethod   error = shopperError("The requested Payment Method is not available.")
+	ErrNotInCart       error = shopperError("The cart doesn't contain the item")
+	errAddressTooLarge error = shopperError("The shipping address is too long.")
+)
+
+// update runs f on the active cart in a transaction and returns the cart as it is after.
+func (s *Service) update(ctx context.Context, maskedID string, f func(tx *gorm.DB, c Cart) error) (Cart, error) {
+	c, err := s.Get(ctx, maskedID)
+	if err != nil {
+		return Cart{}, err
+	}
+	err = db.WithTx(ctx, s.db.DB, func(tx *gorm.DB) error {
+		if err := f(tx, c); err != nil {
+			return err
+		}
+		return tx.Exec("UPDATE carts SET updated_at = ? WHERE id = ?", s.Now().UTC(), c.ID).Error
+	})
+	if err != nil {
+		return Cart{}, err
+	}
+	return s.Get(ctx, maskedID)
+}
+
+// SetQty sets the quantity of a cart item; 0 removes it.
+func (s *Service) SetQty(ctx context.Context, maskedID string, itemID int64, qty int) (Cart, error) {
+	if qty < 0 || qty > MaxQty {
+		return Cart{}, ErrQty
+	}
+	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
+		var res *gorm.DB
+		if qty == 0 {
+			res = tx.Exec("DELETE FROM cart_items WHERE id = ? AND cart_id = ?", itemID, c.ID)
+		} else {
+			res = tx.Exec("UPDATE cart_items SET qty = ? WHERE id = ? AND cart_id = ?", qty, itemID, c.ID)
+		}
+		if res.Error == nil && res.RowsAffected == 0 {
+			return shopperError(fmt.Sprintf("Could not find cart item with id: %d.", itemID))
+		}
+		return res.Error
+	})
+}
+
+// RemoveItem takes an item out of the cart.
+func (s *Service) RemoveItem(ctx context.Context, maskedID string, itemID int64) (Cart, error) {
+	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
+		res := tx.Exec("DELETE FROM cart_items WHERE id = ? AND cart_id = ?", itemID, c.ID)
+		if res.Error == nil && res.RowsAffected == 0 {
+			return ErrNotInCart
+		}
+		return res.Error
+	})
+}
+
+// SetEmail sets the email of a guest's cart.
+func (s *Service) SetEmail(ctx context.Context, maskedID, email string) (Cart, error) {
+	email = strings.TrimSpace(email)
+	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 255 {
+		return Cart{}, ErrInvalidEmail
+	}
+	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
+		if c.CustomerID != 0 {
+			return ErrEmailForGuests
+		}
+		return tx.Exec("UPDATE carts SET email = ? WHERE id = ?", email, c.ID).Error
+	})
+}
+
+// SetAddress sets the shipping address after checking its required fields.
+func (s *Service) SetAddress(ctx context.Context, maskedID string, a Address) (Cart, error) {
+	a.Firstname, a.Lastname, a.City = strings.TrimSpace(a.Firstname), strings.TrimSpace(a.Lastname), strings.TrimSpace(a.City)
+	a.CountryCode = strings.ToUpper(strings.TrimSpace(a.CountryCode))
+	var street []string
+	for _, l := range a.Street {
+		if l = strings.TrimSpace(l); l != "" {
+			street = append(street, l)
+		}
+	}
+	a.Street = street
+	for _, f := range []struct{ name, v string }{{"firstname", a.Firstname}, {"lastname", a.Lastname}, {"street", strings.Join(a.Street, "")},
+		{"city", a.City}, {"country_code", a.CountryCode}} {
+		if f.v == "" {
+			return Cart{}, shopperError(fmt.Sprintf("%q is required. Enter and try again.", f.name))
+		}
+	}
+	if len(a.CountryCode) != 2 || strings.Trim(a.CountryCode, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return Cart{}, shopperError(fmt.Sprintf("The country code %q is not valid; use the two-letter ISO code.", a.CountryCode))
+	}
+	b, _ := json.Marshal(a)
+	if len(b) > 4096 {
+		return Cart{}, errAddressTooLarge
+	}
+	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
+		return tx.Exec("UPDATE carts SET shipping_address = ? WHERE id = ?", string(b), c.ID).Error
+	})
+}
+
+// SetShippingMethod chooses the carrier and method; the address must be set and the
+// carrier enabled on the cart's website.
+func (s *Service) SetShippingMethod(ctx context.Context, maskedID, carrier, method string) (Cart, error) {
+	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
+		if c.Address == nil {
+			return ErrNoAddress
+		}
+		rate, err := s.src.Shipping(ctx, c.WebsiteID)
+		if err != nil {
+			return err
+		}
+		if carrier+"_"+method != FlatRateMethod || !rate.Enabled {
+			return shopperError(fmt.Sprintf("Carrier with such method not found: %s, %s", carrier, method))
+		}
+		return tx.Exec("UPDATE carts SET shipping_method = ? WHERE id = ?", FlatRateMethod, c.ID).Error
+	})
+}
+
+// SetPaymentMethod chooses how the order is paid.
+func (s *Service) SetPaymentMethod(ctx context.Context, maskedID, code string) (Cart, error) {
+	if PaymentTitle(code) == "" {
+		return Cart{}, ErrPaymentMethod
+	}
+	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
+		return tx.Exec("UPDATE carts SET payment_method = ? WHERE id = ?", code, c.ID).Error
+	})
+}
+
+// ShippingRate is the flat-rate carrier of the cart's website.
+func (s *Service) ShippingRate(ctx context.Context, c Cart) (FlatRate, error) {
+	return s.src.Shipping(ctx, c.WebsiteID)
+}
+
+// Ready reports what a headless checkout has still to set before the order can be placed.
+func (s *Service) Ready(c Cart, t Totals) error {
+	switch {
+	case len(c.Lines) == 0:
+		return ErrEmptyCart
+	case c.CustomerID == 0 && c.Email == "":
+		return ErrNoEmail
+	case c.Address == nil:
+		return ErrNoAddress
+	case c.ShippingMethod == "":
+		return ErrNoShipping
+	case c.PaymentMethod == "":
+		return ErrNoPayment
+	case c.PaymentMethod == "free" && t.GrandTotal > 0:
+		return ErrPaymentMethod
+	}
+	return nil
+}
+
+// CustomerCart returns the customer's active cart on the website, starting one when there
+// is none.
+func (s *Service) CustomerCart(ctx context.Context, customerID, websiteID, storeViewID int64) (Cart, error) {
+	var row cartRow
+	err := s.db.WithContext(ctx).Where("customer_id = ? AND website_id = ? AND is_active = ?", customerID, websiteID, true).
+		Order("id DESC").First(&row).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return s.Create(ctx, websiteID, storeViewID, customerID, "")
+	} else if err != nil {
+		return Cart{}, err
+	}
+	return s.load(ctx, row)
+}

@@ -1,0 +1,161 @@
+package storefront
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"audienceactivation/internal/dynamicblocks"
+)
+
+// blockTypes maps the schema's locations to block types.
+var blockTypes = map[DynamicBlockLocationEnum]dynamicblocks.BlockType{
+	DynamicBlockLocationEnumContent: dynamicblocks.TypeContent, DynamicBlockLocationEnumHeader: dynamicblocks.TypeHeader,
+	DynamicBlockLocationEnumFooter: dynamicblocks.TypeFooter, DynamicBlockLocationEnumLeft: dynamicblocks.TypeLeft,
+	DynamicBlockLocationEnumRight: dynamicblocks.TypeRight,
+}
+
+// dynamicBlocks resolves the store view's placements of the asked type for the shopper,
+// from the in-memory snapshot: the same resolution as the server-rendered storefront.
+func (r *Resolver) dynamicBlocks(ctx context.Context, in *DynamicBlocksFilterInput, pageSize, currentPage *int) (*DynamicBlocks, error) {
+	if in == nil {
+		return nil, inputError(`Required parameter "input" is missing: give at least its "type".`)
+	}
+	size, page, err := paging(pageSize, currentPage, 100)
+	if err != nil {
+		return nil, err
+	}
+	req := requestOf(ctx)
+	out := &DynamicBlocks{Items: []*DynamicBlock{}}
+	var display dynamicblocks.DisplayMode
+	var applied []int64
+	switch in.Type {
+	case DynamicBlockTypeEnumSpecified:
+		display = dynamicblocks.DisplaySpecified
+	case DynamicBlockTypeEnumCartPriceRuleRelated:
+		display = dynamicblocks.DisplayRuleRelated
+		if in.CartID == nil || *in.CartID == "" {
+			return nil, inputError(`"cart_id" is required for CART_PRICE_RULE_RELATED dynamic blocks.`)
+		}
+		c, err := r.openCart(ctx, *in.CartID)
+		if err != nil {
+			return nil, err
+		}
+		t, err := r.deps.Checkout.Totals(ctx, c, req.shopper())
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range t.Result.Applied {
+			applied = append(applied, a.RuleID)
+		}
+	default: // CATALOG_PRICE_RULE_RELATED: there are no catalog price rules
+		out.PageInfo = pageInfo(page, size, 0)
+		return out, nil
+	}
+	want, err := r.blockFilter(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	snap, err := r.deps.Blocks(ctx)
+	if err != nil {
+		return nil, err
+	}
+	states := map[int64]dynamicblocks.PlacementState{}
+	if in.RotationState != nil {
+		states = dynamicblocks.DecodeStates(*in.RotationState)
+	}
+	cdpIDs := map[int64]string{}
+	if len(req.cdpIDs) > 0 {
+		m, err := r.deps.Membership(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, id := range req.cdpIDs {
+			if local := m.Resolve(req.view.WebsiteID, []string{id}); len(local) == 1 {
+				cdpIDs[local[0]] = strings.ToLower(id)
+			}
+		}
+	}
+	var all []*DynamicBlock
+	seen := map[int64]bool{}
+	for _, p := range snap.PlacementsIn(req.view.ID) {
+		if p.Display != display || (in.PlacementLocations != nil && !slices.Contains(in.PlacementLocations, p.Location)) {
+			continue
+		}
+		res := snap.Resolve(p, &dynamicblocks.Context{StoreViewID: req.view.ID, Audiences: req.audiences, AppliedRuleIDs: applied,
+			Now: r.deps.Now(), Location: req.loc, State: states[p.ID], Rand: r.deps.Rand, Want: want})
+		if res.State.Next != 0 || len(res.State.Seen) > 0 {
+			states[p.ID] = res.State
+		}
+		for _, b := range res.Blocks {
+			if seen[b.BlockID] {
+				continue
+			}
+			seen[b.BlockID] = true
+			item := &DynamicBlock{UID: encodeUID(b.BlockID), Content: &ComplexTextValue{HTML: b.HTML}, PlacementLocation: &p.Location,
+				AudienceID: []*string{}}
+			// A block shows only to members of one of its audiences, so the ids it names
+			// are among those the shopper sent.
+			for _, a := range b.AudienceIDs {
+				if id, ok := cdpIDs[a]; ok {
+					item.AudienceID = append(item.AudienceID, &id)
+				}
+			}
+			all = append(all, item)
+		}
+	}
+	out.TotalCount = len(all)
+	out.PageInfo = pageInfo(page, size, len(all))
+	if from := (page - 1) * size; from < len(all) {
+		out.Items = all[from:min(from+size, len(all))]
+	}
+	if enc := dynamicblocks.EncodeStates(states); enc != "" {
+		out.RotationState = &enc
+	}
+	return out, nil
+}
+
+// blockFilter is what the input's locations, uids and audience ids ask for (nil: all).
+func (r *Resolver) blockFilter(ctx context.Context, in *DynamicBlocksFilterInput) (func(*dynamicblocks.Block) bool, error) {
+	var types []dynamicblocks.BlockType
+	for _, l := range in.Locations {
+		if l != nil {
+			types = append(types, blockTypes[*l])
+		}
+	}
+	var ids []int64
+	for _, uid := range in.DynamicBlockUids {
+		if uid == nil {
+			continue
+		}
+		id, ok := decodeUID(*uid)
+		if !ok {
+			return nil, inputError("The dynamic block uid " + *uid + " is not valid.")
+		}
+		ids = append(ids, id)
+	}
+	var audiences []int64
+	audienceFilter := in.AudienceID != nil && len(in.AudienceID.values()) > 0
+	if audienceFilter {
+		m, err := r.deps.Membership(ctx)
+		if err != nil {
+			return nil, err
+		}
+		audiences = m.Resolve(requestOf(ctx).view.WebsiteID, in.AudienceID.values())
+	}
+	if types == nil && in.DynamicBlockUids == nil && !audienceFilter {
+		return nil, nil
+	}
+	return func(b *dynamicblocks.Block) bool {
+		if types != nil && b.Type != dynamicblocks.TypeAny && !slices.Contains(types, b.Type) {
+			return false
+		}
+		if in.DynamicBlockUids != nil && !slices.Contains(ids, b.ID) {
+			return false
+		}
+		if audienceFilter && !slices.ContainsFunc(b.AudienceIDs, func(a int64) bool { return slices.Contains(audiences, a) }) {
+			return false
+		}
+		return true
+	}, nil
+}

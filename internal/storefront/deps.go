@@ -1,0 +1,244 @@
+// Package storefront is the storefront GraphQL API (gqlgen): a Magento-shaped subset for
+// headless storefronts, with the shopper's Real-Time CDP membership read from the
+// aep-segments-membership header. Rules, blocks, audiences and store views come from the
+// in-memory snapshots; only carts, orders and customers touch the database.
+package storefront
+
+//go:generate go tool gqlgen generate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/99designs/gqlgen/graphql/handler"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
+	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/catalog"
+	"audienceactivation/internal/checkout"
+	"audienceactivation/internal/customers"
+	"audienceactivation/internal/dynamicblocks"
+	"audienceactivation/internal/stores"
+)
+
+// Throttle limits sign-in attempts (the admin sign-in's throttling, keyed per customer).
+type Throttle interface {
+	Attempt(ctx context.Context, key, addr string) (int64, error)
+	Forget(ctx context.Context, key string) error
+}
+
+// Deps are the services and snapshots the storefront API reads.
+type Deps struct {
+	StoreViews func(context.Context) ([]stores.StoreView, error)
+	Blocks     func(context.Context) (*dynamicblocks.Snapshot, error)
+	Membership func(context.Context) (audiences.Membership, error)
+	Trust      func(context.Context) (audiences.Trust, error)
+	Checkout   *checkout.Service
+	Catalog    *catalog.Service
+	Customers  *customers.Service
+	Throttle   Throttle
+	Log        *slog.Logger
+	Now        func() time.Time
+	// ClientIP is the address sign-in attempts are throttled by.
+	ClientIP func(*http.Request) string
+	// RequestID names the request in logs.
+	RequestID func(*http.Request) string
+	// MembershipRefused is told of each membership value that counted as none.
+	MembershipRefused func()
+	// Rand picks a block for random rotation.
+	Rand func(n int) int
+}
+
+// MaxComplexity bounds the work one query may ask for.
+const MaxComplexity = 1000
+
+// NewHandler returns the GraphQL endpoint (POST and GET).
+func NewHandler(d Deps) http.Handler {
+	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{deps: d}}))
+	srv.AddTransport(transport.GET{})
+	srv.AddTransport(transport.POST{})
+	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	srv.Use(extension.Introspection{})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	srv.SetErrorPresenter(d.presentError)
+	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
+		d.Log.Error("storefront api panic", "panic", p, "request_id", requestOf(ctx).id)
+		return errInternal
+	})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		req, err := d.readRequest(r)
+		if err != nil {
+			var ae *apiError
+			status := http.StatusInternalServerError
+			if errors.As(err, &ae) {
+				status = ae.status
+			} else {
+				d.Log.Error("storefront api", "error", err, "request_id", d.RequestID(r))
+				err = errInternal
+			}
+			writeErrors(w, status, err)
+			return
+		}
+		srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, req)))
+	})
+}
+
+// request is what the headers of a request say: the store view, the customer and the
+// shopper's audiences.
+type request struct {
+	id        string
+	ip        string
+	view      stores.StoreView
+	loc       *time.Location
+	token     string
+	customer  *customers.Customer
+	audiences []int64  // local ids of the shopper's active audiences on the website
+	cdpIDs    []string // the membership ids as sent (well-formed ones)
+}
+
+type requestKey struct{}
+
+func requestOf(ctx context.Context) *request {
+	if r, ok := ctx.Value(requestKey{}).(*request); ok {
+		return r
+	}
+	return &request{loc: time.UTC}
+}
+
+// readRequest reads the Store, Authorization and membership headers.
+func (d Deps) readRequest(r *http.Request) (*request, error) {
+	ctx := r.Context()
+	req := &request{id: d.RequestID(r), ip: d.ClientIP(r), loc: time.UTC}
+	views, err := d.StoreViews(ctx)
+	if err != nil {
+		return nil, err
+	}
+	code := strings.TrimSpace(r.Header.Get("Store"))
+	found := false
+	for _, v := range views {
+		if (code == "" && v.IsDefault) || (code != "" && v.Code == code && v.IsActive) {
+			req.view, found = v, true
+			break
+		}
+	}
+	if !found {
+		return nil, &apiError{msg: "Requested store is not found", category: "graphql-no-such-entity", status: http.StatusNotFound}
+	}
+	if loc, err := time.LoadLocation(req.view.Timezone); err == nil {
+		req.loc = loc
+	}
+	if auth := r.Header.Get("Authorization"); auth != "" {
+		token, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok {
+			return nil, errUnauthorized
+		}
+		c, err := d.Customers.ByToken(ctx, strings.TrimSpace(token), d.Now())
+		if errors.Is(err, customers.ErrBadToken) || (err == nil && c.WebsiteID != req.view.WebsiteID) {
+			return nil, errUnauthorized
+		} else if err != nil {
+			return nil, err
+		}
+		req.token, req.customer = strings.TrimSpace(token), &c
+	}
+	raw, header := r.Header.Get(audiences.MembershipName), true
+	if raw == "" {
+		if ck, err := r.Cookie(audiences.MembershipName); err == nil {
+			raw, header = ck.Value, false
+		}
+	}
+	if raw == "" {
+		return req, nil
+	}
+	trust, err := d.Trust(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := trust.Read(raw, header, d.Now())
+	if errors.Is(err, audiences.ErrMembershipTooLarge) {
+		return nil, &apiError{msg: err.Error(), category: "graphql-input", status: http.StatusBadRequest}
+	}
+	if err != nil {
+		if d.MembershipRefused != nil {
+			d.MembershipRefused()
+		}
+		d.Log.Info("membership refused", "request_id", req.id, "reason", err.Error())
+		return req, nil
+	}
+	m, err := d.Membership(ctx)
+	if err != nil {
+		return nil, err
+	}
+	req.cdpIDs, req.audiences = ids, m.Resolve(req.view.WebsiteID, ids)
+	return req, nil
+}
+
+// shopper is who the request prices carts for.
+func (r *request) shopper() checkout.Shopper {
+	s := checkout.Shopper{Audiences: r.audiences, Location: r.loc}
+	if r.customer != nil {
+		s.CustomerGroupID = r.customer.GroupID
+	}
+	return s
+}
+
+// apiError is an error the client is told, with Magento's error category.
+type apiError struct {
+	msg      string
+	category string
+	status   int // for errors answered before the query runs
+}
+
+func (e *apiError) Error() string { return e.msg }
+
+var (
+	errInternal     = &apiError{msg: "Internal server error", category: "internal", status: http.StatusInternalServerError}
+	errUnauthorized = &apiError{msg: "The current customer isn't authorized.", category: "graphql-authorization", status: http.StatusUnauthorized}
+)
+
+func inputError(msg string) error { return &apiError{msg: msg, category: "graphql-input"} }
+
+// presentError turns a resolver's error into the GraphQL error the client sees: shopper
+// errors as they are, with Magento's categories; faults as "Internal server error", logged.
+func (d Deps) presentError(ctx context.Context, err error) *gqlerror.Error {
+	var ge *gqlerror.Error
+	if errors.As(err, &ge) && ge.Err == nil {
+		return ge // a parse or validation error of the query itself
+	}
+	out := graphql.DefaultErrorPresenter(ctx, err)
+	var ae *apiError
+	switch {
+	case errors.As(err, &ae):
+		out.Message = ae.msg
+		out.Extensions = map[string]any{"category": ae.category}
+	case checkout.IsShopperError(err):
+		out.Extensions = map[string]any{"category": "graphql-input"}
+	default:
+		d.Log.Error("storefront api", "error", err, "request_id", requestOf(ctx).id, "path", out.Path.String())
+		out.Message = errInternal.msg
+		out.Extensions = map[string]any{"category": errInternal.category}
+	}
+	return out
+}
+
+// writeErrors answers a request refused before the query runs.
+func writeErrors(w http.ResponseWriter, status int, err error) {
+	cat := "graphql-input"
+	var ae *apiError
+	if errors.As(err, &ae) {
+		cat = ae.category
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]any{{"message": err.Error(), "extensions": map[string]any{"category": cat}}}})
+}

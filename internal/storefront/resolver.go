@@ -1,0 +1,57 @@
+package storefront
+
+import (
+	"strings"
+
+	"audienceactivation/internal/customers"
+)
+
+// Resolver is the root of the storefront API's resolvers.
+type Resolver struct{ deps Deps }
+
+var errNotFoundCustomer = customers.ErrNotFound
+
+// paging reads pageSize and currentPage as Magento does: both at least 1.
+func paging(pageSize, currentPage *int, maxSize int) (int, int, error) {
+	size, page := 20, 1
+	if pageSize != nil {
+		size = *pageSize
+	}
+	if currentPage != nil {
+		page = *currentPage
+	}
+	switch {
+	case size < 1:
+		return 0, 0, inputError("pageSize value must be greater than 0.")
+	case page < 1:
+		return 0, 0, inputError("currentPage value must be greater than 0.")
+	case size > maxSize:
+		size = maxSize
+	}
+	return size, page, nil
+}
+
+func pageInfo(page, size, total int) *SearchResultPageInfo {
+	pages := (total + size - 1) / size
+	return &SearchResultPageInfo{CurrentPage: &page, PageSize: &size, TotalPages: &pages}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// values are the strings an equality filter names (eq, then in), trimmed, without blanks.
+func (f *FilterEqualTypeInput) values() []string {
+	if f == nil {
+		return nil
+	}
+	out := []string{}
+	add := func(s *string) {
+		if s != nil && strings.TrimSpace(*s) != "" {
+			out = append(out, strings.TrimSpace(*s))
+		}
+	}
+	add(f.Eq)
+	for _, s := range f.In {
+		add(s)
+	}
+	return out
+}
