@@ -86,11 +86,11 @@ func NewService(d *db.DB, src Sources) *Service {
 }
 
 type cartRow struct {
-	ID          int64
-	MaskedID    string
-	WebsiteID   int64
-	StoreViewID int64
-	CustomerID  *int64
+	ID              int64
+	MaskedID        string
+	WebsiteID       int64
+	StoreViewID     int64
+	CustomerID      *int64
 	CouponCode      string
 	Email           string
 	ShippingAddress string
@@ -98,7 +98,7 @@ type cartRow struct {
 	PaymentMethod   string
 	IsActive        bool
 	CreatedAt       time.Time
-	UpdatedAt   time.Time
+	UpdatedAt       time.Time
 }
 
 func (cartRow) TableName() string { return "carts" }

@@ -158,7 +158,9 @@ func optional(s string) *string {
 }
 
 // encodeUID is Magento's uid of an entity: its id, base64-encoded.
-func encodeUID(id int64) string { return base64.StdEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10))) }
+func encodeUID(id int64) string {
+	return base64.StdEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10)))
+}
 
 // decodeUID reads a uid; false when it is not one.
 func decodeUID(uid string) (int64, bool) {
