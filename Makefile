@@ -45,7 +45,7 @@ lint: check-generated
 check-generated:
 	$(GO) tool templ generate >/dev/null
 	cd internal/storefront && $(GO) tool gqlgen generate
-	@if [ -n "$$(git status --porcelain -- '*_templ.go' internal/storefront)" ]; then echo "generated code is stale: run 'make generate' and commit"; git status --porcelain -- '*_templ.go' internal/storefront; exit 1; fi
+	@if [ -n "$$(git status --porcelain -- '*_templ.go' 'internal/storefront/*.go')" ]; then echo "generated code is stale: run 'make generate' and commit"; git status --porcelain -- '*_templ.go' 'internal/storefront/*.go'; exit 1; fi
 
 ## browser-deps: Debian's chromium for the browser tests (installed when missing and root)
 browser-deps:
