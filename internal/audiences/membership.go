@@ -25,12 +25,13 @@ var audienceIDRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9
 // ValidAudienceID reports whether id is a well-formed CDP audience id (a UUID).
 func ValidAudienceID(id string) bool { return audienceIDRe.MatchString(strings.ToLower(id)) }
 
-// ParseHeader reads the header form: URL-encoded, comma-separated ids.
+// ParseHeader reads the header form: URL-encoded ("+" is a space, as form encoders
+// write it), comma-separated ids.
 func ParseHeader(raw string) ([]string, error) {
 	if len(raw) > MaxMembershipBytes {
 		return nil, ErrMembershipTooLarge
 	}
-	if dec, err := url.PathUnescape(raw); err == nil {
+	if dec, err := url.QueryUnescape(raw); err == nil {
 		raw = dec
 	}
 	return parseList(raw)

@@ -297,6 +297,14 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Product, int64, int64, 
 	if f.Page < 1 {
 		f.Page = 1
 	}
+	out, err := s.products(ctx, "SELECT id, sku, name, price, weight FROM products WHERE "+cond+" ORDER BY sku LIMIT ? OFFSET ?",
+		append(args, f.PerPage, (f.Page-1)*f.PerPage)...)
+	return out, matched, total, err
+}
+
+// products runs a query of product columns and fills in each product's categories,
+// websites and attributes.
+func (s *Service) products(ctx context.Context, query string, args ...any) ([]Product, error) {
 	var rows []struct {
 		ID     int64
 		SKU    string
@@ -304,18 +312,14 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Product, int64, int64, 
 		Price  int64
 		Weight float64
 	}
-	if err := g.Raw("SELECT id, sku, name, price, weight FROM products WHERE "+cond+" ORDER BY sku LIMIT ? OFFSET ?",
-		append(args, f.PerPage, (f.Page-1)*f.PerPage)...).Scan(&rows).Error; err != nil {
-		return nil, 0, 0, err
+	if err := s.db.WithContext(ctx).Raw(query, args...).Scan(&rows).Error; err != nil {
+		return nil, err
 	}
 	out := make([]Product, len(rows))
 	for i, r := range rows {
 		out[i] = Product{ID: r.ID, SKU: r.SKU, Name: r.Name, Price: r.Price, Weight: r.Weight}
 	}
-	if err := s.fill(ctx, out); err != nil {
-		return nil, 0, 0, err
-	}
-	return out, matched, total, nil
+	return out, s.fill(ctx, out)
 }
 
 // OnWebsite reports whether the product is sold on the website.
@@ -328,11 +332,8 @@ func (s *Service) BySKU(ctx context.Context, skus []string) (map[string]Product,
 	if len(skus) == 0 {
 		return out, nil
 	}
-	var ps []Product
-	if err := s.db.WithContext(ctx).Raw("SELECT id, sku, name, price, weight FROM products WHERE sku IN ?", skus).Scan(&ps).Error; err != nil {
-		return nil, err
-	}
-	if err := s.fill(ctx, ps); err != nil {
+	ps, err := s.products(ctx, "SELECT id, sku, name, price, weight FROM products WHERE sku IN ?", skus)
+	if err != nil {
 		return nil, err
 	}
 	for _, p := range ps {
