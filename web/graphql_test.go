@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -574,5 +575,62 @@ func TestGraphQLSignedMembership(t *testing.T) {
 	r := a.gql(t, map[string]string{"aep-segments-membership": url.QueryEscape(valid)}, blocksQuery, in).ok(t)
 	if got := htmls(r); len(got) != 2 {
 		t.Fatalf("a validly signed membership was refused: %v", got)
+	}
+}
+
+// 50 headless shoppers place orders at once with one coupon limited to 10 uses: exactly 10
+// orders carry it; the other 40 are told why, and their carts stay open to try again.
+func TestGraphQLConcurrentPlaceOrderHoldsTheCouponLimit(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	if _, err := a.full.Rules.Save(context.Background(), actorT(), pricerules.Rule{Name: "Ten", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
+		CouponType: pricerules.CouponSpecific, CouponCode: "TEN", UsesPerCoupon: 10, Action: pricerules.ByPercent, Amount: 1000,
+		FreeShipping: pricerules.FreeShippingNo, Conditions: pricerules.All(), ActionConditions: pricerules.All()}); err != nil {
+		t.Fatal(err)
+	}
+	carts := make([]string, 50)
+	for i := range carts {
+		id := a.gql(t, nil, `mutation { createGuestCart { cart { id } } }`, nil).ok(t).str("createGuestCart.cart.id")
+		a.gql(t, nil, `mutation($id: String!) {
+			addProductsToCart(cartId: $id, cartItems: [{sku: "MUG", quantity: 1}]) { cart { id } }
+			applyCouponToCart(input: {cart_id: $id, coupon_code: "TEN"}) { cart { id } }
+			setGuestEmailOnCart(input: {cart_id: $id, email: "s@example.com"}) { cart { id } }
+			setShippingAddressesOnCart(input: {cart_id: $id, shipping_addresses: [{address: {firstname: "S", lastname: "T", street: ["1 Rd"], city: "Oslo", country_code: "NO"}}]}) { cart { id } }
+			setShippingMethodsOnCart(input: {cart_id: $id, shipping_methods: [{carrier_code: "flatrate", method_code: "flatrate"}]}) { cart { id } }
+			setPaymentMethodOnCart(input: {cart_id: $id, payment_method: {code: "checkmo"}}) { cart { id } } }`, map[string]any{"id": id}).ok(t)
+		carts[i] = id
+	}
+	type outcome struct{ number, code, message string }
+	results := make(chan outcome, len(carts))
+	var start sync.WaitGroup
+	start.Add(1)
+	for _, id := range carts {
+		go func() {
+			start.Wait()
+			r := a.gql(t, nil, `mutation($id: String!) { placeOrder(input: {cart_id: $id}) { order { order_number } errors { code message } } }`, map[string]any{"id": id})
+			results <- outcome{number: fmt.Sprint(r.at("placeOrder.order.order_number")), code: fmt.Sprint(r.at("placeOrder.errors.0.code")),
+				message: fmt.Sprint(r.at("placeOrder.errors.0.message")) + r.errorText()}
+		}()
+	}
+	start.Done()
+	placed, refused := 0, 0
+	for range carts {
+		o := <-results
+		switch {
+		case o.code == "<nil>" && o.number != "<nil>":
+			placed++
+		case o.code == "UNABLE_TO_PLACE_ORDER" && (o.message == "Unable to place order: The coupon code has been used the maximum number of times." ||
+			o.message == `Unable to place order: The coupon code "TEN" is not valid.`):
+			refused++
+		default:
+			t.Errorf("unexpected answer: %+v", o)
+		}
+	}
+	var orders, used, open int64
+	a.db.Raw("SELECT COUNT(*) FROM orders WHERE coupon_code = 'TEN'").Scan(&orders)
+	a.db.Raw("SELECT times_used FROM coupons").Scan(&used)
+	a.db.Raw("SELECT COUNT(*) FROM carts WHERE is_active = ?", true).Scan(&open)
+	if placed != 10 || refused != 40 || orders != 10 || used != 10 || open != 40 {
+		t.Fatalf("placed %d refused %d; orders %d, coupon used %d, carts still open %d", placed, refused, orders, used, open)
 	}
 }
