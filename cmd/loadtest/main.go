@@ -1,0 +1,448 @@
+// Command loadtest measures the storefront GraphQL API on loopback, as `make bench` runs it:
+// a store with 10,000 active cart price rules, 1,000 dynamic blocks and 1,000 audiences, and
+// concurrent clients that each ask, again and again, for their cart with prices plus the
+// dynamic blocks they see. It prints requests per second, p50, p99 and errors.
+//
+// Everything is real: SQLite under a temporary directory, the migrations, the audiences
+// synced from the CDP emulator over HTTP, the whole HTTP stack of the admin binary.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"audienceactivation/internal/app"
+	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/audiences/cdpemu"
+	"audienceactivation/internal/audit"
+	"audienceactivation/internal/catalog"
+	"audienceactivation/internal/config"
+	"audienceactivation/internal/db"
+	"audienceactivation/internal/dynamicblocks"
+	"audienceactivation/internal/pricerules"
+	"audienceactivation/web"
+)
+
+// Options shape the store and the load.
+type Options struct {
+	Rules, Blocks, Audiences int
+	Clients                  int
+	Duration                 time.Duration
+	Log                      io.Writer // progress; nil: none
+	Profile                  string    // CPU profile file of the load phase; "": none
+	// Rate is the total requests per second of the paced measurement; 0 skips it.
+	Rate int
+}
+
+// Report is what a run measured.
+type Report struct {
+	Requests, Errors int
+	Elapsed          time.Duration
+	P50, P99         time.Duration
+	FirstError       string
+}
+
+// RPS is requests per second.
+func (r Report) RPS() float64 { return float64(r.Requests) / r.Elapsed.Seconds() }
+
+// Targets on 2 cores with SQLite.
+const (
+	TargetRPS = 2000
+	TargetP99 = 10 * time.Millisecond
+)
+
+func main() {
+	var o Options
+	flag.IntVar(&o.Rules, "rules", 10000, "active cart price rules")
+	flag.IntVar(&o.Blocks, "blocks", 1000, "dynamic blocks")
+	flag.IntVar(&o.Audiences, "audiences", 1000, "audiences in the CDP")
+	flag.IntVar(&o.Clients, "clients", 32, "concurrent clients")
+	flag.DurationVar(&o.Duration, "duration", 30*time.Second, "how long each measurement loads the server")
+	flag.IntVar(&o.Rate, "rate", TargetRPS, "total req/s of the paced measurement (0: skip it)")
+	check := flag.Bool("check", false, "exit 1 when a target is missed")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the load phase to this file")
+	flag.Parse()
+	o.Profile = *profile
+	o.Log = os.Stderr
+	r, err := Run(context.Background(), o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+	fmt.Printf("storefront API load on loopback: %d active rules, %d blocks, %d audiences, %d clients, cart with prices + dynamicBlocks\n",
+		o.Rules, o.Blocks, o.Audiences, o.Clients)
+	t, p := r.Throughput, r.Paced
+	fastMet := t.RPS() >= TargetRPS && t.Errors == 0
+	fmt.Printf("  as fast as possible: %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors of %d requests in %s (target ≥ %d req/s, 0 errors: %s)\n",
+		t.RPS(), ms(t.P50), ms(t.P99), t.Errors, t.Requests, t.Elapsed.Round(time.Millisecond), TargetRPS, verdict(fastMet))
+	met := fastMet
+	if o.Rate > 0 {
+		pacedMet := p.P99 <= TargetP99 && p.Errors == 0
+		met = met && pacedMet
+		fmt.Printf("  paced at %d req/s:   %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors of %d requests in %s (target p99 ≤ %s, 0 errors: %s)\n",
+			o.Rate, p.RPS(), ms(p.P50), ms(p.P99), p.Errors, p.Requests, p.Elapsed.Round(time.Millisecond), TargetP99, verdict(pacedMet))
+	}
+	for _, e := range []string{t.FirstError, p.FirstError} {
+		if e != "" {
+			fmt.Println("  first error:", e)
+		}
+	}
+	if *check && !met {
+		os.Exit(1)
+	}
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "MISSED"
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// query is what each client asks: its cart with prices, and the blocks it sees.
+const query = `query($cart: String!) {
+  cart(cart_id: $cart) {
+    id total_quantity
+    items { uid quantity product { sku } prices { price { value } row_total { value } total_item_discount { value } discounts { label amount { value } } } }
+    prices { subtotal_excluding_tax { value currency } subtotal_with_discount_excluding_tax { value } grand_total { value } discounts { label amount { value } } }
+    applied_coupons { code }
+  }
+  dynamicBlocks(input: {type: SPECIFIED}) { total_count items { uid audience_id content { html } } }
+}`
+
+// Results are the two measurements: as fast as the clients can go, and at a set rate.
+type Results struct {
+	Throughput, Paced Report
+}
+
+// Run builds the store, starts the server on loopback and loads it.
+func Run(ctx context.Context, o Options) (Results, error) {
+	dir, err := os.MkdirTemp("", "loadtest-")
+	if err != nil {
+		return Results{}, err
+	}
+	defer os.RemoveAll(dir)
+	progress := func(format string, args ...any) {
+		if o.Log != nil {
+			fmt.Fprintf(o.Log, format+"\n", args...)
+		}
+	}
+	d, err := db.Open("", dir+"/store.db")
+	if err != nil {
+		return Results{}, err
+	}
+	defer d.Close()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if _, err := d.Migrate(ctx, quiet); err != nil {
+		return Results{}, err
+	}
+	a := app.New(config.Settings{DataDir: dir, SessionIdle: time.Hour}, d, quiet, []byte("loadtest-master-key-0123456789abcdef"))
+	start := time.Now()
+	cdpIDs, err := seed(ctx, a, o)
+	if err != nil {
+		return Results{}, fmt.Errorf("seeding: %w", err)
+	}
+	progress("seeded %d audiences, %d rules, %d blocks in %s", len(cdpIDs), o.Rules, o.Blocks, time.Since(start).Round(time.Millisecond))
+	srv := httptest.NewServer(web.New(web.DepsFrom(a)))
+	defer srv.Close()
+	tr := &http.Transport{MaxIdleConnsPerHost: o.Clients * 2, MaxConnsPerHost: o.Clients * 2}
+	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
+	defer tr.CloseIdleConnections()
+
+	// Each client has its own cart (three lines) and is in 20 of the audiences.
+	rng := rand.New(rand.NewPCG(11, 11))
+	shoppers := make([]shopper, o.Clients)
+	for i := range shoppers {
+		var ids []string
+		for len(ids) < 20 && len(ids) < len(cdpIDs) {
+			if id := cdpIDs[rng.IntN(len(cdpIDs))]; !slices.Contains(ids, id) {
+				ids = append(ids, id)
+			}
+		}
+		shoppers[i].membership = strings.Join(ids, ",")
+		var created struct {
+			CreateGuestCart struct{ Cart struct{ ID string } } `json:"createGuestCart"`
+		}
+		if err := post(client, srv.URL, "", `mutation { createGuestCart { cart { id } } }`, nil, &created); err != nil {
+			return Results{}, err
+		}
+		shoppers[i].cart = created.CreateGuestCart.Cart.ID
+		items := fmt.Sprintf(`[{sku: "SKU-%d", quantity: 2}, {sku: "SKU-%d", quantity: 1}, {sku: "SKU-%d", quantity: 3}]`, 1+rng.IntN(40), 41+rng.IntN(40), 81+rng.IntN(40))
+		if err := post(client, srv.URL, "", `mutation($c: String!) { addProductsToCart(cartId: $c, cartItems: `+items+`) { cart { id } } }`,
+			map[string]any{"c": shoppers[i].cart}, nil); err != nil {
+			return Results{}, err
+		}
+	}
+	if os.Getenv("LOADTEST_SAMPLE") != "" {
+		var sample json.RawMessage
+		err := post(client, srv.URL, shoppers[0].membership, query, map[string]any{"cart": shoppers[0].cart}, &sample)
+		progress("sample answer (%d bytes, %v): %s", len(sample), err, sample)
+	}
+	if o.Profile != "" {
+		f, err := os.Create(o.Profile)
+		if err != nil {
+			return Results{}, err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return Results{}, err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	progress("as fast as they can: %d clients for %s", o.Clients, o.Duration)
+	var res Results
+	res.Throughput = load(client, srv.URL, shoppers, o.Duration, 0)
+	if o.Rate > 0 {
+		progress("paced: %d clients, %d req/s in all, for %s", o.Clients, o.Rate, o.Duration)
+		res.Paced = load(client, srv.URL, shoppers, o.Duration, o.Rate)
+	}
+	return res, nil
+}
+
+// shopper is one client: its cart and its membership header.
+type shopper struct {
+	cart       string
+	membership string
+}
+
+// load runs the clients until d has passed. With rate 0 each client sends its next request
+// as soon as the last is answered (throughput); otherwise the clients together send rate
+// requests per second on a fixed schedule, and a request's latency counts from when it was
+// due, so a slow answer that delays the next one is not hidden (latency at a given load).
+func load(client *http.Client, base string, shoppers []shopper, d time.Duration, rate int) Report {
+	var mu sync.Mutex
+	var latencies []time.Duration
+	report := Report{}
+	var wg sync.WaitGroup
+	begin := time.Now()
+	deadline := begin.Add(d)
+	var interval time.Duration
+	if rate > 0 {
+		interval = time.Duration(float64(time.Second) * float64(len(shoppers)) / float64(rate))
+	}
+	for n, s := range shoppers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			errs, first := 0, ""
+			vars := map[string]any{"cart": s.cart}
+			due := begin.Add(interval * time.Duration(n) / time.Duration(len(shoppers)))
+			for {
+				if rate > 0 {
+					time.Sleep(time.Until(due))
+				} else {
+					due = time.Now()
+				}
+				if !due.Before(deadline) {
+					break
+				}
+				body, err := send(client, base, s.membership, query, vars)
+				mine = append(mine, time.Since(due))
+				if err == nil && !bytes.Contains(body, []byte(`"cart":{"id":"`+s.cart+`"`)) {
+					err = fmt.Errorf("the answer has no cart: %.200s", body)
+				}
+				if err != nil {
+					errs++
+					if first == "" {
+						first = err.Error()
+					}
+				}
+				due = due.Add(interval)
+			}
+			mu.Lock()
+			latencies = append(latencies, mine...)
+			report.Errors += errs
+			if report.FirstError == "" {
+				report.FirstError = first
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	report.Elapsed = time.Since(begin)
+	report.Requests = len(latencies)
+	slices.Sort(latencies)
+	if n := len(latencies); n > 0 {
+		report.P50 = latencies[n/2]
+		report.P99 = latencies[min(n-1, n*99/100)]
+	}
+	return report
+}
+
+// send posts one GraphQL request and returns the body; a transport error, a status other
+// than 200 or a GraphQL error is an error.
+func send(c *http.Client, base, membership, query string, vars map[string]any) ([]byte, error) {
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if membership != "" {
+		req.Header.Set(audiences.MembershipName, membership)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	out, err := io.ReadAll(res.Body)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != http.StatusOK || bytes.Contains(out, []byte(`"errors":[`)) {
+		return nil, fmt.Errorf("status %d: %.300s", res.StatusCode, out)
+	}
+	return out, nil
+}
+
+// post sends one GraphQL request and decodes its data into out.
+func post(c *http.Client, base, membership, query string, vars map[string]any, out any) error {
+	body, err := send(c, base, membership, query, vars)
+	if err != nil || out == nil {
+		return err
+	}
+	var answer struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if err := json.Unmarshal(body, &answer); err != nil {
+		return err
+	}
+	return json.Unmarshal(answer.Data, out)
+}
+
+// seed builds the store: audiences synced from the CDP emulator, 120 products in 20
+// categories, the rules and the blocks. The snapshots are rebuilt once at the end rather
+// than after each save.
+func seed(ctx context.Context, a *app.App, o Options) ([]string, error) {
+	who := audit.Actor{Username: "loadtest"}
+	emu := cdpemu.New("load0123456789abcdef0123456789ab", "p8e-loadtest-secret", "LOAD0123456789ABCDEF0123@AdobeOrg", "prod")
+	defer emu.Close()
+	cdpIDs := emu.Seed(o.Audiences)
+	const datastream = "5a0c3e54-8f1d-4c8e-9d0e-2f8a1b6c7d90"
+	emu.Activate(emu.AddDestination(datastream), cdpIDs...)
+	if _, err := a.Services.Save(ctx, who, config.Default, config.Submission{Values: map[string]string{
+		config.PathCDPClientID: emu.ClientID, config.PathCDPClientSecret: emu.ClientSecret, config.PathCDPOrgID: emu.OrgID,
+		config.PathCDPSandbox: emu.Sandbox, config.PathCDPTechAccountID: "load1234@techacct.adobe.com",
+		config.PathCDPTechAccountEmail: "load1234@techacct.adobe.com", config.PathCDPIMSURL: emu.URL(), config.PathCDPPlatformURL: emu.URL(),
+	}}); err != nil {
+		return nil, err
+	}
+	if _, err := a.Services.Save(ctx, who, config.Website(1), config.Submission{Values: map[string]string{config.PathDatastreamID: datastream}}); err != nil {
+		return nil, err
+	}
+	if _, err := a.Syncer.Run(ctx, audiences.TriggerManual); err != nil {
+		return nil, err
+	}
+	local, err := a.Audiences.LocalIDs(ctx, cdpIDs)
+	if err != nil {
+		return nil, err
+	}
+	var localIDs []int64
+	for _, id := range cdpIDs {
+		localIDs = append(localIDs, local[id])
+	}
+	var csv strings.Builder
+	csv.WriteString("sku,name,price,weight,categories,websites,attributes\n")
+	for i := 1; i <= 120; i++ {
+		fmt.Fprintf(&csv, "SKU-%d,Product %d,%d.%02d,0.5,C%d,base,color=c%d\n", i, i, 5+i%50, i%100, i%20, i%7)
+	}
+	if _, err := a.Catalog.Import(ctx, who, strings.NewReader(csv.String())); err != nil {
+		return nil, err
+	}
+	cats, err := a.Catalog.Categories(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.Rules.OnChange, a.Blocks.OnChange = nil, nil
+	rng := rand.New(rand.NewPCG(7, 7))
+	for i, r := range storeRules(o.Rules, localIDs, cats, rng) {
+		if _, err := a.Rules.Save(ctx, who, r); err != nil {
+			return nil, fmt.Errorf("rule %d: %w", i, err)
+		}
+	}
+	var hero []dynamicblocks.PlacementBlock
+	for i := 0; i < o.Blocks; i++ {
+		b := dynamicblocks.Block{Name: fmt.Sprintf("Block %d", i), Enabled: true, Type: dynamicblocks.TypeContent,
+			Content: fmt.Sprintf(`<h2>Offer %d</h2><p>Only for you: <a href="/store/products">shop now</a></p>`, i)}
+		if i%10 != 0 { // nine blocks in ten are for an audience
+			b.AudienceIDs = []int64{localIDs[rng.IntN(len(localIDs))]}
+		}
+		saved, _, err := a.Blocks.SaveBlock(ctx, who, b)
+		if err != nil {
+			return nil, err
+		}
+		if i < 200 {
+			hero = append(hero, dynamicblocks.PlacementBlock{BlockID: saved.ID, SortOrder: i})
+		}
+	}
+	for i, p := range []dynamicblocks.Placement{
+		{Title: "Home hero", Location: "home.hero", Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateAll, Blocks: hero[:min(len(hero), 100)]},
+		{Title: "Sidebar", Location: "right", Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateRandom, Blocks: hero[min(len(hero), 100):]},
+	} {
+		if _, err := a.Blocks.SavePlacement(ctx, who, p); err != nil {
+			return nil, fmt.Errorf("placement %d: %w", i, err)
+		}
+	}
+	a.LiveRules.Reload()
+	a.LiveBlocks.Reload()
+	return cdpIDs, nil
+}
+
+// storeRules are n active rules shaped like a large store's: 80 % gated by an audience
+// (and a subtotal), 10 % needing a coupon, 8 % for other customer groups, 2 % for
+// everyone; actions on one of the categories, of every type.
+func storeRules(n int, audienceIDs []int64, cats []catalog.Category, rng *rand.Rand) []pricerules.Rule {
+	actions := []pricerules.ActionType{pricerules.ByPercent, pricerules.ByFixed, pricerules.CartFixed, pricerules.BuyXGetY}
+	out := make([]pricerules.Rule, n)
+	for i := range out {
+		r := pricerules.Rule{Name: fmt.Sprintf("Rule %d", i), Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1, 2, 3},
+			CouponType: pricerules.CouponNone, Action: actions[i%4], Priority: rng.IntN(10), FreeShipping: pricerules.FreeShippingNo,
+			DefaultLabel: fmt.Sprintf("Offer %d", i), Conditions: pricerules.All()}
+		switch r.Action {
+		case pricerules.ByPercent:
+			r.Amount = 500
+		case pricerules.ByFixed:
+			r.Amount = 50
+		case pricerules.CartFixed:
+			r.Amount = 300
+		case pricerules.BuyXGetY:
+			r.Amount, r.Step = 1, 2
+		}
+		cat := cats[rng.IntN(len(cats))]
+		r.ActionConditions = pricerules.All(pricerules.Condition{Kind: pricerules.KindProduct, Attribute: pricerules.AttrCategories,
+			Operator: pricerules.OpOneOf, Values: []string{strconv.FormatInt(cat.ID, 10)}})
+		switch k := i % 50; {
+		case k < 40:
+			// A targeted offer usually discards subsequent rules, so offers do not stack.
+			r.StopFurther = rng.IntN(2) == 0
+			r.Conditions = pricerules.All(
+				pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{strconv.FormatInt(audienceIDs[rng.IntN(len(audienceIDs))], 10)}},
+				pricerules.Condition{Kind: pricerules.KindCart, Attribute: pricerules.AttrSubtotal, Operator: pricerules.OpGTE, Value: "20"})
+		case k < 45:
+			r.CouponType, r.CouponCode = pricerules.CouponSpecific, fmt.Sprintf("CODE%d", i)
+		case k < 49:
+			r.CustomerGroupIDs = []int64{2, 3}
+		default:
+			r.Conditions = pricerules.All(pricerules.Condition{Kind: pricerules.KindCart, Attribute: pricerules.AttrSubtotal, Operator: pricerules.OpGTE,
+				Value: strconv.Itoa(rng.IntN(500))})
+		}
+		out[i] = r
+	}
+	return out
+}
