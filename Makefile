@@ -35,7 +35,7 @@ bench:
 ## generate: regenerate templ and gqlgen code (committed)
 generate:
 	$(GO) tool templ generate
-	cd internal/storefront && $(GO) tool gqlgen generate
+	$(GO) generate ./internal/storefront
 
 ## lint: formatting, vet, and generated code in step with its sources
 lint: check-generated
@@ -44,7 +44,7 @@ lint: check-generated
 
 check-generated:
 	$(GO) tool templ generate >/dev/null
-	cd internal/storefront && $(GO) tool gqlgen generate
+	$(GO) generate ./internal/storefront
 	@if [ -n "$$(git status --porcelain -- '*_templ.go' 'internal/storefront/*.go')" ]; then echo "generated code is stale: run 'make generate' and commit"; git status --porcelain -- '*_templ.go' 'internal/storefront/*.go'; exit 1; fi
 
 ## browser-deps: Debian's chromium for the browser tests (installed when missing and root)

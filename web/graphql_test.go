@@ -480,7 +480,9 @@ func TestGraphQLDynamicBlocksRotate(t *testing.T) {
 }
 
 // uid is Magento's uid of an id.
-func uid(id int64) string { return base64.StdEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10))) }
+func uid(id int64) string {
+	return base64.StdEncoding.EncodeToString([]byte(strconv.FormatInt(id, 10)))
+}
 
 // The membership header: URL-decoded, split, trimmed, de-duplicated, malformed and unknown
 // ids dropped; oversized values refused with a 400-class error; the cookie when there is no

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -148,10 +147,7 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 			v.AudienceNotes = append(v.AudienceNotes, fmt.Sprintf("%q is not an active audience of this store view's website, so it matches nobody here.", a.Name))
 		}
 	}
-	loc, err := time.LoadLocation(sv.Timezone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := sv.Location()
 	snap, err := s.deps.LiveRules.Current(ctx)
 	if err != nil {
 		return err

@@ -85,10 +85,7 @@ func (s *Server) storeHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	loc, err := time.LoadLocation(sv.Timezone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := sv.Location()
 	states := map[int64]dynamicblocks.PlacementState{}
 	if ck, err := c.Cookie(rotationCookie); err == nil {
 		states = dynamicblocks.DecodeStates(ck.Value)

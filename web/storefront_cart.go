@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -73,10 +72,7 @@ func (s *Server) shopper(c echo.Context, sv stores.StoreView) (checkout.Shopper,
 	if err != nil {
 		return checkout.Shopper{}, nil, err
 	}
-	loc, err := time.LoadLocation(sv.Timezone)
-	if err != nil {
-		loc = time.UTC
-	}
+	loc := sv.Location()
 	return checkout.Shopper{CustomerGroupID: guestGroup, Audiences: members, Location: loc}, members, nil
 }
 

@@ -51,6 +51,8 @@ type App struct {
 	LiveSDKNames *snapshot.Holder[map[int64]string]
 	// LiveStoreViews is every store view, as the storefront selects them.
 	LiveStoreViews *snapshot.Holder[[]stores.StoreView]
+	// LiveCatalog is the catalog by SKU.
+	LiveCatalog *snapshot.Holder[*catalog.Index]
 	// LiveShipping is each website's flat-rate carrier.
 	LiveShipping *snapshot.Holder[map[int64]checkout.FlatRate]
 	Checkout     *checkout.Service
@@ -92,7 +94,16 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	a.LiveSDKNames = snapshot.New("web sdk names", a.SDKNames, logger)
 	a.LiveShipping = snapshot.New("flat rates", a.FlatRates, logger)
 	a.Services.OnChange = func() { a.LiveTrust.Reload(); a.LiveSDKNames.Reload(); a.LiveShipping.Reload() }
-	a.Checkout = checkout.NewService(d, checkout.Sources{Catalog: a.Catalog, Rules: a.LiveRules.Current,
+	a.LiveCatalog = snapshot.New("catalog", a.Catalog.Index, logger)
+	a.Catalog.OnChange = a.LiveCatalog.Reload
+	a.Checkout = checkout.NewService(d, checkout.Sources{Rules: a.LiveRules.Current,
+		Products: func(ctx context.Context, skus []string) (map[string]catalog.Product, error) {
+			x, err := a.LiveCatalog.Current(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return x.BySKU(skus), nil
+		},
 		Shipping: func(ctx context.Context, websiteID int64) (checkout.FlatRate, error) {
 			rates, err := a.LiveShipping.Current(ctx)
 			return rates[websiteID], err
@@ -240,6 +251,8 @@ func (a *App) WatchSnapshots(ctx context.Context) {
 	go a.LiveTrust.Watch(ctx, time.Second, settings)
 	go a.LiveSDKNames.Watch(ctx, time.Second, settings)
 	go a.LiveShipping.Watch(ctx, time.Second, settings)
+	go a.LiveCatalog.Watch(ctx, time.Second, a.fingerprint(
+		"SELECT COUNT(*) AS n, COALESCE(CAST(MAX(updated_at) AS TEXT), '') AS m FROM products"))
 	go a.LiveStoreViews.Watch(ctx, time.Second, a.fingerprint(
 		"SELECT COUNT(*) AS n, COALESCE(CAST(MAX(updated_at) AS TEXT), '') AS m FROM store_views"))
 }

@@ -42,6 +42,8 @@ type Product struct {
 type Service struct {
 	db  *gorm.DB
 	log *audit.Log
+	// OnChange is called after an import, so the storefront's copy is rebuilt.
+	OnChange func()
 }
 
 // NewService returns a Service on d.
@@ -197,6 +199,9 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, r io.Reader) (I
 		}
 		return s.log.Record(ctx, tx, actor, audit.ActionCatalogImport, "catalog", "", fmt.Sprintf("Catalog imported: %d created, %d updated", res.Created, res.Updated), nil, nil)
 	})
+	if err == nil && s.OnChange != nil {
+		s.OnChange()
+	}
 	return res, err
 }
 
@@ -340,6 +345,34 @@ func (s *Service) BySKU(ctx context.Context, skus []string) (map[string]Product,
 		out[p.SKU] = p
 	}
 	return out, nil
+}
+
+// Index is an immutable copy of the catalog by SKU, shared by storefront requests so a
+// cart's products cost no query.
+type Index struct{ bySKU map[string]Product }
+
+// Index reads the whole catalog into an Index.
+func (s *Service) Index(ctx context.Context) (*Index, error) {
+	ps, err := s.products(ctx, "SELECT id, sku, name, price, weight FROM products")
+	if err != nil {
+		return nil, err
+	}
+	x := &Index{bySKU: make(map[string]Product, len(ps))}
+	for _, p := range ps {
+		x.bySKU[p.SKU] = p
+	}
+	return x, nil
+}
+
+// BySKU returns the products with the given SKUs, keyed by SKU; unknown SKUs are absent.
+func (x *Index) BySKU(skus []string) map[string]Product {
+	out := make(map[string]Product, len(skus))
+	for _, sku := range skus {
+		if p, ok := x.bySKU[sku]; ok {
+			out[sku] = p
+		}
+	}
+	return out
 }
 
 // fill loads the categories, websites and attributes of ps.

@@ -65,7 +65,8 @@ func (r FlatRate) Quote(c Cart) (int64, bool) {
 
 // Sources are what checkout reads from other services.
 type Sources struct {
-	Catalog  *catalog.Service
+	// Products looks products up by SKU (from the in-memory catalog).
+	Products func(ctx context.Context, skus []string) (map[string]catalog.Product, error)
 	Rules    func(context.Context) (*pricerules.Snapshot, error)
 	Shipping func(ctx context.Context, websiteID int64) (FlatRate, error)
 }
@@ -154,19 +155,30 @@ func (s *Service) Create(ctx context.Context, websiteID, storeViewID, customerID
 
 // Get loads an active cart with its lines' products.
 func (s *Service) Get(ctx context.Context, maskedID string) (Cart, error) {
-	g := s.db.WithContext(ctx)
-	var row cartRow
-	err := g.Where("masked_id = ? AND is_active = ?", maskedID, true).First(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return Cart{}, ErrCartNotFound
-	} else if err != nil {
-		return Cart{}, err
-	}
-	return s.load(ctx, row)
+	return s.read(ctx, "c.masked_id = ? AND c.is_active = ?", maskedID, true)
 }
 
-// load reads the lines of the cart row and their products.
-func (s *Service) load(ctx context.Context, row cartRow) (Cart, error) {
+// read loads the cart that matches where, with its lines, in one query; the products come
+// from the in-memory catalog.
+func (s *Service) read(ctx context.Context, where string, args ...any) (Cart, error) {
+	var rows []struct {
+		ID, WebsiteID, StoreViewID                                                  int64
+		CustomerID                                                                  *int64
+		MaskedID, CouponCode, Email, ShippingAddress, ShippingMethod, PaymentMethod string
+		ItemID                                                                      *int64
+		ItemSKU                                                                     *string
+		ItemQty                                                                     *int
+	}
+	err := s.db.WithContext(ctx).Raw(`SELECT c.id, c.masked_id, c.website_id, c.store_view_id, c.customer_id, c.coupon_code, c.email,
+		c.shipping_address, c.shipping_method, c.payment_method, i.id AS item_id, i.sku AS item_sku, i.qty AS item_qty
+		FROM carts c LEFT JOIN cart_items i ON i.cart_id = c.id WHERE `+where+` ORDER BY i.id`, args...).Scan(&rows).Error
+	if err != nil {
+		return Cart{}, err
+	}
+	if len(rows) == 0 {
+		return Cart{}, ErrCartNotFound
+	}
+	row := rows[0]
 	c := Cart{ID: row.ID, MaskedID: row.MaskedID, WebsiteID: row.WebsiteID, StoreViewID: row.StoreViewID, CouponCode: row.CouponCode,
 		Email: row.Email, ShippingMethod: row.ShippingMethod, PaymentMethod: row.PaymentMethod}
 	if row.CustomerID != nil {
@@ -178,25 +190,22 @@ func (s *Service) load(ctx context.Context, row cartRow) (Cart, error) {
 			return Cart{}, fmt.Errorf("cart %d: shipping address: %w", row.ID, err)
 		}
 	}
-	var lines []struct {
-		ID  int64
-		SKU string
-		Qty int
+	var skus []string
+	for _, r := range rows {
+		if r.ItemSKU != nil {
+			skus = append(skus, *r.ItemSKU)
+		}
 	}
-	if err := s.db.WithContext(ctx).Raw("SELECT id, sku, qty FROM cart_items WHERE cart_id = ? ORDER BY id", row.ID).Scan(&lines).Error; err != nil {
-		return Cart{}, err
-	}
-	skus := make([]string, len(lines))
-	for i, l := range lines {
-		skus[i] = l.SKU
-	}
-	products, err := s.src.Catalog.BySKU(ctx, skus)
+	products, err := s.src.Products(ctx, skus)
 	if err != nil {
 		return Cart{}, err
 	}
-	for _, l := range lines {
-		if p, ok := products[l.SKU]; ok {
-			c.Lines = append(c.Lines, Line{ID: l.ID, SKU: l.SKU, Qty: l.Qty, Item: p})
+	for _, r := range rows {
+		if r.ItemSKU == nil {
+			continue
+		}
+		if p, ok := products[*r.ItemSKU]; ok {
+			c.Lines = append(c.Lines, Line{ID: *r.ItemID, SKU: *r.ItemSKU, Qty: *r.ItemQty, Item: p})
 		}
 	}
 	return c, nil
@@ -212,7 +221,7 @@ func (s *Service) AddItem(ctx context.Context, maskedID, sku string, qty int) (C
 	if err != nil {
 		return Cart{}, err
 	}
-	ps, err := s.src.Catalog.BySKU(ctx, []string{sku})
+	ps, err := s.src.Products(ctx, []string{sku})
 	if err != nil {
 		return Cart{}, err
 	}

@@ -205,13 +205,9 @@ func (s *Service) Ready(c Cart, t Totals) error {
 // CustomerCart returns the customer's active cart on the website, starting one when there
 // is none.
 func (s *Service) CustomerCart(ctx context.Context, customerID, websiteID, storeViewID int64) (Cart, error) {
-	var row cartRow
-	err := s.db.WithContext(ctx).Where("customer_id = ? AND website_id = ? AND is_active = ?", customerID, websiteID, true).
-		Order("id DESC").First(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	c, err := s.read(ctx, "c.id = (SELECT MAX(id) FROM carts WHERE customer_id = ? AND website_id = ? AND is_active = ?)", customerID, websiteID, true)
+	if errors.Is(err, ErrCartNotFound) {
 		return s.Create(ctx, websiteID, storeViewID, customerID, "")
-	} else if err != nil {
-		return Cart{}, err
 	}
-	return s.load(ctx, row)
+	return c, err
 }

@@ -47,7 +47,9 @@ type DB struct {
 // the SQLite file at sqlitePath (created with its directory when missing) in WAL mode with
 // foreign keys on and a busy timeout.
 func Open(url, sqlitePath string) (*DB, error) {
-	cfg := &gorm.Config{Logger: logger.Discard, TranslateError: true, NowFunc: func() time.Time { return time.Now().UTC() }}
+	cfg := &gorm.Config{Logger: logger.Discard, TranslateError: true, NowFunc: func() time.Time { return time.Now().UTC() },
+		// Prepared statements are reused: preparing costs more than running a storefront query.
+		PrepareStmt: true, PrepareStmtMaxSize: 500, PrepareStmtTTL: time.Hour}
 	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
 		g, err := gorm.Open(postgres.Open(url), cfg)
 		if err != nil {
@@ -55,6 +57,7 @@ func Open(url, sqlitePath string) (*DB, error) {
 		}
 		sqlDB, _ := g.DB()
 		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
 		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		return &DB{DB: g, Dialect: Postgres}, nil
 	}
@@ -72,6 +75,10 @@ func Open(url, sqlitePath string) (*DB, error) {
 	if err := sqlDB.Ping(); err != nil {
 		return nil, fmt.Errorf("cannot open SQLite database %s: %w", sqlitePath, err)
 	}
+	// Keep connections open: opening one costs far more than a storefront query, and
+	// database/sql keeps only two idle connections by default.
+	sqlDB.SetMaxOpenConns(32)
+	sqlDB.SetMaxIdleConns(32)
 	return &DB{DB: g, Dialect: SQLite}, nil
 }
 

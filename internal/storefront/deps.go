@@ -4,7 +4,7 @@
 // in-memory snapshots; only carts, orders and customers touch the database.
 package storefront
 
-//go:generate go tool gqlgen generate
+//go:generate sh -c "go tool gqlgen generate && sed -i 's/graphql[.]MarshalSliceConcurrently(/marshalSlice(/' generated.go"
 
 import (
 	"context"
@@ -135,9 +135,7 @@ func (d Deps) readRequest(r *http.Request) (*request, error) {
 	if !found {
 		return nil, &apiError{msg: "Requested store is not found", category: "graphql-no-such-entity", status: http.StatusNotFound}
 	}
-	if loc, err := time.LoadLocation(req.view.Timezone); err == nil {
-		req.loc = loc
-	}
+	req.loc = req.view.Location()
 	if auth := r.Header.Get("Authorization"); auth != "" {
 		token, ok := strings.CutPrefix(auth, "Bearer ")
 		if !ok {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // store views name IANA zones; do not depend on the host's zoneinfo
 
@@ -263,4 +264,20 @@ func (s *Service) CustomerGroups(ctx context.Context) ([]CustomerGroup, error) {
 	var gs []CustomerGroup
 	err := s.db.WithContext(ctx).Raw("SELECT id, code FROM customer_groups ORDER BY id").Scan(&gs).Error
 	return gs, err
+}
+
+// locations caches time zones by name: loading one reads the zone database from disk.
+var locations sync.Map
+
+// Location is the store view's time zone (UTC when it cannot be loaded).
+func (v StoreView) Location() *time.Location {
+	if l, ok := locations.Load(v.Timezone); ok {
+		return l.(*time.Location)
+	}
+	l, err := time.LoadLocation(v.Timezone)
+	if err != nil {
+		l = time.UTC
+	}
+	locations.Store(v.Timezone, l)
+	return l
 }
