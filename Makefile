@@ -28,9 +28,10 @@ test: browser-deps
 test-short:
 	SKIP_BROWSER=1 $(GO) test -count=1 ./...
 
-## bench: benchmarks (medians over 5 runs)
+## bench: benchmarks (medians over 5 runs), then the storefront API load test (about 90 s)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
+	$(GO) run ./cmd/loadtest
 
 ## generate: regenerate templ and gqlgen code (committed)
 generate:

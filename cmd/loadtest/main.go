@@ -391,9 +391,10 @@ func seed(ctx context.Context, a *app.App, o Options) ([]string, error) {
 			hero = append(hero, dynamicblocks.PlacementBlock{BlockID: saved.ID, SortOrder: i})
 		}
 	}
+	half := len(hero) / 2
 	for i, p := range []dynamicblocks.Placement{
-		{Title: "Home hero", Location: "home.hero", Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateAll, Blocks: hero[:min(len(hero), 100)]},
-		{Title: "Sidebar", Location: "right", Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateRandom, Blocks: hero[min(len(hero), 100):]},
+		{Title: "Home hero", Location: "home.hero", Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateAll, Blocks: hero[:half]},
+		{Title: "Sidebar", Location: "right", Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateRandom, Blocks: hero[half:]},
 	} {
 		if _, err := a.Blocks.SavePlacement(ctx, who, p); err != nil {
 			return nil, fmt.Errorf("placement %d: %w", i, err)
