@@ -88,6 +88,8 @@ func (s *Server) routes() {
 	a.GET("/catalog", s.catalogPage)
 	a.POST("/catalog/import", s.catalogImport)
 
+	a.GET("/sales/orders", s.ordersList)
+	a.GET("/sales/orders/:id", s.orderView)
 	a.GET("/customers", s.customersList)
 	a.GET("/customers/new", s.customerNew)
 	a.POST("/customers", s.customerCreate)

@@ -26,6 +26,7 @@ const (
 	NavPreview    = "preview"
 	NavCatalog    = "catalog"
 	NavCustomers  = "customers"
+	NavOrders     = "orders"
 	NavConfig     = "config"
 	NavStores     = "stores"
 	NavUsers      = "users"
@@ -48,6 +49,7 @@ type NavGroup struct {
 // Navigation lists only the areas that exist, in the familiar commerce-admin order.
 var Navigation = []NavGroup{
 	{Label: "Dashboard", Icon: "▦", Items: []NavItem{{NavDashboard, "Dashboard", "/admin"}}},
+	{Label: "Sales", Icon: "$", Items: []NavItem{{NavOrders, "Orders", "/admin/sales/orders"}}},
 	{Label: "Customers", Icon: "☺", Items: []NavItem{{NavCustomers, "All Customers", "/admin/customers"}, {NavAudiences, "Real-Time CDP Audiences", "/admin/audiences"}}},
 	{Label: "Marketing", Icon: "✦", Items: []NavItem{{NavPriceRules, "Cart Price Rules", "/admin/price-rules"}, {NavPreview, "Personalization Preview", "/admin/preview"}}},
 	{Label: "Content", Icon: "▤", Items: []NavItem{{NavBlocks, "Dynamic Blocks", "/admin/dynamic-blocks"}}},
