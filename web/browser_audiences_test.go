@@ -62,8 +62,11 @@ func TestBrowserSyncAndBrowseAudiences(t *testing.T) {
 			chromedp.WaitVisible(css(`[data-testid="use-default-experience_platform-datastream_id"]`))))
 		waitSettled(t, ctx)
 		waitJS(t, ctx, `document.querySelector('#experience_platform-datastream_id').disabled === true`)
+		must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="use-default-experience_platform-datastream_id"]`))))
+		// Wait for the field to be enabled before typing: chromedp v0.23's SendKeys reads the
+		// node's attributes unlocked, a data race with the "disabled" attribute's removal.
+		waitJS(t, ctx, `document.querySelector('#experience_platform-datastream_id').disabled === false`)
 		must(t, chromedp.Do(ctx,
-			chromedp.Click(css(`[data-testid="use-default-experience_platform-datastream_id"]`)),
 			chromedp.SendKeys(css(`#experience_platform-datastream_id`), ds),
 			chromedp.Click(css(`[data-testid="save-config"]`)),
 			chromedp.WaitVisible(css(`[data-testid="flash-success"]`)),
