@@ -79,6 +79,15 @@ func (s *Server) handleError(err error, c echo.Context) {
 		_ = c.NoContent(v.Status)
 		return
 	}
+	// API clients get a GraphQL error, not a page.
+	if c.Path() == "/graphql" || strings.HasPrefix(c.Request().URL.Path, "/graphql") {
+		category := "graphql-input"
+		if v.Status >= 500 {
+			category = "internal"
+		}
+		_ = c.JSON(v.Status, map[string]any{"errors": []map[string]any{{"message": v.Message, "extensions": map[string]any{"category": category}}}})
+		return
+	}
 	v.SignedIn = currentAdmin(c).ID != 0
 	v.Base = s.base(c, v.Heading, "")
 	if err := render(c, v.Status, errorpages.Page(v)); err != nil {

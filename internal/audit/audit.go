@@ -128,7 +128,7 @@ type Page struct {
 func (l *Log) List(ctx context.Context, f Filter) (Page, error) {
 	q := l.db.WithContext(ctx).Model(&Entry{})
 	if a := strings.TrimSpace(f.Actor); a != "" {
-		q = q.Where("LOWER(actor) LIKE ?", "%"+strings.ToLower(a)+"%")
+		q = q.Where(`LOWER(actor) LIKE ? ESCAPE '\'`, "%"+db.EscapeLike(strings.ToLower(a))+"%")
 	}
 	if f.Action != "" {
 		q = q.Where("action = ?", f.Action)

@@ -368,8 +368,9 @@ func (s *Service) EndSessions(ctx context.Context, id int64) error {
 
 // Attempt records a sign-in attempt for key (a username, or another account's key) from
 // addr as a failure, before any password is checked, and refuses it with *ThrottledError
-// while key or addr has more than MaxFailures failures within Window. The caller forgets
-// the failures on success (Forget).
+// while key or addr has more than MaxFailures failures within Window. An empty addr
+// throttles by key alone (storefront customers, who may all come through one server
+// address). The caller forgets the failures on success (Forget).
 func (s *Service) Attempt(ctx context.Context, key, addr string) (int64, error) {
 	key, addr = validation.Clean(key, 255), validation.Clean(addr, 64)
 	now := s.now()
@@ -394,6 +395,9 @@ func (s *Service) Forget(ctx context.Context, key string) error {
 func (s *Service) throttled(ctx context.Context, username, addr string, now time.Time) (time.Duration, error) {
 	var wait time.Duration
 	for _, q := range []struct{ col, val string }{{"username", username}, {"remote_addr", addr}} {
+		if q.val == "" {
+			continue
+		}
 		var times []time.Time
 		err := s.db.WithContext(ctx).Model(&loginFailure{}).Where(q.col+" = ? AND at > ?", q.val, now.Add(-Window)).
 			Order("at DESC").Limit(MaxFailures+1).Pluck("at", &times).Error

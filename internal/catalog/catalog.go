@@ -285,10 +285,15 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Product, int64, int64, 
 	}
 	cond, args := "1 = 1", []any{}
 	if q := strings.ToLower(strings.TrimSpace(f.Search)); q != "" {
-		cond, args = "(LOWER(sku) LIKE ? OR LOWER(name) LIKE ?)", []any{"%" + q + "%", "%" + q + "%"}
+		like := "%" + db.EscapeLike(q) + "%"
+		cond, args = `(LOWER(sku) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`, []any{like, like}
 	}
 	if f.SKUs != nil {
-		cond, args = cond+" AND sku IN ?", append(args, append([]string{""}, f.SKUs...))
+		lower := []string{""}
+		for _, sku := range f.SKUs {
+			lower = append(lower, strings.ToLower(sku))
+		}
+		cond, args = cond+" AND LOWER(sku) IN ?", append(args, lower)
 	}
 	if f.WebsiteID != 0 {
 		cond, args = cond+" AND id IN (SELECT product_id FROM product_websites WHERE website_id = ?)", append(args, f.WebsiteID)
@@ -359,16 +364,17 @@ func (s *Service) Index(ctx context.Context) (*Index, error) {
 	}
 	x := &Index{bySKU: make(map[string]Product, len(ps))}
 	for _, p := range ps {
-		x.bySKU[p.SKU] = p
+		x.bySKU[strings.ToLower(p.SKU)] = p
 	}
 	return x, nil
 }
 
-// BySKU returns the products with the given SKUs, keyed by SKU; unknown SKUs are absent.
+// BySKU returns the products with the given SKUs, keyed by the SKUs as asked for; SKUs
+// match whatever their case, as in Magento; unknown SKUs are absent.
 func (x *Index) BySKU(skus []string) map[string]Product {
 	out := make(map[string]Product, len(skus))
 	for _, sku := range skus {
-		if p, ok := x.bySKU[sku]; ok {
+		if p, ok := x.bySKU[strings.ToLower(sku)]; ok {
 			out[sku] = p
 		}
 	}

@@ -5,7 +5,6 @@ package checkout
 import (
 	"context"
 	"crypto/rand"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -114,6 +113,7 @@ type Cart struct {
 	CouponCode  string
 	Email       string   // a guest's email for the order
 	Address     *Address // the shipping address; nil until set
+	Billing     *Address // the billing address; nil: the shipping address
 	// ShippingMethod is the carrier and method chosen ("flatrate_flatrate"); shipping is
 	// charged only once one is chosen, as on Magento.
 	ShippingMethod string
@@ -162,15 +162,15 @@ func (s *Service) Get(ctx context.Context, maskedID string) (Cart, error) {
 // from the in-memory catalog.
 func (s *Service) read(ctx context.Context, where string, args ...any) (Cart, error) {
 	var rows []struct {
-		ID, WebsiteID, StoreViewID                                                  int64
-		CustomerID                                                                  *int64
-		MaskedID, CouponCode, Email, ShippingAddress, ShippingMethod, PaymentMethod string
-		ItemID                                                                      *int64
-		ItemSKU                                                                     *string
-		ItemQty                                                                     *int
+		ID, WebsiteID, StoreViewID                                                                  int64
+		CustomerID                                                                                  *int64
+		MaskedID, CouponCode, Email, ShippingAddress, BillingAddress, ShippingMethod, PaymentMethod string
+		ItemID                                                                                      *int64
+		ItemSKU                                                                                     *string
+		ItemQty                                                                                     *int
 	}
 	err := s.db.WithContext(ctx).Raw(`SELECT c.id, c.masked_id, c.website_id, c.store_view_id, c.customer_id, c.coupon_code, c.email,
-		c.shipping_address, c.shipping_method, c.payment_method, i.id AS item_id, i.sku AS item_sku, i.qty AS item_qty
+		c.shipping_address, c.billing_address, c.shipping_method, c.payment_method, i.id AS item_id, i.sku AS item_sku, i.qty AS item_qty
 		FROM carts c LEFT JOIN cart_items i ON i.cart_id = c.id WHERE `+where+` ORDER BY i.id`, args...).Scan(&rows).Error
 	if err != nil {
 		return Cart{}, err
@@ -184,11 +184,11 @@ func (s *Service) read(ctx context.Context, where string, args ...any) (Cart, er
 	if row.CustomerID != nil {
 		c.CustomerID = *row.CustomerID
 	}
-	if row.ShippingAddress != "" {
-		c.Address = new(Address)
-		if err := json.Unmarshal([]byte(row.ShippingAddress), c.Address); err != nil {
-			return Cart{}, fmt.Errorf("cart %d: shipping address: %w", row.ID, err)
-		}
+	if c.Address, err = decodeAddress(row.ShippingAddress); err != nil {
+		return Cart{}, fmt.Errorf("cart %d: shipping address: %w", row.ID, err)
+	}
+	if c.Billing, err = decodeAddress(row.BillingAddress); err != nil {
+		return Cart{}, fmt.Errorf("cart %d: billing address: %w", row.ID, err)
 	}
 	var skus []string
 	for _, r := range rows {
@@ -229,6 +229,7 @@ func (s *Service) AddItem(ctx context.Context, maskedID, sku string, qty int) (C
 	if !ok || !p.OnWebsite(c.WebsiteID) {
 		return Cart{}, shopperError(fmt.Sprintf("Could not find a product with SKU %q.", sku))
 	}
+	sku = p.SKU // as the catalog spells it: SKUs match whatever their case
 	for _, l := range c.Lines {
 		if l.SKU == sku && l.Qty+qty > MaxQty {
 			return Cart{}, ErrQty
@@ -393,11 +394,7 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper) 
 		}
 	}
 	o := Order{CouponCode: coupon, Totals: t}
-	address := ""
-	if c.Address != nil {
-		b, _ := json.Marshal(c.Address)
-		address = string(b)
-	}
+	address := encodeAddress(c.Address)
 	usedUp := false
 	err = db.WithTx(ctx, s.db.DB, func(tx *gorm.DB) error {
 		// Closing the cart first makes a second placeOrder on it wait, then find it closed.
@@ -415,7 +412,7 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper) 
 		row := map[string]any{"increment_id": fmt.Sprintf("%09d", c.ID), "cart_id": c.ID, "website_id": c.WebsiteID, "store_view_id": c.StoreViewID,
 			"customer_id": cust, "customer_group_id": who.CustomerGroupID, "coupon_code": coupon, "subtotal": t.Subtotal, "discount": t.Discount,
 			"shipping": t.Shipping, "shipping_discount": t.ShippingDiscount, "grand_total": t.GrandTotal, "created_at": s.Now().UTC(),
-			"email": c.Email, "shipping_address": address, "payment_method": c.PaymentMethod}
+			"email": c.Email, "shipping_address": address, "billing_address": encodeAddress(c.Billing), "payment_method": c.PaymentMethod}
 		if err := tx.Table("orders").Create(row).Error; err != nil {
 			return err
 		}

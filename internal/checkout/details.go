@@ -77,22 +77,35 @@ func (s *Service) update(ctx context.Context, maskedID string, f func(tx *gorm.D
 	return s.Get(ctx, maskedID)
 }
 
-// SetQty sets the quantity of a cart item; 0 removes it.
-func (s *Service) SetQty(ctx context.Context, maskedID string, itemID int64, qty int) (Cart, error) {
-	if qty < 0 || qty > MaxQty {
-		return Cart{}, ErrQty
+// QtyChange sets the quantity of a cart item; 0 removes it.
+type QtyChange struct {
+	ItemID int64
+	Qty    int
+}
+
+// UpdateItems changes the quantities of cart items, all or none.
+func (s *Service) UpdateItems(ctx context.Context, maskedID string, changes []QtyChange) (Cart, error) {
+	for _, ch := range changes {
+		if ch.Qty < 0 || ch.Qty > MaxQty {
+			return Cart{}, ErrQty
+		}
 	}
 	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
-		var res *gorm.DB
-		if qty == 0 {
-			res = tx.Exec("DELETE FROM cart_items WHERE id = ? AND cart_id = ?", itemID, c.ID)
-		} else {
-			res = tx.Exec("UPDATE cart_items SET qty = ? WHERE id = ? AND cart_id = ?", qty, itemID, c.ID)
+		for _, ch := range changes {
+			var res *gorm.DB
+			if ch.Qty == 0 {
+				res = tx.Exec("DELETE FROM cart_items WHERE id = ? AND cart_id = ?", ch.ItemID, c.ID)
+			} else {
+				res = tx.Exec("UPDATE cart_items SET qty = ? WHERE id = ? AND cart_id = ?", ch.Qty, ch.ItemID, c.ID)
+			}
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 0 {
+				return shopperError(fmt.Sprintf("Could not find cart item with id: %d.", ch.ItemID))
+			}
 		}
-		if res.Error == nil && res.RowsAffected == 0 {
-			return shopperError(fmt.Sprintf("Could not find cart item with id: %d.", itemID))
-		}
-		return res.Error
+		return nil
 	})
 }
 
@@ -123,6 +136,15 @@ func (s *Service) SetEmail(ctx context.Context, maskedID, email string) (Cart, e
 
 // SetAddress sets the shipping address after checking its required fields.
 func (s *Service) SetAddress(ctx context.Context, maskedID string, a Address) (Cart, error) {
+	return s.setAddress(ctx, maskedID, "shipping_address", a)
+}
+
+// SetBillingAddress sets the billing address after checking its required fields.
+func (s *Service) SetBillingAddress(ctx context.Context, maskedID string, a Address) (Cart, error) {
+	return s.setAddress(ctx, maskedID, "billing_address", a)
+}
+
+func (s *Service) setAddress(ctx context.Context, maskedID, column string, a Address) (Cart, error) {
 	a.Firstname, a.Lastname, a.City = strings.TrimSpace(a.Firstname), strings.TrimSpace(a.Lastname), strings.TrimSpace(a.City)
 	a.CountryCode = strings.ToUpper(strings.TrimSpace(a.CountryCode))
 	var street []string
@@ -141,13 +163,29 @@ func (s *Service) SetAddress(ctx context.Context, maskedID string, a Address) (C
 	if len(a.CountryCode) != 2 || strings.Trim(a.CountryCode, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
 		return Cart{}, shopperError(fmt.Sprintf("The country code %q is not valid; use the two-letter ISO code.", a.CountryCode))
 	}
-	b, _ := json.Marshal(a)
-	if len(b) > 4096 {
+	enc := encodeAddress(&a)
+	if len(enc) > 4096 {
 		return Cart{}, errAddressTooLarge
 	}
 	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
-		return tx.Exec("UPDATE carts SET shipping_address = ? WHERE id = ?", string(b), c.ID).Error
+		return tx.Exec("UPDATE carts SET "+column+" = ? WHERE id = ?", enc, c.ID).Error
 	})
+}
+
+func encodeAddress(a *Address) string {
+	if a == nil {
+		return ""
+	}
+	b, _ := json.Marshal(a)
+	return string(b)
+}
+
+func decodeAddress(v string) (*Address, error) {
+	if v == "" {
+		return nil, nil
+	}
+	a := new(Address)
+	return a, json.Unmarshal([]byte(v), a)
 }
 
 // SetShippingMethod chooses the carrier and method; the address must be set and the
@@ -183,6 +221,48 @@ func (s *Service) ShippingRate(ctx context.Context, c Cart) (FlatRate, error) {
 	return s.src.Shipping(ctx, c.WebsiteID)
 }
 
+// Merge moves the lines of the source cart into the destination cart (a guest's cart into
+// the customer's after sign-in) and closes the source, in one transaction.
+func (s *Service) Merge(ctx context.Context, sourceID, destID string) (Cart, error) {
+	src, err := s.Get(ctx, sourceID)
+	if err != nil {
+		return Cart{}, err
+	}
+	return s.update(ctx, destID, func(tx *gorm.DB, c Cart) error {
+		if c.ID == src.ID {
+			return shopperError("The source and destination carts are the same.")
+		}
+		have := map[string]int{}
+		for _, l := range c.Lines {
+			have[l.SKU] = l.Qty
+		}
+		for _, l := range src.Lines {
+			q := "INSERT INTO cart_items (qty, cart_id, sku) VALUES (?, ?, ?)"
+			if n, ok := have[l.SKU]; ok {
+				q = "UPDATE cart_items SET qty = ? WHERE cart_id = ? AND sku = ?"
+				l.Qty = min(n+l.Qty, MaxQty)
+			}
+			if err := tx.Exec(q, l.Qty, c.ID, l.SKU).Error; err != nil {
+				return err
+			}
+		}
+		if c.CouponCode == "" && src.CouponCode != "" {
+			if err := tx.Exec("UPDATE carts SET coupon_code = ? WHERE id = ?", src.CouponCode, c.ID).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Exec("UPDATE carts SET is_active = ?, updated_at = ? WHERE id = ?", false, s.Now().UTC(), src.ID).Error
+	})
+}
+
+// Placed reports whether the masked id names a cart that is no longer active (its order
+// was placed), as opposed to one that never existed.
+func (s *Service) Placed(ctx context.Context, maskedID string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Raw("SELECT COUNT(*) FROM carts WHERE masked_id = ? AND is_active = ?", maskedID, false).Scan(&n).Error
+	return n > 0, err
+}
+
 // Ready reports what a headless checkout has still to set before the order can be placed.
 func (s *Service) Ready(c Cart, t Totals) error {
 	switch {
@@ -196,7 +276,7 @@ func (s *Service) Ready(c Cart, t Totals) error {
 		return ErrNoShipping
 	case c.PaymentMethod == "":
 		return ErrNoPayment
-	case c.PaymentMethod == "free" && t.GrandTotal > 0:
+	case (c.PaymentMethod == "free") != (t.GrandTotal == 0):
 		return ErrPaymentMethod
 	}
 	return nil

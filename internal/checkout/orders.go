@@ -6,6 +6,8 @@ import (
 	"errors"
 	"strings"
 	"time"
+
+	"audienceactivation/internal/db"
 )
 
 // ErrOrderNotFound means no order has the id.
@@ -88,8 +90,9 @@ func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]OrderSummary, in
 	}
 	cond, args := "1 = 1", []any{}
 	if q := strings.ToLower(strings.TrimSpace(f.Search)); q != "" {
-		like := "%" + q + "%"
-		cond, args = "(o.increment_id LIKE ? OR LOWER(o.email) LIKE ? OR LOWER(cu.email) LIKE ? OR LOWER(o.coupon_code) LIKE ?)", []any{like, like, like, like}
+		like := "%" + db.EscapeLike(q) + "%"
+		cond, args = `(o.increment_id LIKE ? ESCAPE '\' OR LOWER(o.email) LIKE ? ESCAPE '\' OR LOWER(cu.email) LIKE ? ESCAPE '\' OR LOWER(o.coupon_code) LIKE ? ESCAPE '\')`,
+			[]any{like, like, like, like}
 	}
 	g := s.db.WithContext(ctx)
 	var n int64

@@ -115,6 +115,12 @@ func (s *Service) Save(ctx context.Context, actor audit.Actor, id int64, in Inpu
 			}
 			return err
 		}
+		// A new password ends the customer's API sessions.
+		if id != 0 && in.Password != "" {
+			if err := tx.Exec("DELETE FROM customer_tokens WHERE customer_id = ?", c.ID).Error; err != nil {
+				return err
+			}
+		}
 		return s.log.Record(ctx, tx, actor, audit.ActionCustomerSave, "customer", fmt.Sprint(c.ID), fmt.Sprintf("Customer %s saved", c.Email), nil,
 			map[string]string{"email": c.Email, "name": c.Firstname + " " + c.Lastname, "group": fmt.Sprint(c.GroupID), "website": fmt.Sprint(c.WebsiteID)})
 	})
@@ -137,7 +143,8 @@ func (s *Service) Get(ctx context.Context, id int64) (Customer, error) {
 func (s *Service) List(ctx context.Context, search string, page, perPage int) ([]Customer, int64, error) {
 	q := s.db.WithContext(ctx).Model(&Customer{})
 	if search = strings.ToLower(strings.TrimSpace(search)); search != "" {
-		q = q.Where("LOWER(email) LIKE ? OR LOWER(firstname) LIKE ? OR LOWER(lastname) LIKE ?", "%"+search+"%", "%"+search+"%", "%"+search+"%")
+		like := "%" + db.EscapeLike(search) + "%"
+		q = q.Where(`LOWER(email) LIKE ? ESCAPE '\' OR LOWER(firstname) LIKE ? ESCAPE '\' OR LOWER(lastname) LIKE ? ESCAPE '\'`, like, like, like)
 	}
 	var n int64
 	if err := q.Count(&n).Error; err != nil {

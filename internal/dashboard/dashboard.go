@@ -95,7 +95,7 @@ func (q *Query) Audiences(ctx context.Context, f Filter) (Result, error) {
 	var args []any
 	if s := strings.ToLower(strings.TrimSpace(f.Search)); s != "" {
 		where = append(where, "a.search_name LIKE ? ESCAPE '\\'")
-		args = append(args, "%"+escapeLike(s)+"%")
+		args = append(args, "%"+db.EscapeLike(s)+"%")
 	}
 	if f.WebsiteID != 0 {
 		where = append(where, "EXISTS (SELECT 1 FROM audience_websites aw WHERE aw.audience_id = a.id AND aw.website_id = ?)")
@@ -187,10 +187,6 @@ func (q *Query) Audiences(ctx context.Context, f Filter) (Result, error) {
 		}
 	}
 	return res, nil
-}
-
-func escapeLike(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
 // Origins lists the origins present, for the filter.

@@ -209,3 +209,9 @@ func WithTx(ctx context.Context, g *gorm.DB, fn func(tx *gorm.DB) error) error {
 func IsUniqueViolation(err error) bool {
 	return errors.Is(err, gorm.ErrDuplicatedKey) || (err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed"))
 }
+
+// EscapeLike escapes the wildcards of a LIKE pattern for use with ESCAPE '\', so a search
+// for "%" finds a percent sign, not everything.
+func EscapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}

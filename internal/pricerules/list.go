@@ -3,6 +3,8 @@ package pricerules
 import (
 	"context"
 	"strings"
+
+	"audienceactivation/internal/db"
 )
 
 // ListFilter selects a page of the rules grid.
@@ -46,8 +48,8 @@ func (s *Service) List(ctx context.Context, f ListFilter) (rows []ListRow, match
 	where := []string{"1 = 1"}
 	var args []any
 	if q := strings.ToLower(strings.TrimSpace(f.Search)); q != "" {
-		where = append(where, "(LOWER(r.name) LIKE ? OR LOWER(COALESCE(r.coupon_code, '')) LIKE ?)")
-		args = append(args, "%"+q+"%", "%"+q+"%")
+		where = append(where, `(LOWER(r.name) LIKE ? ESCAPE '\' OR LOWER(COALESCE(r.coupon_code, '')) LIKE ? ESCAPE '\')`)
+		args = append(args, "%"+db.EscapeLike(q)+"%", "%"+db.EscapeLike(q)+"%")
 	}
 	switch f.Status {
 	case "active":

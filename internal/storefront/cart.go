@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/checkout"
@@ -18,6 +19,15 @@ const maxCartID = 64
 // anyone holding its masked id (and no customer token), a customer's cart only with that
 // customer's token, and only on its own website.
 func (r *Resolver) openCart(ctx context.Context, maskedID string) (checkout.Cart, error) {
+	var customerID int64
+	if c := requestOf(ctx).customer; c != nil {
+		customerID = c.ID
+	}
+	return r.openCartAs(ctx, maskedID, customerID)
+}
+
+// openCartAs is openCart for a cart that must belong to customerID (0: a guest's cart).
+func (r *Resolver) openCartAs(ctx context.Context, maskedID string, customerID int64) (checkout.Cart, error) {
 	req := requestOf(ctx)
 	if maskedID == "" {
 		return checkout.Cart{}, inputError(`Required parameter "cart_id" is missing`)
@@ -31,10 +41,6 @@ func (r *Resolver) openCart(ctx context.Context, maskedID string) (checkout.Cart
 		return checkout.Cart{}, notFound
 	} else if err != nil {
 		return checkout.Cart{}, err
-	}
-	var customerID int64
-	if req.customer != nil {
-		customerID = req.customer.ID
 	}
 	switch {
 	case c.CustomerID != customerID:
@@ -58,7 +64,7 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*Cart, error)
 	}
 	cur := req.view.Currency
 	labels := map[int64]string{}
-	out := &Cart{ID: c.MaskedID, ShippingAddresses: []*ShippingCartAddress{}}
+	out := &Cart{ID: c.MaskedID, ShippingAddresses: []*ShippingCartAddress{}, Items: []CartItemInterface{}}
 	for _, a := range t.Result.Applied {
 		label := a.Label
 		if label == "" {
@@ -92,7 +98,7 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*Cart, error)
 	}
 	itemsDiscount := t.Result.ItemsDiscount
 	out.Prices = &CartPrices{GrandTotal: money(t.GrandTotal, cur), SubtotalExcludingTax: money(t.Subtotal, cur), SubtotalIncludingTax: money(t.Subtotal, cur),
-		SubtotalWithDiscountExcludingTax: money(t.Subtotal-itemsDiscount, cur), Discounts: discounts}
+		SubtotalWithDiscountExcludingTax: money(t.Subtotal-itemsDiscount, cur), Discounts: discounts, AppliedTaxes: []*CartTaxItem{}}
 	if t.Result.CouponApplied {
 		out.AppliedCoupon = &AppliedCoupon{Code: c.CouponCode}
 		out.AppliedCoupons = []*AppliedCoupon{out.AppliedCoupon}
@@ -103,14 +109,9 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*Cart, error)
 		out.Email = &req.customer.Email
 	}
 	if a := c.Address; a != nil {
-		addr := &ShippingCartAddress{Firstname: a.Firstname, Lastname: a.Lastname, City: a.City, Country: &CartAddressCountry{Code: a.CountryCode, Label: a.CountryCode},
-			Company: optional(a.Company), Postcode: optional(a.Postcode), Telephone: optional(a.Telephone)}
-		for _, s := range a.Street {
-			addr.Street = append(addr.Street, &s)
-		}
-		if a.Region != "" {
-			addr.Region = &CartAddressRegion{Code: &a.Region, Label: &a.Region}
-		}
+		v := addressView(a)
+		addr := &ShippingCartAddress{Firstname: v.Firstname, Lastname: v.Lastname, Company: v.Company, Street: v.Street, City: v.City, Region: v.Region,
+			Postcode: v.Postcode, Country: v.Country, Telephone: v.Telephone}
 		if amount, ok := rate.Quote(c); ok {
 			code, title := "flatrate", "Flat Rate"
 			addr.AvailableShippingMethods = []*AvailableShippingMethod{{CarrierCode: code, CarrierTitle: title, MethodCode: &code, MethodTitle: &title,
@@ -122,13 +123,42 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*Cart, error)
 		}
 		out.ShippingAddresses = append(out.ShippingAddresses, addr)
 	}
+	if b := c.Billing; b != nil {
+		out.BillingAddress = addressView(b)
+	} else if c.Address != nil {
+		out.BillingAddress = addressView(c.Address)
+	}
 	for _, m := range checkout.PaymentMethods {
-		if m.Code != "free" || t.GrandTotal == 0 {
+		if (m.Code == "free") == (t.GrandTotal == 0) {
 			out.AvailablePaymentMethods = append(out.AvailablePaymentMethods, &AvailablePaymentMethod{Code: m.Code, Title: m.Title})
 		}
 	}
 	out.SelectedPaymentMethod = &SelectedPaymentMethod{Code: c.PaymentMethod, Title: checkout.PaymentTitle(c.PaymentMethod)}
 	return out, nil
+}
+
+// addressFrom reads an address input.
+func addressFrom(in *CartAddressInput) checkout.Address {
+	a := checkout.Address{Firstname: in.Firstname, Lastname: in.Lastname, Street: in.Street, City: in.City, CountryCode: in.CountryCode}
+	for dst, src := range map[*string]*string{&a.Company: in.Company, &a.Region: in.Region, &a.Postcode: in.Postcode, &a.Telephone: in.Telephone} {
+		if src != nil {
+			*dst = strings.TrimSpace(*src)
+		}
+	}
+	return a
+}
+
+// addressView shows an address as the schema's cart address fields.
+func addressView(a *checkout.Address) *BillingCartAddress {
+	out := &BillingCartAddress{Firstname: a.Firstname, Lastname: a.Lastname, City: a.City, Country: &CartAddressCountry{Code: a.CountryCode, Label: a.CountryCode},
+		Company: optional(a.Company), Postcode: optional(a.Postcode), Telephone: optional(a.Telephone), Street: []*string{}}
+	for _, s := range a.Street {
+		out.Street = append(out.Street, &s)
+	}
+	if a.Region != "" {
+		out.Region = &CartAddressRegion{Code: &a.Region, Label: &a.Region}
+	}
+	return out
 }
 
 // cartAfter shapes the cart a mutation returns, or passes the mutation's error on.
@@ -141,7 +171,9 @@ func (r *Resolver) cartAfter(ctx context.Context, c checkout.Cart, err error) (*
 
 func productView(p catalog.Product, cur string) *SimpleProduct {
 	price := &ProductPrice{RegularPrice: money(p.Price, cur), FinalPrice: money(p.Price, cur)}
-	return &SimpleProduct{UID: encodeUID(p.ID), Sku: &p.SKU, Name: &p.Name, PriceRange: &PriceRange{MinimumPrice: price}}
+	key := strings.ToLower(p.SKU)
+	stock := ProductStockStatusInStock
+	return &SimpleProduct{UID: encodeUID(p.ID), Sku: &p.SKU, Name: &p.Name, URLKey: &key, StockStatus: &stock, PriceRange: &PriceRange{MinimumPrice: price}}
 }
 
 // money is an amount in minor units as the schema's Money.

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -72,6 +73,7 @@ func NewHandler(d Deps) http.Handler {
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
 	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	srv.SetErrorPresenter(d.presentError)
+	srv.AroundOperations(limitRootFields)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		d.Log.Error("storefront api panic", "panic", p, "request_id", requestOf(ctx).id)
 		return errInternal
@@ -90,8 +92,24 @@ func NewHandler(d Deps) http.Handler {
 			writeErrors(w, status, err)
 			return
 		}
+		// Answers depend on the shopper's headers: no shared cache may keep one.
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Add("Vary", "Store, Authorization, aep-segments-membership, Cookie")
 		srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, req)))
 	})
+}
+
+// MaxRootFields bounds the top-level fields (aliases included) of one request, so one
+// request cannot create hundreds of carts or price a cart hundreds of times.
+const MaxRootFields = 20
+
+func limitRootFields(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
+	oc := graphql.GetOperationContext(ctx)
+	if oc.Operation != nil && len(oc.Operation.SelectionSet) > MaxRootFields {
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{Message: fmt.Sprintf("A request may ask for at most %d top-level fields.", MaxRootFields),
+			Extensions: map[string]any{"category": "graphql-input"}}}})
+	}
+	return next(ctx)
 }
 
 // request is what the headers of a request say: the store view, the customer and the
@@ -136,11 +154,9 @@ func (d Deps) readRequest(r *http.Request) (*request, error) {
 		return nil, &apiError{msg: "Requested store is not found", category: "graphql-no-such-entity", status: http.StatusNotFound}
 	}
 	req.loc = req.view.Location()
-	if auth := r.Header.Get("Authorization"); auth != "" {
-		token, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok {
-			return nil, errUnauthorized
-		}
+	// A bearer token names a customer; other schemes (a proxy's Basic credentials, say)
+	// are not ours to read, as on Magento.
+	if scheme, token, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " "); ok && strings.EqualFold(scheme, "bearer") {
 		c, err := d.Customers.ByToken(ctx, strings.TrimSpace(token), d.Now())
 		if errors.Is(err, customers.ErrBadToken) || (err == nil && c.WebsiteID != req.view.WebsiteID) {
 			return nil, errUnauthorized
@@ -149,8 +165,11 @@ func (d Deps) readRequest(r *http.Request) (*request, error) {
 		}
 		req.token, req.customer = strings.TrimSpace(token), &c
 	}
-	raw, header := r.Header.Get(audiences.MembershipName), true
-	if raw == "" {
+	// The header, when sent (repeated headers are one comma-separated list, as HTTP has
+	// it), wins over the cookie.
+	values, header := r.Header.Values(audiences.MembershipName), true
+	raw := strings.Join(values, ",")
+	if values == nil {
 		if ck, err := r.Cookie(audiences.MembershipName); err == nil {
 			raw, header = ck.Value, false
 		}

@@ -65,10 +65,23 @@ type ComplexityRoot struct {
 		PriceInclTax func(childComplexity int) int
 	}
 
+	BillingCartAddress struct {
+		City      func(childComplexity int) int
+		Company   func(childComplexity int) int
+		Country   func(childComplexity int) int
+		Firstname func(childComplexity int) int
+		Lastname  func(childComplexity int) int
+		Postcode  func(childComplexity int) int
+		Region    func(childComplexity int) int
+		Street    func(childComplexity int) int
+		Telephone func(childComplexity int) int
+	}
+
 	Cart struct {
 		AppliedCoupon           func(childComplexity int) int
 		AppliedCoupons          func(childComplexity int) int
 		AvailablePaymentMethods func(childComplexity int) int
+		BillingAddress          func(childComplexity int) int
 		Email                   func(childComplexity int) int
 		ID                      func(childComplexity int) int
 		IsVirtual               func(childComplexity int) int
@@ -99,6 +112,7 @@ type ComplexityRoot struct {
 	}
 
 	CartPrices struct {
+		AppliedTaxes                     func(childComplexity int) int
 		Discounts                        func(childComplexity int) int
 		GrandTotal                       func(childComplexity int) int
 		SubtotalExcludingTax             func(childComplexity int) int
@@ -108,6 +122,11 @@ type ComplexityRoot struct {
 
 	CartRuleStorefront struct {
 		Name func(childComplexity int) int
+	}
+
+	CartTaxItem struct {
+		Amount func(childComplexity int) int
+		Label  func(childComplexity int) int
 	}
 
 	CartUserInputError struct {
@@ -164,10 +183,12 @@ type ComplexityRoot struct {
 		CreateEmptyCart            func(childComplexity int, input *CreateEmptyCartInput) int
 		CreateGuestCart            func(childComplexity int, input *CreateGuestCartInput) int
 		GenerateCustomerToken      func(childComplexity int, email string, password string) int
+		MergeCarts                 func(childComplexity int, sourceCartID string, destinationCartID *string) int
 		PlaceOrder                 func(childComplexity int, input *PlaceOrderInput) int
 		RemoveCouponFromCart       func(childComplexity int, input *RemoveCouponFromCartInput) int
 		RemoveItemFromCart         func(childComplexity int, input *RemoveItemFromCartInput) int
 		RevokeCustomerToken        func(childComplexity int) int
+		SetBillingAddressOnCart    func(childComplexity int, input *SetBillingAddressOnCartInput) int
 		SetGuestEmailOnCart        func(childComplexity int, input *SetGuestEmailOnCartInput) int
 		SetPaymentMethodOnCart     func(childComplexity int, input *SetPaymentMethodOnCartInput) int
 		SetShippingAddressesOnCart func(childComplexity int, input *SetShippingAddressesOnCartInput) int
@@ -191,6 +212,11 @@ type ComplexityRoot struct {
 
 	PriceRange struct {
 		MinimumPrice func(childComplexity int) int
+	}
+
+	ProductImage struct {
+		Label func(childComplexity int) int
+		URL   func(childComplexity int) int
 	}
 
 	ProductPrice struct {
@@ -243,6 +269,10 @@ type ComplexityRoot struct {
 		MethodTitle  func(childComplexity int) int
 	}
 
+	SetBillingAddressOnCartOutput struct {
+		Cart func(childComplexity int) int
+	}
+
 	SetGuestEmailOnCartOutput struct {
 		Cart func(childComplexity int) int
 	}
@@ -282,10 +312,13 @@ type ComplexityRoot struct {
 	}
 
 	SimpleProduct struct {
-		Name       func(childComplexity int) int
-		PriceRange func(childComplexity int) int
-		Sku        func(childComplexity int) int
-		UID        func(childComplexity int) int
+		Name        func(childComplexity int) int
+		PriceRange  func(childComplexity int) int
+		Sku         func(childComplexity int) int
+		SmallImage  func(childComplexity int) int
+		StockStatus func(childComplexity int) int
+		UID         func(childComplexity int) int
+		URLKey      func(childComplexity int) int
 	}
 
 	UpdateCartItemsOutput struct {
@@ -307,9 +340,11 @@ type MutationResolver interface {
 	RemoveCouponFromCart(ctx context.Context, input *RemoveCouponFromCartInput) (*RemoveCouponFromCartOutput, error)
 	SetGuestEmailOnCart(ctx context.Context, input *SetGuestEmailOnCartInput) (*SetGuestEmailOnCartOutput, error)
 	SetShippingAddressesOnCart(ctx context.Context, input *SetShippingAddressesOnCartInput) (*SetShippingAddressesOnCartOutput, error)
+	SetBillingAddressOnCart(ctx context.Context, input *SetBillingAddressOnCartInput) (*SetBillingAddressOnCartOutput, error)
 	SetShippingMethodsOnCart(ctx context.Context, input *SetShippingMethodsOnCartInput) (*SetShippingMethodsOnCartOutput, error)
 	SetPaymentMethodOnCart(ctx context.Context, input *SetPaymentMethodOnCartInput) (*SetPaymentMethodOnCartOutput, error)
 	PlaceOrder(ctx context.Context, input *PlaceOrderInput) (*PlaceOrderOutput, error)
+	MergeCarts(ctx context.Context, sourceCartID string, destinationCartID *string) (*Cart, error)
 	GenerateCustomerToken(ctx context.Context, email string, password string) (*CustomerToken, error)
 	RevokeCustomerToken(ctx context.Context) (*RevokeCustomerTokenOutput, error)
 }
@@ -428,6 +463,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AvailableShippingMethod.PriceInclTax(childComplexity), true
 
+	case "BillingCartAddress.city":
+		if e.ComplexityRoot.BillingCartAddress.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCartAddress.City(childComplexity), true
+	case "BillingCartAddress.company":
+		if e.ComplexityRoot.BillingCartAddress.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCartAddress.Company(childComplexity), true
+	case "BillingCartAddress.country":
+		if e.ComplexityRoot.BillingCartAddress.Country == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCartAddress.Country(childComplexity), true
+	case "BillingCartAddress.firstname":
+		if e.ComplexityRoot.BillingCartAddress.Firstname == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCartAddress.Firstname(childComplexity), true
+	case "BillingCartAddress.lastname":
+		if e.ComplexityRoot.BillingCartAddress.Lastname == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCartAddress.Lastname(childComplexity), true
+	case "BillingCartAddress.postcode":
+		if e.ComplexityRoot.BillingCartAddress.Postcode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCartAddress.Postcode(childComplexity), true
+	case "BillingCartAddress.region":
+		if e.ComplexityRoot.BillingCartAddress.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCartAddress.Region(childComplexity), true
+	case "BillingCartAddress.street":
+		if e.ComplexityRoot.BillingCartAddress.Street == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCartAddress.Street(childComplexity), true
+	case "BillingCartAddress.telephone":
+		if e.ComplexityRoot.BillingCartAddress.Telephone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.BillingCartAddress.Telephone(childComplexity), true
+
 	case "Cart.applied_coupon":
 		if e.ComplexityRoot.Cart.AppliedCoupon == nil {
 			break
@@ -446,6 +536,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cart.AvailablePaymentMethods(childComplexity), true
+	case "Cart.billing_address":
+		if e.ComplexityRoot.Cart.BillingAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.BillingAddress(childComplexity), true
 	case "Cart.email":
 		if e.ComplexityRoot.Cart.Email == nil {
 			break
@@ -558,6 +654,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CartItemPrices.TotalItemDiscount(childComplexity), true
 
+	case "CartPrices.applied_taxes":
+		if e.ComplexityRoot.CartPrices.AppliedTaxes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartPrices.AppliedTaxes(childComplexity), true
 	case "CartPrices.discounts":
 		if e.ComplexityRoot.CartPrices.Discounts == nil {
 			break
@@ -595,6 +697,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CartRuleStorefront.Name(childComplexity), true
+
+	case "CartTaxItem.amount":
+		if e.ComplexityRoot.CartTaxItem.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartTaxItem.Amount(childComplexity), true
+	case "CartTaxItem.label":
+		if e.ComplexityRoot.CartTaxItem.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartTaxItem.Label(childComplexity), true
 
 	case "CartUserInputError.code":
 		if e.ComplexityRoot.CartUserInputError.Code == nil {
@@ -786,6 +901,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.GenerateCustomerToken(childComplexity, args["email"].(string), args["password"].(string)), true
+	case "Mutation.mergeCarts":
+		if e.ComplexityRoot.Mutation.MergeCarts == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_mergeCarts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.MergeCarts(childComplexity, args["source_cart_id"].(string), args["destination_cart_id"].(*string)), true
 	case "Mutation.placeOrder":
 		if e.ComplexityRoot.Mutation.PlaceOrder == nil {
 			break
@@ -825,6 +951,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RevokeCustomerToken(childComplexity), true
+	case "Mutation.setBillingAddressOnCart":
+		if e.ComplexityRoot.Mutation.SetBillingAddressOnCart == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setBillingAddressOnCart_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetBillingAddressOnCart(childComplexity, args["input"].(*SetBillingAddressOnCartInput)), true
 	case "Mutation.setGuestEmailOnCart":
 		if e.ComplexityRoot.Mutation.SetGuestEmailOnCart == nil {
 			break
@@ -920,6 +1057,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PriceRange.MinimumPrice(childComplexity), true
+
+	case "ProductImage.label":
+		if e.ComplexityRoot.ProductImage.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductImage.Label(childComplexity), true
+	case "ProductImage.url":
+		if e.ComplexityRoot.ProductImage.URL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductImage.URL(childComplexity), true
 
 	case "ProductPrice.final_price":
 		if e.ComplexityRoot.ProductPrice.FinalPrice == nil {
@@ -1084,6 +1234,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SelectedShippingMethod.MethodTitle(childComplexity), true
 
+	case "SetBillingAddressOnCartOutput.cart":
+		if e.ComplexityRoot.SetBillingAddressOnCartOutput.Cart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetBillingAddressOnCartOutput.Cart(childComplexity), true
+
 	case "SetGuestEmailOnCartOutput.cart":
 		if e.ComplexityRoot.SetGuestEmailOnCartOutput.Cart == nil {
 			break
@@ -1228,12 +1385,30 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SimpleProduct.Sku(childComplexity), true
+	case "SimpleProduct.small_image":
+		if e.ComplexityRoot.SimpleProduct.SmallImage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.SmallImage(childComplexity), true
+	case "SimpleProduct.stock_status":
+		if e.ComplexityRoot.SimpleProduct.StockStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.StockStatus(childComplexity), true
 	case "SimpleProduct.uid":
 		if e.ComplexityRoot.SimpleProduct.UID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SimpleProduct.UID(childComplexity), true
+	case "SimpleProduct.url_key":
+		if e.ComplexityRoot.SimpleProduct.URLKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.URLKey(childComplexity), true
 
 	case "UpdateCartItemsOutput.cart":
 		if e.ComplexityRoot.UpdateCartItemsOutput.Cart == nil {
@@ -1252,6 +1427,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
 			graphql.NewInputUnmarshaler("ApplyCouponToCartInput", ec.unmarshalInputApplyCouponToCartInput),
+			graphql.NewInputUnmarshaler("BillingAddressInput", ec.unmarshalInputBillingAddressInput),
 			graphql.NewInputUnmarshaler("CartAddressInput", ec.unmarshalInputCartAddressInput),
 			graphql.NewInputUnmarshaler("CartItemInput", ec.unmarshalInputCartItemInput),
 			graphql.NewInputUnmarshaler("CartItemUpdateInput", ec.unmarshalInputCartItemUpdateInput),
@@ -1264,6 +1440,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ProductAttributeFilterInput", ec.unmarshalInputProductAttributeFilterInput),
 			graphql.NewInputUnmarshaler("RemoveCouponFromCartInput", ec.unmarshalInputRemoveCouponFromCartInput),
 			graphql.NewInputUnmarshaler("RemoveItemFromCartInput", ec.unmarshalInputRemoveItemFromCartInput),
+			graphql.NewInputUnmarshaler("SetBillingAddressOnCartInput", ec.unmarshalInputSetBillingAddressOnCartInput),
 			graphql.NewInputUnmarshaler("SetGuestEmailOnCartInput", ec.unmarshalInputSetGuestEmailOnCartInput),
 			graphql.NewInputUnmarshaler("SetPaymentMethodOnCartInput", ec.unmarshalInputSetPaymentMethodOnCartInput),
 			graphql.NewInputUnmarshaler("SetShippingAddressesOnCartInput", ec.unmarshalInputSetShippingAddressesOnCartInput),
@@ -1425,6 +1602,30 @@ func (ec *executionContext) childFields_AvailableShippingMethod(ctx context.Cont
 	return nil, fmt.Errorf("no field named %q was found under type AvailableShippingMethod", field.Name)
 }
 
+func (ec *executionContext) childFields_BillingCartAddress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "firstname":
+		return ec.fieldContext_BillingCartAddress_firstname(ctx, field)
+	case "lastname":
+		return ec.fieldContext_BillingCartAddress_lastname(ctx, field)
+	case "company":
+		return ec.fieldContext_BillingCartAddress_company(ctx, field)
+	case "street":
+		return ec.fieldContext_BillingCartAddress_street(ctx, field)
+	case "city":
+		return ec.fieldContext_BillingCartAddress_city(ctx, field)
+	case "region":
+		return ec.fieldContext_BillingCartAddress_region(ctx, field)
+	case "postcode":
+		return ec.fieldContext_BillingCartAddress_postcode(ctx, field)
+	case "country":
+		return ec.fieldContext_BillingCartAddress_country(ctx, field)
+	case "telephone":
+		return ec.fieldContext_BillingCartAddress_telephone(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type BillingCartAddress", field.Name)
+}
+
 func (ec *executionContext) childFields_Cart(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1447,6 +1648,8 @@ func (ec *executionContext) childFields_Cart(ctx context.Context, field graphql.
 		return ec.fieldContext_Cart_rules(ctx, field)
 	case "shipping_addresses":
 		return ec.fieldContext_Cart_shipping_addresses(ctx, field)
+	case "billing_address":
+		return ec.fieldContext_Cart_billing_address(ctx, field)
 	case "available_payment_methods":
 		return ec.fieldContext_Cart_available_payment_methods(ctx, field)
 	case "selected_payment_method":
@@ -1503,6 +1706,8 @@ func (ec *executionContext) childFields_CartPrices(ctx context.Context, field gr
 		return ec.fieldContext_CartPrices_subtotal_with_discount_excluding_tax(ctx, field)
 	case "discounts":
 		return ec.fieldContext_CartPrices_discounts(ctx, field)
+	case "applied_taxes":
+		return ec.fieldContext_CartPrices_applied_taxes(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CartPrices", field.Name)
 }
@@ -1513,6 +1718,16 @@ func (ec *executionContext) childFields_CartRuleStorefront(ctx context.Context, 
 		return ec.fieldContext_CartRuleStorefront_name(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CartRuleStorefront", field.Name)
+}
+
+func (ec *executionContext) childFields_CartTaxItem(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "amount":
+		return ec.fieldContext_CartTaxItem_amount(ctx, field)
+	case "label":
+		return ec.fieldContext_CartTaxItem_label(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CartTaxItem", field.Name)
 }
 
 func (ec *executionContext) childFields_CartUserInputError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1647,6 +1862,16 @@ func (ec *executionContext) childFields_PriceRange(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type PriceRange", field.Name)
 }
 
+func (ec *executionContext) childFields_ProductImage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "url":
+		return ec.fieldContext_ProductImage_url(ctx, field)
+	case "label":
+		return ec.fieldContext_ProductImage_label(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductImage", field.Name)
+}
+
 func (ec *executionContext) childFields_ProductPrice(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "regular_price":
@@ -1729,6 +1954,14 @@ func (ec *executionContext) childFields_SelectedShippingMethod(ctx context.Conte
 		return ec.fieldContext_SelectedShippingMethod_amount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SelectedShippingMethod", field.Name)
+}
+
+func (ec *executionContext) childFields_SetBillingAddressOnCartOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cart":
+		return ec.fieldContext_SetBillingAddressOnCartOutput_cart(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetBillingAddressOnCartOutput", field.Name)
 }
 
 func (ec *executionContext) childFields_SetGuestEmailOnCartOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2001,6 +2234,28 @@ func (ec *executionContext) field_Mutation_generateCustomerToken_args(ctx contex
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_mergeCarts_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "source_cart_id",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["source_cart_id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "destination_cart_id",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["destination_cart_id"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_placeOrder_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2035,6 +2290,20 @@ func (ec *executionContext) field_Mutation_removeItemFromCart_args(ctx context.C
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (*RemoveItemFromCartInput, error) {
 			return ec.unmarshalORemoveItemFromCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐRemoveItemFromCartInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setBillingAddressOnCart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (*SetBillingAddressOnCartInput, error) {
+			return ec.unmarshalOSetBillingAddressOnCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSetBillingAddressOnCartInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2659,6 +2928,231 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_price_incl_tax(
 	return fc, nil
 }
 
+func (ec *executionContext) _BillingCartAddress_firstname(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingCartAddress_firstname(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Firstname, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingCartAddress_firstname(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingCartAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _BillingCartAddress_lastname(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingCartAddress_lastname(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lastname, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingCartAddress_lastname(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingCartAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _BillingCartAddress_company(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingCartAddress_company(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Company, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BillingCartAddress_company(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingCartAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _BillingCartAddress_street(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingCartAddress_street(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Street, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*string) graphql.Marshaler {
+			return ec.marshalNString2ᚕᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingCartAddress_street(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingCartAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _BillingCartAddress_city(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingCartAddress_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingCartAddress_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingCartAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _BillingCartAddress_region(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingCartAddress_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CartAddressRegion) graphql.Marshaler {
+			return ec.marshalOCartAddressRegion2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartAddressRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BillingCartAddress_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BillingCartAddress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CartAddressRegion(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BillingCartAddress_postcode(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingCartAddress_postcode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Postcode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BillingCartAddress_postcode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingCartAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _BillingCartAddress_country(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingCartAddress_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Country, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CartAddressCountry) graphql.Marshaler {
+			return ec.marshalNCartAddressCountry2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartAddressCountry(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_BillingCartAddress_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "BillingCartAddress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CartAddressCountry(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _BillingCartAddress_telephone(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_BillingCartAddress_telephone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Telephone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_BillingCartAddress_telephone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("BillingCartAddress", field, false, false, "String")
+}
+
 func (ec *executionContext) _Cart_id(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -2938,6 +3432,38 @@ func (ec *executionContext) fieldContext_Cart_shipping_addresses(_ context.Conte
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ShippingCartAddress(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Cart_billing_address(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_billing_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BillingAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *BillingCartAddress) graphql.Marshaler {
+			return ec.marshalOBillingCartAddress2ᚖaudienceactivationᚋinternalᚋstorefrontᚐBillingCartAddress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_billing_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Cart",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_BillingCartAddress(ctx, field)
 		},
 	}
 	return fc, nil
@@ -3419,6 +3945,38 @@ func (ec *executionContext) fieldContext_CartPrices_discounts(_ context.Context,
 	return fc, nil
 }
 
+func (ec *executionContext) _CartPrices_applied_taxes(ctx context.Context, field graphql.CollectedField, obj *CartPrices) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CartPrices_applied_taxes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AppliedTaxes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*CartTaxItem) graphql.Marshaler {
+			return ec.marshalOCartTaxItem2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCartTaxItem(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CartPrices_applied_taxes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CartPrices",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CartTaxItem(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _CartRuleStorefront_name(ctx context.Context, field graphql.CollectedField, obj *CartRuleStorefront) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -3440,6 +3998,61 @@ func (ec *executionContext) _CartRuleStorefront_name(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_CartRuleStorefront_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CartRuleStorefront", field, false, false, "String")
+}
+
+func (ec *executionContext) _CartTaxItem_amount(ctx context.Context, field graphql.CollectedField, obj *CartTaxItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CartTaxItem_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖaudienceactivationᚋinternalᚋstorefrontᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CartTaxItem_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "CartTaxItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CartTaxItem_label(ctx context.Context, field graphql.CollectedField, obj *CartTaxItem) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CartTaxItem_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CartTaxItem_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CartTaxItem", field, false, false, "String")
 }
 
 func (ec *executionContext) _CartUserInputError_message(ctx context.Context, field graphql.CollectedField, obj *CartUserInputError) (ret graphql.Marshaler) {
@@ -4366,6 +4979,50 @@ func (ec *executionContext) fieldContext_Mutation_setShippingAddressesOnCart(ctx
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_setBillingAddressOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setBillingAddressOnCart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetBillingAddressOnCart(ctx, fc.Args["input"].(*SetBillingAddressOnCartInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SetBillingAddressOnCartOutput) graphql.Marshaler {
+			return ec.marshalOSetBillingAddressOnCartOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSetBillingAddressOnCartOutput(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setBillingAddressOnCart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetBillingAddressOnCartOutput(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setBillingAddressOnCart_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Mutation_setShippingMethodsOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -4492,6 +5149,50 @@ func (ec *executionContext) fieldContext_Mutation_placeOrder(ctx context.Context
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_placeOrder_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_mergeCarts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_mergeCarts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().MergeCarts(ctx, fc.Args["source_cart_id"].(string), fc.Args["destination_cart_id"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Cart) graphql.Marshaler {
+			return ec.marshalNCart2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_mergeCarts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cart(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_mergeCarts_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -4737,6 +5438,52 @@ func (ec *executionContext) fieldContext_PriceRange_minimum_price(_ context.Cont
 		},
 	}
 	return fc, nil
+}
+
+func (ec *executionContext) _ProductImage_url(ctx context.Context, field graphql.CollectedField, obj *ProductImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductImage_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductImage_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductImage", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductImage_label(ctx context.Context, field graphql.CollectedField, obj *ProductImage) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductImage_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductImage_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductImage", field, false, false, "String")
 }
 
 func (ec *executionContext) _ProductPrice_regular_price(ctx context.Context, field graphql.CollectedField, obj *ProductPrice) (ret graphql.Marshaler) {
@@ -5488,6 +6235,38 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_amount(_ context
 	return fc, nil
 }
 
+func (ec *executionContext) _SetBillingAddressOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *SetBillingAddressOnCartOutput) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetBillingAddressOnCartOutput_cart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Cart) graphql.Marshaler {
+			return ec.marshalNCart2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetBillingAddressOnCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SetBillingAddressOnCartOutput",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cart(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _SetGuestEmailOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *SetGuestEmailOnCartOutput) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -6105,6 +6884,84 @@ func (ec *executionContext) _SimpleProduct_name(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_SimpleProduct_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SimpleProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _SimpleProduct_url_key(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_url_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URLKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_url_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimpleProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _SimpleProduct_stock_status(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_stock_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StockStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ProductStockStatus) graphql.Marshaler {
+			return ec.marshalOProductStockStatus2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductStockStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_stock_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimpleProduct", field, false, false, "ProductStockStatus")
+}
+
+func (ec *executionContext) _SimpleProduct_small_image(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_small_image(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SmallImage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ProductImage) graphql.Marshaler {
+			return ec.marshalOProductImage2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductImage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_small_image(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SimpleProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductImage(ctx, field)
+		},
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _SimpleProduct_price_range(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
@@ -7293,6 +8150,69 @@ func UnmarshalApplyCouponToCartInput(ctx context.Context, raw any) (ApplyCouponT
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputBillingAddressInput(ctx context.Context, obj any) (BillingAddressInput, error) {
+	var it BillingAddressInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"address", "customer_address_id", "same_as_shipping", "use_for_shipping"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("address"))
+			data, err := ec.unmarshalOCartAddressInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartAddressInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Address = data
+		case "customer_address_id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customer_address_id"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomerAddressID = data
+		case "same_as_shipping":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("same_as_shipping"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SameAsShipping = data
+		case "use_for_shipping":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("use_for_shipping"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UseForShipping = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalBillingAddressInput unmarshals raw into the BillingAddressInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalBillingAddressInput(ctx context.Context, raw any) (BillingAddressInput, error) {
+	var out BillingAddressInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "BillingAddressInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCartAddressInput(ctx context.Context, obj any) (CartAddressInput, error) {
 	var it CartAddressInput
 	if obj == nil {
@@ -7972,6 +8892,55 @@ func UnmarshalRemoveItemFromCartInput(ctx context.Context, raw any) (RemoveItemF
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSetBillingAddressOnCartInput(ctx context.Context, obj any) (SetBillingAddressOnCartInput, error) {
+	var it SetBillingAddressOnCartInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"cart_id", "billing_address"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "cart_id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cart_id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CartID = data
+		case "billing_address":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("billing_address"))
+			data, err := ec.unmarshalNBillingAddressInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐBillingAddressInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.BillingAddress = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetBillingAddressOnCartInput unmarshals raw into the SetBillingAddressOnCartInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetBillingAddressOnCartInput(ctx context.Context, raw any) (SetBillingAddressOnCartInput, error) {
+	var out SetBillingAddressOnCartInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetBillingAddressOnCartInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputSetGuestEmailOnCartInput(ctx context.Context, obj any) (SetGuestEmailOnCartInput, error) {
 	var it SetGuestEmailOnCartInput
 	if obj == nil {
@@ -8615,6 +9584,79 @@ func (ec *executionContext) _AvailableShippingMethod(ctx context.Context, sel as
 	return out
 }
 
+var billingCartAddressImplementors = []string{"BillingCartAddress"}
+
+func (ec *executionContext) _BillingCartAddress(ctx context.Context, sel ast.SelectionSet, obj *BillingCartAddress) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, billingCartAddressImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("BillingCartAddress")
+		case "firstname":
+			out.Values[i] = ec._BillingCartAddress_firstname(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastname":
+			out.Values[i] = ec._BillingCartAddress_lastname(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "company":
+			out.Values[i] = ec._BillingCartAddress_company(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "street":
+			out.Values[i] = ec._BillingCartAddress_street(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "city":
+			out.Values[i] = ec._BillingCartAddress_city(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._BillingCartAddress_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "postcode":
+			out.Values[i] = ec._BillingCartAddress_postcode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "country":
+			out.Values[i] = ec._BillingCartAddress_country(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "telephone":
+			out.Values[i] = ec._BillingCartAddress_telephone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var cartImplementors = []string{"Cart"}
 
 func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj *Cart) graphql.Marshaler {
@@ -8674,6 +9716,11 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 		case "shipping_addresses":
 			out.Values[i] = ec._Cart_shipping_addresses(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "billing_address":
+			out.Values[i] = ec._Cart_billing_address(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "available_payment_methods":
@@ -8868,6 +9915,11 @@ func (ec *executionContext) _CartPrices(ctx context.Context, sel ast.SelectionSe
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "applied_taxes":
+			out.Values[i] = ec._CartPrices_applied_taxes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -8898,6 +9950,44 @@ func (ec *executionContext) _CartRuleStorefront(ctx context.Context, sel ast.Sel
 			out.Values[i] = graphql.MarshalString("CartRuleStorefront")
 		case "name":
 			out.Values[i] = ec._CartRuleStorefront_name(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var cartTaxItemImplementors = []string{"CartTaxItem"}
+
+func (ec *executionContext) _CartTaxItem(ctx context.Context, sel ast.SelectionSet, obj *CartTaxItem) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, cartTaxItemImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CartTaxItem")
+		case "amount":
+			out.Values[i] = ec._CartTaxItem_amount(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._CartTaxItem_label(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9357,6 +10447,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "setBillingAddressOnCart":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setBillingAddressOnCart(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "setShippingMethodsOnCart":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_setShippingMethodsOnCart(ctx, field)
@@ -9376,6 +10473,13 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 				return ec._Mutation_placeOrder(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "mergeCarts":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_mergeCarts(ctx, field)
+			})
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "generateCustomerToken":
@@ -9532,6 +10636,44 @@ func (ec *executionContext) _PriceRange(ctx context.Context, sel ast.SelectionSe
 		case "minimum_price":
 			out.Values[i] = ec._PriceRange_minimum_price(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
+var productImageImplementors = []string{"ProductImage"}
+
+func (ec *executionContext) _ProductImage(ctx context.Context, sel ast.SelectionSet, obj *ProductImage) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, productImageImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductImage")
+		case "url":
+			out.Values[i] = ec._ProductImage_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._ProductImage_label(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -9945,6 +11087,39 @@ func (ec *executionContext) _SelectedShippingMethod(ctx context.Context, sel ast
 	return out
 }
 
+var setBillingAddressOnCartOutputImplementors = []string{"SetBillingAddressOnCartOutput"}
+
+func (ec *executionContext) _SetBillingAddressOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *SetBillingAddressOnCartOutput) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, setBillingAddressOnCartOutputImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetBillingAddressOnCartOutput")
+		case "cart":
+			out.Values[i] = ec._SetBillingAddressOnCartOutput_cart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var setGuestEmailOnCartOutputImplementors = []string{"SetGuestEmailOnCartOutput"}
 
 func (ec *executionContext) _SetGuestEmailOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *SetGuestEmailOnCartOutput) graphql.Marshaler {
@@ -10236,6 +11411,21 @@ func (ec *executionContext) _SimpleProduct(ctx context.Context, sel ast.Selectio
 			}
 		case "name":
 			out.Values[i] = ec._SimpleProduct_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "url_key":
+			out.Values[i] = ec._SimpleProduct_url_key(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stock_status":
+			out.Values[i] = ec._SimpleProduct_stock_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "small_image":
+			out.Values[i] = ec._SimpleProduct_small_image(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -10655,6 +11845,11 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 // endregion **************************** object.gotpl ****************************
 
 // region    ***************************** type.gotpl *****************************
+
+func (ec *executionContext) unmarshalNBillingAddressInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐBillingAddressInput(ctx context.Context, v any) (*BillingAddressInput, error) {
+	res, err := ec.unmarshalInputBillingAddressInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
 
 func (ec *executionContext) unmarshalNBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
@@ -11247,6 +12442,13 @@ func (ec *executionContext) marshalOAvailableShippingMethod2ᚖaudienceactivatio
 	return ec._AvailableShippingMethod(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOBillingCartAddress2ᚖaudienceactivationᚋinternalᚋstorefrontᚐBillingCartAddress(ctx context.Context, sel ast.SelectionSet, v *BillingCartAddress) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._BillingCartAddress(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOBoolean2bool(ctx context.Context, v any) (bool, error) {
 	res, err := graphql.UnmarshalBoolean(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11351,6 +12553,26 @@ func (ec *executionContext) marshalOCartRuleStorefront2ᚖaudienceactivationᚋi
 		return graphql.Null
 	}
 	return ec._CartRuleStorefront(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCartTaxItem2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCartTaxItem(ctx context.Context, sel ast.SelectionSet, v []*CartTaxItem) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCartTaxItem2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartTaxItem(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCartTaxItem2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartTaxItem(ctx context.Context, sel ast.SelectionSet, v *CartTaxItem) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CartTaxItem(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOCreateGuestCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCreateGuestCartInput(ctx context.Context, v any) (*CreateGuestCartInput, error) {
@@ -11598,6 +12820,13 @@ func (ec *executionContext) unmarshalOProductAttributeFilterInput2ᚖaudienceact
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOProductImage2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductImage(ctx context.Context, sel ast.SelectionSet, v *ProductImage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProductImage(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOProductInterface2audienceactivationᚋinternalᚋstorefrontᚐProductInterface(ctx context.Context, sel ast.SelectionSet, v ProductInterface) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -11616,6 +12845,22 @@ func (ec *executionContext) marshalOProductInterface2ᚕaudienceactivationᚋint
 	})
 
 	return ret
+}
+
+func (ec *executionContext) unmarshalOProductStockStatus2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductStockStatus(ctx context.Context, v any) (*ProductStockStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(ProductStockStatus)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProductStockStatus2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductStockStatus(ctx context.Context, sel ast.SelectionSet, v *ProductStockStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalOProducts2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProducts(ctx context.Context, sel ast.SelectionSet, v *Products) graphql.Marshaler {
@@ -11681,6 +12926,21 @@ func (ec *executionContext) marshalOSelectedShippingMethod2ᚖaudienceactivation
 		return graphql.Null
 	}
 	return ec._SelectedShippingMethod(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSetBillingAddressOnCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSetBillingAddressOnCartInput(ctx context.Context, v any) (*SetBillingAddressOnCartInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSetBillingAddressOnCartInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSetBillingAddressOnCartOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSetBillingAddressOnCartOutput(ctx context.Context, sel ast.SelectionSet, v *SetBillingAddressOnCartOutput) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SetBillingAddressOnCartOutput(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSetGuestEmailOnCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSetGuestEmailOnCartInput(ctx context.Context, v any) (*SetGuestEmailOnCartInput, error) {

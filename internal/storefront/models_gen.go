@@ -23,6 +23,9 @@ type ProductInterface interface {
 	GetUID() string
 	GetSku() *string
 	GetName() *string
+	GetURLKey() *string
+	GetStockStatus() *ProductStockStatus
+	GetSmallImage() *ProductImage
 	GetPriceRange() *PriceRange
 }
 
@@ -60,6 +63,25 @@ type AvailableShippingMethod struct {
 	PriceInclTax *Money  `json:"price_incl_tax"`
 }
 
+type BillingAddressInput struct {
+	Address           *CartAddressInput `json:"address,omitempty"`
+	CustomerAddressID *int              `json:"customer_address_id,omitempty"`
+	SameAsShipping    *bool             `json:"same_as_shipping,omitempty"`
+	UseForShipping    *bool             `json:"use_for_shipping,omitempty"`
+}
+
+type BillingCartAddress struct {
+	Firstname string              `json:"firstname"`
+	Lastname  string              `json:"lastname"`
+	Company   *string             `json:"company,omitempty"`
+	Street    []*string           `json:"street"`
+	City      string              `json:"city"`
+	Region    *CartAddressRegion  `json:"region,omitempty"`
+	Postcode  *string             `json:"postcode,omitempty"`
+	Country   *CartAddressCountry `json:"country"`
+	Telephone *string             `json:"telephone,omitempty"`
+}
+
 type Cart struct {
 	// The masked cart id.
 	ID             string              `json:"id"`
@@ -73,6 +95,7 @@ type Cart struct {
 	// The cart price rules applied to the cart.
 	Rules                   []*CartRuleStorefront     `json:"rules,omitempty"`
 	ShippingAddresses       []*ShippingCartAddress    `json:"shipping_addresses"`
+	BillingAddress          *BillingCartAddress       `json:"billing_address,omitempty"`
 	AvailablePaymentMethods []*AvailablePaymentMethod `json:"available_payment_methods,omitempty"`
 	SelectedPaymentMethod   *SelectedPaymentMethod    `json:"selected_payment_method,omitempty"`
 }
@@ -126,10 +149,17 @@ type CartPrices struct {
 	SubtotalIncludingTax             *Money      `json:"subtotal_including_tax,omitempty"`
 	SubtotalWithDiscountExcludingTax *Money      `json:"subtotal_with_discount_excluding_tax,omitempty"`
 	Discounts                        []*Discount `json:"discounts,omitempty"`
+	// Always empty: the store charges no tax.
+	AppliedTaxes []*CartTaxItem `json:"applied_taxes,omitempty"`
 }
 
 type CartRuleStorefront struct {
 	Name string `json:"name"`
+}
+
+type CartTaxItem struct {
+	Amount *Money `json:"amount"`
+	Label  string `json:"label"`
 }
 
 type CartUserInputError struct {
@@ -249,6 +279,11 @@ type ProductAttributeFilterInput struct {
 	Name *FilterMatchTypeInput `json:"name,omitempty"`
 }
 
+type ProductImage struct {
+	URL   *string `json:"url,omitempty"`
+	Label *string `json:"label,omitempty"`
+}
+
 type ProductPrice struct {
 	RegularPrice *Money `json:"regular_price"`
 	FinalPrice   *Money `json:"final_price"`
@@ -302,6 +337,15 @@ type SelectedShippingMethod struct {
 	MethodCode   string `json:"method_code"`
 	MethodTitle  string `json:"method_title"`
 	Amount       *Money `json:"amount"`
+}
+
+type SetBillingAddressOnCartInput struct {
+	CartID         string               `json:"cart_id"`
+	BillingAddress *BillingAddressInput `json:"billing_address"`
+}
+
+type SetBillingAddressOnCartOutput struct {
+	Cart *Cart `json:"cart"`
 }
 
 type SetGuestEmailOnCartInput struct {
@@ -380,17 +424,23 @@ func (this SimpleCartItem) GetProduct() ProductInterface { return this.Product }
 func (this SimpleCartItem) GetPrices() *CartItemPrices   { return this.Prices }
 
 type SimpleProduct struct {
-	UID        string      `json:"uid"`
-	Sku        *string     `json:"sku,omitempty"`
-	Name       *string     `json:"name,omitempty"`
-	PriceRange *PriceRange `json:"price_range"`
+	UID         string              `json:"uid"`
+	Sku         *string             `json:"sku,omitempty"`
+	Name        *string             `json:"name,omitempty"`
+	URLKey      *string             `json:"url_key,omitempty"`
+	StockStatus *ProductStockStatus `json:"stock_status,omitempty"`
+	SmallImage  *ProductImage       `json:"small_image,omitempty"`
+	PriceRange  *PriceRange         `json:"price_range"`
 }
 
-func (SimpleProduct) IsProductInterface()             {}
-func (this SimpleProduct) GetUID() string             { return this.UID }
-func (this SimpleProduct) GetSku() *string            { return this.Sku }
-func (this SimpleProduct) GetName() *string           { return this.Name }
-func (this SimpleProduct) GetPriceRange() *PriceRange { return this.PriceRange }
+func (SimpleProduct) IsProductInterface()                      {}
+func (this SimpleProduct) GetUID() string                      { return this.UID }
+func (this SimpleProduct) GetSku() *string                     { return this.Sku }
+func (this SimpleProduct) GetName() *string                    { return this.Name }
+func (this SimpleProduct) GetURLKey() *string                  { return this.URLKey }
+func (this SimpleProduct) GetStockStatus() *ProductStockStatus { return this.StockStatus }
+func (this SimpleProduct) GetSmallImage() *ProductImage        { return this.SmallImage }
+func (this SimpleProduct) GetPriceRange() *PriceRange          { return this.PriceRange }
 
 type UpdateCartItemsInput struct {
 	CartID    string                `json:"cart_id"`
@@ -693,6 +743,61 @@ func (e *PlaceOrderErrorCodes) UnmarshalJSON(b []byte) error {
 }
 
 func (e PlaceOrderErrorCodes) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ProductStockStatus string
+
+const (
+	ProductStockStatusInStock    ProductStockStatus = "IN_STOCK"
+	ProductStockStatusOutOfStock ProductStockStatus = "OUT_OF_STOCK"
+)
+
+var AllProductStockStatus = []ProductStockStatus{
+	ProductStockStatusInStock,
+	ProductStockStatusOutOfStock,
+}
+
+func (e ProductStockStatus) IsValid() bool {
+	switch e {
+	case ProductStockStatusInStock, ProductStockStatusOutOfStock:
+		return true
+	}
+	return false
+}
+
+func (e ProductStockStatus) String() string {
+	return string(e)
+}
+
+func (e *ProductStockStatus) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ProductStockStatus(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ProductStockStatus", str)
+	}
+	return nil
+}
+
+func (e ProductStockStatus) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ProductStockStatus) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ProductStockStatus) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -11,6 +11,12 @@ type Resolver struct{ deps Deps }
 
 var errNotFoundCustomer = customers.ErrNotFound
 
+// Bounds on a products query.
+const (
+	maxFilterValues = 100
+	maxSearchLength = 255
+)
+
 // paging reads pageSize and currentPage as Magento does: both at least 1.
 func paging(pageSize, currentPage *int, maxSize int) (int, int, error) {
 	size, page := 20, 1

@@ -91,23 +91,26 @@ func (r *mutationResolver) UpdateCartItems(ctx context.Context, input *UpdateCar
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
-	c, err := r.openCart(ctx, input.CartID)
-	for _, item := range input.CartItems {
+	if _, err := r.openCart(ctx, input.CartID); err != nil {
+		return nil, err
+	}
+	// Every change is read before any is made, and they are made together or not at all.
+	changes := make([]checkout.QtyChange, len(input.CartItems))
+	for i, item := range input.CartItems {
+		id, err := itemID(item.CartItemUID, item.CartItemID)
 		if err != nil {
-			return nil, err
-		}
-		var id int64
-		if id, err = itemID(item.CartItemUID, item.CartItemID); err != nil {
 			return nil, err
 		}
 		if item.Quantity == nil {
 			return nil, inputError(`Required parameter "quantity" for "cart_items" is missing.`)
 		}
-		var qty int
-		if qty, err = quantity(*item.Quantity); err == nil {
-			c, err = r.deps.Checkout.SetQty(ctx, input.CartID, id, qty)
+		qty, err := quantity(*item.Quantity)
+		if err != nil {
+			return nil, err
 		}
+		changes[i] = checkout.QtyChange{ItemID: id, Qty: qty}
 	}
+	c, err := r.deps.Checkout.UpdateItems(ctx, input.CartID, changes)
 	cart, err := r.cartAfter(ctx, c, err)
 	return &UpdateCartItemsOutput{Cart: cart}, err
 }
@@ -145,7 +148,15 @@ func (r *mutationResolver) ApplyCouponToCart(ctx context.Context, input *ApplyCo
 	case len(code) > 255:
 		return nil, inputError("The coupon code isn't valid. Verify the code and try again.")
 	case c.CouponCode != "":
-		return nil, inputError("A coupon is already applied to the cart. Please remove it to apply another")
+		// A coupon that no longer applies (the shopper left the rule's audience, say) is not
+		// shown as applied, so it does not stand in the way of another.
+		t, err := r.deps.Checkout.Totals(ctx, c, requestOf(ctx).shopper())
+		if err != nil {
+			return nil, err
+		}
+		if t.Result.CouponApplied {
+			return nil, inputError("A coupon is already applied to the cart. Please remove it to apply another")
+		}
 	}
 	c, err = r.deps.Checkout.SetCoupon(ctx, input.CartID, code, requestOf(ctx).shopper())
 	if checkout.IsShopperError(err) && strings.HasPrefix(err.Error(), "The coupon code") && strings.HasSuffix(err.Error(), "is not valid.") {
@@ -202,17 +213,40 @@ func (r *mutationResolver) SetShippingAddressesOnCart(ctx context.Context, input
 	if in.Address == nil {
 		return nil, inputError(`The shipping address must contain either "customer_address_id" or "address".`)
 	}
-	a := checkout.Address{Firstname: in.Address.Firstname, Lastname: in.Address.Lastname, Street: in.Address.Street, City: in.Address.City,
-		CountryCode: in.Address.CountryCode}
-	for dst, src := range map[*string]*string{&a.Company: in.Address.Company, &a.Region: in.Address.Region, &a.Postcode: in.Address.Postcode,
-		&a.Telephone: in.Address.Telephone} {
-		if src != nil {
-			*dst = strings.TrimSpace(*src)
-		}
-	}
-	c, err := r.deps.Checkout.SetAddress(ctx, input.CartID, a)
+	c, err := r.deps.Checkout.SetAddress(ctx, input.CartID, addressFrom(in.Address))
 	cart, err := r.cartAfter(ctx, c, err)
 	return &SetShippingAddressesOnCartOutput{Cart: cart}, err
+}
+
+// SetBillingAddressOnCart is the resolver for the setBillingAddressOnCart field.
+func (r *mutationResolver) SetBillingAddressOnCart(ctx context.Context, input *SetBillingAddressOnCartInput) (*SetBillingAddressOnCartOutput, error) {
+	if input == nil {
+		return nil, inputError(`Required parameter "cart_id" is missing`)
+	}
+	c, err := r.openCart(ctx, input.CartID)
+	if err != nil {
+		return nil, err
+	}
+	in := input.BillingAddress
+	switch {
+	case in.CustomerAddressID != nil:
+		return nil, inputError("Saved customer addresses are not supported; send the address.")
+	case in.SameAsShipping != nil && *in.SameAsShipping && in.Address == nil:
+		if c.Address == nil {
+			return nil, inputError("Could not use the \"same_as_shipping\" option, because the shipping address has not been set.")
+		}
+		c, err = r.deps.Checkout.SetBillingAddress(ctx, input.CartID, *c.Address)
+	case in.Address == nil:
+		return nil, inputError(`The billing address must contain either "customer_address_id", "address", or "same_as_shipping".`)
+	default:
+		a := addressFrom(in.Address)
+		c, err = r.deps.Checkout.SetBillingAddress(ctx, input.CartID, a)
+		if err == nil && ((in.UseForShipping != nil && *in.UseForShipping) || (in.SameAsShipping != nil && *in.SameAsShipping)) {
+			c, err = r.deps.Checkout.SetAddress(ctx, input.CartID, a)
+		}
+	}
+	cart, err := r.cartAfter(ctx, c, err)
+	return &SetBillingAddressOnCartOutput{Cart: cart}, err
 }
 
 // SetShippingMethodsOnCart is the resolver for the setShippingMethodsOnCart field.
@@ -256,6 +290,11 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input *PlaceOrderInpu
 	c, err := r.openCart(ctx, input.CartID)
 	var ae *apiError
 	if errors.As(err, &ae) && ae.category == "graphql-no-such-entity" {
+		if placed, perr := r.deps.Checkout.Placed(ctx, input.CartID); perr != nil {
+			return nil, perr
+		} else if placed {
+			return refuse(PlaceOrderErrorCodesCartNotActive, checkout.ErrCartNotFound.Error())
+		}
 		return refuse(PlaceOrderErrorCodesCartNotFound, ae.msg)
 	} else if err != nil {
 		return nil, err
@@ -275,13 +314,39 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input *PlaceOrderInpu
 	o, err := r.deps.Checkout.PlaceOrder(ctx, input.CartID, who)
 	switch {
 	case errors.Is(err, checkout.ErrCartNotFound):
-		return refuse(PlaceOrderErrorCodesCartNotActive, fmt.Sprintf("The cart %q is not active.", input.CartID))
+		return refuse(PlaceOrderErrorCodesCartNotActive, checkout.ErrCartNotFound.Error())
 	case checkout.IsShopperError(err):
 		return refuse(PlaceOrderErrorCodesUnableToPlaceOrder, "Unable to place order: "+err.Error())
 	case err != nil:
 		return nil, err
 	}
 	return &PlaceOrderOutput{Order: &Order{OrderNumber: o.IncrementID}, Errors: []PlaceOrderError{}}, nil
+}
+
+// MergeCarts is the resolver for the mergeCarts field.
+func (r *mutationResolver) MergeCarts(ctx context.Context, sourceCartID string, destinationCartID *string) (*Cart, error) {
+	req := requestOf(ctx)
+	if req.customer == nil {
+		return nil, errUnauthorized
+	}
+	if _, err := r.openCartAs(ctx, sourceCartID, 0); err != nil {
+		return nil, err
+	}
+	dest := ""
+	if destinationCartID != nil {
+		dest = *destinationCartID
+	}
+	if dest == "" {
+		c, err := r.deps.Checkout.CustomerCart(ctx, req.customer.ID, req.view.WebsiteID, req.view.ID)
+		if err != nil {
+			return nil, err
+		}
+		dest = c.MaskedID
+	} else if _, err := r.openCart(ctx, dest); err != nil {
+		return nil, err
+	}
+	c, err := r.deps.Checkout.Merge(ctx, sourceCartID, dest)
+	return r.cartAfter(ctx, c, err)
 }
 
 // GenerateCustomerToken is the resolver for the generateCustomerToken field.
@@ -297,7 +362,7 @@ func (r *mutationResolver) GenerateCustomerToken(ctx context.Context, email stri
 	refused := &apiError{msg: "The account sign-in was incorrect or your account is disabled temporarily. Please wait and try again later.",
 		category: "graphql-authentication"}
 	key := fmt.Sprintf("customer:%d:%s", req.view.WebsiteID, email)
-	if _, err := r.deps.Throttle.Attempt(ctx, key, req.ip); err != nil {
+	if _, err := r.deps.Throttle.Attempt(ctx, key, ""); err != nil {
 		var te interface{ Minutes() int }
 		if errors.As(err, &te) {
 			return nil, refused
@@ -372,18 +437,27 @@ func (r *queryResolver) Products(ctx context.Context, search *string, filter *Pr
 	}
 	if filter != nil && filter.Sku != nil {
 		f.SKUs = filter.Sku.values()
+		if len(f.SKUs) > maxFilterValues {
+			return nil, inputError(fmt.Sprintf("Filter by at most %d SKUs at once.", maxFilterValues))
+		}
 	}
 	if filter != nil && filter.Name != nil && filter.Name.Match != nil {
 		f.Search = strings.TrimSpace(f.Search + " " + *filter.Name.Match)
 	}
-	if f.SKUs == nil && f.Search == "" {
+	switch {
+	case f.SKUs == nil && f.Search == "":
 		return nil, inputError("'search' or 'filter' input argument is required.")
+	case len(f.Search) > maxSearchLength:
+		return nil, inputError(fmt.Sprintf("Search for at most %d characters.", maxSearchLength))
 	}
 	ps, matched, _, err := r.deps.Catalog.List(ctx, f)
 	if err != nil {
 		return nil, err
 	}
-	out := &Products{TotalCount: ptr(int(matched)), PageInfo: pageInfo(page, size, int(matched))}
+	if pages := (int(matched) + size - 1) / size; page > 1 && page > pages {
+		return nil, inputError(fmt.Sprintf("currentPage value %d specified is greater than the %d page(s) available.", page, pages))
+	}
+	out := &Products{TotalCount: ptr(int(matched)), PageInfo: pageInfo(page, size, int(matched)), Items: []ProductInterface{}}
 	for _, p := range ps {
 		out.Items = append(out.Items, productView(p, req.view.Currency))
 	}

@@ -1,0 +1,215 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+
+	"audienceactivation/internal/customers"
+	"audienceactivation/internal/pricerules"
+)
+
+// What existing headless clients rely on beyond the happy path: empty lists as [], case-
+// insensitive SKUs and bearer scheme, billing addresses, merging a guest cart after sign-in,
+// CORS preflights for their own headers, JSON errors, no shared caching.
+func TestGraphQLBehavesAsMagentoClientsExpect(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	id := a.gql(t, nil, `mutation { createGuestCart { cart { id items { uid } prices { applied_taxes { label } } } } }`, nil).ok(t)
+	if fmt.Sprint(id.at("createGuestCart.cart.items")) != "[]" || fmt.Sprint(id.at("createGuestCart.cart.prices.applied_taxes")) != "[]" {
+		t.Fatalf("empty lists: %v", id.Data)
+	}
+	cartID := id.str("createGuestCart.cart.id")
+	vars := map[string]any{"id": cartID}
+	r := a.gql(t, nil, `mutation($id: String!) { addProductsToCart(cartId: $id, cartItems: [{sku: "tee-1", quantity: 1}, {sku: "MUG", quantity: 1}]) {
+		user_errors { message } cart { items { uid product { sku url_key stock_status } } } } }`, vars).ok(t)
+	if r.str("addProductsToCart.cart.items.0.product.sku") != "TEE-1" || r.str("addProductsToCart.cart.items.0.product.stock_status") != "IN_STOCK" {
+		t.Fatalf("SKU in another case: %v", r.Data)
+	}
+	tee, mug := r.str("addProductsToCart.cart.items.0.uid"), r.str("addProductsToCart.cart.items.1.uid")
+	// An update with one unknown item changes nothing.
+	r = a.gql(t, nil, `mutation($id: String!, $tee: ID, $bad: ID) { updateCartItems(input: {cart_id: $id, cart_items: [{cart_item_uid: $tee, quantity: 7}, {cart_item_uid: $bad, quantity: 1}]}) { cart { id } } }`,
+		map[string]any{"id": cartID, "tee": tee, "bad": uid(999)})
+	if !strings.Contains(r.errorText(), "Could not find cart item with id: 999") {
+		t.Fatalf("unknown item: %s", r.errorText())
+	}
+	if q := a.gql(t, nil, `query($id: String!) { cart(cart_id: $id) { total_quantity } }`, vars).ok(t).str("cart.total_quantity"); q != "2" {
+		t.Fatalf("half an update was saved: quantity %s", q)
+	}
+	_ = mug
+	// Billing: the same as shipping, or its own.
+	a.gql(t, nil, `mutation($id: String!) { setShippingAddressesOnCart(input: {cart_id: $id, shipping_addresses: [{address: {firstname: "Ann", lastname: "Lee", street: ["1 Main St"], city: "Austin", country_code: "US"}}]}) { cart { id } } }`, vars).ok(t)
+	r = a.gql(t, nil, `mutation($id: String!) { setBillingAddressOnCart(input: {cart_id: $id, billing_address: {same_as_shipping: true}}) { cart { billing_address { city street } } } }`, vars).ok(t)
+	if r.str("setBillingAddressOnCart.cart.billing_address.city") != "Austin" {
+		t.Fatalf("billing same as shipping: %v", r.Data)
+	}
+	// Products: wildcards are literal, too many SKUs or pages past the end are refused.
+	if r := a.gql(t, nil, `{ products(search: "%") { total_count items { sku } } }`, nil).ok(t); r.str("products.total_count") != "0" || fmt.Sprint(r.at("products.items")) != "[]" {
+		t.Fatalf("search for %%: %v", r.Data)
+	}
+	many := make([]string, 101)
+	for i := range many {
+		many[i] = fmt.Sprint("SKU-", i)
+	}
+	if r := a.gql(t, nil, `query($s: [String]) { products(filter: {sku: {in: $s}}) { total_count } }`, map[string]any{"s": many}); !strings.Contains(r.errorText(), "at most 100 SKUs") {
+		t.Fatalf("many SKUs: %s", r.errorText())
+	}
+	if r := a.gql(t, nil, `{ products(search: "e", currentPage: 9) { total_count } }`, nil); r.errorText() != "currentPage value 9 specified is greater than the 1 page(s) available." {
+		t.Fatalf("page past the end: %s", r.errorText())
+	}
+	// At most 20 top-level fields in one request.
+	var aliases strings.Builder
+	for i := 0; i < 21; i++ {
+		fmt.Fprintf(&aliases, "c%d: createGuestCart { cart { id } } ", i)
+	}
+	if r := a.gql(t, nil, "mutation { "+aliases.String()+"}", nil); !strings.Contains(r.errorText(), "at most 20 top-level fields") {
+		t.Fatalf("21 carts in one request: %s", r.errorText())
+	}
+	// Placing the order twice: the second is told the cart is no longer active.
+	for _, m := range []string{`setGuestEmailOnCart(input: {cart_id: $id, email: "a@example.com"}) { cart { id } }`,
+		`setShippingMethodsOnCart(input: {cart_id: $id, shipping_methods: [{carrier_code: "flatrate", method_code: "flatrate"}]}) { cart { id } }`,
+		`setPaymentMethodOnCart(input: {cart_id: $id, payment_method: {code: "checkmo"}}) { cart { id } }`} {
+		a.gql(t, nil, `mutation($id: String!) { `+m+` }`, vars).ok(t)
+	}
+	place := `mutation($id: String!) { placeOrder(input: {cart_id: $id}) { order { order_number } errors { code message } } }`
+	a.gql(t, nil, place, vars).ok(t)
+	if r := a.gql(t, nil, place, vars).ok(t); r.str("placeOrder.errors.0.code") != "CART_NOT_ACTIVE" {
+		t.Fatalf("second order: %v", r.Data)
+	}
+
+	// HTTP: preflights for the client's own headers, JSON errors, nothing cached.
+	req, _ := http.NewRequest(http.MethodOptions, a.server.URL+"/graphql", nil)
+	req.Header.Set("Origin", "https://shop.example.com")
+	req.Header.Set("Access-Control-Request-Method", "POST")
+	req.Header.Set("Access-Control-Request-Headers", "content-type,content-currency,store,authorization,aep-segments-membership")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if h := res.Header.Get("Access-Control-Allow-Headers"); !strings.Contains(h, "content-currency") || res.Header.Get("Access-Control-Max-Age") != "86400" {
+		t.Fatalf("preflight: %d %v", res.StatusCode, res.Header)
+	}
+	req, _ = http.NewRequest(http.MethodPut, a.server.URL+"/graphql", strings.NewReader("{}"))
+	res, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if ct := res.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") || res.StatusCode < 400 {
+		t.Fatalf("PUT: %d %s", res.StatusCode, ct)
+	}
+	res, err = http.Get(a.server.URL + "/graphql?query=" + "%7B%20products(search%3A%22tee%22)%20%7B%20total_count%20%7D%20%7D")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || res.Header.Get("Cache-Control") != "no-store" || !strings.Contains(strings.Join(res.Header.Values("Vary"), ","), "aep-segments-membership") {
+		t.Fatalf("GET caching headers: %d %v", res.StatusCode, res.Header)
+	}
+}
+
+// A guest signs in: the guest cart merges into the customer's; a password change ends the
+// customer's tokens; customers' failed sign-ins do not lock the admin out of the same address.
+func TestGraphQLCustomerSignInAfterShopping(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	ctx := context.Background()
+	a.createAdmin("admin", "correct-horse-1")
+	bo, err := a.full.Customers.Save(ctx, actorT(), 0, customers.Input{WebsiteID: 1, Email: "bo@example.com", Firstname: "Bo", Lastname: "Diaz", GroupID: 1, Password: "correct horse 42"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	guest := a.gql(t, nil, `mutation { createGuestCart { cart { id } } }`, nil).ok(t).str("createGuestCart.cart.id")
+	a.gql(t, nil, `mutation($id: String!) { addProductsToCart(cartId: $id, cartItems: [{sku: "MUG", quantity: 2}]) { cart { id } } }`, map[string]any{"id": guest}).ok(t)
+	login := `mutation($e: String!, $p: String!) { generateCustomerToken(email: $e, password: $p) { token } }`
+	token := a.gql(t, nil, login, map[string]any{"e": "BO@example.com", "p": "correct horse 42"}).ok(t).str("generateCustomerToken.token")
+	auth := map[string]string{"Authorization": "bearer " + token}
+	r := a.gql(t, auth, `mutation($g: String!) { mergeCarts(source_cart_id: $g) { id total_quantity items { product { sku } } } }`, map[string]any{"g": guest}).ok(t)
+	if r.str("mergeCarts.total_quantity") != "2" {
+		t.Fatalf("merged cart: %v", r.Data)
+	}
+	if r := a.gql(t, nil, `query($g: String!) { cart(cart_id: $g) { id } }`, map[string]any{"g": guest}); len(r.Errors) == 0 {
+		t.Fatal("the guest cart is still open after the merge")
+	}
+	// Another scheme in Authorization is not a customer's token: the request is a guest's.
+	if r := a.gql(t, map[string]string{"Authorization": "Basic dXNlcjpwYXNz"}, `{ products(search: "mug") { total_count } }`, nil).ok(t); r.str("products.total_count") != "1" {
+		t.Fatalf("Basic credentials: %v", r.Data)
+	}
+	// A new password ends the customer's sessions.
+	if _, err := a.full.Customers.Save(ctx, actorT(), bo.ID, customers.Input{WebsiteID: 1, Email: "bo@example.com", Firstname: "Bo", Lastname: "Diaz", GroupID: 1,
+		Password: "another horse 43"}); err != nil {
+		t.Fatal(err)
+	}
+	if r := a.gql(t, auth, `{ customer { email } }`, nil); r.status != http.StatusUnauthorized {
+		t.Fatalf("token after a password change: %d %v", r.status, r.Data)
+	}
+	// Customers' failed sign-ins from this address do not lock the admin out.
+	for i := 0; i < 8; i++ {
+		a.gql(t, nil, login, map[string]any{"e": fmt.Sprintf("nobody%d@example.com", i), "p": "guess"})
+	}
+	a.client().signIn("admin", "correct-horse-1") // fails the test when refused
+}
+
+// A coupon that stopped applying (the shopper left the rule's audience) does not block
+// another.
+func TestGraphQLStaleCouponCanBeReplaced(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	ctx := context.Background()
+	local, _ := a.full.Audiences.LocalIDs(ctx, []string{s.cdp[0]})
+	for code, audience := range map[string]bool{"MEMBERS": true, "ANYONE": false} {
+		cond := pricerules.All()
+		if audience {
+			cond = pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{fmt.Sprint(local[s.cdp[0]])}})
+		}
+		if _, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: code, Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
+			CouponType: pricerules.CouponSpecific, CouponCode: code, Action: pricerules.ByPercent, Amount: 1000, FreeShipping: pricerules.FreeShippingNo,
+			Conditions: cond, ActionConditions: pricerules.All()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	id := a.gql(t, nil, `mutation { createGuestCart { cart { id } } }`, nil).ok(t).str("createGuestCart.cart.id")
+	vars := map[string]any{"id": id}
+	member := map[string]string{"aep-segments-membership": s.cdp[0]}
+	a.gql(t, nil, `mutation($id: String!) { addProductsToCart(cartId: $id, cartItems: [{sku: "MUG", quantity: 1}]) { cart { id } } }`, vars).ok(t)
+	a.gql(t, member, `mutation($id: String!) { applyCouponToCart(input: {cart_id: $id, coupon_code: "MEMBERS"}) { cart { id } } }`, vars).ok(t)
+	if r := a.gql(t, member, `mutation($id: String!) { applyCouponToCart(input: {cart_id: $id, coupon_code: "ANYONE"}) { cart { id } } }`, vars); !strings.Contains(r.errorText(), "already applied") {
+		t.Fatalf("a second coupon over an applied one: %s", r.errorText())
+	}
+	r := a.gql(t, nil, `mutation($id: String!) { applyCouponToCart(input: {cart_id: $id, coupon_code: "ANYONE"}) { cart { applied_coupons { code } } } }`, vars).ok(t)
+	if r.str("applyCouponToCart.cart.applied_coupons.0.code") != "ANYONE" {
+		t.Fatalf("replacing a stale coupon: %v", r.Data)
+	}
+}
+
+// Repeated membership headers are one list, as HTTP has it.
+func TestGraphQLRepeatedMembershipHeaders(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	blocksFixture(t, s)
+	body := strings.NewReader(`{"query":"{ dynamicBlocks(input: {type: SPECIFIED, placement_locations: [\"home.hero\"]}) { items { content { html } } } }"}`)
+	req, _ := http.NewRequest(http.MethodPost, a.server.URL+"/graphql", body)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Add("aep-segments-membership", s.cdp[3])
+	req.Header.Add("aep-segments-membership", s.cdp[0])
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var out strings.Builder
+	buf := make([]byte, 4096)
+	for {
+		n, err := res.Body.Read(buf)
+		out.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	if !strings.Contains(out.String(), "Runners welcome") {
+		t.Fatalf("the second header was ignored: %s", out.String())
+	}
+}
