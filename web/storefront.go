@@ -72,7 +72,6 @@ func (s *Server) shopperAudiences(c echo.Context, websiteID int64) ([]int64, err
 // storeHome is the reference storefront's home page with the home.hero placements, chosen
 // per request from the in-memory snapshots (so page caches stay shareable).
 func (s *Server) storeHome(c echo.Context) error {
-	ctx := c.Request().Context()
 	sv, err := s.storeView(c)
 	if err != nil {
 		return err
@@ -81,35 +80,46 @@ func (s *Server) storeHome(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	snap, err := s.deps.LiveBlocks.Current(ctx)
-	if err != nil {
-		return err
-	}
-	loc := sv.Location()
-	states := map[int64]dynamicblocks.PlacementState{}
-	if ck, err := c.Cookie(rotationCookie); err == nil {
-		states = dynamicblocks.DecodeStates(ck.Value)
-	}
 	shell, err := s.storeShell(c, sv, members, sv.Name)
 	if err != nil {
 		return err
 	}
-	v := sview.HomeView{Shell: shell}
-	for _, p := range snap.Placements("home.hero", sv.ID) {
-		r := snap.Resolve(p, &dynamicblocks.Context{StoreViewID: sv.ID, Audiences: members, Now: s.deps.Now(), Location: loc,
-			State: states[p.ID], Rand: rand.IntN})
+	hero, err := s.slots(c, sv, "home.hero", members, nil)
+	if err != nil {
+		return err
+	}
+	v := sview.HomeView{Shell: shell, Hero: hero}
+	return render(c, http.StatusOK, sview.Home(v))
+}
+
+// slots resolves the placements of a location for the shopper from the in-memory blocks
+// snapshot — the rules applied to their cart choose the rule-related ones — and keeps the
+// series and shuffle positions in the rotation cookie.
+func (s *Server) slots(c echo.Context, sv stores.StoreView, location string, members, appliedRules []int64) ([]sview.Slot, error) {
+	snap, err := s.deps.LiveBlocks.Current(c.Request().Context())
+	if err != nil {
+		return nil, err
+	}
+	states := map[int64]dynamicblocks.PlacementState{}
+	if ck, err := c.Cookie(rotationCookie); err == nil {
+		states = dynamicblocks.DecodeStates(ck.Value)
+	}
+	var out []sview.Slot
+	for _, p := range snap.Placements(location, sv.ID) {
+		r := snap.Resolve(p, &dynamicblocks.Context{StoreViewID: sv.ID, Audiences: members, AppliedRuleIDs: appliedRules, Now: s.deps.Now(),
+			Location: sv.Location(), State: states[p.ID], Rand: rand.IntN})
 		slot := sview.Slot{Placement: p.Title}
 		for _, b := range r.Blocks {
 			slot.Blocks = append(slot.Blocks, b.HTML)
 		}
 		states[p.ID] = r.State
-		v.Hero = append(v.Hero, slot)
+		out = append(out, slot)
 	}
 	if enc := dynamicblocks.EncodeStates(states); enc != "" {
 		c.SetCookie(&http.Cookie{Name: rotationCookie, Value: enc, Path: "/store", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
 	}
 	c.Response().Header().Set("Vary", "Cookie")
-	return render(c, http.StatusOK, sview.Home(v))
+	return out, nil
 }
 
 // storeShell is what every storefront page shows around its content.

@@ -141,6 +141,7 @@ func (s *Server) renderCart(c echo.Context, status int, msg, problem, typed stri
 	if err != nil {
 		return err
 	}
+	var applied []int64
 	if cart != nil && len(cart.Lines) > 0 {
 		t, err := s.deps.Checkout.Totals(c.Request().Context(), *cart, who)
 		if err != nil {
@@ -166,6 +167,14 @@ func (s *Server) renderCart(c echo.Context, status int, msg, problem, typed stri
 			v.Discounts = append(v.Discounts, sview.CartDiscount{Label: label, Amount: money(cur, a.Discount)})
 		}
 		v.Subtotal, v.Shipping, v.Total = money(cur, t.Subtotal), money(cur, t.Shipping), money(cur, t.GrandTotal)
+		for _, a := range t.Result.Applied {
+			applied = append(applied, a.RuleID)
+		}
+	}
+	// The cart.top placements: blocks for the shopper, and those related to the rules
+	// their cart earned.
+	if v.Offers, err = s.slots(c, sv, "cart.top", members, applied); err != nil {
+		return err
 	}
 	return render(c, status, sview.Cart(v))
 }

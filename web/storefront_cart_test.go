@@ -83,3 +83,21 @@ func TestStorefrontCartAppliesAudienceRules(t *testing.T) {
 		t.Fatalf("order discount %d", discount)
 	}
 }
+
+// The cart page shows the cart.top blocks related to the rules the cart earned, and only
+// while it earns them.
+func TestStorefrontCartShowsRuleRelatedOffers(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	blocksFixture(t, s)
+	shop := a.client()
+	shop.get("/store/products")
+	wantStatus(t, shop.post("/store/cart/add", url.Values{"sku": {"TEE-1"}, "qty": {"3"}}), http.StatusSeeOther)
+	if p := shop.get("/store/cart"); p.testid("cart-offer").Length() != 0 {
+		t.Fatalf("an offer for a rule the cart did not earn: %q", p.text(`[data-testid="cart-offer"]`))
+	}
+	p := shop.getWithCookie("/store/cart", "aep-segments-membership", s.cdp[0])
+	if got := p.text(`[data-testid="cart-offer"]`); got != "Your third tee is on us" {
+		t.Fatalf("rule-related offer: %q", got)
+	}
+}

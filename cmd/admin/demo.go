@@ -143,13 +143,23 @@ func seedDemoOffers(c *cli, a *app.App, who audit.Actor) error {
 	if err != nil {
 		return err
 	}
-	block, _, err := a.Blocks.SaveBlock(ctx, who, dynamicblocks.Block{Name: "Come back: 10% off your cart", Enabled: true, Type: dynamicblocks.TypeContent,
-		AudienceIDs: []int64{abandoned}, RuleIDs: []int64{rule.ID},
+	block, _, err := a.Blocks.SaveBlock(ctx, who, dynamicblocks.Block{Name: "Come back: your cart is waiting", Enabled: true, Type: dynamicblocks.TypeContent,
+		AudienceIDs: []int64{abandoned},
 		Content: `<h2>Still thinking it over?</h2><p>Your cart is waiting. <a href="/store/cart">Finish your order</a> today.</p>`})
 	if err != nil {
 		return err
 	}
-	_, err = a.Blocks.SavePlacement(ctx, who, dynamicblocks.Placement{Title: "Home page hero", Location: "home.hero",
-		Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateAll, Blocks: []dynamicblocks.PlacementBlock{{BlockID: block.ID}}})
+	if _, err = a.Blocks.SavePlacement(ctx, who, dynamicblocks.Placement{Title: "Home page hero", Location: "home.hero",
+		Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateAll, Blocks: []dynamicblocks.PlacementBlock{{BlockID: block.ID}}}); err != nil {
+		return err
+	}
+	// On the cart page, a banner that shows once the Runners rule applies to the cart.
+	_, _, err = a.Blocks.SaveBlock(ctx, who, dynamicblocks.Block{Name: "Runners: the third one is on us", Enabled: true, Type: dynamicblocks.TypeContent,
+		RuleIDs: []int64{rule.ID}, Content: `<p><strong>Runner's deal:</strong> the third item is on us — it is already taken off your total.</p>`})
+	if err != nil {
+		return err
+	}
+	_, err = a.Blocks.SavePlacement(ctx, who, dynamicblocks.Placement{Title: "Cart offers", Location: "cart.top",
+		Display: dynamicblocks.DisplayRuleRelated, Rotation: dynamicblocks.RotateAll})
 	return err
 }
