@@ -145,7 +145,7 @@ func seedDemoOffers(c *cli, a *app.App, who audit.Actor) error {
 	}
 	block, _, err := a.Blocks.SaveBlock(ctx, who, dynamicblocks.Block{Name: "Come back: your cart is waiting", Enabled: true, Type: dynamicblocks.TypeContent,
 		AudienceIDs: []int64{abandoned},
-		Content: `<h2>Still thinking it over?</h2><p>Your cart is waiting. <a href="/store/cart">Finish your order</a> today.</p>`})
+		Content:     `<h2>Still thinking it over?</h2><p>Your cart is waiting. <a href="/store/cart">Finish your order</a> today.</p>`})
 	if err != nil {
 		return err
 	}
