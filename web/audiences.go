@@ -191,15 +191,9 @@ func (s *Server) audiencesList(c echo.Context) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	v.Pager = components.PagerView{Page: f.Page, PerPage: audiencesPerPage, Total: res.Matched, Of: res.Total, Noun: "audiences"}
+	v.Pager = withPageLinks(components.PagerView{Page: f.Page, PerPage: audiencesPerPage, Total: res.Matched, Of: res.Total, Noun: "audiences"}, link)
 	if f.Page > v.Pager.Pages() {
 		return c.Redirect(http.StatusSeeOther, link(map[string]string{"page": strconv.Itoa(v.Pager.Pages())}))
-	}
-	if f.Page > 1 {
-		v.Pager.PrevURL = link(map[string]string{"page": strconv.Itoa(f.Page - 1)})
-	}
-	if f.Page < v.Pager.Pages() {
-		v.Pager.NextURL = link(map[string]string{"page": strconv.Itoa(f.Page + 1)})
 	}
 	v.GridURL = link(nil)
 	status := http.StatusOK

@@ -146,12 +146,7 @@ func (s *Server) blocksGrid(c echo.Context) error {
 		}
 		v.Rows = append(v.Rows, r)
 	}
-	if page > 1 {
-		v.Pager.PrevURL = link(map[string]string{"page": strconv.Itoa(page - 1)})
-	}
-	if page < v.Pager.Pages() {
-		v.Pager.NextURL = link(map[string]string{"page": strconv.Itoa(page + 1)})
-	}
+	v.Pager = withPageLinks(v.Pager, link)
 	return render(c, http.StatusOK, bview.Grid(v))
 }
 

@@ -30,16 +30,7 @@ func TestBrowserAudienceOffersFollowTheShopper(t *testing.T) {
 	signInBrowser(t, ctx, a.server.URL, "admin", "correct-horse-1")
 
 	// The rule, for audience 1 ("Abandoned cart").
-	must(t, chromedp.Do(ctx, chromedp.Navigate(a.server.URL+"/admin/price-rules/new"), chromedp.WaitVisible(css(`[data-testid="rule-form"]`))))
-	waitSettled(t, ctx)
-	must(t, chromedp.Do(ctx,
-		chromedp.SendKeys(css(`#name`), "Come back: buy 2 get 1 free"),
-		chromedp.Click(css(`[data-testid="website_ids"] input[value="1"]`)),
-		chromedp.SetValue(css(`[data-testid="add-select-c"]`), "audience"),
-		chromedp.Click(css(`[data-testid="add-c"]`)),
-	))
-	waitJS(t, ctx, `!!document.querySelector('[data-testid="chooser-c.0.values"]')`)
-	waitSettled(t, ctx)
+	startAudienceRule(t, ctx, a.server.URL, "Come back: buy 2 get 1 free")
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="customer_group_ids"] input[value="0"]').checked = true`)); err != nil {
 		t.Fatal(err)
 	}

@@ -20,16 +20,7 @@ func TestBrowserBuildBuyXGetYRuleForAnAudience(t *testing.T) {
 	ctx := browser(t)
 	signInBrowser(t, ctx, a.server.URL, "admin", "correct-horse-1")
 
-	must(t, chromedp.Do(ctx, chromedp.Navigate(a.server.URL+"/admin/price-rules/new"), chromedp.WaitVisible(css(`[data-testid="rule-form"]`))))
-	waitSettled(t, ctx)
-	must(t, chromedp.Do(ctx,
-		chromedp.SendKeys(css(`#name`), "Runners: buy 2 get 1 free"),
-		chromedp.Click(css(`[data-testid="website_ids"] input[value="1"]`)),
-		chromedp.SetValue(css(`[data-testid="add-select-c"]`), "audience"),
-		chromedp.Click(css(`[data-testid="add-c"]`)),
-	))
-	waitJS(t, ctx, `!!document.querySelector('[data-testid="chooser-c.0.values"]')`)
-	waitSettled(t, ctx)
+	startAudienceRule(t, ctx, a.server.URL, "Runners: buy 2 get 1 free")
 	// The builder kept what was typed before the condition was added.
 	if v, _ := chromedp.Run(ctx, chromedp.Value(css(`#name`))); v != "Runners: buy 2 get 1 free" {
 		t.Fatalf("name after adding a condition: %q", v)
@@ -61,4 +52,20 @@ func TestBrowserBuildBuyXGetYRuleForAnAudience(t *testing.T) {
 	screenshot(t, ctx, "21-rule-saved")
 	must(t, chromedp.Do(ctx, chromedp.Navigate(a.server.URL+"/admin/price-rules"), chromedp.WaitVisible(css(`[data-testid="rules-grid"]`))))
 	screenshot(t, ctx, "22-rules-grid")
+}
+
+// startAudienceRule opens a new rule in the editor, names it, runs it on the main website
+// and adds a "Real-Time CDP Audience is one of" condition, whose chooser is then open.
+func startAudienceRule(t *testing.T, ctx context.Context, base, name string) {
+	t.Helper()
+	must(t, chromedp.Do(ctx, chromedp.Navigate(base+"/admin/price-rules/new"), chromedp.WaitVisible(css(`[data-testid="rule-form"]`))))
+	waitSettled(t, ctx)
+	must(t, chromedp.Do(ctx,
+		chromedp.SendKeys(css(`#name`), name),
+		chromedp.Click(css(`[data-testid="website_ids"] input[value="1"]`)),
+		chromedp.SetValue(css(`[data-testid="add-select-c"]`), "audience"),
+		chromedp.Click(css(`[data-testid="add-c"]`)),
+	))
+	waitJS(t, ctx, `!!document.querySelector('[data-testid="chooser-c.0.values"]')`)
+	waitSettled(t, ctx)
 }

@@ -50,13 +50,7 @@ func (s *Server) renderCatalog(c echo.Context, status int, problems []string) er
 			Attributes: strings.Join(attrs, "; ")})
 	}
 	link := gridLinker("/admin/catalog", q, "q", "page")
-	v.Pager = components.PagerView{Page: page, PerPage: productsPerPage, Total: matched, Of: total, Noun: "products"}
-	if page > 1 {
-		v.Pager.PrevURL = link(map[string]string{"page": strconv.Itoa(page - 1)})
-	}
-	if page < v.Pager.Pages() {
-		v.Pager.NextURL = link(map[string]string{"page": strconv.Itoa(page + 1)})
-	}
+	v.Pager = withPageLinks(components.PagerView{Page: page, PerPage: productsPerPage, Total: matched, Of: total, Noun: "products"}, link)
 	return render(c, status, cview.Products(v))
 }
 

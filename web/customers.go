@@ -38,13 +38,7 @@ func (s *Server) customersList(c echo.Context) error {
 			Website: websites[cu.WebsiteID], Created: formatTime(cu.CreatedAt), EditURL: fmt.Sprintf("/admin/customers/%d/edit", cu.ID)})
 	}
 	link := gridLinker("/admin/customers", q, "q", "page")
-	v.Pager = components.PagerView{Page: page, PerPage: customersPerPage, Total: n}
-	if page > 1 {
-		v.Pager.PrevURL = link(map[string]string{"page": strconv.Itoa(page - 1)})
-	}
-	if page < v.Pager.Pages() {
-		v.Pager.NextURL = link(map[string]string{"page": strconv.Itoa(page + 1)})
-	}
+	v.Pager = withPageLinks(components.PagerView{Page: page, PerPage: customersPerPage, Total: n}, link)
 	return render(c, http.StatusOK, cuview.List(v))
 }
 

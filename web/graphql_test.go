@@ -91,15 +91,9 @@ func (r gqlResponse) ok(t *testing.T) gqlResponse {
 	return r
 }
 
-// shopFixture is a store with two products, synced audiences, and a rule "buy 2 get 1
-// free" on tees for the first audience.
-type shopFixture struct {
-	a    *app
-	cdp  []string // CDP ids of the synced audiences
-	rule pricerules.Rule
-}
-
-func newShop(t *testing.T) shopFixture {
+// newStore is a store with audiences synced from the CDP emulator and two products: a tee
+// at 25.00 and a mug at 9.50.
+func newStore(t *testing.T) (*app, []string) {
 	t.Helper()
 	a := newApp(t)
 	_, cdp := withCDP(t, a)
@@ -111,6 +105,21 @@ func newShop(t *testing.T) shopFixture {
 	if _, err := a.full.Catalog.Import(ctx, actorT(), strings.NewReader(csv)); err != nil {
 		t.Fatal(err)
 	}
+	return a, cdp
+}
+
+// shopFixture is a store with two products, synced audiences, and a rule "buy 2 get 1
+// free" on tees for the first audience.
+type shopFixture struct {
+	a    *app
+	cdp  []string // CDP ids of the synced audiences
+	rule pricerules.Rule
+}
+
+func newShop(t *testing.T) shopFixture {
+	t.Helper()
+	a, cdp := newStore(t)
+	ctx := context.Background()
 	local, _ := a.full.Audiences.LocalIDs(ctx, []string{cdp[0]})
 	rule, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Runners: buy 2 get 1", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1},
 		CouponType: pricerules.CouponNone, Action: pricerules.BuyXGetY, Amount: 1, Step: 2, FreeShipping: pricerules.FreeShippingNo, DefaultLabel: "Buy 2, get 1 free",

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/audit"
+	"audienceactivation/templates/components"
 )
 
 // gridLinker builds a grid's links: they keep the current filters (keys of q) and apply
@@ -35,6 +36,17 @@ func gridLinker(base string, q url.Values, keys ...string) func(changes map[stri
 		}
 		return base
 	}
+}
+
+// withPageLinks sets a pager's previous and next links, keeping the grid's filters.
+func withPageLinks(p components.PagerView, link func(changes map[string]string) string) components.PagerView {
+	if p.Page > 1 {
+		p.PrevURL = link(map[string]string{"page": strconv.Itoa(p.Page - 1)})
+	}
+	if p.Page < p.Pages() {
+		p.NextURL = link(map[string]string{"page": strconv.Itoa(p.Page + 1)})
+	}
+	return p
 }
 
 // dateRange reads a grid's from/to date filters (YYYY-MM-DD, both inclusive) into a

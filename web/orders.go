@@ -46,13 +46,7 @@ func (s *Server) ordersList(c echo.Context) error {
 			Subtotal: money(cur, o.Subtotal), Discount: discountText(cur, o.Discount), Shipping: money(cur, o.Shipping), Total: money(cur, o.GrandTotal)})
 	}
 	link := gridLinker("/admin/sales/orders", q, "q", "page")
-	v.Pager = components.PagerView{Page: page, PerPage: ordersPerPage, Total: n}
-	if page > 1 {
-		v.Pager.PrevURL = link(map[string]string{"page": strconv.Itoa(page - 1)})
-	}
-	if page < v.Pager.Pages() {
-		v.Pager.NextURL = link(map[string]string{"page": strconv.Itoa(page + 1)})
-	}
+	v.Pager = withPageLinks(components.PagerView{Page: page, PerPage: ordersPerPage, Total: n}, link)
 	return render(c, http.StatusOK, oview.List(v))
 }
 

@@ -80,15 +80,9 @@ func (s *Server) rulesGrid(c echo.Context) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	v.Pager = components.PagerView{Page: f.Page, PerPage: rulesPerPage, Total: matched, Of: total, Noun: "rules"}
+	v.Pager = withPageLinks(components.PagerView{Page: f.Page, PerPage: rulesPerPage, Total: matched, Of: total, Noun: "rules"}, link)
 	if f.Page > v.Pager.Pages() {
 		return c.Redirect(http.StatusSeeOther, link(map[string]string{"page": strconv.Itoa(v.Pager.Pages())}))
-	}
-	if f.Page > 1 {
-		v.Pager.PrevURL = link(map[string]string{"page": strconv.Itoa(f.Page - 1)})
-	}
-	if f.Page < v.Pager.Pages() {
-		v.Pager.NextURL = link(map[string]string{"page": strconv.Itoa(f.Page + 1)})
 	}
 	return render(c, http.StatusOK, prview.Grid(v))
 }

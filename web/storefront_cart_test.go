@@ -15,16 +15,8 @@ import (
 // its label only while in the audience, a refused coupon that keeps what was typed, and an
 // order that empties the cart.
 func TestStorefrontCartAppliesAudienceRules(t *testing.T) {
-	a := newApp(t)
-	_, cdp := withCDP(t, a)
+	a, cdp := newStore(t)
 	ctx := context.Background()
-	if _, err := a.full.Syncer.Run(ctx, "manual"); err != nil {
-		t.Fatal(err)
-	}
-	csv := "sku,name,price,weight,categories,websites,attributes\nTEE-1,Running tee,25.00,0.2,Tees,base,\nMUG,Coffee mug,9.50,0.4,Home,base,\n"
-	if _, err := a.full.Catalog.Import(ctx, actorT(), strings.NewReader(csv)); err != nil {
-		t.Fatal(err)
-	}
 	local, _ := a.full.Audiences.LocalIDs(ctx, []string{cdp[0]})
 	if _, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Come back", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
 		CouponType: pricerules.CouponNone, Action: pricerules.ByPercent, Amount: 2000, FreeShipping: pricerules.FreeShippingNo, DefaultLabel: "Welcome back: 20% off",
