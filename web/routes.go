@@ -40,6 +40,9 @@ func (s *Server) routes() {
 	store.POST("/cart/coupon", s.storeCartCoupon)
 	store.POST("/cart/place", s.storeCartPlace)
 	store.POST("/membership", s.storeDemoMembership)
+	store.GET("/account/login", s.storeLogin)
+	store.POST("/account/login", s.storeLoginSubmit)
+	store.POST("/account/logout", s.storeLogout)
 
 	// Signed-out admin pages: CSRF-protected, no session required.
 	pub := e.Group("/admin", s.csrf)

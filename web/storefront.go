@@ -126,6 +126,12 @@ func (s *Server) slots(c echo.Context, sv stores.StoreView, location string, mem
 func (s *Server) storeShell(c echo.Context, sv stores.StoreView, members []int64, title string) (sview.Shell, error) {
 	ctx := c.Request().Context()
 	v := sview.Shell{Title: title, StoreName: sv.Name, Members: len(members), SDKName: "alloy"}
+	v.CSRF, _ = c.Get("csrf").(string)
+	if cu, err := s.storeCustomer(c, sv); err != nil {
+		return v, err
+	} else if cu != nil {
+		v.Customer = cu.Firstname
+	}
 	if names, err := s.deps.LiveSDKNames.Current(ctx); err == nil && names[sv.WebsiteID] != "" {
 		v.SDKName = names[sv.WebsiteID]
 	}

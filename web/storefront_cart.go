@@ -33,12 +33,34 @@ func (s *Server) shopperCart(c echo.Context, sv stores.StoreView, create bool) (
 	if cart, ok := c.Get(ctxCart).(*checkout.Cart); ok && (cart != nil || !create) {
 		return cart, nil
 	}
+	ctx := c.Request().Context()
+	customer, err := s.storeCustomer(c, sv)
+	if err != nil {
+		return nil, err
+	}
+	if customer != nil {
+		// A signed-in customer's cart is theirs, whichever browser they use.
+		var cart checkout.Cart
+		if create {
+			cart, err = s.deps.Checkout.CustomerCart(ctx, customer.ID, sv.WebsiteID, sv.ID, checkout.FlatRateMethod)
+		} else {
+			cart, err = s.deps.Checkout.FindCustomerCart(ctx, customer.ID, sv.WebsiteID)
+		}
+		if errors.Is(err, checkout.ErrCartNotFound) {
+			c.Set(ctxCart, (*checkout.Cart)(nil))
+			return nil, nil
+		} else if err != nil {
+			return nil, err
+		}
+		c.Set(ctxCart, &cart)
+		return &cart, nil
+	}
 	cart, err := s.loadCart(c, sv)
 	if err != nil || cart != nil || !create {
 		c.Set(ctxCart, cart)
 		return cart, err
 	}
-	created, err := s.deps.Checkout.Create(c.Request().Context(), sv.WebsiteID, sv.ID, 0, checkout.FlatRateMethod)
+	created, err := s.deps.Checkout.Create(ctx, sv.WebsiteID, sv.ID, 0, checkout.FlatRateMethod)
 	if err != nil {
 		return nil, err
 	}
@@ -65,15 +87,23 @@ func (s *Server) loadCart(c echo.Context, sv stores.StoreView) (*checkout.Cart, 
 	return &cart, nil
 }
 
-// shopper is who a storefront request prices the cart for: a guest with the audiences of
-// their membership cookie.
+// shopper is who a storefront request prices the cart for: a guest, or the signed-in
+// customer's group, with the audiences of their membership cookie.
 func (s *Server) shopper(c echo.Context, sv stores.StoreView) (checkout.Shopper, []int64, error) {
 	members, err := s.shopperAudiences(c, sv.WebsiteID)
 	if err != nil {
 		return checkout.Shopper{}, nil, err
 	}
 	loc := sv.Location()
-	return checkout.Shopper{CustomerGroupID: guestGroup, Audiences: members, Location: loc}, members, nil
+	who := checkout.Shopper{CustomerGroupID: guestGroup, Audiences: members, Location: loc}
+	customer, err := s.storeCustomer(c, sv)
+	if err != nil {
+		return who, nil, err
+	}
+	if customer != nil {
+		who.CustomerGroupID = customer.GroupID
+	}
+	return who, members, nil
 }
 
 // storeProducts lists the website's products.

@@ -282,12 +282,17 @@ func (s *Service) Ready(c Cart, t Totals) error {
 	return nil
 }
 
-// CustomerCart returns the customer's active cart on the website, starting one when there
-// is none.
-func (s *Service) CustomerCart(ctx context.Context, customerID, websiteID, storeViewID int64) (Cart, error) {
-	c, err := s.read(ctx, "c.id = (SELECT MAX(id) FROM carts WHERE customer_id = ? AND website_id = ? AND is_active = ?)", customerID, websiteID, true)
+// CustomerCart returns the customer's active cart on the website, starting one (with the
+// shipping method given, as Create) when there is none.
+func (s *Service) CustomerCart(ctx context.Context, customerID, websiteID, storeViewID int64, shippingMethod string) (Cart, error) {
+	c, err := s.FindCustomerCart(ctx, customerID, websiteID)
 	if errors.Is(err, ErrCartNotFound) {
-		return s.Create(ctx, websiteID, storeViewID, customerID, "")
+		return s.Create(ctx, websiteID, storeViewID, customerID, shippingMethod)
 	}
 	return c, err
+}
+
+// FindCustomerCart returns the customer's active cart on the website, or ErrCartNotFound.
+func (s *Service) FindCustomerCart(ctx context.Context, customerID, websiteID int64) (Cart, error) {
+	return s.read(ctx, "c.id = (SELECT MAX(id) FROM carts WHERE customer_id = ? AND website_id = ? AND is_active = ?)", customerID, websiteID, true)
 }

@@ -40,7 +40,7 @@ func (r *mutationResolver) CreateEmptyCart(ctx context.Context, input *CreateEmp
 	var c checkout.Cart
 	var err error
 	if req.customer != nil {
-		c, err = r.deps.Checkout.CustomerCart(ctx, req.customer.ID, req.view.WebsiteID, req.view.ID)
+		c, err = r.deps.Checkout.CustomerCart(ctx, req.customer.ID, req.view.WebsiteID, req.view.ID, "")
 	} else {
 		c, err = r.deps.Checkout.Create(ctx, req.view.WebsiteID, req.view.ID, 0, "")
 	}
@@ -337,7 +337,7 @@ func (r *mutationResolver) MergeCarts(ctx context.Context, sourceCartID string, 
 		dest = *destinationCartID
 	}
 	if dest == "" {
-		c, err := r.deps.Checkout.CustomerCart(ctx, req.customer.ID, req.view.WebsiteID, req.view.ID)
+		c, err := r.deps.Checkout.CustomerCart(ctx, req.customer.ID, req.view.WebsiteID, req.view.ID, "")
 		if err != nil {
 			return nil, err
 		}
@@ -410,7 +410,7 @@ func (r *queryResolver) CustomerCart(ctx context.Context) (*Cart, error) {
 	if req.customer == nil {
 		return nil, errUnauthorized
 	}
-	c, err := r.deps.Checkout.CustomerCart(ctx, req.customer.ID, req.view.WebsiteID, req.view.ID)
+	c, err := r.deps.Checkout.CustomerCart(ctx, req.customer.ID, req.view.WebsiteID, req.view.ID, "")
 	return r.cartAfter(ctx, c, err)
 }
 
