@@ -13,6 +13,7 @@ import (
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/config"
+	"audienceactivation/internal/customers"
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/stores"
@@ -86,6 +87,14 @@ func demo(c *cli) int {
 	}
 	if err := seedDemoOffers(c, a, who); err != nil {
 		return c.fail(err)
+	}
+	if cs, n, err := a.Customers.List(ctx, "", 1, 1); err == nil && n == 0 && len(cs) == 0 {
+		password := "shop-" + randomHex(6)
+		if _, err := a.Customers.Save(ctx, who, 0, customers.Input{WebsiteID: base.ID, Email: "runner@example.com", Firstname: "Robin", Lastname: "Runner",
+			GroupID: 1, Password: password}); err != nil {
+			return c.fail(err)
+		}
+		fmt.Fprintf(c.stdout, "Demo storefront customer (General group): runner@example.com, password %s\n", password)
 	}
 	fmt.Fprintf(c.stdout, "Open http://%s/admin\n", c.settings.Addr)
 	fmt.Fprintf(c.stdout, "The demo storefront is at http://%s/store (with a panel to join and leave audiences).\n", c.settings.Addr)
