@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"gorm.io/gorm"
+
 	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/customers"
@@ -643,5 +645,54 @@ func TestGraphQLConcurrentPlaceOrderHoldsTheCouponLimit(t *testing.T) {
 	a.db.Raw("SELECT COUNT(*) FROM carts WHERE is_active = ?", true).Scan(&open)
 	if placed != 10 || refused != 40 || orders != 10 || used != 10 || open != 40 {
 		t.Fatalf("placed %d refused %d; orders %d, coupon used %d, carts still open %d", placed, refused, orders, used, open)
+	}
+}
+
+// A storefront API request reads only its cart from the database: rules, blocks,
+// audiences, the catalog and store views come from the in-memory snapshots.
+func TestGraphQLCartAndBlocksReadOnlyTheCart(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	blocksFixture(t, s)
+	id := a.gql(t, nil, `mutation { createGuestCart { cart { id } } }`, nil).ok(t).str("createGuestCart.cart.id")
+	a.gql(t, nil, `mutation($id: String!) { addProductsToCart(cartId: $id, cartItems: [{sku: "TEE-1", quantity: 3}]) { cart { id } } }`, map[string]any{"id": id}).ok(t)
+	member := map[string]string{"aep-segments-membership": s.cdp[0]}
+	query := `query($id: String!) { cart(cart_id: $id) { prices { grand_total { value } discounts { label } } }
+		dynamicBlocks(input: {type: CART_PRICE_RULE_RELATED, cart_id: $id}) { items { uid } }
+		hero: dynamicBlocks(input: {type: SPECIFIED}) { items { uid } } }`
+	a.gql(t, member, query, map[string]any{"id": id}).ok(t) // the snapshots are built by now
+
+	var mu sync.Mutex
+	var statements []string
+	record := func(tx *gorm.DB) {
+		mu.Lock()
+		defer mu.Unlock()
+		statements = append(statements, tx.Statement.SQL.String())
+	}
+	g := a.db.DB
+	for i, err := range []error{
+		g.Callback().Query().After("gorm:query").Register("test:record-query", record),
+		g.Callback().Row().After("gorm:row").Register("test:record-row", record),
+		g.Callback().Raw().After("gorm:raw").Register("test:record-raw", record),
+	} {
+		if err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	r := a.gql(t, member, query, map[string]any{"id": id}).ok(t)
+	mu.Lock()
+	defer mu.Unlock()
+	if r.str("cart.prices.discounts.0.label") != "Buy 2, get 1 free" || r.at("dynamicBlocks.items.0") == nil || r.at("hero.items.0") == nil {
+		t.Fatalf("answer: %v", r.Data)
+	}
+	if len(statements) == 0 || len(statements) > 3 {
+		t.Fatalf("%d statements: %q", len(statements), statements)
+	}
+	for _, q := range statements {
+		for _, table := range []string{"price_rules", "coupons", "dynamic_blocks", "block_placements", "audiences", "products", "store_views", "config_values"} {
+			if strings.Contains(q, table) {
+				t.Errorf("a storefront request read %s: %s", table, q)
+			}
+		}
 	}
 }
