@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -80,6 +81,20 @@ func (s *Server) blocksGrid(c echo.Context) error {
 		for _, b := range p.Blocks {
 			storesOf[b.BlockID] = append(storesOf[b.BlockID], names...)
 		}
+		// A rule-related placement shows every block related to a rule the cart earned.
+		if p.Display == dynamicblocks.DisplayRuleRelated {
+			for _, b := range all {
+				if len(b.RuleIDs) > 0 {
+					for _, n := range names {
+						storesOf[b.ID] = append(storesOf[b.ID], n+" (with its rules)")
+					}
+				}
+			}
+		}
+	}
+	for id, names := range storesOf {
+		slices.Sort(names)
+		storesOf[id] = slices.Compact(names)
 	}
 	var rows []dynamicblocks.Block
 	for _, b := range all {
@@ -177,7 +192,8 @@ func (s *Server) blockForm(c echo.Context, status int, b dynamicblocks.Block, o 
 	if v.Chooser, err = s.chooserView(ctx, "audience_ids", o.chooser.search, o.chooser.page, chosen); err != nil {
 		return err
 	}
-	v.Contents = append(v.Contents, bview.ContentField{Name: "content", Label: "Default content", Value: b.Content, Removed: o.removed["content"], Error: o.errs["content"]})
+	v.Contents = append(v.Contents, bview.ContentField{Name: "content", Label: "Default content", Value: dynamicblocks.ForEditing(b.Content),
+		Removed: o.removed["content"], Error: o.errs["content"]})
 	views, err := s.deps.Stores.StoreViews(ctx)
 	if err != nil {
 		return err
@@ -185,7 +201,7 @@ func (s *Server) blockForm(c echo.Context, status int, b dynamicblocks.Block, o 
 	for _, sv := range views {
 		name := fmt.Sprintf("content_%d", sv.ID)
 		v.Contents = append(v.Contents, bview.ContentField{Name: name, Label: "Content for " + sv.Name + " (empty: the default)",
-			Value: b.StoreContent[sv.ID], Removed: o.removed[name], Error: o.errs[name]})
+			Value: dynamicblocks.ForEditing(b.StoreContent[sv.ID]), Removed: o.removed[name], Error: o.errs[name]})
 	}
 	v.Preview, _ = dynamicblocks.Sanitize(b.Content)
 	if v.AudienceWarnings, err = s.audienceWarnings(ctx, b.AudienceIDs, nil, nil); err != nil {

@@ -68,7 +68,7 @@ func dateRange(from, to string, errs map[string]string) (start, end time.Time) {
 	}
 	if !start.IsZero() && !end.IsZero() && !start.Before(end) {
 		errs["to"] = "The end date is before the start date."
-		end = time.Time{}
+		start, end = time.Time{}, time.Time{} // neither filters until both make sense
 	}
 	return start, end
 }

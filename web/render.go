@@ -23,6 +23,12 @@ func render(c echo.Context, status int, comp templ.Component) error {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")
+	// A page rendered in answer to a boosted form post (a form shown again with its errors)
+	// keeps the address of the page the form was on: the post's address has no page of its
+	// own, so reloading it would show "not found".
+	if c.Request().Method != http.MethodGet && c.Request().Header.Get("HX-Request") == "true" {
+		c.Response().Header().Set("HX-Push-Url", "false")
+	}
 	return c.HTMLBlob(status, buf.Bytes())
 }
 

@@ -3,6 +3,7 @@ package web
 import (
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -188,5 +189,10 @@ func (s *Server) storeDemoMembership(c echo.Context) error {
 		value = audiences.SignMembership(trust.Key, ids, s.deps.Now().Add(12*time.Hour))
 	}
 	c.SetCookie(&http.Cookie{Name: audiences.MembershipName, Value: value, Path: "/", SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
-	return c.Redirect(http.StatusSeeOther, "/store")
+	// Back to the storefront page the panel was on (a path of ours only).
+	back := "/store"
+	if ref, err := url.Parse(c.Request().Referer()); err == nil && ref.Host == c.Request().Host && strings.HasPrefix(ref.Path, "/store") {
+		back = ref.Path
+	}
+	return c.Redirect(http.StatusSeeOther, back)
 }

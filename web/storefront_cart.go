@@ -180,7 +180,7 @@ func (s *Server) renderCart(c echo.Context, status int, msg, problem, typed stri
 		cur := sv.Currency
 		for i, l := range cart.Lines {
 			line := sview.CartLine{SKU: l.SKU, Name: l.Item.Name, Price: money(cur, l.Item.Price), Qty: l.Qty,
-				Row: money(cur, l.Item.Price*int64(l.Qty)-t.Result.Items[i].Discount), Discount: "—"}
+				Row: money(cur, l.Item.Price*int64(l.Qty)), Discount: "—"}
 			if d := t.Result.Items[i].Discount; d > 0 {
 				line.Discount = "-" + money(cur, d)
 			}

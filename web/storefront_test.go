@@ -43,7 +43,7 @@ func TestStorefrontHeroFollowsMembershipAndStaysSafe(t *testing.T) {
 	}
 	// Joining the audience (cookie, plain comma-separated CDP ids) shows it at once.
 	p = shop.getWithCookie("/store", "aep-segments-membership", ids[0]+",not-an-id,"+ids[0])
-	if !strings.Contains(p.text(`[data-testid="hero-block"]`), "Come back") || p.text(`[data-testid="membership-count"]`) != "Audiences recognised for you: 1" {
+	if !strings.Contains(p.text(`[data-testid="hero-block"]`), "Come back") || p.text(`[data-testid="membership-count"]`) != "Audiences recognized for you: 1" {
 		t.Fatalf("member: %q", p.text("main"))
 	}
 	if !strings.Contains(strings.Join(p.header.Values("Set-Cookie"), "\n"), "aa_rotation=") {

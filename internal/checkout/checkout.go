@@ -409,7 +409,9 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper) 
 		if c.CustomerID != 0 {
 			cust = &c.CustomerID
 		}
-		row := map[string]any{"increment_id": fmt.Sprintf("%09d", c.ID), "cart_id": c.ID, "website_id": c.WebsiteID, "store_view_id": c.StoreViewID,
+		// The order number follows the order's own id, so numbers have no gaps; a unique
+		// placeholder holds the column until the id is known.
+		row := map[string]any{"increment_id": fmt.Sprintf("cart-%d", c.ID), "cart_id": c.ID, "website_id": c.WebsiteID, "store_view_id": c.StoreViewID,
 			"customer_id": cust, "customer_group_id": who.CustomerGroupID, "coupon_code": coupon, "subtotal": t.Subtotal, "discount": t.Discount,
 			"shipping": t.Shipping, "shipping_discount": t.ShippingDiscount, "grand_total": t.GrandTotal, "created_at": s.Now().UTC(),
 			"email": c.Email, "shipping_address": address, "billing_address": encodeAddress(c.Billing), "payment_method": c.PaymentMethod}
@@ -419,7 +421,10 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper) 
 		if err := tx.Raw("SELECT id FROM orders WHERE cart_id = ?", c.ID).Scan(&o.ID).Error; err != nil {
 			return err
 		}
-		o.IncrementID = row["increment_id"].(string)
+		o.IncrementID = fmt.Sprintf("%09d", o.ID)
+		if err := tx.Exec("UPDATE orders SET increment_id = ? WHERE id = ?", o.IncrementID, o.ID).Error; err != nil {
+			return err
+		}
 		for i, l := range c.Lines {
 			if err := tx.Exec("INSERT INTO order_items (order_id, sku, name, price, qty, discount) VALUES (?, ?, ?, ?, ?, ?)",
 				o.ID, l.SKU, l.Item.Name, l.Item.Price, l.Qty, t.Result.Items[i].Discount).Error; err != nil {

@@ -210,3 +210,16 @@ func TestSnapshotSanitizesOnOutput(t *testing.T) {
 		}
 	}
 }
+
+// The editor shows quotes as typed; sanitizing what it shows gives back what was stored.
+func TestForEditingShowsQuotesAsTyped(t *testing.T) {
+	typed := `<p>Don't miss "this" &amp; more<img src="/x.png" alt="Sale"></p>`
+	stored, _ := Sanitize(typed)
+	shown := ForEditing(stored)
+	if !strings.Contains(shown, `Don't miss "this" &amp; more`) {
+		t.Fatalf("shown %q (stored %q)", shown, stored)
+	}
+	if again, _ := Sanitize(shown); again != stored {
+		t.Fatalf("round trip %q, stored %q", again, stored)
+	}
+}

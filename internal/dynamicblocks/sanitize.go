@@ -64,3 +64,33 @@ func inventory(s string) map[string]int {
 		}
 	}
 }
+
+// ForEditing is sanitized HTML as a person edits it: the sanitizer writes quotes in text as
+// character references (&#39;, &#34;), which an editor would show as typed; outside tags
+// they are written back as quotes. Saving sanitizes again, so nothing unsafe comes of it.
+func ForEditing(html string) string {
+	if !strings.Contains(html, "&#") {
+		return html
+	}
+	var b strings.Builder
+	inTag := false
+	for i := 0; i < len(html); i++ {
+		ch := html[i]
+		switch {
+		case ch == '<':
+			inTag = true
+		case ch == '>':
+			inTag = false
+		case !inTag && strings.HasPrefix(html[i:], "&#39;"):
+			b.WriteByte('\'')
+			i += len("&#39;") - 1
+			continue
+		case !inTag && strings.HasPrefix(html[i:], "&#34;"):
+			b.WriteByte('"')
+			i += len("&#34;") - 1
+			continue
+		}
+		b.WriteByte(ch)
+	}
+	return b.String()
+}
