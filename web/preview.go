@@ -10,6 +10,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"audienceactivation/internal/catalog"
+	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/stores"
@@ -39,7 +41,14 @@ func parseMoney(s string) (int64, bool) {
 }
 
 func (s *Server) previewPage(c echo.Context) error {
-	form := url.Values{"group": {"1"}, "sku": {"TEE-1"}, "price": {"25.00"}, "qty": {"3"}, "shipping": {"5.00"}, "country": {"US"}}
+	form := url.Values{"group": {"1"}, "sku": {"TEE-1"}, "price": {"25.00"}, "qty": {"3"}, "country": {"US"}}
+	// Start from the catalog when there is one: its first product, at its price.
+	if ps, _, _, err := s.deps.Catalog.List(c.Request().Context(), catalog.Filter{PerPage: 1}); err != nil {
+		return err
+	} else if len(ps) > 0 {
+		form.Set("sku", ps[0].SKU)
+		form.Del("price")
+	}
 	return s.renderPreview(c, form, false)
 }
 
@@ -78,6 +87,17 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 	}
 	skus, prices, qtys, cats := form["sku"], form["price"], form["qty"], form["categories"]
 	cart := &pricerules.Cart{Country: v.Country}
+	var wanted []string
+	for _, sku := range skus {
+		if sku = strings.TrimSpace(sku); sku != "" && len(wanted) < previewLines {
+			wanted = append(wanted, sku)
+		}
+	}
+	products, err := s.deps.Catalog.BySKU(ctx, wanted)
+	if err != nil {
+		return err
+	}
+	units := 0
 	for i := 0; i < previewLines; i++ {
 		at := func(xs []string) string {
 			if i < len(xs) {
@@ -90,25 +110,51 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 		if l.SKU == "" && l.Price == "" && l.Qty == "" {
 			continue
 		}
-		price, ok := parseMoney(l.Price)
+		p, inCatalog := products[strings.TrimSpace(l.SKU)]
+		if l.Price == "" && !inCatalog {
+			v.Errors["lines"] = fmt.Sprintf("Line %d: %q is not in the catalog; enter its price.", i+1, l.SKU)
+			continue
+		}
+		price, ok := p.Price, true
+		if l.Price != "" {
+			price, ok = parseMoney(l.Price)
+		}
 		qty, err := strconv.Atoi(strings.TrimSpace(l.Qty))
 		if !ok || err != nil || qty < 1 || qty > 10000 {
 			v.Errors["lines"] = fmt.Sprintf("Line %d: enter a price such as 25.00 and a quantity of 1 or more.", i+1)
 			continue
 		}
 		it := pricerules.Item{ID: int64(i + 1), SKU: l.SKU, Price: price, Qty: qty}
-		for _, cat := range strings.Split(l.Categories, ",") {
-			if n, err := strconv.ParseInt(strings.TrimSpace(cat), 10, 64); err == nil {
-				it.CategoryIDs = append(it.CategoryIDs, n)
+		if inCatalog {
+			it.SKU, it.Weight, it.Attributes, it.CategoryIDs = p.SKU, p.Weight, p.Attributes, p.CategoryID
+		}
+		if strings.TrimSpace(l.Categories) != "" {
+			it.CategoryIDs = nil
+			for _, cat := range strings.Split(l.Categories, ",") {
+				if n, err := strconv.ParseInt(strings.TrimSpace(cat), 10, 64); err == nil {
+					it.CategoryIDs = append(it.CategoryIDs, n)
+				}
 			}
 		}
 		cart.Items = append(cart.Items, it)
+		units += qty
 	}
 	if v.Shipping != "" {
 		if ship, ok := parseMoney(v.Shipping); ok {
 			cart.Shipping = ship
 		} else {
 			v.Errors["shipping"] = "Enter an amount such as 5.00."
+		}
+	} else if units > 0 {
+		// The website's flat rate, as the storefront charges it.
+		rates, err := s.deps.LiveShipping.Current(ctx)
+		if err != nil {
+			return err
+		}
+		lines := make([]checkout.Line, 1)
+		lines[0].Qty = units
+		if amount, ok := rates[sv.WebsiteID].Quote(checkout.Cart{Lines: lines}); ok {
+			cart.Shipping, cart.ShippingMethod = amount, checkout.FlatRateMethod
 		}
 	}
 	field := "audience_ids"

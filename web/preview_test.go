@@ -59,3 +59,29 @@ func TestPersonalizationPreviewExplainsRulesAndBlocks(t *testing.T) {
 		t.Fatal("bad line accepted")
 	}
 }
+
+// A SKU from the catalog brings its price and categories, and the website's flat rate is
+// charged as on the storefront, so the preview's totals are the cart page's.
+func TestPreviewPricesCatalogProductsAsTheStorefront(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	a.createAdmin("admin", "correct-horse-1")
+	c := a.client()
+	c.signIn("admin", "correct-horse-1")
+	local, _ := a.full.Audiences.LocalIDs(context.Background(), []string{s.cdp[0]})
+	p := c.get("/admin/preview")
+	if got := p.doc.Find(`[data-testid="sku-1"]`).AttrOr("value", ""); got != "MUG" {
+		t.Fatalf("first line starts with %q, want the catalog's first product", got)
+	}
+	form := url.Values{"store_view": {"1"}, "group": {"0"}, "sku": {"tee-1"}, "price": {""}, "qty": {"3"}, "audience_ids": {itoa(local[s.cdp[0]])}}
+	p = c.post("/admin/preview", form)
+	wantStatus(t, p, http.StatusOK)
+	// 3 × 25.00 − 25.00 + flat rate 5.00 × 3, as the cart page charges it.
+	if p.text(`[data-testid="discount"]`) != "USD 25.00" || p.text(`[data-testid="grand-total"]`) != "USD 65.00" {
+		t.Fatalf("preview: discount %q, grand total %q", p.text(`[data-testid="discount"]`), p.text(`[data-testid="grand-total"]`))
+	}
+	form.Set("sku", "NOT-IN-CATALOG")
+	if p := c.post("/admin/preview", form); p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text(`[data-testid="error-lines"]`), "is not in the catalog; enter its price") {
+		t.Fatalf("unknown SKU without a price: %d %q", p.status, p.text(`[data-testid="error-lines"]`))
+	}
+}

@@ -335,21 +335,21 @@ func (s *Service) products(ctx context.Context, query string, args ...any) ([]Pr
 // OnWebsite reports whether the product is sold on the website.
 func (p Product) OnWebsite(id int64) bool { return slices.Contains(p.WebsiteIDs, id) }
 
-// BySKU returns the products with the given SKUs (case as stored), keyed by SKU; unknown
-// SKUs are absent.
+// BySKU returns the products with the given SKUs, keyed by the SKUs as asked for; SKUs
+// match whatever their case, as in Magento; unknown SKUs are absent.
 func (s *Service) BySKU(ctx context.Context, skus []string) (map[string]Product, error) {
-	out := map[string]Product{}
 	if len(skus) == 0 {
-		return out, nil
+		return map[string]Product{}, nil
 	}
-	ps, err := s.products(ctx, "SELECT id, sku, name, price, weight FROM products WHERE sku IN ?", skus)
+	lower := make([]string, len(skus))
+	for i, sku := range skus {
+		lower[i] = strings.ToLower(sku)
+	}
+	ps, err := s.products(ctx, "SELECT id, sku, name, price, weight FROM products WHERE LOWER(sku) IN ?", lower)
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range ps {
-		out[p.SKU] = p
-	}
-	return out, nil
+	return indexOf(ps).BySKU(skus), nil
 }
 
 // Index is an immutable copy of the catalog by SKU, shared by storefront requests so a
@@ -362,11 +362,15 @@ func (s *Service) Index(ctx context.Context) (*Index, error) {
 	if err != nil {
 		return nil, err
 	}
+	return indexOf(ps), nil
+}
+
+func indexOf(ps []Product) *Index {
 	x := &Index{bySKU: make(map[string]Product, len(ps))}
 	for _, p := range ps {
 		x.bySKU[strings.ToLower(p.SKU)] = p
 	}
-	return x, nil
+	return x
 }
 
 // BySKU returns the products with the given SKUs, keyed by the SKUs as asked for; SKUs
