@@ -37,6 +37,7 @@ func (s *Server) routes() {
 	store.GET("/products", s.storeProducts)
 	store.GET("/cart", s.storeCart)
 	store.POST("/cart/add", s.storeCartAdd)
+	store.POST("/cart/update", s.storeCartUpdate)
 	store.POST("/cart/coupon", s.storeCartCoupon)
 	store.POST("/cart/place", s.storeCartPlace)
 	store.POST("/membership", s.storeDemoMembership)

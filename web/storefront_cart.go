@@ -135,7 +135,8 @@ func (s *Server) storeProducts(c echo.Context) error {
 }
 
 // cartNotice turns the query of a redirect after an action into the message shown.
-var cartNotices = map[string]string{"coupon": "The discount code was applied.", "nocoupon": "The discount code was cancelled."}
+var cartNotices = map[string]string{"coupon": "The discount code was applied.", "nocoupon": "The discount code was cancelled.",
+	"updated": "Your shopping cart was updated."}
 
 // storeCart shows the cart.
 func (s *Server) storeCart(c echo.Context) error {
@@ -179,7 +180,7 @@ func (s *Server) renderCart(c echo.Context, status int, msg, problem, typed stri
 		}
 		cur := sv.Currency
 		for i, l := range cart.Lines {
-			line := sview.CartLine{SKU: l.SKU, Name: l.Item.Name, Price: money(cur, l.Item.Price), Qty: l.Qty,
+			line := sview.CartLine{ItemID: strconv.FormatInt(l.ID, 10), SKU: l.SKU, Name: l.Item.Name, Price: money(cur, l.Item.Price), Qty: l.Qty,
 				Row: money(cur, l.Item.Price*int64(l.Qty)), Discount: "—"}
 			if d := t.Result.Items[i].Discount; d > 0 {
 				line.Discount = "-" + money(cur, d)
@@ -246,6 +247,44 @@ func (s *Server) cartAction(c echo.Context) (checkout.Shopper, *checkout.Cart, e
 		return who, cart, err
 	}
 	return who, nil, s.renderCart(c, http.StatusUnprocessableEntity, "", checkout.ErrEmptyCart.Error(), "")
+}
+
+// storeCartUpdate changes the quantities of the cart's lines (0 removes one), or removes
+// the line whose Remove button was pressed; all changes or none.
+func (s *Server) storeCartUpdate(c echo.Context) error {
+	_, cart, err := s.cartAction(c)
+	if err != nil || cart == nil {
+		return err
+	}
+	form, err := c.FormParams()
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, "bad form")
+	}
+	items, qtys := form["item"], form["qty"]
+	var changes []checkout.QtyChange
+	if remove := form.Get("remove"); remove != "" {
+		id, err := strconv.ParseInt(remove, 10, 64)
+		if err != nil {
+			return s.renderCart(c, http.StatusUnprocessableEntity, "", checkout.ErrNotInCart.Error(), "")
+		}
+		changes = append(changes, checkout.QtyChange{ItemID: id})
+	} else {
+		if len(items) != len(qtys) || len(items) > 100 {
+			return s.renderCart(c, http.StatusUnprocessableEntity, "", "The cart changed while you were editing it; try again.", "")
+		}
+		for i := range items {
+			id, err1 := strconv.ParseInt(items[i], 10, 64)
+			qty, err2 := strconv.Atoi(strings.TrimSpace(qtys[i]))
+			if err1 != nil || err2 != nil {
+				return s.renderCart(c, http.StatusUnprocessableEntity, "", checkout.ErrQty.Error(), "")
+			}
+			changes = append(changes, checkout.QtyChange{ItemID: id, Qty: qty})
+		}
+	}
+	if _, err := s.deps.Checkout.UpdateItems(c.Request().Context(), cart.MaskedID, changes); err != nil {
+		return s.cartFailure(c, err, "")
+	}
+	return c.Redirect(http.StatusSeeOther, "/store/cart?done=updated")
 }
 
 // storeCartCoupon applies or cancels the discount code.

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"audienceactivation/internal/pricerules"
 )
 
@@ -91,5 +93,36 @@ func TestStorefrontCartShowsRuleRelatedOffers(t *testing.T) {
 	p := shop.getWithCookie("/store/cart", "aep-segments-membership", s.cdp[0])
 	if got := p.text(`[data-testid="cart-offer"]`); got != "Your third tee is on us" {
 		t.Fatalf("rule-related offer: %q", got)
+	}
+}
+
+// The cart page changes quantities and removes lines; a bad quantity changes nothing.
+func TestStorefrontCartUpdatesAndRemovesLines(t *testing.T) {
+	a, _ := newStore(t)
+	shop := a.client()
+	shop.get("/store/products")
+	shop.post("/store/cart/add", url.Values{"sku": {"TEE-1"}, "qty": {"1"}})
+	shop.post("/store/cart/add", url.Values{"sku": {"MUG"}, "qty": {"2"}})
+	p := shop.get("/store/cart")
+	items := p.doc.Find(`input[name="item"]`).Map(func(_ int, s *goquery.Selection) string { return s.AttrOr("value", "") })
+	if len(items) != 2 {
+		t.Fatalf("cart form items: %v", items)
+	}
+	if p := shop.post("/store/cart/update", url.Values{"item": items, "qty": {"3", "two"}}); p.status != http.StatusUnprocessableEntity ||
+		!strings.Contains(p.text(`[data-testid="cart-error"]`), "whole quantity") || p.text(`[data-testid="nav-cart"]`) != "Cart (3)" {
+		t.Fatalf("bad quantity: %d %q", p.status, p.text("main"))
+	}
+	wantStatus(t, shop.post("/store/cart/update", url.Values{"item": items, "qty": {"3", "2"}}), http.StatusSeeOther)
+	p = shop.get("/store/cart?done=updated")
+	if p.text(`[data-testid="cart-message"]`) != "Your shopping cart was updated." || p.text(`[data-testid="total-subtotal"]`) != "USD 94.00" {
+		t.Fatalf("after the update: %q", p.text("main"))
+	}
+	wantStatus(t, shop.post("/store/cart/update", url.Values{"item": items, "qty": {"3", "2"}, "remove": {items[1]}}), http.StatusSeeOther)
+	p = shop.get("/store/cart")
+	if p.testid("cart-line").Length() != 1 || p.text(`[data-testid="total-subtotal"]`) != "USD 75.00" {
+		t.Fatalf("after removing the mug: %q", p.text("main"))
+	}
+	if p := shop.post("/store/cart/update", url.Values{"remove": {items[1]}}); p.status != http.StatusUnprocessableEntity {
+		t.Fatalf("removing a line twice: %d", p.status)
 	}
 }
