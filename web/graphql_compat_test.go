@@ -213,3 +213,55 @@ func TestGraphQLRepeatedMembershipHeaders(t *testing.T) {
 		t.Fatalf("the second header was ignored: %s", out.String())
 	}
 }
+
+// The limits hold however the request is written: fragments do not hide top-level fields,
+// a request signs in once, and a page number too large for the database is refused.
+func TestGraphQLLimitsHoldThroughFragments(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	var fields strings.Builder
+	for i := 0; i < 21; i++ {
+		fmt.Fprintf(&fields, "c%d: createGuestCart { cart { id } } ", i)
+	}
+	r := a.gql(t, nil, "mutation { ...F } fragment F on Mutation { "+fields.String()+"}", nil)
+	if !strings.Contains(r.errorText(), "at most 20 top-level fields") {
+		t.Fatalf("fragment: %s", r.errorText())
+	}
+	r = a.gql(t, nil, "mutation { ... on Mutation { "+fields.String()+"} }", nil)
+	if !strings.Contains(r.errorText(), "at most 20 top-level fields") {
+		t.Fatalf("inline fragment: %s", r.errorText())
+	}
+	var carts int
+	a.db.Raw("SELECT COUNT(*) FROM carts").Scan(&carts)
+	if carts != 0 {
+		t.Fatalf("%d carts created by refused requests", carts)
+	}
+	r = a.gql(t, nil, `mutation { a: generateCustomerToken(email: "x@example.com", password: "p") { token } b: generateCustomerToken(email: "y@example.com", password: "p") { token } }`, nil)
+	if r.errorText() != "A request may sign in only once." {
+		t.Fatalf("two sign-ins: %s", r.errorText())
+	}
+	if r := a.gql(t, nil, `{ products(search: "e", currentPage: 2147483647) { total_count } }`, nil); !strings.Contains(r.errorText(), "currentPage value must be at most") {
+		t.Fatalf("huge page: %s", r.errorText())
+	}
+	if r := a.gql(t, nil, `{ dynamicBlocks(input: {type: SPECIFIED}, currentPage: 2147483647) { total_count } }`, nil); !strings.Contains(r.errorText(), "currentPage value must be at most") {
+		t.Fatalf("huge blocks page: %s", r.errorText())
+	}
+}
+
+// A guest's cart cookie never opens a customer's cart on the reference storefront.
+func TestStorefrontGuestCookieCannotOpenACustomersCart(t *testing.T) {
+	a, _ := newStore(t)
+	ctx := context.Background()
+	if _, err := a.full.Customers.Save(ctx, actorT(), 0, customers.Input{WebsiteID: 1, Email: "bo@example.com", Firstname: "Bo", Lastname: "Diaz", GroupID: 1,
+		Password: "correct horse 42"}); err != nil {
+		t.Fatal(err)
+	}
+	token := a.gql(t, nil, `mutation { generateCustomerToken(email: "bo@example.com", password: "correct horse 42") { token } }`, nil).ok(t).str("generateCustomerToken.token")
+	bo := map[string]string{"Authorization": "Bearer " + token}
+	id := a.gql(t, bo, `{ customerCart { id } }`, nil).ok(t).str("customerCart.id")
+	a.gql(t, bo, `mutation($id: String!) { addProductsToCart(cartId: $id, cartItems: [{sku: "MUG", quantity: 2}]) { cart { id } } }`, map[string]any{"id": id}).ok(t)
+	p := a.client().getWithCookie("/store/cart", "aa_cart", id)
+	if p.testid("cart-line").Length() != 0 || p.testid("cart-empty").Length() != 1 {
+		t.Fatalf("a guest cookie opened the customer's cart: %q", p.text("main"))
+	}
+}

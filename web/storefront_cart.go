@@ -81,7 +81,8 @@ func (s *Server) loadCart(c echo.Context, sv stores.StoreView) (*checkout.Cart, 
 		return nil, nil
 	case err != nil:
 		return nil, err
-	case cart.WebsiteID != sv.WebsiteID:
+	case cart.WebsiteID != sv.WebsiteID || cart.CustomerID != 0:
+		// Another website's cart, or a customer's (a guest cookie never opens one).
 		return nil, nil
 	}
 	return &cart, nil
@@ -311,7 +312,7 @@ func (s *Server) storeCartPlace(c echo.Context) error {
 	if err != nil || cart == nil {
 		return err
 	}
-	o, err := s.deps.Checkout.PlaceOrder(c.Request().Context(), cart.MaskedID, who)
+	o, err := s.deps.Checkout.PlaceOrder(c.Request().Context(), cart.MaskedID, who, false)
 	if err != nil {
 		return s.cartFailure(c, err, "")
 	}

@@ -153,7 +153,9 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, r io.Reader) (I
 		now := time.Now().UTC()
 		for _, p := range products {
 			var id int64
-			tx.Raw("SELECT id FROM products WHERE sku = ?", p.SKU).Scan(&id)
+			// SKUs match whatever their case (as carts look them up): a row in another case is
+			// this product, and takes the spelling of the file.
+			tx.Raw("SELECT id FROM products WHERE LOWER(sku) = ?", strings.ToLower(p.SKU)).Scan(&id)
 			if id == 0 {
 				if err := tx.Raw("INSERT INTO products (sku, name, price, weight, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
 					p.SKU, p.Name, p.Price, p.Weight, now, now).Scan(&id).Error; err != nil {
@@ -161,7 +163,7 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, r io.Reader) (I
 				}
 				res.Created++
 			} else {
-				if err := tx.Exec("UPDATE products SET name = ?, price = ?, weight = ?, updated_at = ? WHERE id = ?", p.Name, p.Price, p.Weight, now, id).Error; err != nil {
+				if err := tx.Exec("UPDATE products SET sku = ?, name = ?, price = ?, weight = ?, updated_at = ? WHERE id = ?", p.SKU, p.Name, p.Price, p.Weight, now, id).Error; err != nil {
 					return err
 				}
 				res.Updated++

@@ -235,16 +235,17 @@ func (s *Service) AddItem(ctx context.Context, maskedID, sku string, qty int) (C
 			return Cart{}, ErrQty
 		}
 	}
-	err = db.WithTx(ctx, s.db.DB, func(tx *gorm.DB) error {
-		res := tx.Exec("UPDATE cart_items SET qty = qty + ? WHERE cart_id = ? AND sku = ?", qty, c.ID, sku)
-		if res.Error != nil || res.RowsAffected == 1 {
-			return res.Error
-		}
-		if err := tx.Exec("INSERT INTO cart_items (cart_id, sku, qty) VALUES (?, ?, ?)", c.ID, sku, qty).Error; err != nil {
+	add := func(tx *gorm.DB) error {
+		if err := addQty(tx, c.ID, sku, qty); err != nil {
 			return err
 		}
 		return tx.Exec("UPDATE carts SET updated_at = ? WHERE id = ?", s.Now().UTC(), c.ID).Error
-	})
+	}
+	err = db.WithTx(ctx, s.db.DB, add)
+	if db.IsUniqueViolation(err) {
+		// Two adds of a new line raced (a double click); the other made the line: add to it.
+		err = db.WithTx(ctx, s.db.DB, add)
+	}
 	if err != nil {
 		return Cart{}, err
 	}
@@ -357,10 +358,15 @@ type Order struct {
 	Totals      Totals
 }
 
+// ReadyCheck, given to PlaceOrder, refuses a cart whose checkout details (email, address,
+// shipping and payment method) are not all set, judged on the very cart and totals the
+// order records — as a headless checkout must.
+const ReadyCheck = true
+
 // PlaceOrder turns the cart into an order in one transaction: the order, its lines and
 // applied rules, the usage counts, and the cart closed. When the coupon has just been used
 // up by other orders, nothing is written and the error says so.
-func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper) (Order, error) {
+func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper, checkReady bool) (Order, error) {
 	c, err := s.Get(ctx, maskedID)
 	if err != nil {
 		return Order{}, err
@@ -375,6 +381,11 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper) 
 	t, err := s.price(ctx, snap, c, who)
 	if err != nil {
 		return Order{}, err
+	}
+	if checkReady {
+		if err := s.Ready(c, t); err != nil {
+			return Order{}, err
+		}
 	}
 	coupon := ""
 	if c.CouponCode != "" {

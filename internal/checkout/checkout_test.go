@@ -10,6 +10,7 @@ import (
 	"audienceactivation/internal/app"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/checkout"
+	"audienceactivation/internal/customers"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/db/dbtest"
@@ -79,11 +80,11 @@ func TestCartTotalsCouponAndOrder(t *testing.T) {
 		if tot, _ = a.Checkout.Totals(ctx, c, shopper); tot.Discount != 595 || tot.GrandTotal != 6855 || tot.Result.Applied[0].Label != "10% off" {
 			t.Fatalf("with coupon %+v", tot)
 		}
-		o, err := a.Checkout.PlaceOrder(ctx, c.MaskedID, shopper)
+		o, err := a.Checkout.PlaceOrder(ctx, c.MaskedID, shopper, false)
 		if err != nil || o.Totals.GrandTotal != 6855 {
 			t.Fatalf("order %+v %v", o, err)
 		}
-		if _, err := a.Checkout.PlaceOrder(ctx, c.MaskedID, shopper); !errors.Is(err, checkout.ErrCartNotFound) {
+		if _, err := a.Checkout.PlaceOrder(ctx, c.MaskedID, shopper, false); !errors.Is(err, checkout.ErrCartNotFound) {
 			t.Fatalf("second order from one cart: %v", err)
 		}
 		var used, rules int64
@@ -122,7 +123,7 @@ func TestCouponLimitHoldsUnderConcurrentOrders(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := a.Checkout.PlaceOrder(ctx, id, shopper)
+				_, err := a.Checkout.PlaceOrder(ctx, id, shopper, false)
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
@@ -142,6 +143,80 @@ func TestCouponLimitHoldsUnderConcurrentOrders(t *testing.T) {
 		d.Raw("SELECT COUNT(*) FROM carts WHERE is_active = ?", true).Scan(&open)
 		if placed != 10 || refused != 40 || orders != 10 || used != 10 || open != 40 {
 			t.Fatalf("placed %d refused %d; orders %d, coupon used %d, carts still open %d", placed, refused, orders, used, open)
+		}
+	})
+}
+
+// Carts under concurrent requests: a double-clicked add of a new line adds twice, never
+// fails; two requests for a customer's cart get one cart; a guest cart merged twice at
+// once is merged once.
+func TestCartsHoldUnderConcurrentRequests(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a := setup(t, d)
+		c, err := a.Checkout.Create(ctx, 1, 1, 0, checkout.FlatRateMethod)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 20)
+		for i := 0; i < 10; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := a.Checkout.AddItem(ctx, c.MaskedID, "MUG", 1)
+				errs <- err
+			}()
+		}
+		wg.Wait()
+		for i := 0; i < 10; i++ {
+			if err := <-errs; err != nil {
+				t.Fatalf("concurrent add: %v", err)
+			}
+		}
+		if got, _ := a.Checkout.Get(ctx, c.MaskedID); len(got.Lines) != 1 || got.Lines[0].Qty != 10 {
+			t.Fatalf("after 10 adds: %+v", got.Lines)
+		}
+
+		cu, err := a.Customers.Save(ctx, who, 0, customers.Input{WebsiteID: 1, Email: "c@example.com", Firstname: "C", Lastname: "D", GroupID: 1, Password: "password 123"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := make(chan string, 10)
+		for i := 0; i < 10; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				cc, err := a.Checkout.CustomerCart(ctx, cu.ID, 1, 1, "")
+				if err != nil {
+					errs <- err
+					return
+				}
+				ids <- cc.MaskedID
+			}()
+		}
+		wg.Wait()
+		close(ids)
+		var mine string
+		for id := range ids {
+			if mine != "" && id != mine {
+				t.Fatalf("two carts for one customer: %s and %s", mine, id)
+			}
+			mine = id
+		}
+		if len(errs) > 0 {
+			t.Fatalf("customer cart: %v", <-errs)
+		}
+		for i := 0; i < 5; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				a.Checkout.Merge(ctx, c.MaskedID, mine)
+			}()
+		}
+		wg.Wait()
+		if got, _ := a.Checkout.Get(ctx, mine); len(got.Lines) != 1 || got.Lines[0].Qty != 10 {
+			t.Fatalf("after merging the guest cart five times at once: %+v", got.Lines)
 		}
 	})
 }

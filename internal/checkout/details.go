@@ -222,7 +222,8 @@ func (s *Service) ShippingRate(ctx context.Context, c Cart) (FlatRate, error) {
 }
 
 // Merge moves the lines of the source cart into the destination cart (a guest's cart into
-// the customer's after sign-in) and closes the source, in one transaction.
+// the customer's after sign-in) and closes the source, in one transaction: a second merge
+// of the same source finds it closed and adds nothing.
 func (s *Service) Merge(ctx context.Context, sourceID, destID string) (Cart, error) {
 	src, err := s.Get(ctx, sourceID)
 	if err != nil {
@@ -232,27 +233,33 @@ func (s *Service) Merge(ctx context.Context, sourceID, destID string) (Cart, err
 		if c.ID == src.ID {
 			return shopperError("The source and destination carts are the same.")
 		}
-		have := map[string]int{}
-		for _, l := range c.Lines {
-			have[l.SKU] = l.Qty
+		res := tx.Exec("UPDATE carts SET is_active = ?, updated_at = ? WHERE id = ? AND is_active = ?", false, s.Now().UTC(), src.ID, true)
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return ErrCartNotFound
 		}
 		for _, l := range src.Lines {
-			q := "INSERT INTO cart_items (qty, cart_id, sku) VALUES (?, ?, ?)"
-			if n, ok := have[l.SKU]; ok {
-				q = "UPDATE cart_items SET qty = ? WHERE cart_id = ? AND sku = ?"
-				l.Qty = min(n+l.Qty, MaxQty)
-			}
-			if err := tx.Exec(q, l.Qty, c.ID, l.SKU).Error; err != nil {
+			if err := addQty(tx, c.ID, l.SKU, l.Qty); err != nil {
 				return err
 			}
 		}
 		if c.CouponCode == "" && src.CouponCode != "" {
-			if err := tx.Exec("UPDATE carts SET coupon_code = ? WHERE id = ?", src.CouponCode, c.ID).Error; err != nil {
-				return err
-			}
+			return tx.Exec("UPDATE carts SET coupon_code = ? WHERE id = ?", src.CouponCode, c.ID).Error
 		}
-		return tx.Exec("UPDATE carts SET is_active = ?, updated_at = ? WHERE id = ?", false, s.Now().UTC(), src.ID).Error
+		return nil
 	})
+}
+
+// addQty adds qty of sku to the cart's line (at most MaxQty in all), or starts the line.
+func addQty(tx *gorm.DB, cartID int64, sku string, qty int) error {
+	res := tx.Exec("UPDATE cart_items SET qty = CASE WHEN qty + ? > ? THEN ? ELSE qty + ? END WHERE cart_id = ? AND sku = ?",
+		qty, MaxQty, MaxQty, qty, cartID, sku)
+	if res.Error != nil || res.RowsAffected > 0 {
+		return res.Error
+	}
+	return tx.Exec("INSERT INTO cart_items (cart_id, sku, qty) VALUES (?, ?, ?)", cartID, sku, qty).Error
 }
 
 // Placed reports whether the masked id names a cart that is no longer active (its order
@@ -286,8 +293,12 @@ func (s *Service) Ready(c Cart, t Totals) error {
 // shipping method given, as Create) when there is none.
 func (s *Service) CustomerCart(ctx context.Context, customerID, websiteID, storeViewID int64, shippingMethod string) (Cart, error) {
 	c, err := s.FindCustomerCart(ctx, customerID, websiteID)
-	if errors.Is(err, ErrCartNotFound) {
-		return s.Create(ctx, websiteID, storeViewID, customerID, shippingMethod)
+	if !errors.Is(err, ErrCartNotFound) {
+		return c, err
+	}
+	c, err = s.Create(ctx, websiteID, storeViewID, customerID, shippingMethod)
+	if db.IsUniqueViolation(err) { // another request started it a moment ago
+		return s.FindCustomerCart(ctx, customerID, websiteID)
 	}
 	return c, err
 }

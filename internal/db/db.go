@@ -47,9 +47,9 @@ type DB struct {
 // the SQLite file at sqlitePath (created with its directory when missing) in WAL mode with
 // foreign keys on and a busy timeout.
 func Open(url, sqlitePath string) (*DB, error) {
-	cfg := &gorm.Config{Logger: logger.Discard, TranslateError: true, NowFunc: func() time.Time { return time.Now().UTC() },
-		// Prepared statements are reused: preparing costs more than running a storefront query.
-		PrepareStmt: true, PrepareStmtMaxSize: 500, PrepareStmtTTL: time.Hour}
+	// No PrepareStmt: gorm 1.31's statement cache closes an evicted statement while another
+	// request may still be running it (gorm#7831).
+	cfg := &gorm.Config{Logger: logger.Discard, TranslateError: true, NowFunc: func() time.Time { return time.Now().UTC() }}
 	if strings.HasPrefix(url, "postgres://") || strings.HasPrefix(url, "postgresql://") {
 		g, err := gorm.Open(postgres.Open(url), cfg)
 		if err != nil {

@@ -20,8 +20,17 @@ const (
 	argonKeyLen  = 32
 )
 
+// slots bounds how many hashes run at once: each takes 19 MiB and a core for tens of
+// milliseconds, so a flood of sign-ins queues here instead of exhausting the machine.
+var slots = make(chan struct{}, 2)
+
+// MaxLength is the longest password hashed; longer ones are refused before hashing.
+const MaxLength = 256
+
 // Hash returns an encoded argon2id hash with a random salt.
 func Hash(password string) (string, error) {
+	slots <- struct{}{}
+	defer func() { <-slots }()
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
@@ -33,6 +42,9 @@ func Hash(password string) (string, error) {
 
 // Check reports whether password matches the encoded hash, in constant time.
 func Check(encoded, password string) bool {
+	if len(password) > MaxLength {
+		return false
+	}
 	parts := strings.Split(encoded, "$")
 	if len(parts) != 6 || parts[1] != "argon2id" {
 		return false
@@ -50,7 +62,9 @@ func Check(encoded, password string) bool {
 	if err != nil || len(want) == 0 {
 		return false
 	}
+	slots <- struct{}{}
 	got := argon2.IDKey([]byte(password), salt, iters, mem, threads, uint32(len(want)))
+	<-slots
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 

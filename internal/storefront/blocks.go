@@ -2,6 +2,7 @@ package storefront
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -122,6 +123,9 @@ func (r *Resolver) blockFilter(ctx context.Context, in *DynamicBlocksFilterInput
 		if l != nil {
 			types = append(types, blockTypes[*l])
 		}
+	}
+	if len(in.DynamicBlockUids) > maxFilterValues || (in.AudienceID != nil && len(in.AudienceID.values()) > maxFilterValues) {
+		return nil, inputError(fmt.Sprintf("Filter by at most %d block uids or audience ids at once.", maxFilterValues))
 	}
 	var ids []int64
 	for _, uid := range in.DynamicBlockUids {

@@ -99,15 +99,35 @@ func NewHandler(d Deps) http.Handler {
 	})
 }
 
-// MaxRootFields bounds the top-level fields (aliases included) of one request, so one
-// request cannot create hundreds of carts or price a cart hundreds of times.
+// MaxRootFields bounds the top-level fields (aliases included, fragments expanded) of one
+// request, so one request cannot create hundreds of carts or price a cart hundreds of
+// times; a request signs in at most once.
 const MaxRootFields = 20
 
 func limitRootFields(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	oc := graphql.GetOperationContext(ctx)
-	if oc.Operation != nil && len(oc.Operation.SelectionSet) > MaxRootFields {
-		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{Message: fmt.Sprintf("A request may ask for at most %d top-level fields.", MaxRootFields),
-			Extensions: map[string]any{"category": "graphql-input"}}}})
+	if oc.Operation == nil {
+		return next(ctx)
+	}
+	root := "Query"
+	if oc.Operation.Operation == ast.Mutation {
+		root = "Mutation"
+	}
+	fields := graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{root})
+	signIns := 0
+	for _, f := range fields {
+		if f.Name == "generateCustomerToken" {
+			signIns++
+		}
+	}
+	refuse := func(msg string) graphql.ResponseHandler {
+		return graphql.OneShot(&graphql.Response{Errors: gqlerror.List{{Message: msg, Extensions: map[string]any{"category": "graphql-input"}}}})
+	}
+	switch {
+	case len(fields) > MaxRootFields:
+		return refuse(fmt.Sprintf("A request may ask for at most %d top-level fields.", MaxRootFields))
+	case signIns > 1:
+		return refuse("A request may sign in only once.")
 	}
 	return next(ctx)
 }

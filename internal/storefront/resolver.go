@@ -1,9 +1,11 @@
 package storefront
 
 import (
+	"fmt"
 	"strings"
 
 	"audienceactivation/internal/customers"
+	"audienceactivation/internal/passwords"
 )
 
 // Resolver is the root of the storefront API's resolvers.
@@ -11,10 +13,14 @@ type Resolver struct{ deps Deps }
 
 var errNotFoundCustomer = customers.ErrNotFound
 
-// Bounds on a products query.
+// Bounds on a request's lists and paging.
 const (
-	maxFilterValues = 100
-	maxSearchLength = 255
+	maxFilterValues = 100   // SKUs, block uids and audience ids a filter may name
+	maxSearchLength = 255   // characters of a products search
+	maxCartItems    = 100   // cart items one mutation may add or change
+	maxPage         = 10000 // currentPage
+	// maxPasswordLength is the longest password a sign-in hashes.
+	maxPasswordLength = passwords.MaxLength
 )
 
 // paging reads pageSize and currentPage as Magento does: both at least 1.
@@ -31,6 +37,8 @@ func paging(pageSize, currentPage *int, maxSize int) (int, int, error) {
 		return 0, 0, inputError("pageSize value must be greater than 0.")
 	case page < 1:
 		return 0, 0, inputError("currentPage value must be greater than 0.")
+	case page > maxPage:
+		return 0, 0, inputError(fmt.Sprintf("currentPage value must be at most %d.", maxPage))
 	case size > maxSize:
 		size = maxSize
 	}

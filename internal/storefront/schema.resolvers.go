@@ -52,6 +52,9 @@ func (r *mutationResolver) CreateEmptyCart(ctx context.Context, input *CreateEmp
 
 // AddProductsToCart is the resolver for the addProductsToCart field.
 func (r *mutationResolver) AddProductsToCart(ctx context.Context, cartID string, cartItems []CartItemInput) (*AddProductsToCartOutput, error) {
+	if len(cartItems) > maxCartItems {
+		return nil, inputError(fmt.Sprintf("Add at most %d items at once.", maxCartItems))
+	}
 	c, err := r.openCart(ctx, cartID)
 	if err != nil {
 		return nil, err
@@ -93,6 +96,9 @@ func (r *mutationResolver) UpdateCartItems(ctx context.Context, input *UpdateCar
 	}
 	if _, err := r.openCart(ctx, input.CartID); err != nil {
 		return nil, err
+	}
+	if len(input.CartItems) > maxCartItems {
+		return nil, inputError(fmt.Sprintf("Change at most %d items at once.", maxCartItems))
 	}
 	// Every change is read before any is made, and they are made together or not at all.
 	changes := make([]checkout.QtyChange, len(input.CartItems))
@@ -287,7 +293,7 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input *PlaceOrderInpu
 	refuse := func(code PlaceOrderErrorCodes, msg string) (*PlaceOrderOutput, error) {
 		return &PlaceOrderOutput{Errors: []PlaceOrderError{{Code: code, Message: msg}}}, nil
 	}
-	c, err := r.openCart(ctx, input.CartID)
+	_, err := r.openCart(ctx, input.CartID)
 	var ae *apiError
 	if errors.As(err, &ae) && ae.category == "graphql-no-such-entity" {
 		if placed, perr := r.deps.Checkout.Placed(ctx, input.CartID); perr != nil {
@@ -299,20 +305,10 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input *PlaceOrderInpu
 	} else if err != nil {
 		return nil, err
 	}
-	who := requestOf(ctx).shopper()
-	t, err := r.deps.Checkout.Totals(ctx, c, who)
-	if err != nil {
-		return nil, err
-	}
-	if err := r.deps.Checkout.Ready(c, t); err != nil {
-		code := PlaceOrderErrorCodesUnableToPlaceOrder
-		if errors.Is(err, checkout.ErrNoEmail) {
-			code = PlaceOrderErrorCodesGuestEmailMissing
-		}
-		return refuse(code, "Unable to place order: "+err.Error())
-	}
-	o, err := r.deps.Checkout.PlaceOrder(ctx, input.CartID, who)
+	o, err := r.deps.Checkout.PlaceOrder(ctx, input.CartID, requestOf(ctx).shopper(), checkout.ReadyCheck)
 	switch {
+	case errors.Is(err, checkout.ErrNoEmail):
+		return refuse(PlaceOrderErrorCodesGuestEmailMissing, "Unable to place order: "+err.Error())
 	case errors.Is(err, checkout.ErrCartNotFound):
 		return refuse(PlaceOrderErrorCodesCartNotActive, checkout.ErrCartNotFound.Error())
 	case checkout.IsShopperError(err):
@@ -358,6 +354,9 @@ func (r *mutationResolver) GenerateCustomerToken(ctx context.Context, email stri
 		return nil, inputError(`Specify the "email" value.`)
 	case password == "":
 		return nil, inputError(`Specify the "password" value.`)
+	case len(email) > 255 || len(password) > maxPasswordLength:
+		return nil, &apiError{msg: "The account sign-in was incorrect or your account is disabled temporarily. Please wait and try again later.",
+			category: "graphql-authentication"}
 	}
 	refused := &apiError{msg: "The account sign-in was incorrect or your account is disabled temporarily. Please wait and try again later.",
 		category: "graphql-authentication"}

@@ -20,7 +20,8 @@ CREATE TABLE customer_tokens (
     created_at {{timestamp}} NOT NULL
 );
 CREATE INDEX customer_tokens_customer ON customer_tokens (customer_id);
-CREATE INDEX carts_customer_active ON carts (customer_id, is_active);
+-- A customer has one active cart per website, however many requests ask for it at once.
+CREATE UNIQUE INDEX carts_customer_active ON carts (customer_id, website_id) WHERE is_active;
 
 -- +goose Down
 DROP INDEX carts_customer_active;
