@@ -37,10 +37,7 @@ func (s *Server) actionLogList(c echo.Context) error {
 		v.Action = ""
 	}
 	f.From, f.To = dateRange(v.From, v.To, v.Errors)
-	page, _ := strconv.Atoi(q.Get("page"))
-	if page < 1 {
-		page = 1
-	}
+	page := pageParam(q)
 	f.Page = page
 	res, err := s.deps.Audit.List(c.Request().Context(), f)
 	if err != nil {

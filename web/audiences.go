@@ -140,10 +140,7 @@ func (s *Server) audiencesList(c echo.Context) error {
 		v.Websites = append(v.Websites, aview.Option{Value: w.Code, Label: w.Name, Selected: w.Code == v.Website})
 	}
 	f.ModifiedFrom, f.ModifiedTo = dateRange(v.From, v.To, v.Errors)
-	f.Page, _ = strconv.Atoi(q.Get("page"))
-	if f.Page < 1 {
-		f.Page = 1
-	}
+	f.Page = pageParam(q)
 	origins, err := s.deps.Dashboard.Origins(ctx)
 	if err != nil {
 		return err
@@ -313,7 +310,7 @@ func (s *Server) audiencesChooser(c echo.Context) error {
 	if field == "" || len(field) > 64 || strings.ContainsAny(field, "\"'<>&: ") {
 		field = "audience_ids"
 	}
-	page, _ := strconv.Atoi(q.Get("page"))
+	page := pageParam(q)
 	search := q.Get("chooser_q:" + field)
 	if search == "" {
 		search = q.Get("chooser_q")
@@ -328,9 +325,7 @@ func (s *Server) audiencesChooser(c echo.Context) error {
 // chooserView builds the chooser for editors: page of audiences matching search, with the
 // chosen ids checked or carried as hidden inputs.
 func (s *Server) chooserView(ctx context.Context, field, search string, page int, chosen []string) (aview.ChooserView, error) {
-	if page < 1 {
-		page = 1
-	}
+	page = min(max(page, 1), maxGridPage)
 	v := aview.ChooserView{Field: field, Search: search, Endpoint: "/admin/audiences/chooser", Empty: "No audiences match."}
 	selected := map[int64]bool{}
 	for _, id := range chosen {

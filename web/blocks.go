@@ -140,10 +140,7 @@ func (s *Server) blocksGrid(c echo.Context) error {
 		}
 		v.Columns = append(v.Columns, cv)
 	}
-	page, _ := strconv.Atoi(q.Get("page"))
-	if page < 1 {
-		page = 1
-	}
+	page := pageParam(q)
 	v.Pager = components.PagerView{Page: page, PerPage: blocksPerPage, Total: int64(len(rows)), Of: int64(len(all)), Noun: "blocks"}
 	if page > v.Pager.Pages() {
 		page = v.Pager.Pages()

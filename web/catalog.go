@@ -28,10 +28,7 @@ func (s *Server) renderCatalog(c echo.Context, status int, problems []string) er
 	q := c.QueryParams()
 	v := cview.View{Base: s.base(c, "Products", layout.NavCatalog), Search: validation.Clean(q.Get("q"), 255), Problems: problems,
 		Header: strings.Join(catalog.CSVHeader, ",")}
-	page, _ := strconv.Atoi(q.Get("page"))
-	if page < 1 {
-		page = 1
-	}
+	page := pageParam(q)
 	ps, matched, total, err := s.deps.Catalog.List(c.Request().Context(), catalog.Filter{Search: v.Search, Page: page, PerPage: productsPerPage})
 	if err != nil {
 		return err

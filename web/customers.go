@@ -20,10 +20,7 @@ const customersPerPage = 25
 func (s *Server) customersList(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := c.QueryParams()
-	page, _ := strconv.Atoi(q.Get("page"))
-	if page < 1 {
-		page = 1
-	}
+	page := pageParam(q)
 	v := cuview.ListView{Base: s.base(c, "Customers", layout.NavCustomers), Search: validation.Clean(q.Get("q"), 255)}
 	cs, n, err := s.deps.Customers.List(ctx, v.Search, page, customersPerPage)
 	if err != nil {

@@ -38,6 +38,16 @@ func gridLinker(base string, q url.Values, keys ...string) func(changes map[stri
 	}
 }
 
+// maxGridPage bounds a grid's page number, so the offset it makes stays in range.
+const maxGridPage = 1_000_000
+
+// pageParam is the grid page a query asks for: 1 when absent or not a number, at most
+// maxGridPage.
+func pageParam(q url.Values) int {
+	page, _ := strconv.Atoi(q.Get("page"))
+	return min(max(page, 1), maxGridPage)
+}
+
 // withPageLinks sets a pager's previous and next links, keeping the grid's filters.
 func withPageLinks(p components.PagerView, link func(changes map[string]string) string) components.PagerView {
 	if p.Page > 1 {

@@ -23,10 +23,7 @@ const ordersPerPage = 25
 func (s *Server) ordersList(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := c.QueryParams()
-	page, _ := strconv.Atoi(q.Get("page"))
-	if page < 1 {
-		page = 1
-	}
+	page := pageParam(q)
 	v := oview.ListView{Base: s.base(c, "Orders", layout.NavOrders), Search: validation.Clean(q.Get("q"), 255)}
 	orders, n, err := s.deps.Checkout.Orders(ctx, checkout.OrderFilter{Search: v.Search, Page: page, PerPage: ordersPerPage})
 	if err != nil {

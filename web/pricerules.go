@@ -33,10 +33,7 @@ func (s *Server) rulesGrid(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := c.QueryParams()
 	f := pricerules.ListFilter{Search: validation.Clean(q.Get("q"), 255), Status: q.Get("status"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", PerPage: rulesPerPage}
-	f.Page, _ = strconv.Atoi(q.Get("page"))
-	if f.Page < 1 {
-		f.Page = 1
-	}
+	f.Page = pageParam(q)
 	if !pricerules.ValidRuleSort(f.Sort) {
 		f.Sort, f.Desc = "id", false
 	}
