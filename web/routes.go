@@ -35,6 +35,7 @@ func (s *Server) routes() {
 	store := e.Group("/store", csrfFor("/store"))
 	store.GET("", s.storeHome)
 	store.GET("/products", s.storeProducts)
+	store.GET("/products/:sku", s.storeProduct)
 	store.GET("/cart", s.storeCart)
 	store.POST("/cart/add", s.storeCartAdd)
 	store.POST("/cart/update", s.storeCartUpdate)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -129,10 +130,57 @@ func (s *Server) storeProducts(c echo.Context) error {
 	v := sview.ProductsView{Shell: shell, CSRF: tok}
 	for _, p := range products {
 		if p.OnWebsite(sv.WebsiteID) {
-			v.Products = append(v.Products, sview.ProductCard{SKU: p.SKU, Name: p.Name, Price: money(sv.Currency, p.Price)})
+			v.Products = append(v.Products, productCard(p, sv))
 		}
 	}
 	return render(c, http.StatusOK, sview.Products(v))
+}
+
+func productCard(p catalog.Product, sv stores.StoreView) sview.ProductCard {
+	return sview.ProductCard{SKU: p.SKU, Name: p.Name, Price: money(sv.Currency, p.Price), URL: "/store/products/" + url.PathEscape(p.SKU)}
+}
+
+// storeProduct is a product's page, with the product.top placements for the shopper.
+func (s *Server) storeProduct(c echo.Context) error {
+	sv, err := s.storeView(c)
+	if err != nil {
+		return err
+	}
+	sku, err := url.PathUnescape(c.Param("sku"))
+	if err != nil || len(sku) > 64 {
+		return echo.ErrNotFound
+	}
+	ps, err := s.deps.Catalog.BySKU(c.Request().Context(), []string{sku})
+	if err != nil {
+		return err
+	}
+	p, ok := ps[sku]
+	if !ok || !p.OnWebsite(sv.WebsiteID) {
+		return echo.ErrNotFound
+	}
+	_, members, err := s.shopper(c, sv)
+	if err != nil {
+		return err
+	}
+	shell, err := s.storeShell(c, sv, members, p.Name+" — "+sv.Name)
+	if err != nil {
+		return err
+	}
+	top, err := s.slots(c, sv, "product.top", members, nil)
+	if err != nil {
+		return err
+	}
+	tok, _ := c.Get("csrf").(string)
+	v := sview.ProductView{Shell: shell, CSRF: tok, Product: productCard(p, sv), Top: top}
+	codes := make([]string, 0, len(p.Attributes))
+	for code := range p.Attributes {
+		codes = append(codes, code)
+	}
+	slices.Sort(codes)
+	for _, code := range codes {
+		v.Attributes = append(v.Attributes, sview.ProductAttribute{Label: strings.ReplaceAll(code, "_", " "), Value: p.Attributes[code]})
+	}
+	return render(c, http.StatusOK, sview.Product(v))
 }
 
 // cartNotice turns the query of a redirect after an action into the message shown.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/pricerules"
 )
 
@@ -125,4 +126,43 @@ func TestStorefrontCartUpdatesAndRemovesLines(t *testing.T) {
 	if p := shop.post("/store/cart/update", url.Values{"remove": {items[1]}}); p.status != http.StatusUnprocessableEntity {
 		t.Fatalf("removing a line twice: %d", p.status)
 	}
+}
+
+// A product's page shows its price and attributes, and the product.top blocks for the
+// shopper's audiences; a product of no website of the store is not found.
+func TestStorefrontProductPage(t *testing.T) {
+	a, cdp := newStore(t)
+	ctx := context.Background()
+	csv := "sku,name,price,weight,categories,websites,attributes\nSHOE-9,Trail shoe,89.00,0.7,Shoes,base,color=blue;size=42\n"
+	if _, err := a.full.Catalog.Import(ctx, actorT(), strings.NewReader(csv)); err != nil {
+		t.Fatal(err)
+	}
+	local, _ := a.full.Audiences.LocalIDs(ctx, []string{cdp[0]})
+	b, _, err := a.full.Blocks.SaveBlock(ctx, actorT(), dynamicblocks.Block{Name: "Shoe offer", Enabled: true, Type: dynamicblocks.TypeContent,
+		AudienceIDs: []int64{local[cdp[0]]}, Content: "<p>Free socks with these</p>"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.full.Blocks.SavePlacement(ctx, actorT(), dynamicblocks.Placement{Title: "Product offers", Location: "product.top",
+		Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateAll, Blocks: []dynamicblocks.PlacementBlock{{BlockID: b.ID}}}); err != nil {
+		t.Fatal(err)
+	}
+	shop := a.client()
+	list := shop.get("/store/products")
+	href := list.doc.Find(`[data-testid="product-link-SHOE-9"]`).AttrOr("href", "")
+	p := shop.get(href)
+	wantStatus(t, p, http.StatusOK)
+	if p.text("h1") != "Trail shoe" || p.text(`[data-testid="product-price"]`) != "USD 89.00" || !strings.Contains(p.text(".product-attributes"), "size42") {
+		t.Fatalf("product page: %q", p.text("main"))
+	}
+	if p.testid("product-offer").Length() != 0 {
+		t.Fatal("the offer shows to a shopper outside its audience")
+	}
+	if p := shop.getWithCookie(href, "aep-segments-membership", cdp[0]); p.text(`[data-testid="product-offer"]`) != "Free socks with these" {
+		t.Fatalf("member's product page: %q", p.text("main"))
+	}
+	if p := shop.get("/store/products/NOPE"); p.status != http.StatusNotFound {
+		t.Fatalf("unknown product: %d", p.status)
+	}
+	wantStatus(t, shop.post("/store/cart/add", url.Values{"sku": {"SHOE-9"}, "qty": {"1"}}), http.StatusSeeOther)
 }
