@@ -233,14 +233,34 @@ func (s *Server) audienceDetail(c echo.Context) error {
 		}
 	}
 	v.Websites = strings.Join(names, ", ")
+	ruleNames, listed := map[int64]string{}, map[int64]bool{}
 	for _, u := range uses {
 		if u.Kind == "rule" {
+			ruleNames[u.EntityID] = u.EntityName
 			v.Rules = append(v.Rules, aview.Link{Label: u.EntityName, Href: fmt.Sprintf("/admin/price-rules/%d/edit", u.EntityID)})
 		} else {
+			listed[u.EntityID] = true
 			v.Blocks = append(v.Blocks, aview.Link{Label: u.EntityName, Href: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", u.EntityID)})
 		}
 	}
-	v.Warning = usageWarning(string(a.Status), len(v.Rules), len(v.Blocks))
+	named := len(v.Blocks)
+	// Blocks related to those rules reach the audience too: rule-related placements show
+	// them when the rule applies.
+	if len(ruleNames) > 0 {
+		blocks, err := s.deps.Blocks.Blocks(ctx)
+		if err != nil {
+			return err
+		}
+		for _, b := range blocks {
+			for _, r := range b.RuleIDs {
+				if name, ok := ruleNames[r]; ok && !listed[b.ID] {
+					listed[b.ID] = true
+					v.Blocks = append(v.Blocks, aview.Link{Label: b.Name + " (with the rule “" + name + "”)", Href: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", b.ID)})
+				}
+			}
+		}
+	}
+	v.Warning = usageWarning(string(a.Status), len(v.Rules), named)
 	return render(c, http.StatusOK, aview.Detail(v))
 }
 

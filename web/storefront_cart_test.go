@@ -166,3 +166,19 @@ func TestStorefrontProductPage(t *testing.T) {
 	}
 	wantStatus(t, shop.post("/store/cart/add", url.Values{"sku": {"SHOE-9"}, "qty": {"1"}}), http.StatusSeeOther)
 }
+
+// An audience's page lists the blocks that reach it through a related rule.
+func TestAudiencePageListsBlocksRelatedToItsRules(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	blocksFixture(t, s)
+	a.createAdmin("admin", "correct-horse-1")
+	c := a.client()
+	c.signIn("admin", "correct-horse-1")
+	local, _ := a.full.Audiences.LocalIDs(context.Background(), []string{s.cdp[0]})
+	p := c.get("/admin/audiences/" + itoa(local[s.cdp[0]]))
+	used := p.text(`[data-testid="used-by"]`)
+	if !strings.Contains(used, "Runners: buy 2 get 1") || !strings.Contains(used, "member") || !strings.Contains(used, "rule (with the rule “Runners: buy 2 get 1”)") {
+		t.Fatalf("used by: %q", used)
+	}
+}
