@@ -34,6 +34,7 @@ func (s *Server) routes() {
 	// The reference storefront.
 	store := e.Group("/store", csrfFor("/store"))
 	store.GET("", s.storeHome)
+	store.GET("/switch", s.storeSwitch)
 	store.GET("/products", s.storeProducts)
 	store.GET("/products/:sku", s.storeProduct)
 	store.GET("/cart", s.storeCart)

@@ -19,8 +19,11 @@ import (
 // stays stateless.
 const rotationCookie = "aa_rotation"
 
-// storeView picks the store view of a storefront request: ?store= or the Store header,
-// else the default store view of the default website.
+// storeCookie remembers the store view a shopper switched to.
+const storeCookie = "aa_store"
+
+// storeView picks the store view of a storefront request: ?store=, the Store header or
+// the shopper's switcher choice, else the default store view of the default website.
 func (s *Server) storeView(c echo.Context) (stores.StoreView, error) {
 	views, err := s.deps.LiveStoreViews.Current(c.Request().Context())
 	if err != nil {
@@ -29,6 +32,9 @@ func (s *Server) storeView(c echo.Context) (stores.StoreView, error) {
 	code := c.QueryParam("store")
 	if code == "" {
 		code = c.Request().Header.Get("Store")
+	}
+	if ck, err := c.Cookie(storeCookie); err == nil && code == "" {
+		code = ck.Value
 	}
 	var fallback *stores.StoreView
 	for i, v := range views {
@@ -123,11 +129,35 @@ func (s *Server) slots(c echo.Context, sv stores.StoreView, location string, mem
 	return out, nil
 }
 
+// storeSwitch remembers the store view the shopper chose and returns to the page they were
+// on (the same website's page, or the home page of another website).
+func (s *Server) storeSwitch(c echo.Context) error {
+	views, err := s.deps.LiveStoreViews.Current(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	code := c.QueryParam("store")
+	for _, v := range views {
+		if v.Code == code && v.IsActive {
+			c.SetCookie(&http.Cookie{Name: storeCookie, Value: code, Path: "/store", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+			return c.Redirect(http.StatusSeeOther, "/store")
+		}
+	}
+	return echo.ErrNotFound
+}
+
 // storeShell is what every storefront page shows around its content.
 func (s *Server) storeShell(c echo.Context, sv stores.StoreView, members []int64, title string) (sview.Shell, error) {
 	ctx := c.Request().Context()
 	v := sview.Shell{Title: title, StoreName: sv.Name, Members: len(members), SDKName: "alloy"}
 	v.CSRF, _ = c.Get("csrf").(string)
+	if views, err := s.deps.LiveStoreViews.Current(ctx); err == nil {
+		for _, x := range views {
+			if x.IsActive {
+				v.StoreViews = append(v.StoreViews, sview.StoreOption{Code: x.Code, Name: x.Name, Selected: x.ID == sv.ID})
+			}
+		}
+	}
 	if cu, err := s.storeCustomer(c, sv); err != nil {
 		return v, err
 	} else if cu != nil {

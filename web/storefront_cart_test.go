@@ -12,6 +12,7 @@ import (
 
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/pricerules"
+	"audienceactivation/internal/stores"
 )
 
 // A shopper on the server-rendered storefront: product list, add to cart, a discount and
@@ -180,5 +181,40 @@ func TestAudiencePageListsBlocksRelatedToItsRules(t *testing.T) {
 	used := p.text(`[data-testid="used-by"]`)
 	if !strings.Contains(used, "Runners: buy 2 get 1") || !strings.Contains(used, "member") || !strings.Contains(used, "rule (with the rule “Runners: buy 2 get 1”)") {
 		t.Fatalf("used by: %q", used)
+	}
+}
+
+// A shopper switches store view in the header: the other website's products, in its
+// currency, and the choice is remembered.
+func TestStorefrontStoreViewSwitcher(t *testing.T) {
+	a, _ := newStore(t)
+	ctx := context.Background()
+	second, err := a.full.Stores.WebsiteByCode(ctx, "second")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.full.Stores.SaveStoreView(ctx, actorT(), stores.StoreView{WebsiteID: second.ID, Code: "eu_en", Name: "EU English", Currency: "EUR",
+		Timezone: "Europe/Paris", IsActive: true, IsDefault: true}); err != nil {
+		t.Fatal(err)
+	}
+	csv := "sku,name,price,weight,categories,websites,attributes\nEU-CAP,Euro cap,15.00,0.1,Hats,second,\n"
+	if _, err := a.full.Catalog.Import(ctx, actorT(), strings.NewReader(csv)); err != nil {
+		t.Fatal(err)
+	}
+	shop := a.client()
+	p := shop.get("/store/products")
+	if p.doc.Find(`[data-testid="store-switch"] option`).Length() != 2 || p.testid("product-link-EU-CAP").Length() != 0 {
+		t.Fatalf("switcher or products of the main website: %q", p.text("body"))
+	}
+	wantStatus(t, shop.get("/store/switch?store=eu_en"), http.StatusSeeOther)
+	p = shop.get("/store/products")
+	if p.testid("product-link-EU-CAP").Length() != 1 || p.testid("product-link-MUG").Length() != 0 || !strings.Contains(p.text(".price"), "EUR 15.00") {
+		t.Fatalf("after switching: %q", p.text("main"))
+	}
+	if p.doc.Find(`[data-testid="store-switch"] option[selected]`).AttrOr("value", "") != "eu_en" {
+		t.Fatal("the switcher does not show the chosen store view")
+	}
+	if p := shop.get("/store/switch?store=nowhere"); p.status != http.StatusNotFound {
+		t.Fatalf("unknown store view: %d", p.status)
 	}
 }
