@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"audienceactivation/internal/customers"
+	"audienceactivation/internal/db"
+	"audienceactivation/internal/db/dbtest"
 	"audienceactivation/internal/pricerules"
 )
 
@@ -264,4 +266,58 @@ func TestStorefrontGuestCookieCannotOpenACustomersCart(t *testing.T) {
 	if p.testid("cart-line").Length() != 0 || p.testid("cart-empty").Length() != 1 {
 		t.Fatalf("a guest cookie opened the customer's cart: %q", p.text("main"))
 	}
+}
+
+// The headless checkout and the orders grid on both databases: a customer signs in, the
+// audience rule applies, the order is placed and listed with its rule.
+func TestGraphQLCheckoutOnBothDatabases(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		a := newAppOn(t, d)
+		_, cdp := withCDP(t, a)
+		ctx := context.Background()
+		if _, err := a.full.Syncer.Run(ctx, "manual"); err != nil {
+			t.Fatal(err)
+		}
+		csv := "sku,name,price,weight,categories,websites,attributes\nTEE-1,Running tee,25.00,0.2,Tees,base,\n"
+		if _, err := a.full.Catalog.Import(ctx, actorT(), strings.NewReader(csv)); err != nil {
+			t.Fatal(err)
+		}
+		local, _ := a.full.Audiences.LocalIDs(ctx, []string{cdp[0]})
+		if _, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Runners 2+1", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{1},
+			CouponType: pricerules.CouponNone, Action: pricerules.BuyXGetY, Amount: 1, Step: 2, FreeShipping: pricerules.FreeShippingNo, DefaultLabel: "Buy 2, get 1 free",
+			Conditions:       pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{itoa(local[cdp[0]])}}),
+			ActionConditions: pricerules.All()}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := a.full.Customers.Save(ctx, actorT(), 0, customers.Input{WebsiteID: 1, Email: "bo@example.com", Firstname: "Bo", Lastname: "Diaz", GroupID: 1,
+			Password: "correct horse 42"}); err != nil {
+			t.Fatal(err)
+		}
+		token := a.gql(t, nil, `mutation { generateCustomerToken(email: "bo@example.com", password: "correct horse 42") { token } }`, nil).ok(t).str("generateCustomerToken.token")
+		bo := map[string]string{"Authorization": "Bearer " + token, "aep-segments-membership": cdp[0]}
+		id := a.gql(t, bo, `{ customerCart { id } }`, nil).ok(t).str("customerCart.id")
+		r := a.gql(t, bo, `mutation($id: String!) {
+			addProductsToCart(cartId: $id, cartItems: [{sku: "tee-1", quantity: 3}]) { cart { id } }
+			setShippingAddressesOnCart(input: {cart_id: $id, shipping_addresses: [{address: {firstname: "Bo", lastname: "Diaz", street: ["2 Elm"], city: "Reno", country_code: "US"}}]}) { cart { id } }
+			setShippingMethodsOnCart(input: {cart_id: $id, shipping_methods: [{carrier_code: "flatrate", method_code: "flatrate"}]}) { cart { id } }
+			setPaymentMethodOnCart(input: {cart_id: $id, payment_method: {code: "checkmo"}}) { cart { prices { grand_total { value } discounts { label } } } } }`,
+			map[string]any{"id": id}).ok(t)
+		if r.str("setPaymentMethodOnCart.cart.prices.grand_total.value") != "65" || r.str("setPaymentMethodOnCart.cart.prices.discounts.0.label") != "Buy 2, get 1 free" {
+			t.Fatalf("cart: %v", r.Data)
+		}
+		number := a.gql(t, bo, `mutation($id: String!) { placeOrder(input: {cart_id: $id}) { order { order_number } } }`, map[string]any{"id": id}).ok(t).str("placeOrder.order.order_number")
+		if number != "000000001" {
+			t.Fatalf("order number %q", number)
+		}
+		if again := a.gql(t, bo, `{ customerCart { id total_quantity } }`, nil).ok(t); again.str("customerCart.id") == id || again.str("customerCart.total_quantity") != "0" {
+			t.Fatalf("after the order the customer has a new, empty cart: %v", again.Data)
+		}
+		a.createAdmin("admin", "correct-horse-1")
+		c := a.client()
+		c.signIn("admin", "correct-horse-1")
+		p := c.get("/admin/sales/orders?q=BO%40")
+		if p.text(`[data-testid="order-number"]`) != number || p.text(`[data-testid="order-rules"]`) != "Runners 2+1" || p.text(`[data-testid="order-total"]`) != "USD 65.00" {
+			t.Fatalf("orders grid: %q", p.text(`[data-testid="orders-grid"]`))
+		}
+	})
 }
