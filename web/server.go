@@ -52,6 +52,7 @@ type Deps struct {
 	LiveSDKNames   *snapshot.Holder[map[int64]string]
 	LiveStoreViews *snapshot.Holder[[]stores.StoreView]
 	LiveShipping   *snapshot.Holder[map[int64]checkout.FlatRate]
+	LiveCatalog    *snapshot.Holder[*catalog.Index]
 	Checkout       *checkout.Service
 	// RuleDirectory translates rule references for import and export.
 	RuleDirectory pricerules.Directory
@@ -72,7 +73,7 @@ func DepsFrom(a *app.App) Deps {
 		Auth: a.Auth, Stores: a.Stores, Audit: a.Audit, Services: a.Services,
 		Audiences: a.Audiences, Syncer: a.Syncer, PriceRules: a.Rules, RuleDirectory: a.Directory(), Blocks: a.Blocks, Catalog: a.Catalog,
 		Customers: a.Customers, LiveRules: a.LiveRules, LiveBlocks: a.LiveBlocks, LiveMembership: a.LiveMembership, LiveTrust: a.LiveTrust,
-		LiveSDKNames: a.LiveSDKNames, LiveStoreViews: a.LiveStoreViews, LiveShipping: a.LiveShipping, Checkout: a.Checkout,
+		LiveSDKNames: a.LiveSDKNames, LiveStoreViews: a.LiveStoreViews, LiveShipping: a.LiveShipping, LiveCatalog: a.LiveCatalog, Checkout: a.Checkout,
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/stores"
 	sview "audienceactivation/templates/storefront"
@@ -79,23 +80,15 @@ func (s *Server) shopperAudiences(c echo.Context, websiteID int64) ([]int64, err
 // storeHome is the reference storefront's home page with the home.hero placements, chosen
 // per request from the in-memory snapshots (so page caches stay shareable).
 func (s *Server) storeHome(c echo.Context) error {
-	sv, err := s.storeView(c)
+	page, err := s.startPage(c, "")
 	if err != nil {
 		return err
 	}
-	members, err := s.shopperAudiences(c, sv.WebsiteID)
+	hero, err := s.slots(c, page.sv, "home.hero", page.members, nil)
 	if err != nil {
 		return err
 	}
-	shell, err := s.storeShell(c, sv, members, sv.Name)
-	if err != nil {
-		return err
-	}
-	hero, err := s.slots(c, sv, "home.hero", members, nil)
-	if err != nil {
-		return err
-	}
-	v := sview.HomeView{Shell: shell, Hero: hero}
+	v := sview.HomeView{Shell: page.shell, Hero: hero}
 	return render(c, http.StatusOK, sview.Home(v))
 }
 
@@ -144,6 +137,35 @@ func (s *Server) storeSwitch(c echo.Context) error {
 		}
 	}
 	return echo.ErrNotFound
+}
+
+// storePage is what a storefront page starts from: its store view, who the shopper is
+// (customer group and audiences) and the shell around the page.
+type storePage struct {
+	sv      stores.StoreView
+	who     checkout.Shopper
+	members []int64
+	shell   sview.Shell
+}
+
+// startPage reads the store view and the shopper, and builds the shell of a page titled
+// title (followed by the store view's name; the name alone when title is empty).
+func (s *Server) startPage(c echo.Context, title string) (storePage, error) {
+	var p storePage
+	var err error
+	if p.sv, err = s.storeView(c); err != nil {
+		return p, err
+	}
+	if p.who, p.members, err = s.shopper(c, p.sv); err != nil {
+		return p, err
+	}
+	if title == "" {
+		title = p.sv.Name
+	} else {
+		title += " — " + p.sv.Name
+	}
+	p.shell, err = s.storeShell(c, p.sv, p.members, title)
+	return p, err
 }
 
 // storeShell is what every storefront page shows around its content.

@@ -65,20 +65,12 @@ func (s *Server) storeLogin(c echo.Context) error {
 }
 
 func (s *Server) renderLogin(c echo.Context, status int, email, problem string) error {
-	sv, err := s.storeView(c)
-	if err != nil {
-		return err
-	}
-	_, members, err := s.shopper(c, sv)
-	if err != nil {
-		return err
-	}
-	shell, err := s.storeShell(c, sv, members, "Customer Login — "+sv.Name)
+	page, err := s.startPage(c, "Customer Login")
 	if err != nil {
 		return err
 	}
 	tok, _ := c.Get("csrf").(string)
-	return render(c, status, sview.Login(sview.LoginView{Shell: shell, CSRF: tok, Email: email, Error: problem}))
+	return render(c, status, sview.Login(sview.LoginView{Shell: page.shell, CSRF: tok, Email: email, Error: problem}))
 }
 
 // storeLoginSubmit signs a customer in: their guest cart joins their customer cart, and

@@ -110,28 +110,18 @@ func (s *Server) shopper(c echo.Context, sv stores.StoreView) (checkout.Shopper,
 
 // storeProducts lists the website's products.
 func (s *Server) storeProducts(c echo.Context) error {
-	sv, err := s.storeView(c)
+	page, err := s.startPage(c, "Shop")
 	if err != nil {
 		return err
 	}
-	_, members, err := s.shopper(c, sv)
-	if err != nil {
-		return err
-	}
-	shell, err := s.storeShell(c, sv, members, "Shop — "+sv.Name)
-	if err != nil {
-		return err
-	}
-	products, _, _, err := s.deps.Catalog.List(c.Request().Context(), catalog.Filter{PerPage: 200})
+	products, _, _, err := s.deps.Catalog.List(c.Request().Context(), catalog.Filter{WebsiteID: page.sv.WebsiteID, PerPage: 200})
 	if err != nil {
 		return err
 	}
 	tok, _ := c.Get("csrf").(string)
-	v := sview.ProductsView{Shell: shell, CSRF: tok}
+	v := sview.ProductsView{Shell: page.shell, CSRF: tok}
 	for _, p := range products {
-		if p.OnWebsite(sv.WebsiteID) {
-			v.Products = append(v.Products, productCard(p, sv))
-		}
+		v.Products = append(v.Products, productCard(p, page.sv))
 	}
 	return render(c, http.StatusOK, sview.Products(v))
 }
@@ -142,30 +132,25 @@ func productCard(p catalog.Product, sv stores.StoreView) sview.ProductCard {
 
 // storeProduct is a product's page, with the product.top placements for the shopper.
 func (s *Server) storeProduct(c echo.Context) error {
-	sv, err := s.storeView(c)
-	if err != nil {
-		return err
-	}
 	sku, err := url.PathUnescape(c.Param("sku"))
 	if err != nil || len(sku) > 64 {
 		return echo.ErrNotFound
 	}
-	ps, err := s.deps.Catalog.BySKU(c.Request().Context(), []string{sku})
+	catalogIndex, err := s.deps.LiveCatalog.Current(c.Request().Context())
 	if err != nil {
 		return err
 	}
-	p, ok := ps[sku]
+	page, err := s.startPage(c, "")
+	if err != nil {
+		return err
+	}
+	sv, members := page.sv, page.members
+	p, ok := catalogIndex.BySKU([]string{sku})[sku]
 	if !ok || !p.OnWebsite(sv.WebsiteID) {
 		return echo.ErrNotFound
 	}
-	_, members, err := s.shopper(c, sv)
-	if err != nil {
-		return err
-	}
-	shell, err := s.storeShell(c, sv, members, p.Name+" — "+sv.Name)
-	if err != nil {
-		return err
-	}
+	shell := page.shell
+	shell.Title = p.Name + " — " + sv.Name
 	top, err := s.slots(c, sv, "product.top", members, nil)
 	if err != nil {
 		return err
@@ -197,20 +182,13 @@ func (s *Server) storeCart(c echo.Context) error {
 }
 
 func (s *Server) renderCart(c echo.Context, status int, msg, problem, typed string) error {
-	sv, err := s.storeView(c)
+	page, err := s.startPage(c, "Shopping Cart")
 	if err != nil {
 		return err
 	}
-	who, members, err := s.shopper(c, sv)
-	if err != nil {
-		return err
-	}
-	shell, err := s.storeShell(c, sv, members, "Shopping Cart — "+sv.Name)
-	if err != nil {
-		return err
-	}
+	sv, who, members := page.sv, page.who, page.members
 	tok, _ := c.Get("csrf").(string)
-	v := sview.CartView{Shell: shell, CSRF: tok, Message: msg, Error: problem, Typed: typed}
+	v := sview.CartView{Shell: page.shell, CSRF: tok, Message: msg, Error: problem, Typed: typed}
 	// The order number comes from a one-time cookie, not the URL, so a link cannot make
 	// the store thank someone for an order they did not place.
 	if ck, err := c.Cookie(orderCookie); err == nil && c.QueryParam("placed") != "" && len(ck.Value) <= 32 {

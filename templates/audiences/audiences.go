@@ -10,16 +10,10 @@ import (
 )
 
 // Option is a filter choice.
-type Option struct {
-	Value, Label string
-	Selected     bool
-}
+type Option = components.Option
 
 // Column is a sortable grid header.
-type Column struct {
-	Key, Label, SortURL string
-	Active, Desc        bool
-}
+type Column = components.Column
 
 // Link is a named link.
 type Link struct{ Label, Href string }

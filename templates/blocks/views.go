@@ -10,17 +10,11 @@ import (
 	"audienceactivation/templates/layout"
 )
 
-// Option is a choice.
-type Option struct {
-	Value, Label string
-	Selected     bool
-}
+// Option is a choice of a select or a checkbox list.
+type Option = components.Option
 
-// Column is a sortable header.
-type Column struct {
-	Key, Label, SortURL string
-	Active, Desc        bool
-}
+// Column is a sortable grid header.
+type Column = components.Column
 
 // Row is one block in the grid.
 type Row struct {

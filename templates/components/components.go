@@ -41,3 +41,15 @@ func (p PagerView) Summary() string {
 	}
 	return fmt.Sprintf("%d–%d of %d", from, to, p.Total)
 }
+
+// Option is a choice of a select or a checkbox list.
+type Option struct {
+	Value, Label string
+	Selected     bool
+}
+
+// Column is a sortable grid header.
+type Column struct {
+	Key, Label, SortURL string
+	Active, Desc        bool
+}

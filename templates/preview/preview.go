@@ -4,14 +4,12 @@ package preview
 
 import (
 	"audienceactivation/templates/audiences"
+	"audienceactivation/templates/components"
 	"audienceactivation/templates/layout"
 )
 
-// Option is a choice.
-type Option struct {
-	Value, Label string
-	Selected     bool
-}
+// Option is a choice of a select or a checkbox list.
+type Option = components.Option
 
 // Line is a cart line of the form.
 type Line struct {

@@ -11,16 +11,10 @@ import (
 )
 
 // Option is a choice of a select or a checkbox list.
-type Option struct {
-	Value, Label string
-	Selected     bool
-}
+type Option = components.Option
 
 // Column is a sortable grid header.
-type Column struct {
-	Key, Label, SortURL string
-	Active, Desc        bool
-}
+type Column = components.Column
 
 // Row is one rule in the grid.
 type Row struct {
