@@ -321,3 +321,19 @@ func TestGraphQLCheckoutOnBothDatabases(t *testing.T) {
 		}
 	})
 }
+
+// A query using @defer (a built-in directive clients may send) is answered whole, in one
+// response: the storefront API streams nothing, and the generated code's deferred groups
+// stay empty (see internal/storefront/slice.go).
+func TestDeferIsAnsweredWhole(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	cart := a.gql(t, nil, `mutation { createGuestCart { cart { id } } }`, nil).ok(t).str("createGuestCart.cart.id")
+	a.gql(t, nil, `mutation($c: String!) { addProductsToCart(cartId: $c, cartItems: [{sku: "TEE-1", quantity: 3}]) { cart { id } } }`, map[string]any{"c": cart}).ok(t)
+	r := a.gql(t, map[string]string{"aep-segments-membership": s.cdp[0]},
+		`query($c: String!) { cart(cart_id: $c) { id ... @defer(label: "later") { items { quantity prices { total_item_discount { value } } } prices { grand_total { value } } } } }`,
+		map[string]any{"c": cart}).ok(t)
+	if r.str("cart.items.0.quantity") != "3" || r.str("cart.items.0.prices.total_item_discount.value") != "25" || r.str("cart.prices.grand_total.value") != "50" {
+		t.Fatalf("deferred fields: %+v", r.Data)
+	}
+}

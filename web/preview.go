@@ -249,7 +249,7 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 		if len(p.StoreViewIDs) > 0 && !containsID(p.StoreViewIDs, sv.ID) {
 			continue
 		}
-		r := blocks.Resolve(p, &dynamicblocks.Context{StoreViewID: sv.ID, Audiences: audiencesIn, AppliedRuleIDs: applied, Now: s.deps.Now(), Location: loc})
+		r := blocks.Resolve(p, &dynamicblocks.Context{StoreViewID: sv.ID, Audiences: audiencesIn, AppliedRuleIDs: applied, Now: s.deps.Now(), Location: loc, Explain: true})
 		br := pview.BlockResult{Placement: p.Title, Location: p.Location}
 		for _, b := range r.Blocks {
 			br.Shown = append(br.Shown, blocks.Block(b.BlockID).Name)

@@ -19,11 +19,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"audienceactivation/internal/app"
@@ -45,6 +47,7 @@ type Options struct {
 	Duration                 time.Duration
 	Log                      io.Writer // progress; nil: none
 	Profile                  string    // CPU profile file of the load phase; "": none
+	MemProfile               string    // allocation profile file written after the load; "": none
 	// Rate is the total requests per second of the paced measurement; 0 skips it.
 	Rate int
 }
@@ -55,6 +58,14 @@ type Report struct {
 	Elapsed          time.Duration
 	P50, P99         time.Duration
 	FirstError       string
+	// AllocPerRequest is the heap allocated per request, by server and clients together;
+	// GCs is the number of collections during the run and LiveHeap the heap in use after it.
+	AllocPerRequest uint64
+	GCs             uint32
+	LiveHeap        uint64
+	// CPUPerRequest is the process's CPU time (server and clients) per request: steadier
+	// than req/s on a shared host, whose other tenants take cores away.
+	CPUPerRequest time.Duration
 }
 
 // RPS is requests per second.
@@ -76,8 +87,10 @@ func main() {
 	flag.IntVar(&o.Rate, "rate", TargetRPS, "total req/s of the paced measurement (0: skip it)")
 	check := flag.Bool("check", false, "exit 1 when a target is missed")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the load phase to this file")
+	memprofile := flag.String("memprofile", "", "write an allocation profile to this file after the load")
 	flag.Parse()
 	o.Profile = *profile
+	o.MemProfile = *memprofile
 	app.TuneRuntime(os.Getenv) // the server runs in this process, as the admin binary runs it
 	o.Log = os.Stderr
 	r, err := Run(context.Background(), o)
@@ -98,6 +111,8 @@ func main() {
 		fmt.Printf("  paced at %d req/s:   %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors of %d requests in %s (target p99 ≤ %s, 0 errors: %s)\n",
 			o.Rate, p.RPS(), ms(p.P50), ms(p.P99), p.Errors, p.Requests, p.Elapsed.Round(time.Millisecond), TargetP99, verdict(pacedMet))
 	}
+	fmt.Printf("  cost: %d µs of CPU and %d KB allocated per request (server and clients), %d GCs in %s, %d MB heap in use\n",
+		t.CPUPerRequest.Microseconds(), t.AllocPerRequest/1024, t.GCs, t.Elapsed.Round(time.Second), t.LiveHeap>>20)
 	for _, e := range []string{t.FirstError, p.FirstError} {
 		if e != "" {
 			fmt.Println("  first error:", e)
@@ -214,6 +229,16 @@ func Run(ctx context.Context, o Options) (Results, error) {
 		progress("paced: %d clients, %d req/s in all, for %s", o.Clients, o.Rate, o.Duration)
 		res.Paced = load(client, srv.URL, shoppers, o.Duration, o.Rate)
 	}
+	if o.MemProfile != "" {
+		f, err := os.Create(o.MemProfile)
+		if err != nil {
+			return Results{}, err
+		}
+		defer f.Close()
+		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+			return Results{}, err
+		}
+	}
 	return res, nil
 }
 
@@ -232,6 +257,9 @@ func load(client *http.Client, base string, shoppers []shopper, d time.Duration,
 	var latencies []time.Duration
 	report := Report{}
 	var wg sync.WaitGroup
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	cpuBefore := cpuTime()
 	begin := time.Now()
 	deadline := begin.Add(d)
 	var interval time.Duration
@@ -282,12 +310,30 @@ func load(client *http.Client, base string, shoppers []shopper, d time.Duration,
 	wg.Wait()
 	report.Elapsed = time.Since(begin)
 	report.Requests = len(latencies)
+	cpu := cpuTime() - cpuBefore
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	report.GCs = after.NumGC - before.NumGC
+	report.LiveHeap = after.HeapInuse
+	if report.Requests > 0 {
+		report.AllocPerRequest = (after.TotalAlloc - before.TotalAlloc) / uint64(report.Requests)
+		report.CPUPerRequest = cpu / time.Duration(report.Requests)
+	}
 	slices.Sort(latencies)
 	if n := len(latencies); n > 0 {
 		report.P50 = latencies[n/2]
 		report.P99 = latencies[min(n-1, n*99/100)]
 	}
 	return report
+}
+
+// cpuTime is the user and system CPU time the process has used.
+func cpuTime() time.Duration {
+	var u syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &u); err != nil {
+		return 0
+	}
+	return time.Duration(u.Utime.Nano() + u.Stime.Nano())
 }
 
 // send posts one GraphQL request and returns the body; a transport error, a status other

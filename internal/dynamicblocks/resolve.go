@@ -93,6 +93,9 @@ type Context struct {
 	// Want, when set, narrows the blocks a request asks for (by type, id or audience)
 	// before rotation, so a one-at-a-time placement picks among the blocks wanted.
 	Want func(*Block) bool
+	// Explain asks for the blocks left out and why (Resolution.Omitted), as the
+	// Personalization Preview shows them; storefront requests do without.
+	Explain bool
 }
 
 // PlacementState is what series and shuffle remember per shopper: the position in the
@@ -168,30 +171,34 @@ func (s *Snapshot) Resolve(p *Placement, ctx *Context) Resolution {
 		loc = time.UTC
 	}
 	today := day(ctx.Now.In(loc))
-	var candidates []int64
+	var ok []*Block
+	consider := func(id int64) {
+		b := s.blocks[id]
+		if why := s.eligible(p, b, ctx, today); why != "" {
+			if ctx.Explain {
+				res.Omitted = append(res.Omitted, Omitted{BlockID: id, Reason: why})
+			}
+			return
+		}
+		ok = append(ok, b)
+	}
 	if p.Display == DisplayRuleRelated {
+		var candidates []int64
 		for _, r := range ctx.AppliedRuleIDs {
 			candidates = append(candidates, s.byRule[r]...)
 		}
 		slices.Sort(candidates)
-		candidates = slices.Compact(candidates)
+		for _, id := range slices.Compact(candidates) {
+			consider(id)
+		}
 	} else {
 		for _, pb := range p.Blocks {
-			candidates = append(candidates, pb.BlockID)
+			consider(pb.BlockID)
 		}
-	}
-	var ok []*Block
-	for _, id := range candidates {
-		b := s.blocks[id]
-		if why := s.eligible(p, b, ctx, today); why != "" {
-			res.Omitted = append(res.Omitted, Omitted{BlockID: id, Reason: why})
-			continue
-		}
-		ok = append(ok, b)
 	}
 	pick := func(i int) {
 		for j, b := range ok {
-			if j != i {
+			if j != i && ctx.Explain {
 				res.Omitted = append(res.Omitted, Omitted{BlockID: b.ID, Reason: "Another block's turn in the rotation"})
 			}
 		}

@@ -42,7 +42,7 @@ func TestDisplayAllAndReasons(t *testing.T) {
 	p := place(RotateAll, 1, 2, 3, 4, 5, 6)
 	s := NewSnapshot(blocks(), []Placement{p})
 	// A shopper in audience 5; audience 9 left the CDP, so it is not among theirs.
-	r := s.Resolve(s.Placement(1), &Context{StoreViewID: 1, Audiences: []int64{5}, Now: now})
+	r := s.Resolve(s.Placement(1), &Context{StoreViewID: 1, Audiences: []int64{5}, Now: now, Explain: true})
 	if got := shownIDs(r); !slices.Equal(got, []int64{1, 2, 5}) {
 		t.Fatalf("shown %v", got)
 	}
@@ -52,6 +52,10 @@ func TestDisplayAllAndReasons(t *testing.T) {
 	}
 	if reasons[3] != "The shopper is in none of the block's audiences" || reasons[4] != "The block is disabled" || reasons[6] != "Scheduled from 2026-12-01" {
 		t.Fatalf("reasons %v", reasons)
+	}
+	// The storefront asks for no reasons: the same blocks, nothing explained.
+	if quiet := s.Resolve(s.Placement(1), &Context{StoreViewID: 1, Audiences: []int64{5}, Now: now}); !slices.Equal(shownIDs(quiet), shownIDs(r)) || quiet.Omitted != nil {
+		t.Fatalf("without Explain: %+v", quiet)
 	}
 	// Nobody in audience 5 sees the targeted block; everyone sees the untargeted one.
 	if got := shownIDs(s.Resolve(s.Placement(1), &Context{StoreViewID: 1, Now: now})); !slices.Equal(got, []int64{1, 5}) {
@@ -137,7 +141,7 @@ func TestRandomShowsOne(t *testing.T) {
 	counts := map[int64]int{}
 	rng := rand.New(rand.NewPCG(1, 1))
 	for i := 0; i < 300; i++ {
-		r := s.Resolve(s.Placement(1), &Context{Audiences: []int64{5}, Now: now, Rand: rng.IntN})
+		r := s.Resolve(s.Placement(1), &Context{Audiences: []int64{5}, Now: now, Rand: rng.IntN, Explain: true})
 		if len(r.Blocks) != 1 || len(r.Omitted) != 2 {
 			t.Fatalf("random: %+v", r)
 		}
