@@ -669,6 +669,12 @@ func TestGraphQLCartAndBlocksReadOnlyTheCart(t *testing.T) {
 		defer mu.Unlock()
 		statements = append(statements, tx.Statement.SQL.String())
 	}
+	a.db.TracePrepared(func(q string) {
+		mu.Lock()
+		defer mu.Unlock()
+		statements = append(statements, q)
+	})
+	defer a.db.TracePrepared(nil)
 	g := a.db.DB
 	for i, err := range []error{
 		g.Callback().Query().After("gorm:query").Register("test:record-query", record),

@@ -5,6 +5,7 @@ package checkout
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -74,6 +75,8 @@ type Sources struct {
 type Service struct {
 	db  *db.DB
 	src Sources
+	// The cart reads, prepared: a storefront request's only query.
+	byMaskedID, byCustomer *db.Stmt
 	// OnCouponUsedUp is called after an order takes a coupon's last use, so the rule
 	// snapshot can be rebuilt.
 	OnCouponUsedUp func()
@@ -82,7 +85,10 @@ type Service struct {
 
 // NewService returns the checkout service.
 func NewService(d *db.DB, src Sources) *Service {
-	return &Service{db: d, src: src, Now: time.Now}
+	return &Service{db: d, src: src, Now: time.Now,
+		byMaskedID: d.Prepared(cartQuery + "c.masked_id = ? AND c.is_active = ? ORDER BY i.id"),
+		byCustomer: d.Prepared(cartQuery + "c.id = (SELECT MAX(id) FROM carts WHERE customer_id = ? AND website_id = ? AND is_active = ?) ORDER BY i.id"),
+	}
 }
 
 type cartRow struct {
@@ -155,57 +161,68 @@ func (s *Service) Create(ctx context.Context, websiteID, storeViewID, customerID
 
 // Get loads an active cart with its lines' products.
 func (s *Service) Get(ctx context.Context, maskedID string) (Cart, error) {
-	return s.read(ctx, "c.masked_id = ? AND c.is_active = ?", maskedID, true)
+	return s.read(ctx, s.byMaskedID, maskedID, true)
 }
 
-// read loads the cart that matches where, with its lines, in one query; the products come
-// from the in-memory catalog.
-func (s *Service) read(ctx context.Context, where string, args ...any) (Cart, error) {
-	var rows []struct {
-		ID, WebsiteID, StoreViewID                                                                  int64
-		CustomerID                                                                                  *int64
-		MaskedID, CouponCode, Email, ShippingAddress, BillingAddress, ShippingMethod, PaymentMethod string
-		ItemID                                                                                      *int64
-		ItemSKU                                                                                     *string
-		ItemQty                                                                                     *int
-	}
-	err := s.db.WithContext(ctx).Raw(`SELECT c.id, c.masked_id, c.website_id, c.store_view_id, c.customer_id, c.coupon_code, c.email,
-		c.shipping_address, c.billing_address, c.shipping_method, c.payment_method, i.id AS item_id, i.sku AS item_sku, i.qty AS item_qty
-		FROM carts c LEFT JOIN cart_items i ON i.cart_id = c.id WHERE `+where+` ORDER BY i.id`, args...).Scan(&rows).Error
+// cartQuery reads a cart with its lines in one query; it ends with the WHERE clause's
+// condition, which each statement adds.
+const cartQuery = `SELECT c.id, c.masked_id, c.website_id, c.store_view_id, c.customer_id, c.coupon_code, c.email,
+	c.shipping_address, c.billing_address, c.shipping_method, c.payment_method, i.id, i.sku, i.qty
+	FROM carts c LEFT JOIN cart_items i ON i.cart_id = c.id WHERE `
+
+// read loads the cart the prepared statement st finds with args, with its lines; the
+// products come from the in-memory catalog.
+func (s *Service) read(ctx context.Context, st *db.Stmt, args ...any) (Cart, error) {
+	rows, err := st.Query(ctx, args...)
 	if err != nil {
 		return Cart{}, err
 	}
-	if len(rows) == 0 {
+	defer rows.Close()
+	var c Cart
+	var shipping, billing string
+	type line struct {
+		id  int64
+		sku string
+		qty int
+	}
+	var lines []line
+	found := false
+	for rows.Next() {
+		var customerID, itemID, itemQty sql.NullInt64
+		var itemSKU sql.NullString
+		if err := rows.Scan(&c.ID, &c.MaskedID, &c.WebsiteID, &c.StoreViewID, &customerID, &c.CouponCode, &c.Email,
+			&shipping, &billing, &c.ShippingMethod, &c.PaymentMethod, &itemID, &itemSKU, &itemQty); err != nil {
+			return Cart{}, err
+		}
+		found = true
+		c.CustomerID = customerID.Int64
+		if itemSKU.Valid {
+			lines = append(lines, line{id: itemID.Int64, sku: itemSKU.String, qty: int(itemQty.Int64)})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Cart{}, err
+	}
+	if !found {
 		return Cart{}, ErrCartNotFound
 	}
-	row := rows[0]
-	c := Cart{ID: row.ID, MaskedID: row.MaskedID, WebsiteID: row.WebsiteID, StoreViewID: row.StoreViewID, CouponCode: row.CouponCode,
-		Email: row.Email, ShippingMethod: row.ShippingMethod, PaymentMethod: row.PaymentMethod}
-	if row.CustomerID != nil {
-		c.CustomerID = *row.CustomerID
+	if c.Address, err = decodeAddress(shipping); err != nil {
+		return Cart{}, fmt.Errorf("cart %d: shipping address: %w", c.ID, err)
 	}
-	if c.Address, err = decodeAddress(row.ShippingAddress); err != nil {
-		return Cart{}, fmt.Errorf("cart %d: shipping address: %w", row.ID, err)
+	if c.Billing, err = decodeAddress(billing); err != nil {
+		return Cart{}, fmt.Errorf("cart %d: billing address: %w", c.ID, err)
 	}
-	if c.Billing, err = decodeAddress(row.BillingAddress); err != nil {
-		return Cart{}, fmt.Errorf("cart %d: billing address: %w", row.ID, err)
-	}
-	var skus []string
-	for _, r := range rows {
-		if r.ItemSKU != nil {
-			skus = append(skus, *r.ItemSKU)
-		}
+	skus := make([]string, len(lines))
+	for i, l := range lines {
+		skus[i] = l.sku
 	}
 	products, err := s.src.Products(ctx, skus)
 	if err != nil {
 		return Cart{}, err
 	}
-	for _, r := range rows {
-		if r.ItemSKU == nil {
-			continue
-		}
-		if p, ok := products[*r.ItemSKU]; ok {
-			c.Lines = append(c.Lines, Line{ID: *r.ItemID, SKU: *r.ItemSKU, Qty: *r.ItemQty, Item: p})
+	for _, l := range lines {
+		if p, ok := products[l.sku]; ok {
+			c.Lines = append(c.Lines, Line{ID: l.id, SKU: l.sku, Qty: l.qty, Item: p})
 		}
 	}
 	return c, nil

@@ -305,5 +305,5 @@ func (s *Service) CustomerCart(ctx context.Context, customerID, websiteID, store
 
 // FindCustomerCart returns the customer's active cart on the website, or ErrCartNotFound.
 func (s *Service) FindCustomerCart(ctx context.Context, customerID, websiteID int64) (Cart, error) {
-	return s.read(ctx, "c.id = (SELECT MAX(id) FROM carts WHERE customer_id = ? AND website_id = ? AND is_active = ?)", customerID, websiteID, true)
+	return s.read(ctx, s.byCustomer, customerID, websiteID, true)
 }

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing/fstest"
 	"time"
 
@@ -41,6 +42,7 @@ const (
 type DB struct {
 	*gorm.DB
 	Dialect Dialect
+	trace   atomic.Pointer[func(query string)] // see TracePrepared
 }
 
 // Open connects to PostgreSQL when url starts with postgres:// or postgresql://, otherwise to

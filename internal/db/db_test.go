@@ -2,6 +2,10 @@ package db_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"audienceactivation/internal/db"
@@ -48,4 +52,54 @@ func TestReadyReportsPendingMigrations(t *testing.T) {
 	if err := d.Ready(context.Background()); err != db.ErrMigrationsPending {
 		t.Fatalf("Ready = %v, want ErrMigrationsPending", err)
 	}
+}
+
+// A prepared statement runs on either engine, with ? placeholders, from many goroutines,
+// and a traced run names its query.
+func TestPreparedStatement(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		st := d.Prepared("SELECT code, name FROM websites WHERE code = ? OR name = ? ORDER BY code")
+		var traced atomic.Int32
+		d.TracePrepared(func(q string) {
+			if strings.Contains(q, "FROM websites") {
+				traced.Add(1)
+			}
+		})
+		defer d.TracePrepared(nil)
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				rows, err := st.Query(ctx, "base", "nothing")
+				if err != nil {
+					errs <- err
+					return
+				}
+				defer rows.Close()
+				var codes []string
+				for rows.Next() {
+					var code, name string
+					if err := rows.Scan(&code, &name); err != nil {
+						errs <- err
+						return
+					}
+					codes = append(codes, code)
+				}
+				if err := rows.Err(); err != nil || len(codes) != 1 || codes[0] != "base" {
+					errs <- fmt.Errorf("codes %v, %v", codes, err)
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+		if traced.Load() != 8 {
+			t.Fatalf("%d runs traced, want 8", traced.Load())
+		}
+	})
 }
