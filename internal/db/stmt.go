@@ -83,4 +83,3 @@ func numberPlaceholders(q string) string {
 	}
 	return b.String()
 }
-
