@@ -305,16 +305,19 @@ type Totals struct {
 }
 
 // Totals prices c for who from the rule snapshot; the only SQL is this customer's usage.
+// A cart priced again with nothing changed is answered from the snapshot's memory
+// (pricerules.Snapshot.EvaluateRemembered): the totals are shared, read-only.
 func (s *Service) Totals(ctx context.Context, c Cart, who Shopper) (Totals, error) {
 	snap, err := s.src.Rules(ctx)
 	if err != nil {
 		return Totals{}, err
 	}
-	return s.price(ctx, snap, c, who)
+	return s.price(ctx, snap, c, who, snap.EvaluateRemembered)
 }
 
-// price is Totals with the snapshot given, so an order is priced and recorded from one.
-func (s *Service) price(ctx context.Context, snap *pricerules.Snapshot, c Cart, who Shopper) (Totals, error) {
+// price is Totals with the snapshot given, so an order is priced and recorded from one;
+// evaluate is the snapshot's Evaluate or EvaluateRemembered.
+func (s *Service) price(ctx context.Context, snap *pricerules.Snapshot, c Cart, who Shopper, evaluate func(*pricerules.Cart, *pricerules.Context) *pricerules.Result) (Totals, error) {
 	rate, err := s.src.Shipping(ctx, c.WebsiteID)
 	if err != nil {
 		return Totals{}, err
@@ -327,6 +330,11 @@ func (s *Service) price(ctx context.Context, snap *pricerules.Snapshot, c Cart, 
 	if amount, ok := rate.Quote(c); ok && c.ShippingMethod == FlatRateMethod {
 		cart.ShippingMethod, cart.Shipping = FlatRateMethod, amount
 	}
+	// The conditions on the shipping address and the payment method see what checkout set.
+	if a := c.Address; a != nil {
+		cart.Postcode, cart.Region, cart.Country = a.Postcode, a.Region, a.CountryCode
+	}
+	cart.PaymentMethod = c.PaymentMethod
 	pc := &pricerules.Context{WebsiteID: c.WebsiteID, StoreViewID: c.StoreViewID, CustomerGroupID: who.CustomerGroupID, CustomerID: c.CustomerID,
 		Audiences: who.Audiences, Coupon: c.CouponCode, Now: s.Now(), Location: who.Location}
 	if c.CustomerID != 0 {
@@ -334,7 +342,7 @@ func (s *Service) price(ctx context.Context, snap *pricerules.Snapshot, c Cart, 
 			return Totals{}, err
 		}
 	}
-	res := snap.Evaluate(&cart, pc)
+	res := evaluate(&cart, pc)
 	t := Totals{Result: res, Subtotal: res.Subtotal, Discount: res.ItemsDiscount + res.ShippingDiscount, Shipping: res.Shipping,
 		ShippingDiscount: res.ShippingDiscount}
 	t.GrandTotal = t.Subtotal + t.Shipping - t.Discount
@@ -395,7 +403,7 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper, 
 	if err != nil {
 		return Order{}, err
 	}
-	t, err := s.price(ctx, snap, c, who)
+	t, err := s.price(ctx, snap, c, who, snap.Evaluate)
 	if err != nil {
 		return Order{}, err
 	}

@@ -220,3 +220,55 @@ func TestCartsHoldUnderConcurrentRequests(t *testing.T) {
 		}
 	})
 }
+
+// Rules on the shipping address and the payment method see what checkout set: a French
+// address earns free shipping, paying by check earns 5 % off; an order records both.
+func TestAddressAndPaymentConditionsApply(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a := setup(t, d)
+		save := func(name string, cond pricerules.Condition, action pricerules.ActionType, amount int64, free pricerules.FreeShipping) {
+			t.Helper()
+			if _, err := a.Rules.Save(ctx, who, pricerules.Rule{Name: name, Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1},
+				CouponType: pricerules.CouponNone, Action: action, Amount: amount, FreeShipping: free, DefaultLabel: name,
+				Conditions: pricerules.All(cond), ActionConditions: pricerules.All()}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		save("Free shipping to France", pricerules.Condition{Kind: pricerules.KindCart, Attribute: pricerules.AttrCountry, Operator: pricerules.OpIs, Value: "FR"},
+			pricerules.ByPercent, 0, pricerules.FreeShippingMatching)
+		save("Check payers", pricerules.Condition{Kind: pricerules.KindCart, Attribute: pricerules.AttrPaymentMethod, Operator: pricerules.OpIs, Value: "checkmo"},
+			pricerules.ByPercent, 500, pricerules.FreeShippingNo)
+		shopper := checkout.Shopper{}
+		c, err := a.Checkout.Create(ctx, 1, 1, 0, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _ = a.Checkout.AddItem(ctx, c.MaskedID, "TEE-1", 2)
+		if tot, _ := a.Checkout.Totals(ctx, c, shopper); len(tot.Result.Applied) != 0 {
+			t.Fatalf("before the address: %+v", tot.Result.Applied)
+		}
+		addr := checkout.Address{Firstname: "Ana", Lastname: "Roy", Street: []string{"1 rue de Rivoli"}, City: "Paris", Postcode: "75001", CountryCode: "FR", Telephone: "0102030405"}
+		if c, err = a.Checkout.SetAddress(ctx, c.MaskedID, addr); err != nil {
+			t.Fatal(err)
+		}
+		if c, err = a.Checkout.SetShippingMethod(ctx, c.MaskedID, "flatrate", "flatrate"); err != nil {
+			t.Fatal(err)
+		}
+		tot, _ := a.Checkout.Totals(ctx, c, shopper)
+		if !tot.Result.FreeShipping || tot.Shipping == 0 || tot.ShippingDiscount != tot.Shipping || tot.Discount != tot.Shipping {
+			t.Fatalf("French address: %+v", tot)
+		}
+		if c, err = a.Checkout.SetPaymentMethod(ctx, c.MaskedID, "checkmo"); err != nil {
+			t.Fatal(err)
+		}
+		tot, _ = a.Checkout.Totals(ctx, c, shopper)
+		if tot.Discount != tot.Shipping+250 || len(tot.Result.Applied) != 2 {
+			t.Fatalf("paying by check: %+v", tot)
+		}
+		o, err := a.Checkout.PlaceOrder(ctx, c.MaskedID, shopper, false)
+		if err != nil || o.Totals.GrandTotal != 5000-250 {
+			t.Fatalf("order %+v %v", o.Totals, err)
+		}
+	})
+}

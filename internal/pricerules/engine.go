@@ -30,6 +30,7 @@ type Snapshot struct {
 	rules   []*compiled // by priority, then id
 	coupons map[string]*Coupon
 	scopes  map[scopeKey]*scopeIndex
+	memo    memo // see EvaluateRemembered
 }
 
 type scopeKey struct{ website, group int64 }
