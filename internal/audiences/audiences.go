@@ -156,14 +156,21 @@ func (s *Store) Membership(ctx context.Context) (Membership, error) {
 // Resolve maps a shopper's membership ids on a website to local audience ids; unknown,
 // inactive and removed audiences match nothing.
 func (m Membership) Resolve(websiteID int64, ids []string) []int64 {
+	out, _ := m.ResolveNamed(websiteID, ids)
+	return out
+}
+
+// ResolveNamed is Resolve that also returns, for each local id, the membership id (lower
+// case) it came from.
+func (m Membership) ResolveNamed(websiteID int64, ids []string) (local []int64, named []string) {
 	site := m[websiteID]
-	var out []int64
 	for _, id := range ids {
-		if local, ok := site[strings.ToLower(id)]; ok {
-			out = append(out, local)
+		id = strings.ToLower(id)
+		if l, ok := site[id]; ok {
+			local, named = append(local, l), append(named, id)
 		}
 	}
-	return out
+	return local, named
 }
 
 // SetUsage records that a rule or block (kind) names the given audiences, replacing what it

@@ -3,7 +3,6 @@ package audiences
 import (
 	"errors"
 	"net/url"
-	"regexp"
 	"strings"
 )
 
@@ -20,10 +19,28 @@ const (
 // MaxMembershipBytes.
 var ErrMembershipTooLarge = errors.New("the aep-segments-membership value is too large: at most 256 audience ids and 16 KiB")
 
-var audienceIDRe = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
-
-// ValidAudienceID reports whether id is a well-formed CDP audience id (a UUID).
-func ValidAudienceID(id string) bool { return audienceIDRe.MatchString(strings.ToLower(id)) }
+// ValidAudienceID reports whether id is a well-formed CDP audience id: a UUID, 8-4-4-4-12
+// hexadecimal digits in either case. (Checked by hand: every storefront request checks
+// each id it is sent, and a regular expression took a tenth of reading the request.)
+func ValidAudienceID(id string) bool {
+	if len(id) != 36 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // ParseHeader reads the header form: URL-encoded ("+" is a space, as form encoders
 // write it), comma-separated ids.
@@ -71,7 +88,7 @@ func parseList(raw string) ([]string, error) {
 		if distinct > MaxMembershipIDs {
 			return nil, ErrMembershipTooLarge
 		}
-		if audienceIDRe.MatchString(p) {
+		if ValidAudienceID(p) {
 			out = append(out, p)
 		}
 	}

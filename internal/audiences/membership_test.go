@@ -3,6 +3,7 @@ package audiences_test
 import (
 	"errors"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -86,6 +87,19 @@ func FuzzParseHeader(f *testing.F) {
 				}
 				seen[id] = true
 			}
+		}
+	})
+}
+
+// The hand-written UUID check accepts exactly what the pattern of a UUID accepts.
+func FuzzValidAudienceID(f *testing.F) {
+	pattern := regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	for _, s := range []string{idA, strings.ToUpper(idB), "", idA + "0", idA[:35] + "g", strings.ReplaceAll(idA, "-", "_"), "5eed0001-0001-4001-8007-00000000000\u00e9"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := audiences.ValidAudienceID(s), pattern.MatchString(s); got != want {
+			t.Fatalf("ValidAudienceID(%q) = %v, the pattern says %v", s, got, want)
 		}
 	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 
 	"audienceactivation/internal/dynamicblocks"
 )
@@ -65,18 +64,6 @@ func (r *Resolver) dynamicBlocks(ctx context.Context, in *DynamicBlocksFilterInp
 	if in.RotationState != nil {
 		states = dynamicblocks.DecodeStates(*in.RotationState)
 	}
-	cdpIDs := map[int64]string{}
-	if len(req.cdpIDs) > 0 {
-		m, err := r.deps.Membership(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, id := range req.cdpIDs {
-			if local := m.Resolve(req.view.WebsiteID, []string{id}); len(local) == 1 {
-				cdpIDs[local[0]] = strings.ToLower(id)
-			}
-		}
-	}
 	var all []*DynamicBlock
 	seen := map[int64]bool{}
 	for _, p := range snap.PlacementsIn(req.view.ID) {
@@ -98,8 +85,8 @@ func (r *Resolver) dynamicBlocks(ctx context.Context, in *DynamicBlocksFilterInp
 			// A block shows only to members of one of its audiences, so the ids it names
 			// are among those the shopper sent.
 			for _, a := range b.AudienceIDs {
-				if id, ok := cdpIDs[a]; ok {
-					item.AudienceID = append(item.AudienceID, &id)
+				if i := slices.Index(req.audiences, a); i >= 0 {
+					item.AudienceID = append(item.AudienceID, &req.cdpIDs[i])
 				}
 			}
 			all = append(all, item)

@@ -142,7 +142,7 @@ type request struct {
 	token     string
 	customer  *customers.Customer
 	audiences []int64  // local ids of the shopper's active audiences on the website
-	cdpIDs    []string // the membership ids as sent (well-formed ones)
+	cdpIDs    []string // the membership id of each of audiences, in lower case
 }
 
 type requestKey struct{}
@@ -216,7 +216,7 @@ func (d Deps) readRequest(r *http.Request) (*request, error) {
 	if err != nil {
 		return nil, err
 	}
-	req.cdpIDs, req.audiences = ids, m.Resolve(req.view.WebsiteID, ids)
+	req.audiences, req.cdpIDs = m.ResolveNamed(req.view.WebsiteID, ids)
 	return req, nil
 }
 
