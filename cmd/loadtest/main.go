@@ -8,6 +8,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -16,8 +17,10 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -224,10 +227,10 @@ func Run(ctx context.Context, o Options) (Results, error) {
 	}
 	progress("as fast as they can: %d clients for %s", o.Clients, o.Duration)
 	var res Results
-	res.Throughput = load(client, srv.URL, shoppers, o.Duration, 0)
+	res.Throughput = load(srv.URL, shoppers, o.Duration, 0)
 	if o.Rate > 0 {
 		progress("paced: %d clients, %d req/s in all, for %s", o.Clients, o.Rate, o.Duration)
-		res.Paced = load(client, srv.URL, shoppers, o.Duration, o.Rate)
+		res.Paced = load(srv.URL, shoppers, o.Duration, o.Rate)
 	}
 	if o.MemProfile != "" {
 		f, err := os.Create(o.MemProfile)
@@ -252,7 +255,7 @@ type shopper struct {
 // as soon as the last is answered (throughput); otherwise the clients together send rate
 // requests per second on a fixed schedule, and a request's latency counts from when it was
 // due, so a slow answer that delays the next one is not hidden (latency at a given load).
-func load(client *http.Client, base string, shoppers []shopper, d time.Duration, rate int) Report {
+func load(base string, shoppers []shopper, d time.Duration, rate int) Report {
 	var mu sync.Mutex
 	var latencies []time.Duration
 	report := Report{}
@@ -275,6 +278,8 @@ func load(client *http.Client, base string, shoppers []shopper, d time.Duration,
 			// The request is the same each time: encode it once, so the generator spends the
 			// shared cores on the server, not on itself.
 			body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"cart": s.cart}})
+			conn := newConn(base, s.membership, body)
+			defer conn.close()
 			due := begin.Add(interval * time.Duration(n) / time.Duration(len(shoppers)))
 			for {
 				if rate > 0 {
@@ -285,7 +290,7 @@ func load(client *http.Client, base string, shoppers []shopper, d time.Duration,
 				if !due.Before(deadline) {
 					break
 				}
-				answer, err := sendBody(client, base, s.membership, body)
+				answer, err := conn.send()
 				mine = append(mine, time.Since(due))
 				if err == nil && !bytes.Contains(answer, []byte(`"cart":{"id":"`+s.cart+`"`)) {
 					err = fmt.Errorf("the answer has no cart: %.200s", answer)
@@ -327,6 +332,81 @@ func load(client *http.Client, base string, shoppers []shopper, d time.Duration,
 	return report
 }
 
+// conn is one client's keep-alive HTTP/1.1 connection to the server. It writes the
+// request's bytes, encoded once, and reads the answer with net/http's response parser, as
+// wrk does: the http.Client's connection goroutines and per-request headers cost as much
+// CPU as a tenth of the server's work, and the generator shares the server's cores.
+type conn struct {
+	addr string
+	req  []byte
+	c    net.Conn
+	r    *bufio.Reader
+	body bytes.Buffer
+}
+
+func newConn(base, membership string, body []byte) *conn {
+	u, _ := url.Parse(base)
+	var req bytes.Buffer
+	fmt.Fprintf(&req, "POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n", u.Host, len(body))
+	if membership != "" {
+		fmt.Fprintf(&req, "%s: %s\r\n", audiences.MembershipName, membership)
+	}
+	req.WriteString("\r\n")
+	req.Write(body)
+	return &conn{addr: u.Host, req: req.Bytes()}
+}
+
+// send posts the request and returns the answer's body, valid until the next send; a
+// transport error, a status other than 200 or a GraphQL error is an error, after which
+// the next send connects again.
+func (c *conn) send() ([]byte, error) {
+	out, err := c.roundTrip()
+	if err != nil {
+		c.close()
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *conn) roundTrip() ([]byte, error) {
+	if c.c == nil {
+		nc, err := net.DialTimeout("tcp", c.addr, 10*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		c.c, c.r = nc, bufio.NewReaderSize(nc, 16<<10)
+	}
+	c.c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.c.Write(c.req); err != nil {
+		return nil, err
+	}
+	res, err := http.ReadResponse(c.r, nil)
+	if err != nil {
+		return nil, err
+	}
+	c.body.Reset()
+	_, err = c.body.ReadFrom(res.Body)
+	res.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	out := c.body.Bytes()
+	if err := answerError(res.StatusCode, out); err != nil {
+		return nil, err
+	}
+	if res.Close {
+		c.close()
+	}
+	return out, nil
+}
+
+func (c *conn) close() {
+	if c.c != nil {
+		c.c.Close()
+		c.c = nil
+	}
+}
+
 // cpuTime is the user and system CPU time the process has used.
 func cpuTime() time.Duration {
 	var u syscall.Rusage
@@ -340,11 +420,6 @@ func cpuTime() time.Duration {
 // than 200 or a GraphQL error is an error.
 func send(c *http.Client, base, membership, query string, vars map[string]any) ([]byte, error) {
 	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
-	return sendBody(c, base, membership, body)
-}
-
-// sendBody posts an encoded GraphQL request.
-func sendBody(c *http.Client, base, membership string, body []byte) ([]byte, error) {
 	req, _ := http.NewRequest(http.MethodPost, base+"/graphql", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	if membership != "" {
@@ -359,10 +434,15 @@ func sendBody(c *http.Client, base, membership string, body []byte) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
-	if res.StatusCode != http.StatusOK || bytes.Contains(out, []byte(`"errors":[`)) {
-		return nil, fmt.Errorf("status %d: %.300s", res.StatusCode, out)
+	return out, answerError(res.StatusCode, out)
+}
+
+// answerError is the error an answer carries: a status other than 200 or GraphQL errors.
+func answerError(status int, body []byte) error {
+	if status != http.StatusOK || bytes.Contains(body, []byte(`"errors":[`)) {
+		return fmt.Errorf("status %d: %.300s", status, body)
 	}
-	return out, nil
+	return nil
 }
 
 // post sends one GraphQL request and decodes its data into out.

@@ -17,7 +17,7 @@ func TestLoadGeneratorMeasures(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, rep := range map[string]Report{"throughput": r.Throughput, "paced": r.Paced} {
-		if rep.Requests == 0 || rep.Errors != 0 || rep.P50 <= 0 || rep.P99 < rep.P50 {
+		if rep.Requests == 0 || rep.Errors != 0 || rep.P50 <= 0 || rep.P99 < rep.P50 || rep.CPUPerRequest <= 0 || rep.AllocPerRequest == 0 {
 			t.Errorf("%s: %+v", name, rep)
 		}
 	}
