@@ -458,13 +458,32 @@ func randomCart(rng *rand.Rand) *Cart {
 	return c
 }
 
+// randomRules are 1 to 25 random rules.
+func randomRules(rng *rand.Rand) []Rule {
+	var rules []Rule
+	for i := 0; i < 1+rng.IntN(25); i++ {
+		rules = append(rules, randomRule(rng, int64(i+1)))
+	}
+	return rules
+}
+
+// randomShopper is a shopper on one of two websites and groups, in up to five audiences,
+// sometimes with a coupon.
+func randomShopper(rng *rand.Rand) *Context {
+	c := &Context{WebsiteID: 1 + int64(rng.IntN(2)), CustomerGroupID: int64(rng.IntN(2)), Now: noon, StoreViewID: 1}
+	for a := 0; a < rng.IntN(6); a++ {
+		c.Audiences = append(c.Audiences, int64(1+rng.IntN(30)))
+	}
+	if rng.IntN(3) == 0 {
+		c.Coupon = "c" + strconv.Itoa(rng.IntN(3))
+	}
+	return c
+}
+
 func TestIndexedEqualsReferenceOnRandomCarts(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for round := 0; round < 1000; round++ {
-		var rules []Rule
-		for i := 0; i < 1+rng.IntN(25); i++ {
-			rules = append(rules, randomRule(rng, int64(i+1)))
-		}
+		rules := randomRules(rng)
 		s, err := NewSnapshot(rules, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -474,13 +493,7 @@ func TestIndexedEqualsReferenceOnRandomCarts(t *testing.T) {
 		s2, _ := NewSnapshot(shuffled, nil)
 		for k := 0; k < 20; k++ {
 			cart := randomCart(rng)
-			c := &Context{WebsiteID: 1 + int64(rng.IntN(2)), CustomerGroupID: int64(rng.IntN(2)), Now: noon, StoreViewID: 1}
-			for a := 0; a < rng.IntN(6); a++ {
-				c.Audiences = append(c.Audiences, int64(1+rng.IntN(30)))
-			}
-			if rng.IntN(3) == 0 {
-				c.Coupon = "c" + strconv.Itoa(rng.IntN(3))
-			}
+			c := randomShopper(rng)
 			got := s.Evaluate(cart, c)
 			ref := s.EvaluateReference(cart, c)
 			if !reflect.DeepEqual(got, ref) {

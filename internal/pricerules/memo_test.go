@@ -3,7 +3,6 @@ package pricerules
 import (
 	"math/rand/v2"
 	"reflect"
-	"strconv"
 	"testing"
 	"time"
 )
@@ -13,11 +12,7 @@ import (
 func TestRememberedEqualsEvaluated(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	for round := 0; round < 200; round++ {
-		var rules []Rule
-		for i := 0; i < 1+rng.IntN(25); i++ {
-			rules = append(rules, randomRule(rng, int64(i+1)))
-		}
-		s, err := NewSnapshot(rules, nil)
+		s, err := NewSnapshot(randomRules(rng), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -27,14 +22,7 @@ func TestRememberedEqualsEvaluated(t *testing.T) {
 		}
 		var asks []ask
 		for k := 0; k < 10; k++ {
-			c := &Context{WebsiteID: 1 + int64(rng.IntN(2)), CustomerGroupID: int64(rng.IntN(2)), Now: noon, StoreViewID: 1}
-			for a := 0; a < rng.IntN(6); a++ {
-				c.Audiences = append(c.Audiences, int64(1+rng.IntN(30)))
-			}
-			if rng.IntN(3) == 0 {
-				c.Coupon = "c" + strconv.Itoa(rng.IntN(3))
-			}
-			asks = append(asks, ask{randomCart(rng), c})
+			asks = append(asks, ask{randomCart(rng), randomShopper(rng)})
 		}
 		for n := 0; n < 40; n++ {
 			a := asks[rng.IntN(len(asks))]
