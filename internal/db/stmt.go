@@ -10,7 +10,10 @@ import (
 
 // Stmt is a query the database parses once per connection and runs many times: for the
 // storefront's hot read, where parsing the query again on every request cost more than
-// running it. It is safe for concurrent use. Prepare it once, at start-up.
+// running it. On SQLite it is a database/sql prepared statement (SQLite prepares it again
+// by itself after a schema change); PostgreSQL's driver already keeps each connection's
+// statements, and forgets one that fails, so there the query simply runs. It is safe for
+// concurrent use. Prepare it once, at start-up.
 type Stmt struct {
 	d     *DB
 	query string
@@ -30,30 +33,42 @@ func (d *DB) Prepared(query string) *Stmt {
 
 // Query runs the statement and returns its rows, which the caller closes.
 func (s *Stmt) Query(ctx context.Context, args ...any) (*sql.Rows, error) {
-	st, err := s.prepared(ctx)
-	if err != nil {
-		return nil, err
-	}
 	if f := s.d.trace.Load(); f != nil {
 		(*f)(s.query)
-	}
-	return st.QueryContext(ctx, args...)
-}
-
-func (s *Stmt) prepared(ctx context.Context) (*sql.Stmt, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.stmt != nil {
-		return s.stmt, nil
 	}
 	pool, err := s.d.DB.DB()
 	if err != nil {
 		return nil, err
 	}
-	// A failed preparation (the database was away) is tried again on the next run.
+	if s.d.Dialect == Postgres {
+		return pool.QueryContext(ctx, s.query, args...)
+	}
+	st, err := s.prepared(ctx, pool)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+// prepared prepares the statement on first use; a failed preparation (the database was
+// away) is tried again on the next run. Two first runs at once may both prepare: one
+// statement is kept and the other closed.
+func (s *Stmt) prepared(ctx context.Context, pool *sql.DB) (*sql.Stmt, error) {
+	s.mu.Lock()
+	st := s.stmt
+	s.mu.Unlock()
+	if st != nil {
+		return st, nil
+	}
 	st, err := pool.PrepareContext(ctx, s.query)
 	if err != nil {
 		return nil, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stmt != nil {
+		st.Close()
+		return s.stmt, nil
 	}
 	s.stmt = st
 	return st, nil
