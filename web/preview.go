@@ -64,7 +64,17 @@ func (s *Server) previewRun(c echo.Context) error {
 func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error {
 	ctx := c.Request().Context()
 	v := pview.View{Base: s.base(c, "Personalization Preview", layout.NavPreview), Errors: map[string]string{},
-		Coupon: validation.Clean(form.Get("coupon"), 255), Shipping: form.Get("shipping"), Country: validation.Clean(form.Get("country"), 2)}
+		Coupon: validation.Clean(form.Get("coupon"), 255), Shipping: form.Get("shipping"), Country: validation.Clean(form.Get("country"), 2),
+		Region: validation.Clean(form.Get("region"), 64), Postcode: validation.Clean(form.Get("postcode"), 32)}
+	// The conditions on the address and payment method see what checkout would give them.
+	payment := form.Get("payment")
+	v.Payments = []pview.Option{{Value: "", Label: "Not chosen yet", Selected: checkout.PaymentTitle(payment) == ""}}
+	for _, m := range checkout.PaymentMethods {
+		v.Payments = append(v.Payments, pview.Option{Value: m.Code, Label: m.Title, Selected: m.Code == payment})
+	}
+	if checkout.PaymentTitle(payment) == "" {
+		payment = ""
+	}
 	views, err := s.deps.Stores.StoreViews(ctx)
 	if err != nil {
 		return err
@@ -86,7 +96,7 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 		v.Groups = append(v.Groups, pview.Option{Value: strconv.FormatInt(g.ID, 10), Label: g.Code, Selected: g.ID == group})
 	}
 	skus, prices, qtys, cats := form["sku"], form["price"], form["qty"], form["categories"]
-	cart := &pricerules.Cart{Country: v.Country}
+	cart := &pricerules.Cart{Country: v.Country, Region: v.Region, Postcode: v.Postcode, PaymentMethod: payment}
 	var wanted []string
 	for _, sku := range skus {
 		if sku = strings.TrimSpace(sku); sku != "" && len(wanted) < previewLines {

@@ -85,3 +85,41 @@ func TestPreviewPricesCatalogProductsAsTheStorefront(t *testing.T) {
 		t.Fatalf("unknown SKU without a price: %d %q", p.status, p.text(`[data-testid="error-lines"]`))
 	}
 }
+
+// Rules on the shipping address and the payment method are previewed as checkout applies
+// them, and the preview keeps what was typed and chosen.
+func TestPreviewAddressAndPaymentConditions(t *testing.T) {
+	a, c := signedIn(t)
+	ctx := context.Background()
+	rule := func(name string, cond pricerules.Condition) pricerules.Rule {
+		return pricerules.Rule{Name: name, Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1, 2, 3},
+			CouponType: pricerules.CouponNone, Action: pricerules.ByPercent, Amount: 1000, FreeShipping: pricerules.FreeShippingNo,
+			DefaultLabel: name, Conditions: pricerules.All(cond), ActionConditions: pricerules.All()}
+	}
+	for _, r := range []pricerules.Rule{
+		rule("Check payers", pricerules.Condition{Kind: pricerules.KindCart, Attribute: pricerules.AttrPaymentMethod, Operator: pricerules.OpIs, Value: "checkmo"}),
+		rule("Paris postcodes", pricerules.Condition{Kind: pricerules.KindCart, Attribute: pricerules.AttrPostcode, Operator: pricerules.OpContains, Value: "750"}),
+	} {
+		if _, err := a.full.Rules.Save(ctx, actorT(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	form := url.Values{"store_view": {"1"}, "group": {"1"}, "sku": {"TEE-1"}, "price": {"10.00"}, "qty": {"1"}, "shipping": {"0"}}
+	p := c.post("/admin/preview", form)
+	if p.text(`[data-testid="discount"]`) != "USD 0.00" {
+		t.Fatalf("no address or payment: discount %q", p.text(`[data-testid="discount"]`))
+	}
+	form.Set("payment", "checkmo")
+	form.Set("postcode", "75011")
+	form.Set("country", "FR")
+	p = c.post("/admin/preview", form)
+	applied := p.testid("applied-rules").Text()
+	if !strings.Contains(applied, "Check payers") || !strings.Contains(applied, "Paris postcodes") {
+		t.Fatalf("applied: %q", applied)
+	}
+	postcode, _ := p.doc.Find(`#postcode`).Attr("value")
+	payment, _ := p.doc.Find(`#payment option[selected]`).Attr("value")
+	if postcode != "75011" || payment != "checkmo" {
+		t.Fatal("the preview lost the address or payment method")
+	}
+}

@@ -47,6 +47,9 @@ type View struct {
 	Coupon        string
 	Shipping      string
 	Country       string
+	Region        string
+	Postcode      string
+	Payments      []Option
 	Lines         []Line
 	Chooser       audiences.ChooserView
 	Errors        map[string]string
