@@ -53,6 +53,10 @@ type Options struct {
 	MemProfile               string    // allocation profile file written after the load; "": none
 	// Rate is the total requests per second of the paced measurement; 0 skips it.
 	Rate int
+	// Fresh makes every request a new shopper: 20 audiences drawn at random each time, so
+	// no two requests price a cart for the same audiences and the rule snapshot's memory of
+	// recent totals never answers (the engine prices every request).
+	Fresh bool
 }
 
 // Report is what a run measured.
@@ -88,6 +92,7 @@ func main() {
 	flag.IntVar(&o.Clients, "clients", 32, "concurrent clients")
 	flag.DurationVar(&o.Duration, "duration", 30*time.Second, "how long each measurement loads the server")
 	flag.IntVar(&o.Rate, "rate", TargetRPS, "total req/s of the paced measurement (0: skip it)")
+	flag.BoolVar(&o.Fresh, "fresh", false, "every request a new shopper (other audiences), so every cart is priced afresh")
 	check := flag.Bool("check", false, "exit 1 when a target is missed")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the load phase to this file")
 	memprofile := flag.String("memprofile", "", "write an allocation profile to this file after the load")
@@ -101,8 +106,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, "loadtest:", err)
 		os.Exit(1)
 	}
-	fmt.Printf("storefront API load on loopback: %d active rules, %d blocks, %d audiences, %d clients, cart with prices + dynamicBlocks\n",
-		o.Rules, o.Blocks, o.Audiences, o.Clients)
+	shoppers := "each client the same shopper (carts priced again come from the rules' memory)"
+	if o.Fresh {
+		shoppers = "every request a new shopper (every cart priced afresh)"
+	}
+	fmt.Printf("storefront API load on loopback: %d active rules, %d blocks, %d audiences, %d clients, cart with prices + dynamicBlocks, %s\n",
+		o.Rules, o.Blocks, o.Audiences, o.Clients, shoppers)
 	t, p := r.Throughput, r.Paced
 	fastMet := t.RPS() >= TargetRPS && t.Errors == 0
 	fmt.Printf("  as fast as possible: %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors of %d requests in %s (target ≥ %d req/s, 0 errors: %s)\n",
@@ -189,13 +198,12 @@ func Run(ctx context.Context, o Options) (Results, error) {
 	rng := rand.New(rand.NewPCG(11, 11))
 	shoppers := make([]shopper, o.Clients)
 	for i := range shoppers {
-		var ids []string
-		for len(ids) < 20 && len(ids) < len(cdpIDs) {
-			if id := cdpIDs[rng.IntN(len(cdpIDs))]; !slices.Contains(ids, id) {
-				ids = append(ids, id)
-			}
+		own := rand.New(rand.NewPCG(uint64(i), 12))
+		membership := strings.Join(drawAudiences(own, cdpIDs), ",")
+		shoppers[i].membership = func() string { return membership }
+		if o.Fresh {
+			shoppers[i].membership = func() string { return strings.Join(drawAudiences(own, cdpIDs), ",") }
 		}
-		shoppers[i].membership = strings.Join(ids, ",")
 		var created struct {
 			CreateGuestCart struct{ Cart struct{ ID string } } `json:"createGuestCart"`
 		}
@@ -211,7 +219,7 @@ func Run(ctx context.Context, o Options) (Results, error) {
 	}
 	if os.Getenv("LOADTEST_SAMPLE") != "" {
 		var sample json.RawMessage
-		err := post(client, srv.URL, shoppers[0].membership, query, map[string]any{"cart": shoppers[0].cart}, &sample)
+		err := post(client, srv.URL, shoppers[0].membership(), query, map[string]any{"cart": shoppers[0].cart}, &sample)
 		progress("sample answer (%d bytes, %v): %s", len(sample), err, sample)
 	}
 	if o.Profile != "" {
@@ -245,10 +253,21 @@ func Run(ctx context.Context, o Options) (Results, error) {
 	return res, nil
 }
 
-// shopper is one client: its cart and its membership header.
+// shopper is one client: its cart and the membership header of its next request.
 type shopper struct {
 	cart       string
-	membership string
+	membership func() string
+}
+
+// drawAudiences picks 20 of the audiences.
+func drawAudiences(rng *rand.Rand, cdpIDs []string) []string {
+	var ids []string
+	for len(ids) < 20 && len(ids) < len(cdpIDs) {
+		if id := cdpIDs[rng.IntN(len(cdpIDs))]; !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // load runs the clients until d has passed. With rate 0 each client sends its next request
@@ -278,7 +297,7 @@ func load(base string, shoppers []shopper, d time.Duration, rate int) Report {
 			// The request is the same each time: encode it once, so the generator spends the
 			// shared cores on the server, not on itself.
 			body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"cart": s.cart}})
-			conn := newConn(base, s.membership, body)
+			conn := newConn(base, body)
 			defer conn.close()
 			due := begin.Add(interval * time.Duration(n) / time.Duration(len(shoppers)))
 			for {
@@ -290,7 +309,7 @@ func load(base string, shoppers []shopper, d time.Duration, rate int) Report {
 				if !due.Before(deadline) {
 					break
 				}
-				answer, err := conn.send()
+				answer, err := conn.send(s.membership())
 				mine = append(mine, time.Since(due))
 				if err == nil && !bytes.Contains(answer, []byte(`"cart":{"id":"`+s.cart+`"`)) {
 					err = fmt.Errorf("the answer has no cart: %.200s", answer)
@@ -337,29 +356,30 @@ func load(base string, shoppers []shopper, d time.Duration, rate int) Report {
 // wrk does: the http.Client's connection goroutines and per-request headers cost as much
 // CPU as a tenth of the server's work, and the generator shares the server's cores.
 type conn struct {
-	addr string
-	req  []byte
-	c    net.Conn
-	r    *bufio.Reader
-	body bytes.Buffer
+	addr   string
+	head   string // the request line and headers but the membership
+	body   []byte
+	req    []byte // the last request, reused
+	c      net.Conn
+	r      *bufio.Reader
+	answer bytes.Buffer
 }
 
-func newConn(base, membership string, body []byte) *conn {
+func newConn(base string, body []byte) *conn {
 	u, _ := url.Parse(base)
-	var req bytes.Buffer
-	fmt.Fprintf(&req, "POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n", u.Host, len(body))
-	if membership != "" {
-		fmt.Fprintf(&req, "%s: %s\r\n", audiences.MembershipName, membership)
-	}
-	req.WriteString("\r\n")
-	req.Write(body)
-	return &conn{addr: u.Host, req: req.Bytes()}
+	head := fmt.Sprintf("POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n", u.Host, len(body))
+	return &conn{addr: u.Host, head: head, body: body}
 }
 
-// send posts the request and returns the answer's body, valid until the next send; a
-// transport error, a status other than 200 or a GraphQL error is an error, after which
-// the next send connects again.
-func (c *conn) send() ([]byte, error) {
+// send posts the request with the membership header and returns the answer's body, valid
+// until the next send; a transport error, a status other than 200 or a GraphQL error is an
+// error, after which the next send connects again.
+func (c *conn) send(membership string) ([]byte, error) {
+	c.req = append(c.req[:0], c.head...)
+	if membership != "" {
+		c.req = append(append(append(append(c.req, audiences.MembershipName...), ": "...), membership...), "\r\n"...)
+	}
+	c.req = append(append(c.req, "\r\n"...), c.body...)
 	out, err := c.roundTrip()
 	if err != nil {
 		c.close()
@@ -384,13 +404,13 @@ func (c *conn) roundTrip() ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	c.body.Reset()
-	_, err = c.body.ReadFrom(res.Body)
+	c.answer.Reset()
+	_, err = c.answer.ReadFrom(res.Body)
 	res.Body.Close()
 	if err != nil {
 		return nil, err
 	}
-	out := c.body.Bytes()
+	out := c.answer.Bytes()
 	if err := answerError(res.StatusCode, out); err != nil {
 		return nil, err
 	}

@@ -24,4 +24,12 @@ func TestLoadGeneratorMeasures(t *testing.T) {
 	if got := r.Paced.RPS(); got < 70 || got > 130 {
 		t.Errorf("paced at 100 req/s, sent %.0f", got)
 	}
+	// Every request a new shopper: still every answer right.
+	r, err = Run(context.Background(), Options{Rules: 300, Blocks: 30, Audiences: 50, Clients: 4, Duration: time.Second, Fresh: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep := r.Throughput; rep.Requests == 0 || rep.Errors != 0 {
+		t.Errorf("fresh shoppers: %+v", rep)
+	}
 }
