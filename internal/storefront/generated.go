@@ -9409,7 +9409,7 @@ func (ec *executionContext) _AddProductsToCartOutput(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var appliedCouponImplementors = []string{"AppliedCoupon"}
@@ -9442,7 +9442,7 @@ func (ec *executionContext) _AppliedCoupon(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var applyCouponToCartOutputImplementors = []string{"ApplyCouponToCartOutput"}
@@ -9475,7 +9475,7 @@ func (ec *executionContext) _ApplyCouponToCartOutput(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var availablePaymentMethodImplementors = []string{"AvailablePaymentMethod"}
@@ -9513,7 +9513,7 @@ func (ec *executionContext) _AvailablePaymentMethod(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var availableShippingMethodImplementors = []string{"AvailableShippingMethod"}
@@ -9581,7 +9581,7 @@ func (ec *executionContext) _AvailableShippingMethod(ctx context.Context, sel as
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var billingCartAddressImplementors = []string{"BillingCartAddress"}
@@ -9654,7 +9654,7 @@ func (ec *executionContext) _BillingCartAddress(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var cartImplementors = []string{"Cart"}
@@ -9747,7 +9747,7 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var cartAddressCountryImplementors = []string{"CartAddressCountry"}
@@ -9785,7 +9785,7 @@ func (ec *executionContext) _CartAddressCountry(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var cartAddressRegionImplementors = []string{"CartAddressRegion"}
@@ -9823,7 +9823,7 @@ func (ec *executionContext) _CartAddressRegion(ctx context.Context, sel ast.Sele
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var cartItemPricesImplementors = []string{"CartItemPrices"}
@@ -9876,7 +9876,7 @@ func (ec *executionContext) _CartItemPrices(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var cartPricesImplementors = []string{"CartPrices"}
@@ -9934,7 +9934,7 @@ func (ec *executionContext) _CartPrices(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var cartRuleStorefrontImplementors = []string{"CartRuleStorefront"}
@@ -9967,7 +9967,7 @@ func (ec *executionContext) _CartRuleStorefront(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var cartTaxItemImplementors = []string{"CartTaxItem"}
@@ -10005,7 +10005,7 @@ func (ec *executionContext) _CartTaxItem(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var cartUserInputErrorImplementors = []string{"CartUserInputError"}
@@ -10043,7 +10043,7 @@ func (ec *executionContext) _CartUserInputError(ctx context.Context, sel ast.Sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var complexTextValueImplementors = []string{"ComplexTextValue"}
@@ -10076,7 +10076,7 @@ func (ec *executionContext) _ComplexTextValue(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var createGuestCartOutputImplementors = []string{"CreateGuestCartOutput"}
@@ -10109,7 +10109,7 @@ func (ec *executionContext) _CreateGuestCartOutput(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var customerImplementors = []string{"Customer"}
@@ -10152,7 +10152,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var customerTokenImplementors = []string{"CustomerToken"}
@@ -10185,7 +10185,7 @@ func (ec *executionContext) _CustomerToken(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var discountImplementors = []string{"Discount"}
@@ -10228,7 +10228,7 @@ func (ec *executionContext) _Discount(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var dynamicBlockImplementors = []string{"DynamicBlock"}
@@ -10276,7 +10276,7 @@ func (ec *executionContext) _DynamicBlock(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var dynamicBlocksImplementors = []string{"DynamicBlocks"}
@@ -10324,7 +10324,7 @@ func (ec *executionContext) _DynamicBlocks(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var moneyImplementors = []string{"Money"}
@@ -10362,7 +10362,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var mutationImplementors = []string{"Mutation"}
@@ -10510,7 +10510,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var orderImplementors = []string{"Order"}
@@ -10543,7 +10543,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var placeOrderErrorImplementors = []string{"PlaceOrderError"}
@@ -10581,7 +10581,7 @@ func (ec *executionContext) _PlaceOrderError(ctx context.Context, sel ast.Select
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var placeOrderOutputImplementors = []string{"PlaceOrderOutput"}
@@ -10619,7 +10619,7 @@ func (ec *executionContext) _PlaceOrderOutput(ctx context.Context, sel ast.Selec
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var priceRangeImplementors = []string{"PriceRange"}
@@ -10652,7 +10652,7 @@ func (ec *executionContext) _PriceRange(ctx context.Context, sel ast.SelectionSe
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var productImageImplementors = []string{"ProductImage"}
@@ -10690,7 +10690,7 @@ func (ec *executionContext) _ProductImage(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var productPriceImplementors = []string{"ProductPrice"}
@@ -10728,7 +10728,7 @@ func (ec *executionContext) _ProductPrice(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var productsImplementors = []string{"Products"}
@@ -10771,7 +10771,7 @@ func (ec *executionContext) _Products(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var queryImplementors = []string{"Query"}
@@ -10851,7 +10851,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var removeCouponFromCartOutputImplementors = []string{"RemoveCouponFromCartOutput"}
@@ -10884,7 +10884,7 @@ func (ec *executionContext) _RemoveCouponFromCartOutput(ctx context.Context, sel
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var removeItemFromCartOutputImplementors = []string{"RemoveItemFromCartOutput"}
@@ -10917,7 +10917,7 @@ func (ec *executionContext) _RemoveItemFromCartOutput(ctx context.Context, sel a
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var revokeCustomerTokenOutputImplementors = []string{"RevokeCustomerTokenOutput"}
@@ -10950,7 +10950,7 @@ func (ec *executionContext) _RevokeCustomerTokenOutput(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var searchResultPageInfoImplementors = []string{"SearchResultPageInfo"}
@@ -10993,7 +10993,7 @@ func (ec *executionContext) _SearchResultPageInfo(ctx context.Context, sel ast.S
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var selectedPaymentMethodImplementors = []string{"SelectedPaymentMethod"}
@@ -11031,7 +11031,7 @@ func (ec *executionContext) _SelectedPaymentMethod(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var selectedShippingMethodImplementors = []string{"SelectedShippingMethod"}
@@ -11084,7 +11084,7 @@ func (ec *executionContext) _SelectedShippingMethod(ctx context.Context, sel ast
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var setBillingAddressOnCartOutputImplementors = []string{"SetBillingAddressOnCartOutput"}
@@ -11117,7 +11117,7 @@ func (ec *executionContext) _SetBillingAddressOnCartOutput(ctx context.Context, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var setGuestEmailOnCartOutputImplementors = []string{"SetGuestEmailOnCartOutput"}
@@ -11150,7 +11150,7 @@ func (ec *executionContext) _SetGuestEmailOnCartOutput(ctx context.Context, sel 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var setPaymentMethodOnCartOutputImplementors = []string{"SetPaymentMethodOnCartOutput"}
@@ -11183,7 +11183,7 @@ func (ec *executionContext) _SetPaymentMethodOnCartOutput(ctx context.Context, s
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var setShippingAddressesOnCartOutputImplementors = []string{"SetShippingAddressesOnCartOutput"}
@@ -11216,7 +11216,7 @@ func (ec *executionContext) _SetShippingAddressesOnCartOutput(ctx context.Contex
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var setShippingMethodsOnCartOutputImplementors = []string{"SetShippingMethodsOnCartOutput"}
@@ -11249,7 +11249,7 @@ func (ec *executionContext) _SetShippingMethodsOnCartOutput(ctx context.Context,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var shippingCartAddressImplementors = []string{"ShippingCartAddress"}
@@ -11332,7 +11332,7 @@ func (ec *executionContext) _ShippingCartAddress(ctx context.Context, sel ast.Se
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var simpleCartItemImplementors = []string{"SimpleCartItem", "CartItemInterface"}
@@ -11385,7 +11385,7 @@ func (ec *executionContext) _SimpleCartItem(ctx context.Context, sel ast.Selecti
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var simpleProductImplementors = []string{"SimpleProduct", "ProductInterface"}
@@ -11448,7 +11448,7 @@ func (ec *executionContext) _SimpleProduct(ctx context.Context, sel ast.Selectio
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var updateCartItemsOutputImplementors = []string{"UpdateCartItemsOutput"}
@@ -11481,7 +11481,7 @@ func (ec *executionContext) _UpdateCartItemsOutput(ctx context.Context, sel ast.
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var __DirectiveImplementors = []string{"__Directive"}
@@ -11534,7 +11534,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var __EnumValueImplementors = []string{"__EnumValue"}
@@ -11582,7 +11582,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var __FieldImplementors = []string{"__Field"}
@@ -11640,7 +11640,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var __InputValueImplementors = []string{"__InputValue"}
@@ -11698,7 +11698,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var __SchemaImplementors = []string{"__Schema"}
@@ -11756,7 +11756,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 var __TypeImplementors = []string{"__Type"}
@@ -11839,7 +11839,7 @@ func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, o
 		ec.ProcessDeferredGroup(deferred)
 	}
 
-	return out
+	return &objectWriter{fields, out}
 }
 
 // endregion **************************** object.gotpl ****************************
