@@ -4,7 +4,7 @@
 // in-memory snapshots; only carts, orders and customers touch the database.
 package storefront
 
-//go:generate sh -c "go tool gqlgen generate && sed -i -e 's/graphql[.]MarshalSliceConcurrently(/marshalSlice(/' -e 's/deferred := graphql[.]NewDeferredGroup(ctx)/var deferred graphql.DeferredGroup/' generated.go && perl -0pi -e 's/\\n\\treturn out\\n}\\n/\\n\\treturn &objectWriter{fields, out}\\n}\\n/g' generated.go"
+//go:generate sh -c "go tool gqlgen generate && sed -i -e 's/graphql[.]MarshalSliceConcurrently(/marshalSlice(/' -e 's/deferred := graphql[.]NewDeferredGroup(ctx)/var deferred graphql.DeferredGroup/' -e 's/return graphql[.]ResolveField(/return resolveField(/' generated.go && perl -0pi -e 's/\\n\\treturn out\\n}\\n/\\n\\treturn &objectWriter{fields, out}\\n}\\n/g' generated.go"
 
 import (
 	"context"

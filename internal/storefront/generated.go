@@ -2553,7 +2553,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _AddProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *AddProductsToCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2585,7 +2585,7 @@ func (ec *executionContext) fieldContext_AddProductsToCartOutput_cart(_ context.
 }
 
 func (ec *executionContext) _AddProductsToCartOutput_user_errors(ctx context.Context, field graphql.CollectedField, obj *AddProductsToCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2617,7 +2617,7 @@ func (ec *executionContext) fieldContext_AddProductsToCartOutput_user_errors(_ c
 }
 
 func (ec *executionContext) _AppliedCoupon_code(ctx context.Context, field graphql.CollectedField, obj *AppliedCoupon) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2640,7 +2640,7 @@ func (ec *executionContext) fieldContext_AppliedCoupon_code(_ context.Context, f
 }
 
 func (ec *executionContext) _ApplyCouponToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *ApplyCouponToCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2672,7 +2672,7 @@ func (ec *executionContext) fieldContext_ApplyCouponToCartOutput_cart(_ context.
 }
 
 func (ec *executionContext) _AvailablePaymentMethod_code(ctx context.Context, field graphql.CollectedField, obj *AvailablePaymentMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2695,7 +2695,7 @@ func (ec *executionContext) fieldContext_AvailablePaymentMethod_code(_ context.C
 }
 
 func (ec *executionContext) _AvailablePaymentMethod_title(ctx context.Context, field graphql.CollectedField, obj *AvailablePaymentMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2718,7 +2718,7 @@ func (ec *executionContext) fieldContext_AvailablePaymentMethod_title(_ context.
 }
 
 func (ec *executionContext) _AvailableShippingMethod_carrier_code(ctx context.Context, field graphql.CollectedField, obj *AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2741,7 +2741,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_carrier_code(_ 
 }
 
 func (ec *executionContext) _AvailableShippingMethod_carrier_title(ctx context.Context, field graphql.CollectedField, obj *AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2764,7 +2764,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_carrier_title(_
 }
 
 func (ec *executionContext) _AvailableShippingMethod_method_code(ctx context.Context, field graphql.CollectedField, obj *AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2787,7 +2787,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_method_code(_ c
 }
 
 func (ec *executionContext) _AvailableShippingMethod_method_title(ctx context.Context, field graphql.CollectedField, obj *AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2810,7 +2810,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_method_title(_ 
 }
 
 func (ec *executionContext) _AvailableShippingMethod_amount(ctx context.Context, field graphql.CollectedField, obj *AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2842,7 +2842,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_amount(_ contex
 }
 
 func (ec *executionContext) _AvailableShippingMethod_available(ctx context.Context, field graphql.CollectedField, obj *AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2865,7 +2865,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_available(_ con
 }
 
 func (ec *executionContext) _AvailableShippingMethod_price_excl_tax(ctx context.Context, field graphql.CollectedField, obj *AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2897,7 +2897,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_price_excl_tax(
 }
 
 func (ec *executionContext) _AvailableShippingMethod_price_incl_tax(ctx context.Context, field graphql.CollectedField, obj *AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2929,7 +2929,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_price_incl_tax(
 }
 
 func (ec *executionContext) _BillingCartAddress_firstname(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2952,7 +2952,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_firstname(_ context.
 }
 
 func (ec *executionContext) _BillingCartAddress_lastname(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2975,7 +2975,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_lastname(_ context.C
 }
 
 func (ec *executionContext) _BillingCartAddress_company(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -2998,7 +2998,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_company(_ context.Co
 }
 
 func (ec *executionContext) _BillingCartAddress_street(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3021,7 +3021,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_street(_ context.Con
 }
 
 func (ec *executionContext) _BillingCartAddress_city(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3044,7 +3044,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_city(_ context.Conte
 }
 
 func (ec *executionContext) _BillingCartAddress_region(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3076,7 +3076,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_region(_ context.Con
 }
 
 func (ec *executionContext) _BillingCartAddress_postcode(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3099,7 +3099,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_postcode(_ context.C
 }
 
 func (ec *executionContext) _BillingCartAddress_country(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3131,7 +3131,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_country(_ context.Co
 }
 
 func (ec *executionContext) _BillingCartAddress_telephone(ctx context.Context, field graphql.CollectedField, obj *BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3154,7 +3154,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_telephone(_ context.
 }
 
 func (ec *executionContext) _Cart_id(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3177,7 +3177,7 @@ func (ec *executionContext) fieldContext_Cart_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Cart_email(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3200,7 +3200,7 @@ func (ec *executionContext) fieldContext_Cart_email(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Cart_is_virtual(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3223,7 +3223,7 @@ func (ec *executionContext) fieldContext_Cart_is_virtual(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Cart_items(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3255,7 +3255,7 @@ func (ec *executionContext) fieldContext_Cart_items(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Cart_total_quantity(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3278,7 +3278,7 @@ func (ec *executionContext) fieldContext_Cart_total_quantity(_ context.Context, 
 }
 
 func (ec *executionContext) _Cart_prices(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3310,7 +3310,7 @@ func (ec *executionContext) fieldContext_Cart_prices(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Cart_applied_coupons(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3342,7 +3342,7 @@ func (ec *executionContext) fieldContext_Cart_applied_coupons(_ context.Context,
 }
 
 func (ec *executionContext) _Cart_applied_coupon(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3374,7 +3374,7 @@ func (ec *executionContext) fieldContext_Cart_applied_coupon(_ context.Context, 
 }
 
 func (ec *executionContext) _Cart_rules(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3406,7 +3406,7 @@ func (ec *executionContext) fieldContext_Cart_rules(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Cart_shipping_addresses(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3438,7 +3438,7 @@ func (ec *executionContext) fieldContext_Cart_shipping_addresses(_ context.Conte
 }
 
 func (ec *executionContext) _Cart_billing_address(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3470,7 +3470,7 @@ func (ec *executionContext) fieldContext_Cart_billing_address(_ context.Context,
 }
 
 func (ec *executionContext) _Cart_available_payment_methods(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3502,7 +3502,7 @@ func (ec *executionContext) fieldContext_Cart_available_payment_methods(_ contex
 }
 
 func (ec *executionContext) _Cart_selected_payment_method(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3534,7 +3534,7 @@ func (ec *executionContext) fieldContext_Cart_selected_payment_method(_ context.
 }
 
 func (ec *executionContext) _CartAddressCountry_code(ctx context.Context, field graphql.CollectedField, obj *CartAddressCountry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3557,7 +3557,7 @@ func (ec *executionContext) fieldContext_CartAddressCountry_code(_ context.Conte
 }
 
 func (ec *executionContext) _CartAddressCountry_label(ctx context.Context, field graphql.CollectedField, obj *CartAddressCountry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3580,7 +3580,7 @@ func (ec *executionContext) fieldContext_CartAddressCountry_label(_ context.Cont
 }
 
 func (ec *executionContext) _CartAddressRegion_code(ctx context.Context, field graphql.CollectedField, obj *CartAddressRegion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3603,7 +3603,7 @@ func (ec *executionContext) fieldContext_CartAddressRegion_code(_ context.Contex
 }
 
 func (ec *executionContext) _CartAddressRegion_label(ctx context.Context, field graphql.CollectedField, obj *CartAddressRegion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3626,7 +3626,7 @@ func (ec *executionContext) fieldContext_CartAddressRegion_label(_ context.Conte
 }
 
 func (ec *executionContext) _CartItemPrices_price(ctx context.Context, field graphql.CollectedField, obj *CartItemPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3658,7 +3658,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_price(_ context.Context,
 }
 
 func (ec *executionContext) _CartItemPrices_row_total(ctx context.Context, field graphql.CollectedField, obj *CartItemPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3690,7 +3690,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_row_total(_ context.Cont
 }
 
 func (ec *executionContext) _CartItemPrices_row_total_including_tax(ctx context.Context, field graphql.CollectedField, obj *CartItemPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3722,7 +3722,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_row_total_including_tax(
 }
 
 func (ec *executionContext) _CartItemPrices_total_item_discount(ctx context.Context, field graphql.CollectedField, obj *CartItemPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3754,7 +3754,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_total_item_discount(_ co
 }
 
 func (ec *executionContext) _CartItemPrices_discounts(ctx context.Context, field graphql.CollectedField, obj *CartItemPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3786,7 +3786,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_discounts(_ context.Cont
 }
 
 func (ec *executionContext) _CartPrices_grand_total(ctx context.Context, field graphql.CollectedField, obj *CartPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3818,7 +3818,7 @@ func (ec *executionContext) fieldContext_CartPrices_grand_total(_ context.Contex
 }
 
 func (ec *executionContext) _CartPrices_subtotal_excluding_tax(ctx context.Context, field graphql.CollectedField, obj *CartPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3850,7 +3850,7 @@ func (ec *executionContext) fieldContext_CartPrices_subtotal_excluding_tax(_ con
 }
 
 func (ec *executionContext) _CartPrices_subtotal_including_tax(ctx context.Context, field graphql.CollectedField, obj *CartPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3882,7 +3882,7 @@ func (ec *executionContext) fieldContext_CartPrices_subtotal_including_tax(_ con
 }
 
 func (ec *executionContext) _CartPrices_subtotal_with_discount_excluding_tax(ctx context.Context, field graphql.CollectedField, obj *CartPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3914,7 +3914,7 @@ func (ec *executionContext) fieldContext_CartPrices_subtotal_with_discount_exclu
 }
 
 func (ec *executionContext) _CartPrices_discounts(ctx context.Context, field graphql.CollectedField, obj *CartPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3946,7 +3946,7 @@ func (ec *executionContext) fieldContext_CartPrices_discounts(_ context.Context,
 }
 
 func (ec *executionContext) _CartPrices_applied_taxes(ctx context.Context, field graphql.CollectedField, obj *CartPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -3978,7 +3978,7 @@ func (ec *executionContext) fieldContext_CartPrices_applied_taxes(_ context.Cont
 }
 
 func (ec *executionContext) _CartRuleStorefront_name(ctx context.Context, field graphql.CollectedField, obj *CartRuleStorefront) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4001,7 +4001,7 @@ func (ec *executionContext) fieldContext_CartRuleStorefront_name(_ context.Conte
 }
 
 func (ec *executionContext) _CartTaxItem_amount(ctx context.Context, field graphql.CollectedField, obj *CartTaxItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4033,7 +4033,7 @@ func (ec *executionContext) fieldContext_CartTaxItem_amount(_ context.Context, f
 }
 
 func (ec *executionContext) _CartTaxItem_label(ctx context.Context, field graphql.CollectedField, obj *CartTaxItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4056,7 +4056,7 @@ func (ec *executionContext) fieldContext_CartTaxItem_label(_ context.Context, fi
 }
 
 func (ec *executionContext) _CartUserInputError_message(ctx context.Context, field graphql.CollectedField, obj *CartUserInputError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4079,7 +4079,7 @@ func (ec *executionContext) fieldContext_CartUserInputError_message(_ context.Co
 }
 
 func (ec *executionContext) _CartUserInputError_code(ctx context.Context, field graphql.CollectedField, obj *CartUserInputError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4102,7 +4102,7 @@ func (ec *executionContext) fieldContext_CartUserInputError_code(_ context.Conte
 }
 
 func (ec *executionContext) _ComplexTextValue_html(ctx context.Context, field graphql.CollectedField, obj *ComplexTextValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4125,7 +4125,7 @@ func (ec *executionContext) fieldContext_ComplexTextValue_html(_ context.Context
 }
 
 func (ec *executionContext) _CreateGuestCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *CreateGuestCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4157,7 +4157,7 @@ func (ec *executionContext) fieldContext_CreateGuestCartOutput_cart(_ context.Co
 }
 
 func (ec *executionContext) _Customer_firstname(ctx context.Context, field graphql.CollectedField, obj *Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4180,7 +4180,7 @@ func (ec *executionContext) fieldContext_Customer_firstname(_ context.Context, f
 }
 
 func (ec *executionContext) _Customer_lastname(ctx context.Context, field graphql.CollectedField, obj *Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4203,7 +4203,7 @@ func (ec *executionContext) fieldContext_Customer_lastname(_ context.Context, fi
 }
 
 func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.CollectedField, obj *Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4226,7 +4226,7 @@ func (ec *executionContext) fieldContext_Customer_email(_ context.Context, field
 }
 
 func (ec *executionContext) _CustomerToken_token(ctx context.Context, field graphql.CollectedField, obj *CustomerToken) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4249,7 +4249,7 @@ func (ec *executionContext) fieldContext_CustomerToken_token(_ context.Context, 
 }
 
 func (ec *executionContext) _Discount_amount(ctx context.Context, field graphql.CollectedField, obj *Discount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4281,7 +4281,7 @@ func (ec *executionContext) fieldContext_Discount_amount(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Discount_label(ctx context.Context, field graphql.CollectedField, obj *Discount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4304,7 +4304,7 @@ func (ec *executionContext) fieldContext_Discount_label(_ context.Context, field
 }
 
 func (ec *executionContext) _Discount_applied_to(ctx context.Context, field graphql.CollectedField, obj *Discount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4327,7 +4327,7 @@ func (ec *executionContext) fieldContext_Discount_applied_to(_ context.Context, 
 }
 
 func (ec *executionContext) _DynamicBlock_uid(ctx context.Context, field graphql.CollectedField, obj *DynamicBlock) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4350,7 +4350,7 @@ func (ec *executionContext) fieldContext_DynamicBlock_uid(_ context.Context, fie
 }
 
 func (ec *executionContext) _DynamicBlock_content(ctx context.Context, field graphql.CollectedField, obj *DynamicBlock) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4382,7 +4382,7 @@ func (ec *executionContext) fieldContext_DynamicBlock_content(_ context.Context,
 }
 
 func (ec *executionContext) _DynamicBlock_audience_id(ctx context.Context, field graphql.CollectedField, obj *DynamicBlock) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4405,7 +4405,7 @@ func (ec *executionContext) fieldContext_DynamicBlock_audience_id(_ context.Cont
 }
 
 func (ec *executionContext) _DynamicBlock_placement_location(ctx context.Context, field graphql.CollectedField, obj *DynamicBlock) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4428,7 +4428,7 @@ func (ec *executionContext) fieldContext_DynamicBlock_placement_location(_ conte
 }
 
 func (ec *executionContext) _DynamicBlocks_items(ctx context.Context, field graphql.CollectedField, obj *DynamicBlocks) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4460,7 +4460,7 @@ func (ec *executionContext) fieldContext_DynamicBlocks_items(_ context.Context, 
 }
 
 func (ec *executionContext) _DynamicBlocks_page_info(ctx context.Context, field graphql.CollectedField, obj *DynamicBlocks) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4492,7 +4492,7 @@ func (ec *executionContext) fieldContext_DynamicBlocks_page_info(_ context.Conte
 }
 
 func (ec *executionContext) _DynamicBlocks_total_count(ctx context.Context, field graphql.CollectedField, obj *DynamicBlocks) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4515,7 +4515,7 @@ func (ec *executionContext) fieldContext_DynamicBlocks_total_count(_ context.Con
 }
 
 func (ec *executionContext) _DynamicBlocks_rotation_state(ctx context.Context, field graphql.CollectedField, obj *DynamicBlocks) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4538,7 +4538,7 @@ func (ec *executionContext) fieldContext_DynamicBlocks_rotation_state(_ context.
 }
 
 func (ec *executionContext) _Money_value(ctx context.Context, field graphql.CollectedField, obj *Money) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4561,7 +4561,7 @@ func (ec *executionContext) fieldContext_Money_value(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *Money) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4584,7 +4584,7 @@ func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field
 }
 
 func (ec *executionContext) _Mutation_createGuestCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4628,7 +4628,7 @@ func (ec *executionContext) fieldContext_Mutation_createGuestCart(ctx context.Co
 }
 
 func (ec *executionContext) _Mutation_createEmptyCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4672,7 +4672,7 @@ func (ec *executionContext) fieldContext_Mutation_createEmptyCart(ctx context.Co
 }
 
 func (ec *executionContext) _Mutation_addProductsToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4716,7 +4716,7 @@ func (ec *executionContext) fieldContext_Mutation_addProductsToCart(ctx context.
 }
 
 func (ec *executionContext) _Mutation_updateCartItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4760,7 +4760,7 @@ func (ec *executionContext) fieldContext_Mutation_updateCartItems(ctx context.Co
 }
 
 func (ec *executionContext) _Mutation_removeItemFromCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4804,7 +4804,7 @@ func (ec *executionContext) fieldContext_Mutation_removeItemFromCart(ctx context
 }
 
 func (ec *executionContext) _Mutation_applyCouponToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4848,7 +4848,7 @@ func (ec *executionContext) fieldContext_Mutation_applyCouponToCart(ctx context.
 }
 
 func (ec *executionContext) _Mutation_removeCouponFromCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4892,7 +4892,7 @@ func (ec *executionContext) fieldContext_Mutation_removeCouponFromCart(ctx conte
 }
 
 func (ec *executionContext) _Mutation_setGuestEmailOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4936,7 +4936,7 @@ func (ec *executionContext) fieldContext_Mutation_setGuestEmailOnCart(ctx contex
 }
 
 func (ec *executionContext) _Mutation_setShippingAddressesOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -4980,7 +4980,7 @@ func (ec *executionContext) fieldContext_Mutation_setShippingAddressesOnCart(ctx
 }
 
 func (ec *executionContext) _Mutation_setBillingAddressOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5024,7 +5024,7 @@ func (ec *executionContext) fieldContext_Mutation_setBillingAddressOnCart(ctx co
 }
 
 func (ec *executionContext) _Mutation_setShippingMethodsOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5068,7 +5068,7 @@ func (ec *executionContext) fieldContext_Mutation_setShippingMethodsOnCart(ctx c
 }
 
 func (ec *executionContext) _Mutation_setPaymentMethodOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5112,7 +5112,7 @@ func (ec *executionContext) fieldContext_Mutation_setPaymentMethodOnCart(ctx con
 }
 
 func (ec *executionContext) _Mutation_placeOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5156,7 +5156,7 @@ func (ec *executionContext) fieldContext_Mutation_placeOrder(ctx context.Context
 }
 
 func (ec *executionContext) _Mutation_mergeCarts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5200,7 +5200,7 @@ func (ec *executionContext) fieldContext_Mutation_mergeCarts(ctx context.Context
 }
 
 func (ec *executionContext) _Mutation_generateCustomerToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5244,7 +5244,7 @@ func (ec *executionContext) fieldContext_Mutation_generateCustomerToken(ctx cont
 }
 
 func (ec *executionContext) _Mutation_revokeCustomerToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5276,7 +5276,7 @@ func (ec *executionContext) fieldContext_Mutation_revokeCustomerToken(_ context.
 }
 
 func (ec *executionContext) _Order_order_number(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5299,7 +5299,7 @@ func (ec *executionContext) fieldContext_Order_order_number(_ context.Context, f
 }
 
 func (ec *executionContext) _PlaceOrderError_message(ctx context.Context, field graphql.CollectedField, obj *PlaceOrderError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5322,7 +5322,7 @@ func (ec *executionContext) fieldContext_PlaceOrderError_message(_ context.Conte
 }
 
 func (ec *executionContext) _PlaceOrderError_code(ctx context.Context, field graphql.CollectedField, obj *PlaceOrderError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5345,7 +5345,7 @@ func (ec *executionContext) fieldContext_PlaceOrderError_code(_ context.Context,
 }
 
 func (ec *executionContext) _PlaceOrderOutput_order(ctx context.Context, field graphql.CollectedField, obj *PlaceOrderOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5377,7 +5377,7 @@ func (ec *executionContext) fieldContext_PlaceOrderOutput_order(_ context.Contex
 }
 
 func (ec *executionContext) _PlaceOrderOutput_errors(ctx context.Context, field graphql.CollectedField, obj *PlaceOrderOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5409,7 +5409,7 @@ func (ec *executionContext) fieldContext_PlaceOrderOutput_errors(_ context.Conte
 }
 
 func (ec *executionContext) _PriceRange_minimum_price(ctx context.Context, field graphql.CollectedField, obj *PriceRange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5441,7 +5441,7 @@ func (ec *executionContext) fieldContext_PriceRange_minimum_price(_ context.Cont
 }
 
 func (ec *executionContext) _ProductImage_url(ctx context.Context, field graphql.CollectedField, obj *ProductImage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5464,7 +5464,7 @@ func (ec *executionContext) fieldContext_ProductImage_url(_ context.Context, fie
 }
 
 func (ec *executionContext) _ProductImage_label(ctx context.Context, field graphql.CollectedField, obj *ProductImage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5487,7 +5487,7 @@ func (ec *executionContext) fieldContext_ProductImage_label(_ context.Context, f
 }
 
 func (ec *executionContext) _ProductPrice_regular_price(ctx context.Context, field graphql.CollectedField, obj *ProductPrice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5519,7 +5519,7 @@ func (ec *executionContext) fieldContext_ProductPrice_regular_price(_ context.Co
 }
 
 func (ec *executionContext) _ProductPrice_final_price(ctx context.Context, field graphql.CollectedField, obj *ProductPrice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5551,7 +5551,7 @@ func (ec *executionContext) fieldContext_ProductPrice_final_price(_ context.Cont
 }
 
 func (ec *executionContext) _Products_items(ctx context.Context, field graphql.CollectedField, obj *Products) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5583,7 +5583,7 @@ func (ec *executionContext) fieldContext_Products_items(_ context.Context, field
 }
 
 func (ec *executionContext) _Products_total_count(ctx context.Context, field graphql.CollectedField, obj *Products) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5606,7 +5606,7 @@ func (ec *executionContext) fieldContext_Products_total_count(_ context.Context,
 }
 
 func (ec *executionContext) _Products_page_info(ctx context.Context, field graphql.CollectedField, obj *Products) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5638,7 +5638,7 @@ func (ec *executionContext) fieldContext_Products_page_info(_ context.Context, f
 }
 
 func (ec *executionContext) _Query_cart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5682,7 +5682,7 @@ func (ec *executionContext) fieldContext_Query_cart(ctx context.Context, field g
 }
 
 func (ec *executionContext) _Query_customerCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5714,7 +5714,7 @@ func (ec *executionContext) fieldContext_Query_customerCart(_ context.Context, f
 }
 
 func (ec *executionContext) _Query_customer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5746,7 +5746,7 @@ func (ec *executionContext) fieldContext_Query_customer(_ context.Context, field
 }
 
 func (ec *executionContext) _Query_products(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5790,7 +5790,7 @@ func (ec *executionContext) fieldContext_Query_products(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Query_dynamicBlocks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5834,7 +5834,7 @@ func (ec *executionContext) fieldContext_Query_dynamicBlocks(ctx context.Context
 }
 
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5878,7 +5878,7 @@ func (ec *executionContext) fieldContext_Query___type(ctx context.Context, field
 }
 
 func (ec *executionContext) _Query___schema(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5910,7 +5910,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _RemoveCouponFromCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *RemoveCouponFromCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5942,7 +5942,7 @@ func (ec *executionContext) fieldContext_RemoveCouponFromCartOutput_cart(_ conte
 }
 
 func (ec *executionContext) _RemoveItemFromCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *RemoveItemFromCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5974,7 +5974,7 @@ func (ec *executionContext) fieldContext_RemoveItemFromCartOutput_cart(_ context
 }
 
 func (ec *executionContext) _RevokeCustomerTokenOutput_result(ctx context.Context, field graphql.CollectedField, obj *RevokeCustomerTokenOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -5997,7 +5997,7 @@ func (ec *executionContext) fieldContext_RevokeCustomerTokenOutput_result(_ cont
 }
 
 func (ec *executionContext) _SearchResultPageInfo_current_page(ctx context.Context, field graphql.CollectedField, obj *SearchResultPageInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6020,7 +6020,7 @@ func (ec *executionContext) fieldContext_SearchResultPageInfo_current_page(_ con
 }
 
 func (ec *executionContext) _SearchResultPageInfo_page_size(ctx context.Context, field graphql.CollectedField, obj *SearchResultPageInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6043,7 +6043,7 @@ func (ec *executionContext) fieldContext_SearchResultPageInfo_page_size(_ contex
 }
 
 func (ec *executionContext) _SearchResultPageInfo_total_pages(ctx context.Context, field graphql.CollectedField, obj *SearchResultPageInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6066,7 +6066,7 @@ func (ec *executionContext) fieldContext_SearchResultPageInfo_total_pages(_ cont
 }
 
 func (ec *executionContext) _SelectedPaymentMethod_code(ctx context.Context, field graphql.CollectedField, obj *SelectedPaymentMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6089,7 +6089,7 @@ func (ec *executionContext) fieldContext_SelectedPaymentMethod_code(_ context.Co
 }
 
 func (ec *executionContext) _SelectedPaymentMethod_title(ctx context.Context, field graphql.CollectedField, obj *SelectedPaymentMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6112,7 +6112,7 @@ func (ec *executionContext) fieldContext_SelectedPaymentMethod_title(_ context.C
 }
 
 func (ec *executionContext) _SelectedShippingMethod_carrier_code(ctx context.Context, field graphql.CollectedField, obj *SelectedShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6135,7 +6135,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_carrier_code(_ c
 }
 
 func (ec *executionContext) _SelectedShippingMethod_carrier_title(ctx context.Context, field graphql.CollectedField, obj *SelectedShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6158,7 +6158,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_carrier_title(_ 
 }
 
 func (ec *executionContext) _SelectedShippingMethod_method_code(ctx context.Context, field graphql.CollectedField, obj *SelectedShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6181,7 +6181,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_method_code(_ co
 }
 
 func (ec *executionContext) _SelectedShippingMethod_method_title(ctx context.Context, field graphql.CollectedField, obj *SelectedShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6204,7 +6204,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_method_title(_ c
 }
 
 func (ec *executionContext) _SelectedShippingMethod_amount(ctx context.Context, field graphql.CollectedField, obj *SelectedShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6236,7 +6236,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_amount(_ context
 }
 
 func (ec *executionContext) _SetBillingAddressOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *SetBillingAddressOnCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6268,7 +6268,7 @@ func (ec *executionContext) fieldContext_SetBillingAddressOnCartOutput_cart(_ co
 }
 
 func (ec *executionContext) _SetGuestEmailOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *SetGuestEmailOnCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6300,7 +6300,7 @@ func (ec *executionContext) fieldContext_SetGuestEmailOnCartOutput_cart(_ contex
 }
 
 func (ec *executionContext) _SetPaymentMethodOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *SetPaymentMethodOnCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6332,7 +6332,7 @@ func (ec *executionContext) fieldContext_SetPaymentMethodOnCartOutput_cart(_ con
 }
 
 func (ec *executionContext) _SetShippingAddressesOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *SetShippingAddressesOnCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6364,7 +6364,7 @@ func (ec *executionContext) fieldContext_SetShippingAddressesOnCartOutput_cart(_
 }
 
 func (ec *executionContext) _SetShippingMethodsOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *SetShippingMethodsOnCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6396,7 +6396,7 @@ func (ec *executionContext) fieldContext_SetShippingMethodsOnCartOutput_cart(_ c
 }
 
 func (ec *executionContext) _ShippingCartAddress_firstname(ctx context.Context, field graphql.CollectedField, obj *ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6419,7 +6419,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_firstname(_ context
 }
 
 func (ec *executionContext) _ShippingCartAddress_lastname(ctx context.Context, field graphql.CollectedField, obj *ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6442,7 +6442,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_lastname(_ context.
 }
 
 func (ec *executionContext) _ShippingCartAddress_company(ctx context.Context, field graphql.CollectedField, obj *ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6465,7 +6465,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_company(_ context.C
 }
 
 func (ec *executionContext) _ShippingCartAddress_street(ctx context.Context, field graphql.CollectedField, obj *ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6488,7 +6488,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_street(_ context.Co
 }
 
 func (ec *executionContext) _ShippingCartAddress_city(ctx context.Context, field graphql.CollectedField, obj *ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6511,7 +6511,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_city(_ context.Cont
 }
 
 func (ec *executionContext) _ShippingCartAddress_region(ctx context.Context, field graphql.CollectedField, obj *ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6543,7 +6543,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_region(_ context.Co
 }
 
 func (ec *executionContext) _ShippingCartAddress_postcode(ctx context.Context, field graphql.CollectedField, obj *ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6566,7 +6566,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_postcode(_ context.
 }
 
 func (ec *executionContext) _ShippingCartAddress_country(ctx context.Context, field graphql.CollectedField, obj *ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6598,7 +6598,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_country(_ context.C
 }
 
 func (ec *executionContext) _ShippingCartAddress_telephone(ctx context.Context, field graphql.CollectedField, obj *ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6621,7 +6621,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_telephone(_ context
 }
 
 func (ec *executionContext) _ShippingCartAddress_available_shipping_methods(ctx context.Context, field graphql.CollectedField, obj *ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6653,7 +6653,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_available_shipping_
 }
 
 func (ec *executionContext) _ShippingCartAddress_selected_shipping_method(ctx context.Context, field graphql.CollectedField, obj *ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6685,7 +6685,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_selected_shipping_m
 }
 
 func (ec *executionContext) _SimpleCartItem_uid(ctx context.Context, field graphql.CollectedField, obj *SimpleCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6708,7 +6708,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_uid(_ context.Context, f
 }
 
 func (ec *executionContext) _SimpleCartItem_id(ctx context.Context, field graphql.CollectedField, obj *SimpleCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6731,7 +6731,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _SimpleCartItem_quantity(ctx context.Context, field graphql.CollectedField, obj *SimpleCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6754,7 +6754,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_quantity(_ context.Conte
 }
 
 func (ec *executionContext) _SimpleCartItem_product(ctx context.Context, field graphql.CollectedField, obj *SimpleCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6786,7 +6786,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_product(_ context.Contex
 }
 
 func (ec *executionContext) _SimpleCartItem_prices(ctx context.Context, field graphql.CollectedField, obj *SimpleCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6818,7 +6818,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_prices(_ context.Context
 }
 
 func (ec *executionContext) _SimpleProduct_uid(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6841,7 +6841,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_uid(_ context.Context, fi
 }
 
 func (ec *executionContext) _SimpleProduct_sku(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6864,7 +6864,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_sku(_ context.Context, fi
 }
 
 func (ec *executionContext) _SimpleProduct_name(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6887,7 +6887,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_name(_ context.Context, f
 }
 
 func (ec *executionContext) _SimpleProduct_url_key(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6910,7 +6910,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_url_key(_ context.Context
 }
 
 func (ec *executionContext) _SimpleProduct_stock_status(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6933,7 +6933,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_stock_status(_ context.Co
 }
 
 func (ec *executionContext) _SimpleProduct_small_image(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6965,7 +6965,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_small_image(_ context.Con
 }
 
 func (ec *executionContext) _SimpleProduct_price_range(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -6997,7 +6997,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_price_range(_ context.Con
 }
 
 func (ec *executionContext) _UpdateCartItemsOutput_cart(ctx context.Context, field graphql.CollectedField, obj *UpdateCartItemsOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7029,7 +7029,7 @@ func (ec *executionContext) fieldContext_UpdateCartItemsOutput_cart(_ context.Co
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7052,7 +7052,7 @@ func (ec *executionContext) fieldContext___Directive_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___Directive_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7075,7 +7075,7 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7098,7 +7098,7 @@ func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Cont
 }
 
 func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7121,7 +7121,7 @@ func (ec *executionContext) fieldContext___Directive_locations(_ context.Context
 }
 
 func (ec *executionContext) ___Directive_args(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7165,7 +7165,7 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7188,7 +7188,7 @@ func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___EnumValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7211,7 +7211,7 @@ func (ec *executionContext) fieldContext___EnumValue_description(_ context.Conte
 }
 
 func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7234,7 +7234,7 @@ func (ec *executionContext) fieldContext___EnumValue_isDeprecated(_ context.Cont
 }
 
 func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7257,7 +7257,7 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7280,7 +7280,7 @@ func (ec *executionContext) fieldContext___Field_name(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7303,7 +7303,7 @@ func (ec *executionContext) fieldContext___Field_description(_ context.Context, 
 }
 
 func (ec *executionContext) ___Field_args(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7347,7 +7347,7 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 }
 
 func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7379,7 +7379,7 @@ func (ec *executionContext) fieldContext___Field_type(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7402,7 +7402,7 @@ func (ec *executionContext) fieldContext___Field_isDeprecated(_ context.Context,
 }
 
 func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7425,7 +7425,7 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7448,7 +7448,7 @@ func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7471,7 +7471,7 @@ func (ec *executionContext) fieldContext___InputValue_description(_ context.Cont
 }
 
 func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7503,7 +7503,7 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7526,7 +7526,7 @@ func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7549,7 +7549,7 @@ func (ec *executionContext) fieldContext___InputValue_isDeprecated(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7572,7 +7572,7 @@ func (ec *executionContext) fieldContext___InputValue_deprecationReason(_ contex
 }
 
 func (ec *executionContext) ___Schema_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7595,7 +7595,7 @@ func (ec *executionContext) fieldContext___Schema_description(_ context.Context,
 }
 
 func (ec *executionContext) ___Schema_types(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7627,7 +7627,7 @@ func (ec *executionContext) fieldContext___Schema_types(_ context.Context, field
 }
 
 func (ec *executionContext) ___Schema_queryType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7659,7 +7659,7 @@ func (ec *executionContext) fieldContext___Schema_queryType(_ context.Context, f
 }
 
 func (ec *executionContext) ___Schema_mutationType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7691,7 +7691,7 @@ func (ec *executionContext) fieldContext___Schema_mutationType(_ context.Context
 }
 
 func (ec *executionContext) ___Schema_subscriptionType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7723,7 +7723,7 @@ func (ec *executionContext) fieldContext___Schema_subscriptionType(_ context.Con
 }
 
 func (ec *executionContext) ___Schema_directives(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7755,7 +7755,7 @@ func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, 
 }
 
 func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7778,7 +7778,7 @@ func (ec *executionContext) fieldContext___Type_kind(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7801,7 +7801,7 @@ func (ec *executionContext) fieldContext___Type_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7824,7 +7824,7 @@ func (ec *executionContext) fieldContext___Type_description(_ context.Context, f
 }
 
 func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7847,7 +7847,7 @@ func (ec *executionContext) fieldContext___Type_specifiedByURL(_ context.Context
 }
 
 func (ec *executionContext) ___Type_fields(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7891,7 +7891,7 @@ func (ec *executionContext) fieldContext___Type_fields(ctx context.Context, fiel
 }
 
 func (ec *executionContext) ___Type_interfaces(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7923,7 +7923,7 @@ func (ec *executionContext) fieldContext___Type_interfaces(_ context.Context, fi
 }
 
 func (ec *executionContext) ___Type_possibleTypes(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7955,7 +7955,7 @@ func (ec *executionContext) fieldContext___Type_possibleTypes(_ context.Context,
 }
 
 func (ec *executionContext) ___Type_enumValues(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7999,7 +7999,7 @@ func (ec *executionContext) fieldContext___Type_enumValues(ctx context.Context, 
 }
 
 func (ec *executionContext) ___Type_inputFields(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8043,7 +8043,7 @@ func (ec *executionContext) fieldContext___Type_inputFields(ctx context.Context,
 }
 
 func (ec *executionContext) ___Type_ofType(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8075,7 +8075,7 @@ func (ec *executionContext) fieldContext___Type_ofType(_ context.Context, field 
 }
 
 func (ec *executionContext) ___Type_isOneOf(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
