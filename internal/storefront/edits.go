@@ -93,7 +93,8 @@ func repeated(before []graphql.CollectedField, alias string) bool {
 // Such a field is marshalled at once, without the field context gqlgen builds for every
 // field (two allocations each, a sixth of the API's under load): nothing could read it,
 // since a leaf has no children, no arguments, and a value its marshaller writes without
-// error. Every other field, and every other outcome, takes the library's way. The API
+// error; its resolver, if it has one, runs without it too, with nothing there it could
+// want. Every other field, and every other outcome, takes the library's way. The API
 // registers no field middleware (NewHandler), so none is skipped.
 func resolveField[T any](ctx context.Context, oc *graphql.OperationContext, field graphql.CollectedField,
 	initializeFieldContext func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error),
