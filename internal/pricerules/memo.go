@@ -19,7 +19,12 @@ import (
 // and day in the store's timezone. Nothing can make a remembered answer stale.
 
 // memoSize bounds the answers one snapshot remembers: between memoSize and twice that.
-const memoSize = 2048
+// memoMaxItems bounds the carts remembered, and so the memory: a cart of more lines, rare
+// and slower to price anyway, is priced every time.
+const (
+	memoSize     = 2048
+	memoMaxItems = 50
+)
 
 // memo keeps the recent answers in two generations: a lookup searches the current one,
 // then the previous; when the current one is full it becomes the previous one, and the
@@ -57,9 +62,9 @@ func (m *memo) putLocked(key string, r *Result) {
 
 // EvaluateRemembered is Evaluate, answered from memory when the same inputs were evaluated
 // on this snapshot recently. The result is shared: callers must not change it. A request
-// to explain is always evaluated.
+// to explain, and a cart of more than memoMaxItems lines, is always evaluated.
 func (s *Snapshot) EvaluateRemembered(cart *Cart, ctx *Context) *Result {
-	if ctx.Explain {
+	if ctx.Explain || len(cart.Items) > memoMaxItems {
 		return s.Evaluate(cart, ctx)
 	}
 	key := memoKey(cart, ctx)

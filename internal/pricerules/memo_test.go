@@ -112,3 +112,22 @@ func TestRememberedExplainsFresh(t *testing.T) {
 		t.Fatalf("explained: %+v", res)
 	}
 }
+
+// A cart of more lines than memoMaxItems is priced every time, so the memory stays small.
+func TestRememberedSkipsLargeCarts(t *testing.T) {
+	s, _ := NewSnapshot([]Rule{baseRule(1, ByPercent, 1000)}, nil)
+	small := cartOf(Item{Price: 1000, Qty: 1})
+	var lines []Item
+	for range memoMaxItems + 1 {
+		lines = append(lines, Item{Price: 100, Qty: 1})
+	}
+	large := cartOf(lines...)
+	s.EvaluateRemembered(small, ctx())
+	s.EvaluateRemembered(large, ctx())
+	if n := len(s.memo.cur); n != 1 {
+		t.Fatalf("%d carts remembered, want the small one only", n)
+	}
+	if got, want := s.EvaluateRemembered(large, ctx()), s.Evaluate(large, ctx()); !reflect.DeepEqual(got, want) {
+		t.Fatalf("large cart: %+v, want %+v", got, want)
+	}
+}
