@@ -68,12 +68,12 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 		Region: validation.Clean(form.Get("region"), 64), Postcode: validation.Clean(form.Get("postcode"), 32)}
 	// The conditions on the address and payment method see what checkout would give them.
 	payment := form.Get("payment")
-	v.Payments = []pview.Option{{Value: "", Label: "Not chosen yet", Selected: checkout.PaymentTitle(payment) == ""}}
-	for _, m := range checkout.PaymentMethods {
-		v.Payments = append(v.Payments, pview.Option{Value: m.Code, Label: m.Title, Selected: m.Code == payment})
-	}
 	if checkout.PaymentTitle(payment) == "" {
 		payment = ""
+	}
+	v.Payments = []pview.Option{{Value: "", Label: "Not chosen yet", Selected: payment == ""}}
+	for _, m := range checkout.PaymentMethods {
+		v.Payments = append(v.Payments, pview.Option{Value: m.Code, Label: m.Title, Selected: m.Code == payment})
 	}
 	views, err := s.deps.Stores.StoreViews(ctx)
 	if err != nil {
