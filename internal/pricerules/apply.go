@@ -61,7 +61,7 @@ func (a *applier) consider(cr *compiled) {
 	var itemTotal, shipTotal int64
 	matched := 0
 	give := func(i int, d int64) { itemTotal += a.give(r.ID, i, d) }
-	mayMatch := a.ec.interpret || cr.act.cartMayMatch(a.ec)
+	mayMatch := a.ec.sources != nil || cr.act.cartMayMatch(a.ec)
 	if r.Action == CartFixed {
 		var w int64
 		var match []int
@@ -156,8 +156,8 @@ func (a *applier) consider(cr *compiled) {
 
 // matches decides a rule's action conditions for item i (read plainly by the reference).
 func (a *applier) matches(cr *compiled, i int) bool {
-	if a.ec.interpret {
-		return interpretItems(cr.rule.ActionConditions, &a.ec.cart.Items[i])
+	if a.ec.sources != nil {
+		return interpretItems(a.ec.sources[cr.rule.ID].ActionConditions, &a.ec.cart.Items[i])
 	}
 	return cr.act.evalItem(a.ec, i)
 }

@@ -123,18 +123,19 @@ func invalid(format string, a ...any) error {
 const maxDepth = 10
 
 // compileCart compiles a cart conditions tree. An empty combine is always true.
-func compileCart(c Condition, depth int) (node, error) {
+func compileCart(a *arena, c Condition, depth int) (node, error) {
 	if depth > maxDepth {
 		return nil, invalid("conditions nest deeper than %d levels", maxDepth)
 	}
 	switch c.Kind {
 	case KindCombine, "":
-		n := &combineNode{any: c.Aggregator == "any", expect: c.Expect || c.Kind == ""}
+		n := alloc(&a.combines)
+		*n = combineNode{any: c.Aggregator == "any", expect: c.Expect || c.Kind == "", children: reserve(&a.nodes, len(c.Conditions))}
 		if c.Aggregator != "all" && c.Aggregator != "any" && c.Aggregator != "" {
 			return nil, invalid("aggregator %q: use all or any", c.Aggregator)
 		}
 		for _, ch := range c.Conditions {
-			cn, err := compileCart(ch, depth+1)
+			cn, err := compileCart(a, ch, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -142,11 +143,13 @@ func compileCart(c Condition, depth int) (node, error) {
 		}
 		return n, nil
 	case KindCart:
-		cmp, err := compileCompare(KindCart, c)
+		n := alloc(&a.carts)
+		cmp, err := compileCompare(a, KindCart, c)
 		if err != nil {
 			return nil, err
 		}
-		return &cartNode{attr: c.Attribute, cmp: cmp, text: Describe(c)}, nil
+		*n = cartNode{attr: a.str(c.Attribute), cmp: cmp, text: a.str(Describe(c))}
+		return n, nil
 	case KindAudience:
 		if c.Operator != OpOneOf && c.Operator != OpNotOneOf {
 			return nil, invalid("Real-Time CDP Audience takes is one of or is not one of")
@@ -154,7 +157,8 @@ func compileCart(c Condition, depth int) (node, error) {
 		if len(c.Values) > MaxValues {
 			return nil, invalid("a condition may name at most %d audiences", MaxValues)
 		}
-		n := &audienceNode{negate: c.Operator == OpNotOneOf, text: Describe(c)}
+		n := alloc(&a.audiences)
+		*n = audienceNode{negate: c.Operator == OpNotOneOf, text: a.str(Describe(c)), ids: reserve(&a.ints, len(c.Values))}
 		for _, v := range c.Values {
 			id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 			if err != nil || id <= 0 {
@@ -167,47 +171,54 @@ func compileCart(c Condition, depth int) (node, error) {
 		}
 		return n, nil
 	case KindFound:
-		items, err := compileItems(c, depth+1)
+		items, err := compileItems(a, c, depth+1)
 		if err != nil {
 			return nil, err
 		}
-		return &foundNode{items: items, found: c.Expect, text: Describe(c)}, nil
+		n := alloc(&a.founds)
+		*n = foundNode{items: items, found: c.Expect, text: a.str(Describe(c))}
+		return n, nil
 	case KindSubselect:
-		items, err := compileItems(c, depth+1)
+		items, err := compileItems(a, c, depth+1)
 		if err != nil {
 			return nil, err
 		}
-		cmp, err := compileCompare(KindSubselect, c)
+		cmp, err := compileCompare(a, KindSubselect, c)
 		if err != nil {
 			return nil, err
 		}
-		return &subselectNode{items: items, amount: c.Attribute == AttrRowTotal, cmp: cmp, text: Describe(c)}, nil
+		n := alloc(&a.subselects)
+		*n = subselectNode{items: items, amount: c.Attribute == AttrRowTotal, cmp: cmp, text: a.str(Describe(c))}
+		return n, nil
 	}
 	return nil, invalid("unknown condition type %q", c.Kind)
 }
 
 // compileItems compiles the product conditions under a found/subselect/actions combine.
-func compileItems(c Condition, depth int) (*itemCombine, error) {
+func compileItems(a *arena, c Condition, depth int) (*itemCombine, error) {
 	if depth > maxDepth {
 		return nil, invalid("conditions nest deeper than %d levels", maxDepth)
 	}
 	if c.Aggregator != "all" && c.Aggregator != "any" && c.Aggregator != "" {
 		return nil, invalid("aggregator %q: use all or any", c.Aggregator)
 	}
-	n := &itemCombine{any: c.Aggregator == "any", expect: true}
+	n := alloc(&a.items)
+	*n = itemCombine{any: c.Aggregator == "any", expect: true, children: reserve(&a.itemNodes, len(c.Conditions))}
 	if c.Kind == KindCombine {
 		n.expect = c.Expect
 	}
 	for _, ch := range c.Conditions {
 		switch ch.Kind {
 		case KindProduct:
-			cmp, err := compileCompare(KindProduct, ch)
+			p := alloc(&a.products)
+			cmp, err := compileCompare(a, KindProduct, ch)
 			if err != nil {
 				return nil, err
 			}
-			n.children = append(n.children, &productNode{attr: ch.Attribute, cmp: cmp})
+			*p = productNode{attr: a.str(ch.Attribute), cmp: cmp}
+			n.children = append(n.children, p)
 		case KindCombine:
-			sub, err := compileItems(ch, depth+1)
+			sub, err := compileItems(a, ch, depth+1)
 			if err != nil {
 				return nil, err
 			}
@@ -234,11 +245,11 @@ func compileItems(c Condition, depth int) (*itemCombine, error) {
 type compare struct {
 	op   string
 	typ  valueType
-	num  float64          // money in minor units, numbers as they are
-	str  string           // lowercased
-	nums map[float64]bool // one-of numbers
-	strs map[string]bool  // one-of strings, lowercased
-	ids  []int64          // categories, sorted
+	num  float64   // money in minor units, numbers as they are
+	str  string    // lowercased
+	nums []float64 // one-of numbers, sorted
+	strs []string  // one-of strings, lowercased and sorted
+	ids  []int64   // categories, sorted
 }
 
 // MoneyPrecision is the number of decimals of money values typed in conditions.
@@ -255,10 +266,10 @@ func parseNumber(t valueType, v string) (float64, error) {
 	return f, nil
 }
 
-func compileCompare(kind string, c Condition) (*compare, error) {
+func compileCompare(a *arena, kind string, c Condition) (compare, error) {
 	t, ok := attrType(kind, c.Attribute)
 	if !ok {
-		return nil, invalid("unknown attribute %q", c.Attribute)
+		return compare{}, invalid("unknown attribute %q", c.Attribute)
 	}
 	allowed := false
 	for _, op := range operatorsFor(t) {
@@ -267,12 +278,12 @@ func compileCompare(kind string, c Condition) (*compare, error) {
 		}
 	}
 	if !allowed {
-		return nil, invalid("operator %q does not apply to %s", c.Operator, c.Attribute)
+		return compare{}, invalid("operator %q does not apply to %s", c.Operator, c.Attribute)
 	}
-	cmp := &compare{op: c.Operator, typ: t}
+	cmp := compare{op: a.str(c.Operator), typ: t}
 	values := c.Values
 	if len(values) > MaxValues {
-		return nil, invalid("a condition may list at most %d values", MaxValues)
+		return compare{}, invalid("a condition may list at most %d values", MaxValues)
 	}
 	if len(values) == 0 && c.Value != "" {
 		values = splitList(c.Value)
@@ -282,42 +293,46 @@ func compileCompare(kind string, c Condition) (*compare, error) {
 		for _, v := range values {
 			id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 			if err != nil {
-				return nil, invalid("%q is not a category id", v)
+				return compare{}, invalid("%q is not a category id", v)
 			}
 			cmp.ids = append(cmp.ids, id)
 		}
 		if len(cmp.ids) == 0 {
-			return nil, invalid("enter at least one category id")
+			return compare{}, invalid("enter at least one category id")
 		}
 		slices.Sort(cmp.ids)
-		cmp.ids = slices.Compact(cmp.ids)
+		cmp.ids = clone(&a.ints, slices.Compact(cmp.ids))
 	case c.Operator == OpOneOf || c.Operator == OpNotOneOf:
 		if len(values) == 0 {
-			return nil, invalid("enter at least one value")
+			return compare{}, invalid("enter at least one value")
 		}
 		if t == typeMoney || t == typeNumber {
-			cmp.nums = map[float64]bool{}
+			nums := make([]float64, 0, len(values))
 			for _, v := range values {
 				f, err := parseNumber(t, v)
 				if err != nil {
-					return nil, err
+					return compare{}, err
 				}
-				cmp.nums[f] = true
+				nums = append(nums, f)
 			}
+			slices.Sort(nums)
+			cmp.nums = clone(&a.floats, slices.Compact(nums))
 		} else {
-			cmp.strs = map[string]bool{}
+			strs := make([]string, 0, len(values))
 			for _, v := range values {
-				cmp.strs[strings.ToLower(strings.TrimSpace(v))] = true
+				strs = append(strs, strings.ToLower(strings.TrimSpace(v)))
 			}
+			slices.Sort(strs)
+			cmp.strs = a.strings(slices.Compact(strs))
 		}
 	case t == typeMoney || t == typeNumber:
 		f, err := parseNumber(t, c.Value)
 		if err != nil {
-			return nil, err
+			return compare{}, err
 		}
 		cmp.num = f
 	default:
-		cmp.str = strings.ToLower(strings.TrimSpace(c.Value))
+		cmp.str = a.str(strings.ToLower(strings.TrimSpace(c.Value)))
 	}
 	return cmp, nil
 }
@@ -347,9 +362,11 @@ func (c *compare) number(v float64) bool {
 	case OpLT:
 		return v < c.num
 	case OpOneOf:
-		return c.nums[v]
+		_, ok := slices.BinarySearch(c.nums, v)
+		return ok
 	case OpNotOneOf:
-		return !c.nums[v]
+		_, ok := slices.BinarySearch(c.nums, v)
+		return !ok
 	}
 	return false
 }
@@ -368,9 +385,11 @@ func (c *compare) lowered(v string) bool {
 	case OpNotContains:
 		return !strings.Contains(v, c.str)
 	case OpOneOf:
-		return c.strs[v]
+		_, ok := slices.BinarySearch(c.strs, v)
+		return ok
 	case OpNotOneOf:
-		return !c.strs[v]
+		_, ok := slices.BinarySearch(c.strs, v)
+		return !ok
 	}
 	return false
 }
@@ -428,7 +447,7 @@ func (n *combineNode) why(ec *evalCtx) string {
 
 type cartNode struct {
 	attr string
-	cmp  *compare
+	cmp  compare
 	text string
 }
 
@@ -509,7 +528,7 @@ func (n *foundNode) why(*evalCtx) string { return "Not met: " + n.text }
 type subselectNode struct {
 	items  *itemCombine
 	amount bool
-	cmp    *compare
+	cmp    compare
 	text   string
 }
 
@@ -573,7 +592,7 @@ func (n *itemCombine) evalItem(ec *evalCtx, i int) bool {
 
 type productNode struct {
 	attr string
-	cmp  *compare
+	cmp  compare
 }
 
 func (n *productNode) evalItem(ec *evalCtx, i int) bool {
@@ -597,10 +616,10 @@ func (n *productNode) evalItem(ec *evalCtx, i int) bool {
 // an actions tree of product conditions), or nil.
 func ValidateConditions(c Condition, isActions bool) error {
 	if isActions {
-		_, err := compileItems(c, 0)
+		_, err := compileItems(new(arena), c, 0)
 		return err
 	}
-	_, err := compileCart(c, 0)
+	_, err := compileCart(new(arena), c, 0)
 	return err
 }
 

@@ -46,14 +46,18 @@ type scopeIndex struct {
 // NewSnapshot compiles and indexes rules and their coupons. A rule whose conditions do not
 // compile is an error: the store validates rules before saving them.
 func NewSnapshot(rules []Rule, coupons []Coupon) (*Snapshot, error) {
-	s := &Snapshot{coupons: map[string]*Coupon{}, scopes: map[scopeKey]*scopeIndex{}}
+	s := &Snapshot{coupons: make(map[string]*Coupon, len(coupons)), scopes: map[scopeKey]*scopeIndex{}}
+	a := new(arena)
 	for i := range coupons {
-		c := coupons[i]
-		s.coupons[strings.ToLower(c.Code)] = &c
+		c := alloc(&a.coupons)
+		*c = coupons[i]
+		c.Code = a.str(c.Code)
+		s.coupons[a.str(strings.ToLower(c.Code))] = c
 	}
+	s.rules = make([]*compiled, 0, len(rules))
 	for i := range rules {
-		r := rules[i]
-		cr, err := compileRule(&r)
+		r := &rules[i]
+		cr, err := compileRule(a, r)
 		if err != nil {
 			return nil, fmt.Errorf("rule %d %q: %w", r.ID, r.Name, err)
 		}
@@ -85,20 +89,30 @@ func NewSnapshot(rules []Rule, coupons []Coupon) (*Snapshot, error) {
 				p := int32(pos)
 				switch {
 				case cr.rule.CouponType == CouponSpecific:
-					code := strings.ToLower(cr.rule.CouponCode)
+					code := a.str(strings.ToLower(cr.rule.CouponCode))
 					idx.byCoupon[code] = append(idx.byCoupon[code], p)
 				case cr.rule.CouponType == CouponAuto:
 					for _, code := range autoCodes[cr.rule.ID] {
 						idx.byCoupon[code] = append(idx.byCoupon[code], p)
 					}
 				case cr.gating != nil:
-					for _, a := range cr.gating {
-						idx.byAudience[a] = append(idx.byAudience[a], p)
+					for _, id := range cr.gating {
+						idx.byAudience[id] = append(idx.byAudience[id], p)
 					}
 				default:
 					idx.always = append(idx.always, p)
 				}
 			}
+		}
+	}
+	// The lists were built by appending; their final copies go into the arena.
+	for _, idx := range s.scopes {
+		idx.always = clone(&a.int32s, idx.always)
+		for id, ps := range idx.byAudience {
+			idx.byAudience[id] = clone(&a.int32s, ps)
+		}
+		for code, ps := range idx.byCoupon {
+			idx.byCoupon[code] = clone(&a.int32s, ps)
 		}
 	}
 	return s, nil
@@ -107,7 +121,8 @@ func NewSnapshot(rules []Rule, coupons []Coupon) (*Snapshot, error) {
 // Len is the number of rules in the snapshot.
 func (s *Snapshot) Len() int { return len(s.rules) }
 
-// Rules returns the rules of the snapshot in evaluation order.
+// Rules returns the rules of the snapshot in evaluation order, with their settings but not
+// their conditions trees, which the snapshot keeps only compiled (see arena).
 func (s *Snapshot) Rules() []*Rule {
 	out := make([]*Rule, len(s.rules))
 	for i, cr := range s.rules {
@@ -127,26 +142,29 @@ func parseDay(d string) (int, error) {
 	return t.Year()*10000 + int(t.Month())*100 + t.Day(), nil
 }
 
-func compileRule(r *Rule) (*compiled, error) {
-	cond, err := compileCart(r.Conditions, 0)
+// compileRule compiles r's conditions and copies its settings into a.
+func compileRule(a *arena, r *Rule) (*compiled, error) {
+	cond, err := compileCart(a, r.Conditions, 0)
 	if err != nil {
 		return nil, err
 	}
-	act, err := compileItems(r.ActionConditions, 0)
+	act, err := compileItems(a, r.ActionConditions, 0)
 	if err != nil {
 		return nil, err
 	}
-	cr := &compiled{rule: r, cond: cond, act: act, websites: slices.Clone(r.WebsiteIDs), groups: slices.Clone(r.CustomerGroupIDs)}
-	slices.Sort(cr.websites)
-	slices.Sort(cr.groups)
-	cr.websites, cr.groups = slices.Compact(cr.websites), slices.Compact(cr.groups)
+	gating := gatingAudiences(r.Conditions)
+	r = a.rule(r)
+	cr := alloc(&a.compiled)
+	*cr = compiled{rule: r, cond: cond, act: act}
+	cr.websites = clone(&a.ints, slices.Compact(slices.Sorted(slices.Values(r.WebsiteIDs))))
+	cr.groups = clone(&a.ints, slices.Compact(slices.Sorted(slices.Values(r.CustomerGroupIDs))))
 	if cr.from, err = parseDay(r.FromDate); err != nil {
 		return nil, err
 	}
 	if cr.to, err = parseDay(r.ToDate); err != nil {
 		return nil, err
 	}
-	cr.gating = gatingAudiences(r.Conditions)
+	cr.gating = clone(&a.ints, gating)
 	cr.active, cr.couponType, cr.usesPerCustomer = r.Active, r.CouponType, r.UsesPerCustomer
 	return cr, nil
 }
@@ -183,11 +201,13 @@ type evalCtx struct {
 	weight    float64
 	audiences []int64 // sorted
 	today     int
-	coupon    string   // lowercased
-	interpret bool     // the reference evaluator: read the trees, no compiled shortcuts
-	skus      []string // the items' SKUs, lowercased once
-	skuSet    []string // the same, sorted
-	cats      []int64  // the categories of the cart's items, sorted
+	coupon    string // lowercased
+	// sources, for the reference evaluator, are the rules by id, whose trees it reads
+	// instead of the compiled conditions and shortcuts; nil for the engine.
+	sources map[int64]*Rule
+	skus    []string // the items' SKUs, lowercased once
+	skuSet  []string // the same, sorted
+	cats    []int64  // the categories of the cart's items, sorted
 }
 
 func (ec *evalCtx) inAudience(id int64) bool {
@@ -278,8 +298,8 @@ func (s *Snapshot) check(cr *compiled, ec *evalCtx, explain, indexed bool) (bool
 	if ctx.CustomerID != 0 && cr.usesPerCustomer > 0 && ctx.CustomerRuleUses[cr.rule.ID] >= cr.usesPerCustomer {
 		return false, "The customer has used this rule the maximum number of times"
 	}
-	if ec.interpret {
-		if !interpretCart(cr.rule.Conditions, ec) {
+	if ec.sources != nil {
+		if !interpretCart(ec.sources[cr.rule.ID].Conditions, ec) {
 			return false, cr.cond.why(ec) // the same words as the engine's
 		}
 		return true, ""
@@ -298,10 +318,10 @@ func (s *Snapshot) check(cr *compiled, ec *evalCtx, explain, indexed bool) (bool
 // are not gated by an audience, those gated by one of the shopper's audiences, and those
 // of the coupon.
 func (s *Snapshot) Evaluate(cart *Cart, ctx *Context) *Result {
-	if ctx.Explain {
-		return s.EvaluateReference(cart, ctx)
-	}
 	ec := newEvalCtx(cart, ctx)
+	if ctx.Explain {
+		return s.evaluateAll(ec) // every rule, to say why each did not apply
+	}
 	ap := newApplier(s, ec, false)
 	ap.indexed = true
 	idx := s.scopes[scopeKey{ctx.WebsiteID, ctx.CustomerGroupID}]
@@ -337,12 +357,27 @@ func (s *Snapshot) Evaluate(cart *Cart, ctx *Context) *Result {
 	return ap.finish()
 }
 
-// EvaluateReference applies every rule in order with no index: the plain evaluator that
-// tests hold the indexed one equal to, and the explaining one.
-func (s *Snapshot) EvaluateReference(cart *Cart, ctx *Context) *Result {
+// evaluateReference applies every rule in order with no index, reading the conditions
+// trees of sources (the rules the snapshot was built from, by id; see byID): the plain
+// evaluator that tests hold the indexed one equal to.
+func (s *Snapshot) evaluateReference(sources map[int64]*Rule, cart *Cart, ctx *Context) *Result {
 	ec := newEvalCtx(cart, ctx)
-	ec.interpret = true
-	ap := newApplier(s, ec, ctx.Explain)
+	ec.sources = sources
+	return s.evaluateAll(ec)
+}
+
+// byID indexes rules by id.
+func byID(rules []Rule) map[int64]*Rule {
+	out := make(map[int64]*Rule, len(rules))
+	for i := range rules {
+		out[rules[i].ID] = &rules[i]
+	}
+	return out
+}
+
+// evaluateAll applies every rule in order, with no index.
+func (s *Snapshot) evaluateAll(ec *evalCtx) *Result {
+	ap := newApplier(s, ec, ec.ctx.Explain)
 	for _, cr := range s.rules {
 		ap.consider(cr)
 	}

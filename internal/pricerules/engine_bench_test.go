@@ -75,10 +75,12 @@ func benchInput() (*Cart, *Context) {
 // indexed engine and the reference evaluator at 100, 1,000 and 10,000 active rules.
 func BenchmarkEngine(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
-		s, err := NewSnapshot(benchRules(n), nil)
+		rules := benchRules(n)
+		s, err := NewSnapshot(rules, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
+		sources := byID(rules)
 		cart, c := benchInput()
 		b.Run(fmt.Sprintf("rules=%d/indexed", n), func(b *testing.B) {
 			b.ReportAllocs()
@@ -89,7 +91,7 @@ func BenchmarkEngine(b *testing.B) {
 		b.Run(fmt.Sprintf("rules=%d/reference", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				s.EvaluateReference(cart, c)
+				s.evaluateReference(sources, cart, c)
 			}
 		})
 		// Both in one benchmark, back to back, so the ratio is measured under the same
@@ -102,7 +104,7 @@ func BenchmarkEngine(b *testing.B) {
 			fast := time.Since(t0)
 			t1 := time.Now()
 			for i := 0; i < b.N; i++ {
-				s.EvaluateReference(cart, c)
+				s.evaluateReference(sources, cart, c)
 			}
 			slow := time.Since(t1)
 			b.ReportMetric(float64(fast.Nanoseconds())/float64(b.N), "indexed-ns/op")

@@ -40,7 +40,7 @@ func eval(t *testing.T, rules []Rule, cart *Cart, c *Context) *Result {
 		t.Fatal(err)
 	}
 	got := s.Evaluate(cart, c)
-	ref := s.EvaluateReference(cart, c)
+	ref := s.evaluateReference(byID(rules), cart, c)
 	if !reflect.DeepEqual(got, ref) {
 		t.Fatalf("indexed %+v\nreference %+v", got, ref)
 	}
@@ -495,7 +495,7 @@ func TestIndexedEqualsReferenceOnRandomCarts(t *testing.T) {
 			cart := randomCart(rng)
 			c := randomShopper(rng)
 			got := s.Evaluate(cart, c)
-			ref := s.EvaluateReference(cart, c)
+			ref := s.evaluateReference(byID(rules), cart, c)
 			if !reflect.DeepEqual(got, ref) {
 				t.Fatalf("round %d: indexed and reference differ\nindexed %+v\nreference %+v", round, got, ref)
 			}
