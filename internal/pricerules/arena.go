@@ -30,6 +30,7 @@ type arena struct {
 	strs       slab[string]
 	coupons    slab[Coupon]
 	text       []byte // the rest of the current chunk of string bytes
+	nextText   int    // the size of the next chunk
 }
 
 // slab hands out values of one type from chunks that grow to slabChunk values.
@@ -115,7 +116,9 @@ func (a *arena) str(v string) string {
 		return string([]byte(v)) // a copy of its own: a long text would waste a chunk
 	}
 	if len(a.text) < len(v) {
-		a.text = make([]byte, textChunk)
+		// Chunks grow as slabs do, so compiling one rule (to validate it) stays cheap.
+		a.nextText = min(max(2*a.nextText, 256), textChunk)
+		a.text = make([]byte, max(a.nextText, len(v)))
 	}
 	b := a.text[:len(v):len(v)]
 	a.text = a.text[len(v):]

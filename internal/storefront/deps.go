@@ -4,7 +4,7 @@
 // in-memory snapshots; only carts, orders and customers touch the database.
 package storefront
 
-//go:generate sh -c "go tool gqlgen generate && sed -i -e 's/graphql[.]MarshalSliceConcurrently(/marshalSlice(/' -e 's/deferred := graphql[.]NewDeferredGroup(ctx)/var deferred graphql.DeferredGroup/' -e 's/return graphql[.]ResolveField(/return resolveField(/' generated.go && perl -0pi -e 's/\\n\\treturn out\\n}\\n/\\n\\treturn &objectWriter{fields, out}\\n}\\n/g' generated.go"
+//go:generate sh -c "go tool gqlgen generate && sed -i -e 's/graphql[.]MarshalSliceConcurrently(/marshalSlice(/' -e 's/deferred := graphql[.]NewDeferredGroup(ctx)/var deferred graphql.DeferredGroup/' -e 's/return graphql[.]ResolveField(/return resolveField(/' generated.go && perl -0pi -e 's/\\n\\treturn out\\n}\\n/\\n\\treturn &objectWriter{fields, out}\\n}\\n/g; s/var buf bytes[.]Buffer\\n\\t\\t\\tdata[.]MarshalGQL[(]&buf[)]/var buf *bytes.Buffer = answerBuffer(ctx)\\n\\t\\t\\tdata.MarshalGQL(buf)/g' generated.go"
 
 import (
 	"context"
@@ -67,7 +67,7 @@ const MaxComplexity = 1000
 func NewHandler(d Deps) http.Handler {
 	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{deps: d}}))
 	srv.AddTransport(transport.GET{})
-	srv.AddTransport(transport.POST{})
+	srv.AddTransport(post{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})

@@ -1,8 +1,9 @@
 package storefront
 
-// Four edits `go generate` makes to gqlgen's output (see deps.go), each for speed and each
+// Five edits `go generate` makes to gqlgen's output (see deps.go), each for speed and each
 // keeping what the library does (TestGeneratedCodeKeepsTheEdits checks they are made):
 //
+//   - an operation's answer is marshalled into the buffer answerBuffer gives (transport.go);
 //   - lists are marshalled by marshalSlice below;
 //   - objects are written by objectWriter below;
 //   - fields are resolved by resolveField below, which takes a short way for leaves;

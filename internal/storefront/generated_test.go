@@ -24,7 +24,7 @@ func TestGeneratedCodeKeepsTheEdits(t *testing.T) {
 	code := string(src)
 	for _, call := range []string{"graphql.MarshalSliceConcurrently(", "graphql.NewDeferredGroup(", ".ResolveConcurrently(", "graphql.ResolveField("} {
 		if strings.Contains(code, call) {
-			t.Errorf("generated.go calls %s: rerun `make generate`, and read slice.go before changing the edits", call)
+			t.Errorf("generated.go calls %s: rerun `make generate`, and read edits.go before changing the edits", call)
 		}
 	}
 	if !strings.Contains(code, "marshalSlice(") || !strings.Contains(code, "var deferred graphql.DeferredGroup") {
@@ -32,6 +32,9 @@ func TestGeneratedCodeKeepsTheEdits(t *testing.T) {
 	}
 	if objects, written := strings.Count(code, "fields := graphql.CollectFields("), strings.Count(code, "return &objectWriter{fields, out}"); objects != written {
 		t.Errorf("%d objects, %d written by objectWriter: rerun `make generate`", objects, written)
+	}
+	if strings.Contains(code, "var buf bytes.Buffer") || strings.Count(code, "var buf *bytes.Buffer = answerBuffer(ctx)") != 2 {
+		t.Error("the query's and the mutation's answers are not marshalled into answerBuffer: rerun `make generate`")
 	}
 }
 
