@@ -248,6 +248,22 @@ func TestGraphQLLimitsHoldThroughFragments(t *testing.T) {
 	if r := a.gql(t, nil, `{ dynamicBlocks(input: {type: SPECIFIED}, currentPage: 2147483647) { total_count } }`, nil); !strings.Contains(r.errorText(), "currentPage value must be at most") {
 		t.Fatalf("huge blocks page: %s", r.errorText())
 	}
+	// 20 carts of 60 fields each through a fragment cost 1,220: refused, each time it is
+	// asked (an operation's cost is remembered), whatever its variables.
+	var heavy, light strings.Builder
+	for i := 0; i < 20; i++ {
+		fmt.Fprintf(&heavy, "c%d: cart(cart_id: $c) { ...C } ", i)
+	}
+	for i := 0; i < 60; i++ {
+		fmt.Fprintf(&light, "f%d: id ", i)
+	}
+	q := "query($c: String!) { " + heavy.String() + "} fragment C on Cart { " + light.String() + "}"
+	for _, id := range []string{"one", "two"} {
+		r := a.gql(t, nil, q, map[string]any{"c": id})
+		if !strings.Contains(r.errorText(), "operation has complexity 1220, which exceeds the limit of 1000") || r.Data["c0"] != nil {
+			t.Fatalf("costly query: %s", r.errorText())
+		}
+	}
 }
 
 // A guest's cart cookie never opens a customer's cart on the reference storefront.
@@ -335,5 +351,40 @@ func TestDeferIsAnsweredWhole(t *testing.T) {
 		map[string]any{"c": cart}).ok(t)
 	if r.str("cart.items.0.quantity") != "3" || r.str("cart.items.0.prices.total_item_discount.value") != "25" || r.str("cart.prices.grand_total.value") != "50" {
 		t.Fatalf("deferred fields: %+v", r.Data)
+	}
+}
+
+// Fields under @skip and @include follow the variables of each request, though what an
+// object's selection collects is remembered across requests: through fields, inline
+// fragments and fragment spreads, asked again and again with the variables changing.
+func TestGraphQLSkipAndIncludeFollowEachRequest(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	id := a.gql(t, nil, `mutation { createGuestCart { cart { id } } }`, nil).ok(t).str("createGuestCart.cart.id")
+	q := `query($c: String!, $qty: Boolean!, $items: Boolean!, $coupons: Boolean!) {
+	  cart(cart_id: $c) {
+	    id
+	    total_quantity @include(if: $qty)
+	    ... on Cart @skip(if: $items) { items { uid } }
+	    ...Coupons @include(if: $coupons)
+	  }
+	}
+	fragment Coupons on Cart { applied_coupons { code } }`
+	for round := 0; round < 3; round++ {
+		for _, v := range []map[string]bool{
+			{"qty": true, "items": true, "coupons": false},
+			{"qty": false, "items": false, "coupons": true},
+			{"qty": true, "items": false, "coupons": true},
+			{"qty": false, "items": true, "coupons": false},
+		} {
+			r := a.gql(t, nil, q, map[string]any{"c": id, "qty": v["qty"], "items": v["items"], "coupons": v["coupons"]}).ok(t)
+			cart := r.at("cart").(map[string]any)
+			_, qty := cart["total_quantity"]
+			_, items := cart["items"]
+			_, coupons := cart["applied_coupons"]
+			if cart["id"] != id || qty != v["qty"] || items == v["items"] || coupons != v["coupons"] {
+				t.Fatalf("round %d, variables %v: %v", round, v, cart)
+			}
+		}
 	}
 }

@@ -4,7 +4,7 @@
 // in-memory snapshots; only carts, orders and customers touch the database.
 package storefront
 
-//go:generate sh -c "go tool gqlgen generate && sed -i -e 's/graphql[.]MarshalSliceConcurrently(/marshalSlice(/' -e 's/deferred := graphql[.]NewDeferredGroup(ctx)/var deferred graphql.DeferredGroup/' -e 's/return graphql[.]ResolveField(/return resolveField(/' generated.go && perl -0pi -e 's/\\n\\treturn out\\n}\\n/\\n\\treturn &objectWriter{fields, out}\\n}\\n/g; s/var buf bytes[.]Buffer\\n\\t\\t\\tdata[.]MarshalGQL[(]&buf[)]/var buf *bytes.Buffer = answerBuffer(ctx)\\n\\t\\t\\tdata.MarshalGQL(buf)/g' generated.go"
+//go:generate sh -c "go tool gqlgen generate && sed -i -e 's/graphql[.]MarshalSliceConcurrently(/marshalSlice(/' -e 's/deferred := graphql[.]NewDeferredGroup(ctx)/var deferred graphql.DeferredGroup/' -e 's/return graphql[.]ResolveField(/return resolveField(/' -e 's/graphql[.]CollectFields(ec[.]OperationContext, /collectFields(ec.OperationContext, /' generated.go && perl -0pi -e 's/\\n\\treturn out\\n}\\n/\\n\\treturn &objectWriter{fields, out}\\n}\\n/g; s/var buf bytes[.]Buffer\\n\\t\\t\\tdata[.]MarshalGQL[(]&buf[)]/var buf *bytes.Buffer = answerBuffer(ctx)\\n\\t\\t\\tdata.MarshalGQL(buf)/g' generated.go"
 
 import (
 	"context"
@@ -65,13 +65,18 @@ const MaxComplexity = 1000
 
 // NewHandler returns the GraphQL endpoint (POST and GET).
 func NewHandler(d Deps) http.Handler {
-	srv := handler.New(NewExecutableSchema(Config{Resolvers: &Resolver{deps: d}}))
+	cfg := Config{Resolvers: &Resolver{deps: d}}
+	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(transport.GET{})
 	srv.AddTransport(post{})
 	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
 	srv.Use(extension.Introspection{})
 	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
-	srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	if limit := newComplexityLimit(MaxComplexity, cfg.Complexity); limit != nil {
+		srv.Use(limit)
+	} else {
+		srv.Use(extension.FixedComplexityLimit(MaxComplexity))
+	}
 	srv.SetErrorPresenter(d.presentError)
 	srv.AroundOperations(limitRootFields)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
@@ -109,11 +114,11 @@ func limitRootFields(ctx context.Context, next graphql.OperationHandler) graphql
 	if oc.Operation == nil {
 		return next(ctx)
 	}
-	root := "Query"
+	root := queryImplementors
 	if oc.Operation.Operation == ast.Mutation {
-		root = "Mutation"
+		root = mutationImplementors
 	}
-	fields := graphql.CollectFields(oc, oc.Operation.SelectionSet, []string{root})
+	fields := collectFields(oc, oc.Operation.SelectionSet, root)
 	signIns := 0
 	for _, f := range fields {
 		if f.Name == "generateCustomerToken" {

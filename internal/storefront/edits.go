@@ -1,8 +1,10 @@
 package storefront
 
-// Five edits `go generate` makes to gqlgen's output (see deps.go), each for speed and each
+// Six edits `go generate` makes to gqlgen's output (see deps.go), each for speed and each
 // keeping what the library does (TestGeneratedCodeKeepsTheEdits checks they are made):
 //
+//   - an object's fields are collected by collectFields (collect.go), which remembers
+//     them across requests;
 //   - an operation's answer is marshalled into the buffer answerBuffer gives (transport.go);
 //   - lists are marshalled by marshalSlice below;
 //   - objects are written by objectWriter below;

@@ -9377,7 +9377,7 @@ func (ec *executionContext) _ProductInterface(ctx context.Context, sel ast.Selec
 var addProductsToCartOutputImplementors = []string{"AddProductsToCartOutput"}
 
 func (ec *executionContext) _AddProductsToCartOutput(ctx context.Context, sel ast.SelectionSet, obj *AddProductsToCartOutput) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, addProductsToCartOutputImplementors)
+	fields := collectFields(ec.OperationContext, sel, addProductsToCartOutputImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -9415,7 +9415,7 @@ func (ec *executionContext) _AddProductsToCartOutput(ctx context.Context, sel as
 var appliedCouponImplementors = []string{"AppliedCoupon"}
 
 func (ec *executionContext) _AppliedCoupon(ctx context.Context, sel ast.SelectionSet, obj *AppliedCoupon) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, appliedCouponImplementors)
+	fields := collectFields(ec.OperationContext, sel, appliedCouponImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -9448,7 +9448,7 @@ func (ec *executionContext) _AppliedCoupon(ctx context.Context, sel ast.Selectio
 var applyCouponToCartOutputImplementors = []string{"ApplyCouponToCartOutput"}
 
 func (ec *executionContext) _ApplyCouponToCartOutput(ctx context.Context, sel ast.SelectionSet, obj *ApplyCouponToCartOutput) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, applyCouponToCartOutputImplementors)
+	fields := collectFields(ec.OperationContext, sel, applyCouponToCartOutputImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -9481,7 +9481,7 @@ func (ec *executionContext) _ApplyCouponToCartOutput(ctx context.Context, sel as
 var availablePaymentMethodImplementors = []string{"AvailablePaymentMethod"}
 
 func (ec *executionContext) _AvailablePaymentMethod(ctx context.Context, sel ast.SelectionSet, obj *AvailablePaymentMethod) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, availablePaymentMethodImplementors)
+	fields := collectFields(ec.OperationContext, sel, availablePaymentMethodImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -9519,7 +9519,7 @@ func (ec *executionContext) _AvailablePaymentMethod(ctx context.Context, sel ast
 var availableShippingMethodImplementors = []string{"AvailableShippingMethod"}
 
 func (ec *executionContext) _AvailableShippingMethod(ctx context.Context, sel ast.SelectionSet, obj *AvailableShippingMethod) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, availableShippingMethodImplementors)
+	fields := collectFields(ec.OperationContext, sel, availableShippingMethodImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -9587,7 +9587,7 @@ func (ec *executionContext) _AvailableShippingMethod(ctx context.Context, sel as
 var billingCartAddressImplementors = []string{"BillingCartAddress"}
 
 func (ec *executionContext) _BillingCartAddress(ctx context.Context, sel ast.SelectionSet, obj *BillingCartAddress) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, billingCartAddressImplementors)
+	fields := collectFields(ec.OperationContext, sel, billingCartAddressImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -9660,7 +9660,7 @@ func (ec *executionContext) _BillingCartAddress(ctx context.Context, sel ast.Sel
 var cartImplementors = []string{"Cart"}
 
 func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj *Cart) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cartImplementors)
+	fields := collectFields(ec.OperationContext, sel, cartImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -9753,7 +9753,7 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 var cartAddressCountryImplementors = []string{"CartAddressCountry"}
 
 func (ec *executionContext) _CartAddressCountry(ctx context.Context, sel ast.SelectionSet, obj *CartAddressCountry) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cartAddressCountryImplementors)
+	fields := collectFields(ec.OperationContext, sel, cartAddressCountryImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -9791,7 +9791,7 @@ func (ec *executionContext) _CartAddressCountry(ctx context.Context, sel ast.Sel
 var cartAddressRegionImplementors = []string{"CartAddressRegion"}
 
 func (ec *executionContext) _CartAddressRegion(ctx context.Context, sel ast.SelectionSet, obj *CartAddressRegion) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cartAddressRegionImplementors)
+	fields := collectFields(ec.OperationContext, sel, cartAddressRegionImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -9829,7 +9829,7 @@ func (ec *executionContext) _CartAddressRegion(ctx context.Context, sel ast.Sele
 var cartItemPricesImplementors = []string{"CartItemPrices"}
 
 func (ec *executionContext) _CartItemPrices(ctx context.Context, sel ast.SelectionSet, obj *CartItemPrices) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cartItemPricesImplementors)
+	fields := collectFields(ec.OperationContext, sel, cartItemPricesImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -9882,7 +9882,7 @@ func (ec *executionContext) _CartItemPrices(ctx context.Context, sel ast.Selecti
 var cartPricesImplementors = []string{"CartPrices"}
 
 func (ec *executionContext) _CartPrices(ctx context.Context, sel ast.SelectionSet, obj *CartPrices) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cartPricesImplementors)
+	fields := collectFields(ec.OperationContext, sel, cartPricesImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -9940,7 +9940,7 @@ func (ec *executionContext) _CartPrices(ctx context.Context, sel ast.SelectionSe
 var cartRuleStorefrontImplementors = []string{"CartRuleStorefront"}
 
 func (ec *executionContext) _CartRuleStorefront(ctx context.Context, sel ast.SelectionSet, obj *CartRuleStorefront) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cartRuleStorefrontImplementors)
+	fields := collectFields(ec.OperationContext, sel, cartRuleStorefrontImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -9973,7 +9973,7 @@ func (ec *executionContext) _CartRuleStorefront(ctx context.Context, sel ast.Sel
 var cartTaxItemImplementors = []string{"CartTaxItem"}
 
 func (ec *executionContext) _CartTaxItem(ctx context.Context, sel ast.SelectionSet, obj *CartTaxItem) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cartTaxItemImplementors)
+	fields := collectFields(ec.OperationContext, sel, cartTaxItemImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10011,7 +10011,7 @@ func (ec *executionContext) _CartTaxItem(ctx context.Context, sel ast.SelectionS
 var cartUserInputErrorImplementors = []string{"CartUserInputError"}
 
 func (ec *executionContext) _CartUserInputError(ctx context.Context, sel ast.SelectionSet, obj *CartUserInputError) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, cartUserInputErrorImplementors)
+	fields := collectFields(ec.OperationContext, sel, cartUserInputErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10049,7 +10049,7 @@ func (ec *executionContext) _CartUserInputError(ctx context.Context, sel ast.Sel
 var complexTextValueImplementors = []string{"ComplexTextValue"}
 
 func (ec *executionContext) _ComplexTextValue(ctx context.Context, sel ast.SelectionSet, obj *ComplexTextValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, complexTextValueImplementors)
+	fields := collectFields(ec.OperationContext, sel, complexTextValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10082,7 +10082,7 @@ func (ec *executionContext) _ComplexTextValue(ctx context.Context, sel ast.Selec
 var createGuestCartOutputImplementors = []string{"CreateGuestCartOutput"}
 
 func (ec *executionContext) _CreateGuestCartOutput(ctx context.Context, sel ast.SelectionSet, obj *CreateGuestCartOutput) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, createGuestCartOutputImplementors)
+	fields := collectFields(ec.OperationContext, sel, createGuestCartOutputImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10115,7 +10115,7 @@ func (ec *executionContext) _CreateGuestCartOutput(ctx context.Context, sel ast.
 var customerImplementors = []string{"Customer"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *Customer) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
+	fields := collectFields(ec.OperationContext, sel, customerImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10158,7 +10158,7 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 var customerTokenImplementors = []string{"CustomerToken"}
 
 func (ec *executionContext) _CustomerToken(ctx context.Context, sel ast.SelectionSet, obj *CustomerToken) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, customerTokenImplementors)
+	fields := collectFields(ec.OperationContext, sel, customerTokenImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10191,7 +10191,7 @@ func (ec *executionContext) _CustomerToken(ctx context.Context, sel ast.Selectio
 var discountImplementors = []string{"Discount"}
 
 func (ec *executionContext) _Discount(ctx context.Context, sel ast.SelectionSet, obj *Discount) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, discountImplementors)
+	fields := collectFields(ec.OperationContext, sel, discountImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10234,7 +10234,7 @@ func (ec *executionContext) _Discount(ctx context.Context, sel ast.SelectionSet,
 var dynamicBlockImplementors = []string{"DynamicBlock"}
 
 func (ec *executionContext) _DynamicBlock(ctx context.Context, sel ast.SelectionSet, obj *DynamicBlock) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, dynamicBlockImplementors)
+	fields := collectFields(ec.OperationContext, sel, dynamicBlockImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10282,7 +10282,7 @@ func (ec *executionContext) _DynamicBlock(ctx context.Context, sel ast.Selection
 var dynamicBlocksImplementors = []string{"DynamicBlocks"}
 
 func (ec *executionContext) _DynamicBlocks(ctx context.Context, sel ast.SelectionSet, obj *DynamicBlocks) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, dynamicBlocksImplementors)
+	fields := collectFields(ec.OperationContext, sel, dynamicBlocksImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10330,7 +10330,7 @@ func (ec *executionContext) _DynamicBlocks(ctx context.Context, sel ast.Selectio
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *Money) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
+	fields := collectFields(ec.OperationContext, sel, moneyImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10368,7 +10368,7 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
+	fields := collectFields(ec.OperationContext, sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
@@ -10516,7 +10516,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var orderImplementors = []string{"Order"}
 
 func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *Order) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, orderImplementors)
+	fields := collectFields(ec.OperationContext, sel, orderImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10549,7 +10549,7 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 var placeOrderErrorImplementors = []string{"PlaceOrderError"}
 
 func (ec *executionContext) _PlaceOrderError(ctx context.Context, sel ast.SelectionSet, obj *PlaceOrderError) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, placeOrderErrorImplementors)
+	fields := collectFields(ec.OperationContext, sel, placeOrderErrorImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10587,7 +10587,7 @@ func (ec *executionContext) _PlaceOrderError(ctx context.Context, sel ast.Select
 var placeOrderOutputImplementors = []string{"PlaceOrderOutput"}
 
 func (ec *executionContext) _PlaceOrderOutput(ctx context.Context, sel ast.SelectionSet, obj *PlaceOrderOutput) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, placeOrderOutputImplementors)
+	fields := collectFields(ec.OperationContext, sel, placeOrderOutputImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10625,7 +10625,7 @@ func (ec *executionContext) _PlaceOrderOutput(ctx context.Context, sel ast.Selec
 var priceRangeImplementors = []string{"PriceRange"}
 
 func (ec *executionContext) _PriceRange(ctx context.Context, sel ast.SelectionSet, obj *PriceRange) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, priceRangeImplementors)
+	fields := collectFields(ec.OperationContext, sel, priceRangeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10658,7 +10658,7 @@ func (ec *executionContext) _PriceRange(ctx context.Context, sel ast.SelectionSe
 var productImageImplementors = []string{"ProductImage"}
 
 func (ec *executionContext) _ProductImage(ctx context.Context, sel ast.SelectionSet, obj *ProductImage) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, productImageImplementors)
+	fields := collectFields(ec.OperationContext, sel, productImageImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10696,7 +10696,7 @@ func (ec *executionContext) _ProductImage(ctx context.Context, sel ast.Selection
 var productPriceImplementors = []string{"ProductPrice"}
 
 func (ec *executionContext) _ProductPrice(ctx context.Context, sel ast.SelectionSet, obj *ProductPrice) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, productPriceImplementors)
+	fields := collectFields(ec.OperationContext, sel, productPriceImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10734,7 +10734,7 @@ func (ec *executionContext) _ProductPrice(ctx context.Context, sel ast.Selection
 var productsImplementors = []string{"Products"}
 
 func (ec *executionContext) _Products(ctx context.Context, sel ast.SelectionSet, obj *Products) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, productsImplementors)
+	fields := collectFields(ec.OperationContext, sel, productsImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10777,7 +10777,7 @@ func (ec *executionContext) _Products(ctx context.Context, sel ast.SelectionSet,
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
+	fields := collectFields(ec.OperationContext, sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
@@ -10857,7 +10857,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var removeCouponFromCartOutputImplementors = []string{"RemoveCouponFromCartOutput"}
 
 func (ec *executionContext) _RemoveCouponFromCartOutput(ctx context.Context, sel ast.SelectionSet, obj *RemoveCouponFromCartOutput) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, removeCouponFromCartOutputImplementors)
+	fields := collectFields(ec.OperationContext, sel, removeCouponFromCartOutputImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10890,7 +10890,7 @@ func (ec *executionContext) _RemoveCouponFromCartOutput(ctx context.Context, sel
 var removeItemFromCartOutputImplementors = []string{"RemoveItemFromCartOutput"}
 
 func (ec *executionContext) _RemoveItemFromCartOutput(ctx context.Context, sel ast.SelectionSet, obj *RemoveItemFromCartOutput) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, removeItemFromCartOutputImplementors)
+	fields := collectFields(ec.OperationContext, sel, removeItemFromCartOutputImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10923,7 +10923,7 @@ func (ec *executionContext) _RemoveItemFromCartOutput(ctx context.Context, sel a
 var revokeCustomerTokenOutputImplementors = []string{"RevokeCustomerTokenOutput"}
 
 func (ec *executionContext) _RevokeCustomerTokenOutput(ctx context.Context, sel ast.SelectionSet, obj *RevokeCustomerTokenOutput) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, revokeCustomerTokenOutputImplementors)
+	fields := collectFields(ec.OperationContext, sel, revokeCustomerTokenOutputImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10956,7 +10956,7 @@ func (ec *executionContext) _RevokeCustomerTokenOutput(ctx context.Context, sel 
 var searchResultPageInfoImplementors = []string{"SearchResultPageInfo"}
 
 func (ec *executionContext) _SearchResultPageInfo(ctx context.Context, sel ast.SelectionSet, obj *SearchResultPageInfo) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultPageInfoImplementors)
+	fields := collectFields(ec.OperationContext, sel, searchResultPageInfoImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -10999,7 +10999,7 @@ func (ec *executionContext) _SearchResultPageInfo(ctx context.Context, sel ast.S
 var selectedPaymentMethodImplementors = []string{"SelectedPaymentMethod"}
 
 func (ec *executionContext) _SelectedPaymentMethod(ctx context.Context, sel ast.SelectionSet, obj *SelectedPaymentMethod) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, selectedPaymentMethodImplementors)
+	fields := collectFields(ec.OperationContext, sel, selectedPaymentMethodImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11037,7 +11037,7 @@ func (ec *executionContext) _SelectedPaymentMethod(ctx context.Context, sel ast.
 var selectedShippingMethodImplementors = []string{"SelectedShippingMethod"}
 
 func (ec *executionContext) _SelectedShippingMethod(ctx context.Context, sel ast.SelectionSet, obj *SelectedShippingMethod) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, selectedShippingMethodImplementors)
+	fields := collectFields(ec.OperationContext, sel, selectedShippingMethodImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11090,7 +11090,7 @@ func (ec *executionContext) _SelectedShippingMethod(ctx context.Context, sel ast
 var setBillingAddressOnCartOutputImplementors = []string{"SetBillingAddressOnCartOutput"}
 
 func (ec *executionContext) _SetBillingAddressOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *SetBillingAddressOnCartOutput) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, setBillingAddressOnCartOutputImplementors)
+	fields := collectFields(ec.OperationContext, sel, setBillingAddressOnCartOutputImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11123,7 +11123,7 @@ func (ec *executionContext) _SetBillingAddressOnCartOutput(ctx context.Context, 
 var setGuestEmailOnCartOutputImplementors = []string{"SetGuestEmailOnCartOutput"}
 
 func (ec *executionContext) _SetGuestEmailOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *SetGuestEmailOnCartOutput) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, setGuestEmailOnCartOutputImplementors)
+	fields := collectFields(ec.OperationContext, sel, setGuestEmailOnCartOutputImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11156,7 +11156,7 @@ func (ec *executionContext) _SetGuestEmailOnCartOutput(ctx context.Context, sel 
 var setPaymentMethodOnCartOutputImplementors = []string{"SetPaymentMethodOnCartOutput"}
 
 func (ec *executionContext) _SetPaymentMethodOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *SetPaymentMethodOnCartOutput) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, setPaymentMethodOnCartOutputImplementors)
+	fields := collectFields(ec.OperationContext, sel, setPaymentMethodOnCartOutputImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11189,7 +11189,7 @@ func (ec *executionContext) _SetPaymentMethodOnCartOutput(ctx context.Context, s
 var setShippingAddressesOnCartOutputImplementors = []string{"SetShippingAddressesOnCartOutput"}
 
 func (ec *executionContext) _SetShippingAddressesOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *SetShippingAddressesOnCartOutput) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, setShippingAddressesOnCartOutputImplementors)
+	fields := collectFields(ec.OperationContext, sel, setShippingAddressesOnCartOutputImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11222,7 +11222,7 @@ func (ec *executionContext) _SetShippingAddressesOnCartOutput(ctx context.Contex
 var setShippingMethodsOnCartOutputImplementors = []string{"SetShippingMethodsOnCartOutput"}
 
 func (ec *executionContext) _SetShippingMethodsOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *SetShippingMethodsOnCartOutput) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, setShippingMethodsOnCartOutputImplementors)
+	fields := collectFields(ec.OperationContext, sel, setShippingMethodsOnCartOutputImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11255,7 +11255,7 @@ func (ec *executionContext) _SetShippingMethodsOnCartOutput(ctx context.Context,
 var shippingCartAddressImplementors = []string{"ShippingCartAddress"}
 
 func (ec *executionContext) _ShippingCartAddress(ctx context.Context, sel ast.SelectionSet, obj *ShippingCartAddress) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, shippingCartAddressImplementors)
+	fields := collectFields(ec.OperationContext, sel, shippingCartAddressImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11338,7 +11338,7 @@ func (ec *executionContext) _ShippingCartAddress(ctx context.Context, sel ast.Se
 var simpleCartItemImplementors = []string{"SimpleCartItem", "CartItemInterface"}
 
 func (ec *executionContext) _SimpleCartItem(ctx context.Context, sel ast.SelectionSet, obj *SimpleCartItem) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, simpleCartItemImplementors)
+	fields := collectFields(ec.OperationContext, sel, simpleCartItemImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11391,7 +11391,7 @@ func (ec *executionContext) _SimpleCartItem(ctx context.Context, sel ast.Selecti
 var simpleProductImplementors = []string{"SimpleProduct", "ProductInterface"}
 
 func (ec *executionContext) _SimpleProduct(ctx context.Context, sel ast.SelectionSet, obj *SimpleProduct) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, simpleProductImplementors)
+	fields := collectFields(ec.OperationContext, sel, simpleProductImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11454,7 +11454,7 @@ func (ec *executionContext) _SimpleProduct(ctx context.Context, sel ast.Selectio
 var updateCartItemsOutputImplementors = []string{"UpdateCartItemsOutput"}
 
 func (ec *executionContext) _UpdateCartItemsOutput(ctx context.Context, sel ast.SelectionSet, obj *UpdateCartItemsOutput) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, updateCartItemsOutputImplementors)
+	fields := collectFields(ec.OperationContext, sel, updateCartItemsOutputImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11487,7 +11487,7 @@ func (ec *executionContext) _UpdateCartItemsOutput(ctx context.Context, sel ast.
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
+	fields := collectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11540,7 +11540,7 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
+	fields := collectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11588,7 +11588,7 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
+	fields := collectFields(ec.OperationContext, sel, __FieldImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11646,7 +11646,7 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
+	fields := collectFields(ec.OperationContext, sel, __InputValueImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11704,7 +11704,7 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
+	fields := collectFields(ec.OperationContext, sel, __SchemaImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
@@ -11762,7 +11762,7 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
+	fields := collectFields(ec.OperationContext, sel, __TypeImplementors)
 
 	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
