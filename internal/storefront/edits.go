@@ -1,11 +1,13 @@
 package storefront
 
-// Six edits `go generate` makes to gqlgen's output (see deps.go), each for speed and each
+// Seven edits `go generate` makes to gqlgen's output (see deps.go), each for speed and each
 // keeping what the library does (TestGeneratedCodeKeepsTheEdits checks they are made):
 //
 //   - an object's fields are collected by collectFields (collect.go), which remembers
 //     them across requests;
-//   - an operation's answer is marshalled into the buffer answerBuffer gives (transport.go);
+//   - an operation's answer is marshalled into the buffer answerBuffer gives, and its
+//     objects' field sets come from newFieldSet: both from the request's pooled answer
+//     (transport.go);
 //   - lists are marshalled by marshalSlice below;
 //   - objects are written by objectWriter below;
 //   - fields are resolved by resolveField below, which takes a short way for leaves;

@@ -9379,7 +9379,7 @@ var addProductsToCartOutputImplementors = []string{"AddProductsToCartOutput"}
 func (ec *executionContext) _AddProductsToCartOutput(ctx context.Context, sel ast.SelectionSet, obj *AddProductsToCartOutput) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, addProductsToCartOutputImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -9417,7 +9417,7 @@ var appliedCouponImplementors = []string{"AppliedCoupon"}
 func (ec *executionContext) _AppliedCoupon(ctx context.Context, sel ast.SelectionSet, obj *AppliedCoupon) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, appliedCouponImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -9450,7 +9450,7 @@ var applyCouponToCartOutputImplementors = []string{"ApplyCouponToCartOutput"}
 func (ec *executionContext) _ApplyCouponToCartOutput(ctx context.Context, sel ast.SelectionSet, obj *ApplyCouponToCartOutput) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, applyCouponToCartOutputImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -9483,7 +9483,7 @@ var availablePaymentMethodImplementors = []string{"AvailablePaymentMethod"}
 func (ec *executionContext) _AvailablePaymentMethod(ctx context.Context, sel ast.SelectionSet, obj *AvailablePaymentMethod) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, availablePaymentMethodImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -9521,7 +9521,7 @@ var availableShippingMethodImplementors = []string{"AvailableShippingMethod"}
 func (ec *executionContext) _AvailableShippingMethod(ctx context.Context, sel ast.SelectionSet, obj *AvailableShippingMethod) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, availableShippingMethodImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -9589,7 +9589,7 @@ var billingCartAddressImplementors = []string{"BillingCartAddress"}
 func (ec *executionContext) _BillingCartAddress(ctx context.Context, sel ast.SelectionSet, obj *BillingCartAddress) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, billingCartAddressImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -9662,7 +9662,7 @@ var cartImplementors = []string{"Cart"}
 func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj *Cart) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, cartImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -9755,7 +9755,7 @@ var cartAddressCountryImplementors = []string{"CartAddressCountry"}
 func (ec *executionContext) _CartAddressCountry(ctx context.Context, sel ast.SelectionSet, obj *CartAddressCountry) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, cartAddressCountryImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -9793,7 +9793,7 @@ var cartAddressRegionImplementors = []string{"CartAddressRegion"}
 func (ec *executionContext) _CartAddressRegion(ctx context.Context, sel ast.SelectionSet, obj *CartAddressRegion) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, cartAddressRegionImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -9831,7 +9831,7 @@ var cartItemPricesImplementors = []string{"CartItemPrices"}
 func (ec *executionContext) _CartItemPrices(ctx context.Context, sel ast.SelectionSet, obj *CartItemPrices) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, cartItemPricesImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -9884,7 +9884,7 @@ var cartPricesImplementors = []string{"CartPrices"}
 func (ec *executionContext) _CartPrices(ctx context.Context, sel ast.SelectionSet, obj *CartPrices) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, cartPricesImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -9942,7 +9942,7 @@ var cartRuleStorefrontImplementors = []string{"CartRuleStorefront"}
 func (ec *executionContext) _CartRuleStorefront(ctx context.Context, sel ast.SelectionSet, obj *CartRuleStorefront) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, cartRuleStorefrontImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -9975,7 +9975,7 @@ var cartTaxItemImplementors = []string{"CartTaxItem"}
 func (ec *executionContext) _CartTaxItem(ctx context.Context, sel ast.SelectionSet, obj *CartTaxItem) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, cartTaxItemImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10013,7 +10013,7 @@ var cartUserInputErrorImplementors = []string{"CartUserInputError"}
 func (ec *executionContext) _CartUserInputError(ctx context.Context, sel ast.SelectionSet, obj *CartUserInputError) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, cartUserInputErrorImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10051,7 +10051,7 @@ var complexTextValueImplementors = []string{"ComplexTextValue"}
 func (ec *executionContext) _ComplexTextValue(ctx context.Context, sel ast.SelectionSet, obj *ComplexTextValue) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, complexTextValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10084,7 +10084,7 @@ var createGuestCartOutputImplementors = []string{"CreateGuestCartOutput"}
 func (ec *executionContext) _CreateGuestCartOutput(ctx context.Context, sel ast.SelectionSet, obj *CreateGuestCartOutput) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, createGuestCartOutputImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10117,7 +10117,7 @@ var customerImplementors = []string{"Customer"}
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *Customer) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, customerImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10160,7 +10160,7 @@ var customerTokenImplementors = []string{"CustomerToken"}
 func (ec *executionContext) _CustomerToken(ctx context.Context, sel ast.SelectionSet, obj *CustomerToken) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, customerTokenImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10193,7 +10193,7 @@ var discountImplementors = []string{"Discount"}
 func (ec *executionContext) _Discount(ctx context.Context, sel ast.SelectionSet, obj *Discount) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, discountImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10236,7 +10236,7 @@ var dynamicBlockImplementors = []string{"DynamicBlock"}
 func (ec *executionContext) _DynamicBlock(ctx context.Context, sel ast.SelectionSet, obj *DynamicBlock) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, dynamicBlockImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10284,7 +10284,7 @@ var dynamicBlocksImplementors = []string{"DynamicBlocks"}
 func (ec *executionContext) _DynamicBlocks(ctx context.Context, sel ast.SelectionSet, obj *DynamicBlocks) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, dynamicBlocksImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10332,7 +10332,7 @@ var moneyImplementors = []string{"Money"}
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *Money) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, moneyImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10373,7 +10373,7 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		Object: "Mutation",
 	})
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
@@ -10518,7 +10518,7 @@ var orderImplementors = []string{"Order"}
 func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *Order) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, orderImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10551,7 +10551,7 @@ var placeOrderErrorImplementors = []string{"PlaceOrderError"}
 func (ec *executionContext) _PlaceOrderError(ctx context.Context, sel ast.SelectionSet, obj *PlaceOrderError) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, placeOrderErrorImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10589,7 +10589,7 @@ var placeOrderOutputImplementors = []string{"PlaceOrderOutput"}
 func (ec *executionContext) _PlaceOrderOutput(ctx context.Context, sel ast.SelectionSet, obj *PlaceOrderOutput) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, placeOrderOutputImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10627,7 +10627,7 @@ var priceRangeImplementors = []string{"PriceRange"}
 func (ec *executionContext) _PriceRange(ctx context.Context, sel ast.SelectionSet, obj *PriceRange) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, priceRangeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10660,7 +10660,7 @@ var productImageImplementors = []string{"ProductImage"}
 func (ec *executionContext) _ProductImage(ctx context.Context, sel ast.SelectionSet, obj *ProductImage) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, productImageImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10698,7 +10698,7 @@ var productPriceImplementors = []string{"ProductPrice"}
 func (ec *executionContext) _ProductPrice(ctx context.Context, sel ast.SelectionSet, obj *ProductPrice) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, productPriceImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10736,7 +10736,7 @@ var productsImplementors = []string{"Products"}
 func (ec *executionContext) _Products(ctx context.Context, sel ast.SelectionSet, obj *Products) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, productsImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10782,7 +10782,7 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 		Object: "Query",
 	})
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
@@ -10859,7 +10859,7 @@ var removeCouponFromCartOutputImplementors = []string{"RemoveCouponFromCartOutpu
 func (ec *executionContext) _RemoveCouponFromCartOutput(ctx context.Context, sel ast.SelectionSet, obj *RemoveCouponFromCartOutput) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, removeCouponFromCartOutputImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10892,7 +10892,7 @@ var removeItemFromCartOutputImplementors = []string{"RemoveItemFromCartOutput"}
 func (ec *executionContext) _RemoveItemFromCartOutput(ctx context.Context, sel ast.SelectionSet, obj *RemoveItemFromCartOutput) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, removeItemFromCartOutputImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10925,7 +10925,7 @@ var revokeCustomerTokenOutputImplementors = []string{"RevokeCustomerTokenOutput"
 func (ec *executionContext) _RevokeCustomerTokenOutput(ctx context.Context, sel ast.SelectionSet, obj *RevokeCustomerTokenOutput) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, revokeCustomerTokenOutputImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -10958,7 +10958,7 @@ var searchResultPageInfoImplementors = []string{"SearchResultPageInfo"}
 func (ec *executionContext) _SearchResultPageInfo(ctx context.Context, sel ast.SelectionSet, obj *SearchResultPageInfo) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, searchResultPageInfoImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11001,7 +11001,7 @@ var selectedPaymentMethodImplementors = []string{"SelectedPaymentMethod"}
 func (ec *executionContext) _SelectedPaymentMethod(ctx context.Context, sel ast.SelectionSet, obj *SelectedPaymentMethod) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, selectedPaymentMethodImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11039,7 +11039,7 @@ var selectedShippingMethodImplementors = []string{"SelectedShippingMethod"}
 func (ec *executionContext) _SelectedShippingMethod(ctx context.Context, sel ast.SelectionSet, obj *SelectedShippingMethod) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, selectedShippingMethodImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11092,7 +11092,7 @@ var setBillingAddressOnCartOutputImplementors = []string{"SetBillingAddressOnCar
 func (ec *executionContext) _SetBillingAddressOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *SetBillingAddressOnCartOutput) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, setBillingAddressOnCartOutputImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11125,7 +11125,7 @@ var setGuestEmailOnCartOutputImplementors = []string{"SetGuestEmailOnCartOutput"
 func (ec *executionContext) _SetGuestEmailOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *SetGuestEmailOnCartOutput) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, setGuestEmailOnCartOutputImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11158,7 +11158,7 @@ var setPaymentMethodOnCartOutputImplementors = []string{"SetPaymentMethodOnCartO
 func (ec *executionContext) _SetPaymentMethodOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *SetPaymentMethodOnCartOutput) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, setPaymentMethodOnCartOutputImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11191,7 +11191,7 @@ var setShippingAddressesOnCartOutputImplementors = []string{"SetShippingAddresse
 func (ec *executionContext) _SetShippingAddressesOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *SetShippingAddressesOnCartOutput) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, setShippingAddressesOnCartOutputImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11224,7 +11224,7 @@ var setShippingMethodsOnCartOutputImplementors = []string{"SetShippingMethodsOnC
 func (ec *executionContext) _SetShippingMethodsOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *SetShippingMethodsOnCartOutput) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, setShippingMethodsOnCartOutputImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11257,7 +11257,7 @@ var shippingCartAddressImplementors = []string{"ShippingCartAddress"}
 func (ec *executionContext) _ShippingCartAddress(ctx context.Context, sel ast.SelectionSet, obj *ShippingCartAddress) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, shippingCartAddressImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11340,7 +11340,7 @@ var simpleCartItemImplementors = []string{"SimpleCartItem", "CartItemInterface"}
 func (ec *executionContext) _SimpleCartItem(ctx context.Context, sel ast.SelectionSet, obj *SimpleCartItem) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, simpleCartItemImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11393,7 +11393,7 @@ var simpleProductImplementors = []string{"SimpleProduct", "ProductInterface"}
 func (ec *executionContext) _SimpleProduct(ctx context.Context, sel ast.SelectionSet, obj *SimpleProduct) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, simpleProductImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11456,7 +11456,7 @@ var updateCartItemsOutputImplementors = []string{"UpdateCartItemsOutput"}
 func (ec *executionContext) _UpdateCartItemsOutput(ctx context.Context, sel ast.SelectionSet, obj *UpdateCartItemsOutput) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, updateCartItemsOutputImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11489,7 +11489,7 @@ var __DirectiveImplementors = []string{"__Directive"}
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11542,7 +11542,7 @@ var __EnumValueImplementors = []string{"__EnumValue"}
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11590,7 +11590,7 @@ var __FieldImplementors = []string{"__Field"}
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, __FieldImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11648,7 +11648,7 @@ var __InputValueImplementors = []string{"__InputValue"}
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, __InputValueImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11706,7 +11706,7 @@ var __SchemaImplementors = []string{"__Schema"}
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, __SchemaImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -11764,7 +11764,7 @@ var __TypeImplementors = []string{"__Type"}
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, __TypeImplementors)
 
-	out := graphql.NewFieldSet(fields)
+	out := newFieldSet(ctx, fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {

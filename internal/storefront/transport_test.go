@@ -1,7 +1,11 @@
 package storefront
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
 	"net/http/httptest"
 	"testing"
 
@@ -39,5 +43,63 @@ func TestAnswerIsWrittenAsJSONMarshalWritesIt(t *testing.T) {
 		if got := w.Body.String(); got != string(want) {
 			t.Errorf("%s:\ngot  %s\nwant %s", name, got, want)
 		}
+	}
+}
+
+// An answer hands out field sets as graphql.NewFieldSet makes them, each with its own
+// values, from any number of goroutines; once reset, it holds nothing of the request.
+func TestAnswerFieldSets(t *testing.T) {
+	a := new(answer)
+	ctx := context.WithValue(context.Background(), answerKey{}, a)
+	for round := 0; round < 3; round++ {
+		var mu sync.Mutex
+		var sets []*graphql.FieldSet
+		var wg sync.WaitGroup
+		for g := 0; g < 4; g++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := 0; i < 150; i++ {
+					n := (i*7 + g) % 12
+					if i == 77 {
+						n = valueChunk + 5
+					}
+					fs := newFieldSet(ctx, make([]graphql.CollectedField, n))
+					for j := range fs.Values {
+						fs.Values[j] = graphql.MarshalString(fmt.Sprintf("%p/%d", fs, j))
+					}
+					mu.Lock()
+					sets = append(sets, fs)
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		seen := map[*graphql.FieldSet]bool{}
+		for _, fs := range sets {
+			if seen[fs] {
+				t.Fatal("a field set handed out twice")
+			}
+			seen[fs] = true
+			for j, v := range fs.Values {
+				var b strings.Builder
+				v.MarshalGQL(&b)
+				if want := fmt.Sprintf(`"%p/%d"`, fs, j); b.String() != want {
+					t.Fatalf("round %d: value %d of a set is %s: sets overlap", round, j, b.String())
+				}
+			}
+			if cap(fs.Values) != len(fs.Values) {
+				t.Fatal("a set's values could grow into another's")
+			}
+		}
+		a.reset()
+		for _, fs := range sets {
+			if fs.Values != nil && cap(fs.Values) <= valueChunk {
+				t.Fatal("reset kept a request's values")
+			}
+		}
+	}
+	if fs := newFieldSet(context.Background(), make([]graphql.CollectedField, 3)); len(fs.Values) != 3 {
+		t.Fatal("without an answer, a field set is the library's")
 	}
 }
