@@ -34,9 +34,11 @@ import (
 // quarter of the API's CPU. `go generate` points the generated code here (see deps.go);
 // errors and panics are handled as the library handles them.
 func marshalSlice(ctx context.Context, length int, _ int64, omitPanicHandler bool, marshalElement func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
-	ret := make(graphql.Array, length)
+	ret, contexts, indexes := answerOf(ctx).listParts(length)
 	for i := range length {
-		fc := &graphql.FieldContext{Index: &i}
+		indexes[i] = i
+		fc := &contexts[i]
+		fc.Index = &indexes[i]
 		childCtx := graphql.WithFieldContext(ctx, fc)
 		func() {
 			if !omitPanicHandler {

@@ -31,32 +31,32 @@ type post struct{ transport.POST }
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // answer is what one request's answer is built in, reused by later requests once it is
-// written: the buffer it is marshalled into, and the field sets of its objects (the
-// generated code asks answerBuffer and newFieldSet for them: `go generate` edits, see
-// edits.go). A request's context holds its answer under answerKey.
+// written: the buffer it is marshalled into, its objects' field sets and values, and its
+// lists' field contexts (the generated code asks answerBuffer and newFieldSet for them,
+// `go generate` edits, see edits.go; marshalSlice asks too). A request's context holds
+// its answer under answerKey.
 type answer struct {
-	buf bytes.Buffer
-	mu  sync.Mutex // root fields are resolved concurrently
-	// sets and values are chunks handed out in order: the next free one is at
-	// sets[set][nextSet], values[value][nextValue].
-	sets             [][]graphql.FieldSet
-	values           [][]graphql.Marshaler
-	set, nextSet     int
-	value, nextValue int
+	buf      bytes.Buffer
+	mu       sync.Mutex // root fields are resolved concurrently
+	sets     chunks[graphql.FieldSet]
+	values   chunks[graphql.Marshaler]
+	contexts chunks[graphql.FieldContext]
+	indexes  chunks[int]
 }
 
 type answerKey struct{}
 
 var answers = sync.Pool{New: func() any { return new(answer) }}
 
-const (
-	setChunk   = 64
-	valueChunk = 256
-)
+// answerOf is the request's answer; nil when it has none (another transport).
+func answerOf(ctx context.Context) *answer {
+	a, _ := ctx.Value(answerKey{}).(*answer)
+	return a
+}
 
 // answerBuffer is the buffer the generated code marshals an operation's answer into.
 func answerBuffer(ctx context.Context) *bytes.Buffer {
-	if a, ok := ctx.Value(answerKey{}).(*answer); ok {
+	if a := answerOf(ctx); a != nil {
 		return &a.buf
 	}
 	return new(bytes.Buffer)
@@ -66,47 +66,67 @@ func answerBuffer(ctx context.Context) *bytes.Buffer {
 // request's answer when it has one. Its fields are not recorded: only @defer's views and
 // the field set's own MarshalGQL read them, and neither is used (see objectWriter).
 func newFieldSet(ctx context.Context, fields []graphql.CollectedField) *graphql.FieldSet {
-	a, ok := ctx.Value(answerKey{}).(*answer)
-	if !ok {
+	a := answerOf(ctx)
+	if a == nil {
 		return graphql.NewFieldSet(fields)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.set == len(a.sets) {
-		a.sets = append(a.sets, make([]graphql.FieldSet, setChunk))
-	}
-	fs := &a.sets[a.set][a.nextSet]
-	if a.nextSet++; a.nextSet == setChunk {
-		a.set, a.nextSet = a.set+1, 0
-	}
-	n := len(fields)
-	if n > valueChunk {
-		fs.Values = make([]graphql.Marshaler, n)
-		return fs
-	}
-	if a.value == len(a.values) || a.nextValue+n > valueChunk {
-		if a.nextValue+n > valueChunk {
-			a.value, a.nextValue = a.value+1, 0
-		}
-		if a.value == len(a.values) {
-			a.values = append(a.values, make([]graphql.Marshaler, valueChunk))
-		}
-	}
-	fs.Values = a.values[a.value][a.nextValue : a.nextValue+n : a.nextValue+n]
-	a.nextValue += n
+	fs := &a.sets.take(1)[0]
+	fs.Values = a.values.take(len(fields))
 	return fs
+}
+
+// listParts are the elements, field contexts and indexes of a list of n elements: from
+// the answer when there is one.
+func (a *answer) listParts(n int) (graphql.Array, []graphql.FieldContext, []int) {
+	if a == nil {
+		return make(graphql.Array, n), make([]graphql.FieldContext, n), make([]int, n)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.values.take(n), a.contexts.take(n), a.indexes.take(n)
 }
 
 // reset forgets the answer's objects, so the next request can use its chunks.
 func (a *answer) reset() {
 	a.buf.Reset()
-	for i := range a.sets[:min(a.set+1, len(a.sets))] {
-		clear(a.sets[i])
+	a.sets.reset()
+	a.values.reset()
+	a.contexts.reset()
+	a.indexes.reset()
+}
+
+// chunks hand out slices of Ts in order, from chunks kept from request to request.
+type chunks[T any] struct {
+	all         [][]T
+	chunk, next int // the next free T is all[chunk][next]
+}
+
+const chunkSize = 256
+
+// take returns n zero Ts, whose slice cannot grow into the next ones.
+func (c *chunks[T]) take(n int) []T {
+	if n > chunkSize {
+		return make([]T, n)
 	}
-	for i := range a.values[:min(a.value+1, len(a.values))] {
-		clear(a.values[i])
+	if c.chunk < len(c.all) && c.next+n > chunkSize {
+		c.chunk, c.next = c.chunk+1, 0
 	}
-	a.set, a.nextSet, a.value, a.nextValue = 0, 0, 0, 0
+	if c.chunk == len(c.all) {
+		c.all = append(c.all, make([]T, chunkSize))
+	}
+	out := c.all[c.chunk][c.next : c.next+n : c.next+n]
+	c.next += n
+	return out
+}
+
+// reset zeroes what was handed out and starts again.
+func (c *chunks[T]) reset() {
+	for i := range c.all[:min(c.chunk+1, len(c.all))] {
+		clear(c.all[i])
+	}
+	c.chunk, c.next = 0, 0
 }
 
 func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {

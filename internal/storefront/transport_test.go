@@ -62,7 +62,7 @@ func TestAnswerFieldSets(t *testing.T) {
 				for i := 0; i < 150; i++ {
 					n := (i*7 + g) % 12
 					if i == 77 {
-						n = valueChunk + 5
+						n = chunkSize + 5
 					}
 					fs := newFieldSet(ctx, make([]graphql.CollectedField, n))
 					for j := range fs.Values {
@@ -94,7 +94,7 @@ func TestAnswerFieldSets(t *testing.T) {
 		}
 		a.reset()
 		for _, fs := range sets {
-			if fs.Values != nil && cap(fs.Values) <= valueChunk {
+			if fs.Values != nil && cap(fs.Values) <= chunkSize {
 				t.Fatal("reset kept a request's values")
 			}
 		}
