@@ -12,6 +12,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -352,17 +353,17 @@ func load(base string, shoppers []shopper, d time.Duration, rate int) Report {
 }
 
 // conn is one client's keep-alive HTTP/1.1 connection to the server. It writes the
-// request's bytes, encoded once, and reads the answer with net/http's response parser, as
-// wrk does: the http.Client's connection goroutines and per-request headers cost as much
-// CPU as a tenth of the server's work, and the generator shares the server's cores.
+// request's bytes, encoded once, and reads the answer with a parser of its own, as wrk
+// does: net/http's client (its connection goroutines, its header maps) cost as much CPU as
+// a tenth of the server's work, and the generator shares the server's cores.
 type conn struct {
-	addr   string
-	head   string // the request line and headers but the membership
-	body   []byte
-	req    []byte // the last request, reused
-	c      net.Conn
-	r      *bufio.Reader
-	answer bytes.Buffer
+	addr string
+	head string // the request line and headers but the membership
+	body []byte
+	req  []byte // the last request, reused
+	c    net.Conn
+	r    *bufio.Reader
+	out  []byte // the last answer's body, reused
 }
 
 func newConn(base string, body []byte) *conn {
@@ -400,24 +401,99 @@ func (c *conn) roundTrip() ([]byte, error) {
 	if _, err := c.c.Write(c.req); err != nil {
 		return nil, err
 	}
-	res, err := http.ReadResponse(c.r, nil)
+	status, closing, err := c.readAnswer()
 	if err != nil {
 		return nil, err
 	}
-	c.answer.Reset()
-	_, err = c.answer.ReadFrom(res.Body)
-	res.Body.Close()
-	if err != nil {
+	if err := answerError(status, c.out); err != nil {
 		return nil, err
 	}
-	out := c.answer.Bytes()
-	if err := answerError(res.StatusCode, out); err != nil {
-		return nil, err
-	}
-	if res.Close {
+	if closing {
 		c.close()
 	}
-	return out, nil
+	return c.out, nil
+}
+
+// readAnswer reads an HTTP/1.1 response into c.out: its status, and whether the server
+// closes the connection after it. The body has a Content-Length or is chunked.
+func (c *conn) readAnswer() (status int, closing bool, err error) {
+	line, err := c.r.ReadSlice('\n')
+	if err != nil {
+		return 0, false, err
+	}
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
+		return 0, false, fmt.Errorf("not an HTTP/1 status line: %q", line)
+	}
+	if status, err = strconv.Atoi(string(line[9:12])); err != nil {
+		return 0, false, fmt.Errorf("status line %q: %w", line, err)
+	}
+	length, chunked := -1, false
+	for {
+		if line, err = c.r.ReadSlice('\n'); err != nil {
+			return 0, false, err
+		}
+		line = bytes.TrimRight(line, "\r\n")
+		if len(line) == 0 {
+			break
+		}
+		name, value, _ := bytes.Cut(line, []byte(":"))
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
+				return 0, false, fmt.Errorf("Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(value, []byte("chunked"))
+		case bytes.EqualFold(name, []byte("Connection")):
+			closing = bytes.EqualFold(value, []byte("close"))
+		}
+	}
+	c.out = c.out[:0]
+	switch {
+	case chunked:
+		for {
+			if line, err = c.r.ReadSlice('\n'); err != nil {
+				return 0, false, err
+			}
+			size, err := strconv.ParseInt(string(bytes.TrimRight(line, "\r\n")), 16, 32)
+			if err != nil || size < 0 {
+				return 0, false, fmt.Errorf("chunk size %q", line)
+			}
+			if size == 0 {
+				break
+			}
+			if err := c.readBody(int(size)); err != nil {
+				return 0, false, err
+			}
+			if _, err := c.r.Discard(2); err != nil { // the chunk's CRLF
+				return 0, false, err
+			}
+		}
+		for { // trailers, up to the empty line
+			if line, err = c.r.ReadSlice('\n'); err != nil {
+				return 0, false, err
+			}
+			if len(bytes.TrimRight(line, "\r\n")) == 0 {
+				break
+			}
+		}
+	case length >= 0:
+		if err := c.readBody(length); err != nil {
+			return 0, false, err
+		}
+	default:
+		return 0, false, errors.New("an answer with neither Content-Length nor chunks")
+	}
+	return status, closing, nil
+}
+
+// readBody appends the next n bytes to c.out.
+func (c *conn) readBody(n int) error {
+	start := len(c.out)
+	c.out = slices.Grow(c.out, n)[:start+n]
+	_, err := io.ReadFull(c.r, c.out[start:])
+	return err
 }
 
 func (c *conn) close() {
