@@ -4,7 +4,7 @@
 // in-memory snapshots; only carts, orders and customers touch the database.
 package storefront
 
-//go:generate sh -c "go tool gqlgen generate && sed -i -e 's/graphql[.]MarshalSliceConcurrently(/marshalSlice(/' -e 's/deferred := graphql[.]NewDeferredGroup(ctx)/var deferred graphql.DeferredGroup/' -e 's/return graphql[.]ResolveField(/return resolveField(/' -e 's/graphql[.]CollectFields(ec[.]OperationContext, /collectFields(ec.OperationContext, /' -e 's/out := graphql[.]NewFieldSet(fields)/out := newFieldSet(ctx, fields)/' generated.go && perl -0pi -e 's/\\n\\treturn out\\n}\\n/\\n\\treturn &objectWriter{fields, out}\\n}\\n/g; s/var buf bytes[.]Buffer\\n\\t\\t\\tdata[.]MarshalGQL[(]&buf[)]/var buf *bytes.Buffer = answerBuffer(ctx)\\n\\t\\t\\tdata.MarshalGQL(buf)/g' generated.go"
+//go:generate sh -c "go tool gqlgen generate && perl -0p -i edits.pl generated.go"
 
 import (
 	"context"

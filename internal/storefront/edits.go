@@ -1,12 +1,13 @@
 package storefront
 
-// Seven edits `go generate` makes to gqlgen's output (see deps.go), each for speed and each
+// Eight edits `go generate` makes to gqlgen's output (edits.pl), each for speed and each
 // keeping what the library does (TestGeneratedCodeKeepsTheEdits checks they are made):
 //
 //   - an object's fields are collected by collectFields (collect.go), which remembers
 //     them across requests;
-//   - an operation's answer is marshalled into the buffer answerBuffer gives, and its
-//     objects' field sets come from newFieldSet: both from the request's pooled answer
+//   - an operation's answer is marshalled into the buffer answerBuffer gives, its
+//     objects' field sets come from newFieldSet, and the field contexts of fields with an
+//     object's value from fieldContextIn: all from the request's pooled answer
 //     (transport.go);
 //   - lists are marshalled by marshalSlice below;
 //   - objects are written by objectWriter below;
@@ -31,7 +32,7 @@ import (
 // calls graphql.MarshalSliceConcurrently, which starts a goroutine per element so that
 // slow field resolvers run in parallel; none of ours block (a cart is read once, before
 // its fields are marshalled), so the goroutines only cost: under load they took a
-// quarter of the API's CPU. `go generate` points the generated code here (see deps.go);
+// quarter of the API's CPU. `go generate` points the generated code here (see edits.pl);
 // errors and panics are handled as the library handles them.
 func marshalSlice(ctx context.Context, length int, _ int64, omitPanicHandler bool, marshalElement func(ctx context.Context, i int) graphql.Marshaler) graphql.Array {
 	ret, contexts, indexes := answerOf(ctx).listParts(length)

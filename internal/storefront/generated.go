@@ -2571,8 +2571,8 @@ func (ec *executionContext) _AddProductsToCartOutput_cart(ctx context.Context, f
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AddProductsToCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_AddProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "AddProductsToCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -2580,7 +2580,7 @@ func (ec *executionContext) fieldContext_AddProductsToCartOutput_cart(_ context.
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -2603,8 +2603,8 @@ func (ec *executionContext) _AddProductsToCartOutput_user_errors(ctx context.Con
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AddProductsToCartOutput_user_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_AddProductsToCartOutput_user_errors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "AddProductsToCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -2612,7 +2612,7 @@ func (ec *executionContext) fieldContext_AddProductsToCartOutput_user_errors(_ c
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartUserInputError(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -2658,8 +2658,8 @@ func (ec *executionContext) _ApplyCouponToCartOutput_cart(ctx context.Context, f
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ApplyCouponToCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_ApplyCouponToCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "ApplyCouponToCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -2667,7 +2667,7 @@ func (ec *executionContext) fieldContext_ApplyCouponToCartOutput_cart(_ context.
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -2828,8 +2828,8 @@ func (ec *executionContext) _AvailableShippingMethod_amount(ctx context.Context,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AvailableShippingMethod_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_AvailableShippingMethod_amount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "AvailableShippingMethod",
 		Field:      field,
 		IsMethod:   false,
@@ -2837,7 +2837,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_amount(_ contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -2883,8 +2883,8 @@ func (ec *executionContext) _AvailableShippingMethod_price_excl_tax(ctx context.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AvailableShippingMethod_price_excl_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_AvailableShippingMethod_price_excl_tax(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "AvailableShippingMethod",
 		Field:      field,
 		IsMethod:   false,
@@ -2892,7 +2892,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_price_excl_tax(
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -2915,8 +2915,8 @@ func (ec *executionContext) _AvailableShippingMethod_price_incl_tax(ctx context.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AvailableShippingMethod_price_incl_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_AvailableShippingMethod_price_incl_tax(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "AvailableShippingMethod",
 		Field:      field,
 		IsMethod:   false,
@@ -2924,7 +2924,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_price_incl_tax(
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3062,8 +3062,8 @@ func (ec *executionContext) _BillingCartAddress_region(ctx context.Context, fiel
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_BillingCartAddress_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_BillingCartAddress_region(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "BillingCartAddress",
 		Field:      field,
 		IsMethod:   false,
@@ -3071,7 +3071,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_region(_ context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartAddressRegion(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3117,8 +3117,8 @@ func (ec *executionContext) _BillingCartAddress_country(ctx context.Context, fie
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_BillingCartAddress_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_BillingCartAddress_country(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "BillingCartAddress",
 		Field:      field,
 		IsMethod:   false,
@@ -3126,7 +3126,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_country(_ context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartAddressCountry(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3241,8 +3241,8 @@ func (ec *executionContext) _Cart_items(ctx context.Context, field graphql.Colle
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -3250,7 +3250,7 @@ func (ec *executionContext) fieldContext_Cart_items(_ context.Context, field gra
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3296,8 +3296,8 @@ func (ec *executionContext) _Cart_prices(ctx context.Context, field graphql.Coll
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_prices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_prices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -3305,7 +3305,7 @@ func (ec *executionContext) fieldContext_Cart_prices(_ context.Context, field gr
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartPrices(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3328,8 +3328,8 @@ func (ec *executionContext) _Cart_applied_coupons(ctx context.Context, field gra
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_applied_coupons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_applied_coupons(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -3337,7 +3337,7 @@ func (ec *executionContext) fieldContext_Cart_applied_coupons(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AppliedCoupon(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3360,8 +3360,8 @@ func (ec *executionContext) _Cart_applied_coupon(ctx context.Context, field grap
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_applied_coupon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_applied_coupon(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -3369,7 +3369,7 @@ func (ec *executionContext) fieldContext_Cart_applied_coupon(_ context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AppliedCoupon(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3392,8 +3392,8 @@ func (ec *executionContext) _Cart_rules(ctx context.Context, field graphql.Colle
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_rules(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -3401,7 +3401,7 @@ func (ec *executionContext) fieldContext_Cart_rules(_ context.Context, field gra
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartRuleStorefront(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3424,8 +3424,8 @@ func (ec *executionContext) _Cart_shipping_addresses(ctx context.Context, field 
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_shipping_addresses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_shipping_addresses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -3433,7 +3433,7 @@ func (ec *executionContext) fieldContext_Cart_shipping_addresses(_ context.Conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ShippingCartAddress(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3456,8 +3456,8 @@ func (ec *executionContext) _Cart_billing_address(ctx context.Context, field gra
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_billing_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_billing_address(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -3465,7 +3465,7 @@ func (ec *executionContext) fieldContext_Cart_billing_address(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_BillingCartAddress(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3488,8 +3488,8 @@ func (ec *executionContext) _Cart_available_payment_methods(ctx context.Context,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_available_payment_methods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_available_payment_methods(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -3497,7 +3497,7 @@ func (ec *executionContext) fieldContext_Cart_available_payment_methods(_ contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AvailablePaymentMethod(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3520,8 +3520,8 @@ func (ec *executionContext) _Cart_selected_payment_method(ctx context.Context, f
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_selected_payment_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_selected_payment_method(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -3529,7 +3529,7 @@ func (ec *executionContext) fieldContext_Cart_selected_payment_method(_ context.
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SelectedPaymentMethod(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3644,8 +3644,8 @@ func (ec *executionContext) _CartItemPrices_price(ctx context.Context, field gra
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CartItemPrices_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartItemPrices_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "CartItemPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -3653,7 +3653,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_price(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3676,8 +3676,8 @@ func (ec *executionContext) _CartItemPrices_row_total(ctx context.Context, field
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CartItemPrices_row_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartItemPrices_row_total(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "CartItemPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -3685,7 +3685,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_row_total(_ context.Cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3708,8 +3708,8 @@ func (ec *executionContext) _CartItemPrices_row_total_including_tax(ctx context.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CartItemPrices_row_total_including_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartItemPrices_row_total_including_tax(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "CartItemPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -3717,7 +3717,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_row_total_including_tax(
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3740,8 +3740,8 @@ func (ec *executionContext) _CartItemPrices_total_item_discount(ctx context.Cont
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartItemPrices_total_item_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartItemPrices_total_item_discount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "CartItemPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -3749,7 +3749,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_total_item_discount(_ co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3772,8 +3772,8 @@ func (ec *executionContext) _CartItemPrices_discounts(ctx context.Context, field
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartItemPrices_discounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartItemPrices_discounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "CartItemPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -3781,7 +3781,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_discounts(_ context.Cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Discount(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3804,8 +3804,8 @@ func (ec *executionContext) _CartPrices_grand_total(ctx context.Context, field g
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartPrices_grand_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartPrices_grand_total(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "CartPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -3813,7 +3813,7 @@ func (ec *executionContext) fieldContext_CartPrices_grand_total(_ context.Contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3836,8 +3836,8 @@ func (ec *executionContext) _CartPrices_subtotal_excluding_tax(ctx context.Conte
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartPrices_subtotal_excluding_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartPrices_subtotal_excluding_tax(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "CartPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -3845,7 +3845,7 @@ func (ec *executionContext) fieldContext_CartPrices_subtotal_excluding_tax(_ con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3868,8 +3868,8 @@ func (ec *executionContext) _CartPrices_subtotal_including_tax(ctx context.Conte
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartPrices_subtotal_including_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartPrices_subtotal_including_tax(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "CartPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -3877,7 +3877,7 @@ func (ec *executionContext) fieldContext_CartPrices_subtotal_including_tax(_ con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3900,8 +3900,8 @@ func (ec *executionContext) _CartPrices_subtotal_with_discount_excluding_tax(ctx
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartPrices_subtotal_with_discount_excluding_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartPrices_subtotal_with_discount_excluding_tax(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "CartPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -3909,7 +3909,7 @@ func (ec *executionContext) fieldContext_CartPrices_subtotal_with_discount_exclu
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3932,8 +3932,8 @@ func (ec *executionContext) _CartPrices_discounts(ctx context.Context, field gra
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartPrices_discounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartPrices_discounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "CartPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -3941,7 +3941,7 @@ func (ec *executionContext) fieldContext_CartPrices_discounts(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Discount(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -3964,8 +3964,8 @@ func (ec *executionContext) _CartPrices_applied_taxes(ctx context.Context, field
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartPrices_applied_taxes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartPrices_applied_taxes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "CartPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -3973,7 +3973,7 @@ func (ec *executionContext) fieldContext_CartPrices_applied_taxes(_ context.Cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartTaxItem(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -4019,8 +4019,8 @@ func (ec *executionContext) _CartTaxItem_amount(ctx context.Context, field graph
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CartTaxItem_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartTaxItem_amount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "CartTaxItem",
 		Field:      field,
 		IsMethod:   false,
@@ -4028,7 +4028,7 @@ func (ec *executionContext) fieldContext_CartTaxItem_amount(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -4143,8 +4143,8 @@ func (ec *executionContext) _CreateGuestCartOutput_cart(ctx context.Context, fie
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CreateGuestCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_CreateGuestCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "CreateGuestCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -4152,7 +4152,7 @@ func (ec *executionContext) fieldContext_CreateGuestCartOutput_cart(_ context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -4267,8 +4267,8 @@ func (ec *executionContext) _Discount_amount(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Discount_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Discount_amount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Discount",
 		Field:      field,
 		IsMethod:   false,
@@ -4276,7 +4276,7 @@ func (ec *executionContext) fieldContext_Discount_amount(_ context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -4368,8 +4368,8 @@ func (ec *executionContext) _DynamicBlock_content(ctx context.Context, field gra
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_DynamicBlock_content(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_DynamicBlock_content(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "DynamicBlock",
 		Field:      field,
 		IsMethod:   false,
@@ -4377,7 +4377,7 @@ func (ec *executionContext) fieldContext_DynamicBlock_content(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ComplexTextValue(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -4446,8 +4446,8 @@ func (ec *executionContext) _DynamicBlocks_items(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_DynamicBlocks_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_DynamicBlocks_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "DynamicBlocks",
 		Field:      field,
 		IsMethod:   false,
@@ -4455,7 +4455,7 @@ func (ec *executionContext) fieldContext_DynamicBlocks_items(_ context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DynamicBlock(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -4478,8 +4478,8 @@ func (ec *executionContext) _DynamicBlocks_page_info(ctx context.Context, field 
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_DynamicBlocks_page_info(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_DynamicBlocks_page_info(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "DynamicBlocks",
 		Field:      field,
 		IsMethod:   false,
@@ -4487,7 +4487,7 @@ func (ec *executionContext) fieldContext_DynamicBlocks_page_info(_ context.Conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SearchResultPageInfo(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -5262,8 +5262,8 @@ func (ec *executionContext) _Mutation_revokeCustomerToken(ctx context.Context, f
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_revokeCustomerToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Mutation_revokeCustomerToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -5271,7 +5271,7 @@ func (ec *executionContext) fieldContext_Mutation_revokeCustomerToken(_ context.
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RevokeCustomerTokenOutput(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -5363,8 +5363,8 @@ func (ec *executionContext) _PlaceOrderOutput_order(ctx context.Context, field g
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_PlaceOrderOutput_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_PlaceOrderOutput_order(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "PlaceOrderOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -5372,7 +5372,7 @@ func (ec *executionContext) fieldContext_PlaceOrderOutput_order(_ context.Contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Order(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -5395,8 +5395,8 @@ func (ec *executionContext) _PlaceOrderOutput_errors(ctx context.Context, field 
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_PlaceOrderOutput_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_PlaceOrderOutput_errors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "PlaceOrderOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -5404,7 +5404,7 @@ func (ec *executionContext) fieldContext_PlaceOrderOutput_errors(_ context.Conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PlaceOrderError(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -5427,8 +5427,8 @@ func (ec *executionContext) _PriceRange_minimum_price(ctx context.Context, field
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_PriceRange_minimum_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_PriceRange_minimum_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "PriceRange",
 		Field:      field,
 		IsMethod:   false,
@@ -5436,7 +5436,7 @@ func (ec *executionContext) fieldContext_PriceRange_minimum_price(_ context.Cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProductPrice(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -5505,8 +5505,8 @@ func (ec *executionContext) _ProductPrice_regular_price(ctx context.Context, fie
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ProductPrice_regular_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_ProductPrice_regular_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "ProductPrice",
 		Field:      field,
 		IsMethod:   false,
@@ -5514,7 +5514,7 @@ func (ec *executionContext) fieldContext_ProductPrice_regular_price(_ context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -5537,8 +5537,8 @@ func (ec *executionContext) _ProductPrice_final_price(ctx context.Context, field
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ProductPrice_final_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_ProductPrice_final_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "ProductPrice",
 		Field:      field,
 		IsMethod:   false,
@@ -5546,7 +5546,7 @@ func (ec *executionContext) fieldContext_ProductPrice_final_price(_ context.Cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -5569,8 +5569,8 @@ func (ec *executionContext) _Products_items(ctx context.Context, field graphql.C
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Products_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Products_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Products",
 		Field:      field,
 		IsMethod:   false,
@@ -5578,7 +5578,7 @@ func (ec *executionContext) fieldContext_Products_items(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -5624,8 +5624,8 @@ func (ec *executionContext) _Products_page_info(ctx context.Context, field graph
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Products_page_info(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Products_page_info(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Products",
 		Field:      field,
 		IsMethod:   false,
@@ -5633,7 +5633,7 @@ func (ec *executionContext) fieldContext_Products_page_info(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SearchResultPageInfo(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -5700,8 +5700,8 @@ func (ec *executionContext) _Query_customerCart(ctx context.Context, field graph
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_customerCart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Query_customerCart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -5709,7 +5709,7 @@ func (ec *executionContext) fieldContext_Query_customerCart(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -5732,8 +5732,8 @@ func (ec *executionContext) _Query_customer(ctx context.Context, field graphql.C
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Query_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Query_customer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -5741,7 +5741,7 @@ func (ec *executionContext) fieldContext_Query_customer(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Customer(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -5896,8 +5896,8 @@ func (ec *executionContext) _Query___schema(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_Query___schema(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -5905,7 +5905,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -5928,8 +5928,8 @@ func (ec *executionContext) _RemoveCouponFromCartOutput_cart(ctx context.Context
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_RemoveCouponFromCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_RemoveCouponFromCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "RemoveCouponFromCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -5937,7 +5937,7 @@ func (ec *executionContext) fieldContext_RemoveCouponFromCartOutput_cart(_ conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -5960,8 +5960,8 @@ func (ec *executionContext) _RemoveItemFromCartOutput_cart(ctx context.Context, 
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RemoveItemFromCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_RemoveItemFromCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "RemoveItemFromCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -5969,7 +5969,7 @@ func (ec *executionContext) fieldContext_RemoveItemFromCartOutput_cart(_ context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -6222,8 +6222,8 @@ func (ec *executionContext) _SelectedShippingMethod_amount(ctx context.Context, 
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SelectedShippingMethod_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_SelectedShippingMethod_amount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "SelectedShippingMethod",
 		Field:      field,
 		IsMethod:   false,
@@ -6231,7 +6231,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_amount(_ context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -6254,8 +6254,8 @@ func (ec *executionContext) _SetBillingAddressOnCartOutput_cart(ctx context.Cont
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SetBillingAddressOnCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_SetBillingAddressOnCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "SetBillingAddressOnCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -6263,7 +6263,7 @@ func (ec *executionContext) fieldContext_SetBillingAddressOnCartOutput_cart(_ co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -6286,8 +6286,8 @@ func (ec *executionContext) _SetGuestEmailOnCartOutput_cart(ctx context.Context,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SetGuestEmailOnCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_SetGuestEmailOnCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "SetGuestEmailOnCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -6295,7 +6295,7 @@ func (ec *executionContext) fieldContext_SetGuestEmailOnCartOutput_cart(_ contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -6318,8 +6318,8 @@ func (ec *executionContext) _SetPaymentMethodOnCartOutput_cart(ctx context.Conte
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SetPaymentMethodOnCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_SetPaymentMethodOnCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "SetPaymentMethodOnCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -6327,7 +6327,7 @@ func (ec *executionContext) fieldContext_SetPaymentMethodOnCartOutput_cart(_ con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -6350,8 +6350,8 @@ func (ec *executionContext) _SetShippingAddressesOnCartOutput_cart(ctx context.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SetShippingAddressesOnCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_SetShippingAddressesOnCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "SetShippingAddressesOnCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -6359,7 +6359,7 @@ func (ec *executionContext) fieldContext_SetShippingAddressesOnCartOutput_cart(_
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -6382,8 +6382,8 @@ func (ec *executionContext) _SetShippingMethodsOnCartOutput_cart(ctx context.Con
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SetShippingMethodsOnCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_SetShippingMethodsOnCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "SetShippingMethodsOnCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -6391,7 +6391,7 @@ func (ec *executionContext) fieldContext_SetShippingMethodsOnCartOutput_cart(_ c
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -6529,8 +6529,8 @@ func (ec *executionContext) _ShippingCartAddress_region(ctx context.Context, fie
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ShippingCartAddress_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_ShippingCartAddress_region(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "ShippingCartAddress",
 		Field:      field,
 		IsMethod:   false,
@@ -6538,7 +6538,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_region(_ context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartAddressRegion(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -6584,8 +6584,8 @@ func (ec *executionContext) _ShippingCartAddress_country(ctx context.Context, fi
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ShippingCartAddress_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_ShippingCartAddress_country(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "ShippingCartAddress",
 		Field:      field,
 		IsMethod:   false,
@@ -6593,7 +6593,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_country(_ context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartAddressCountry(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -6639,8 +6639,8 @@ func (ec *executionContext) _ShippingCartAddress_available_shipping_methods(ctx 
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ShippingCartAddress_available_shipping_methods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_ShippingCartAddress_available_shipping_methods(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "ShippingCartAddress",
 		Field:      field,
 		IsMethod:   false,
@@ -6648,7 +6648,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_available_shipping_
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AvailableShippingMethod(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -6671,8 +6671,8 @@ func (ec *executionContext) _ShippingCartAddress_selected_shipping_method(ctx co
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ShippingCartAddress_selected_shipping_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_ShippingCartAddress_selected_shipping_method(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "ShippingCartAddress",
 		Field:      field,
 		IsMethod:   false,
@@ -6680,7 +6680,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_selected_shipping_m
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SelectedShippingMethod(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -6772,8 +6772,8 @@ func (ec *executionContext) _SimpleCartItem_product(ctx context.Context, field g
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleCartItem_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleCartItem_product(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "SimpleCartItem",
 		Field:      field,
 		IsMethod:   false,
@@ -6781,7 +6781,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_product(_ context.Contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -6804,8 +6804,8 @@ func (ec *executionContext) _SimpleCartItem_prices(ctx context.Context, field gr
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleCartItem_prices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleCartItem_prices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "SimpleCartItem",
 		Field:      field,
 		IsMethod:   false,
@@ -6813,7 +6813,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_prices(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartItemPrices(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -6951,8 +6951,8 @@ func (ec *executionContext) _SimpleProduct_small_image(ctx context.Context, fiel
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleProduct_small_image(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleProduct_small_image(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "SimpleProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -6960,7 +6960,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_small_image(_ context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProductImage(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -6983,8 +6983,8 @@ func (ec *executionContext) _SimpleProduct_price_range(ctx context.Context, fiel
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleProduct_price_range(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleProduct_price_range(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "SimpleProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -6992,7 +6992,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_price_range(_ context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PriceRange(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -7015,8 +7015,8 @@ func (ec *executionContext) _UpdateCartItemsOutput_cart(ctx context.Context, fie
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_UpdateCartItemsOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext_UpdateCartItemsOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "UpdateCartItemsOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -7024,7 +7024,7 @@ func (ec *executionContext) fieldContext_UpdateCartItemsOutput_cart(_ context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -7365,8 +7365,8 @@ func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.Col
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Field_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext___Field_type(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "__Field",
 		Field:      field,
 		IsMethod:   false,
@@ -7374,7 +7374,7 @@ func (ec *executionContext) fieldContext___Field_type(_ context.Context, field g
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -7489,8 +7489,8 @@ func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext___InputValue_type(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "__InputValue",
 		Field:      field,
 		IsMethod:   false,
@@ -7498,7 +7498,7 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -7613,8 +7613,8 @@ func (ec *executionContext) ___Schema_types(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext___Schema_types(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
@@ -7622,7 +7622,7 @@ func (ec *executionContext) fieldContext___Schema_types(_ context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -7645,8 +7645,8 @@ func (ec *executionContext) ___Schema_queryType(ctx context.Context, field graph
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_queryType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext___Schema_queryType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
@@ -7654,7 +7654,7 @@ func (ec *executionContext) fieldContext___Schema_queryType(_ context.Context, f
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -7677,8 +7677,8 @@ func (ec *executionContext) ___Schema_mutationType(ctx context.Context, field gr
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_mutationType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext___Schema_mutationType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
@@ -7686,7 +7686,7 @@ func (ec *executionContext) fieldContext___Schema_mutationType(_ context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -7709,8 +7709,8 @@ func (ec *executionContext) ___Schema_subscriptionType(ctx context.Context, fiel
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_subscriptionType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext___Schema_subscriptionType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
@@ -7718,7 +7718,7 @@ func (ec *executionContext) fieldContext___Schema_subscriptionType(_ context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -7741,8 +7741,8 @@ func (ec *executionContext) ___Schema_directives(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext___Schema_directives(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
@@ -7750,7 +7750,7 @@ func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Directive(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -7909,8 +7909,8 @@ func (ec *executionContext) ___Type_interfaces(ctx context.Context, field graphq
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_interfaces(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext___Type_interfaces(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "__Type",
 		Field:      field,
 		IsMethod:   true,
@@ -7918,7 +7918,7 @@ func (ec *executionContext) fieldContext___Type_interfaces(_ context.Context, fi
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -7941,8 +7941,8 @@ func (ec *executionContext) ___Type_possibleTypes(ctx context.Context, field gra
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_possibleTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext___Type_possibleTypes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "__Type",
 		Field:      field,
 		IsMethod:   true,
@@ -7950,7 +7950,7 @@ func (ec *executionContext) fieldContext___Type_possibleTypes(_ context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 
@@ -8061,8 +8061,8 @@ func (ec *executionContext) ___Type_ofType(ctx context.Context, field graphql.Co
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_ofType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = &graphql.FieldContext{
+func (ec *executionContext) fieldContext___Type_ofType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "__Type",
 		Field:      field,
 		IsMethod:   true,
@@ -8070,7 +8070,7 @@ func (ec *executionContext) fieldContext___Type_ofType(_ context.Context, field 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	}
+	})
 	return fc, nil
 }
 

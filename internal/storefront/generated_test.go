@@ -33,6 +33,9 @@ func TestGeneratedCodeKeepsTheEdits(t *testing.T) {
 	if objects, written := strings.Count(code, "fields := collectFields(ec.OperationContext, "), strings.Count(code, "return &objectWriter{fields, out}"); objects != written {
 		t.Errorf("%d objects, %d written by objectWriter: rerun `make generate`", objects, written)
 	}
+	if strings.Contains(code, "(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {\n\tfc = &graphql.FieldContext{") {
+		t.Error("a field context is not taken from the request's answer: rerun `make generate`")
+	}
 	if strings.Contains(code, "var buf bytes.Buffer") || strings.Count(code, "var buf *bytes.Buffer = answerBuffer(ctx)") != 2 {
 		t.Error("the query's and the mutation's answers are not marshalled into answerBuffer: rerun `make generate`")
 	}

@@ -77,6 +77,21 @@ func newFieldSet(ctx context.Context, fields []graphql.CollectedField) *graphql.
 	return fs
 }
 
+// fieldContextIn is the field context v, for a field with an object's value, from the
+// request's answer when it has one.
+func fieldContextIn(ctx context.Context, v graphql.FieldContext) *graphql.FieldContext {
+	var fc *graphql.FieldContext
+	if a := answerOf(ctx); a == nil {
+		fc = new(graphql.FieldContext)
+	} else {
+		a.mu.Lock()
+		fc = &a.contexts.take(1)[0]
+		a.mu.Unlock()
+	}
+	*fc = v // v itself stays on the stack
+	return fc
+}
+
 // listParts are the elements, field contexts and indexes of a list of n elements: from
 // the answer when there is one.
 func (a *answer) listParts(n int) (graphql.Array, []graphql.FieldContext, []int) {
