@@ -164,6 +164,7 @@ func (m Membership) Resolve(websiteID int64, ids []string) []int64 {
 // case) it came from.
 func (m Membership) ResolveNamed(websiteID int64, ids []string) (local []int64, named []string) {
 	site := m[websiteID]
+	local, named = make([]int64, 0, len(ids)), make([]string, 0, len(ids))
 	for _, id := range ids {
 		id = strings.ToLower(id)
 		if l, ok := site[id]; ok {

@@ -76,7 +76,7 @@ func parseList(raw string) ([]string, error) {
 	}
 	parts := strings.Split(raw, ",")
 	seen := make(map[string]bool, len(parts))
-	var out []string
+	out := make([]string, 0, len(parts))
 	distinct := 0
 	for _, p := range parts {
 		p = strings.ToLower(strings.TrimSpace(p))

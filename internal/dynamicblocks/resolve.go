@@ -241,6 +241,7 @@ func (s *Snapshot) Resolve(p *Placement, ctx *Context) Resolution {
 		pick(i)
 		res.State = PlacementState{Seen: append(seen, ok[i].ID)}
 	default:
+		res.Blocks = make([]Shown, 0, len(ok))
 		for _, b := range ok {
 			res.Blocks = append(res.Blocks, Shown{BlockID: b.ID, HTML: b.ContentFor(ctx.StoreViewID), AudienceIDs: b.AudienceIDs})
 		}
