@@ -2,6 +2,7 @@ package pricerules
 
 import (
 	"encoding/binary"
+	"hash/maphash"
 	"maps"
 	"math"
 	"slices"
@@ -29,9 +30,36 @@ const (
 // memo keeps the recent answers in two generations: a lookup searches the current one,
 // then the previous; when the current one is full it becomes the previous one, and the
 // answers not asked for during a whole generation are forgotten.
+//
+// An answer is kept only when its inputs come a second time: the first time, memo notes
+// the key's hash alone (seen, in two generations too). A cart priced once (a shopper's
+// audiences change with every page, say) then costs the collector eight bytes, not a
+// result it would mark in every cycle while no request ever asks for it again.
 type memo struct {
-	mu        sync.Mutex
-	cur, prev map[string]*Result
+	mu          sync.Mutex
+	cur, prev   map[string]*Result
+	seen, seen0 map[uint64]struct{} // current and previous generation of first sightings
+}
+
+var memoSeed = maphash.MakeSeed()
+
+// firstTime notes key and reports whether it is new to the memo.
+func (m *memo) firstTime(key string) bool {
+	h := maphash.String(memoSeed, key)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, again := m.seen[h]
+	if !again {
+		_, again = m.seen0[h]
+	}
+	if again {
+		return false
+	}
+	if m.seen == nil || len(m.seen) >= 4*memoSize {
+		m.seen0, m.seen = m.seen, make(map[uint64]struct{}, 4*memoSize)
+	}
+	m.seen[h] = struct{}{}
+	return true
 }
 
 func (m *memo) get(key string) (*Result, bool) {
@@ -61,7 +89,7 @@ func (m *memo) putLocked(key string, r *Result) {
 }
 
 // EvaluateRemembered is Evaluate, answered from memory when the same inputs were evaluated
-// on this snapshot recently. The result is shared: callers must not change it. A request
+// on this snapshot recently (twice: see memo). The result is shared: callers must not change it. A request
 // to explain, and a cart of more than memoMaxItems lines, is always evaluated.
 func (s *Snapshot) EvaluateRemembered(cart *Cart, ctx *Context) *Result {
 	if ctx.Explain || len(cart.Items) > memoMaxItems {
@@ -72,7 +100,9 @@ func (s *Snapshot) EvaluateRemembered(cart *Cart, ctx *Context) *Result {
 		return r
 	}
 	r := s.Evaluate(cart, ctx)
-	s.memo.put(key, r)
+	if !s.memo.firstTime(key) {
+		s.memo.put(key, r)
+	}
 	return r
 }
 

@@ -122,12 +122,33 @@ func TestRememberedSkipsLargeCarts(t *testing.T) {
 		lines = append(lines, Item{Price: 100, Qty: 1})
 	}
 	large := cartOf(lines...)
-	s.EvaluateRemembered(small, ctx())
-	s.EvaluateRemembered(large, ctx())
+	for range 2 {
+		s.EvaluateRemembered(small, ctx())
+		s.EvaluateRemembered(large, ctx())
+	}
 	if n := len(s.memo.cur); n != 1 {
 		t.Fatalf("%d carts remembered, want the small one only", n)
 	}
 	if got, want := s.EvaluateRemembered(large, ctx()), s.Evaluate(large, ctx()); !reflect.DeepEqual(got, want) {
 		t.Fatalf("large cart: %+v, want %+v", got, want)
+	}
+}
+
+// A cart priced once is not kept (its key's hash is); priced again, its answer is kept and
+// answers from then on. Thousands of carts priced once keep no answer at all.
+func TestRememberedOnTheSecondTime(t *testing.T) {
+	s, _ := NewSnapshot([]Rule{baseRule(1, ByPercent, 1000)}, nil)
+	cart := cartOf(Item{Price: 1000, Qty: 1})
+	first := s.EvaluateRemembered(cart, ctx())
+	second := s.EvaluateRemembered(cart, ctx())
+	third := s.EvaluateRemembered(cart, ctx())
+	if first == second || second != third || !reflect.DeepEqual(first, third) {
+		t.Fatalf("first %p, second %p, third %p: want the second answer kept", first, second, third)
+	}
+	for i := range 5 * memoSize {
+		s.EvaluateRemembered(cartOf(Item{Price: int64(2000 + i), Qty: 1}), ctx())
+	}
+	if n := len(s.memo.cur) + len(s.memo.prev); n > 1 {
+		t.Fatalf("%d answers kept for carts priced once", n)
 	}
 }
