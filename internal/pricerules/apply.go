@@ -48,7 +48,7 @@ func (a *applier) skip(cr *compiled, why string) {
 func (a *applier) consider(cr *compiled) {
 	// A rule that can only discount items, none of whose categories are in the cart, gives
 	// nothing whatever its conditions say: the indexed engine skips it before reading them.
-	if a.indexed && !cr.rule.ApplyToShipping && cr.rule.FreeShipping != FreeShippingWhole && !cr.act.cartMayMatch(a.ec) {
+	if a.indexed && cr.itemsOnly && !catsMayMatch(cr.needCats, a.ec) {
 		return
 	}
 	ok, why := a.s.check(cr, a.ec, a.explain, a.indexed)

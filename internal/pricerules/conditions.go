@@ -559,11 +559,14 @@ type itemCombine struct {
 }
 
 // cartMayMatch is the quick cart-level test of needCats.
-func (n *itemCombine) cartMayMatch(ec *evalCtx) bool {
-	if n.needCats == nil {
+func (n *itemCombine) cartMayMatch(ec *evalCtx) bool { return catsMayMatch(n.needCats, ec) }
+
+// catsMayMatch reports whether the cart has one of need (nil: anything matches).
+func catsMayMatch(need []int64, ec *evalCtx) bool {
+	if need == nil {
 		return true
 	}
-	for _, c := range n.needCats {
+	for _, c := range need {
 		if _, ok := slices.BinarySearch(ec.cats, c); ok {
 			return true
 		}

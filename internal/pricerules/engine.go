@@ -22,6 +22,11 @@ type compiled struct {
 	active          bool
 	couponType      CouponType
 	usesPerCustomer int
+	// itemsOnly: the rule gives nothing but item discounts (no shipping), so a cart with
+	// none of needCats (act's; nil: any) gets nothing from it. Copied here so the index's
+	// quickest test reads no other memory.
+	itemsOnly bool
+	needCats  []int64
 }
 
 // Snapshot is an immutable, compiled and indexed set of rules. Build one with NewSnapshot
@@ -166,6 +171,7 @@ func compileRule(a *arena, r *Rule) (*compiled, error) {
 	}
 	cr.gating = clone(&a.ints, gating)
 	cr.active, cr.couponType, cr.usesPerCustomer = r.Active, r.CouponType, r.UsesPerCustomer
+	cr.itemsOnly, cr.needCats = !r.ApplyToShipping && r.FreeShipping != FreeShippingWhole, act.needCats
 	return cr, nil
 }
 
