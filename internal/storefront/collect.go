@@ -8,37 +8,51 @@ import (
 )
 
 // collectFields is graphql.CollectFields, which the generated code calls for every object
-// of every answer (a `go generate` edit, see edits.go), with a memory shared by all
+// of every answer (a `go generate` edit, see edits.pl), with a memory shared by all
 // requests. gqlgen remembers what it collected for one request only, and building that
 // memory cost a twelfth of the API's allocation under load; a storefront sends the same
 // few queries again and again, and the query cache hands each the same parsed document.
 //
 // What is collected from a selection set depends on the set, the type's names, the
 // document's fragments, and the variables only through directives (@skip, @include,
-// @defer) whose arguments name one. A set with no such directive is remembered, keyed by
-// where the set and the names lie in memory: the memory keeps the set alive, so no other
-// set can come to lie there, and a parsed set never changes.
+// @defer) whose arguments name one. So the memory is per document, and a document with
+// such a directive anywhere is never remembered. In the others every selection set the
+// generated code collects is either the document's own or one collected (and so
+// remembered) before, and the key is where the set and the type's names lie in memory:
+// the memory keeps them alive, so no other set can come to lie there, and a parsed set
+// never changes. Only small documents are remembered, and at most maxDocuments of them,
+// so what the memory keeps alive stays small whatever clients send.
 func collectFields(opCtx *graphql.OperationContext, sel ast.SelectionSet, satisfies []string) []graphql.CollectedField {
-	if len(sel) == 0 || len(satisfies) == 0 {
+	if len(sel) == 0 || len(satisfies) == 0 || opCtx.Doc == nil || len(opCtx.RawQuery) > maxRememberedQuery {
 		return graphql.CollectFields(opCtx, sel, satisfies)
 	}
 	k := collectKey{sel: &sel[0], n: len(sel), satisfies: &satisfies[0], m: len(satisfies)}
 	collected.mu.RLock()
-	fields, ok := collected.m[k]
+	doc, known := collected.docs[opCtx.Doc]
+	fields, ok := doc.fields[k]
 	collected.mu.RUnlock()
 	if ok {
 		return fields
 	}
 	fields = graphql.CollectFields(opCtx, sel, satisfies)
-	if readsVariables(opCtx.Doc, sel, map[string]bool{}) {
-		return fields
+	if known && doc.fields == nil {
+		return fields // the document reads variables in directives
 	}
 	collected.mu.Lock()
-	if len(collected.m) >= maxCollected {
-		clear(collected.m)
+	defer collected.mu.Unlock()
+	doc, known = collected.docs[opCtx.Doc]
+	if !known {
+		if len(collected.docs) >= maxDocuments {
+			clear(collected.docs)
+		}
+		if !documentReadsVariables(opCtx.Doc) {
+			doc.fields = map[collectKey][]graphql.CollectedField{}
+		}
+		collected.docs[opCtx.Doc] = doc
 	}
-	collected.m[k] = fields
-	collected.mu.Unlock()
+	if doc.fields != nil {
+		doc.fields[k] = fields
+	}
 	return fields
 }
 
@@ -49,37 +63,52 @@ type collectKey struct {
 	m         int
 }
 
-// maxCollected bounds the memory; past it, it starts again.
-const maxCollected = 10000
+// rememberedDoc is what is remembered of a document: nil fields when it reads variables.
+type rememberedDoc struct {
+	fields map[collectKey][]graphql.CollectedField
+}
+
+// maxDocuments bounds the documents remembered (past it, the memory starts again), and
+// maxRememberedQuery the size of their text: a storefront's queries are a few KB.
+const (
+	maxDocuments       = 256
+	maxRememberedQuery = 16 << 10
+)
 
 var collected = struct {
-	mu sync.RWMutex
-	m  map[collectKey][]graphql.CollectedField
-}{m: map[collectKey][]graphql.CollectedField{}}
+	mu   sync.RWMutex
+	docs map[*ast.QueryDocument]rememberedDoc
+}{docs: map[*ast.QueryDocument]rememberedDoc{}}
 
-// readsVariables reports whether collecting sel reads a variable: whether a directive of
-// one of its selections, or of the selections of the fragments it spreads (the fields'
-// own selection sets are collected apart), has an argument naming a variable.
-func readsVariables(doc *ast.QueryDocument, sel ast.SelectionSet, seen map[string]bool) bool {
+// documentReadsVariables reports whether a directive anywhere in doc has an argument
+// naming a variable.
+func documentReadsVariables(doc *ast.QueryDocument) bool {
+	for _, op := range doc.Operations {
+		if directivesRead(op.Directives) || selectionsRead(op.SelectionSet) {
+			return true
+		}
+	}
+	for _, f := range doc.Fragments {
+		if directivesRead(f.Directives) || selectionsRead(f.SelectionSet) {
+			return true
+		}
+	}
+	return false
+}
+
+func selectionsRead(sel ast.SelectionSet) bool {
 	for _, s := range sel {
 		switch s := s.(type) {
 		case *ast.Field:
-			if directivesRead(s.Directives) {
+			if directivesRead(s.Directives) || selectionsRead(s.SelectionSet) {
 				return true
 			}
 		case *ast.InlineFragment:
-			if directivesRead(s.Directives) || readsVariables(doc, s.SelectionSet, seen) {
+			if directivesRead(s.Directives) || selectionsRead(s.SelectionSet) {
 				return true
 			}
 		case *ast.FragmentSpread:
 			if directivesRead(s.Directives) {
-				return true
-			}
-			if seen[s.Name] {
-				continue
-			}
-			seen[s.Name] = true
-			if f := doc.Fragments.ForName(s.Name); f != nil && (directivesRead(f.Directives) || readsVariables(doc, f.SelectionSet, seen)) {
 				return true
 			}
 		default:

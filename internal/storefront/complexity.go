@@ -8,6 +8,7 @@ import (
 	"github.com/99designs/gqlgen/complexity"
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
+	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
@@ -28,8 +29,10 @@ type complexityLimit struct {
 	known map[*ast.OperationDefinition]int
 }
 
-// maxKnownOperations bounds what complexityLimit remembers; past it, it starts again.
-const maxKnownOperations = 1000
+// maxKnownOperations bounds what complexityLimit remembers (past it, it starts again): the
+// operations of small documents only (see maxRememberedQuery), so what it keeps alive
+// stays small whatever clients send.
+const maxKnownOperations = 256
 
 func newComplexityLimit(limit int, costs ComplexityRoot) *complexityLimit {
 	if hasFuncs(reflect.ValueOf(costs)) {
@@ -70,6 +73,8 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 	c.mu.RUnlock()
 	if !ok {
 		n = complexity.Calculate(ctx, c.es, op, opCtx.Variables)
+	}
+	if !ok && len(opCtx.RawQuery) <= maxRememberedQuery {
 		c.mu.Lock()
 		if len(c.known) >= maxKnownOperations {
 			clear(c.known)
@@ -77,6 +82,7 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 		c.known[op] = n
 		c.mu.Unlock()
 	}
+	opCtx.Stats.SetExtension("ComplexityLimit", &extension.ComplexityStats{Complexity: n, ComplexityLimit: c.limit})
 	if n > c.limit {
 		err := gqlerror.Errorf("operation has complexity %d, which exceeds the limit of %d", n, c.limit)
 		errcode.Set(err, "COMPLEXITY_LIMIT_EXCEEDED")

@@ -30,6 +30,16 @@ type post struct{ transport.POST }
 // buffers are the request bodies and answers of requests in progress.
 var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// maxPooled is the largest buffer kept for later requests: a rare large body or answer
+// is left to the collector rather than held by the pool.
+const maxPooled = 64 << 10
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooled {
+		buffers.Put(b)
+	}
+}
+
 // answer is what one request's answer is built in, reused by later requests once it is
 // written: the buffer it is marshalled into, its objects' field sets and values, and its
 // lists' field contexts (the generated code asks answerBuffer and newFieldSet for them,
@@ -154,7 +164,7 @@ func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	start := graphql.Now()
 	body := buffers.Get().(*bytes.Buffer)
 	body.Reset()
-	defer buffers.Put(body)
+	defer putBuffer(body)
 	if _, err := body.ReadFrom(r.Body); err != nil {
 		writeAnswer(w, exec.DispatchError(ctx, gqlerror.List{gqlerror.Errorf("could not read request body: %+v", err)}))
 		return
@@ -180,11 +190,14 @@ func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	a := answers.Get().(*answer)
 	responses, ctx := exec.DispatchOperation(context.WithValue(ctx, answerKey{}, a), rc)
 	writeAnswer(w, responses(ctx))
-	a.reset() // the answer is written: nothing reads its objects any more
-	answers.Put(a)
+	if a.buf.Cap() <= maxPooled {
+		a.reset() // the answer is written: nothing reads its objects any more
+		answers.Put(a)
+	}
 }
 
-// writeAnswer writes resp as json.Marshal writes it.
+// writeAnswer writes resp as json.Marshal writes it. Where gqlgen's transport panics on an
+// answer json.Marshal cannot write, the client gets an internal error instead.
 func writeAnswer(w http.ResponseWriter, resp *graphql.Response) {
 	if resp == nil || len(resp.Errors) > 0 || resp.Label != "" || len(resp.Path) > 0 || resp.HasNext != nil || len(resp.Extensions) > 0 {
 		b, err := json.Marshal(resp)
@@ -196,7 +209,7 @@ func writeAnswer(w http.ResponseWriter, resp *graphql.Response) {
 	}
 	out := buffers.Get().(*bytes.Buffer)
 	out.Reset()
-	defer buffers.Put(out)
+	defer putBuffer(out)
 	out.WriteString(`{"data":`)
 	if resp.Data == nil {
 		out.WriteString("null")

@@ -12,6 +12,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // An answer is written byte for byte as gqlgen's transport writes it (json.Marshal of the
@@ -101,5 +102,46 @@ func TestAnswerFieldSets(t *testing.T) {
 	}
 	if fs := newFieldSet(context.Background(), make([]graphql.CollectedField, 3)); len(fs.Values) != 3 {
 		t.Fatal("without an answer, a field set is the library's")
+	}
+}
+
+// What is collected is remembered for a document that reads no variable in a directive,
+// from its second asking; a document that does, or a large one, leaves nothing behind.
+func TestCollectedFieldsAreRememberedPerDocument(t *testing.T) {
+	types := []string{"Query"}
+	ask := func(query string, vars map[string]any) (*graphql.OperationContext, []graphql.CollectedField) {
+		doc, err := parser.ParseQuery(&ast.Source{Input: query})
+		if err != nil {
+			t.Fatal(err)
+		}
+		oc := &graphql.OperationContext{RawQuery: query, Doc: doc, Variables: vars}
+		return oc, collectFields(oc, doc.Operations[0].SelectionSet, types)
+	}
+	remembered := func(doc *ast.QueryDocument) int {
+		collected.mu.RLock()
+		defer collected.mu.RUnlock()
+		return len(collected.docs[doc].fields)
+	}
+	oc, fields := ask(`{ a b ...F } fragment F on Query { c }`, nil)
+	if len(fields) != 3 || remembered(oc.Doc) != 1 {
+		t.Fatalf("plain document: %d fields, %d remembered", len(fields), remembered(oc.Doc))
+	}
+	again := collectFields(oc, oc.Doc.Operations[0].SelectionSet, types)
+	if &again[0] != &fields[0] {
+		t.Fatal("asked again, the fields were collected again")
+	}
+	for _, q := range []string{`query($x: Boolean!) { a { b @include(if: $x) } }`, `query($x: Boolean!) { a ...F } fragment F on Query { b @skip(if: $x) }`,
+		`query($x: Boolean!) { a ... @defer(if: $x) { b } }`} {
+		for _, x := range []bool{true, false} {
+			oc, _ := ask(q, map[string]any{"x": x})
+			collectFields(oc, oc.Doc.Operations[0].SelectionSet, types)
+			if n := remembered(oc.Doc); n != 0 {
+				t.Fatalf("%s: %d remembered", q, n)
+			}
+		}
+	}
+	oc, _ = ask(`{ a b }`+strings.Repeat(" ", maxRememberedQuery), nil)
+	if n := remembered(oc.Doc); n != 0 {
+		t.Fatalf("large document: %d remembered", n)
 	}
 }
