@@ -27,18 +27,16 @@ const (
 	memoMaxItems = 50
 )
 
-// memo keeps the recent answers in two generations: a lookup searches the current one,
-// then the previous; when the current one is full it becomes the previous one, and the
-// answers not asked for during a whole generation are forgotten.
+// memo keeps the recent answers in two generations (see generations).
 //
 // An answer is kept only when its inputs come a second time: the first time, memo notes
 // the key's hash alone (seen, in two generations too). A cart priced once (a shopper's
 // audiences change with every page, say) then costs the collector eight bytes, not a
 // result it would mark in every cycle while no request ever asks for it again.
 type memo struct {
-	mu          sync.Mutex
-	cur, prev   map[string]*Result
-	seen, seen0 map[uint64]struct{} // current and previous generation of first sightings
+	mu      sync.Mutex
+	answers generations[string, *Result]
+	seen    generations[uint64, struct{}]
 }
 
 var memoSeed = maphash.MakeSeed()
@@ -48,44 +46,49 @@ func (m *memo) firstTime(key string) bool {
 	h := maphash.String(memoSeed, key)
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	_, again := m.seen[h]
-	if !again {
-		_, again = m.seen0[h]
-	}
-	if again {
+	if _, again := m.seen.get(h, 4*memoSize); again {
 		return false
 	}
-	if m.seen == nil || len(m.seen) >= 4*memoSize {
-		m.seen0, m.seen = m.seen, make(map[uint64]struct{}, 4*memoSize)
-	}
-	m.seen[h] = struct{}{}
+	m.seen.put(h, struct{}{}, 4*memoSize)
 	return true
 }
 
 func (m *memo) get(key string) (*Result, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if r, ok := m.cur[key]; ok {
-		return r, true
-	}
-	if r, ok := m.prev[key]; ok {
-		m.putLocked(key, r)
-		return r, true
-	}
-	return nil, false
+	return m.answers.get(key, memoSize)
 }
 
 func (m *memo) put(key string, r *Result) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.putLocked(key, r)
+	m.answers.put(key, r, memoSize)
 }
 
-func (m *memo) putLocked(key string, r *Result) {
-	if m.cur == nil || len(m.cur) >= memoSize {
-		m.prev, m.cur = m.cur, make(map[string]*Result, memoSize)
+// generations is a map kept in two generations of at most size entries: a lookup searches
+// the current one, then the previous (and brings what it finds there into the current
+// one); when the current one is full it becomes the previous one, and the entries not
+// asked for during a whole generation are forgotten.
+type generations[K comparable, V any] struct {
+	cur, prev map[K]V
+}
+
+func (g *generations[K, V]) get(k K, size int) (V, bool) {
+	if v, ok := g.cur[k]; ok {
+		return v, true
 	}
-	m.cur[key] = r
+	v, ok := g.prev[k]
+	if ok {
+		g.put(k, v, size)
+	}
+	return v, ok
+}
+
+func (g *generations[K, V]) put(k K, v V, size int) {
+	if g.cur == nil || len(g.cur) >= size {
+		g.prev, g.cur = g.cur, make(map[K]V, size)
+	}
+	g.cur[k] = v
 }
 
 // EvaluateRemembered is Evaluate, answered from memory when the same inputs were evaluated

@@ -126,7 +126,7 @@ func TestRememberedSkipsLargeCarts(t *testing.T) {
 		s.EvaluateRemembered(small, ctx())
 		s.EvaluateRemembered(large, ctx())
 	}
-	if n := len(s.memo.cur); n != 1 {
+	if n := len(s.memo.answers.cur); n != 1 {
 		t.Fatalf("%d carts remembered, want the small one only", n)
 	}
 	if got, want := s.EvaluateRemembered(large, ctx()), s.Evaluate(large, ctx()); !reflect.DeepEqual(got, want) {
@@ -148,7 +148,7 @@ func TestRememberedOnTheSecondTime(t *testing.T) {
 	for i := range 5 * memoSize {
 		s.EvaluateRemembered(cartOf(Item{Price: int64(2000 + i), Qty: 1}), ctx())
 	}
-	if n := len(s.memo.cur) + len(s.memo.prev); n > 1 {
+	if n := len(s.memo.answers.cur) + len(s.memo.answers.prev); n > 1 {
 		t.Fatalf("%d answers kept for carts priced once", n)
 	}
 }
