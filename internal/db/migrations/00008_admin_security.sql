@@ -24,10 +24,10 @@ CREATE INDEX admin_recovery_codes_user ON admin_recovery_codes (user_id);
 CREATE TABLE attempt_failures (
     id {{id}},
     scope VARCHAR(32) NOT NULL,
-    key VARCHAR(255) NOT NULL,
+    subject VARCHAR(255) NOT NULL,
     at {{timestamp}} NOT NULL
 );
-CREATE INDEX attempt_failures_key ON attempt_failures (scope, key, at);
+CREATE INDEX attempt_failures_key ON attempt_failures (scope, subject, at);
 
 -- +goose Down
 DROP TABLE attempt_failures;
