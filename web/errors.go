@@ -33,6 +33,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case errors.Is(err, errCSRF), isCrossSiteRefusal(err):
 		v.Status, v.Heading = http.StatusForbidden, "This form has expired"
 		v.Message = "For your security the request was refused: the form was open too long, or it came from another site. Go back, reload the page and try again."
+	case errors.Is(err, errForbidden):
+		v.Status, v.Heading = http.StatusForbidden, "You do not have access"
+		v.Message = fmt.Sprintf("Your role (%s) does not allow this page or action. If you need it, ask an administrator to change your role.", auth.RoleLabel(currentAdmin(c).Role))
 	case errors.Is(err, errSignInFirst):
 		v.Status, v.Heading = http.StatusForbidden, "Sign in first"
 		v.Message = "Your session has ended. Sign in again, then repeat what you were doing."

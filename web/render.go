@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/audit"
+	"audienceactivation/internal/auth"
 	"audienceactivation/internal/validation"
 	"audienceactivation/templates/layout"
 )
@@ -35,7 +36,11 @@ func render(c echo.Context, status int, comp templ.Component) error {
 // base is the layout view for the current request: title, active navigation item, the
 // signed-in admin, the CSRF token and any pending flash messages.
 func (s *Server) base(c echo.Context, title, nav string) layout.Base {
-	b := layout.Base{Title: title, Nav: nav, AdminName: currentAdmin(c).Username, Flashes: s.sessions.flashes(c)}
+	u := currentAdmin(c)
+	b := layout.Base{Title: title, Nav: nav, AdminName: u.Username, Flashes: s.sessions.flashes(c)}
+	if u.ID != 0 {
+		b.AdminRole, b.NavAllowed = auth.RoleLabel(u.Role), navFor(u)
+	}
 	// Under Sec-Fetch-Site protection the token is a placeholder the middleware accepts.
 	b.CSRF, _ = c.Get("csrf").(string)
 	return b

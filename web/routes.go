@@ -53,7 +53,8 @@ func (s *Server) routes() {
 	pub.POST("/login", s.login)
 
 	// Signed-in admin pages.
-	a := e.Group("/admin", s.csrf, s.requireAdmin)
+	// Signed-in admin pages: each route needs the permission web/access.go gives it.
+	a := e.Group("/admin", s.csrf, s.requireAdmin, s.authorize)
 	a.GET("", s.dashboard)
 	a.POST("/logout", s.logout)
 

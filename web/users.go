@@ -20,7 +20,7 @@ func (s *Server) usersList(c echo.Context) error {
 	}
 	rows := make([]usersview.Row, 0, len(us))
 	for _, u := range us {
-		r := usersview.Row{ID: u.ID, Username: u.Username, Email: u.Email, Role: "Administrator", Status: "Active",
+		r := usersview.Row{ID: u.ID, Username: u.Username, Email: u.Email, Role: auth.RoleLabel(u.Role), Status: "Active",
 			LastLogin: "Never", EditURL: fmt.Sprintf("/admin/users/%d/edit", u.ID)}
 		if !u.IsActive {
 			r.Status = "Inactive"
@@ -39,6 +39,12 @@ func (s *Server) userForm(c echo.Context, status int, f usersview.Form) error {
 		title, action = "Edit User: "+f.Username, fmt.Sprintf("/admin/users/%d", f.ID)
 	}
 	f.Base, f.Action, f.IsSelf = s.base(c, title, layout.NavUsers), action, f.ID != 0 && f.ID == currentAdmin(c).ID
+	for _, r := range auth.Roles {
+		f.Roles = append(f.Roles, usersview.RoleOption{Key: r.Key, Label: r.Label, Summary: r.Summary})
+	}
+	if f.Role == "" {
+		f.Role = auth.RoleAdministrator
+	}
 	return render(c, status, usersview.Edit(f))
 }
 
@@ -55,7 +61,7 @@ func (s *Server) userEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.userForm(c, http.StatusOK, usersview.Form{ID: u.ID, Username: u.Username, Email: u.Email, IsActive: u.IsActive})
+	return s.userForm(c, http.StatusOK, usersview.Form{ID: u.ID, Username: u.Username, Email: u.Email, IsActive: u.IsActive, Role: u.Role})
 }
 
 // confirmPassword checks the new password's confirmation and the acting admin's own
@@ -76,8 +82,8 @@ func (s *Server) confirmPassword(c echo.Context, ve validation.Errors) error {
 
 func (s *Server) userCreate(c echo.Context) error {
 	ctx := c.Request().Context()
-	f := usersview.Form{Username: c.FormValue("username"), Email: c.FormValue("email"), IsActive: true}
-	in := auth.NewUser{Username: f.Username, Email: f.Email, Password: c.FormValue("password")}
+	f := usersview.Form{Username: c.FormValue("username"), Email: c.FormValue("email"), IsActive: true, Role: c.FormValue("role")}
+	in := auth.NewUser{Username: f.Username, Email: f.Email, Password: c.FormValue("password"), Role: f.Role}
 	ve := auth.ValidateNewUser(in)
 	if err := s.confirmPassword(c, ve); err != nil {
 		return err
@@ -106,7 +112,7 @@ func (s *Server) userUpdate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	f := usersview.Form{ID: id, Username: current.Username, Email: c.FormValue("email"), IsActive: c.FormValue("is_active") == "1"}
+	f := usersview.Form{ID: id, Username: current.Username, Email: c.FormValue("email"), IsActive: c.FormValue("is_active") == "1", Role: c.FormValue("role")}
 	ve := validation.Errors{}
 	if err := s.confirmPassword(c, ve); err != nil {
 		return err
@@ -116,13 +122,19 @@ func (s *Server) userUpdate(c echo.Context) error {
 		return s.userForm(c, http.StatusUnprocessableEntity, f)
 	}
 	password := c.FormValue("password")
-	_, after, err := s.deps.Auth.Update(ctx, actor(c), currentAdmin(c).ID, id, auth.Changes{Email: f.Email, IsActive: f.IsActive, Password: password})
+	_, after, err := s.deps.Auth.Update(ctx, actor(c), currentAdmin(c).ID, id, auth.Changes{Email: f.Email, IsActive: f.IsActive, Password: password, Role: f.Role})
 	switch {
 	case errors.As(err, &ve):
 		f.Errors = ve
 		return s.userForm(c, http.StatusUnprocessableEntity, f)
 	case errors.Is(err, auth.ErrSelfDeactivate):
 		f.Errors = validation.Errors{"is_active": "You cannot deactivate your own account."}
+		return s.userForm(c, http.StatusUnprocessableEntity, f)
+	case errors.Is(err, auth.ErrSelfRole):
+		f.Errors = validation.Errors{"role": "You cannot change your own role."}
+		return s.userForm(c, http.StatusUnprocessableEntity, f)
+	case errors.Is(err, auth.ErrLastAdministrator):
+		f.Errors = validation.Errors{"role": "This is the last active administrator: make another user an administrator first."}
 		return s.userForm(c, http.StatusUnprocessableEntity, f)
 	case err != nil:
 		return err

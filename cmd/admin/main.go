@@ -62,8 +62,9 @@ var commands = []command{
 	{words: "demo", summary: "serve the admin with a seeded demo store and a CDP emulator", run: demo},
 	{words: "migrate", summary: "apply pending database migrations", run: migrateCmd},
 	{words: "user create", summary: "create an admin user (password from --password or standard input)",
-		strings: []flagDef{{"username", "user name"}, {"email", "email address"}, {"password", "password (default: read from standard input)"}},
-		run:     userCreate},
+		strings: []flagDef{{"username", "user name"}, {"email", "email address"}, {"password", "password (default: read from standard input)"},
+			{"role", "role: administrator, marketer, content_editor or viewer (default administrator)"}},
+		run: userCreate},
 	{words: "user unlock", summary: "clear failed sign-ins: of one user (--username), or all",
 		strings: []flagDef{{"username", "user name (default: every user and address)"}}, run: userUnlock},
 	{words: "audiences sync", summary: "sync the activated audiences from Real-Time CDP now", run: audiencesSync},
@@ -319,9 +320,13 @@ func shellQuote(v string) string {
 }
 
 func userCreate(c *cli) int {
-	username, email, password := *c.flags["username"], *c.flags["email"], *c.flags["password"]
+	username, email, password, role := *c.flags["username"], *c.flags["email"], *c.flags["password"], *c.flags["role"]
 	if username == "" || email == "" {
 		fmt.Fprintln(c.stderr, "admin: user create needs --username and --email")
+		return 2
+	}
+	if role != "" && !auth.ValidRole(role) {
+		fmt.Fprintf(c.stderr, "admin: invalid --role %q: use administrator, marketer, content_editor or viewer\n", role)
 		return 2
 	}
 	if password == "" {
@@ -338,10 +343,10 @@ func userCreate(c *cli) int {
 		return 1
 	}
 	defer d.Close()
-	u, err := auth.NewService(d, audit.NewLog(d)).Create(c.ctx, audit.Actor{Username: "cli"}, auth.NewUser{Username: username, Email: email, Password: password})
+	u, err := auth.NewService(d, audit.NewLog(d)).Create(c.ctx, audit.Actor{Username: "cli"}, auth.NewUser{Username: username, Email: email, Password: password, Role: role})
 	var ve validation.Errors
 	if errors.As(err, &ve) {
-		for _, field := range []string{"username", "email", "password"} {
+		for _, field := range []string{"username", "email", "password", "role"} {
 			if msg, ok := ve[field]; ok {
 				fmt.Fprintf(c.stderr, "admin: %s: %s\n", field, msg)
 			}
@@ -351,7 +356,7 @@ func userCreate(c *cli) int {
 		fmt.Fprintln(c.stderr, "admin:", err)
 		return 1
 	}
-	fmt.Fprintf(c.stdout, "Created admin user %q. Sign in at /admin/login.\n", u.Username)
+	fmt.Fprintf(c.stdout, "Created admin user %q (%s). Sign in at /admin/login.\n", u.Username, auth.RoleLabel(u.Role))
 	return 0
 }
 

@@ -26,6 +26,11 @@ var (
 	ErrInvalidCredentials = errors.New("auth: wrong username or password")
 	ErrNotFound           = errors.New("auth: admin user not found")
 	ErrSelfDeactivate     = errors.New("auth: you cannot deactivate your own account")
+	// ErrSelfRole refuses a change of one's own role, so that nobody locks themself out of
+	// the admin users page by accident.
+	ErrSelfRole = errors.New("auth: you cannot change your own role")
+	// ErrLastAdministrator refuses to demote or deactivate the last active administrator.
+	ErrLastAdministrator = errors.New("auth: at least one active administrator must remain")
 	// ErrInactive wraps ErrInvalidCredentials for a right password on an inactive account:
 	// the person sees the same message, the action log tells the two apart.
 	ErrInactive = fmt.Errorf("%w: the account is inactive", ErrInvalidCredentials)
@@ -47,10 +52,6 @@ func (e *ThrottledError) Minutes() int {
 	return m
 }
 
-// RoleAdministrator has access to every admin area. It is the only role so far; the column
-// exists so that narrower roles can be added without a migration.
-const RoleAdministrator = "administrator"
-
 // User is an admin user.
 type User struct {
 	ID             int64
@@ -60,9 +61,15 @@ type User struct {
 	Role           string
 	IsActive       bool
 	SessionVersion int
-	LastLoginAt    *time.Time
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
+	// TOTPSecret is the sealed two-factor secret; empty until enrolment.
+	TOTPSecret string `gorm:"column:totp_secret"`
+	// TOTPEnabledAt is when enrolment finished; nil means the user has not enrolled.
+	TOTPEnabledAt *time.Time `gorm:"column:totp_enabled_at"`
+	// TOTPLastStep is the time step of the last accepted code, which is never accepted again.
+	TOTPLastStep int64 `gorm:"column:totp_last_step"`
+	LastLoginAt  *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 // TableName maps User to its table.
@@ -99,18 +106,21 @@ func NewService(d *db.DB, log *audit.Log) *Service {
 // SetClock replaces the clock, for tests of throttling windows.
 func (s *Service) SetClock(now func() time.Time) { s.now = now }
 
-// NewUser is the input to Create.
+// NewUser is the input to Create; an empty Role means RoleAdministrator.
 type NewUser struct {
 	Username string
 	Email    string
 	Password string
+	Role     string
 }
 
-// Changes is the input to Update; an empty Password keeps the current one.
+// Changes is the input to Update; an empty Password keeps the current one, an empty Role
+// the current role.
 type Changes struct {
 	Email    string
 	IsActive bool
 	Password string
+	Role     string
 }
 
 var usernameRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{2,63}$`)
@@ -154,6 +164,9 @@ func ValidateNewUser(in NewUser) validation.Errors {
 	}
 	validateEmail(ve, in.Email)
 	validatePassword(ve, "password", in.Password)
+	if in.Role != "" && !ValidRole(in.Role) {
+		ve.Add("role", "Choose one of the roles offered.")
+	}
 	return ve
 }
 
@@ -167,7 +180,10 @@ func (s *Service) Create(ctx context.Context, actor audit.Actor, in NewUser) (Us
 	if err != nil {
 		return User{}, err
 	}
-	u := User{Username: in.Username, Email: in.Email, PasswordHash: hash, Role: RoleAdministrator, IsActive: true, SessionVersion: 1}
+	if in.Role == "" {
+		in.Role = RoleAdministrator
+	}
+	u := User{Username: in.Username, Email: in.Email, PasswordHash: hash, Role: in.Role, IsActive: true, SessionVersion: 1}
 	err = db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
 		if err := tx.Create(&u).Error; err != nil {
 			return err
@@ -209,6 +225,9 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, actorID, id int
 	if in.Password != "" {
 		validatePassword(ve, "password", in.Password)
 	}
+	if in.Role != "" && !ValidRole(in.Role) {
+		ve.Add("role", "Choose one of the roles offered.")
+	}
 	if err := ve.Err(); err != nil {
 		return User{}, User{}, err
 	}
@@ -225,6 +244,21 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, actorID, id int
 		after = before
 		after.Email = in.Email
 		after.IsActive = in.IsActive
+		if in.Role != "" {
+			after.Role = in.Role
+		}
+		if actorID == id && after.Role != before.Role {
+			return ErrSelfRole
+		}
+		if before.Role == RoleAdministrator && before.IsActive && (after.Role != RoleAdministrator || !after.IsActive) {
+			var n int64
+			if err := tx.Model(&User{}).Where("role = ? AND is_active AND id <> ?", RoleAdministrator, id).Count(&n).Error; err != nil {
+				return err
+			}
+			if n == 0 {
+				return ErrLastAdministrator
+			}
+		}
 		if in.Password != "" {
 			h, err := passwords.Hash(in.Password)
 			if err != nil {
@@ -249,7 +283,7 @@ func (s *Service) Update(ctx context.Context, actor audit.Actor, actorID, id int
 
 // auditView is what the action log keeps of a user: never the hash.
 func auditView(u User, passwordChanged bool) map[string]string {
-	m := map[string]string{"username": u.Username, "email": u.Email, "active": fmt.Sprint(u.IsActive)}
+	m := map[string]string{"username": u.Username, "email": u.Email, "role": u.Role, "active": fmt.Sprint(u.IsActive)}
 	if passwordChanged {
 		m["password"] = "(changed)"
 	}
@@ -289,7 +323,7 @@ func (s *Service) Session(ctx context.Context, id int64, version int) (User, err
 	if err != nil {
 		return User{}, err
 	}
-	if !u.IsActive || u.SessionVersion != version {
+	if !u.IsActive || u.SessionVersion != version || !ValidRole(u.Role) {
 		return User{}, ErrNotFound
 	}
 	return u, nil

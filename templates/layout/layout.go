@@ -13,8 +13,14 @@ type Base struct {
 	Title     string
 	Nav       string // the active navigation item, one of the Nav* constants
 	AdminName string // empty on signed-out pages
-	CSRF      string
-	Flashes   []Flash
+	// AdminRole is the signed-in user's role as people name it.
+	AdminRole string
+	// NavAllowed holds the navigation items the signed-in user's role may open; nil shows all.
+	NavAllowed map[string]bool
+	CSRF       string
+	Flashes    []Flash
+	// Notice is a standing warning for every page (two-factor sign-in switched off).
+	Notice string
 }
 
 // Navigation item keys.
@@ -56,6 +62,28 @@ var Navigation = []NavGroup{
 	{Label: "Catalog", Icon: "▣", Items: []NavItem{{NavCatalog, "Products", "/admin/catalog"}}},
 	{Label: "Stores", Icon: "⌂", Items: []NavItem{{NavConfig, "Configuration", "/admin/config/services"}, {NavStores, "All Stores", "/admin/stores"}}},
 	{Label: "System", Icon: "⚙", Items: []NavItem{{NavUsers, "Admin Users", "/admin/users"}, {NavActionLog, "Action Log", "/admin/action-log"}}},
+}
+
+// VisibleNav is the navigation the signed-in user sees: groups and items their role may
+// open, so that a link is never offered only to end in a refusal.
+func (b Base) VisibleNav() []NavGroup {
+	if b.NavAllowed == nil {
+		return Navigation
+	}
+	out := make([]NavGroup, 0, len(Navigation))
+	for _, g := range Navigation {
+		var items []NavItem
+		for _, it := range g.Items {
+			if b.NavAllowed[it.Key] {
+				items = append(items, it)
+			}
+		}
+		if len(items) > 0 {
+			g.Items = items
+			out = append(out, g)
+		}
+	}
+	return out
 }
 
 // Active reports whether the group holds the active item.
