@@ -93,9 +93,10 @@ const (
 
 // Service manages admin users and sign-in.
 type Service struct {
-	db  *gorm.DB
-	log *audit.Log
-	now func() time.Time
+	db     *gorm.DB
+	log    *audit.Log
+	now    func() time.Time
+	sealer Sealer
 }
 
 // NewService returns a Service on d that records changes in log.
