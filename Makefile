@@ -6,7 +6,7 @@ GO ?= go
 ADDR ?= 127.0.0.1:8080
 DATA_DIR ?= ./data
 
-.PHONY: run demo build test test-short bench generate lint check-generated browser-deps clean
+.PHONY: run demo build test test-short bench generate lint check-generated browser-deps pwa-deps clean
 
 ## run: serve the admin on http://$(ADDR) with SQLite under $(DATA_DIR)
 run: build
@@ -21,7 +21,7 @@ build:
 	$(GO) build -o bin/admin ./cmd/admin
 
 ## test: the whole suite with the race detector, PostgreSQL store tests and browser tests
-test: browser-deps
+test: browser-deps pwa-deps
 	$(GO) test -race -count=1 ./...
 
 ## test-short: unit and router tests only (no browser)
@@ -59,6 +59,17 @@ browser-deps:
 		echo "  sudo apt-get update && sudo apt-get install -y chromium"; \
 		echo "or run 'make test-short' to skip them."; exit 1; \
 	fi
+
+## pwa-deps: PWA Studio's npm packages for the compatibility test (web/testdata/pwa-studio),
+## installed from the committed lockfile; without npm it is skipped, except in CI
+pwa-deps:
+	@if ! command -v npm >/dev/null 2>&1; then \
+		if [ -n "$$CI" ] || [ -n "$$REQUIRE_PWA" ]; then echo "npm is needed for the PWA Studio compatibility test"; exit 1; fi; \
+		echo "npm not found: the PWA Studio compatibility test will be skipped"; exit 0; \
+	fi; \
+	dir=web/testdata/pwa-studio; \
+	if cmp -s $$dir/package-lock.json $$dir/node_modules/.installed-lock 2>/dev/null; then exit 0; fi; \
+	cd $$dir && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock
 
 clean:
 	rm -rf bin
