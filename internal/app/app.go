@@ -86,6 +86,8 @@ func (a *App) MembershipTrust(ctx context.Context) (audiences.Trust, error) {
 func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts ...audiences.ClientOption) *App {
 	a := &App{Settings: s, DB: d, Log: logger, Key: key, Audit: audit.NewLog(d)}
 	a.Auth = auth.NewService(d, a.Audit)
+	// Two-factor secrets are sealed like configuration secrets, with the server key.
+	a.Auth.UseSealer(config.NewSealer(key))
 	a.Stores = stores.NewService(d, a.Audit)
 	a.LiveStoreViews = snapshot.New("store views", a.Stores.StoreViews, logger)
 	a.Stores.OnChange = a.LiveStoreViews.Reload

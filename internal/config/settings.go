@@ -28,6 +28,9 @@ type Settings struct {
 	// TrustedProxies are the networks whose X-Forwarded-For is believed; empty means the
 	// client address is the connection's (so a client cannot fake it).
 	TrustedProxies []*net.IPNet
+	// TwoFactorOff lets admins sign in with a password alone: for local development only
+	// (make demo); the server says so at start and on the sign-in page.
+	TwoFactorOff bool
 }
 
 // Flags registers the settings flags on fs, with defaults from env, and returns a function
@@ -39,6 +42,7 @@ func Flags(fs *flag.FlagSet, env func(string) string) func() (Settings, error) {
 	fs.StringVar(&s.DatabaseURL, "database-url", env("DATABASE_URL"), "postgres://… for PostgreSQL; default SQLite in the data directory (env DATABASE_URL)")
 	idle := fs.String("session-idle", envOr(env, "SESSION_IDLE_TIMEOUT", "30m"), "sign out admins after this much inactivity (env SESSION_IDLE_TIMEOUT)")
 	fs.StringVar(&s.LogFormat, "log-format", envOr(env, "LOG_FORMAT", "text"), "log format: text or json (env LOG_FORMAT)")
+	fs.BoolVar(&s.TwoFactorOff, "no-2fa", env("ADMIN_2FA") == "off", "let admins sign in without two-factor codes: local development only (env ADMIN_2FA=off)")
 	proxies := fs.String("trusted-proxies", env("TRUSTED_PROXIES"), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env TRUSTED_PROXIES)")
 	s.SecretKey = env("SECRET_KEY")
 	return func() (Settings, error) {
