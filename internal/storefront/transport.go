@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"mime"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/transport"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -24,7 +28,7 @@ import (
 //     encoding/json escapes it, instead of through json.Marshal, which also checks and
 //     compacts the answer gqlgen has just written: 5 % of the API's CPU under load.
 //
-// Any other Accept header takes gqlgen's own way.
+// A client that asks for application/graphql-response+json takes gqlgen's own way.
 type post struct{ transport.POST }
 
 // buffers are the request bodies and answers of requests in progress.
@@ -155,7 +159,7 @@ func (c *chunks[T]) reset() {
 }
 
 func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	if a := r.Header.Get("Accept"); a != "" && a != "application/json" {
+	if !acceptsJSON(r.Header.Get("Accept")) {
 		p.POST.Do(w, r, exec)
 		return
 	}
@@ -179,6 +183,76 @@ func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 	}
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: start, End: graphql.Now()}
+	run(w, r, exec, params, false)
+}
+
+// get is the GET transport: a query in the URL's query string (query, variables,
+// operationName, extensions), as Apollo Client sends queries when told to (PWA Studio
+// does, for every query). For a client that takes application/json it answers as
+// gqlgen's transport.GET answers, mutations refused alike, with the POST transport's
+// pooled buffers; any other Accept header takes gqlgen's own way.
+type get struct{ transport.GET }
+
+func (g get) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+	if !acceptsJSON(r.Header.Get("Accept")) {
+		g.GET.Do(w, r, exec)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	query, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		w.WriteHeader(http.StatusBadRequest)
+		writeAnswer(w, &graphql.Response{Errors: gqlerror.List{{Message: err.Error()}}})
+		return
+	}
+	params := &graphql.RawParams{Query: query.Get("query"), OperationName: query.Get("operationName"), Headers: r.Header}
+	params.ReadTime.Start = graphql.Now()
+	for _, p := range []struct {
+		name string
+		into *map[string]any
+	}{{"variables", &params.Variables}, {"extensions", &params.Extensions}} {
+		if v := query.Get(p.name); v != "" {
+			dec := json.NewDecoder(strings.NewReader(v))
+			dec.UseNumber()
+			if err := dec.Decode(p.into); err != nil {
+				w.WriteHeader(http.StatusBadRequest)
+				writeAnswer(w, &graphql.Response{Errors: gqlerror.List{{Message: p.name + " could not be decoded"}}})
+				return
+			}
+		}
+	}
+	params.ReadTime.End = graphql.Now()
+	run(w, r, exec, params, true)
+}
+
+// acceptsJSON reports whether gqlgen's transports answer a request with this Accept header
+// as application/json (their default), rather than as application/graphql-response+json,
+// whose errors take other statuses: the first media type of the list that names one of
+// them decides. Apollo Client sends */*.
+func acceptsJSON(accept string) bool {
+	if accept == "" || accept == "application/json" || accept == "*/*" {
+		return true
+	}
+	for part := range strings.SplitSeq(accept, ",") {
+		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mediaType {
+		case "*/*", "application/*", "application/json":
+			return true
+		case "application/graphql-response+json":
+			return false
+		}
+	}
+	return false
+}
+
+// run runs an operation and writes its answer, built in a pooled answer. A GET request
+// (queryOnly) may not change anything: a mutation is refused before it runs. A request
+// whose client has gone, or whose time is up, stops before its operation runs.
+func run(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, queryOnly bool) {
+	ctx := r.Context()
 	rc, opErr := exec.CreateOperationContext(ctx, params)
 	if opErr != nil {
 		if errcode.GetErrorKind(opErr) == errcode.KindProtocol {
@@ -187,13 +261,32 @@ func (p post) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecu
 		writeAnswer(w, exec.DispatchError(graphql.WithOperationContext(ctx, rc), opErr))
 		return
 	}
+	if queryOnly && rc.Operation.Operation != ast.Query {
+		w.WriteHeader(http.StatusNotAcceptable)
+		writeAnswer(w, &graphql.Response{Errors: gqlerror.List{{Message: "GET requests only allow query operations"}}})
+		return
+	}
+	if ctx.Err() != nil {
+		writeGone(w)
+		return
+	}
 	a := answers.Get().(*answer)
 	responses, ctx := exec.DispatchOperation(context.WithValue(ctx, answerKey{}, a), rc)
-	writeAnswer(w, responses(ctx))
+	if resp := responses(ctx); resp != nil {
+		writeAnswer(w, resp)
+	} else {
+		writeGone(w) // gqlgen's sign that the request's context is done
+	}
 	if a.buf.Cap() <= maxPooled {
 		a.reset() // the answer is written: nothing reads its objects any more
 		answers.Put(a)
 	}
+}
+
+// writeGone answers a request that stopped because its client went or its time ran out.
+func writeGone(w http.ResponseWriter) {
+	w.WriteHeader(http.StatusServiceUnavailable)
+	writeAnswer(w, &graphql.Response{Errors: gqlerror.List{errGone()}})
 }
 
 // writeAnswer writes resp as json.Marshal writes it. Where gqlgen's transport panics on an
