@@ -16,7 +16,7 @@ import (
 
 // safeNext keeps a post-sign-in redirect inside the admin.
 func safeNext(next string) string {
-	if strings.HasPrefix(next, "/admin") && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") && next != "/admin/login" && !strings.HasPrefix(next, "/admin/logout") {
+	if strings.HasPrefix(next, "/admin") && !strings.HasPrefix(next, "//") && !strings.ContainsAny(next, "\\\r\n") && next != "/admin/login" && !strings.HasPrefix(next, "/admin/login/") && !strings.HasPrefix(next, "/admin/login?") && !strings.HasPrefix(next, "/admin/logout") {
 		return next
 	}
 	return "/admin"
@@ -39,7 +39,7 @@ func (s *Server) loginForm(c echo.Context) error {
 			Command: s.deps.CreateUserCommand + " --username admin --email you@example.com",
 		}))
 	}
-	return render(c, http.StatusOK, authview.Login(authview.LoginView{Base: s.base(c, "Sign in", ""), Next: safeNext(c.QueryParam("next"))}))
+	return render(c, http.StatusOK, authview.Login(authview.LoginView{Base: s.base(c, "Sign in", ""), Next: safeNext(c.QueryParam("next")), TwoFactorOff: s.deps.Settings.TwoFactorOff}))
 }
 
 func (s *Server) login(c echo.Context) error {
@@ -47,7 +47,7 @@ func (s *Server) login(c echo.Context) error {
 	username := strings.TrimSpace(c.FormValue("username"))
 	password := c.FormValue("password")
 	next := safeNext(c.FormValue("next"))
-	view := authview.LoginView{Base: s.base(c, "Sign in", ""), Username: username, Next: next}
+	view := authview.LoginView{Base: s.base(c, "Sign in", ""), Username: username, Next: next, TwoFactorOff: s.deps.Settings.TwoFactorOff}
 	if username == "" || password == "" {
 		view.Error = "Enter your username and password."
 		return render(c, http.StatusUnprocessableEntity, authview.Login(view))
@@ -73,7 +73,17 @@ func (s *Server) login(c echo.Context) error {
 		return err
 	}
 	who.Username = u.Username
-	if err := s.deps.Audit.Record(ctx, nil, who, audit.ActionSignIn, "admin_user", fmt.Sprint(u.ID), "Signed in", nil, nil); err != nil {
+	if !s.deps.Settings.TwoFactorOff {
+		// The password was right; the session grants nothing until the second factor is.
+		if err := s.sessions.beginSecondFactor(c, u, next); err != nil {
+			return err
+		}
+		if u.TwoFactorEnabled() {
+			return c.Redirect(http.StatusSeeOther, "/admin/login/2fa")
+		}
+		return c.Redirect(http.StatusSeeOther, "/admin/login/2fa/setup")
+	}
+	if err := s.deps.Audit.Record(ctx, nil, who, audit.ActionSignIn, "admin_user", fmt.Sprint(u.ID), "Signed in without a second factor (--no-2fa)", nil, nil); err != nil {
 		return err
 	}
 	if err := s.sessions.signIn(c, u); err != nil {

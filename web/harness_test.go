@@ -92,6 +92,9 @@ func newAppOn(t *testing.T, d *db.DB, opts ...func(*web.Deps)) *app {
 	a := &app{t: t, db: d, logs: logs, clock: clock, auth: full.Auth, full: full}
 	deps := web.DepsFrom(full)
 	deps.Now = clock.Now
+	// Most tests sign in with a password alone (the development switch); the two-factor
+	// tests turn it back on with enforceTwoFactor.
+	deps.Settings.TwoFactorOff = true
 	for _, o := range opts {
 		o(&deps)
 	}

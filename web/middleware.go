@@ -3,7 +3,6 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -112,26 +111,24 @@ func securityHeaders(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// bodyLimit refuses bodies over MaxBodyBytes with 413. Forms are parsed here, so that a
-// too-large body without a Content-Length is reported as such rather than surfacing later
-// as a missing CSRF token.
+// bodyLimit refuses bodies over MaxBodyBytes with 413. Outside the admin, url-encoded
+// forms are parsed here, so that a too-large body without a Content-Length is reported as
+// such rather than surfacing later as a missing CSRF token; multipart bodies are never
+// parsed there (nothing outside the admin takes files). Admin bodies are parsed only after
+// sign-in and the CSRF check (adminCSRF), and a signed-out admin page takes small bodies
+// only (anonymousBodyLimit).
 func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	parse := func(c echo.Context) error {
 		req := c.Request()
-		if req.Method == http.MethodPost {
+		if req.Method == http.MethodPost && !strings.HasPrefix(req.URL.Path, "/admin") {
 			ct := req.Header.Get(echo.HeaderContentType)
-			var err error
 			switch {
 			case strings.HasPrefix(ct, echo.MIMEApplicationForm):
-				err = req.ParseForm()
-			case strings.HasPrefix(ct, echo.MIMEMultipartForm):
-				err = req.ParseMultipartForm(10 << 20)
-			}
-			if err != nil {
-				if errors.Is(err, echo.ErrStatusRequestEntityTooLarge) || strings.Contains(err.Error(), "too large") {
-					return echo.ErrStatusRequestEntityTooLarge
+				if err := formError(req.ParseForm()); err != nil {
+					return err
 				}
-				return echo.NewHTTPError(http.StatusBadRequest, "malformed form")
+			case strings.HasPrefix(ct, echo.MIMEMultipartForm):
+				return echo.ErrUnsupportedMediaType
 			}
 		}
 		return next(c)
@@ -147,6 +144,18 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// anonymousBodyLimit keeps the bodies of signed-out admin pages small (16 KiB) and refuses multipart
+// bodies there: nobody signed out uploads files.
+func anonymousBodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	limited := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "16K"})(next)
+	return func(c echo.Context) error {
+		if strings.HasPrefix(c.Request().Header.Get(echo.HeaderContentType), echo.MIMEMultipartForm) {
+			return echo.ErrUnsupportedMediaType
+		}
+		return limited(c)
+	}
+}
+
 func (s *Server) timeout(next echo.HandlerFunc) echo.HandlerFunc {
 	return middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{Timeout: RequestTimeout})(next)
 }
@@ -154,12 +163,9 @@ func (s *Server) timeout(next echo.HandlerFunc) echo.HandlerFunc {
 // errCSRF is the error for a state-changing request without a valid CSRF token.
 var errCSRF = echo.NewHTTPError(http.StatusForbidden, "csrf")
 
-// csrf protects every state-changing admin request: a same-origin browser request passes by
-// its Sec-Fetch-Site header, anything else needs the token from the form or X-CSRF-Token.
-// Under TLS the token cookie is Secure.
-func (s *Server) csrf(next echo.HandlerFunc) echo.HandlerFunc { return csrfFor("/admin")(next) }
-
-// csrfFor is the CSRF protection of the pages under path (the admin, the storefront).
+// csrfFor is the CSRF protection of the storefront's pages under path: a same-origin
+// browser request passes by its Sec-Fetch-Site header, anything else needs the token from
+// the form or X-CSRF-Token (double-submit cookie). The admin's is adminCSRF (csrf.go).
 func csrfFor(path string) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc { return csrfWith(path, next) }
 }

@@ -47,14 +47,19 @@ func (s *Server) routes() {
 	store.POST("/account/login", s.storeLoginSubmit)
 	store.POST("/account/logout", s.storeLogout)
 
-	// Signed-out admin pages: CSRF-protected, no session required.
-	pub := e.Group("/admin", s.csrf)
+	// Signed-out admin pages: small bodies, CSRF-protected, no session required.
+	pub := e.Group("/admin", anonymousBodyLimit, s.adminCSRF)
 	pub.GET("/login", s.loginForm)
 	pub.POST("/login", s.login)
+	pub.GET("/login/2fa", s.twoFactorForm)
+	pub.POST("/login/2fa", s.twoFactorVerify)
+	pub.GET("/login/2fa/setup", s.twoFactorSetup)
+	pub.POST("/login/2fa/setup", s.twoFactorConfirm)
 
 	// Signed-in admin pages.
 	// Signed-in admin pages: each route needs the permission web/access.go gives it.
-	a := e.Group("/admin", s.csrf, s.requireAdmin, s.authorize)
+	// Nothing of a body is parsed before the session, the role and the CSRF token pass.
+	a := e.Group("/admin", s.requireAdmin, s.authorize, s.adminCSRF)
 	a.GET("", s.dashboard)
 	a.POST("/logout", s.logout)
 

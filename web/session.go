@@ -95,13 +95,71 @@ func (m *sessionManager) signIn(c echo.Context, u auth.User) error {
 	sess.Values["ver"] = u.SessionVersion
 	sess.Values["started"] = now
 	sess.Values["seen"] = now
+	// A new CSRF token: one seen before signing in is worthless after.
+	tok := newCSRFToken()
+	sess.Values[csrfSessionKey] = tok
+	c.Set("csrf", tok)
 	return m.save(c, sess)
+}
+
+// pendingMaxAge is how long a right password waits for its second factor.
+const pendingMaxAge = 5 * time.Minute
+
+// beginSecondFactor replaces the session with one that records a right password for u,
+// waiting for the second factor: it grants nothing else. The CSRF token is renewed here too.
+func (m *sessionManager) beginSecondFactor(c echo.Context, u auth.User, next string) error {
+	sess := m.get(c)
+	sess.Values = map[any]any{}
+	sess.IsNew = true
+	sess.Values["pending_uid"] = u.ID
+	sess.Values["pending_ver"] = u.SessionVersion
+	sess.Values["pending_at"] = m.now().Unix()
+	sess.Values["pending_next"] = next
+	tok := newCSRFToken()
+	sess.Values[csrfSessionKey] = tok
+	c.Set("csrf", tok)
+	return m.save(c, sess)
+}
+
+// pendingSecondFactor is the user whose password was right within pendingMaxAge, still
+// waiting for the second factor, and where to go after.
+func (m *sessionManager) pendingSecondFactor(c echo.Context) (uid int64, version int, next string, ok bool) {
+	sess := m.get(c)
+	uid, _ = sess.Values["pending_uid"].(int64)
+	version, _ = sess.Values["pending_ver"].(int)
+	at, _ := sess.Values["pending_at"].(int64)
+	next, _ = sess.Values["pending_next"].(string)
+	if uid == 0 || m.now().Sub(time.Unix(at, 0)) > pendingMaxAge {
+		return 0, 0, "", false
+	}
+	return uid, version, next, true
+}
+
+// storedCSRF is the session's CSRF token, or "" when it has none.
+func (m *sessionManager) storedCSRF(c echo.Context) string {
+	tok, _ := m.get(c).Values[csrfSessionKey].(string)
+	return tok
+}
+
+// csrfToken is the session's CSRF token, made (and the cookie set) when it has none yet.
+func (m *sessionManager) csrfToken(c echo.Context) (string, error) {
+	sess := m.get(c)
+	if tok, _ := sess.Values[csrfSessionKey].(string); tok != "" {
+		return tok, nil
+	}
+	tok := newCSRFToken()
+	sess.Values[csrfSessionKey] = tok
+	return tok, m.save(c, sess)
 }
 
 // end clears the session, leaving one flash message for the sign-in page.
 func (m *sessionManager) end(c echo.Context, kind, msg string) {
 	sess := m.get(c)
 	sess.Values = map[any]any{}
+	// Sign-out also rotates the CSRF token.
+	tok := newCSRFToken()
+	sess.Values[csrfSessionKey] = tok
+	c.Set("csrf", tok)
 	if msg != "" {
 		sess.AddFlash(kind + "|" + msg)
 	}

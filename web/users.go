@@ -61,7 +61,21 @@ func (s *Server) userEdit(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return s.userForm(c, http.StatusOK, usersview.Form{ID: u.ID, Username: u.Username, Email: u.Email, IsActive: u.IsActive, Role: u.Role})
+	f := usersview.Form{ID: u.ID, Username: u.Username, Email: u.Email, IsActive: u.IsActive, Role: u.Role}
+	twoFactorStatus(&f, u, currentAdmin(c).ID)
+	return s.userForm(c, http.StatusOK, f)
+}
+
+// twoFactorStatus describes u's two-factor sign-in on the form, and offers a reset of
+// another user's enrolment (one's own is reset from the command line, so that an admin
+// cannot lock themself out mid-session).
+func twoFactorStatus(f *usersview.Form, u auth.User, self int64) {
+	if u.TOTPEnabledAt != nil {
+		f.TwoFactor = "On since " + formatTime(*u.TOTPEnabledAt)
+		f.CanReset = u.ID != self
+	} else {
+		f.TwoFactor = "Not set up yet: the user sets it up at their next sign-in."
+	}
 }
 
 // confirmPassword checks the new password's confirmation and the acting admin's own
@@ -113,6 +127,7 @@ func (s *Server) userUpdate(c echo.Context) error {
 		return err
 	}
 	f := usersview.Form{ID: id, Username: current.Username, Email: c.FormValue("email"), IsActive: c.FormValue("is_active") == "1", Role: c.FormValue("role")}
+	twoFactorStatus(&f, current, currentAdmin(c).ID)
 	ve := validation.Errors{}
 	if err := s.confirmPassword(c, ve); err != nil {
 		return err
@@ -138,6 +153,11 @@ func (s *Server) userUpdate(c echo.Context) error {
 		return s.userForm(c, http.StatusUnprocessableEntity, f)
 	case err != nil:
 		return err
+	}
+	if c.FormValue("reset_2fa") == "1" && f.CanReset {
+		if err := s.deps.Auth.ResetTwoFactor(ctx, actor(c), id); err != nil {
+			return err
+		}
 	}
 	if id == currentAdmin(c).ID && password != "" {
 		// The password change revoked every session of this user, this one included: start a
