@@ -41,7 +41,7 @@ func (s *Server) base(c echo.Context, title, nav string) layout.Base {
 	if u.ID != 0 {
 		b.AdminRole, b.NavAllowed = auth.RoleLabel(u.Role), navFor(u)
 	}
-	// Under Sec-Fetch-Site protection the token is a placeholder the middleware accepts.
+	// The CSRF middleware put the token here: the session's in the admin.
 	b.CSRF, _ = c.Get("csrf").(string)
 	return b
 }

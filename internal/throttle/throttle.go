@@ -127,4 +127,3 @@ func (l *Limiter) Forget(ctx context.Context, subject string) error {
 func (l *Limiter) Prune(ctx context.Context) error {
 	return l.db.WithContext(ctx).Where("scope = ? AND at < ?", l.scope, l.now().Add(-l.window)).Delete(&failure{}).Error
 }
-
