@@ -13,9 +13,11 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/config"
 	"audienceactivation/internal/dashboard"
 	"audienceactivation/internal/validation"
 	aview "audienceactivation/templates/audiences"
+	cfgview "audienceactivation/templates/configuration"
 	"audienceactivation/templates/components"
 	"audienceactivation/templates/layout"
 )
@@ -97,6 +99,9 @@ func (s *Server) syncView(ctx context.Context, c echo.Context) (aview.SyncView, 
 		}
 		if r.Status == audiences.RunFailed {
 			v.Error, v.ErrorWhen = syncAdvice(r.Error), relativeDay(r.StartedAt, s.deps.Now())
+		}
+		if r.Status == audiences.RunSucceeded {
+			v.Warnings = r.WarningList()
 		}
 	}
 	last, err := s.deps.Syncer.LastSuccess(ctx)
@@ -264,30 +269,25 @@ func (s *Server) audienceDetail(c echo.Context) error {
 	return render(c, http.StatusOK, aview.Detail(v))
 }
 
-// audiencesSync is "Sync now". With htmx it starts the sync in the background and answers
-// with the status box, which polls until the sync ends; without JavaScript it syncs, then
-// redirects with the outcome.
+// audiencesSync is "Sync now": it starts the sync in the background and answers at once.
+// With htmx the answer is the status box, which polls until the sync ends; without
+// JavaScript it redirects to the audiences page, which shows the progress and reloads
+// itself while the sync runs.
 func (s *Server) audiencesSync(c echo.Context) error {
 	ctx := c.Request().Context()
 	bg, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Minute)
-	if c.Request().Header.Get("HX-Request") == "" {
-		defer cancel()
-		run, err := s.deps.Syncer.Run(bg, audiences.TriggerManual)
-		switch {
-		case errors.Is(err, audiences.ErrSyncRunning):
-			return s.redirectWithFlash(c, "/admin/audiences", flashInfo, "A sync is already running; the list updates when it ends.")
-		case err != nil:
-			return s.redirectWithFlash(c, "/admin/audiences", flashError, "The sync failed: "+syncAdvice(run.Error))
-		}
-		return s.redirectWithFlash(c, "/admin/audiences", flashSuccess, syncResult(run))
-	}
 	err := s.deps.Syncer.Start(bg, audiences.TriggerManual, func(audiences.SyncRun, error) { cancel() })
-	if err != nil && !errors.Is(err, audiences.ErrSyncRunning) {
-		cancel()
-		return err
-	}
 	if err != nil {
 		cancel()
+		if !errors.Is(err, audiences.ErrSyncRunning) {
+			return err
+		}
+	}
+	if c.Request().Header.Get("HX-Request") == "" {
+		if errors.Is(err, audiences.ErrSyncRunning) {
+			return s.redirectWithFlash(c, "/admin/audiences", flashInfo, "A sync is already running; the list updates when it ends.")
+		}
+		return s.redirectWithFlash(c, "/admin/audiences", flashInfo, "The sync started: this page shows its progress and the outcome.")
 	}
 	v, err := s.syncView(ctx, c)
 	if err != nil {
@@ -390,29 +390,53 @@ func (s *Server) chooserView(ctx context.Context, field, search string, page int
 	return v, nil
 }
 
-// servicesTestConnection gets a token and counts the audiences with the saved credentials.
+// testConnectionTimeout bounds Test connection: the merchant waits for it.
+const testConnectionTimeout = 10 * time.Second
+
+// servicesTestConnection walks the sync's own path with the saved configuration and shows
+// each step: the report alone for htmx, else the Services page with it.
 func (s *Server) servicesTestConnection(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 25*time.Second)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), testConnectionTimeout)
 	defer cancel()
-	kind, msg := flashSuccess, ""
-	client, err := s.deps.Syncer.Client(ctx)
-	n := 0
-	if err == nil {
-		n, err = client.Check(ctx)
+	report := s.deps.Syncer.TestConnection(ctx)
+	view := connectionReportView(report)
+	if c.Request().Header.Get("HX-Request") != "" {
+		return render(c, http.StatusOK, cfgview.TestConnectionReport(view))
 	}
-	switch {
-	case err == nil:
-		msg = fmt.Sprintf("Connection works: Adobe issued a token and the sandbox has %d audience(s).", n)
-	case errors.Is(err, audiences.ErrNotConfigured):
-		kind, msg = flashError, "Test connection needs the client ID, client secret, organization ID and sandbox name: enter them and save first."
-	case errors.Is(err, audiences.ErrBadCredentials):
-		kind, msg = flashError, "Bad credentials: Adobe refused the client ID or client secret. Check them against the Developer Console."
-	case errors.Is(err, audiences.ErrNoPermission):
-		kind, msg = flashError, "No permission: the credentials work, but may not read audiences in this sandbox. Check the sandbox name and the project's product profile."
-	case errors.Is(err, audiences.ErrUnreachable):
-		kind, msg = flashError, "Unreachable: Adobe could not be reached. Check the network and the IMS and Platform API URLs."
-	default:
-		kind, msg = flashError, "The connection failed: "+err.Error()
+	return s.renderServices(c, http.StatusOK, config.Default, nil, servicesExtras{report: &view})
+}
+
+// connectionReportView words a Test connection report for the page.
+func connectionReportView(r audiences.ConnectionReport) cfgview.ReportView {
+	v := cfgview.ReportView{OK: r.OK(), Summary: "The connection works: the sync can read everything it needs."}
+	if !v.OK {
+		v.Summary = "The connection does not work yet: see the step that failed."
 	}
-	return s.redirectWithFlash(c, "/admin/config/services#audiences", kind, msg)
+	for _, st := range r.Steps {
+		sv := cfgview.StepView{Name: st.Name, Detail: st.Detail, Status: "ok", Label: "OK"}
+		switch {
+		case st.Skipped:
+			sv.Status, sv.Label = "skipped", "Not checked"
+		case !st.OK:
+			sv.Status, sv.Label = "failed", "Failed"
+		}
+		v.Steps = append(v.Steps, sv)
+	}
+	for _, w := range r.Websites {
+		row := cfgview.WebsiteRow{Website: w.Website, Datastream: w.Datastream, Connections: strings.Join(w.Connections, ", ")}
+		switch {
+		case len(w.Connections) == 0:
+			row.Problem = "No Adobe Commerce destination connection sends to this datastream."
+		case w.Audiences == 0:
+			row.Audiences = "none"
+			row.Problem = "No enabled dataflow activates an audience to it."
+		default:
+			row.Audiences = strconv.Itoa(w.Audiences)
+		}
+		if len(w.DisabledFlows) > 0 {
+			row.Problem = strings.TrimSpace(row.Problem + " Disabled dataflow(s): " + strings.Join(w.DisabledFlows, ", ") + ".")
+		}
+		v.Websites = append(v.Websites, row)
+	}
+	return v
 }

@@ -43,13 +43,14 @@ func (s *Server) servicesForm(c echo.Context) error {
 	return s.renderServices(c, http.StatusOK, ref, w, servicesExtras{})
 }
 
-// servicesExtras is what a failed save or import adds to the page: what the person typed,
-// the messages, and the pasted workspace text.
+// servicesExtras is what a failed save or import adds to the page: what the person typed
+// and the messages (never the pasted workspace file: it holds the client secret), or a
+// Test connection report.
 type servicesExtras struct {
-	typed      *config.Submission
-	errs       validation.Errors
-	importErr  string
-	importText string
+	typed     *config.Submission
+	errs      validation.Errors
+	importErr string
+	report    *cfgview.ReportView // a Test connection just run
 }
 
 // renderServices builds the page at a scope, with what a failed save or import left.
@@ -65,7 +66,7 @@ func (s *Server) renderServices(c echo.Context, status int, ref config.ScopeRef,
 		return err
 	}
 	v := cfgview.ServicesView{Base: s.base(c, "Configuration · Services", layout.NavConfig), IsDefault: ref.Scope == config.ScopeDefault,
-		ScopeName: "Default Config", Action: "/admin/config/services", ImportError: importErr, ImportText: x.importText}
+		ScopeName: "Default Config", Action: "/admin/config/services", ImportError: importErr, Report: x.report}
 	if importErr != "" {
 		v.Flashes = append(v.Flashes, layout.Flash{Kind: "error", Message: importErr})
 	}
@@ -207,7 +208,7 @@ func (s *Server) servicesImportWorkspace(c echo.Context) error {
 	if errors.Is(err, config.ErrWorkspace) {
 		msg := strings.TrimPrefix(err.Error(), config.ErrWorkspace.Error()+": ")
 		return s.renderServices(c, http.StatusUnprocessableEntity, config.Default, nil,
-			servicesExtras{importErr: "Nothing was imported: " + msg, importText: c.FormValue("workspace_json")})
+			servicesExtras{importErr: "Nothing was imported: " + msg + " (For your safety the file is not shown again: it holds the client secret.)"})
 	} else if err != nil {
 		return err
 	}

@@ -1,11 +1,14 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 
+	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/config"
 	"audienceactivation/templates/dashboard"
@@ -62,6 +65,7 @@ func (s *Server) dashboard(c echo.Context) error {
 		{Label: "Commerce Services Connector", Done: csKey != "",
 			Detail: "API keys from the Commerce Services portal.", Href: "/admin/config/services#services_connector", Action: "Configure"},
 	}
+	checks = append(checks, s.syncCheck(ctx))
 	page, err := s.deps.Audit.List(ctx, audit.Filter{PerPage: 8})
 	if err != nil {
 		return err
@@ -74,4 +78,35 @@ func (s *Server) dashboard(c echo.Context) error {
 		Base: s.base(c, "Dashboard", layout.NavDashboard), Checks: checks,
 		Websites: len(websites), StoreViews: len(views), Admins: int(admins), Recent: recent,
 	}))
+}
+
+// syncCheck is the home page's line on the audience sync: green only when the last sync
+// succeeded with nothing to say; a failure or a warning (a website whose datastream
+// matched no destination) says what and links to the audiences page.
+func (s *Server) syncCheck(ctx context.Context) dashboard.Check {
+	ch := dashboard.Check{Label: "Audience sync", Href: "/admin/audiences", Action: "Open audiences"}
+	runs, err := s.deps.Syncer.LatestRuns(ctx, 1)
+	if err != nil || len(runs) == 0 {
+		ch.Detail = "Audiences have not been synced from Real-Time CDP yet."
+		return ch
+	}
+	r := runs[0]
+	last, _ := s.deps.Syncer.LastSuccess(ctx)
+	synced := "never"
+	if last != nil && last.FinishedAt != nil {
+		synced = relativeDay(*last.FinishedAt, s.deps.Now())
+	}
+	switch r.Status {
+	case audiences.RunRunning:
+		ch.Done, ch.Detail = last != nil, "A sync is running now. Last synced: "+synced+"."
+	case audiences.RunFailed:
+		ch.Detail = fmt.Sprintf("The last sync failed (%s): %s Last synced: %s.", relativeDay(r.StartedAt, s.deps.Now()), syncAdvice(r.Error), synced)
+	default:
+		ch.Done = len(r.WarningList()) == 0
+		ch.Detail = "Last synced " + synced + "."
+		if w := r.WarningList(); len(w) > 0 {
+			ch.Detail += " " + strings.Join(w, " ")
+		}
+	}
+	return ch
 }

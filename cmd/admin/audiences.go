@@ -81,57 +81,34 @@ func audiencesConfigStatus(c *cli) int {
 	for _, site := range websites {
 		show("Datastream of "+site.Name, streams[site.ID])
 	}
-	healthy := true
-	client, err := a.Syncer.Client(ctx)
-	if err != nil {
-		show("Token", "FAILED: "+err.Error())
-		w.Flush()
-		return 1
-	}
-	if _, err := client.Token(ctx); err != nil {
-		show("Token", "FAILED: "+err.Error())
-		healthy = false
-	} else {
-		show("Token", "OK")
-		if n, err := client.Check(ctx); err != nil {
-			show("Audience listing", "FAILED: "+err.Error())
-			healthy = false
-		} else {
-			show("Audience listing", fmt.Sprintf("OK (%d audiences in the sandbox)", n))
-		}
-	}
 	w.Flush()
-	if verbose && healthy {
-		conns, err := client.TargetConnections(ctx)
-		if err != nil {
-			fmt.Fprintln(c.stderr, "admin: listing destinations:", err)
-			return 1
+	// The sync's own path, step by step, as Test connection walks it.
+	report := a.Syncer.TestConnection(ctx)
+	fmt.Fprintln(c.stdout, "\nChecks:")
+	for _, st := range report.Steps {
+		mark := "OK"
+		switch {
+		case st.Skipped:
+			mark = "--"
+		case !st.OK:
+			mark = "FAILED"
 		}
-		fmt.Fprintln(c.stdout, "\nDestinations (target connections with a datastream):")
-		for _, tc := range conns {
-			site := "no website uses this datastream"
-			for id, ds := range streams {
-				if strings.EqualFold(ds, tc.DatastreamID) {
-					for _, s := range websites {
-						if s.ID == id {
-							site = "→ " + s.Name
-						}
-					}
-				}
+		fmt.Fprintf(c.stdout, "  [%s] %s: %s\n", mark, st.Name, st.Detail)
+	}
+	if verbose && len(report.Websites) > 0 {
+		fmt.Fprintln(c.stdout, "\nWebsites:")
+		for _, site := range report.Websites {
+			conns := "no Adobe Commerce destination connection"
+			if len(site.Connections) > 0 {
+				conns = strings.Join(site.Connections, ", ")
 			}
-			fmt.Fprintf(c.stdout, "  %s  datastream %s  %s\n", tc.ID, tc.DatastreamID, site)
-		}
-		flows, err := client.Flows(ctx)
-		if err != nil {
-			fmt.Fprintln(c.stderr, "admin: listing dataflows:", err)
-			return 1
-		}
-		fmt.Fprintln(c.stdout, "\nDataflows:")
-		for _, f := range flows {
-			fmt.Fprintf(c.stdout, "  %s  to %s  %d audience(s)\n", f.ID, strings.Join(f.TargetConnectionIDs, ", "), len(f.Audiences))
+			fmt.Fprintf(c.stdout, "  %s: datastream %s → %s; %d audience(s) activated\n", site.Website, site.Datastream, conns, site.Audiences)
+			for _, f := range site.DisabledFlows {
+				fmt.Fprintf(c.stdout, "    dataflow %q is disabled\n", f)
+			}
 		}
 	}
-	if !healthy {
+	if !report.OK() {
 		return 1
 	}
 	return 0

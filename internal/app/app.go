@@ -94,7 +94,10 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	a.Services = config.NewServices(config.NewStore(d, config.NewSealer(key)), a.Audit)
 	a.Audiences = audiences.NewStore(d)
 	host, _ := os.Hostname()
-	a.Syncer = audiences.NewSyncer(d, audiences.Sources{Credentials: a.CDPCredentials, Datastreams: a.Datastreams}, logger,
+	a.Syncer = audiences.NewSyncer(d, audiences.Sources{Credentials: a.CDPCredentials, Datastreams: a.Datastreams,
+		WebsiteNames: a.WebsiteNames, ConnectionSpecID: func(ctx context.Context) (string, error) {
+			return a.Services.Get(ctx, config.PathCDPConnectionSpecID, 0)
+		}}, logger,
 		fmt.Sprintf("%s:%d", host, os.Getpid()), cdpOpts...)
 	a.Rules = pricerules.NewService(d, a.Audit, a.Audiences)
 	a.LiveRules = snapshot.New("price rules", a.Rules.Snapshot, logger)
@@ -134,6 +137,7 @@ func (a *App) CDPCredentials(ctx context.Context) (audiences.Credentials, error)
 	for path, dst := range map[string]*string{
 		config.PathCDPClientID: &c.ClientID, config.PathCDPClientSecret: &c.ClientSecret, config.PathCDPOrgID: &c.OrgID,
 		config.PathCDPSandbox: &c.Sandbox, config.PathCDPIMSURL: &c.IMSURL, config.PathCDPPlatformURL: &c.PlatformURL,
+		config.PathCDPScopes: &c.Scopes,
 	} {
 		v, err := a.Services.Get(ctx, path, 0)
 		if err != nil {
@@ -142,6 +146,16 @@ func (a *App) CDPCredentials(ctx context.Context) (audiences.Credentials, error)
 		*dst = v
 	}
 	return c, nil
+}
+
+// WebsiteNames names each website, for the sync's messages.
+func (a *App) WebsiteNames(ctx context.Context) (map[int64]string, error) {
+	sites, err := a.Stores.Websites(ctx)
+	out := make(map[int64]string, len(sites))
+	for _, w := range sites {
+		out[w.ID] = w.Name
+	}
+	return out, err
 }
 
 // Datastreams is each website's effective datastream ID.

@@ -148,7 +148,9 @@ func (s *Store) Membership(ctx context.Context) (Membership, error) {
 		if m[r.WebsiteID] == nil {
 			m[r.WebsiteID] = map[string]int64{}
 		}
-		m[r.WebsiteID][strings.ToLower(r.CDPID)] = r.ID
+		if id, ok := NormalizeID(r.CDPID); ok {
+			m[r.WebsiteID][id] = r.ID
+		}
 	}
 	return m, nil
 }
@@ -160,13 +162,15 @@ func (m Membership) Resolve(websiteID int64, ids []string) []int64 {
 	return out
 }
 
-// ResolveNamed is Resolve that also returns, for each local id, the membership id (lower
-// case) it came from.
+// ResolveNamed is Resolve that also returns, for each local id, the membership id (as
+// NormalizeID writes it) it came from.
 func (m Membership) ResolveNamed(websiteID int64, ids []string) (local []int64, named []string) {
 	site := m[websiteID]
 	local, named = make([]int64, 0, len(ids)), make([]string, 0, len(ids))
 	for _, id := range ids {
-		id = strings.ToLower(id)
+		if IsUUID(id) {
+			id = strings.ToLower(id)
+		}
 		if l, ok := site[id]; ok {
 			local, named = append(local, l), append(named, id)
 		}
@@ -209,15 +213,18 @@ func (s *Store) SetUsage(ctx context.Context, tx *gorm.DB, kind string, entityID
 		kind, entityID, entityName, found).Error
 }
 
-// LocalIDs maps CDP audience ids (any case) to local ids, for the audiences in the store.
+// LocalIDs maps CDP audience ids (UUIDs in any case, other ids as sent) to local ids, for
+// the audiences in the store; the keys are the ids as NormalizeID writes them.
 func (s *Store) LocalIDs(ctx context.Context, cdpIDs []string) (map[string]int64, error) {
 	out := map[string]int64{}
 	if len(cdpIDs) == 0 {
 		return out, nil
 	}
-	lower := make([]string, len(cdpIDs))
-	for i, id := range cdpIDs {
-		lower[i] = strings.ToLower(id)
+	lower := make([]string, 0, len(cdpIDs))
+	for _, id := range cdpIDs {
+		if n, ok := NormalizeID(id); ok {
+			lower = append(lower, n)
+		}
 	}
 	var rows []struct {
 		ID    int64

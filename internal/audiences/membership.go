@@ -19,10 +19,13 @@ const (
 // MaxMembershipBytes.
 var ErrMembershipTooLarge = errors.New("the aep-segments-membership value is too large: at most 256 audience ids and 16 KiB")
 
-// ValidAudienceID reports whether id is a well-formed CDP audience id: a UUID, 8-4-4-4-12
-// hexadecimal digits in either case. (Checked by hand: every storefront request checks
-// each id it is sent, and a regular expression took a tenth of reading the request.)
-func ValidAudienceID(id string) bool {
+// MaxAudienceIDLength is the longest audience id accepted (the cdp_id column's width).
+const MaxAudienceIDLength = 255
+
+// IsUUID reports whether id is a UUID, 8-4-4-4-12 hexadecimal digits in either case.
+// (Checked by hand: every storefront request checks each id it is sent, and a regular
+// expression took a tenth of reading the request.)
+func IsUUID(id string) bool {
 	if len(id) != 36 {
 		return false
 	}
@@ -40,6 +43,36 @@ func ValidAudienceID(id string) bool {
 		}
 	}
 	return true
+}
+
+// ValidAudienceID reports whether id is a well-formed CDP audience id as Adobe sends them:
+// a UUID for platform audiences, and for others (Audience Orchestration, external
+// audiences) a string of letters, digits and "-", "_", ".", ":" of at most 255 bytes. No
+// form holds a comma, a space or a quote, so a membership list splits unambiguously.
+func ValidAudienceID(id string) bool {
+	if len(id) == 0 || len(id) > MaxAudienceIDLength {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_' || c == '.' || c == ':') {
+			return false
+		}
+	}
+	return true
+}
+
+// NormalizeID returns the form an audience id is stored and matched in, and whether it is
+// well formed: a UUID in lower case (UUIDs are case-insensitive, and Adobe writes them
+// lower case), any other id exactly as sent.
+func NormalizeID(id string) (string, bool) {
+	if !ValidAudienceID(id) {
+		return "", false
+	}
+	if IsUUID(id) {
+		return strings.ToLower(id), true
+	}
+	return id, true
 }
 
 // ParseHeader reads the header form: URL-encoded ("+" is a space, as form encoders
@@ -68,8 +101,8 @@ func ParseCookie(raw string) ([]string, error) {
 	return parseList(raw)
 }
 
-// parseList splits on commas, trims, lowercases and de-duplicates, keeping first-seen
-// order, and drops anything that is not a well-formed id.
+// parseList splits on commas, trims, normalizes (NormalizeID) and de-duplicates, keeping
+// first-seen order, and drops anything that is not a well-formed id.
 func parseList(raw string) ([]string, error) {
 	if raw == "" {
 		return nil, nil
@@ -79,7 +112,10 @@ func parseList(raw string) ([]string, error) {
 	out := make([]string, 0, len(parts))
 	distinct := 0
 	for _, p := range parts {
-		p = strings.ToLower(strings.TrimSpace(p))
+		p = strings.TrimSpace(p)
+		if IsUUID(p) {
+			p = strings.ToLower(p)
+		}
 		if p == "" || seen[p] {
 			continue
 		}

@@ -28,6 +28,17 @@ type SyncRun struct {
 	Updated     int
 	Deactivated int
 	Error       string
+	// Warnings are what a run that succeeded tells the merchant, one a line: a website
+	// whose datastream matched no Adobe Commerce destination, a disabled dataflow.
+	Warnings string
+}
+
+// WarningList returns the run's warnings, one an element.
+func (r SyncRun) WarningList() []string {
+	if strings.TrimSpace(r.Warnings) == "" {
+		return nil
+	}
+	return strings.Split(r.Warnings, "\n")
 }
 
 // TableName maps SyncRun to its table.
@@ -54,6 +65,11 @@ type Sources struct {
 	Credentials func(ctx context.Context) (Credentials, error)
 	// Datastreams returns each website's effective datastream id.
 	Datastreams func(ctx context.Context) (map[int64]string, error)
+	// WebsiteNames names the websites, for messages (optional).
+	WebsiteNames func(ctx context.Context) (map[int64]string, error)
+	// ConnectionSpecID returns the Adobe Commerce destination's connection spec ID set in
+	// configuration; empty (or a nil func) means it is found by name (optional).
+	ConnectionSpecID func(ctx context.Context) (string, error)
 }
 
 // Syncer brings the activated audiences from the CDP into the store, one run at a time
@@ -71,8 +87,10 @@ type Syncer struct {
 	OnChange func()
 }
 
-// lease is how long a sync may hold the lock without renewing it.
-const lease = 5 * time.Minute
+// lease is how long a sync may hold the lock without renewing it. The holder renews it
+// every third of that (a heartbeat) and at every page, so a crashed instance's lock is
+// free again within half a minute.
+const lease = 30 * time.Second
 
 // NewSyncer returns a Syncer. holder names this instance in the lock.
 func NewSyncer(d *db.DB, src Sources, log *slog.Logger, holder string, opts ...ClientOption) *Syncer {
@@ -217,6 +235,7 @@ func (s *Syncer) runLocked(ctx context.Context, l *lock, trigger string) (SyncRu
 	finished := s.now()
 	run.FinishedAt = &finished
 	run.Total, run.Added, run.Updated, run.Deactivated = res.total, res.added, res.updated, res.deactivated
+	run.Warnings = strings.Join(res.warnings, "\n")
 	if err != nil {
 		run.Status, run.Error = RunFailed, err.Error()
 		s.log.Warn("audience sync failed", "run", run.ID, "trigger", trigger, "error", err)
@@ -237,7 +256,10 @@ func (s *Syncer) runLocked(ctx context.Context, l *lock, trigger string) (SyncRu
 	return run, err
 }
 
-type syncResult struct{ total, added, updated, deactivated int }
+type syncResult struct {
+	total, added, updated, deactivated int
+	warnings                           []string
+}
 
 type stagingRow struct {
 	RunID             int64
@@ -266,44 +288,12 @@ func (s *Syncer) sync(ctx context.Context, l *lock, runID int64) (syncResult, er
 	if err != nil {
 		return res, err
 	}
-	datastreams, err := s.src.Datastreams(ctx)
+	act, err := s.lookupActivation(ctx, client)
 	if err != nil {
 		return res, err
 	}
-	websitesByStream := map[string][]int64{}
-	for site, ds := range datastreams {
-		if ds != "" {
-			websitesByStream[strings.ToLower(ds)] = append(websitesByStream[strings.ToLower(ds)], site)
-		}
-	}
-	conns, err := client.TargetConnections(ctx)
-	if err != nil {
-		return res, fmt.Errorf("listing destinations: %w", err)
-	}
-	connSites := map[string][]int64{}
-	for _, c := range conns {
-		if sites := websitesByStream[strings.ToLower(c.DatastreamID)]; len(sites) > 0 {
-			connSites[c.ID] = sites
-		}
-	}
-	flows, err := client.Flows(ctx)
-	if err != nil {
-		return res, fmt.Errorf("listing dataflows: %w", err)
-	}
-	activated := map[string]map[int64]bool{}
-	for _, f := range flows {
-		for _, tc := range f.TargetConnectionIDs {
-			for _, site := range connSites[tc] {
-				for _, a := range f.Audiences {
-					id := strings.ToLower(a.ID)
-					if activated[id] == nil {
-						activated[id] = map[int64]bool{}
-					}
-					activated[id][site] = true
-				}
-			}
-		}
-	}
+	res.warnings = act.warnings()
+	activated := act.activated
 	var knownIDs []string
 	if err := s.db.WithContext(ctx).Raw("SELECT cdp_id FROM audiences").Scan(&knownIDs).Error; err != nil {
 		return res, err
@@ -323,11 +313,12 @@ func (s *Syncer) sync(ctx context.Context, l *lock, runID int64) (syncResult, er
 		rows := make([]stagingRow, 0, len(page))
 		var sites []stagingWebsite
 		for _, a := range page {
-			id := strings.ToLower(a.ID)
-			deleted := strings.EqualFold(a.LifecycleState, "deleted")
+			id := a.ID // as NormalizeID wrote it
+			// Archived is Adobe's deleted: such an audience is gone from the listing.
+			deleted := a.Deleted()
 			on := activated[id] != nil && !deleted
 			if (!on && !known[id]) || deleted {
-				continue // a deleted audience is treated as gone from the listing
+				continue
 			}
 			r := stagingRow{RunID: runID, CDPID: id, Name: truncateRunes(a.Name, 255), Description: a.Description,
 				Origin: truncateRunes(a.OriginName, 64), LifecycleState: truncateRunes(a.LifecycleState, 32), Activated: on}

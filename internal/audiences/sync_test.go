@@ -3,6 +3,7 @@ package audiences_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -26,12 +27,16 @@ const (
 )
 
 type fixture struct {
-	db     *db.DB
-	emu    *cdpemu.Emulator
-	syncer *audiences.Syncer
-	store  *audiences.Store
-	ids    []string
-	second int64
+	db       *db.DB
+	emu      *cdpemu.Emulator
+	syncer   *audiences.Syncer
+	store    *audiences.Store
+	ids      []string
+	second   int64
+	tc1, tc2 string
+	// streams is each website's datastream, as configuration would give it.
+	streams map[int64]string
+	spec    string // the connection spec ID set in configuration ("" : found by name)
 }
 
 // newFixture seeds 30 audiences upstream: 1–20 activated to the base website's datastream,
@@ -43,6 +48,7 @@ func newFixture(t *testing.T, d *db.DB, opts ...audiences.ClientOption) *fixture
 	ids := emu.Seed(30)
 	tc1 := emu.AddDestination(ds1)
 	tc2 := emu.AddDestination(ds2)
+	f := &fixture{db: d, emu: emu, ids: ids, tc1: tc1, tc2: tc2}
 	emu.Activate(tc1, ids[:20]...)
 	emu.Activate(tc2, ids[14:25]...)
 	if err := d.Exec("INSERT INTO websites (code, name, is_default, sort_order, created_at, updated_at) VALUES ('second', 'Second Website', FALSE, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)").Error; err != nil {
@@ -50,16 +56,20 @@ func newFixture(t *testing.T, d *db.DB, opts ...audiences.ClientOption) *fixture
 	}
 	var second int64
 	d.Raw("SELECT id FROM websites WHERE code = 'second'").Scan(&second)
+	f.second, f.streams = second, map[int64]string{1: ds1, second: ds2}
 	src := audiences.Sources{
 		Credentials: func(context.Context) (audiences.Credentials, error) {
 			return audiences.Credentials{ClientID: clientID, ClientSecret: secret, OrgID: org, Sandbox: "prod", IMSURL: emu.URL(), PlatformURL: emu.URL()}, nil
 		},
-		Datastreams: func(context.Context) (map[int64]string, error) { return map[int64]string{1: ds1, second: ds2}, nil },
+		Datastreams:      func(context.Context) (map[int64]string, error) { return f.streams, nil },
+		WebsiteNames:     func(context.Context) (map[int64]string, error) { return map[int64]string{1: "Main Website", second: "Second Website"}, nil },
+		ConnectionSpecID: func(context.Context) (string, error) { return f.spec, nil },
 	}
 	if opts == nil {
 		opts = []audiences.ClientOption{audiences.WithRetries(2, time.Millisecond), audiences.WithHTTPClient(&http.Client{Timeout: 300 * time.Millisecond})}
 	}
-	return &fixture{db: d, emu: emu, syncer: audiences.NewSyncer(d, src, nil, "test", opts...), store: audiences.NewStore(d), ids: ids, second: second}
+	f.syncer, f.store = audiences.NewSyncer(d, src, nil, "test", opts...), audiences.NewStore(d)
+	return f
 }
 
 func (f *fixture) run(t *testing.T) audiences.SyncRun {
@@ -124,9 +134,8 @@ func TestSyncBringsActivatedAudiencesAndTracksChanges(t *testing.T) {
 			t.Fatalf("inactive or removed audiences still match: %v", got)
 		}
 		// Reactivated: active again, never duplicated.
-		tc := f.emu.AddDestination("99999999-2222-3333-4444-555555555555")
-		_ = tc
-		f.emu.Activate("tc-1-3f0c3e54", f.ids[1])
+		f.emu.AddDestination("99999999-2222-3333-4444-555555555555")
+		f.emu.Activate(f.tc1, f.ids[1])
 		f.run(t)
 		if st := f.statuses(t); st[audiences.StatusActive] != 24 {
 			t.Fatalf("reactivation: %v", st)
@@ -211,11 +220,11 @@ func TestTokenIsCachedAndRefreshedOnceOn401(t *testing.T) {
 		t.Fatalf("token requests %d", n)
 	}
 	c, _ := f.syncer.Client(context.Background())
-	if _, err := c.Check(context.Background()); err != nil {
+	if _, err := c.FirstAudiencePage(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	f.emu.RevokeTokens()
-	n, err := c.Check(context.Background())
+	n, err := c.FirstAudiencePage(context.Background())
 	if err != nil || n != 30 {
 		t.Fatalf("after revocation: %d %v", n, err)
 	}
@@ -289,4 +298,178 @@ func TestScheduleSyncsAndRetriesAfterFailure(t *testing.T) {
 	}
 	cancel()
 	<-done
+}
+
+// A sandbox as Adobe documents it: Flow Service lists of several pages behind
+// continuation tokens, audiences paged by `_page.next` and "@/" links, a Custom
+// Personalization connection on the same datastream, unrelated destinations.
+func TestSyncFollowsAdobesPaging(t *testing.T) {
+	for name, shape := range map[string]func(*cdpemu.Emulator){
+		"integer _page.next and @/ links": func(*cdpemu.Emulator) {},
+		"string _page.next":               func(e *cdpemu.Emulator) { e.PageNextAsString = true },
+		"_page.next without links":        func(e *cdpemu.Emulator) { e.NoAudienceLinks = true },
+	} {
+		t.Run(name, func(t *testing.T) {
+			f := newFixture(t, dbtest.New(t))
+			shape(f.emu)
+			// Six Commerce connections (three pages of two), six flows (two pages of
+			// three), 30 audiences (three pages of 12).
+			f.emu.FlowPageSize, f.emu.FlowsPageSize, f.emu.AudiencePageMax = 2, 3, 12
+			for i := 0; i < 4; i++ {
+				f.emu.AddDestination(fmt.Sprintf("00000000-0000-4000-8000-%012d", i)) // no website's
+			}
+			// Custom Personalization sends to the main website's datastream too: its
+			// audiences are not activated to the store.
+			f.emu.Activate(f.emu.AddDestinationOf(cdpemu.PersonalizationSpecID, ds1), f.ids[25:30]...)
+			run := f.run(t)
+			if run.Added != 25 || run.Total != 30 || run.Warnings != "" {
+				t.Fatalf("run %+v", run)
+			}
+			if st := f.statuses(t); st[audiences.StatusActive] != 25 {
+				t.Fatalf("statuses %v", st)
+			}
+			for path, want := range map[string]int{"/data/foundation/flowservice/targetConnections": 3,
+				"/data/foundation/flowservice/flows": 2, "/data/core/ups/audiences": 3} {
+				if got := f.emu.Calls(path); got != want {
+					t.Errorf("%s: %d pages read, want %d", path, got, want)
+				}
+			}
+		})
+	}
+}
+
+func TestSyncCountsOnlyEnabledFlowsAndLiveAudiences(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		// An Audience Orchestration audience: its id is not a UUID, and it is kept as sent.
+		const aoID = "aoc_7b1e2f3a9c4d4e5fa6b7c8d9e0f1a2b3_c0mp0s1t10n_9f8e7d6c5b4a39281706f5e4d3c2b1a0_Composition.V2" // longer than a UUID column's 64
+		f.emu.AddAudience(cdpemu.Audience{ID: aoID, Name: "Composed: loyal runners", Origin: "AUDIENCE_ORCHESTRATION"})
+		f.emu.Activate(f.tc1, aoID)
+		f.run(t)
+		m, _ := f.store.Membership(context.Background())
+		if got := m.Resolve(1, []string{aoID}); len(got) != 1 {
+			t.Fatalf("the Audience Orchestration id does not match: %v", got)
+		}
+		if got := m.Resolve(1, []string{strings.ToLower(aoID)}); len(got) != 0 {
+			t.Fatalf("a non-UUID id matched in another case: %v", got)
+		}
+		// The second website's dataflow is disabled; an audience is archived (deleted).
+		f.emu.SetFlowState(f.tc2, "disabled")
+		f.emu.Archive(f.ids[0])
+		run := f.run(t)
+		st := f.statuses(t)
+		// 1–20 and the AO audience stay active on the main website but for 1 (archived);
+		// 21–25 were only on the second website.
+		if st[audiences.StatusActive] != 20 || st[audiences.StatusInactive] != 5 || st[audiences.StatusGone] != 1 {
+			t.Fatalf("statuses %v (run %+v)", st, run)
+		}
+		if w := run.WarningList(); len(w) != 1 || !strings.Contains(w[0], "Second Website") || !strings.Contains(w[0], "disabled") {
+			t.Fatalf("warnings %q", w)
+		}
+		m, _ = f.store.Membership(context.Background())
+		if len(m[f.second]) != 0 {
+			t.Fatalf("a disabled dataflow's audiences still match: %d", len(m[f.second]))
+		}
+	})
+}
+
+func TestSyncFailsLoudlyWhenNothingMatches(t *testing.T) {
+	f := newFixture(t, dbtest.New(t))
+	f.run(t)
+	before := f.statuses(t)
+	check := func(wantErr error, wantText ...string) {
+		t.Helper()
+		run, err := f.syncer.Run(context.Background(), audiences.TriggerManual)
+		if !errors.Is(err, wantErr) || run.Status != audiences.RunFailed {
+			t.Fatalf("error %v (run %+v), want %v", err, run, wantErr)
+		}
+		for _, w := range wantText {
+			if !strings.Contains(run.Error, w) {
+				t.Errorf("the run's error %q does not say %q", run.Error, w)
+			}
+		}
+		if after := f.statuses(t); after[audiences.StatusActive] != before[audiences.StatusActive] {
+			t.Fatalf("a failed sync changed the audiences: %v → %v", before, after)
+		}
+	}
+	// Datastream IDs that no Commerce connection uses (a Custom Personalization one does).
+	f.streams = map[int64]string{1: "aaaaaaaa-0000-4000-8000-000000000001", f.second: "aaaaaaaa-0000-4000-8000-000000000002"}
+	f.emu.AddDestinationOf(cdpemu.PersonalizationSpecID, "aaaaaaaa-0000-4000-8000-000000000001")
+	check(audiences.ErrDatastreamsUnmatched, "Main Website → aaaaaaaa-0000-4000-8000-000000000001", ds1, ds2, `sandbox "prod"`)
+	// One website matched, the other not: the sync works and names the other.
+	f.streams[1] = ds1
+	run := f.run(t)
+	if w := run.WarningList(); len(w) != 1 || !strings.Contains(w[0], "Second Website") || !strings.Contains(w[0], "matched no Adobe Commerce") {
+		t.Fatalf("warnings %q", w)
+	}
+	f.run(t) // restore: the second website's audiences went inactive, bring the set back
+	f.streams[f.second] = ds2
+	f.run(t)
+	// No website has a datastream.
+	f.streams = map[int64]string{}
+	check(audiences.ErrNoDatastreams, "datastream ID")
+	f.streams = map[int64]string{1: ds1, f.second: ds2}
+	// No destination named "Adobe Commerce", then two.
+	f.emu.SetSpecName(cdpemu.CommerceSpecID, "Commerce (legacy)")
+	check(audiences.ErrNoCommerceDestination, "connection spec ID")
+	f.emu.SetSpecName(cdpemu.CommerceSpecID, "Adobe Commerce")
+	f.emu.SetSpecName("0d6c1f4e-0000-4000-8000-00000000c0de", "Adobe Commerce")
+	check(audiences.ErrSeveralCommerceSpecs, cdpemu.CommerceSpecID, "0d6c1f4e-0000-4000-8000-00000000c0de")
+	// Set in configuration, the spec is not looked up.
+	f.spec = cdpemu.CommerceSpecID
+	if run := f.run(t); run.Status != audiences.RunSucceeded {
+		t.Fatalf("with the spec configured: %+v", run)
+	}
+}
+
+func TestConnectionReport(t *testing.T) {
+	f := newFixture(t, dbtest.New(t))
+	r := f.syncer.TestConnection(context.Background())
+	if !r.OK() || len(r.Steps) != 6 || r.SandboxAudiences != 30 {
+		t.Fatalf("report %+v", r)
+	}
+	if len(r.Websites) != 2 || r.Websites[0].Audiences != 20 || r.Websites[1].Audiences != 11 || len(r.Websites[0].Connections) != 1 {
+		t.Fatalf("websites %+v", r.Websites)
+	}
+	// Each failure stops at its step and says why in plain words.
+	for name, tc := range map[string]struct {
+		setup func()
+		step  string
+		says  string
+	}{
+		"bad secret": {func() { f.emu.SetFault(cdpemu.Fault{Kind: cdpemu.TokenRefused}) }, audiences.StepToken, "refused the client ID or client secret"},
+		"no match": {func() { f.streams = map[int64]string{1: "aaaaaaaa-0000-4000-8000-000000000001"} },
+			audiences.StepConnections, "aaaaaaaa-0000-4000-8000-000000000001"},
+		"forbidden": {func() { f.emu.SetFault(cdpemu.Fault{Kind: cdpemu.Forbidden}) }, audiences.StepSpec, "product profile"},
+		"down":      {func() { f.emu.SetFault(cdpemu.Fault{Kind: cdpemu.ServerError}) }, audiences.StepSpec, "HTTP 500"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			f.streams = map[int64]string{1: ds1, f.second: ds2}
+			f.emu.SetFault(cdpemu.Fault{})
+			f.emu.RevokeTokens()
+			tc.setup()
+			defer f.emu.SetFault(cdpemu.Fault{})
+			c, err := f.syncer.Client(context.Background())
+			_ = c
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := f.syncer.TestConnection(context.Background())
+			if r.OK() {
+				t.Fatal("reported OK")
+			}
+			for _, s := range r.Steps {
+				if s.OK {
+					continue
+				}
+				if s.Name != tc.step || !strings.Contains(s.Detail, tc.says) {
+					t.Fatalf("first failed step %q: %q; want %q saying %q", s.Name, s.Detail, tc.step, tc.says)
+				}
+				if strings.Contains(s.Detail, "dial tcp") || strings.Contains(s.Detail, "{") {
+					t.Fatalf("not plain words: %q", s.Detail)
+				}
+				return
+			}
+		})
+	}
 }

@@ -161,10 +161,14 @@ func TestServicesScopesAndSecrets(t *testing.T) {
 
 func TestParseWorkspace(t *testing.T) {
 	good := `{"project":{"title":"Store","org":{"ims_org_id":"ABC@AdobeOrg"},"workspace":{"name":"Production","details":{"credentials":[
-		{"integration_type":"oauth_server_to_server","oauth_server_to_server":{"client_id":"cid123456","client_secrets":["p8e-x1234567"],"technical_account_email":"t@techacct.adobe.com","technical_account_id":"T@techacct.adobe.com"}}]}}}}`
+		{"integration_type":"oauth_server_to_server","oauth_server_to_server":{"client_id":"cid123456","client_secrets":["p8e-x1234567"],"technical_account_email":"t@techacct.adobe.com","technical_account_id":"T@techacct.adobe.com",
+		 "scopes":["openid","AdobeID","read_organizations","additional_info.projectedProductContext","session"]}}]}}}}`
 	w, err := config.ParseWorkspace([]byte(good))
 	if err != nil || w.ClientID != "cid123456" || w.ClientSecret != "p8e-x1234567" || w.OrgID != "ABC@AdobeOrg" || w.Project != "Store" {
 		t.Fatalf("%+v %v", w, err)
+	}
+	if strings.Join(w.Scopes, ",") != config.DefaultCDPScopes {
+		t.Fatalf("scopes %q", w.Scopes)
 	}
 	for _, bad := range []string{``, `{`, `"text"`, `{"project":{}}`, strings.Repeat(" ", config.MaxWorkspaceSize+1)} {
 		if _, err := config.ParseWorkspace([]byte(bad)); !errors.Is(err, config.ErrWorkspace) {
@@ -185,4 +189,42 @@ func FuzzParseWorkspace(f *testing.F) {
 			t.Fatal("accepted a credential without client ID or secret")
 		}
 	})
+}
+
+// The stored client secret goes only where it was saved for: changing the IMS or Platform
+// API URL needs it typed again; and the URLs must be https unless on this machine.
+func TestChangingCDPURLsNeedsTheSecretAgain(t *testing.T) {
+	ctx := context.Background()
+	svc := newServices(dbtest.New(t))
+	who := audit.Actor{Username: "admin"}
+	if _, err := svc.Save(ctx, who, config.Default, config.Submission{Values: map[string]string{
+		config.PathCDPClientSecret: "p8e-secret-value", config.PathCDPIMSURL: "https://ims-na1.adobelogin.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{config.PathCDPIMSURL, config.PathCDPPlatformURL} {
+		_, err := svc.Save(ctx, who, config.Default, config.Submission{Values: map[string]string{path: "https://collector.example"}})
+		var ve validation.Errors
+		if !errors.As(err, &ve) || !strings.Contains(ve[config.PathCDPClientSecret], "enter the client secret again") {
+			t.Fatalf("%s changed without the secret: %v", path, err)
+		}
+		if v, _ := svc.Get(ctx, path, 0); v == "https://collector.example" {
+			t.Fatalf("%s was saved", path)
+		}
+	}
+	// The same URL (a trailing slash aside), or the secret typed again, is fine.
+	if _, err := svc.Save(ctx, who, config.Default, config.Submission{Values: map[string]string{config.PathCDPIMSURL: "https://ims-na1.adobelogin.com/"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := svc.Save(ctx, who, config.Default, config.Submission{Values: map[string]string{
+		config.PathCDPIMSURL: "https://ims-eu1.adobelogin.com", config.PathCDPClientSecret: "p8e-secret-value"}}); err != nil {
+		t.Fatal(err)
+	}
+	for url, ok := range map[string]bool{"http://platform.example": false, "http://127.0.0.1:9000": true, "http://[::1]:9000": true,
+		"http://localhost:9000": true, "https://platform.adobe.io": true, "ftp://x": false} {
+		_, err := svc.Save(ctx, who, config.Default, config.Submission{Values: map[string]string{
+			config.PathCDPPlatformURL: url, config.PathCDPClientSecret: "p8e-secret-value"}})
+		if (err == nil) != ok {
+			t.Errorf("%s: %v", url, err)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/mail"
 	"net/url"
 	"regexp"
@@ -89,6 +90,8 @@ const (
 	PathCDPEnvironment      = "audiences/environment"
 	PathCDPIMSURL           = "audiences/ims_url"
 	PathCDPPlatformURL      = "audiences/platform_url"
+	PathCDPScopes           = "audiences/scopes"
+	PathCDPConnectionSpecID = "audiences/connection_spec_id"
 	PathCDPSyncInterval     = "audiences/sync_interval"
 	PathMembershipMode      = "audiences/membership_mode"
 	PathMembershipKey       = "audiences/membership_key"
@@ -102,6 +105,9 @@ const (
 const (
 	DefaultIMSURL      = "https://ims-na1.adobelogin.com"
 	DefaultPlatformURL = "https://platform.adobe.io"
+	// DefaultCDPScopes are the scopes of an Experience Platform API OAuth server-to-server
+	// credential, used when the workspace file named none.
+	DefaultCDPScopes = "openid,AdobeID,read_organizations,additional_info.projectedProductContext,session"
 )
 
 var (
@@ -114,6 +120,8 @@ var (
 	reTechAcct  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}@techacct\.adobe\.com$`)
 	reOrgID     = regexp.MustCompile(`^[A-Za-z0-9]{1,64}@AdobeOrg$`)
 	reSandbox   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+	reScopes    = regexp.MustCompile(`^[A-Za-z0-9_.:/-]+(,[A-Za-z0-9_.:/-]+)*$`)
+	reSpecID    = regexp.MustCompile(`^[A-Za-z0-9-]{8,64}$`)
 )
 
 func matches(re *regexp.Regexp, msg string) func(string) string {
@@ -142,12 +150,25 @@ func email(v string) string {
 	return ""
 }
 
+// baseURL accepts an https base URL, or http on this machine (loopback) for a test
+// service: credentials and tokens never cross a network in the clear.
 func baseURL(v string) string {
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return "Enter a base URL such as https://platform.adobe.io."
 	}
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
+		return "Use https: credentials and tokens are sent to this address (http only for a test service on this machine, such as http://127.0.0.1:9000)."
+	}
 	return ""
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 func syncInterval(v string) string {
@@ -215,6 +236,12 @@ var ServicesSections = []Section{
 				Comment: "Where access tokens come from. Change it only for another region or a test service.", Validate: baseURL},
 			{Path: PathCDPPlatformURL, Label: "Platform API URL", Default: DefaultPlatformURL,
 				Comment: "The Experience Platform API.", Validate: baseURL},
+			{Path: PathCDPScopes, Label: "Token scopes", Default: DefaultCDPScopes,
+				Comment:  "Comma-separated, as the workspace file lists them; importing the file fills them.",
+				Validate: matches(reScopes, "Enter the scopes separated by commas, such as openid,AdobeID,read_organizations.")},
+			{Path: PathCDPConnectionSpecID, Label: "Adobe Commerce destination connection spec ID",
+				Comment:  "Leave empty: the sync finds the destination named “Adobe Commerce” in the sandbox. Set it when Test connection finds none or several.",
+				Validate: matches(reSpecID, "Enter the connection spec ID as Test connection or the Flow Service lists it: letters, digits and dashes.")},
 			{Path: PathMembershipMode, Label: "Audience membership", Kind: KindSelect, Default: "plain",
 				Comment: "Signed: the aep-segments-membership value must be signed by your backend, so shoppers cannot grant themselves an audience. Unsigned or expired values count as no membership.",
 				Options: []Option{{"plain", "As sent by the browser (cookie or header)"}, {"signed", "Signed by your backend (trusted)"}}},
@@ -463,6 +490,22 @@ func (s *Services) Save(ctx context.Context, actor audit.Actor, ref ScopeRef, su
 			changes = append(changes, Change{f.Path, before, orUnset(v)})
 		}
 	}
+	// The client secret goes only to the IMS it was saved for (and its tokens only to the
+	// Platform API it was saved with): changing either URL needs the secret typed again.
+	if ref.Scope == ScopeDefault && state[PathCDPClientSecret].Secret.Set && !sub.ClearSecret[PathCDPClientSecret] &&
+		strings.TrimSpace(sub.Values[PathCDPClientSecret]) == "" && ve[PathCDPClientSecret] == "" {
+		for _, path := range []string{PathCDPIMSURL, PathCDPPlatformURL} {
+			v, given := sub.Values[path]
+			if !given || ve[path] != "" {
+				continue
+			}
+			if nv, _ := cleanText(v, false); nv != "" && !sameURL(nv, state[path].Effective) {
+				f, _ := FieldByPath(path)
+				ve.Add(PathCDPClientSecret, fmt.Sprintf("You changed the %s: enter the client secret again, so that it is only ever sent where it was saved for.", f.Label))
+				break
+			}
+		}
+	}
 	// Signed membership needs a key: stored already, or given now.
 	if ref.Scope == ScopeDefault && sub.Values[PathMembershipMode] == "signed" && ve[PathMembershipMode] == "" {
 		keyStored := state[PathMembershipKey].Secret.Set && !sub.ClearSecret[PathMembershipKey]
@@ -498,6 +541,9 @@ func (s *Services) Save(ctx context.Context, actor audit.Actor, ref ScopeRef, su
 	}
 	return changes, nil
 }
+
+// sameURL compares base URLs as the client uses them (a trailing slash aside).
+func sameURL(a, b string) bool { return strings.TrimRight(a, "/") == strings.TrimRight(b, "/") }
 
 func checkField(f Field, v string) string {
 	if f.Kind == KindSelect {
@@ -587,6 +633,7 @@ type Workspace struct {
 	ClientSecret        string
 	TechnicalAccountID  string
 	TechnicalAccountEml string
+	Scopes              []string
 }
 
 // ErrWorkspace is wrapped by every workspace-file problem; its message is for people.
@@ -619,6 +666,7 @@ func ParseWorkspace(b []byte) (Workspace, error) {
 							ClientSecrets         []string `json:"client_secrets"`
 							TechnicalAccountEmail string   `json:"technical_account_email"`
 							TechnicalAccountID    string   `json:"technical_account_id"`
+							Scopes                []string `json:"scopes"`
 						} `json:"oauth_server_to_server"`
 					} `json:"credentials"`
 				} `json:"details"`
@@ -643,6 +691,11 @@ func ParseWorkspace(b []byte) (Workspace, error) {
 		w := Workspace{Project: firstNonEmpty(p.Title, p.Name), Workspace: p.Workspace.Name, OrgID: p.Org.IMSOrgID,
 			ClientID: c.OAuthS2S.ClientID, TechnicalAccountID: c.OAuthS2S.TechnicalAccountID,
 			TechnicalAccountEml: c.OAuthS2S.TechnicalAccountEmail}
+		for _, sc := range c.OAuthS2S.Scopes {
+			if sc = strings.TrimSpace(sc); sc != "" {
+				w.Scopes = append(w.Scopes, sc)
+			}
+		}
 		if len(c.OAuthS2S.ClientSecrets) > 0 {
 			w.ClientSecret = c.OAuthS2S.ClientSecrets[0]
 		}
@@ -670,7 +723,8 @@ func (s *Services) ImportWorkspace(ctx context.Context, actor audit.Actor, w Wor
 		Summary: fmt.Sprintf("Credentials imported from the workspace file of project %q", w.Project)}
 	// A field the file lacks keeps its stored value.
 	for path, v := range map[string]string{PathCDPClientID: w.ClientID, PathCDPClientSecret: w.ClientSecret,
-		PathCDPTechAccountID: w.TechnicalAccountID, PathCDPTechAccountEmail: w.TechnicalAccountEml, PathCDPOrgID: w.OrgID} {
+		PathCDPTechAccountID: w.TechnicalAccountID, PathCDPTechAccountEmail: w.TechnicalAccountEml, PathCDPOrgID: w.OrgID,
+		PathCDPScopes: strings.Join(w.Scopes, ",")} {
 		if v != "" {
 			sub.Values[path] = v
 		}

@@ -42,7 +42,10 @@ type SyncView struct {
 	Result    string // the outcome of the run just finished
 	Error     string // the last run's error, when it failed
 	ErrorWhen string
-	PollURL   string
+	// Warnings are what the last sync, which succeeded, tells the merchant (a website
+	// whose datastream matched no Adobe Commerce destination, a disabled dataflow).
+	Warnings []string
+	PollURL  string
 	CSRF      string
 }
 

@@ -48,8 +48,23 @@ type ServicesView struct {
 	Sections    []SectionView
 	Errors      []ErrorLink
 	ImportError string
-	ImportText  string
+	Report      *ReportView // a Test connection just run, shown in its section
 }
+
+// ReportView is a Test connection report: each step of the sync's path, and what each
+// website's datastream matched.
+type ReportView struct {
+	OK       bool
+	Summary  string
+	Steps    []StepView
+	Websites []WebsiteRow
+}
+
+// StepView is one step: Status is ok, failed or skipped (a CSS class), Label its word.
+type StepView struct{ Name, Status, Label, Detail string }
+
+// WebsiteRow is what one website's datastream matched.
+type WebsiteRow struct{ Website, Datastream, Connections, Audiences, Problem string }
 
 // ErrorLink names a field with a problem and links to it.
 type ErrorLink struct{ Label, Anchor string }
