@@ -14,7 +14,7 @@ run: build
 
 ## demo: the admin with a seeded demo store and a CDP emulator (data under $(DATA_DIR)/demo)
 demo: build
-	./bin/admin demo --addr $(ADDR) --data $(DATA_DIR)/demo
+	./bin/admin demo --no-2fa --addr $(ADDR) --data $(DATA_DIR)/demo
 
 ## build: the admin binary in ./bin
 build:

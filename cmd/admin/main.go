@@ -65,6 +65,8 @@ var commands = []command{
 		strings: []flagDef{{"username", "user name"}, {"email", "email address"}, {"password", "password (default: read from standard input)"},
 			{"role", "role: administrator, marketer, content_editor or viewer (default administrator)"}},
 		run: userCreate},
+	{words: "user reset-2fa", summary: "reset a user's two-factor sign-in: they set it up again at their next sign-in",
+		strings: []flagDef{{"username", "user name"}}, run: userResetTwoFactor},
 	{words: "user unlock", summary: "clear failed sign-ins: of one user (--username), or all",
 		strings: []flagDef{{"username", "user name (default: every user and address)"}}, run: userUnlock},
 	{words: "audiences sync", summary: "sync the activated audiences from Real-Time CDP now", run: audiencesSync},
@@ -272,6 +274,9 @@ func serveDemo(ctx context.Context, a *app.App, addr string, stderr io.Writer) i
 }
 
 func serveWith(ctx context.Context, a *app.App, addr string, stderr io.Writer, demo bool) int {
+	if a.Settings.TwoFactorOff {
+		fmt.Fprintln(stderr, "admin: WARNING: two-factor sign-in is OFF (--no-2fa / ADMIN_2FA=off): admins sign in with a password alone. For local development only.")
+	}
 	go pruneLoginFailures(ctx, a.Auth, a.Log)
 	go a.Syncer.Schedule(ctx, a.SyncInterval)
 	a.WatchSnapshots(ctx)

@@ -195,3 +195,30 @@ func TestMembershipSign(t *testing.T) {
 		t.Fatalf("printed value does not verify: %v %v", ids, err)
 	}
 }
+
+func TestUserCreateWithRoleAndResetTwoFactor(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, stderr := runCLI(t, nil, "", "migrate", "--data", dir); code != 0 {
+		t.Fatalf("migrate: %q", stderr)
+	}
+	code, _, stderr := runCLI(t, nil, "", "user", "create", "--data", dir, "--username", "mia", "--email", "mia@example.com", "--password", "correct-horse-1", "--role", "root")
+	if code != 2 || !strings.Contains(stderr, "invalid --role") {
+		t.Fatalf("unknown role: %d %q", code, stderr)
+	}
+	code, out, stderr := runCLI(t, nil, "", "user", "create", "--data", dir, "--username", "mia", "--email", "mia@example.com", "--password", "correct-horse-1", "--role", "marketer")
+	if code != 0 || !strings.Contains(out, "(Marketer)") {
+		t.Fatalf("create marketer: %d %q %q", code, out, stderr)
+	}
+	code, out, stderr = runCLI(t, nil, "", "user", "create", "--data", dir, "--username", "root", "--email", "root@example.com", "--password", "correct-horse-1")
+	if code != 0 || !strings.Contains(out, "(Administrator)") {
+		t.Fatalf("default role: %d %q %q", code, out, stderr)
+	}
+	code, out, stderr = runCLI(t, nil, "", "user", "reset-2fa", "--data", dir, "--username", "mia")
+	if code != 0 || !strings.Contains(out, "is reset") {
+		t.Fatalf("reset-2fa: %d %q %q", code, out, stderr)
+	}
+	code, _, stderr = runCLI(t, nil, "", "user", "reset-2fa", "--data", dir, "--username", "nobody")
+	if code != 1 || !strings.Contains(stderr, `no admin user "nobody"`) {
+		t.Fatalf("reset-2fa of an unknown user: %d %q", code, stderr)
+	}
+}
