@@ -17,8 +17,8 @@ import (
 	"audienceactivation/internal/dashboard"
 	"audienceactivation/internal/validation"
 	aview "audienceactivation/templates/audiences"
-	cfgview "audienceactivation/templates/configuration"
 	"audienceactivation/templates/components"
+	cfgview "audienceactivation/templates/configuration"
 	"audienceactivation/templates/layout"
 )
 

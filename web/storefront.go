@@ -232,8 +232,8 @@ func (s *Server) storeDemoMembership(c echo.Context) error {
 	}
 	var ids []string
 	for _, id := range form["audience"] {
-		if audiences.ValidAudienceID(id) && len(ids) < audiences.MaxMembershipIDs {
-			ids = append(ids, strings.ToLower(id))
+		if id, ok := audiences.NormalizeID(id); ok && len(ids) < audiences.MaxMembershipIDs {
+			ids = append(ids, id)
 		}
 	}
 	value := strings.Join(ids, ",")

@@ -193,11 +193,12 @@ func membershipSign(c *cli) int {
 	var ids []string
 	for _, id := range strings.Split(*c.flags["ids"], ",") {
 		if id = strings.TrimSpace(id); id != "" {
-			if !audiences.ValidAudienceID(id) {
-				fmt.Fprintf(c.stderr, "admin: %q is not an audience id (a UUID)\n", id)
+			norm, ok := audiences.NormalizeID(id)
+			if !ok {
+				fmt.Fprintf(c.stderr, "admin: %q is not an audience id (a UUID, or letters, digits and - _ . : as Adobe sends other ids)\n", id)
 				return 2
 			}
-			ids = append(ids, strings.ToLower(id))
+			ids = append(ids, norm)
 		}
 	}
 	if len(ids) == 0 {

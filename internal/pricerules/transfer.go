@@ -250,7 +250,12 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, dir Directory, 
 			r.Labels[id] = l
 		}
 		r.Conditions, err = mapAudiences(e.Conditions, func(v string) (string, error) {
-			id, ok := local[strings.ToLower(v)]
+			// Keys are ids as the audiences store writes them: UUIDs lower case, other
+			// ids as Adobe sent them.
+			id, ok := local[v]
+			if !ok {
+				id, ok = local[strings.ToLower(v)]
+			}
 			if !ok {
 				return "", fmt.Errorf("%s: audience %s is not in this store (sync audiences first)", where, v)
 			}
