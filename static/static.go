@@ -1,5 +1,6 @@
 // Package static embeds the admin's stylesheets and scripts (including the vendored,
-// pinned htmx) into the binary.
+// pinned htmx) and the storefront GraphQL explorer (vendored, pinned GraphiQL) into the
+// binary.
 package static
 
 import (
@@ -7,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed css js img
+//go:embed css js img graphiql
 var files embed.FS
 
 // FS holds the files, by path such as "css/admin.css".
