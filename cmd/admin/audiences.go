@@ -195,7 +195,7 @@ func membershipSign(c *cli) int {
 		if id = strings.TrimSpace(id); id != "" {
 			norm, ok := audiences.NormalizeID(id)
 			if !ok {
-				fmt.Fprintf(c.stderr, "admin: %q is not an audience id (a UUID, or letters, digits and - _ . : as Adobe sends other ids)\n", id)
+				fmt.Fprintf(c.stderr, "admin: %q is not an audience id (a UUID, or letters, digits and - _ : as Adobe sends other ids)\n", id)
 				return 2
 			}
 			ids = append(ids, norm)

@@ -99,7 +99,7 @@ func TestClientReadsAudiencePagesAsDocumented(t *testing.T) {
 			{"id": "32a83b5d-a118-4bd6-b3cb-3aee2f4c30a1", "name": "externalSegment1", "lifecycleState": "published", "updateTime": 1649926314000}],
 			"_page": {"totalCount": 4, "pageSize": 1, "next": "2"}}`,
 		"/data/core/ups/audiences?start=2&limit=500": `{"children": [
-			{"id": "AOC-composition_0001.v2", "name": "Composed", "lifecycleState": "archived", "originName": "AUDIENCE_ORCHESTRATION"}],
+			{"id": "AOC-composition_0001_v2", "name": "Composed", "lifecycleState": "archived", "originName": "AUDIENCE_ORCHESTRATION"}],
 			"_page": {"totalCount": 4, "next": 3}}`,
 		"/data/core/ups/audiences?start=3&limit=500": `{"children": [{"id": "B0B0B0B0-1111-4222-8333-444455556666", "name": "Last"}],
 			"_page": {"totalCount": 4}}`,
@@ -115,7 +115,7 @@ func TestClientReadsAudiencePagesAsDocumented(t *testing.T) {
 	if got[0].LifecycleState != "active" || got[0].UpdatedAt.UnixMilli() != 1650374573000 {
 		t.Errorf("first audience %+v", got[0])
 	}
-	if got[2].ID != "AOC-composition_0001.v2" || !got[2].Deleted() {
+	if got[2].ID != "AOC-composition_0001_v2" || !got[2].Deleted() {
 		t.Errorf("the archived, non-UUID audience: %+v", got[2])
 	}
 	if got[3].ID != "b0b0b0b0-1111-4222-8333-444455556666" {

@@ -47,15 +47,16 @@ func IsUUID(id string) bool {
 
 // ValidAudienceID reports whether id is a well-formed CDP audience id as Adobe sends them:
 // a UUID for platform audiences, and for others (Audience Orchestration, external
-// audiences) a string of letters, digits and "-", "_", ".", ":" of at most 255 bytes. No
-// form holds a comma, a space or a quote, so a membership list splits unambiguously.
+// audiences) a string of letters, digits and "-", "_", ":" of at most 255 bytes. No form
+// holds a comma, a space, a quote or a dot, so a membership list, and a signed value whose
+// parts are separated by dots, split unambiguously.
 func ValidAudienceID(id string) bool {
 	if len(id) == 0 || len(id) > MaxAudienceIDLength {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
 		c := id[i]
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_' || c == '.' || c == ':') {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '-' || c == '_' || c == ':') {
 			return false
 		}
 	}

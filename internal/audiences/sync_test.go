@@ -342,7 +342,7 @@ func TestSyncCountsOnlyEnabledFlowsAndLiveAudiences(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		// An Audience Orchestration audience: its id is not a UUID, and it is kept as sent.
-		const aoID = "aoc_7b1e2f3a9c4d4e5fa6b7c8d9e0f1a2b3_c0mp0s1t10n_9f8e7d6c5b4a39281706f5e4d3c2b1a0_Composition.V2" // longer than a UUID column's 64
+		const aoID = "aoc_7b1e2f3a9c4d4e5fa6b7c8d9e0f1a2b3_c0mp0s1t10n_9f8e7d6c5b4a39281706f5e4d3c2b1a0_Composition_V2" // longer than a UUID column's 64
 		f.emu.AddAudience(cdpemu.Audience{ID: aoID, Name: "Composed: loyal runners", Origin: "AUDIENCE_ORCHESTRATION"})
 		f.emu.Activate(f.tc1, aoID)
 		f.run(t)
