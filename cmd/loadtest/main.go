@@ -1,7 +1,8 @@
 // Command loadtest measures the storefront GraphQL API on loopback, as `make bench` runs it:
 // a store with 10,000 active cart price rules, 1,000 dynamic blocks and 1,000 audiences, and
 // concurrent clients that each ask, again and again, for their cart with prices plus the
-// dynamic blocks they see. It prints requests per second, p50, p99 and errors.
+// dynamic blocks they see. It prints requests per second, p50, p99 and errors, for queries
+// sent as GET (as PWA Studio sends every query) and as POST.
 //
 // Everything is real: SQLite under a temporary directory, the migrations, the audiences
 // synced from the CDP emulator over HTTP, the whole HTTP stack of the admin binary.
@@ -54,6 +55,10 @@ type Options struct {
 	MemProfile               string    // allocation profile file written after the load; "": none
 	// Rate is the total requests per second of the paced measurement; 0 skips it.
 	Rate int
+	// Transports are the ways the query is sent, each measured: "GET" (the query in the
+	// address, Accept: */*, as Apollo Client sends it when told to use GET for queries, as
+	// PWA Studio does) and "POST" (a JSON body). None: GET.
+	Transports []string
 	// Fresh makes every request a new shopper: 20 audiences drawn at random each time, so
 	// no two requests price a cart for the same audiences and the rule snapshot's memory of
 	// recent totals never answers (the engine prices every request).
@@ -91,7 +96,8 @@ func main() {
 	flag.IntVar(&o.Blocks, "blocks", 1000, "dynamic blocks")
 	flag.IntVar(&o.Audiences, "audiences", 1000, "audiences in the CDP")
 	flag.IntVar(&o.Clients, "clients", 32, "concurrent clients")
-	flag.DurationVar(&o.Duration, "duration", 30*time.Second, "how long each measurement loads the server")
+	flag.DurationVar(&o.Duration, "duration", 20*time.Second, "how long each measurement loads the server")
+	transports := flag.String("transports", "GET,POST", "how queries are sent, each measured: GET, POST or both")
 	flag.IntVar(&o.Rate, "rate", TargetRPS, "total req/s of the paced measurement (0: skip it)")
 	flag.BoolVar(&o.Fresh, "fresh", false, "every request a new shopper (other audiences), so every cart is priced afresh")
 	check := flag.Bool("check", false, "exit 1 when a target is missed")
@@ -100,6 +106,7 @@ func main() {
 	flag.Parse()
 	o.Profile = *profile
 	o.MemProfile = *memprofile
+	o.Transports = strings.Split(strings.ToUpper(*transports), ",")
 	app.TuneRuntime(os.Getenv) // the server runs in this process, as the admin binary runs it
 	o.Log = os.Stderr
 	r, err := Run(context.Background(), o)
@@ -113,22 +120,26 @@ func main() {
 	}
 	fmt.Printf("storefront API load on loopback: %d active rules, %d blocks, %d audiences, %d clients, cart with prices + dynamicBlocks, %s\n",
 		o.Rules, o.Blocks, o.Audiences, o.Clients, shoppers)
-	t, p := r.Throughput, r.Paced
-	fastMet := t.RPS() >= TargetRPS && t.Errors == 0
-	fmt.Printf("  as fast as possible: %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors of %d requests in %s (target ≥ %d req/s, 0 errors: %s)\n",
-		t.RPS(), ms(t.P50), ms(t.P99), t.Errors, t.Requests, t.Elapsed.Round(time.Millisecond), TargetRPS, verdict(fastMet))
-	met := fastMet
-	if o.Rate > 0 {
-		pacedMet := p.P99 <= TargetP99 && p.Errors == 0
-		met = met && pacedMet
-		fmt.Printf("  paced at %d req/s:   %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors of %d requests in %s (target p99 ≤ %s, 0 errors: %s)\n",
-			o.Rate, p.RPS(), ms(p.P50), ms(p.P99), p.Errors, p.Requests, p.Elapsed.Round(time.Millisecond), TargetP99, verdict(pacedMet))
-	}
-	fmt.Printf("  cost: %d µs of CPU and %d KB allocated per request (server and clients), %d GCs in %s, %d MB heap in use\n",
-		t.CPUPerRequest.Microseconds(), t.AllocPerRequest/1024, t.GCs, t.Elapsed.Round(time.Second), t.LiveHeap>>20)
-	for _, e := range []string{t.FirstError, p.FirstError} {
-		if e != "" {
-			fmt.Println("  first error:", e)
+	met := true
+	for _, name := range o.Transports {
+		t, p := r[name].Throughput, r[name].Paced
+		fmt.Printf(" %s:\n", name)
+		fastMet := t.RPS() >= TargetRPS && t.Errors == 0
+		fmt.Printf("  as fast as possible: %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors of %d requests in %s (target ≥ %d req/s, 0 errors: %s)\n",
+			t.RPS(), ms(t.P50), ms(t.P99), t.Errors, t.Requests, t.Elapsed.Round(time.Millisecond), TargetRPS, verdict(fastMet))
+		met = met && fastMet
+		if o.Rate > 0 {
+			pacedMet := p.P99 <= TargetP99 && p.Errors == 0
+			met = met && pacedMet
+			fmt.Printf("  paced at %d req/s:   %.0f req/s, p50 %.2f ms, p99 %.2f ms, %d errors of %d requests in %s (target p99 ≤ %s, 0 errors: %s)\n",
+				o.Rate, p.RPS(), ms(p.P50), ms(p.P99), p.Errors, p.Requests, p.Elapsed.Round(time.Millisecond), TargetP99, verdict(pacedMet))
+		}
+		fmt.Printf("  cost: %d µs of CPU and %d KB allocated per request (server and clients), %d GCs in %s, %d MB heap in use\n",
+			t.CPUPerRequest.Microseconds(), t.AllocPerRequest/1024, t.GCs, t.Elapsed.Round(time.Second), t.LiveHeap>>20)
+		for _, e := range []string{t.FirstError, p.FirstError} {
+			if e != "" {
+				fmt.Println("  first error:", e)
+			}
 		}
 	}
 	if *check && !met {
@@ -156,8 +167,12 @@ const query = `query($cart: String!) {
   dynamicBlocks(input: {type: SPECIFIED}) { total_count items { uid audience_id content { html } } }
 }`
 
-// Results are the two measurements: as fast as the clients can go, and at a set rate.
-type Results struct {
+// Results are the measurements of each transport ("GET", "POST").
+type Results map[string]Measured
+
+// Measured is what one transport measured: as fast as the clients can go, and at a set
+// rate.
+type Measured struct {
 	Throughput, Paced Report
 }
 
@@ -165,7 +180,7 @@ type Results struct {
 func Run(ctx context.Context, o Options) (Results, error) {
 	dir, err := os.MkdirTemp("", "loadtest-")
 	if err != nil {
-		return Results{}, err
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
 	progress := func(format string, args ...any) {
@@ -175,18 +190,18 @@ func Run(ctx context.Context, o Options) (Results, error) {
 	}
 	d, err := db.Open("", dir+"/store.db")
 	if err != nil {
-		return Results{}, err
+		return nil, err
 	}
 	defer d.Close()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if _, err := d.Migrate(ctx, quiet); err != nil {
-		return Results{}, err
+		return nil, err
 	}
 	a := app.New(config.Settings{DataDir: dir, SessionIdle: time.Hour}, d, quiet, []byte("loadtest-master-key-0123456789abcdef"))
 	start := time.Now()
 	cdpIDs, err := seed(ctx, a, o)
 	if err != nil {
-		return Results{}, fmt.Errorf("seeding: %w", err)
+		return nil, fmt.Errorf("seeding: %w", err)
 	}
 	progress("seeded %d audiences, %d rules, %d blocks in %s", len(cdpIDs), o.Rules, o.Blocks, time.Since(start).Round(time.Millisecond))
 	srv := httptest.NewServer(web.New(web.DepsFrom(a)))
@@ -209,13 +224,13 @@ func Run(ctx context.Context, o Options) (Results, error) {
 			CreateGuestCart struct{ Cart struct{ ID string } } `json:"createGuestCart"`
 		}
 		if err := post(client, srv.URL, "", `mutation { createGuestCart { cart { id } } }`, nil, &created); err != nil {
-			return Results{}, err
+			return nil, err
 		}
 		shoppers[i].cart = created.CreateGuestCart.Cart.ID
 		items := fmt.Sprintf(`[{sku: "SKU-%d", quantity: 2}, {sku: "SKU-%d", quantity: 1}, {sku: "SKU-%d", quantity: 3}]`, 1+rng.IntN(40), 41+rng.IntN(40), 81+rng.IntN(40))
 		if err := post(client, srv.URL, "", `mutation($c: String!) { addProductsToCart(cartId: $c, cartItems: `+items+`) { cart { id } } }`,
 			map[string]any{"c": shoppers[i].cart}, nil); err != nil {
-			return Results{}, err
+			return nil, err
 		}
 	}
 	if os.Getenv("LOADTEST_SAMPLE") != "" {
@@ -226,29 +241,46 @@ func Run(ctx context.Context, o Options) (Results, error) {
 	if o.Profile != "" {
 		f, err := os.Create(o.Profile)
 		if err != nil {
-			return Results{}, err
+			return nil, err
 		}
 		defer f.Close()
 		if err := pprof.StartCPUProfile(f); err != nil {
-			return Results{}, err
+			return nil, err
 		}
 		defer pprof.StopCPUProfile()
 	}
-	progress("as fast as they can: %d clients for %s", o.Clients, o.Duration)
-	var res Results
-	res.Throughput = load(srv.URL, shoppers, o.Duration, 0)
-	if o.Rate > 0 {
-		progress("paced: %d clients, %d req/s in all, for %s", o.Clients, o.Rate, o.Duration)
-		res.Paced = load(srv.URL, shoppers, o.Duration, o.Rate)
+	transports := o.Transports
+	if len(transports) == 0 {
+		transports = []string{"GET"}
+	}
+	for _, name := range transports {
+		if name != "GET" && name != "POST" {
+			return nil, fmt.Errorf("transport %q: GET or POST", name)
+		}
+	}
+	// The transports take turns, the paced runs after the others, so that what the
+	// machine's other tenants do weighs on them alike.
+	res := Results{}
+	for _, name := range transports {
+		progress("%s, as fast as they can: %d clients for %s", name, o.Clients, o.Duration)
+		res[name] = Measured{Throughput: load(srv.URL, name, shoppers, o.Duration, 0)}
+	}
+	for _, name := range transports {
+		if o.Rate > 0 {
+			progress("%s, paced: %d clients, %d req/s in all, for %s", name, o.Clients, o.Rate, o.Duration)
+			m := res[name]
+			m.Paced = load(srv.URL, name, shoppers, o.Duration, o.Rate)
+			res[name] = m
+		}
 	}
 	if o.MemProfile != "" {
 		f, err := os.Create(o.MemProfile)
 		if err != nil {
-			return Results{}, err
+			return nil, err
 		}
 		defer f.Close()
 		if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
-			return Results{}, err
+			return nil, err
 		}
 	}
 	return res, nil
@@ -275,7 +307,7 @@ func drawAudiences(rng *rand.Rand, cdpIDs []string) []string {
 // as soon as the last is answered (throughput); otherwise the clients together send rate
 // requests per second on a fixed schedule, and a request's latency counts from when it was
 // due, so a slow answer that delays the next one is not hidden (latency at a given load).
-func load(base string, shoppers []shopper, d time.Duration, rate int) Report {
+func load(base, transport string, shoppers []shopper, d time.Duration, rate int) Report {
 	var mu sync.Mutex
 	var latencies []time.Duration
 	report := Report{}
@@ -297,8 +329,7 @@ func load(base string, shoppers []shopper, d time.Duration, rate int) Report {
 			errs, first := 0, ""
 			// The request is the same each time: encode it once, so the generator spends the
 			// shared cores on the server, not on itself.
-			body, _ := json.Marshal(map[string]any{"query": query, "variables": map[string]any{"cart": s.cart}})
-			conn := newConn(base, body)
+			conn := newConn(base, transport, s.cart)
 			defer conn.close()
 			due := begin.Add(interval * time.Duration(n) / time.Duration(len(shoppers)))
 			for {
@@ -366,8 +397,17 @@ type conn struct {
 	out  []byte // the last answer's body, reused
 }
 
-func newConn(base string, body []byte) *conn {
+// newConn is a client asking for cart's query over transport: a GET with the query,
+// operation and variables in the address and Accept: */*, as Apollo Client sends queries
+// for PWA Studio, or a POST with a JSON body.
+func newConn(base, transport, cart string) *conn {
 	u, _ := url.Parse(base)
+	variables, _ := json.Marshal(map[string]any{"cart": cart})
+	if transport == "GET" {
+		target := "/graphql?" + url.Values{"query": {query}, "variables": {string(variables)}}.Encode()
+		return &conn{addr: u.Host, head: fmt.Sprintf("GET %s HTTP/1.1\r\nHost: %s\r\nAccept: */*\r\n", target, u.Host)}
+	}
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": json.RawMessage(variables)})
 	head := fmt.Sprintf("POST /graphql HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n", u.Host, len(body))
 	return &conn{addr: u.Host, head: head, body: body}
 }
