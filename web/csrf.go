@@ -60,12 +60,19 @@ func (s *Server) adminCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 			return errCSRF
 		}
 		want := s.sessions.storedCSRF(c)
-		got, err := requestCSRFToken(req)
-		if err != nil {
-			return err
-		}
-		if want == "" || got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		if want == "" {
 			return errCSRF
+		}
+		// The header first; when it is missing or stale (htmx keeps the hx-headers of the
+		// page it first loaded), the form's own field.
+		if !sameToken(req.Header.Get(csrfHeader), want) {
+			got, err := formCSRFToken(req)
+			if err != nil {
+				return err
+			}
+			if !sameToken(got, want) {
+				return errCSRF
+			}
 		}
 		c.Set("csrf", want)
 		if err := parseFormBody(req); err != nil {
@@ -75,13 +82,15 @@ func (s *Server) adminCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// requestCSRFToken reads the token from the header, else the form body. For a multipart
-// body only the first part is read (at most csrfFirstPartMax bytes) and the bytes read are
-// put back, so that nothing else of a multipart body is parsed before the token is checked.
-func requestCSRFToken(req *http.Request) (string, error) {
-	if tok := req.Header.Get(csrfHeader); tok != "" {
-		return tok, nil
-	}
+func sameToken(got, want string) bool {
+	return got != "" && subtle.ConstantTimeCompare([]byte(got), []byte(want)) == 1
+}
+
+// formCSRFToken reads the token from the form body, never the query string. For a
+// multipart body only the first part is read (at most csrfFirstPartMax bytes) and the bytes
+// read are put back, so that nothing else of a multipart body is parsed before the token
+// is checked.
+func formCSRFToken(req *http.Request) (string, error) {
 	mt, params, _ := mime.ParseMediaType(req.Header.Get(echo.HeaderContentType))
 	switch mt {
 	case echo.MIMEApplicationForm:
