@@ -102,6 +102,9 @@ func (s *Server) syncView(ctx context.Context, c echo.Context) (aview.SyncView, 
 		}
 		if r.Status == audiences.RunSucceeded {
 			v.Warnings = r.WarningList()
+			if r.FinishedAt != nil {
+				v.Result = "Last sync " + relativeDay(*r.FinishedAt, s.deps.Now()) + ": " + syncCounts(r) + "."
+			}
 		}
 	}
 	last, err := s.deps.Syncer.LastSuccess(ctx)
@@ -300,8 +303,10 @@ func (s *Server) audiencesSync(c echo.Context) error {
 	return render(c, http.StatusOK, aview.SyncStatus(v))
 }
 
-func syncResult(r audiences.SyncRun) string {
-	return fmt.Sprintf("Sync finished: %d added, %d updated, %d deactivated (%d audiences in the CDP).", r.Added, r.Updated, r.Deactivated, r.Total)
+func syncResult(r audiences.SyncRun) string { return "Sync finished: " + syncCounts(r) + "." }
+
+func syncCounts(r audiences.SyncRun) string {
+	return fmt.Sprintf("%d added, %d updated, %d deactivated (%d audiences in the CDP)", r.Added, r.Updated, r.Deactivated, r.Total)
 }
 
 // audiencesSyncStatus is polled while a sync runs; when it ends it tells the grid to reload.

@@ -2,14 +2,19 @@ package web_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
 
+	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audiences/cdpemu"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/config"
@@ -79,7 +84,12 @@ func TestAudiencesDashboard(t *testing.T) {
 	p = c.post("/admin/audiences/sync", nil)
 	wantStatus(t, p, http.StatusSeeOther)
 	p = c.get("/admin/audiences")
-	if msg := p.text(`[data-testid="flash-success"]`); !strings.Contains(msg, "52 added") {
+	if msg := p.text(`[data-testid="flash-info"]`); !strings.Contains(msg, "The sync started") {
+		t.Fatalf("Sync now without JavaScript: %q", msg)
+	}
+	c.waitForSync()
+	p = c.get("/admin/audiences")
+	if msg := p.text(`[data-testid="sync-result"]`); !strings.Contains(msg, "52 added") {
 		t.Fatalf("sync result %q", msg)
 	}
 	if !strings.HasPrefix(p.text(`[data-testid="sync-updated"]`), "Updated today, ") {
@@ -169,7 +179,7 @@ func TestAudiencePageAndUsageWarning(t *testing.T) {
 	a, c := signedIn(t)
 	emu, ids := withCDP(t, a)
 	c.get("/admin/audiences")
-	c.post("/admin/audiences/sync", nil)
+	c.syncAudiences()
 	var id int64
 	a.db.Raw("SELECT id FROM audiences WHERE cdp_id = ?", ids[35]).Scan(&id)
 	p := c.get("/admin/audiences/" + itoa(id))
@@ -185,7 +195,7 @@ func TestAudiencePageAndUsageWarning(t *testing.T) {
 	a.db.Exec("INSERT INTO audience_usage (audience_id, kind, entity_id, entity_name) VALUES (?, 'rule', 7, 'Buy 2 get 1 free')", id)
 	emu.RemoveAudience(ids[35])
 	c.get("/admin/audiences")
-	c.post("/admin/audiences/sync", nil)
+	c.syncAudiences()
 	p = c.get("/admin/audiences/" + itoa(id))
 	if !strings.Contains(p.text(`[data-testid="audience-warning"]`), "removed from the CDP") || p.text(`[data-testid="audience-status"]`) != "Removed from the CDP" {
 		t.Fatalf("no warning: %q", p.text("main"))
@@ -201,14 +211,10 @@ func TestSyncFailureShowsBannerAndKeepsAudiences(t *testing.T) {
 	a, c := signedIn(t)
 	emu, _ := withCDP(t, a)
 	c.get("/admin/audiences")
-	c.post("/admin/audiences/sync", nil)
+	c.syncAudiences()
 	emu.SetFault(cdpemu.Fault{Kind: cdpemu.ServerError})
-	p := c.post("/admin/audiences/sync", nil)
-	wantStatus(t, p, http.StatusSeeOther)
-	p = c.get("/admin/audiences")
-	if !strings.Contains(p.text(`[data-testid="flash-error"]`), "The sync failed") {
-		t.Fatalf("flash %q", p.text(`[data-testid="flash-error"]`))
-	}
+	c.syncAudiences()
+	p := c.get("/admin/audiences")
 	if banner := p.text(`[data-testid="sync-error"]`); !strings.Contains(banner, "HTTP 500") || !strings.Contains(banner, "last successful sync") {
 		t.Fatalf("banner %q", banner)
 	}
@@ -216,7 +222,7 @@ func TestSyncFailureShowsBannerAndKeepsAudiences(t *testing.T) {
 		t.Fatalf("the last good set was lost: %q", got)
 	}
 	emu.SetFault(cdpemu.Fault{})
-	c.post("/admin/audiences/sync", nil)
+	c.syncAudiences()
 	if p := c.get("/admin/audiences"); p.testid("sync-error").Length() != 0 {
 		t.Fatal("banner stays after a good sync")
 	}
@@ -255,6 +261,30 @@ func TestSyncNowWithHTMXPollsUntilDone(t *testing.T) {
 	}
 }
 
+// syncAudiences presses "Sync now" as a browser without JavaScript does and waits for the
+// sync to end.
+func (c *client) syncAudiences() {
+	c.t.Helper()
+	wantStatus(c.t, c.post("/admin/audiences/sync", nil), http.StatusSeeOther)
+	c.waitForSync()
+}
+
+// waitForSync waits until no sync runs, reading the status box as the page polls it.
+func (c *client) waitForSync() {
+	c.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		p := c.get("/admin/audiences/sync-status")
+		if _, polling := p.testid("sync-status").Attr("hx-get"); !polling {
+			return
+		}
+		if time.Now().After(deadline) {
+			c.t.Fatal("the sync never finished")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func mustReq(t *testing.T, r *http.Request, c *client) *http.Request {
 	req, _ := http.NewRequest(r.Method, r.URL.String(), strings.NewReader(url.Values{"_csrf": {c.csrf}}.Encode()))
 	req.Header = r.Header.Clone()
@@ -265,7 +295,7 @@ func TestAudienceChooserKeepsChoicesAcrossPages(t *testing.T) {
 	a, c := signedIn(t)
 	withCDP(t, a)
 	c.get("/admin/audiences")
-	c.post("/admin/audiences/sync", nil)
+	c.syncAudiences()
 	p := c.get("/admin/audiences/chooser?field=audience_ids&page=1&audience_ids=1&audience_ids=50")
 	wantStatus(t, p, http.StatusOK)
 	if n := p.testid("chooser-row").Length(); n != 10 {
@@ -293,23 +323,104 @@ func TestTestConnection(t *testing.T) {
 	a, c := signedIn(t)
 	emu, _ := withCDP(t, a)
 	c.get("/admin/config/services")
-	check := func(want string) {
+	check := func(wantStep, wantSays string) page {
 		t.Helper()
 		p := c.post("/admin/config/services/test-connection", nil)
-		wantStatus(t, p, http.StatusSeeOther)
-		p = c.get("/admin/config/services")
-		got := p.text(`[data-testid="flash-success"]`) + p.text(`[data-testid="flash-error"]`)
-		if !strings.Contains(got, want) {
-			t.Fatalf("test connection said %q, want %q", got, want)
+		wantStatus(t, p, http.StatusOK)
+		failed := p.testid("step-failed")
+		switch {
+		case wantStep == "" && (failed.Length() != 0 || p.testid("step-ok").Length() != 6):
+			t.Fatalf("want every step OK: %q", p.text(`[data-testid="connection-report"]`))
+		case wantStep != "" && (failed.Length() != 1 || !strings.Contains(failed.Text(), wantStep) || !strings.Contains(failed.Text(), wantSays)):
+			t.Fatalf("failed step %q, want %q saying %q", failed.Text(), wantStep, wantSays)
 		}
+		if strings.Contains(p.body, "dial tcp") || strings.Contains(p.body, "invalid_client") {
+			t.Fatal("raw network or upstream text shown")
+		}
+		return p
 	}
-	check("Connection works: Adobe issued a token and the sandbox has 52 audience(s).")
+	p := check("", "")
+	rows := p.testid("connection-website")
+	if rows.Length() != 2 || !strings.Contains(rows.First().Text(), datastream) || !strings.Contains(rows.First().Text(), "40") ||
+		!strings.Contains(rows.Last().Text(), "Second Website") || !strings.Contains(rows.Last().Text(), "22") {
+		t.Fatalf("websites: %q", p.testid("connection-websites").Text())
+	}
+	if !strings.Contains(p.text(`[data-testid="connection-summary"]`), "The connection works") {
+		t.Fatalf("summary %q", p.text(`[data-testid="connection-summary"]`))
+	}
+	// With htmx the answer is the report alone.
+	req, _ := http.NewRequest(http.MethodPost, a.server.URL+"/admin/config/services/test-connection", strings.NewReader(url.Values{"_csrf": {c.csrf}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("HX-Request", "true")
+	if p := c.do(req); p.testid("connection-report").Length() != 1 || p.testid("services-form").Length() != 0 {
+		t.Fatalf("htmx answer: %.300s", p.body)
+	}
 	configureCDP(t, a, emu.URL(), "p8e-wrong-secret-0000")
-	check("Bad credentials")
+	check(audiences.StepToken, "refused the client ID or client secret")
 	configureCDP(t, a, emu.URL(), clientSecret)
 	emu.SetFault(cdpemu.Fault{Kind: cdpemu.Forbidden})
-	check("No permission")
+	check(audiences.StepSpec, "product profile")
 	emu.SetFault(cdpemu.Fault{})
+	// No Commerce connection sends to the configured datastreams.
+	who := audit.Actor{Username: "test"}
+	for _, site := range []int64{1, 2} {
+		if _, err := a.full.Services.Save(context.Background(), who, config.Website(site), config.Submission{Values: map[string]string{
+			config.PathDatastreamID: "aaaaaaaa-0000-4000-8000-00000000000" + itoa(site)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p = check(audiences.StepConnections, "aaaaaaaa-0000-4000-8000-000000000001")
+	if !strings.Contains(p.testid("connection-websites").Text(), "No Adobe Commerce destination connection sends to this datastream") {
+		t.Fatalf("websites: %q", p.testid("connection-websites").Text())
+	}
 	configureCDP(t, a, "http://127.0.0.1:1", clientSecret)
-	check("Unreachable")
+	check(audiences.StepToken, "could not be reached (the connection was refused)")
+}
+
+// The stored client secret goes only where it was saved for: a changed IMS URL without the
+// secret typed again is refused, and nothing reaches the new address, not even by Test
+// connection. Upstream answers are never shown.
+func TestStoredSecretIsNeverSentToAChangedIMSURL(t *testing.T) {
+	a, c := signedIn(t)
+	withCDP(t, a)
+	var mu sync.Mutex
+	var heard []string
+	listener := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		heard = append(heard, r.URL.Path+" "+string(body))
+		mu.Unlock()
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"access_token":"stolen","expires_in":3600,"note":"<b>upstream body</b>"}`)
+	}))
+	defer listener.Close()
+	p := c.get("/admin/config/services")
+	form := url.Values{}
+	p.doc.Find(`[data-testid="services-form"] input[name], [data-testid="services-form"] select[name]`).Each(func(_ int, s *goquery.Selection) {
+		name, _ := s.Attr("name")
+		if s.Is("select") {
+			form.Set(name, s.Find("option[selected]").AttrOr("value", ""))
+			return
+		}
+		if typ, _ := s.Attr("type"); typ != "checkbox" && name != "_csrf" {
+			form.Set(name, s.AttrOr("value", ""))
+		}
+	})
+	form.Set(config.PathCDPIMSURL, listener.URL)
+	p = c.post("/admin/config/services", form)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	if !strings.Contains(p.text(`[data-testid="form-errors"]`), "Client secret") ||
+		!strings.Contains(p.testid("field-audiences-client_secret").Text(), "enter the client secret again") {
+		t.Fatalf("errors: %q", p.text(`[data-testid="form-errors"]`))
+	}
+	c.post("/admin/config/services/test-connection", nil)
+	c.syncAudiences()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(heard) != 0 {
+		t.Fatalf("the changed IMS URL was called: %q", heard)
+	}
+	if v, _ := a.full.Services.Get(context.Background(), config.PathCDPIMSURL, 0); v == listener.URL {
+		t.Fatal("the IMS URL was saved")
+	}
 }

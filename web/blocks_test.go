@@ -11,7 +11,7 @@ func TestDynamicBlocksEditorPlacementsAndXSS(t *testing.T) {
 	a, c := signedIn(t)
 	withCDP(t, a)
 	c.get("/admin/audiences")
-	c.post("/admin/audiences/sync", nil)
+	c.syncAudiences()
 	p := c.get("/admin/dynamic-blocks/new")
 	wantStatus(t, p, http.StatusOK)
 	f := formOf(p, "#block-form")

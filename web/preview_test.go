@@ -15,7 +15,7 @@ func TestPersonalizationPreviewExplainsRulesAndBlocks(t *testing.T) {
 	a, c := signedIn(t)
 	withCDP(t, a)
 	c.get("/admin/audiences")
-	c.post("/admin/audiences/sync", nil)
+	c.syncAudiences()
 	ctx := context.Background()
 	who := actorT()
 	rule := pricerules.Rule{Name: "Runners 2+1", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1, 2, 3},
