@@ -259,7 +259,7 @@ func TestAddressAndPaymentConditionsApply(t *testing.T) {
 		if !tot.Result.FreeShipping || tot.Shipping == 0 || tot.ShippingDiscount != tot.Shipping || tot.Discount != tot.Shipping {
 			t.Fatalf("French address: %+v", tot)
 		}
-		if c, err = a.Checkout.SetPaymentMethod(ctx, c.MaskedID, "checkmo"); err != nil {
+		if c, err = a.Checkout.SetPaymentMethod(ctx, c.MaskedID, "checkmo", shopper); err != nil {
 			t.Fatal(err)
 		}
 		tot, _ = a.Checkout.Totals(ctx, c, shopper)

@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 
 	"audienceactivation/internal/db"
+	"audienceactivation/internal/directory"
 )
 
 // FlatRateMethod is the carrier and method code of the flat-rate carrier ("flatrate" both).
@@ -40,7 +41,9 @@ type Address struct {
 	Company     string   `json:"company,omitempty"`
 	Street      []string `json:"street"`
 	City        string   `json:"city"`
-	Region      string   `json:"region,omitempty"`
+	Region      string   `json:"region,omitempty"`      // the region's name
+	RegionCode  string   `json:"region_code,omitempty"` // its code, when the country lists its regions
+	RegionID    int      `json:"region_id,omitempty"`   // its id in the directory
 	Postcode    string   `json:"postcode,omitempty"`
 	CountryCode string   `json:"country_code"`
 	Telephone   string   `json:"telephone,omitempty"`
@@ -51,6 +54,7 @@ var (
 	ErrNoEmail         error = shopperError("Guest email for cart is missing.")
 	ErrNoAddress       error = shopperError("The shipping address is missing. Set the address and try again.")
 	ErrNoShipping      error = shopperError("The shipping method is missing. Select the shipping method and try again.")
+	ErrNoBilling       error = shopperError("The billing address is missing. Set the address and try again.")
 	ErrNoPayment       error = shopperError("Enter a valid payment method and try again.")
 	ErrEmailForGuests  error = shopperError("The request is not allowed for logged in customers")
 	ErrInvalidEmail    error = shopperError("Invalid email format")
@@ -160,8 +164,8 @@ func (s *Service) setAddress(ctx context.Context, maskedID, column string, a Add
 			return Cart{}, shopperError(fmt.Sprintf("%q is required. Enter and try again.", f.name))
 		}
 	}
-	if len(a.CountryCode) != 2 || strings.Trim(a.CountryCode, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		return Cart{}, shopperError(fmt.Sprintf("The country code %q is not valid; use the two-letter ISO code.", a.CountryCode))
+	if err := resolveRegion(&a); err != nil {
+		return Cart{}, err
 	}
 	enc := encodeAddress(&a)
 	if len(enc) > 4096 {
@@ -206,9 +210,38 @@ func (s *Service) SetShippingMethod(ctx context.Context, maskedID, carrier, meth
 	})
 }
 
-// SetPaymentMethod chooses how the order is paid.
-func (s *Service) SetPaymentMethod(ctx context.Context, maskedID, code string) (Cart, error) {
+// AvailablePaymentMethods are the payment methods a cart with these totals may be paid
+// with: "free" when there is nothing to pay, the others when there is.
+func AvailablePaymentMethods(t Totals) []PaymentMethod {
+	var out []PaymentMethod
+	for _, m := range PaymentMethods {
+		if (m.Code == "free") == (t.GrandTotal == 0) {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// SetPaymentMethod chooses how the order is paid: one of the methods available for the
+// cart as the shopper's totals stand (as Magento, which refuses "free" on a cart with
+// something to pay when it is set, not only when the order is placed).
+func (s *Service) SetPaymentMethod(ctx context.Context, maskedID, code string, who Shopper) (Cart, error) {
 	if PaymentTitle(code) == "" {
+		return Cart{}, ErrPaymentMethod
+	}
+	c, err := s.Get(ctx, maskedID)
+	if err != nil {
+		return Cart{}, err
+	}
+	t, err := s.Totals(ctx, c, who)
+	if err != nil {
+		return Cart{}, err
+	}
+	available := false
+	for _, m := range AvailablePaymentMethods(t) {
+		available = available || m.Code == code
+	}
+	if !available {
 		return Cart{}, ErrPaymentMethod
 	}
 	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
@@ -279,6 +312,8 @@ func (s *Service) Ready(c Cart, t Totals) error {
 		return ErrNoEmail
 	case c.Address == nil:
 		return ErrNoAddress
+	case c.Billing == nil:
+		return ErrNoBilling
 	case c.ShippingMethod == "":
 		return ErrNoShipping
 	case c.PaymentMethod == "":
@@ -306,4 +341,47 @@ func (s *Service) CustomerCart(ctx context.Context, customerID, websiteID, store
 // FindCustomerCart returns the customer's active cart on the website, or ErrCartNotFound.
 func (s *Service) FindCustomerCart(ctx context.Context, customerID, websiteID int64) (Cart, error) {
 	return s.read(ctx, s.byCustomer, customerID, websiteID, true)
+}
+
+// resolveRegion checks the address's country against the directory and, for a country
+// that lists its regions, finds the region the address names by id, code or name (a
+// storefront's region picker sends the id, a typed address the name) and fills in all
+// three; an address that names none keeps none (the store does not require one). Other
+// countries keep the region as typed.
+func resolveRegion(a *Address) error {
+	if _, ok := directory.CountryByCode(a.CountryCode); !ok {
+		return shopperError(fmt.Sprintf("The country code %q is not valid; use the two-letter ISO code.", a.CountryCode))
+	}
+	a.Region = strings.TrimSpace(a.Region)
+	if len(directory.Regions(a.CountryCode)) == 0 {
+		a.RegionCode, a.RegionID = "", 0
+		return nil
+	}
+	var r directory.Region
+	var ok bool
+	switch {
+	case a.RegionID != 0:
+		r, ok = directory.RegionByID(a.CountryCode, a.RegionID)
+	case a.RegionCode != "":
+		r, ok = directory.RegionByName(a.CountryCode, a.RegionCode)
+	case a.Region != "":
+		r, ok = directory.RegionByName(a.CountryCode, a.Region)
+	default:
+		return nil
+	}
+	if !ok {
+		return shopperError(fmt.Sprintf("The region_id %q is not valid for country %q.", regionText(a), a.CountryCode))
+	}
+	a.Region, a.RegionCode, a.RegionID = r.Name, r.Code, r.ID
+	return nil
+}
+
+func regionText(a *Address) string {
+	switch {
+	case a.RegionID != 0:
+		return fmt.Sprint(a.RegionID)
+	case a.RegionCode != "":
+		return a.RegionCode
+	}
+	return a.Region
 }

@@ -2,7 +2,6 @@ package checkout
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
@@ -33,9 +32,11 @@ type OrderSummary struct {
 
 // OrderFilter selects a page of orders, newest first.
 type OrderFilter struct {
-	Search  string // order number, email or coupon code
-	Page    int
-	PerPage int
+	Search     string // order number, email or coupon code
+	CustomerID int64  // only this customer's orders (0: everyone's)
+	Number     string // only the order with this number
+	Page       int
+	PerPage    int
 }
 
 // OrderLine is a product line of an order.
@@ -58,6 +59,7 @@ type OrderDetail struct {
 	ShippingDiscount int64
 	PaymentMethod    string
 	Address          *Address
+	Billing          *Address
 	Lines            []OrderLine
 	AppliedRules     []OrderRule
 }
@@ -66,6 +68,7 @@ type OrderDetail struct {
 type orderRow struct {
 	ID, WebsiteID, StoreViewID, CustomerID, CustomerGroupID        int64
 	IncrementID, Email, CouponCode, PaymentMethod, ShippingAddress string
+	BillingAddress                                                 string
 	CreatedAt                                                      time.Time
 	Subtotal, Discount, Shipping, GrandTotal, ShippingDiscount     int64
 }
@@ -78,7 +81,7 @@ func (r orderRow) summary() OrderSummary {
 
 const orderColumns = `o.id, o.increment_id, o.created_at, o.website_id, o.store_view_id, COALESCE(o.customer_id, 0) AS customer_id,
 	o.customer_group_id, COALESCE(NULLIF(o.email, ''), cu.email, '') AS email, o.coupon_code, o.subtotal, o.discount, o.shipping, o.grand_total,
-	o.shipping_discount, o.payment_method, o.shipping_address`
+	o.shipping_discount, o.payment_method, o.shipping_address, o.billing_address`
 
 // Orders returns a page of orders, newest first, and how many match.
 func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]OrderSummary, int64, error) {
@@ -93,6 +96,12 @@ func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]OrderSummary, in
 		like := "%" + db.EscapeLike(q) + "%"
 		cond, args = `(o.increment_id LIKE ? ESCAPE '\' OR LOWER(o.email) LIKE ? ESCAPE '\' OR LOWER(cu.email) LIKE ? ESCAPE '\' OR LOWER(o.coupon_code) LIKE ? ESCAPE '\')`,
 			[]any{like, like, like, like}
+	}
+	if f.CustomerID != 0 {
+		cond, args = cond+" AND o.customer_id = ?", append(args, f.CustomerID)
+	}
+	if f.Number != "" {
+		cond, args = cond+" AND o.increment_id = ?", append(args, f.Number)
 	}
 	g := s.db.WithContext(ctx)
 	var n int64
@@ -141,11 +150,12 @@ func (s *Service) Order(ctx context.Context, id int64) (OrderDetail, error) {
 	}
 	r := rows[0]
 	o := OrderDetail{OrderSummary: r.summary(), ShippingDiscount: r.ShippingDiscount, PaymentMethod: r.PaymentMethod}
-	if a := r.ShippingAddress; a != "" {
-		o.Address = new(Address)
-		if err := json.Unmarshal([]byte(a), o.Address); err != nil {
-			return OrderDetail{}, err
-		}
+	var err error
+	if o.Address, err = decodeAddress(r.ShippingAddress); err != nil {
+		return OrderDetail{}, err
+	}
+	if o.Billing, err = decodeAddress(r.BillingAddress); err != nil {
+		return OrderDetail{}, err
 	}
 	if err := g.Raw("SELECT sku, name, price, qty, discount FROM order_items WHERE order_id = ? ORDER BY id", id).Scan(&o.Lines).Error; err != nil {
 		return OrderDetail{}, err

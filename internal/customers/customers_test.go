@@ -48,3 +48,62 @@ func TestCustomers(t *testing.T) {
 		}
 	})
 }
+
+// A customer's address book: Magento's required fields, regions from the directory, one
+// default of each kind, and no way into another customer's addresses.
+func TestAddressBook(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := customers.NewService(d, audit.NewLog(d))
+		who := audit.Actor{Username: "t"}
+		var ids [2]int64
+		for i, email := range []string{"ann@example.com", "bo@example.com"} {
+			c, err := s.Save(ctx, who, 0, customers.Input{WebsiteID: 1, Email: email, Firstname: "A", Lastname: "B", GroupID: 1, Password: "shopper-123"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids[i] = c.ID
+		}
+		home := customers.Address{Firstname: "Ann", Lastname: "Lee", Street: []string{"1 Main St", " "}, City: "Austin", RegionCode: "tx",
+			Postcode: "78701", CountryCode: "us", Telephone: "555-0100", DefaultShipping: true}
+		a, err := s.SaveAddress(ctx, ids[0], 0, home)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Region != "Texas" || a.RegionCode != "TX" || a.RegionID == 0 || a.CountryCode != "US" || len(a.Street) != 1 {
+			t.Fatalf("saved: %+v", a)
+		}
+		work := home
+		work.Street, work.City, work.RegionCode, work.RegionID = []string{"2 Elm"}, "Reno", "", 0
+		work.Region = "Nevada"
+		b, err := s.SaveAddress(ctx, ids[0], 0, work)
+		if err != nil {
+			t.Fatal(err)
+		}
+		book, err := s.Addresses(ctx, ids[0])
+		if err != nil || len(book) != 2 || book[0].DefaultShipping || !book[1].DefaultShipping {
+			t.Fatalf("one default shipping address: %+v %v", book, err)
+		}
+		for _, bad := range []customers.Address{{Firstname: "A", Lastname: "B", City: "C", CountryCode: "US", Telephone: "1"},
+			{Firstname: "A", Lastname: "B", Street: []string{"s"}, City: "C", CountryCode: "ZZ", Telephone: "1"},
+			{Firstname: "A", Lastname: "B", Street: []string{"s"}, City: "C", CountryCode: "US", Telephone: "1", Region: "Atlantis"}} {
+			var ae customers.AddressError
+			if _, err := s.SaveAddress(ctx, ids[0], 0, bad); !errors.As(err, &ae) {
+				t.Fatalf("%+v: %v", bad, err)
+			}
+		}
+		if _, err := s.SaveAddress(ctx, ids[1], a.ID, work); !errors.Is(err, customers.ErrAddressNotFound) {
+			t.Fatalf("another customer's address changed: %v", err)
+		}
+		if err := s.DeleteAddress(ctx, ids[1], a.ID); !errors.Is(err, customers.ErrAddressNotFound) {
+			t.Fatalf("another customer's address removed: %v", err)
+		}
+		var ae customers.AddressError
+		if err := s.DeleteAddress(ctx, ids[0], b.ID); !errors.As(err, &ae) {
+			t.Fatalf("the default address removed: %v", err)
+		}
+		if err := s.DeleteAddress(ctx, ids[0], a.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
