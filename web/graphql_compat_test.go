@@ -315,6 +315,7 @@ func TestGraphQLCheckoutOnBothDatabases(t *testing.T) {
 		r := a.gql(t, bo, `mutation($id: String!) {
 			addProductsToCart(cartId: $id, cartItems: [{sku: "tee-1", quantity: 3}]) { cart { id } }
 			setShippingAddressesOnCart(input: {cart_id: $id, shipping_addresses: [{address: {firstname: "Bo", lastname: "Diaz", street: ["2 Elm"], city: "Reno", country_code: "US"}}]}) { cart { id } }
+			setBillingAddressOnCart(input: {cart_id: $id, billing_address: {same_as_shipping: true}}) { cart { id } }
 			setShippingMethodsOnCart(input: {cart_id: $id, shipping_methods: [{carrier_code: "flatrate", method_code: "flatrate"}]}) { cart { id } }
 			setPaymentMethodOnCart(input: {cart_id: $id, payment_method: {code: "checkmo"}}) { cart { prices { grand_total { value } discounts { label } } } } }`,
 			map[string]any{"id": id}).ok(t)

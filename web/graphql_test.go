@@ -160,7 +160,7 @@ func TestGraphQLGuestCheckoutAppliesAudienceRules(t *testing.T) {
 	if r.str("addProductsToCart.user_errors.0.code") != "PRODUCT_NOT_FOUND" || r.str("addProductsToCart.cart.total_quantity") != "3" {
 		t.Fatalf("add: %v", r.Data)
 	}
-	if r.str("addProductsToCart.cart.prices.grand_total.value") != "75" || r.at("addProductsToCart.cart.rules") != nil {
+	if r.str("addProductsToCart.cart.prices.grand_total.value") != "75" || fmt.Sprint(r.at("addProductsToCart.cart.rules")) != "[]" {
 		t.Fatalf("a shopper with no membership got a discount: %v", r.at("addProductsToCart.cart.prices"))
 	}
 	// The same cart for a member of the audience: one tee free, labelled, at once.
@@ -214,6 +214,7 @@ func TestGraphQLGuestCheckoutAppliesAudienceRules(t *testing.T) {
 		t.Fatalf("unknown payment: %s", r.errorText())
 	}
 	a.gql(t, nil, `mutation($id: String!) { setPaymentMethodOnCart(input: {cart_id: $id, payment_method: {code: "checkmo"}}) { cart { selected_payment_method { code } } } }`, vars).ok(t)
+	a.gql(t, nil, `mutation($id: String!) { setBillingAddressOnCart(input: {cart_id: $id, billing_address: {same_as_shipping: true}}) { cart { id } } }`, vars).ok(t)
 	r = a.gql(t, member, `mutation($id: String!) { placeOrder(input: {cart_id: $id}) { order { order_number } errors { code message } } }`, vars).ok(t)
 	number := r.str("placeOrder.order.order_number")
 	if !strings.HasPrefix(number, "0000000") {
@@ -340,6 +341,7 @@ func TestGraphQLCustomerTokenFlow(t *testing.T) {
 	// The customer places the order without a guest email.
 	for _, m := range []string{
 		`setShippingAddressesOnCart(input: {cart_id: $id, shipping_addresses: [{address: {firstname: "Bo", lastname: "Diaz", street: ["2 Elm"], city: "Reno", country_code: "US"}}]}) { cart { id } }`,
+		`setBillingAddressOnCart(input: {cart_id: $id, billing_address: {same_as_shipping: true}}) { cart { id } }`,
 		`setShippingMethodsOnCart(input: {cart_id: $id, shipping_methods: [{carrier_code: "flatrate", method_code: "flatrate"}]}) { cart { id } }`,
 		`setPaymentMethodOnCart(input: {cart_id: $id, payment_method: {code: "checkmo"}}) { cart { id } }`,
 	} {
@@ -609,6 +611,7 @@ func TestGraphQLConcurrentPlaceOrderHoldsTheCouponLimit(t *testing.T) {
 			applyCouponToCart(input: {cart_id: $id, coupon_code: "TEN"}) { cart { id } }
 			setGuestEmailOnCart(input: {cart_id: $id, email: "s@example.com"}) { cart { id } }
 			setShippingAddressesOnCart(input: {cart_id: $id, shipping_addresses: [{address: {firstname: "S", lastname: "T", street: ["1 Rd"], city: "Oslo", country_code: "NO"}}]}) { cart { id } }
+			setBillingAddressOnCart(input: {cart_id: $id, billing_address: {same_as_shipping: true}}) { cart { id } }
 			setShippingMethodsOnCart(input: {cart_id: $id, shipping_methods: [{carrier_code: "flatrate", method_code: "flatrate"}]}) { cart { id } }
 			setPaymentMethodOnCart(input: {cart_id: $id, payment_method: {code: "checkmo"}}) { cart { id } } }`, map[string]any{"id": id}).ok(t)
 		carts[i] = id

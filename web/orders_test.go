@@ -19,6 +19,7 @@ func TestAdminOrdersShowAppliedRules(t *testing.T) {
 		addProductsToCart(cartId: $id, cartItems: [{sku: "TEE-1", quantity: 3}]) { cart { id } }
 		setGuestEmailOnCart(input: {cart_id: $id, email: "ann@example.com"}) { cart { id } }
 		setShippingAddressesOnCart(input: {cart_id: $id, shipping_addresses: [{address: {firstname: "Ann", lastname: "Lee", street: ["1 Main St"], city: "Austin", postcode: "78701", country_code: "US"}}]}) { cart { id } }
+		setBillingAddressOnCart(input: {cart_id: $id, billing_address: {same_as_shipping: true}}) { cart { id } }
 		setShippingMethodsOnCart(input: {cart_id: $id, shipping_methods: [{carrier_code: "flatrate", method_code: "flatrate"}]}) { cart { id } }
 		setPaymentMethodOnCart(input: {cart_id: $id, payment_method: {code: "checkmo"}}) { cart { id } } }`, map[string]any{"id": id}).ok(t)
 	number := a.gql(t, member, `mutation($id: String!) { placeOrder(input: {cart_id: $id}) { order { order_number } } }`, map[string]any{"id": id}).ok(t).str("placeOrder.order.order_number")

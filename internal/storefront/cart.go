@@ -7,9 +7,12 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/checkout"
+	"audienceactivation/internal/customers"
+	"audienceactivation/internal/directory"
 )
 
 // maxCartID bounds a masked cart id read from a request.
@@ -64,7 +67,8 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*Cart, error)
 	}
 	cur := req.view.Currency
 	labels := map[int64]string{}
-	out := &Cart{ID: c.MaskedID, ShippingAddresses: []*ShippingCartAddress{}, Items: []CartItemInterface{}}
+	out := &Cart{ID: c.MaskedID, ShippingAddresses: []*ShippingCartAddress{}, Items: []CartItemInterface{}, Rules: []*CartRuleStorefront{},
+		AppliedGiftCards: []*AppliedGiftCard{}}
 	for _, a := range t.Result.Applied {
 		label := a.Label
 		if label == "" {
@@ -84,9 +88,10 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*Cart, error)
 			}
 		}
 		out.Items = append(out.Items, &SimpleCartItem{UID: encodeUID(l.ID), ID: strconv.FormatInt(l.ID, 10), Quantity: float64(l.Qty),
-			Product: productView(l.Item, cur), Prices: prices})
+			Product: productView(l.Item, cur), Prices: prices, Errors: []*CartItemError{}})
 		out.TotalQuantity += float64(l.Qty)
 	}
+	out.TotalSummaryQuantityIncludingConfig = ptr(out.TotalQuantity)
 	discounts := []*Discount{}
 	for _, a := range t.Result.Applied {
 		if item := a.Discount - a.ShippingDiscount; item > 0 {
@@ -123,39 +128,59 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*Cart, error)
 		}
 		out.ShippingAddresses = append(out.ShippingAddresses, addr)
 	}
+	// As Magento, the billing address is null until one is set (a shipping address is not
+	// one): Venia's "same as shipping" box reads it so.
 	if b := c.Billing; b != nil {
 		out.BillingAddress = addressView(b)
-	} else if c.Address != nil {
-		out.BillingAddress = addressView(c.Address)
 	}
-	for _, m := range checkout.PaymentMethods {
-		if (m.Code == "free") == (t.GrandTotal == 0) {
-			out.AvailablePaymentMethods = append(out.AvailablePaymentMethods, &AvailablePaymentMethod{Code: m.Code, Title: m.Title})
-		}
+	for _, m := range checkout.AvailablePaymentMethods(t) {
+		out.AvailablePaymentMethods = append(out.AvailablePaymentMethods, &AvailablePaymentMethod{Code: m.Code, Title: m.Title})
 	}
 	out.SelectedPaymentMethod = &SelectedPaymentMethod{Code: c.PaymentMethod, Title: checkout.PaymentTitle(c.PaymentMethod)}
 	return out, nil
 }
 
-// addressFrom reads an address input.
+// addressFrom reads an address input. Venia sends the second street line as null when it
+// is empty: null lines are dropped, as empty ones are.
 func addressFrom(in *CartAddressInput) checkout.Address {
-	a := checkout.Address{Firstname: in.Firstname, Lastname: in.Lastname, Street: in.Street, City: in.City, CountryCode: in.CountryCode}
+	a := checkout.Address{Firstname: in.Firstname, Lastname: in.Lastname, City: in.City, CountryCode: in.CountryCode}
+	for _, l := range in.Street {
+		if l != nil {
+			a.Street = append(a.Street, *l)
+		}
+	}
 	for dst, src := range map[*string]*string{&a.Company: in.Company, &a.Region: in.Region, &a.Postcode: in.Postcode, &a.Telephone: in.Telephone} {
 		if src != nil {
 			*dst = strings.TrimSpace(*src)
 		}
 	}
+	if in.RegionID != nil {
+		a.RegionID = *in.RegionID
+	}
 	return a
+}
+
+// addressFromBook is a customer's saved address as a cart address.
+func addressFromBook(b customers.Address) checkout.Address {
+	return checkout.Address{Firstname: b.Firstname, Lastname: b.Lastname, Company: b.Company, Street: b.Street, City: b.City, Region: b.Region,
+		RegionCode: b.RegionCode, RegionID: b.RegionID, Postcode: b.Postcode, CountryCode: b.CountryCode, Telephone: b.Telephone}
 }
 
 // addressView shows an address as the schema's cart address fields.
 func addressView(a *checkout.Address) *BillingCartAddress {
-	out := &BillingCartAddress{Firstname: a.Firstname, Lastname: a.Lastname, City: a.City, Country: &CartAddressCountry{Code: a.CountryCode, Label: a.CountryCode},
+	country := &CartAddressCountry{Code: a.CountryCode, Label: a.CountryCode}
+	if c, ok := directory.CountryByCode(a.CountryCode); ok {
+		country.Label = c.Name
+	}
+	out := &BillingCartAddress{Firstname: a.Firstname, Lastname: a.Lastname, City: a.City, Country: country,
 		Company: optional(a.Company), Postcode: optional(a.Postcode), Telephone: optional(a.Telephone), Street: []*string{}}
 	for _, s := range a.Street {
 		out.Street = append(out.Street, &s)
 	}
-	if a.Region != "" {
+	switch {
+	case a.RegionID != 0:
+		out.Region = &CartAddressRegion{Code: &a.RegionCode, Label: &a.Region, RegionID: &a.RegionID}
+	case a.Region != "":
 		out.Region = &CartAddressRegion{Code: &a.Region, Label: &a.Region}
 	}
 	return out
@@ -169,11 +194,52 @@ func (r *Resolver) cartAfter(ctx context.Context, c checkout.Cart, err error) (*
 	return r.cartView(ctx, c)
 }
 
+// productView is a product as the schema's SimpleProduct. A product's URL key is its SKU
+// in lower case (the url_key filter reads it back so). Products here carry no images,
+// descriptions or attribute metadata: those fields answer empty (image URLs null, lists
+// []), as Magento answers for a product that has none.
 func productView(p catalog.Product, cur string) *SimpleProduct {
-	price := &ProductPrice{RegularPrice: money(p.Price, cur), FinalPrice: money(p.Price, cur)}
+	price := &ProductPrice{RegularPrice: money(p.Price, cur), FinalPrice: money(p.Price, cur), Discount: &ProductDiscount{AmountOff: ptr(0.0), PercentOff: ptr(0.0)}}
 	key := strings.ToLower(p.SKU)
 	stock := ProductStockStatusInStock
-	return &SimpleProduct{UID: encodeUID(p.ID), Sku: &p.SKU, Name: &p.Name, URLKey: &key, StockStatus: &stock, PriceRange: &PriceRange{MinimumPrice: price}}
+	id := int(p.ID)
+	out := &SimpleProduct{ID: &id, UID: encodeUID(p.ID), Sku: &p.SKU, Name: &p.Name, URLKey: &key, StockStatus: &stock,
+		PriceRange: &PriceRange{MinimumPrice: price, MaximumPrice: price}, Price: &ProductPrices{RegularPrice: &Price{Amount: money(p.Price, cur)},
+			MinimalPrice: &Price{Amount: money(p.Price, cur)}, MaximalPrice: &Price{Amount: money(p.Price, cur)}},
+		SmallImage: &ProductImage{Label: &p.Name}, Thumbnail: &ProductImage{Label: &p.Name},
+		Description: &ComplexTextValue{}, ShortDescription: &ComplexTextValue{}, MetaTitle: &p.Name,
+		MediaGalleryEntries: []*MediaGalleryEntry{}, Categories: []CategoryInterface{}, CustomAttributes: []*CustomAttribute{}}
+	if p.Weight > 0 {
+		out.Weight = &p.Weight
+	}
+	for i, name := range p.Categories {
+		var id int64
+		if i < len(p.CategoryID) {
+			id = p.CategoryID[i]
+		}
+		key := categoryKey(name)
+		out.Categories = append(out.Categories, &CategoryTree{UID: encodeUID(id), Name: ptr(name), URLKey: &key, URLPath: &key, Breadcrumbs: []*Breadcrumb{}})
+	}
+	return out
+}
+
+// categoryKey is a category's URL key: its name in lower case, each run of characters
+// other than letters and digits one hyphen, as Magento derives one.
+func categoryKey(s string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range strings.ToLower(strings.TrimSpace(s)) {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			b.WriteRune(r)
+			hyphen = false
+		} else {
+			hyphen = true
+		}
+	}
+	return b.String()
 }
 
 // money is an amount in minor units as the schema's Money.
@@ -224,4 +290,56 @@ func quantity(q float64) (int, error) {
 		return 0, checkout.ErrQty
 	}
 	return int(q), nil
+}
+
+// addItems adds the items to the cart one by one; an item refused (an unknown SKU, a bad
+// quantity, options this catalog does not have) is a user error beside the others, as
+// Magento's addProductsToCart reports it.
+func (r *Resolver) addItems(ctx context.Context, cartID string, cartItems []CartItemInput) (*AddProductsToCartOutput, error) {
+	if len(cartItems) > maxCartItems {
+		return nil, inputError(fmt.Sprintf("Add at most %d items at once.", maxCartItems))
+	}
+	c, err := r.openCart(ctx, cartID)
+	if err != nil {
+		return nil, err
+	}
+	out := &AddProductsToCartOutput{UserErrors: []CartUserInputError{}}
+	for _, item := range cartItems {
+		qty, err := quantity(item.Quantity)
+		if err == nil && qty == 0 {
+			err = checkout.ErrQty
+		}
+		switch {
+		case err != nil:
+		case item.ParentSku != nil && *item.ParentSku != "" && !strings.EqualFold(*item.ParentSku, item.Sku):
+			// Only configurable products have variants, and the catalog has none.
+			out.UserErrors = append(out.UserErrors, CartUserInputError{Message: fmt.Sprintf("Could not find a product with SKU %q", *item.ParentSku),
+				Code: CartUserInputErrorTypeProductNotFound})
+			continue
+		case len(item.SelectedOptions) > 0 || len(item.EnteredOptions) > 0:
+			out.UserErrors = append(out.UserErrors, CartUserInputError{Message: "The product's required option(s) weren't entered. Make sure the options are entered and try again.",
+				Code: CartUserInputErrorTypeUndefined})
+			continue
+		default:
+			c, err = r.deps.Checkout.AddItem(ctx, cartID, item.Sku, qty)
+		}
+		switch {
+		case err == nil:
+		case checkout.IsShopperError(err):
+			code := CartUserInputErrorTypeUndefined
+			if strings.HasPrefix(err.Error(), "Could not find a product") {
+				code = CartUserInputErrorTypeProductNotFound
+			}
+			out.UserErrors = append(out.UserErrors, CartUserInputError{Message: err.Error(), Code: code})
+		default:
+			return nil, err
+		}
+	}
+	if len(out.UserErrors) > 0 {
+		if c, err = r.deps.Checkout.Get(ctx, cartID); err != nil {
+			return nil, err
+		}
+	}
+	out.Cart, err = r.cartView(ctx, c)
+	return out, err
 }

@@ -68,11 +68,11 @@ func NewHandler(d Deps) http.Handler {
 	srv := handler.New(NewExecutableSchema(cfg))
 	srv.AddTransport(get{})
 	srv.AddTransport(post{})
-	queries := lru.New[*ast.QueryDocument](1000)
+	queries := smallOnly[*ast.QueryDocument]{lru.New[*ast.QueryDocument](1000), func(query string, _ *ast.QueryDocument) string { return query }}
 	srv.SetQueryCache(queries)
 	srv.SetParserTokenLimit(MaxTokens)
 	srv.Use(extension.Introspection{})
-	srv.Use(extension.AutomaticPersistedQuery{Cache: lru.New[string](100)})
+	srv.Use(extension.AutomaticPersistedQuery{Cache: smallOnly[string]{lru.New[string](100), func(_, query string) string { return query }}})
 	srv.Use(bounds{cache: queries}) // after persisted queries have filled in the text
 	if limit := newComplexityLimit(MaxComplexity, cfg.Complexity); limit != nil {
 		srv.Use(limit)
@@ -186,7 +186,7 @@ func (d Deps) readRequest(r *http.Request) (*request, error) {
 	if scheme, token, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " "); ok && strings.EqualFold(scheme, "bearer") {
 		c, err := d.Customers.ByToken(ctx, strings.TrimSpace(token), d.Now())
 		if errors.Is(err, customers.ErrBadToken) || (err == nil && c.WebsiteID != req.view.WebsiteID) {
-			return nil, errUnauthorized
+			return nil, errBadToken
 		} else if err != nil {
 			return nil, err
 		}
@@ -248,6 +248,9 @@ func (e *apiError) Error() string { return e.msg }
 var (
 	errInternal     = &apiError{msg: "Internal server error", category: "internal", status: http.StatusInternalServerError}
 	errUnauthorized = &apiError{msg: "The current customer isn't authorized.", category: "graphql-authorization", status: http.StatusUnauthorized}
+	// errBadToken answers a token that is not (or no longer) valid: an authentication
+	// failure, which a client such as Venia meets by signing the shopper out.
+	errBadToken = &apiError{msg: "The current customer isn't authorized.", category: "graphql-authentication", status: http.StatusUnauthorized}
 )
 
 func inputError(msg string) error { return &apiError{msg: msg, category: "graphql-input"} }

@@ -36,17 +36,42 @@ type DirectiveRoot struct {
 }
 
 type ComplexityRoot struct {
+	AddConfigurableProductsToCartOutput struct {
+		Cart func(childComplexity int) int
+	}
+
 	AddProductsToCartOutput struct {
 		Cart       func(childComplexity int) int
 		UserErrors func(childComplexity int) int
+	}
+
+	AddSimpleProductsToCartOutput struct {
+		Cart func(childComplexity int) int
 	}
 
 	AppliedCoupon struct {
 		Code func(childComplexity int) int
 	}
 
+	AppliedGiftCard struct {
+		AppliedBalance func(childComplexity int) int
+		Code           func(childComplexity int) int
+		CurrentBalance func(childComplexity int) int
+		ExpirationDate func(childComplexity int) int
+	}
+
 	ApplyCouponToCartOutput struct {
 		Cart func(childComplexity int) int
+	}
+
+	ApplyGiftCardToCartOutput struct {
+		Cart func(childComplexity int) int
+	}
+
+	AttributeOption struct {
+		IsDefault func(childComplexity int) int
+		Label     func(childComplexity int) int
+		UID       func(childComplexity int) int
 	}
 
 	AvailablePaymentMethod struct {
@@ -77,20 +102,33 @@ type ComplexityRoot struct {
 		Telephone func(childComplexity int) int
 	}
 
+	Breadcrumb struct {
+		CategoryLevel   func(childComplexity int) int
+		CategoryName    func(childComplexity int) int
+		CategoryUID     func(childComplexity int) int
+		CategoryURLKey  func(childComplexity int) int
+		CategoryURLPath func(childComplexity int) int
+	}
+
 	Cart struct {
-		AppliedCoupon           func(childComplexity int) int
-		AppliedCoupons          func(childComplexity int) int
-		AvailablePaymentMethods func(childComplexity int) int
-		BillingAddress          func(childComplexity int) int
-		Email                   func(childComplexity int) int
-		ID                      func(childComplexity int) int
-		IsVirtual               func(childComplexity int) int
-		Items                   func(childComplexity int) int
-		Prices                  func(childComplexity int) int
-		Rules                   func(childComplexity int) int
-		SelectedPaymentMethod   func(childComplexity int) int
-		ShippingAddresses       func(childComplexity int) int
-		TotalQuantity           func(childComplexity int) int
+		AppliedCoupon                       func(childComplexity int) int
+		AppliedCoupons                      func(childComplexity int) int
+		AppliedGiftCards                    func(childComplexity int) int
+		AvailablePaymentMethods             func(childComplexity int) int
+		BillingAddress                      func(childComplexity int) int
+		Email                               func(childComplexity int) int
+		GiftMessage                         func(childComplexity int) int
+		GiftReceiptIncluded                 func(childComplexity int) int
+		ID                                  func(childComplexity int) int
+		IsVirtual                           func(childComplexity int) int
+		Items                               func(childComplexity int) int
+		Prices                              func(childComplexity int) int
+		PrintedCardIncluded                 func(childComplexity int) int
+		Rules                               func(childComplexity int) int
+		SelectedPaymentMethod               func(childComplexity int) int
+		ShippingAddresses                   func(childComplexity int) int
+		TotalQuantity                       func(childComplexity int) int
+		TotalSummaryQuantityIncludingConfig func(childComplexity int) int
 	}
 
 	CartAddressCountry struct {
@@ -99,8 +137,14 @@ type ComplexityRoot struct {
 	}
 
 	CartAddressRegion struct {
-		Code  func(childComplexity int) int
-		Label func(childComplexity int) int
+		Code     func(childComplexity int) int
+		Label    func(childComplexity int) int
+		RegionID func(childComplexity int) int
+	}
+
+	CartItemError struct {
+		Code    func(childComplexity int) int
+		Message func(childComplexity int) int
 	}
 
 	CartItemPrices struct {
@@ -114,6 +158,7 @@ type ComplexityRoot struct {
 	CartPrices struct {
 		AppliedTaxes                     func(childComplexity int) int
 		Discounts                        func(childComplexity int) int
+		GiftOptions                      func(childComplexity int) int
 		GrandTotal                       func(childComplexity int) int
 		SubtotalExcludingTax             func(childComplexity int) int
 		SubtotalIncludingTax             func(childComplexity int) int
@@ -134,18 +179,159 @@ type ComplexityRoot struct {
 		Message func(childComplexity int) int
 	}
 
+	CategoryTree struct {
+		Breadcrumbs func(childComplexity int) int
+		Name        func(childComplexity int) int
+		UID         func(childComplexity int) int
+		URLKey      func(childComplexity int) int
+		URLPath     func(childComplexity int) int
+	}
+
+	ColorSwatchData struct {
+		Value func(childComplexity int) int
+	}
+
 	ComplexTextValue struct {
 		HTML func(childComplexity int) int
+	}
+
+	ConfigurableAttributeOption struct {
+		Code       func(childComplexity int) int
+		Label      func(childComplexity int) int
+		UID        func(childComplexity int) int
+		ValueIndex func(childComplexity int) int
+	}
+
+	ConfigurableCartItem struct {
+		ConfigurableOptions func(childComplexity int) int
+		ConfiguredVariant   func(childComplexity int) int
+		Errors              func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		Prices              func(childComplexity int) int
+		Product             func(childComplexity int) int
+		Quantity            func(childComplexity int) int
+		UID                 func(childComplexity int) int
+	}
+
+	ConfigurableProduct struct {
+		Categories          func(childComplexity int) int
+		ConfigurableOptions func(childComplexity int) int
+		CustomAttributes    func(childComplexity int) int
+		Description         func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		MediaGalleryEntries func(childComplexity int) int
+		MetaDescription     func(childComplexity int) int
+		MetaTitle           func(childComplexity int) int
+		Name                func(childComplexity int) int
+		Price               func(childComplexity int) int
+		PriceRange          func(childComplexity int) int
+		ShortDescription    func(childComplexity int) int
+		Sku                 func(childComplexity int) int
+		SmallImage          func(childComplexity int) int
+		StockStatus         func(childComplexity int) int
+		Thumbnail           func(childComplexity int) int
+		UID                 func(childComplexity int) int
+		URLKey              func(childComplexity int) int
+		Variants            func(childComplexity int) int
+		Weight              func(childComplexity int) int
+	}
+
+	ConfigurableProductOptions struct {
+		AttributeCode func(childComplexity int) int
+		AttributeID   func(childComplexity int) int
+		AttributeUID  func(childComplexity int) int
+		Label         func(childComplexity int) int
+		Position      func(childComplexity int) int
+		UID           func(childComplexity int) int
+		UseDefault    func(childComplexity int) int
+		Values        func(childComplexity int) int
+	}
+
+	ConfigurableProductOptionsValues struct {
+		DefaultLabel    func(childComplexity int) int
+		Label           func(childComplexity int) int
+		StoreLabel      func(childComplexity int) int
+		SwatchData      func(childComplexity int) int
+		UID             func(childComplexity int) int
+		UseDefaultValue func(childComplexity int) int
+		ValueIndex      func(childComplexity int) int
+	}
+
+	ConfigurableVariant struct {
+		Attributes func(childComplexity int) int
+		Product    func(childComplexity int) int
+	}
+
+	Country struct {
+		AvailableRegions        func(childComplexity int) int
+		FullNameEnglish         func(childComplexity int) int
+		FullNameLocale          func(childComplexity int) int
+		ID                      func(childComplexity int) int
+		ThreeLetterAbbreviation func(childComplexity int) int
+		TwoLetterAbbreviation   func(childComplexity int) int
 	}
 
 	CreateGuestCartOutput struct {
 		Cart func(childComplexity int) int
 	}
 
+	CustomAttribute struct {
+		AttributeMetadata        func(childComplexity int) int
+		EnteredAttributeValue    func(childComplexity int) int
+		SelectedAttributeOptions func(childComplexity int) int
+	}
+
 	Customer struct {
-		Email     func(childComplexity int) int
-		Firstname func(childComplexity int) int
-		Lastname  func(childComplexity int) int
+		Addresses       func(childComplexity int) int
+		DefaultBilling  func(childComplexity int) int
+		DefaultShipping func(childComplexity int) int
+		Email           func(childComplexity int) int
+		Firstname       func(childComplexity int) int
+		ID              func(childComplexity int) int
+		IsSubscribed    func(childComplexity int) int
+		Lastname        func(childComplexity int) int
+		Orders          func(childComplexity int, filter *CustomerOrdersFilterInput, currentPage *int, pageSize *int) int
+	}
+
+	CustomerAddress struct {
+		City            func(childComplexity int) int
+		Company         func(childComplexity int) int
+		CountryCode     func(childComplexity int) int
+		CountryID       func(childComplexity int) int
+		DefaultBilling  func(childComplexity int) int
+		DefaultShipping func(childComplexity int) int
+		Firstname       func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Lastname        func(childComplexity int) int
+		Postcode        func(childComplexity int) int
+		Region          func(childComplexity int) int
+		RegionID        func(childComplexity int) int
+		Street          func(childComplexity int) int
+		Telephone       func(childComplexity int) int
+	}
+
+	CustomerAddressRegion struct {
+		Region     func(childComplexity int) int
+		RegionCode func(childComplexity int) int
+		RegionID   func(childComplexity int) int
+	}
+
+	CustomerOrder struct {
+		BillingAddress  func(childComplexity int) int
+		Email           func(childComplexity int) int
+		ID              func(childComplexity int) int
+		Number          func(childComplexity int) int
+		OrderDate       func(childComplexity int) int
+		ShippingAddress func(childComplexity int) int
+		ShippingMethod  func(childComplexity int) int
+		Status          func(childComplexity int) int
+		Total           func(childComplexity int) int
+	}
+
+	CustomerOrders struct {
+		Items      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
 	}
 
 	CustomerToken struct {
@@ -172,32 +358,102 @@ type ComplexityRoot struct {
 		TotalCount    func(childComplexity int) int
 	}
 
+	EnteredAttributeValue struct {
+		Value func(childComplexity int) int
+	}
+
+	GiftCardAccount struct {
+		Balance        func(childComplexity int) int
+		Code           func(childComplexity int) int
+		ExpirationDate func(childComplexity int) int
+	}
+
+	GiftMessage struct {
+		From    func(childComplexity int) int
+		Message func(childComplexity int) int
+		To      func(childComplexity int) int
+	}
+
+	GiftOptionsPrices struct {
+		GiftWrappingForItems func(childComplexity int) int
+		GiftWrappingForOrder func(childComplexity int) int
+		PrintedCard          func(childComplexity int) int
+	}
+
+	ImageSwatchData struct {
+		Thumbnail func(childComplexity int) int
+		Value     func(childComplexity int) int
+	}
+
+	IsEmailAvailableOutput struct {
+		IsEmailAvailable func(childComplexity int) int
+	}
+
+	MediaGalleryEntry struct {
+		Disabled  func(childComplexity int) int
+		File      func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Label     func(childComplexity int) int
+		MediaType func(childComplexity int) int
+		Position  func(childComplexity int) int
+		Types     func(childComplexity int) int
+		UID       func(childComplexity int) int
+	}
+
 	Money struct {
 		Currency func(childComplexity int) int
 		Value    func(childComplexity int) int
 	}
 
 	Mutation struct {
-		AddProductsToCart          func(childComplexity int, cartID string, cartItems []CartItemInput) int
-		ApplyCouponToCart          func(childComplexity int, input *ApplyCouponToCartInput) int
-		CreateEmptyCart            func(childComplexity int, input *CreateEmptyCartInput) int
-		CreateGuestCart            func(childComplexity int, input *CreateGuestCartInput) int
-		GenerateCustomerToken      func(childComplexity int, email string, password string) int
-		MergeCarts                 func(childComplexity int, sourceCartID string, destinationCartID *string) int
-		PlaceOrder                 func(childComplexity int, input *PlaceOrderInput) int
-		RemoveCouponFromCart       func(childComplexity int, input *RemoveCouponFromCartInput) int
-		RemoveItemFromCart         func(childComplexity int, input *RemoveItemFromCartInput) int
-		RevokeCustomerToken        func(childComplexity int) int
-		SetBillingAddressOnCart    func(childComplexity int, input *SetBillingAddressOnCartInput) int
-		SetGuestEmailOnCart        func(childComplexity int, input *SetGuestEmailOnCartInput) int
-		SetPaymentMethodOnCart     func(childComplexity int, input *SetPaymentMethodOnCartInput) int
-		SetShippingAddressesOnCart func(childComplexity int, input *SetShippingAddressesOnCartInput) int
-		SetShippingMethodsOnCart   func(childComplexity int, input *SetShippingMethodsOnCartInput) int
-		UpdateCartItems            func(childComplexity int, input *UpdateCartItemsInput) int
+		AddConfigurableProductsToCart func(childComplexity int, input *AddConfigurableProductsToCartInput) int
+		AddProductsToCart             func(childComplexity int, cartID string, cartItems []CartItemInput) int
+		AddSimpleProductsToCart       func(childComplexity int, input *AddSimpleProductsToCartInput) int
+		ApplyCouponToCart             func(childComplexity int, input *ApplyCouponToCartInput) int
+		ApplyGiftCardToCart           func(childComplexity int, input *ApplyGiftCardToCartInput) int
+		CreateCustomerAddress         func(childComplexity int, input CustomerAddressInput) int
+		CreateEmptyCart               func(childComplexity int, input *CreateEmptyCartInput) int
+		CreateGuestCart               func(childComplexity int, input *CreateGuestCartInput) int
+		DeleteCustomerAddress         func(childComplexity int, id int) int
+		GenerateCustomerToken         func(childComplexity int, email string, password string) int
+		MergeCarts                    func(childComplexity int, sourceCartID string, destinationCartID *string) int
+		PlaceOrder                    func(childComplexity int, input *PlaceOrderInput) int
+		RemoveCouponFromCart          func(childComplexity int, input *RemoveCouponFromCartInput) int
+		RemoveGiftCardFromCart        func(childComplexity int, input *RemoveGiftCardFromCartInput) int
+		RemoveItemFromCart            func(childComplexity int, input *RemoveItemFromCartInput) int
+		RevokeCustomerToken           func(childComplexity int) int
+		SetBillingAddressOnCart       func(childComplexity int, input *SetBillingAddressOnCartInput) int
+		SetGiftOptionsOnCart          func(childComplexity int, input *SetGiftOptionsOnCartInput) int
+		SetGuestEmailOnCart           func(childComplexity int, input *SetGuestEmailOnCartInput) int
+		SetPaymentMethodOnCart        func(childComplexity int, input *SetPaymentMethodOnCartInput) int
+		SetShippingAddressesOnCart    func(childComplexity int, input *SetShippingAddressesOnCartInput) int
+		SetShippingMethodsOnCart      func(childComplexity int, input *SetShippingMethodsOnCartInput) int
+		UpdateCartItems               func(childComplexity int, input *UpdateCartItemsInput) int
+		UpdateCustomerAddress         func(childComplexity int, id int, input *CustomerAddressInput) int
 	}
 
 	Order struct {
 		OrderNumber func(childComplexity int) int
+	}
+
+	OrderAddress struct {
+		City        func(childComplexity int) int
+		Company     func(childComplexity int) int
+		CountryCode func(childComplexity int) int
+		Firstname   func(childComplexity int) int
+		Lastname    func(childComplexity int) int
+		Postcode    func(childComplexity int) int
+		Region      func(childComplexity int) int
+		RegionID    func(childComplexity int) int
+		Street      func(childComplexity int) int
+		Telephone   func(childComplexity int) int
+	}
+
+	OrderTotal struct {
+		Discounts     func(childComplexity int) int
+		GrandTotal    func(childComplexity int) int
+		Subtotal      func(childComplexity int) int
+		TotalShipping func(childComplexity int) int
 	}
 
 	PlaceOrderError struct {
@@ -210,8 +466,31 @@ type ComplexityRoot struct {
 		Order  func(childComplexity int) int
 	}
 
+	Price struct {
+		Amount func(childComplexity int) int
+	}
+
 	PriceRange struct {
+		MaximumPrice func(childComplexity int) int
 		MinimumPrice func(childComplexity int) int
+	}
+
+	ProductAttributeMetadata struct {
+		AttributeLabels  func(childComplexity int) int
+		Code             func(childComplexity int) int
+		DataType         func(childComplexity int) int
+		EntityType       func(childComplexity int) int
+		IsSystem         func(childComplexity int) int
+		Label            func(childComplexity int) int
+		SortOrder        func(childComplexity int) int
+		UID              func(childComplexity int) int
+		UIInput          func(childComplexity int) int
+		UsedInComponents func(childComplexity int) int
+	}
+
+	ProductDiscount struct {
+		AmountOff  func(childComplexity int) int
+		PercentOff func(childComplexity int) int
 	}
 
 	ProductImage struct {
@@ -220,7 +499,14 @@ type ComplexityRoot struct {
 	}
 
 	ProductPrice struct {
+		Discount     func(childComplexity int) int
 		FinalPrice   func(childComplexity int) int
+		RegularPrice func(childComplexity int) int
+	}
+
+	ProductPrices struct {
+		MaximalPrice func(childComplexity int) int
+		MinimalPrice func(childComplexity int) int
 		RegularPrice func(childComplexity int) int
 	}
 
@@ -231,14 +517,29 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Cart          func(childComplexity int, cartID string) int
-		Customer      func(childComplexity int) int
-		CustomerCart  func(childComplexity int) int
-		DynamicBlocks func(childComplexity int, input *DynamicBlocksFilterInput, pageSize *int, currentPage *int) int
-		Products      func(childComplexity int, search *string, filter *ProductAttributeFilterInput, pageSize *int, currentPage *int) int
+		Cart             func(childComplexity int, cartID string) int
+		Countries        func(childComplexity int) int
+		Country          func(childComplexity int, id *string) int
+		Customer         func(childComplexity int) int
+		CustomerCart     func(childComplexity int) int
+		DynamicBlocks    func(childComplexity int, input *DynamicBlocksFilterInput, pageSize *int, currentPage *int) int
+		GiftCardAccount  func(childComplexity int, input GiftCardAccountInput) int
+		IsEmailAvailable func(childComplexity int, email string) int
+		Products         func(childComplexity int, search *string, filter *ProductAttributeFilterInput, pageSize *int, currentPage *int) int
+		StoreConfig      func(childComplexity int) int
+	}
+
+	Region struct {
+		Code func(childComplexity int) int
+		ID   func(childComplexity int) int
+		Name func(childComplexity int) int
 	}
 
 	RemoveCouponFromCartOutput struct {
+		Cart func(childComplexity int) int
+	}
+
+	RemoveGiftCardFromCartOutput struct {
 		Cart func(childComplexity int) int
 	}
 
@@ -256,9 +557,23 @@ type ComplexityRoot struct {
 		TotalPages  func(childComplexity int) int
 	}
 
+	SelectedAttributeOption struct {
+		AttributeOption func(childComplexity int) int
+	}
+
+	SelectedConfigurableOption struct {
+		ConfigurableProductOptionUID      func(childComplexity int) int
+		ConfigurableProductOptionValueUID func(childComplexity int) int
+		ID                                func(childComplexity int) int
+		OptionLabel                       func(childComplexity int) int
+		ValueID                           func(childComplexity int) int
+		ValueLabel                        func(childComplexity int) int
+	}
+
 	SelectedPaymentMethod struct {
-		Code  func(childComplexity int) int
-		Title func(childComplexity int) int
+		Code                func(childComplexity int) int
+		PurchaseOrderNumber func(childComplexity int) int
+		Title               func(childComplexity int) int
 	}
 
 	SelectedShippingMethod struct {
@@ -270,6 +585,10 @@ type ComplexityRoot struct {
 	}
 
 	SetBillingAddressOnCartOutput struct {
+		Cart func(childComplexity int) int
+	}
+
+	SetGiftOptionsOnCartOutput struct {
 		Cart func(childComplexity int) int
 	}
 
@@ -304,6 +623,7 @@ type ComplexityRoot struct {
 	}
 
 	SimpleCartItem struct {
+		Errors   func(childComplexity int) int
 		ID       func(childComplexity int) int
 		Prices   func(childComplexity int) int
 		Product  func(childComplexity int) int
@@ -312,13 +632,72 @@ type ComplexityRoot struct {
 	}
 
 	SimpleProduct struct {
-		Name        func(childComplexity int) int
-		PriceRange  func(childComplexity int) int
-		Sku         func(childComplexity int) int
-		SmallImage  func(childComplexity int) int
-		StockStatus func(childComplexity int) int
-		UID         func(childComplexity int) int
-		URLKey      func(childComplexity int) int
+		Categories          func(childComplexity int) int
+		CustomAttributes    func(childComplexity int) int
+		Description         func(childComplexity int) int
+		ID                  func(childComplexity int) int
+		MediaGalleryEntries func(childComplexity int) int
+		MetaDescription     func(childComplexity int) int
+		MetaTitle           func(childComplexity int) int
+		Name                func(childComplexity int) int
+		Price               func(childComplexity int) int
+		PriceRange          func(childComplexity int) int
+		ShortDescription    func(childComplexity int) int
+		Sku                 func(childComplexity int) int
+		SmallImage          func(childComplexity int) int
+		StockStatus         func(childComplexity int) int
+		Thumbnail           func(childComplexity int) int
+		UID                 func(childComplexity int) int
+		URLKey              func(childComplexity int) int
+		Weight              func(childComplexity int) int
+	}
+
+	StoreConfig struct {
+		AllowGiftReceipt                func(childComplexity int) int
+		AllowGiftWrappingOnOrder        func(childComplexity int) int
+		AllowGiftWrappingOnOrderItems   func(childComplexity int) int
+		AllowItems                      func(childComplexity int) int
+		AllowOrder                      func(childComplexity int) int
+		AllowPrintedCard                func(childComplexity int) int
+		BaseCurrencyCode                func(childComplexity int) int
+		CartGiftWrapping                func(childComplexity int) int
+		CartPrintedCard                 func(childComplexity int) int
+		CategoryCanonicalTag            func(childComplexity int) int
+		CategoryURLSuffix               func(childComplexity int) int
+		ConfigurableThumbnailSource     func(childComplexity int) int
+		CustomerAccessTokenLifetime     func(childComplexity int) int
+		DefaultDisplayCurrencyCode      func(childComplexity int) int
+		EnableMultipleWishlists         func(childComplexity int) int
+		GridPerPage                     func(childComplexity int) int
+		ID                              func(childComplexity int) int
+		IsDefaultStore                  func(childComplexity int) int
+		ListPerPage                     func(childComplexity int) int
+		Locale                          func(childComplexity int) int
+		MagentoWishlistGeneralIsEnabled func(childComplexity int) int
+		MinimumPasswordLength           func(childComplexity int) int
+		ProductCanonicalTag             func(childComplexity int) int
+		ProductURLSuffix                func(childComplexity int) int
+		RequiredCharacterClassesNumber  func(childComplexity int) int
+		RootCategoryUID                 func(childComplexity int) int
+		StoreCode                       func(childComplexity int) int
+		StoreGroupCode                  func(childComplexity int) int
+		StoreName                       func(childComplexity int) int
+		Timezone                        func(childComplexity int) int
+		WebsiteCode                     func(childComplexity int) int
+	}
+
+	StoreLabels struct {
+		Label     func(childComplexity int) int
+		StoreCode func(childComplexity int) int
+	}
+
+	TextSwatchData struct {
+		Value func(childComplexity int) int
+	}
+
+	UiAttributeTypeAny struct {
+		IsHTMLAllowed func(childComplexity int) int
+		UIInputType   func(childComplexity int) int
 	}
 
 	UpdateCartItemsOutput struct {
@@ -347,6 +726,14 @@ type MutationResolver interface {
 	MergeCarts(ctx context.Context, sourceCartID string, destinationCartID *string) (*Cart, error)
 	GenerateCustomerToken(ctx context.Context, email string, password string) (*CustomerToken, error)
 	RevokeCustomerToken(ctx context.Context) (*RevokeCustomerTokenOutput, error)
+	AddSimpleProductsToCart(ctx context.Context, input *AddSimpleProductsToCartInput) (*AddSimpleProductsToCartOutput, error)
+	AddConfigurableProductsToCart(ctx context.Context, input *AddConfigurableProductsToCartInput) (*AddConfigurableProductsToCartOutput, error)
+	CreateCustomerAddress(ctx context.Context, input CustomerAddressInput) (*CustomerAddress, error)
+	UpdateCustomerAddress(ctx context.Context, id int, input *CustomerAddressInput) (*CustomerAddress, error)
+	DeleteCustomerAddress(ctx context.Context, id int) (*bool, error)
+	SetGiftOptionsOnCart(ctx context.Context, input *SetGiftOptionsOnCartInput) (*SetGiftOptionsOnCartOutput, error)
+	ApplyGiftCardToCart(ctx context.Context, input *ApplyGiftCardToCartInput) (*ApplyGiftCardToCartOutput, error)
+	RemoveGiftCardFromCart(ctx context.Context, input *RemoveGiftCardFromCartInput) (*RemoveGiftCardFromCartOutput, error)
 }
 type QueryResolver interface {
 	Cart(ctx context.Context, cartID string) (*Cart, error)
@@ -354,6 +741,11 @@ type QueryResolver interface {
 	Customer(ctx context.Context) (*Customer, error)
 	Products(ctx context.Context, search *string, filter *ProductAttributeFilterInput, pageSize *int, currentPage *int) (*Products, error)
 	DynamicBlocks(ctx context.Context, input *DynamicBlocksFilterInput, pageSize *int, currentPage *int) (*DynamicBlocks, error)
+	StoreConfig(ctx context.Context) (*StoreConfig, error)
+	Countries(ctx context.Context) ([]*Country, error)
+	Country(ctx context.Context, id *string) (*Country, error)
+	IsEmailAvailable(ctx context.Context, email string) (*IsEmailAvailableOutput, error)
+	GiftCardAccount(ctx context.Context, input GiftCardAccountInput) (*GiftCardAccount, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -374,6 +766,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "AddConfigurableProductsToCartOutput.cart":
+		if e.ComplexityRoot.AddConfigurableProductsToCartOutput.Cart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddConfigurableProductsToCartOutput.Cart(childComplexity), true
+
 	case "AddProductsToCartOutput.cart":
 		if e.ComplexityRoot.AddProductsToCartOutput.Cart == nil {
 			break
@@ -387,6 +786,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AddProductsToCartOutput.UserErrors(childComplexity), true
 
+	case "AddSimpleProductsToCartOutput.cart":
+		if e.ComplexityRoot.AddSimpleProductsToCartOutput.Cart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddSimpleProductsToCartOutput.Cart(childComplexity), true
+
 	case "AppliedCoupon.code":
 		if e.ComplexityRoot.AppliedCoupon.Code == nil {
 			break
@@ -394,12 +800,63 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AppliedCoupon.Code(childComplexity), true
 
+	case "AppliedGiftCard.applied_balance":
+		if e.ComplexityRoot.AppliedGiftCard.AppliedBalance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppliedGiftCard.AppliedBalance(childComplexity), true
+	case "AppliedGiftCard.code":
+		if e.ComplexityRoot.AppliedGiftCard.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppliedGiftCard.Code(childComplexity), true
+	case "AppliedGiftCard.current_balance":
+		if e.ComplexityRoot.AppliedGiftCard.CurrentBalance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppliedGiftCard.CurrentBalance(childComplexity), true
+	case "AppliedGiftCard.expiration_date":
+		if e.ComplexityRoot.AppliedGiftCard.ExpirationDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AppliedGiftCard.ExpirationDate(childComplexity), true
+
 	case "ApplyCouponToCartOutput.cart":
 		if e.ComplexityRoot.ApplyCouponToCartOutput.Cart == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ApplyCouponToCartOutput.Cart(childComplexity), true
+
+	case "ApplyGiftCardToCartOutput.cart":
+		if e.ComplexityRoot.ApplyGiftCardToCartOutput.Cart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ApplyGiftCardToCartOutput.Cart(childComplexity), true
+
+	case "AttributeOption.is_default":
+		if e.ComplexityRoot.AttributeOption.IsDefault == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeOption.IsDefault(childComplexity), true
+	case "AttributeOption.label":
+		if e.ComplexityRoot.AttributeOption.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeOption.Label(childComplexity), true
+	case "AttributeOption.uid":
+		if e.ComplexityRoot.AttributeOption.UID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AttributeOption.UID(childComplexity), true
 
 	case "AvailablePaymentMethod.code":
 		if e.ComplexityRoot.AvailablePaymentMethod.Code == nil {
@@ -518,6 +975,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.BillingCartAddress.Telephone(childComplexity), true
 
+	case "Breadcrumb.category_level":
+		if e.ComplexityRoot.Breadcrumb.CategoryLevel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breadcrumb.CategoryLevel(childComplexity), true
+	case "Breadcrumb.category_name":
+		if e.ComplexityRoot.Breadcrumb.CategoryName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breadcrumb.CategoryName(childComplexity), true
+	case "Breadcrumb.category_uid":
+		if e.ComplexityRoot.Breadcrumb.CategoryUID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breadcrumb.CategoryUID(childComplexity), true
+	case "Breadcrumb.category_url_key":
+		if e.ComplexityRoot.Breadcrumb.CategoryURLKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breadcrumb.CategoryURLKey(childComplexity), true
+	case "Breadcrumb.category_url_path":
+		if e.ComplexityRoot.Breadcrumb.CategoryURLPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Breadcrumb.CategoryURLPath(childComplexity), true
+
 	case "Cart.applied_coupon":
 		if e.ComplexityRoot.Cart.AppliedCoupon == nil {
 			break
@@ -530,6 +1018,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cart.AppliedCoupons(childComplexity), true
+	case "Cart.applied_gift_cards":
+		if e.ComplexityRoot.Cart.AppliedGiftCards == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.AppliedGiftCards(childComplexity), true
 	case "Cart.available_payment_methods":
 		if e.ComplexityRoot.Cart.AvailablePaymentMethods == nil {
 			break
@@ -548,6 +1042,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cart.Email(childComplexity), true
+	case "Cart.gift_message":
+		if e.ComplexityRoot.Cart.GiftMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.GiftMessage(childComplexity), true
+	case "Cart.gift_receipt_included":
+		if e.ComplexityRoot.Cart.GiftReceiptIncluded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.GiftReceiptIncluded(childComplexity), true
 	case "Cart.id":
 		if e.ComplexityRoot.Cart.ID == nil {
 			break
@@ -572,6 +1078,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cart.Prices(childComplexity), true
+	case "Cart.printed_card_included":
+		if e.ComplexityRoot.Cart.PrintedCardIncluded == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.PrintedCardIncluded(childComplexity), true
 	case "Cart.rules":
 		if e.ComplexityRoot.Cart.Rules == nil {
 			break
@@ -596,6 +1108,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Cart.TotalQuantity(childComplexity), true
+	case "Cart.total_summary_quantity_including_config":
+		if e.ComplexityRoot.Cart.TotalSummaryQuantityIncludingConfig == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Cart.TotalSummaryQuantityIncludingConfig(childComplexity), true
 
 	case "CartAddressCountry.code":
 		if e.ComplexityRoot.CartAddressCountry.Code == nil {
@@ -622,6 +1140,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CartAddressRegion.Label(childComplexity), true
+	case "CartAddressRegion.region_id":
+		if e.ComplexityRoot.CartAddressRegion.RegionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartAddressRegion.RegionID(childComplexity), true
+
+	case "CartItemError.code":
+		if e.ComplexityRoot.CartItemError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartItemError.Code(childComplexity), true
+	case "CartItemError.message":
+		if e.ComplexityRoot.CartItemError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartItemError.Message(childComplexity), true
 
 	case "CartItemPrices.discounts":
 		if e.ComplexityRoot.CartItemPrices.Discounts == nil {
@@ -666,6 +1203,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CartPrices.Discounts(childComplexity), true
+	case "CartPrices.gift_options":
+		if e.ComplexityRoot.CartPrices.GiftOptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CartPrices.GiftOptions(childComplexity), true
 	case "CartPrices.grand_total":
 		if e.ComplexityRoot.CartPrices.GrandTotal == nil {
 			break
@@ -724,12 +1267,387 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CartUserInputError.Message(childComplexity), true
 
+	case "CategoryTree.breadcrumbs":
+		if e.ComplexityRoot.CategoryTree.Breadcrumbs == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryTree.Breadcrumbs(childComplexity), true
+	case "CategoryTree.name":
+		if e.ComplexityRoot.CategoryTree.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryTree.Name(childComplexity), true
+	case "CategoryTree.uid":
+		if e.ComplexityRoot.CategoryTree.UID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryTree.UID(childComplexity), true
+	case "CategoryTree.url_key":
+		if e.ComplexityRoot.CategoryTree.URLKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryTree.URLKey(childComplexity), true
+	case "CategoryTree.url_path":
+		if e.ComplexityRoot.CategoryTree.URLPath == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryTree.URLPath(childComplexity), true
+
+	case "ColorSwatchData.value":
+		if e.ComplexityRoot.ColorSwatchData.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ColorSwatchData.Value(childComplexity), true
+
 	case "ComplexTextValue.html":
 		if e.ComplexityRoot.ComplexTextValue.HTML == nil {
 			break
 		}
 
 		return e.ComplexityRoot.ComplexTextValue.HTML(childComplexity), true
+
+	case "ConfigurableAttributeOption.code":
+		if e.ComplexityRoot.ConfigurableAttributeOption.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableAttributeOption.Code(childComplexity), true
+	case "ConfigurableAttributeOption.label":
+		if e.ComplexityRoot.ConfigurableAttributeOption.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableAttributeOption.Label(childComplexity), true
+	case "ConfigurableAttributeOption.uid":
+		if e.ComplexityRoot.ConfigurableAttributeOption.UID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableAttributeOption.UID(childComplexity), true
+	case "ConfigurableAttributeOption.value_index":
+		if e.ComplexityRoot.ConfigurableAttributeOption.ValueIndex == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableAttributeOption.ValueIndex(childComplexity), true
+
+	case "ConfigurableCartItem.configurable_options":
+		if e.ComplexityRoot.ConfigurableCartItem.ConfigurableOptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableCartItem.ConfigurableOptions(childComplexity), true
+	case "ConfigurableCartItem.configured_variant":
+		if e.ComplexityRoot.ConfigurableCartItem.ConfiguredVariant == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableCartItem.ConfiguredVariant(childComplexity), true
+	case "ConfigurableCartItem.errors":
+		if e.ComplexityRoot.ConfigurableCartItem.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableCartItem.Errors(childComplexity), true
+	case "ConfigurableCartItem.id":
+		if e.ComplexityRoot.ConfigurableCartItem.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableCartItem.ID(childComplexity), true
+	case "ConfigurableCartItem.prices":
+		if e.ComplexityRoot.ConfigurableCartItem.Prices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableCartItem.Prices(childComplexity), true
+	case "ConfigurableCartItem.product":
+		if e.ComplexityRoot.ConfigurableCartItem.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableCartItem.Product(childComplexity), true
+	case "ConfigurableCartItem.quantity":
+		if e.ComplexityRoot.ConfigurableCartItem.Quantity == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableCartItem.Quantity(childComplexity), true
+	case "ConfigurableCartItem.uid":
+		if e.ComplexityRoot.ConfigurableCartItem.UID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableCartItem.UID(childComplexity), true
+
+	case "ConfigurableProduct.categories":
+		if e.ComplexityRoot.ConfigurableProduct.Categories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.Categories(childComplexity), true
+	case "ConfigurableProduct.configurable_options":
+		if e.ComplexityRoot.ConfigurableProduct.ConfigurableOptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.ConfigurableOptions(childComplexity), true
+	case "ConfigurableProduct.custom_attributes":
+		if e.ComplexityRoot.ConfigurableProduct.CustomAttributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.CustomAttributes(childComplexity), true
+	case "ConfigurableProduct.description":
+		if e.ComplexityRoot.ConfigurableProduct.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.Description(childComplexity), true
+	case "ConfigurableProduct.id":
+		if e.ComplexityRoot.ConfigurableProduct.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.ID(childComplexity), true
+	case "ConfigurableProduct.media_gallery_entries":
+		if e.ComplexityRoot.ConfigurableProduct.MediaGalleryEntries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.MediaGalleryEntries(childComplexity), true
+	case "ConfigurableProduct.meta_description":
+		if e.ComplexityRoot.ConfigurableProduct.MetaDescription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.MetaDescription(childComplexity), true
+	case "ConfigurableProduct.meta_title":
+		if e.ComplexityRoot.ConfigurableProduct.MetaTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.MetaTitle(childComplexity), true
+	case "ConfigurableProduct.name":
+		if e.ComplexityRoot.ConfigurableProduct.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.Name(childComplexity), true
+	case "ConfigurableProduct.price":
+		if e.ComplexityRoot.ConfigurableProduct.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.Price(childComplexity), true
+	case "ConfigurableProduct.price_range":
+		if e.ComplexityRoot.ConfigurableProduct.PriceRange == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.PriceRange(childComplexity), true
+	case "ConfigurableProduct.short_description":
+		if e.ComplexityRoot.ConfigurableProduct.ShortDescription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.ShortDescription(childComplexity), true
+	case "ConfigurableProduct.sku":
+		if e.ComplexityRoot.ConfigurableProduct.Sku == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.Sku(childComplexity), true
+	case "ConfigurableProduct.small_image":
+		if e.ComplexityRoot.ConfigurableProduct.SmallImage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.SmallImage(childComplexity), true
+	case "ConfigurableProduct.stock_status":
+		if e.ComplexityRoot.ConfigurableProduct.StockStatus == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.StockStatus(childComplexity), true
+	case "ConfigurableProduct.thumbnail":
+		if e.ComplexityRoot.ConfigurableProduct.Thumbnail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.Thumbnail(childComplexity), true
+	case "ConfigurableProduct.uid":
+		if e.ComplexityRoot.ConfigurableProduct.UID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.UID(childComplexity), true
+	case "ConfigurableProduct.url_key":
+		if e.ComplexityRoot.ConfigurableProduct.URLKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.URLKey(childComplexity), true
+	case "ConfigurableProduct.variants":
+		if e.ComplexityRoot.ConfigurableProduct.Variants == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.Variants(childComplexity), true
+	case "ConfigurableProduct.weight":
+		if e.ComplexityRoot.ConfigurableProduct.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.Weight(childComplexity), true
+
+	case "ConfigurableProductOptions.attribute_code":
+		if e.ComplexityRoot.ConfigurableProductOptions.AttributeCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptions.AttributeCode(childComplexity), true
+	case "ConfigurableProductOptions.attribute_id":
+		if e.ComplexityRoot.ConfigurableProductOptions.AttributeID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptions.AttributeID(childComplexity), true
+	case "ConfigurableProductOptions.attribute_uid":
+		if e.ComplexityRoot.ConfigurableProductOptions.AttributeUID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptions.AttributeUID(childComplexity), true
+	case "ConfigurableProductOptions.label":
+		if e.ComplexityRoot.ConfigurableProductOptions.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptions.Label(childComplexity), true
+	case "ConfigurableProductOptions.position":
+		if e.ComplexityRoot.ConfigurableProductOptions.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptions.Position(childComplexity), true
+	case "ConfigurableProductOptions.uid":
+		if e.ComplexityRoot.ConfigurableProductOptions.UID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptions.UID(childComplexity), true
+	case "ConfigurableProductOptions.use_default":
+		if e.ComplexityRoot.ConfigurableProductOptions.UseDefault == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptions.UseDefault(childComplexity), true
+	case "ConfigurableProductOptions.values":
+		if e.ComplexityRoot.ConfigurableProductOptions.Values == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptions.Values(childComplexity), true
+
+	case "ConfigurableProductOptionsValues.default_label":
+		if e.ComplexityRoot.ConfigurableProductOptionsValues.DefaultLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptionsValues.DefaultLabel(childComplexity), true
+	case "ConfigurableProductOptionsValues.label":
+		if e.ComplexityRoot.ConfigurableProductOptionsValues.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptionsValues.Label(childComplexity), true
+	case "ConfigurableProductOptionsValues.store_label":
+		if e.ComplexityRoot.ConfigurableProductOptionsValues.StoreLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptionsValues.StoreLabel(childComplexity), true
+	case "ConfigurableProductOptionsValues.swatch_data":
+		if e.ComplexityRoot.ConfigurableProductOptionsValues.SwatchData == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptionsValues.SwatchData(childComplexity), true
+	case "ConfigurableProductOptionsValues.uid":
+		if e.ComplexityRoot.ConfigurableProductOptionsValues.UID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptionsValues.UID(childComplexity), true
+	case "ConfigurableProductOptionsValues.use_default_value":
+		if e.ComplexityRoot.ConfigurableProductOptionsValues.UseDefaultValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptionsValues.UseDefaultValue(childComplexity), true
+	case "ConfigurableProductOptionsValues.value_index":
+		if e.ComplexityRoot.ConfigurableProductOptionsValues.ValueIndex == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProductOptionsValues.ValueIndex(childComplexity), true
+
+	case "ConfigurableVariant.attributes":
+		if e.ComplexityRoot.ConfigurableVariant.Attributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableVariant.Attributes(childComplexity), true
+	case "ConfigurableVariant.product":
+		if e.ComplexityRoot.ConfigurableVariant.Product == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableVariant.Product(childComplexity), true
+
+	case "Country.available_regions":
+		if e.ComplexityRoot.Country.AvailableRegions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.AvailableRegions(childComplexity), true
+	case "Country.full_name_english":
+		if e.ComplexityRoot.Country.FullNameEnglish == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.FullNameEnglish(childComplexity), true
+	case "Country.full_name_locale":
+		if e.ComplexityRoot.Country.FullNameLocale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.FullNameLocale(childComplexity), true
+	case "Country.id":
+		if e.ComplexityRoot.Country.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.ID(childComplexity), true
+	case "Country.three_letter_abbreviation":
+		if e.ComplexityRoot.Country.ThreeLetterAbbreviation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.ThreeLetterAbbreviation(childComplexity), true
+	case "Country.two_letter_abbreviation":
+		if e.ComplexityRoot.Country.TwoLetterAbbreviation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Country.TwoLetterAbbreviation(childComplexity), true
 
 	case "CreateGuestCartOutput.cart":
 		if e.ComplexityRoot.CreateGuestCartOutput.Cart == nil {
@@ -738,6 +1656,43 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateGuestCartOutput.Cart(childComplexity), true
 
+	case "CustomAttribute.attribute_metadata":
+		if e.ComplexityRoot.CustomAttribute.AttributeMetadata == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomAttribute.AttributeMetadata(childComplexity), true
+	case "CustomAttribute.entered_attribute_value":
+		if e.ComplexityRoot.CustomAttribute.EnteredAttributeValue == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomAttribute.EnteredAttributeValue(childComplexity), true
+	case "CustomAttribute.selected_attribute_options":
+		if e.ComplexityRoot.CustomAttribute.SelectedAttributeOptions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomAttribute.SelectedAttributeOptions(childComplexity), true
+
+	case "Customer.addresses":
+		if e.ComplexityRoot.Customer.Addresses == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.Addresses(childComplexity), true
+	case "Customer.default_billing":
+		if e.ComplexityRoot.Customer.DefaultBilling == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.DefaultBilling(childComplexity), true
+	case "Customer.default_shipping":
+		if e.ComplexityRoot.Customer.DefaultShipping == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.DefaultShipping(childComplexity), true
 	case "Customer.email":
 		if e.ComplexityRoot.Customer.Email == nil {
 			break
@@ -750,12 +1705,213 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Firstname(childComplexity), true
+	case "Customer.id":
+		if e.ComplexityRoot.Customer.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.ID(childComplexity), true
+	case "Customer.is_subscribed":
+		if e.ComplexityRoot.Customer.IsSubscribed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Customer.IsSubscribed(childComplexity), true
 	case "Customer.lastname":
 		if e.ComplexityRoot.Customer.Lastname == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Customer.Lastname(childComplexity), true
+	case "Customer.orders":
+		if e.ComplexityRoot.Customer.Orders == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_orders_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Orders(childComplexity, args["filter"].(*CustomerOrdersFilterInput), args["currentPage"].(*int), args["pageSize"].(*int)), true
+
+	case "CustomerAddress.city":
+		if e.ComplexityRoot.CustomerAddress.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.City(childComplexity), true
+	case "CustomerAddress.company":
+		if e.ComplexityRoot.CustomerAddress.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.Company(childComplexity), true
+	case "CustomerAddress.country_code":
+		if e.ComplexityRoot.CustomerAddress.CountryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.CountryCode(childComplexity), true
+	case "CustomerAddress.country_id":
+		if e.ComplexityRoot.CustomerAddress.CountryID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.CountryID(childComplexity), true
+	case "CustomerAddress.default_billing":
+		if e.ComplexityRoot.CustomerAddress.DefaultBilling == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.DefaultBilling(childComplexity), true
+	case "CustomerAddress.default_shipping":
+		if e.ComplexityRoot.CustomerAddress.DefaultShipping == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.DefaultShipping(childComplexity), true
+	case "CustomerAddress.firstname":
+		if e.ComplexityRoot.CustomerAddress.Firstname == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.Firstname(childComplexity), true
+	case "CustomerAddress.id":
+		if e.ComplexityRoot.CustomerAddress.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.ID(childComplexity), true
+	case "CustomerAddress.lastname":
+		if e.ComplexityRoot.CustomerAddress.Lastname == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.Lastname(childComplexity), true
+	case "CustomerAddress.postcode":
+		if e.ComplexityRoot.CustomerAddress.Postcode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.Postcode(childComplexity), true
+	case "CustomerAddress.region":
+		if e.ComplexityRoot.CustomerAddress.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.Region(childComplexity), true
+	case "CustomerAddress.region_id":
+		if e.ComplexityRoot.CustomerAddress.RegionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.RegionID(childComplexity), true
+	case "CustomerAddress.street":
+		if e.ComplexityRoot.CustomerAddress.Street == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.Street(childComplexity), true
+	case "CustomerAddress.telephone":
+		if e.ComplexityRoot.CustomerAddress.Telephone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddress.Telephone(childComplexity), true
+
+	case "CustomerAddressRegion.region":
+		if e.ComplexityRoot.CustomerAddressRegion.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddressRegion.Region(childComplexity), true
+	case "CustomerAddressRegion.region_code":
+		if e.ComplexityRoot.CustomerAddressRegion.RegionCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddressRegion.RegionCode(childComplexity), true
+	case "CustomerAddressRegion.region_id":
+		if e.ComplexityRoot.CustomerAddressRegion.RegionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerAddressRegion.RegionID(childComplexity), true
+
+	case "CustomerOrder.billing_address":
+		if e.ComplexityRoot.CustomerOrder.BillingAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOrder.BillingAddress(childComplexity), true
+	case "CustomerOrder.email":
+		if e.ComplexityRoot.CustomerOrder.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOrder.Email(childComplexity), true
+	case "CustomerOrder.id":
+		if e.ComplexityRoot.CustomerOrder.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOrder.ID(childComplexity), true
+	case "CustomerOrder.number":
+		if e.ComplexityRoot.CustomerOrder.Number == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOrder.Number(childComplexity), true
+	case "CustomerOrder.order_date":
+		if e.ComplexityRoot.CustomerOrder.OrderDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOrder.OrderDate(childComplexity), true
+	case "CustomerOrder.shipping_address":
+		if e.ComplexityRoot.CustomerOrder.ShippingAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOrder.ShippingAddress(childComplexity), true
+	case "CustomerOrder.shipping_method":
+		if e.ComplexityRoot.CustomerOrder.ShippingMethod == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOrder.ShippingMethod(childComplexity), true
+	case "CustomerOrder.status":
+		if e.ComplexityRoot.CustomerOrder.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOrder.Status(childComplexity), true
+	case "CustomerOrder.total":
+		if e.ComplexityRoot.CustomerOrder.Total == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOrder.Total(childComplexity), true
+
+	case "CustomerOrders.items":
+		if e.ComplexityRoot.CustomerOrders.Items == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOrders.Items(childComplexity), true
+	case "CustomerOrders.page_info":
+		if e.ComplexityRoot.CustomerOrders.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOrders.PageInfo(childComplexity), true
+	case "CustomerOrders.total_count":
+		if e.ComplexityRoot.CustomerOrders.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CustomerOrders.TotalCount(childComplexity), true
 
 	case "CustomerToken.token":
 		if e.ComplexityRoot.CustomerToken.Token == nil {
@@ -833,6 +1989,139 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.DynamicBlocks.TotalCount(childComplexity), true
 
+	case "EnteredAttributeValue.value":
+		if e.ComplexityRoot.EnteredAttributeValue.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.EnteredAttributeValue.Value(childComplexity), true
+
+	case "GiftCardAccount.balance":
+		if e.ComplexityRoot.GiftCardAccount.Balance == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftCardAccount.Balance(childComplexity), true
+	case "GiftCardAccount.code":
+		if e.ComplexityRoot.GiftCardAccount.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftCardAccount.Code(childComplexity), true
+	case "GiftCardAccount.expiration_date":
+		if e.ComplexityRoot.GiftCardAccount.ExpirationDate == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftCardAccount.ExpirationDate(childComplexity), true
+
+	case "GiftMessage.from":
+		if e.ComplexityRoot.GiftMessage.From == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftMessage.From(childComplexity), true
+	case "GiftMessage.message":
+		if e.ComplexityRoot.GiftMessage.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftMessage.Message(childComplexity), true
+	case "GiftMessage.to":
+		if e.ComplexityRoot.GiftMessage.To == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftMessage.To(childComplexity), true
+
+	case "GiftOptionsPrices.gift_wrapping_for_items":
+		if e.ComplexityRoot.GiftOptionsPrices.GiftWrappingForItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftOptionsPrices.GiftWrappingForItems(childComplexity), true
+	case "GiftOptionsPrices.gift_wrapping_for_order":
+		if e.ComplexityRoot.GiftOptionsPrices.GiftWrappingForOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftOptionsPrices.GiftWrappingForOrder(childComplexity), true
+	case "GiftOptionsPrices.printed_card":
+		if e.ComplexityRoot.GiftOptionsPrices.PrintedCard == nil {
+			break
+		}
+
+		return e.ComplexityRoot.GiftOptionsPrices.PrintedCard(childComplexity), true
+
+	case "ImageSwatchData.thumbnail":
+		if e.ComplexityRoot.ImageSwatchData.Thumbnail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImageSwatchData.Thumbnail(childComplexity), true
+	case "ImageSwatchData.value":
+		if e.ComplexityRoot.ImageSwatchData.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ImageSwatchData.Value(childComplexity), true
+
+	case "IsEmailAvailableOutput.is_email_available":
+		if e.ComplexityRoot.IsEmailAvailableOutput.IsEmailAvailable == nil {
+			break
+		}
+
+		return e.ComplexityRoot.IsEmailAvailableOutput.IsEmailAvailable(childComplexity), true
+
+	case "MediaGalleryEntry.disabled":
+		if e.ComplexityRoot.MediaGalleryEntry.Disabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaGalleryEntry.Disabled(childComplexity), true
+	case "MediaGalleryEntry.file":
+		if e.ComplexityRoot.MediaGalleryEntry.File == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaGalleryEntry.File(childComplexity), true
+	case "MediaGalleryEntry.id":
+		if e.ComplexityRoot.MediaGalleryEntry.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaGalleryEntry.ID(childComplexity), true
+	case "MediaGalleryEntry.label":
+		if e.ComplexityRoot.MediaGalleryEntry.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaGalleryEntry.Label(childComplexity), true
+	case "MediaGalleryEntry.media_type":
+		if e.ComplexityRoot.MediaGalleryEntry.MediaType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaGalleryEntry.MediaType(childComplexity), true
+	case "MediaGalleryEntry.position":
+		if e.ComplexityRoot.MediaGalleryEntry.Position == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaGalleryEntry.Position(childComplexity), true
+	case "MediaGalleryEntry.types":
+		if e.ComplexityRoot.MediaGalleryEntry.Types == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaGalleryEntry.Types(childComplexity), true
+	case "MediaGalleryEntry.uid":
+		if e.ComplexityRoot.MediaGalleryEntry.UID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MediaGalleryEntry.UID(childComplexity), true
+
 	case "Money.currency":
 		if e.ComplexityRoot.Money.Currency == nil {
 			break
@@ -846,6 +2135,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Money.Value(childComplexity), true
 
+	case "Mutation.addConfigurableProductsToCart":
+		if e.ComplexityRoot.Mutation.AddConfigurableProductsToCart == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addConfigurableProductsToCart_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddConfigurableProductsToCart(childComplexity, args["input"].(*AddConfigurableProductsToCartInput)), true
 	case "Mutation.addProductsToCart":
 		if e.ComplexityRoot.Mutation.AddProductsToCart == nil {
 			break
@@ -857,6 +2157,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddProductsToCart(childComplexity, args["cartId"].(string), args["cartItems"].([]CartItemInput)), true
+	case "Mutation.addSimpleProductsToCart":
+		if e.ComplexityRoot.Mutation.AddSimpleProductsToCart == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addSimpleProductsToCart_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddSimpleProductsToCart(childComplexity, args["input"].(*AddSimpleProductsToCartInput)), true
 	case "Mutation.applyCouponToCart":
 		if e.ComplexityRoot.Mutation.ApplyCouponToCart == nil {
 			break
@@ -868,6 +2179,28 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ApplyCouponToCart(childComplexity, args["input"].(*ApplyCouponToCartInput)), true
+	case "Mutation.applyGiftCardToCart":
+		if e.ComplexityRoot.Mutation.ApplyGiftCardToCart == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_applyGiftCardToCart_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ApplyGiftCardToCart(childComplexity, args["input"].(*ApplyGiftCardToCartInput)), true
+	case "Mutation.createCustomerAddress":
+		if e.ComplexityRoot.Mutation.CreateCustomerAddress == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createCustomerAddress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateCustomerAddress(childComplexity, args["input"].(CustomerAddressInput)), true
 	case "Mutation.createEmptyCart":
 		if e.ComplexityRoot.Mutation.CreateEmptyCart == nil {
 			break
@@ -890,6 +2223,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateGuestCart(childComplexity, args["input"].(*CreateGuestCartInput)), true
+	case "Mutation.deleteCustomerAddress":
+		if e.ComplexityRoot.Mutation.DeleteCustomerAddress == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteCustomerAddress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteCustomerAddress(childComplexity, args["id"].(int)), true
 	case "Mutation.generateCustomerToken":
 		if e.ComplexityRoot.Mutation.GenerateCustomerToken == nil {
 			break
@@ -934,6 +2278,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RemoveCouponFromCart(childComplexity, args["input"].(*RemoveCouponFromCartInput)), true
+	case "Mutation.removeGiftCardFromCart":
+		if e.ComplexityRoot.Mutation.RemoveGiftCardFromCart == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeGiftCardFromCart_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveGiftCardFromCart(childComplexity, args["input"].(*RemoveGiftCardFromCartInput)), true
 	case "Mutation.removeItemFromCart":
 		if e.ComplexityRoot.Mutation.RemoveItemFromCart == nil {
 			break
@@ -962,6 +2317,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SetBillingAddressOnCart(childComplexity, args["input"].(*SetBillingAddressOnCartInput)), true
+	case "Mutation.setGiftOptionsOnCart":
+		if e.ComplexityRoot.Mutation.SetGiftOptionsOnCart == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setGiftOptionsOnCart_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetGiftOptionsOnCart(childComplexity, args["input"].(*SetGiftOptionsOnCartInput)), true
 	case "Mutation.setGuestEmailOnCart":
 		if e.ComplexityRoot.Mutation.SetGuestEmailOnCart == nil {
 			break
@@ -1017,6 +2383,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateCartItems(childComplexity, args["input"].(*UpdateCartItemsInput)), true
+	case "Mutation.updateCustomerAddress":
+		if e.ComplexityRoot.Mutation.UpdateCustomerAddress == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateCustomerAddress_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateCustomerAddress(childComplexity, args["id"].(int), args["input"].(*CustomerAddressInput)), true
 
 	case "Order.order_number":
 		if e.ComplexityRoot.Order.OrderNumber == nil {
@@ -1024,6 +2401,92 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Order.OrderNumber(childComplexity), true
+
+	case "OrderAddress.city":
+		if e.ComplexityRoot.OrderAddress.City == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAddress.City(childComplexity), true
+	case "OrderAddress.company":
+		if e.ComplexityRoot.OrderAddress.Company == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAddress.Company(childComplexity), true
+	case "OrderAddress.country_code":
+		if e.ComplexityRoot.OrderAddress.CountryCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAddress.CountryCode(childComplexity), true
+	case "OrderAddress.firstname":
+		if e.ComplexityRoot.OrderAddress.Firstname == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAddress.Firstname(childComplexity), true
+	case "OrderAddress.lastname":
+		if e.ComplexityRoot.OrderAddress.Lastname == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAddress.Lastname(childComplexity), true
+	case "OrderAddress.postcode":
+		if e.ComplexityRoot.OrderAddress.Postcode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAddress.Postcode(childComplexity), true
+	case "OrderAddress.region":
+		if e.ComplexityRoot.OrderAddress.Region == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAddress.Region(childComplexity), true
+	case "OrderAddress.region_id":
+		if e.ComplexityRoot.OrderAddress.RegionID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAddress.RegionID(childComplexity), true
+	case "OrderAddress.street":
+		if e.ComplexityRoot.OrderAddress.Street == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAddress.Street(childComplexity), true
+	case "OrderAddress.telephone":
+		if e.ComplexityRoot.OrderAddress.Telephone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderAddress.Telephone(childComplexity), true
+
+	case "OrderTotal.discounts":
+		if e.ComplexityRoot.OrderTotal.Discounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderTotal.Discounts(childComplexity), true
+	case "OrderTotal.grand_total":
+		if e.ComplexityRoot.OrderTotal.GrandTotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderTotal.GrandTotal(childComplexity), true
+	case "OrderTotal.subtotal":
+		if e.ComplexityRoot.OrderTotal.Subtotal == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderTotal.Subtotal(childComplexity), true
+	case "OrderTotal.total_shipping":
+		if e.ComplexityRoot.OrderTotal.TotalShipping == nil {
+			break
+		}
+
+		return e.ComplexityRoot.OrderTotal.TotalShipping(childComplexity), true
 
 	case "PlaceOrderError.code":
 		if e.ComplexityRoot.PlaceOrderError.Code == nil {
@@ -1051,12 +2514,99 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.PlaceOrderOutput.Order(childComplexity), true
 
+	case "Price.amount":
+		if e.ComplexityRoot.Price.Amount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Price.Amount(childComplexity), true
+
+	case "PriceRange.maximum_price":
+		if e.ComplexityRoot.PriceRange.MaximumPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PriceRange.MaximumPrice(childComplexity), true
 	case "PriceRange.minimum_price":
 		if e.ComplexityRoot.PriceRange.MinimumPrice == nil {
 			break
 		}
 
 		return e.ComplexityRoot.PriceRange.MinimumPrice(childComplexity), true
+
+	case "ProductAttributeMetadata.attribute_labels":
+		if e.ComplexityRoot.ProductAttributeMetadata.AttributeLabels == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductAttributeMetadata.AttributeLabels(childComplexity), true
+	case "ProductAttributeMetadata.code":
+		if e.ComplexityRoot.ProductAttributeMetadata.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductAttributeMetadata.Code(childComplexity), true
+	case "ProductAttributeMetadata.data_type":
+		if e.ComplexityRoot.ProductAttributeMetadata.DataType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductAttributeMetadata.DataType(childComplexity), true
+	case "ProductAttributeMetadata.entity_type":
+		if e.ComplexityRoot.ProductAttributeMetadata.EntityType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductAttributeMetadata.EntityType(childComplexity), true
+	case "ProductAttributeMetadata.is_system":
+		if e.ComplexityRoot.ProductAttributeMetadata.IsSystem == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductAttributeMetadata.IsSystem(childComplexity), true
+	case "ProductAttributeMetadata.label":
+		if e.ComplexityRoot.ProductAttributeMetadata.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductAttributeMetadata.Label(childComplexity), true
+	case "ProductAttributeMetadata.sort_order":
+		if e.ComplexityRoot.ProductAttributeMetadata.SortOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductAttributeMetadata.SortOrder(childComplexity), true
+	case "ProductAttributeMetadata.uid":
+		if e.ComplexityRoot.ProductAttributeMetadata.UID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductAttributeMetadata.UID(childComplexity), true
+	case "ProductAttributeMetadata.ui_input":
+		if e.ComplexityRoot.ProductAttributeMetadata.UIInput == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductAttributeMetadata.UIInput(childComplexity), true
+	case "ProductAttributeMetadata.used_in_components":
+		if e.ComplexityRoot.ProductAttributeMetadata.UsedInComponents == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductAttributeMetadata.UsedInComponents(childComplexity), true
+
+	case "ProductDiscount.amount_off":
+		if e.ComplexityRoot.ProductDiscount.AmountOff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductDiscount.AmountOff(childComplexity), true
+	case "ProductDiscount.percent_off":
+		if e.ComplexityRoot.ProductDiscount.PercentOff == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductDiscount.PercentOff(childComplexity), true
 
 	case "ProductImage.label":
 		if e.ComplexityRoot.ProductImage.Label == nil {
@@ -1071,6 +2621,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ProductImage.URL(childComplexity), true
 
+	case "ProductPrice.discount":
+		if e.ComplexityRoot.ProductPrice.Discount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductPrice.Discount(childComplexity), true
 	case "ProductPrice.final_price":
 		if e.ComplexityRoot.ProductPrice.FinalPrice == nil {
 			break
@@ -1083,6 +2639,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ProductPrice.RegularPrice(childComplexity), true
+
+	case "ProductPrices.maximalPrice":
+		if e.ComplexityRoot.ProductPrices.MaximalPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductPrices.MaximalPrice(childComplexity), true
+	case "ProductPrices.minimalPrice":
+		if e.ComplexityRoot.ProductPrices.MinimalPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductPrices.MinimalPrice(childComplexity), true
+	case "ProductPrices.regularPrice":
+		if e.ComplexityRoot.ProductPrices.RegularPrice == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ProductPrices.RegularPrice(childComplexity), true
 
 	case "Products.items":
 		if e.ComplexityRoot.Products.Items == nil {
@@ -1114,6 +2689,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Cart(childComplexity, args["cart_id"].(string)), true
+	case "Query.countries":
+		if e.ComplexityRoot.Query.Countries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Countries(childComplexity), true
+	case "Query.country":
+		if e.ComplexityRoot.Query.Country == nil {
+			break
+		}
+
+		args, err := ec.field_Query_country_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Country(childComplexity, args["id"].(*string)), true
 	case "Query.customer":
 		if e.ComplexityRoot.Query.Customer == nil {
 			break
@@ -1137,7 +2729,29 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.DynamicBlocks(childComplexity, args["input"].(*DynamicBlocksFilterInput), args["pageSize"].(*int), args["currentPage"].(*int)), true
+	case "Query.giftCardAccount":
+		if e.ComplexityRoot.Query.GiftCardAccount == nil {
+			break
+		}
 
+		args, err := ec.field_Query_giftCardAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.GiftCardAccount(childComplexity, args["input"].(GiftCardAccountInput)), true
+
+	case "Query.isEmailAvailable":
+		if e.ComplexityRoot.Query.IsEmailAvailable == nil {
+			break
+		}
+
+		args, err := ec.field_Query_isEmailAvailable_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.IsEmailAvailable(childComplexity, args["email"].(string)), true
 	case "Query.products":
 		if e.ComplexityRoot.Query.Products == nil {
 			break
@@ -1149,6 +2763,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Products(childComplexity, args["search"].(*string), args["filter"].(*ProductAttributeFilterInput), args["pageSize"].(*int), args["currentPage"].(*int)), true
+	case "Query.storeConfig":
+		if e.ComplexityRoot.Query.StoreConfig == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.StoreConfig(childComplexity), true
+
+	case "Region.code":
+		if e.ComplexityRoot.Region.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.Code(childComplexity), true
+	case "Region.id":
+		if e.ComplexityRoot.Region.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.ID(childComplexity), true
+	case "Region.name":
+		if e.ComplexityRoot.Region.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Region.Name(childComplexity), true
 
 	case "RemoveCouponFromCartOutput.cart":
 		if e.ComplexityRoot.RemoveCouponFromCartOutput.Cart == nil {
@@ -1156,6 +2795,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.RemoveCouponFromCartOutput.Cart(childComplexity), true
+
+	case "RemoveGiftCardFromCartOutput.cart":
+		if e.ComplexityRoot.RemoveGiftCardFromCartOutput.Cart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RemoveGiftCardFromCartOutput.Cart(childComplexity), true
 
 	case "RemoveItemFromCartOutput.cart":
 		if e.ComplexityRoot.RemoveItemFromCartOutput.Cart == nil {
@@ -1190,12 +2836,62 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SearchResultPageInfo.TotalPages(childComplexity), true
 
+	case "SelectedAttributeOption.attribute_option":
+		if e.ComplexityRoot.SelectedAttributeOption.AttributeOption == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelectedAttributeOption.AttributeOption(childComplexity), true
+
+	case "SelectedConfigurableOption.configurable_product_option_uid":
+		if e.ComplexityRoot.SelectedConfigurableOption.ConfigurableProductOptionUID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelectedConfigurableOption.ConfigurableProductOptionUID(childComplexity), true
+	case "SelectedConfigurableOption.configurable_product_option_value_uid":
+		if e.ComplexityRoot.SelectedConfigurableOption.ConfigurableProductOptionValueUID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelectedConfigurableOption.ConfigurableProductOptionValueUID(childComplexity), true
+	case "SelectedConfigurableOption.id":
+		if e.ComplexityRoot.SelectedConfigurableOption.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelectedConfigurableOption.ID(childComplexity), true
+	case "SelectedConfigurableOption.option_label":
+		if e.ComplexityRoot.SelectedConfigurableOption.OptionLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelectedConfigurableOption.OptionLabel(childComplexity), true
+	case "SelectedConfigurableOption.value_id":
+		if e.ComplexityRoot.SelectedConfigurableOption.ValueID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelectedConfigurableOption.ValueID(childComplexity), true
+	case "SelectedConfigurableOption.value_label":
+		if e.ComplexityRoot.SelectedConfigurableOption.ValueLabel == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelectedConfigurableOption.ValueLabel(childComplexity), true
+
 	case "SelectedPaymentMethod.code":
 		if e.ComplexityRoot.SelectedPaymentMethod.Code == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SelectedPaymentMethod.Code(childComplexity), true
+	case "SelectedPaymentMethod.purchase_order_number":
+		if e.ComplexityRoot.SelectedPaymentMethod.PurchaseOrderNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SelectedPaymentMethod.PurchaseOrderNumber(childComplexity), true
 	case "SelectedPaymentMethod.title":
 		if e.ComplexityRoot.SelectedPaymentMethod.Title == nil {
 			break
@@ -1240,6 +2936,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SetBillingAddressOnCartOutput.Cart(childComplexity), true
+
+	case "SetGiftOptionsOnCartOutput.cart":
+		if e.ComplexityRoot.SetGiftOptionsOnCartOutput.Cart == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SetGiftOptionsOnCartOutput.Cart(childComplexity), true
 
 	case "SetGuestEmailOnCartOutput.cart":
 		if e.ComplexityRoot.SetGuestEmailOnCartOutput.Cart == nil {
@@ -1336,6 +3039,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.ShippingCartAddress.Telephone(childComplexity), true
 
+	case "SimpleCartItem.errors":
+		if e.ComplexityRoot.SimpleCartItem.Errors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleCartItem.Errors(childComplexity), true
 	case "SimpleCartItem.id":
 		if e.ComplexityRoot.SimpleCartItem.ID == nil {
 			break
@@ -1367,18 +3076,72 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.SimpleCartItem.UID(childComplexity), true
 
+	case "SimpleProduct.categories":
+		if e.ComplexityRoot.SimpleProduct.Categories == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.Categories(childComplexity), true
+	case "SimpleProduct.custom_attributes":
+		if e.ComplexityRoot.SimpleProduct.CustomAttributes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.CustomAttributes(childComplexity), true
+	case "SimpleProduct.description":
+		if e.ComplexityRoot.SimpleProduct.Description == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.Description(childComplexity), true
+	case "SimpleProduct.id":
+		if e.ComplexityRoot.SimpleProduct.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.ID(childComplexity), true
+	case "SimpleProduct.media_gallery_entries":
+		if e.ComplexityRoot.SimpleProduct.MediaGalleryEntries == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.MediaGalleryEntries(childComplexity), true
+	case "SimpleProduct.meta_description":
+		if e.ComplexityRoot.SimpleProduct.MetaDescription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.MetaDescription(childComplexity), true
+	case "SimpleProduct.meta_title":
+		if e.ComplexityRoot.SimpleProduct.MetaTitle == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.MetaTitle(childComplexity), true
 	case "SimpleProduct.name":
 		if e.ComplexityRoot.SimpleProduct.Name == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SimpleProduct.Name(childComplexity), true
+	case "SimpleProduct.price":
+		if e.ComplexityRoot.SimpleProduct.Price == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.Price(childComplexity), true
 	case "SimpleProduct.price_range":
 		if e.ComplexityRoot.SimpleProduct.PriceRange == nil {
 			break
 		}
 
 		return e.ComplexityRoot.SimpleProduct.PriceRange(childComplexity), true
+	case "SimpleProduct.short_description":
+		if e.ComplexityRoot.SimpleProduct.ShortDescription == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.ShortDescription(childComplexity), true
 	case "SimpleProduct.sku":
 		if e.ComplexityRoot.SimpleProduct.Sku == nil {
 			break
@@ -1397,6 +3160,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SimpleProduct.StockStatus(childComplexity), true
+	case "SimpleProduct.thumbnail":
+		if e.ComplexityRoot.SimpleProduct.Thumbnail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.Thumbnail(childComplexity), true
 	case "SimpleProduct.uid":
 		if e.ComplexityRoot.SimpleProduct.UID == nil {
 			break
@@ -1409,6 +3178,232 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SimpleProduct.URLKey(childComplexity), true
+	case "SimpleProduct.weight":
+		if e.ComplexityRoot.SimpleProduct.Weight == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.Weight(childComplexity), true
+
+	case "StoreConfig.allow_gift_receipt":
+		if e.ComplexityRoot.StoreConfig.AllowGiftReceipt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.AllowGiftReceipt(childComplexity), true
+	case "StoreConfig.allow_gift_wrapping_on_order":
+		if e.ComplexityRoot.StoreConfig.AllowGiftWrappingOnOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.AllowGiftWrappingOnOrder(childComplexity), true
+	case "StoreConfig.allow_gift_wrapping_on_order_items":
+		if e.ComplexityRoot.StoreConfig.AllowGiftWrappingOnOrderItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.AllowGiftWrappingOnOrderItems(childComplexity), true
+	case "StoreConfig.allow_items":
+		if e.ComplexityRoot.StoreConfig.AllowItems == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.AllowItems(childComplexity), true
+	case "StoreConfig.allow_order":
+		if e.ComplexityRoot.StoreConfig.AllowOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.AllowOrder(childComplexity), true
+	case "StoreConfig.allow_printed_card":
+		if e.ComplexityRoot.StoreConfig.AllowPrintedCard == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.AllowPrintedCard(childComplexity), true
+	case "StoreConfig.base_currency_code":
+		if e.ComplexityRoot.StoreConfig.BaseCurrencyCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.BaseCurrencyCode(childComplexity), true
+	case "StoreConfig.cart_gift_wrapping":
+		if e.ComplexityRoot.StoreConfig.CartGiftWrapping == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.CartGiftWrapping(childComplexity), true
+	case "StoreConfig.cart_printed_card":
+		if e.ComplexityRoot.StoreConfig.CartPrintedCard == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.CartPrintedCard(childComplexity), true
+	case "StoreConfig.category_canonical_tag":
+		if e.ComplexityRoot.StoreConfig.CategoryCanonicalTag == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.CategoryCanonicalTag(childComplexity), true
+	case "StoreConfig.category_url_suffix":
+		if e.ComplexityRoot.StoreConfig.CategoryURLSuffix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.CategoryURLSuffix(childComplexity), true
+	case "StoreConfig.configurable_thumbnail_source":
+		if e.ComplexityRoot.StoreConfig.ConfigurableThumbnailSource == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.ConfigurableThumbnailSource(childComplexity), true
+	case "StoreConfig.customer_access_token_lifetime":
+		if e.ComplexityRoot.StoreConfig.CustomerAccessTokenLifetime == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.CustomerAccessTokenLifetime(childComplexity), true
+	case "StoreConfig.default_display_currency_code":
+		if e.ComplexityRoot.StoreConfig.DefaultDisplayCurrencyCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.DefaultDisplayCurrencyCode(childComplexity), true
+	case "StoreConfig.enable_multiple_wishlists":
+		if e.ComplexityRoot.StoreConfig.EnableMultipleWishlists == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.EnableMultipleWishlists(childComplexity), true
+	case "StoreConfig.grid_per_page":
+		if e.ComplexityRoot.StoreConfig.GridPerPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.GridPerPage(childComplexity), true
+	case "StoreConfig.id":
+		if e.ComplexityRoot.StoreConfig.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.ID(childComplexity), true
+	case "StoreConfig.is_default_store":
+		if e.ComplexityRoot.StoreConfig.IsDefaultStore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.IsDefaultStore(childComplexity), true
+	case "StoreConfig.list_per_page":
+		if e.ComplexityRoot.StoreConfig.ListPerPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.ListPerPage(childComplexity), true
+	case "StoreConfig.locale":
+		if e.ComplexityRoot.StoreConfig.Locale == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.Locale(childComplexity), true
+	case "StoreConfig.magento_wishlist_general_is_enabled":
+		if e.ComplexityRoot.StoreConfig.MagentoWishlistGeneralIsEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.MagentoWishlistGeneralIsEnabled(childComplexity), true
+	case "StoreConfig.minimum_password_length":
+		if e.ComplexityRoot.StoreConfig.MinimumPasswordLength == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.MinimumPasswordLength(childComplexity), true
+	case "StoreConfig.product_canonical_tag":
+		if e.ComplexityRoot.StoreConfig.ProductCanonicalTag == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.ProductCanonicalTag(childComplexity), true
+	case "StoreConfig.product_url_suffix":
+		if e.ComplexityRoot.StoreConfig.ProductURLSuffix == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.ProductURLSuffix(childComplexity), true
+	case "StoreConfig.required_character_classes_number":
+		if e.ComplexityRoot.StoreConfig.RequiredCharacterClassesNumber == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.RequiredCharacterClassesNumber(childComplexity), true
+	case "StoreConfig.root_category_uid":
+		if e.ComplexityRoot.StoreConfig.RootCategoryUID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.RootCategoryUID(childComplexity), true
+	case "StoreConfig.store_code":
+		if e.ComplexityRoot.StoreConfig.StoreCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.StoreCode(childComplexity), true
+	case "StoreConfig.store_group_code":
+		if e.ComplexityRoot.StoreConfig.StoreGroupCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.StoreGroupCode(childComplexity), true
+	case "StoreConfig.store_name":
+		if e.ComplexityRoot.StoreConfig.StoreName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.StoreName(childComplexity), true
+	case "StoreConfig.timezone":
+		if e.ComplexityRoot.StoreConfig.Timezone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.Timezone(childComplexity), true
+	case "StoreConfig.website_code":
+		if e.ComplexityRoot.StoreConfig.WebsiteCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.WebsiteCode(childComplexity), true
+
+	case "StoreLabels.label":
+		if e.ComplexityRoot.StoreLabels.Label == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreLabels.Label(childComplexity), true
+	case "StoreLabels.store_code":
+		if e.ComplexityRoot.StoreLabels.StoreCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreLabels.StoreCode(childComplexity), true
+
+	case "TextSwatchData.value":
+		if e.ComplexityRoot.TextSwatchData.Value == nil {
+			break
+		}
+
+		return e.ComplexityRoot.TextSwatchData.Value(childComplexity), true
+
+	case "UiAttributeTypeAny.is_html_allowed":
+		if e.ComplexityRoot.UiAttributeTypeAny.IsHTMLAllowed == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UiAttributeTypeAny.IsHTMLAllowed(childComplexity), true
+	case "UiAttributeTypeAny.ui_input_type":
+		if e.ComplexityRoot.UiAttributeTypeAny.UIInputType == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UiAttributeTypeAny.UIInputType(childComplexity), true
 
 	case "UpdateCartItemsOutput.cart":
 		if e.ComplexityRoot.UpdateCartItemsOutput.Cart == nil {
@@ -1426,27 +3421,42 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AddConfigurableProductsToCartInput", ec.unmarshalInputAddConfigurableProductsToCartInput),
+			graphql.NewInputUnmarshaler("AddSimpleProductsToCartInput", ec.unmarshalInputAddSimpleProductsToCartInput),
 			graphql.NewInputUnmarshaler("ApplyCouponToCartInput", ec.unmarshalInputApplyCouponToCartInput),
+			graphql.NewInputUnmarshaler("ApplyGiftCardToCartInput", ec.unmarshalInputApplyGiftCardToCartInput),
 			graphql.NewInputUnmarshaler("BillingAddressInput", ec.unmarshalInputBillingAddressInput),
 			graphql.NewInputUnmarshaler("CartAddressInput", ec.unmarshalInputCartAddressInput),
 			graphql.NewInputUnmarshaler("CartItemInput", ec.unmarshalInputCartItemInput),
 			graphql.NewInputUnmarshaler("CartItemUpdateInput", ec.unmarshalInputCartItemUpdateInput),
+			graphql.NewInputUnmarshaler("ConfigurableProductCartItemInput", ec.unmarshalInputConfigurableProductCartItemInput),
 			graphql.NewInputUnmarshaler("CreateGuestCartInput", ec.unmarshalInputCreateGuestCartInput),
+			graphql.NewInputUnmarshaler("CustomerAddressInput", ec.unmarshalInputCustomerAddressInput),
+			graphql.NewInputUnmarshaler("CustomerAddressRegionInput", ec.unmarshalInputCustomerAddressRegionInput),
+			graphql.NewInputUnmarshaler("CustomerOrdersFilterInput", ec.unmarshalInputCustomerOrdersFilterInput),
+			graphql.NewInputUnmarshaler("CustomizableOptionInput", ec.unmarshalInputCustomizableOptionInput),
 			graphql.NewInputUnmarshaler("DynamicBlocksFilterInput", ec.unmarshalInputDynamicBlocksFilterInput),
+			graphql.NewInputUnmarshaler("EnteredOptionInput", ec.unmarshalInputEnteredOptionInput),
 			graphql.NewInputUnmarshaler("FilterEqualTypeInput", ec.unmarshalInputFilterEqualTypeInput),
 			graphql.NewInputUnmarshaler("FilterMatchTypeInput", ec.unmarshalInputFilterMatchTypeInput),
+			graphql.NewInputUnmarshaler("FilterStringTypeInput", ec.unmarshalInputFilterStringTypeInput),
+			graphql.NewInputUnmarshaler("GiftCardAccountInput", ec.unmarshalInputGiftCardAccountInput),
+			graphql.NewInputUnmarshaler("GiftMessageInput", ec.unmarshalInputGiftMessageInput),
 			graphql.NewInputUnmarshaler("PaymentMethodInput", ec.unmarshalInputPaymentMethodInput),
 			graphql.NewInputUnmarshaler("PlaceOrderInput", ec.unmarshalInputPlaceOrderInput),
 			graphql.NewInputUnmarshaler("ProductAttributeFilterInput", ec.unmarshalInputProductAttributeFilterInput),
 			graphql.NewInputUnmarshaler("RemoveCouponFromCartInput", ec.unmarshalInputRemoveCouponFromCartInput),
+			graphql.NewInputUnmarshaler("RemoveGiftCardFromCartInput", ec.unmarshalInputRemoveGiftCardFromCartInput),
 			graphql.NewInputUnmarshaler("RemoveItemFromCartInput", ec.unmarshalInputRemoveItemFromCartInput),
 			graphql.NewInputUnmarshaler("SetBillingAddressOnCartInput", ec.unmarshalInputSetBillingAddressOnCartInput),
+			graphql.NewInputUnmarshaler("SetGiftOptionsOnCartInput", ec.unmarshalInputSetGiftOptionsOnCartInput),
 			graphql.NewInputUnmarshaler("SetGuestEmailOnCartInput", ec.unmarshalInputSetGuestEmailOnCartInput),
 			graphql.NewInputUnmarshaler("SetPaymentMethodOnCartInput", ec.unmarshalInputSetPaymentMethodOnCartInput),
 			graphql.NewInputUnmarshaler("SetShippingAddressesOnCartInput", ec.unmarshalInputSetShippingAddressesOnCartInput),
 			graphql.NewInputUnmarshaler("SetShippingMethodsOnCartInput", ec.unmarshalInputSetShippingMethodsOnCartInput),
 			graphql.NewInputUnmarshaler("ShippingAddressInput", ec.unmarshalInputShippingAddressInput),
 			graphql.NewInputUnmarshaler("ShippingMethodInput", ec.unmarshalInputShippingMethodInput),
+			graphql.NewInputUnmarshaler("SimpleProductCartItemInput", ec.unmarshalInputSimpleProductCartItemInput),
 			graphql.NewInputUnmarshaler("UpdateCartItemsInput", ec.unmarshalInputUpdateCartItemsInput),
 			graphql.NewInputUnmarshaler("createEmptyCartInput", ec.unmarshalInputcreateEmptyCartInput),
 		)
@@ -1544,6 +3554,14 @@ var parsedSchema = gqlparser.MustLoadSchema(sources...)
 // Each function is generated once per unique object type, deduplicating the
 // switch statements that were previously inlined in every fieldContext_* function.
 
+func (ec *executionContext) childFields_AddConfigurableProductsToCartOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cart":
+		return ec.fieldContext_AddConfigurableProductsToCartOutput_cart(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddConfigurableProductsToCartOutput", field.Name)
+}
+
 func (ec *executionContext) childFields_AddProductsToCartOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cart":
@@ -1554,6 +3572,14 @@ func (ec *executionContext) childFields_AddProductsToCartOutput(ctx context.Cont
 	return nil, fmt.Errorf("no field named %q was found under type AddProductsToCartOutput", field.Name)
 }
 
+func (ec *executionContext) childFields_AddSimpleProductsToCartOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cart":
+		return ec.fieldContext_AddSimpleProductsToCartOutput_cart(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddSimpleProductsToCartOutput", field.Name)
+}
+
 func (ec *executionContext) childFields_AppliedCoupon(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
@@ -1562,12 +3588,34 @@ func (ec *executionContext) childFields_AppliedCoupon(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type AppliedCoupon", field.Name)
 }
 
+func (ec *executionContext) childFields_AppliedGiftCard(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_AppliedGiftCard_code(ctx, field)
+	case "current_balance":
+		return ec.fieldContext_AppliedGiftCard_current_balance(ctx, field)
+	case "applied_balance":
+		return ec.fieldContext_AppliedGiftCard_applied_balance(ctx, field)
+	case "expiration_date":
+		return ec.fieldContext_AppliedGiftCard_expiration_date(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AppliedGiftCard", field.Name)
+}
+
 func (ec *executionContext) childFields_ApplyCouponToCartOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cart":
 		return ec.fieldContext_ApplyCouponToCartOutput_cart(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ApplyCouponToCartOutput", field.Name)
+}
+
+func (ec *executionContext) childFields_ApplyGiftCardToCartOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cart":
+		return ec.fieldContext_ApplyGiftCardToCartOutput_cart(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ApplyGiftCardToCartOutput", field.Name)
 }
 
 func (ec *executionContext) childFields_AvailablePaymentMethod(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1626,6 +3674,22 @@ func (ec *executionContext) childFields_BillingCartAddress(ctx context.Context, 
 	return nil, fmt.Errorf("no field named %q was found under type BillingCartAddress", field.Name)
 }
 
+func (ec *executionContext) childFields_Breadcrumb(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "category_uid":
+		return ec.fieldContext_Breadcrumb_category_uid(ctx, field)
+	case "category_name":
+		return ec.fieldContext_Breadcrumb_category_name(ctx, field)
+	case "category_level":
+		return ec.fieldContext_Breadcrumb_category_level(ctx, field)
+	case "category_url_key":
+		return ec.fieldContext_Breadcrumb_category_url_key(ctx, field)
+	case "category_url_path":
+		return ec.fieldContext_Breadcrumb_category_url_path(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Breadcrumb", field.Name)
+}
+
 func (ec *executionContext) childFields_Cart(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "id":
@@ -1646,6 +3710,16 @@ func (ec *executionContext) childFields_Cart(ctx context.Context, field graphql.
 		return ec.fieldContext_Cart_applied_coupon(ctx, field)
 	case "rules":
 		return ec.fieldContext_Cart_rules(ctx, field)
+	case "total_summary_quantity_including_config":
+		return ec.fieldContext_Cart_total_summary_quantity_including_config(ctx, field)
+	case "applied_gift_cards":
+		return ec.fieldContext_Cart_applied_gift_cards(ctx, field)
+	case "gift_message":
+		return ec.fieldContext_Cart_gift_message(ctx, field)
+	case "gift_receipt_included":
+		return ec.fieldContext_Cart_gift_receipt_included(ctx, field)
+	case "printed_card_included":
+		return ec.fieldContext_Cart_printed_card_included(ctx, field)
 	case "shipping_addresses":
 		return ec.fieldContext_Cart_shipping_addresses(ctx, field)
 	case "billing_address":
@@ -1674,8 +3748,20 @@ func (ec *executionContext) childFields_CartAddressRegion(ctx context.Context, f
 		return ec.fieldContext_CartAddressRegion_code(ctx, field)
 	case "label":
 		return ec.fieldContext_CartAddressRegion_label(ctx, field)
+	case "region_id":
+		return ec.fieldContext_CartAddressRegion_region_id(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CartAddressRegion", field.Name)
+}
+
+func (ec *executionContext) childFields_CartItemError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_CartItemError_code(ctx, field)
+	case "message":
+		return ec.fieldContext_CartItemError_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CartItemError", field.Name)
 }
 
 func (ec *executionContext) childFields_CartItemPrices(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1708,6 +3794,8 @@ func (ec *executionContext) childFields_CartPrices(ctx context.Context, field gr
 		return ec.fieldContext_CartPrices_discounts(ctx, field)
 	case "applied_taxes":
 		return ec.fieldContext_CartPrices_applied_taxes(ctx, field)
+	case "gift_options":
+		return ec.fieldContext_CartPrices_gift_options(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CartPrices", field.Name)
 }
@@ -1748,6 +3836,90 @@ func (ec *executionContext) childFields_ComplexTextValue(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type ComplexTextValue", field.Name)
 }
 
+func (ec *executionContext) childFields_ConfigurableAttributeOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "uid":
+		return ec.fieldContext_ConfigurableAttributeOption_uid(ctx, field)
+	case "code":
+		return ec.fieldContext_ConfigurableAttributeOption_code(ctx, field)
+	case "label":
+		return ec.fieldContext_ConfigurableAttributeOption_label(ctx, field)
+	case "value_index":
+		return ec.fieldContext_ConfigurableAttributeOption_value_index(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConfigurableAttributeOption", field.Name)
+}
+
+func (ec *executionContext) childFields_ConfigurableProductOptions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "uid":
+		return ec.fieldContext_ConfigurableProductOptions_uid(ctx, field)
+	case "attribute_code":
+		return ec.fieldContext_ConfigurableProductOptions_attribute_code(ctx, field)
+	case "attribute_id":
+		return ec.fieldContext_ConfigurableProductOptions_attribute_id(ctx, field)
+	case "attribute_uid":
+		return ec.fieldContext_ConfigurableProductOptions_attribute_uid(ctx, field)
+	case "label":
+		return ec.fieldContext_ConfigurableProductOptions_label(ctx, field)
+	case "position":
+		return ec.fieldContext_ConfigurableProductOptions_position(ctx, field)
+	case "use_default":
+		return ec.fieldContext_ConfigurableProductOptions_use_default(ctx, field)
+	case "values":
+		return ec.fieldContext_ConfigurableProductOptions_values(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConfigurableProductOptions", field.Name)
+}
+
+func (ec *executionContext) childFields_ConfigurableProductOptionsValues(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "uid":
+		return ec.fieldContext_ConfigurableProductOptionsValues_uid(ctx, field)
+	case "default_label":
+		return ec.fieldContext_ConfigurableProductOptionsValues_default_label(ctx, field)
+	case "label":
+		return ec.fieldContext_ConfigurableProductOptionsValues_label(ctx, field)
+	case "store_label":
+		return ec.fieldContext_ConfigurableProductOptionsValues_store_label(ctx, field)
+	case "use_default_value":
+		return ec.fieldContext_ConfigurableProductOptionsValues_use_default_value(ctx, field)
+	case "value_index":
+		return ec.fieldContext_ConfigurableProductOptionsValues_value_index(ctx, field)
+	case "swatch_data":
+		return ec.fieldContext_ConfigurableProductOptionsValues_swatch_data(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConfigurableProductOptionsValues", field.Name)
+}
+
+func (ec *executionContext) childFields_ConfigurableVariant(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "attributes":
+		return ec.fieldContext_ConfigurableVariant_attributes(ctx, field)
+	case "product":
+		return ec.fieldContext_ConfigurableVariant_product(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ConfigurableVariant", field.Name)
+}
+
+func (ec *executionContext) childFields_Country(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Country_id(ctx, field)
+	case "two_letter_abbreviation":
+		return ec.fieldContext_Country_two_letter_abbreviation(ctx, field)
+	case "three_letter_abbreviation":
+		return ec.fieldContext_Country_three_letter_abbreviation(ctx, field)
+	case "full_name_locale":
+		return ec.fieldContext_Country_full_name_locale(ctx, field)
+	case "full_name_english":
+		return ec.fieldContext_Country_full_name_english(ctx, field)
+	case "available_regions":
+		return ec.fieldContext_Country_available_regions(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Country", field.Name)
+}
+
 func (ec *executionContext) childFields_CreateGuestCartOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cart":
@@ -1756,16 +3928,122 @@ func (ec *executionContext) childFields_CreateGuestCartOutput(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type CreateGuestCartOutput", field.Name)
 }
 
+func (ec *executionContext) childFields_CustomAttribute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "selected_attribute_options":
+		return ec.fieldContext_CustomAttribute_selected_attribute_options(ctx, field)
+	case "entered_attribute_value":
+		return ec.fieldContext_CustomAttribute_entered_attribute_value(ctx, field)
+	case "attribute_metadata":
+		return ec.fieldContext_CustomAttribute_attribute_metadata(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomAttribute", field.Name)
+}
+
 func (ec *executionContext) childFields_Customer(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
+	case "id":
+		return ec.fieldContext_Customer_id(ctx, field)
 	case "firstname":
 		return ec.fieldContext_Customer_firstname(ctx, field)
 	case "lastname":
 		return ec.fieldContext_Customer_lastname(ctx, field)
 	case "email":
 		return ec.fieldContext_Customer_email(ctx, field)
+	case "is_subscribed":
+		return ec.fieldContext_Customer_is_subscribed(ctx, field)
+	case "addresses":
+		return ec.fieldContext_Customer_addresses(ctx, field)
+	case "default_shipping":
+		return ec.fieldContext_Customer_default_shipping(ctx, field)
+	case "default_billing":
+		return ec.fieldContext_Customer_default_billing(ctx, field)
+	case "orders":
+		return ec.fieldContext_Customer_orders(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Customer", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerAddress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CustomerAddress_id(ctx, field)
+	case "firstname":
+		return ec.fieldContext_CustomerAddress_firstname(ctx, field)
+	case "lastname":
+		return ec.fieldContext_CustomerAddress_lastname(ctx, field)
+	case "company":
+		return ec.fieldContext_CustomerAddress_company(ctx, field)
+	case "street":
+		return ec.fieldContext_CustomerAddress_street(ctx, field)
+	case "city":
+		return ec.fieldContext_CustomerAddress_city(ctx, field)
+	case "region":
+		return ec.fieldContext_CustomerAddress_region(ctx, field)
+	case "region_id":
+		return ec.fieldContext_CustomerAddress_region_id(ctx, field)
+	case "postcode":
+		return ec.fieldContext_CustomerAddress_postcode(ctx, field)
+	case "country_code":
+		return ec.fieldContext_CustomerAddress_country_code(ctx, field)
+	case "country_id":
+		return ec.fieldContext_CustomerAddress_country_id(ctx, field)
+	case "telephone":
+		return ec.fieldContext_CustomerAddress_telephone(ctx, field)
+	case "default_shipping":
+		return ec.fieldContext_CustomerAddress_default_shipping(ctx, field)
+	case "default_billing":
+		return ec.fieldContext_CustomerAddress_default_billing(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerAddress", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerAddressRegion(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "region_code":
+		return ec.fieldContext_CustomerAddressRegion_region_code(ctx, field)
+	case "region":
+		return ec.fieldContext_CustomerAddressRegion_region(ctx, field)
+	case "region_id":
+		return ec.fieldContext_CustomerAddressRegion_region_id(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerAddressRegion", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerOrder(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_CustomerOrder_id(ctx, field)
+	case "number":
+		return ec.fieldContext_CustomerOrder_number(ctx, field)
+	case "order_date":
+		return ec.fieldContext_CustomerOrder_order_date(ctx, field)
+	case "status":
+		return ec.fieldContext_CustomerOrder_status(ctx, field)
+	case "email":
+		return ec.fieldContext_CustomerOrder_email(ctx, field)
+	case "shipping_address":
+		return ec.fieldContext_CustomerOrder_shipping_address(ctx, field)
+	case "billing_address":
+		return ec.fieldContext_CustomerOrder_billing_address(ctx, field)
+	case "shipping_method":
+		return ec.fieldContext_CustomerOrder_shipping_method(ctx, field)
+	case "total":
+		return ec.fieldContext_CustomerOrder_total(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerOrder", field.Name)
+}
+
+func (ec *executionContext) childFields_CustomerOrders(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "items":
+		return ec.fieldContext_CustomerOrders_items(ctx, field)
+	case "page_info":
+		return ec.fieldContext_CustomerOrders_page_info(ctx, field)
+	case "total_count":
+		return ec.fieldContext_CustomerOrders_total_count(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CustomerOrders", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomerToken(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1816,6 +4094,80 @@ func (ec *executionContext) childFields_DynamicBlocks(ctx context.Context, field
 	return nil, fmt.Errorf("no field named %q was found under type DynamicBlocks", field.Name)
 }
 
+func (ec *executionContext) childFields_EnteredAttributeValue(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "value":
+		return ec.fieldContext_EnteredAttributeValue_value(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type EnteredAttributeValue", field.Name)
+}
+
+func (ec *executionContext) childFields_GiftCardAccount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "code":
+		return ec.fieldContext_GiftCardAccount_code(ctx, field)
+	case "balance":
+		return ec.fieldContext_GiftCardAccount_balance(ctx, field)
+	case "expiration_date":
+		return ec.fieldContext_GiftCardAccount_expiration_date(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GiftCardAccount", field.Name)
+}
+
+func (ec *executionContext) childFields_GiftMessage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "to":
+		return ec.fieldContext_GiftMessage_to(ctx, field)
+	case "from":
+		return ec.fieldContext_GiftMessage_from(ctx, field)
+	case "message":
+		return ec.fieldContext_GiftMessage_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GiftMessage", field.Name)
+}
+
+func (ec *executionContext) childFields_GiftOptionsPrices(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "gift_wrapping_for_order":
+		return ec.fieldContext_GiftOptionsPrices_gift_wrapping_for_order(ctx, field)
+	case "gift_wrapping_for_items":
+		return ec.fieldContext_GiftOptionsPrices_gift_wrapping_for_items(ctx, field)
+	case "printed_card":
+		return ec.fieldContext_GiftOptionsPrices_printed_card(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type GiftOptionsPrices", field.Name)
+}
+
+func (ec *executionContext) childFields_IsEmailAvailableOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "is_email_available":
+		return ec.fieldContext_IsEmailAvailableOutput_is_email_available(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type IsEmailAvailableOutput", field.Name)
+}
+
+func (ec *executionContext) childFields_MediaGalleryEntry(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "uid":
+		return ec.fieldContext_MediaGalleryEntry_uid(ctx, field)
+	case "id":
+		return ec.fieldContext_MediaGalleryEntry_id(ctx, field)
+	case "media_type":
+		return ec.fieldContext_MediaGalleryEntry_media_type(ctx, field)
+	case "label":
+		return ec.fieldContext_MediaGalleryEntry_label(ctx, field)
+	case "position":
+		return ec.fieldContext_MediaGalleryEntry_position(ctx, field)
+	case "disabled":
+		return ec.fieldContext_MediaGalleryEntry_disabled(ctx, field)
+	case "types":
+		return ec.fieldContext_MediaGalleryEntry_types(ctx, field)
+	case "file":
+		return ec.fieldContext_MediaGalleryEntry_file(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MediaGalleryEntry", field.Name)
+}
+
 func (ec *executionContext) childFields_Money(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "value":
@@ -1832,6 +4184,46 @@ func (ec *executionContext) childFields_Order(ctx context.Context, field graphql
 		return ec.fieldContext_Order_order_number(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Order", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderAddress(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "firstname":
+		return ec.fieldContext_OrderAddress_firstname(ctx, field)
+	case "lastname":
+		return ec.fieldContext_OrderAddress_lastname(ctx, field)
+	case "company":
+		return ec.fieldContext_OrderAddress_company(ctx, field)
+	case "street":
+		return ec.fieldContext_OrderAddress_street(ctx, field)
+	case "city":
+		return ec.fieldContext_OrderAddress_city(ctx, field)
+	case "region":
+		return ec.fieldContext_OrderAddress_region(ctx, field)
+	case "region_id":
+		return ec.fieldContext_OrderAddress_region_id(ctx, field)
+	case "postcode":
+		return ec.fieldContext_OrderAddress_postcode(ctx, field)
+	case "country_code":
+		return ec.fieldContext_OrderAddress_country_code(ctx, field)
+	case "telephone":
+		return ec.fieldContext_OrderAddress_telephone(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderAddress", field.Name)
+}
+
+func (ec *executionContext) childFields_OrderTotal(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "subtotal":
+		return ec.fieldContext_OrderTotal_subtotal(ctx, field)
+	case "grand_total":
+		return ec.fieldContext_OrderTotal_grand_total(ctx, field)
+	case "total_shipping":
+		return ec.fieldContext_OrderTotal_total_shipping(ctx, field)
+	case "discounts":
+		return ec.fieldContext_OrderTotal_discounts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type OrderTotal", field.Name)
 }
 
 func (ec *executionContext) childFields_PlaceOrderError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1854,12 +4246,32 @@ func (ec *executionContext) childFields_PlaceOrderOutput(ctx context.Context, fi
 	return nil, fmt.Errorf("no field named %q was found under type PlaceOrderOutput", field.Name)
 }
 
+func (ec *executionContext) childFields_Price(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "amount":
+		return ec.fieldContext_Price_amount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Price", field.Name)
+}
+
 func (ec *executionContext) childFields_PriceRange(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "minimum_price":
 		return ec.fieldContext_PriceRange_minimum_price(ctx, field)
+	case "maximum_price":
+		return ec.fieldContext_PriceRange_maximum_price(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type PriceRange", field.Name)
+}
+
+func (ec *executionContext) childFields_ProductDiscount(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "amount_off":
+		return ec.fieldContext_ProductDiscount_amount_off(ctx, field)
+	case "percent_off":
+		return ec.fieldContext_ProductDiscount_percent_off(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductDiscount", field.Name)
 }
 
 func (ec *executionContext) childFields_ProductImage(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1878,8 +4290,22 @@ func (ec *executionContext) childFields_ProductPrice(ctx context.Context, field 
 		return ec.fieldContext_ProductPrice_regular_price(ctx, field)
 	case "final_price":
 		return ec.fieldContext_ProductPrice_final_price(ctx, field)
+	case "discount":
+		return ec.fieldContext_ProductPrice_discount(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ProductPrice", field.Name)
+}
+
+func (ec *executionContext) childFields_ProductPrices(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "minimalPrice":
+		return ec.fieldContext_ProductPrices_minimalPrice(ctx, field)
+	case "maximalPrice":
+		return ec.fieldContext_ProductPrices_maximalPrice(ctx, field)
+	case "regularPrice":
+		return ec.fieldContext_ProductPrices_regularPrice(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ProductPrices", field.Name)
 }
 
 func (ec *executionContext) childFields_Products(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1894,12 +4320,32 @@ func (ec *executionContext) childFields_Products(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type Products", field.Name)
 }
 
+func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Region_id(ctx, field)
+	case "code":
+		return ec.fieldContext_Region_code(ctx, field)
+	case "name":
+		return ec.fieldContext_Region_name(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Region", field.Name)
+}
+
 func (ec *executionContext) childFields_RemoveCouponFromCartOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "cart":
 		return ec.fieldContext_RemoveCouponFromCartOutput_cart(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type RemoveCouponFromCartOutput", field.Name)
+}
+
+func (ec *executionContext) childFields_RemoveGiftCardFromCartOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cart":
+		return ec.fieldContext_RemoveGiftCardFromCartOutput_cart(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RemoveGiftCardFromCartOutput", field.Name)
 }
 
 func (ec *executionContext) childFields_RemoveItemFromCartOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -1930,12 +4376,40 @@ func (ec *executionContext) childFields_SearchResultPageInfo(ctx context.Context
 	return nil, fmt.Errorf("no field named %q was found under type SearchResultPageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_SelectedAttributeOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "attribute_option":
+		return ec.fieldContext_SelectedAttributeOption_attribute_option(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SelectedAttributeOption", field.Name)
+}
+
+func (ec *executionContext) childFields_SelectedConfigurableOption(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "configurable_product_option_uid":
+		return ec.fieldContext_SelectedConfigurableOption_configurable_product_option_uid(ctx, field)
+	case "configurable_product_option_value_uid":
+		return ec.fieldContext_SelectedConfigurableOption_configurable_product_option_value_uid(ctx, field)
+	case "id":
+		return ec.fieldContext_SelectedConfigurableOption_id(ctx, field)
+	case "option_label":
+		return ec.fieldContext_SelectedConfigurableOption_option_label(ctx, field)
+	case "value_id":
+		return ec.fieldContext_SelectedConfigurableOption_value_id(ctx, field)
+	case "value_label":
+		return ec.fieldContext_SelectedConfigurableOption_value_label(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SelectedConfigurableOption", field.Name)
+}
+
 func (ec *executionContext) childFields_SelectedPaymentMethod(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "code":
 		return ec.fieldContext_SelectedPaymentMethod_code(ctx, field)
 	case "title":
 		return ec.fieldContext_SelectedPaymentMethod_title(ctx, field)
+	case "purchase_order_number":
+		return ec.fieldContext_SelectedPaymentMethod_purchase_order_number(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SelectedPaymentMethod", field.Name)
 }
@@ -1962,6 +4436,14 @@ func (ec *executionContext) childFields_SetBillingAddressOnCartOutput(ctx contex
 		return ec.fieldContext_SetBillingAddressOnCartOutput_cart(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SetBillingAddressOnCartOutput", field.Name)
+}
+
+func (ec *executionContext) childFields_SetGiftOptionsOnCartOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "cart":
+		return ec.fieldContext_SetGiftOptionsOnCartOutput_cart(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SetGiftOptionsOnCartOutput", field.Name)
 }
 
 func (ec *executionContext) childFields_SetGuestEmailOnCartOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2022,6 +4504,126 @@ func (ec *executionContext) childFields_ShippingCartAddress(ctx context.Context,
 		return ec.fieldContext_ShippingCartAddress_selected_shipping_method(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type ShippingCartAddress", field.Name)
+}
+
+func (ec *executionContext) childFields_SimpleProduct(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_SimpleProduct_id(ctx, field)
+	case "uid":
+		return ec.fieldContext_SimpleProduct_uid(ctx, field)
+	case "sku":
+		return ec.fieldContext_SimpleProduct_sku(ctx, field)
+	case "name":
+		return ec.fieldContext_SimpleProduct_name(ctx, field)
+	case "url_key":
+		return ec.fieldContext_SimpleProduct_url_key(ctx, field)
+	case "stock_status":
+		return ec.fieldContext_SimpleProduct_stock_status(ctx, field)
+	case "small_image":
+		return ec.fieldContext_SimpleProduct_small_image(ctx, field)
+	case "thumbnail":
+		return ec.fieldContext_SimpleProduct_thumbnail(ctx, field)
+	case "price_range":
+		return ec.fieldContext_SimpleProduct_price_range(ctx, field)
+	case "price":
+		return ec.fieldContext_SimpleProduct_price(ctx, field)
+	case "description":
+		return ec.fieldContext_SimpleProduct_description(ctx, field)
+	case "short_description":
+		return ec.fieldContext_SimpleProduct_short_description(ctx, field)
+	case "meta_title":
+		return ec.fieldContext_SimpleProduct_meta_title(ctx, field)
+	case "meta_description":
+		return ec.fieldContext_SimpleProduct_meta_description(ctx, field)
+	case "media_gallery_entries":
+		return ec.fieldContext_SimpleProduct_media_gallery_entries(ctx, field)
+	case "categories":
+		return ec.fieldContext_SimpleProduct_categories(ctx, field)
+	case "custom_attributes":
+		return ec.fieldContext_SimpleProduct_custom_attributes(ctx, field)
+	case "weight":
+		return ec.fieldContext_SimpleProduct_weight(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SimpleProduct", field.Name)
+}
+
+func (ec *executionContext) childFields_StoreConfig(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_StoreConfig_id(ctx, field)
+	case "store_code":
+		return ec.fieldContext_StoreConfig_store_code(ctx, field)
+	case "store_name":
+		return ec.fieldContext_StoreConfig_store_name(ctx, field)
+	case "store_group_code":
+		return ec.fieldContext_StoreConfig_store_group_code(ctx, field)
+	case "website_code":
+		return ec.fieldContext_StoreConfig_website_code(ctx, field)
+	case "locale":
+		return ec.fieldContext_StoreConfig_locale(ctx, field)
+	case "timezone":
+		return ec.fieldContext_StoreConfig_timezone(ctx, field)
+	case "base_currency_code":
+		return ec.fieldContext_StoreConfig_base_currency_code(ctx, field)
+	case "default_display_currency_code":
+		return ec.fieldContext_StoreConfig_default_display_currency_code(ctx, field)
+	case "product_url_suffix":
+		return ec.fieldContext_StoreConfig_product_url_suffix(ctx, field)
+	case "category_url_suffix":
+		return ec.fieldContext_StoreConfig_category_url_suffix(ctx, field)
+	case "product_canonical_tag":
+		return ec.fieldContext_StoreConfig_product_canonical_tag(ctx, field)
+	case "category_canonical_tag":
+		return ec.fieldContext_StoreConfig_category_canonical_tag(ctx, field)
+	case "configurable_thumbnail_source":
+		return ec.fieldContext_StoreConfig_configurable_thumbnail_source(ctx, field)
+	case "root_category_uid":
+		return ec.fieldContext_StoreConfig_root_category_uid(ctx, field)
+	case "grid_per_page":
+		return ec.fieldContext_StoreConfig_grid_per_page(ctx, field)
+	case "list_per_page":
+		return ec.fieldContext_StoreConfig_list_per_page(ctx, field)
+	case "minimum_password_length":
+		return ec.fieldContext_StoreConfig_minimum_password_length(ctx, field)
+	case "required_character_classes_number":
+		return ec.fieldContext_StoreConfig_required_character_classes_number(ctx, field)
+	case "customer_access_token_lifetime":
+		return ec.fieldContext_StoreConfig_customer_access_token_lifetime(ctx, field)
+	case "magento_wishlist_general_is_enabled":
+		return ec.fieldContext_StoreConfig_magento_wishlist_general_is_enabled(ctx, field)
+	case "enable_multiple_wishlists":
+		return ec.fieldContext_StoreConfig_enable_multiple_wishlists(ctx, field)
+	case "allow_order":
+		return ec.fieldContext_StoreConfig_allow_order(ctx, field)
+	case "allow_items":
+		return ec.fieldContext_StoreConfig_allow_items(ctx, field)
+	case "allow_gift_receipt":
+		return ec.fieldContext_StoreConfig_allow_gift_receipt(ctx, field)
+	case "allow_printed_card":
+		return ec.fieldContext_StoreConfig_allow_printed_card(ctx, field)
+	case "allow_gift_wrapping_on_order":
+		return ec.fieldContext_StoreConfig_allow_gift_wrapping_on_order(ctx, field)
+	case "allow_gift_wrapping_on_order_items":
+		return ec.fieldContext_StoreConfig_allow_gift_wrapping_on_order_items(ctx, field)
+	case "cart_gift_wrapping":
+		return ec.fieldContext_StoreConfig_cart_gift_wrapping(ctx, field)
+	case "cart_printed_card":
+		return ec.fieldContext_StoreConfig_cart_printed_card(ctx, field)
+	case "is_default_store":
+		return ec.fieldContext_StoreConfig_is_default_store(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StoreConfig", field.Name)
+}
+
+func (ec *executionContext) childFields_StoreLabels(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "store_code":
+		return ec.fieldContext_StoreLabels_store_code(ctx, field)
+	case "label":
+		return ec.fieldContext_StoreLabels_label(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type StoreLabels", field.Name)
 }
 
 func (ec *executionContext) childFields_UpdateCartItemsOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -2148,6 +4750,50 @@ func (ec *executionContext) childFields___Type(ctx context.Context, field graphq
 
 // region    ***************************** args.gotpl *****************************
 
+func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "filter",
+		func(ctx context.Context, v any) (*CustomerOrdersFilterInput, error) {
+			return ec.unmarshalOCustomerOrdersFilterInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerOrdersFilterInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["filter"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "currentPage",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currentPage"] = arg1
+	arg2, err := graphql.ProcessArgField(ctx, rawArgs, "pageSize",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["pageSize"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addConfigurableProductsToCart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (*AddConfigurableProductsToCartInput, error) {
+			return ec.unmarshalOAddConfigurableProductsToCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐAddConfigurableProductsToCartInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addProductsToCart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2170,12 +4816,54 @@ func (ec *executionContext) field_Mutation_addProductsToCart_args(ctx context.Co
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_addSimpleProductsToCart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (*AddSimpleProductsToCartInput, error) {
+			return ec.unmarshalOAddSimpleProductsToCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐAddSimpleProductsToCartInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_applyCouponToCart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (*ApplyCouponToCartInput, error) {
 			return ec.unmarshalOApplyCouponToCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐApplyCouponToCartInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_applyGiftCardToCart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (*ApplyGiftCardToCartInput, error) {
+			return ec.unmarshalOApplyGiftCardToCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐApplyGiftCardToCartInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createCustomerAddress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CustomerAddressInput, error) {
+			return ec.unmarshalNCustomerAddressInput2audienceactivationᚋinternalᚋstorefrontᚐCustomerAddressInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2209,6 +4897,20 @@ func (ec *executionContext) field_Mutation_createGuestCart_args(ctx context.Cont
 		return nil, err
 	}
 	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_deleteCustomerAddress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -2284,6 +4986,20 @@ func (ec *executionContext) field_Mutation_removeCouponFromCart_args(ctx context
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_removeGiftCardFromCart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (*RemoveGiftCardFromCartInput, error) {
+			return ec.unmarshalORemoveGiftCardFromCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐRemoveGiftCardFromCartInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_removeItemFromCart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2304,6 +5020,20 @@ func (ec *executionContext) field_Mutation_setBillingAddressOnCart_args(ctx cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (*SetBillingAddressOnCartInput, error) {
 			return ec.unmarshalOSetBillingAddressOnCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSetBillingAddressOnCartInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_setGiftOptionsOnCart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (*SetGiftOptionsOnCartInput, error) {
+			return ec.unmarshalOSetGiftOptionsOnCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSetGiftOptionsOnCartInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -2382,6 +5112,28 @@ func (ec *executionContext) field_Mutation_updateCartItems_args(ctx context.Cont
 	return args, nil
 }
 
+func (ec *executionContext) field_Mutation_updateCustomerAddress_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (int, error) {
+			return ec.unmarshalNInt2int(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (*CustomerAddressInput, error) {
+			return ec.unmarshalOCustomerAddressInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerAddressInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -2407,6 +5159,20 @@ func (ec *executionContext) field_Query_cart_args(ctx context.Context, rawArgs m
 		return nil, err
 	}
 	args["cart_id"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_country_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "id",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["id"] = arg0
 	return args, nil
 }
 
@@ -2437,6 +5203,34 @@ func (ec *executionContext) field_Query_dynamicBlocks_args(ctx context.Context, 
 		return nil, err
 	}
 	args["currentPage"] = arg2
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_giftCardAccount_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (GiftCardAccountInput, error) {
+			return ec.unmarshalNGiftCardAccountInput2audienceactivationᚋinternalᚋstorefrontᚐGiftCardAccountInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_isEmailAvailable_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "email",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["email"] = arg0
 	return args, nil
 }
 
@@ -2552,6 +5346,38 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 
 // region    **************************** field.gotpl *****************************
 
+func (ec *executionContext) _AddConfigurableProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *AddConfigurableProductsToCartOutput) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddConfigurableProductsToCartOutput_cart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Cart) graphql.Marshaler {
+			return ec.marshalNCart2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddConfigurableProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "AddConfigurableProductsToCartOutput",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cart(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
 func (ec *executionContext) _AddProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *AddProductsToCartOutput) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -2616,6 +5442,38 @@ func (ec *executionContext) fieldContext_AddProductsToCartOutput_user_errors(ctx
 	return fc, nil
 }
 
+func (ec *executionContext) _AddSimpleProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *AddSimpleProductsToCartOutput) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddSimpleProductsToCartOutput_cart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Cart) graphql.Marshaler {
+			return ec.marshalNCart2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddSimpleProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "AddSimpleProductsToCartOutput",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cart(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
 func (ec *executionContext) _AppliedCoupon_code(ctx context.Context, field graphql.CollectedField, obj *AppliedCoupon) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -2637,6 +5495,116 @@ func (ec *executionContext) _AppliedCoupon_code(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_AppliedCoupon_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("AppliedCoupon", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppliedGiftCard_code(ctx context.Context, field graphql.CollectedField, obj *AppliedGiftCard) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppliedGiftCard_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppliedGiftCard_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppliedGiftCard", field, false, false, "String")
+}
+
+func (ec *executionContext) _AppliedGiftCard_current_balance(ctx context.Context, field graphql.CollectedField, obj *AppliedGiftCard) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppliedGiftCard_current_balance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CurrentBalance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖaudienceactivationᚋinternalᚋstorefrontᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppliedGiftCard_current_balance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "AppliedGiftCard",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _AppliedGiftCard_applied_balance(ctx context.Context, field graphql.CollectedField, obj *AppliedGiftCard) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppliedGiftCard_applied_balance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AppliedBalance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖaudienceactivationᚋinternalᚋstorefrontᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppliedGiftCard_applied_balance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "AppliedGiftCard",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _AppliedGiftCard_expiration_date(ctx context.Context, field graphql.CollectedField, obj *AppliedGiftCard) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AppliedGiftCard_expiration_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpirationDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AppliedGiftCard_expiration_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AppliedGiftCard", field, false, false, "String")
 }
 
 func (ec *executionContext) _ApplyCouponToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *ApplyCouponToCartOutput) (ret graphql.Marshaler) {
@@ -2669,6 +5637,107 @@ func (ec *executionContext) fieldContext_ApplyCouponToCartOutput_cart(ctx contex
 		},
 	})
 	return fc, nil
+}
+
+func (ec *executionContext) _ApplyGiftCardToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *ApplyGiftCardToCartOutput) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ApplyGiftCardToCartOutput_cart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Cart) graphql.Marshaler {
+			return ec.marshalNCart2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ApplyGiftCardToCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ApplyGiftCardToCartOutput",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cart(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _AttributeOption_uid(ctx context.Context, field graphql.CollectedField, obj *AttributeOption) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeOption_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeOption_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeOption", field, false, false, "ID")
+}
+
+func (ec *executionContext) _AttributeOption_label(ctx context.Context, field graphql.CollectedField, obj *AttributeOption) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeOption_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeOption_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeOption", field, false, false, "String")
+}
+
+func (ec *executionContext) _AttributeOption_is_default(ctx context.Context, field graphql.CollectedField, obj *AttributeOption) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AttributeOption_is_default(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsDefault, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_AttributeOption_is_default(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("AttributeOption", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _AvailablePaymentMethod_code(ctx context.Context, field graphql.CollectedField, obj *AvailablePaymentMethod) (ret graphql.Marshaler) {
@@ -3153,6 +6222,121 @@ func (ec *executionContext) fieldContext_BillingCartAddress_telephone(_ context.
 	return graphql.NewScalarFieldContext("BillingCartAddress", field, false, false, "String")
 }
 
+func (ec *executionContext) _Breadcrumb_category_uid(ctx context.Context, field graphql.CollectedField, obj *Breadcrumb) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breadcrumb_category_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryUID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Breadcrumb_category_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breadcrumb", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Breadcrumb_category_name(ctx context.Context, field graphql.CollectedField, obj *Breadcrumb) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breadcrumb_category_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Breadcrumb_category_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breadcrumb", field, false, false, "String")
+}
+
+func (ec *executionContext) _Breadcrumb_category_level(ctx context.Context, field graphql.CollectedField, obj *Breadcrumb) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breadcrumb_category_level(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryLevel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Breadcrumb_category_level(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breadcrumb", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Breadcrumb_category_url_key(ctx context.Context, field graphql.CollectedField, obj *Breadcrumb) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breadcrumb_category_url_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryURLKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Breadcrumb_category_url_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breadcrumb", field, false, false, "String")
+}
+
+func (ec *executionContext) _Breadcrumb_category_url_path(ctx context.Context, field graphql.CollectedField, obj *Breadcrumb) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Breadcrumb_category_url_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryURLPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Breadcrumb_category_url_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Breadcrumb", field, false, false, "String")
+}
+
 func (ec *executionContext) _Cart_id(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -3386,10 +6570,10 @@ func (ec *executionContext) _Cart_rules(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*CartRuleStorefront) graphql.Marshaler {
-			return ec.marshalOCartRuleStorefront2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCartRuleStorefront(ctx, selections, v)
+			return ec.marshalNCartRuleStorefront2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCartRuleStorefront(ctx, selections, v)
 		},
 		true,
-		false,
+		true,
 	)
 }
 func (ec *executionContext) fieldContext_Cart_rules(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -3403,6 +6587,139 @@ func (ec *executionContext) fieldContext_Cart_rules(ctx context.Context, field g
 		},
 	})
 	return fc, nil
+}
+
+func (ec *executionContext) _Cart_total_summary_quantity_including_config(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_total_summary_quantity_including_config(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalSummaryQuantityIncludingConfig, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_total_summary_quantity_including_config(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cart", field, false, false, "Float")
+}
+
+func (ec *executionContext) _Cart_applied_gift_cards(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_applied_gift_cards(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AppliedGiftCards, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*AppliedGiftCard) graphql.Marshaler {
+			return ec.marshalOAppliedGiftCard2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐAppliedGiftCard(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_applied_gift_cards(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "Cart",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AppliedGiftCard(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _Cart_gift_message(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_gift_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GiftMessage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *GiftMessage) graphql.Marshaler {
+			return ec.marshalOGiftMessage2ᚖaudienceactivationᚋinternalᚋstorefrontᚐGiftMessage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_gift_message(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "Cart",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GiftMessage(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _Cart_gift_receipt_included(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_gift_receipt_included(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GiftReceiptIncluded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_gift_receipt_included(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cart", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Cart_printed_card_included(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Cart_printed_card_included(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrintedCardIncluded, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Cart_printed_card_included(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Cart", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _Cart_shipping_addresses(ctx context.Context, field graphql.CollectedField, obj *Cart) (ret graphql.Marshaler) {
@@ -3623,6 +6940,75 @@ func (ec *executionContext) _CartAddressRegion_label(ctx context.Context, field 
 }
 func (ec *executionContext) fieldContext_CartAddressRegion_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("CartAddressRegion", field, false, false, "String")
+}
+
+func (ec *executionContext) _CartAddressRegion_region_id(ctx context.Context, field graphql.CollectedField, obj *CartAddressRegion) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CartAddressRegion_region_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CartAddressRegion_region_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CartAddressRegion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CartItemError_code(ctx context.Context, field graphql.CollectedField, obj *CartItemError) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CartItemError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v CartItemErrorType) graphql.Marshaler {
+			return ec.marshalNCartItemErrorType2audienceactivationᚋinternalᚋstorefrontᚐCartItemErrorType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CartItemError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CartItemError", field, false, false, "CartItemErrorType")
+}
+
+func (ec *executionContext) _CartItemError_message(ctx context.Context, field graphql.CollectedField, obj *CartItemError) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CartItemError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CartItemError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CartItemError", field, false, false, "String")
 }
 
 func (ec *executionContext) _CartItemPrices_price(ctx context.Context, field graphql.CollectedField, obj *CartItemPrices) (ret graphql.Marshaler) {
@@ -3977,6 +7363,38 @@ func (ec *executionContext) fieldContext_CartPrices_applied_taxes(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _CartPrices_gift_options(ctx context.Context, field graphql.CollectedField, obj *CartPrices) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CartPrices_gift_options(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GiftOptions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *GiftOptionsPrices) graphql.Marshaler {
+			return ec.marshalOGiftOptionsPrices2ᚖaudienceactivationᚋinternalᚋstorefrontᚐGiftOptionsPrices(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CartPrices_gift_options(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "CartPrices",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GiftOptionsPrices(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
 func (ec *executionContext) _CartRuleStorefront_name(ctx context.Context, field graphql.CollectedField, obj *CartRuleStorefront) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -4101,6 +7519,153 @@ func (ec *executionContext) fieldContext_CartUserInputError_code(_ context.Conte
 	return graphql.NewScalarFieldContext("CartUserInputError", field, false, false, "CartUserInputErrorType")
 }
 
+func (ec *executionContext) _CategoryTree_uid(ctx context.Context, field graphql.CollectedField, obj *CategoryTree) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryTree_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryTree_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryTree", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CategoryTree_name(ctx context.Context, field graphql.CollectedField, obj *CategoryTree) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryTree_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryTree_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryTree", field, false, false, "String")
+}
+
+func (ec *executionContext) _CategoryTree_url_key(ctx context.Context, field graphql.CollectedField, obj *CategoryTree) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryTree_url_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URLKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryTree_url_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryTree", field, false, false, "String")
+}
+
+func (ec *executionContext) _CategoryTree_url_path(ctx context.Context, field graphql.CollectedField, obj *CategoryTree) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryTree_url_path(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URLPath, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryTree_url_path(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryTree", field, false, false, "String")
+}
+
+func (ec *executionContext) _CategoryTree_breadcrumbs(ctx context.Context, field graphql.CollectedField, obj *CategoryTree) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryTree_breadcrumbs(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Breadcrumbs, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*Breadcrumb) graphql.Marshaler {
+			return ec.marshalOBreadcrumb2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐBreadcrumb(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryTree_breadcrumbs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "CategoryTree",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Breadcrumb(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ColorSwatchData_value(ctx context.Context, field graphql.CollectedField, obj *ColorSwatchData) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ColorSwatchData_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ColorSwatchData_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ColorSwatchData", field, false, false, "String")
+}
+
 func (ec *executionContext) _ComplexTextValue_html(ctx context.Context, field graphql.CollectedField, obj *ComplexTextValue) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -4122,6 +7687,1460 @@ func (ec *executionContext) _ComplexTextValue_html(ctx context.Context, field gr
 }
 func (ec *executionContext) fieldContext_ComplexTextValue_html(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("ComplexTextValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableAttributeOption_uid(ctx context.Context, field graphql.CollectedField, obj *ConfigurableAttributeOption) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableAttributeOption_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableAttributeOption_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableAttributeOption", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ConfigurableAttributeOption_code(ctx context.Context, field graphql.CollectedField, obj *ConfigurableAttributeOption) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableAttributeOption_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableAttributeOption_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableAttributeOption", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableAttributeOption_label(ctx context.Context, field graphql.CollectedField, obj *ConfigurableAttributeOption) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableAttributeOption_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableAttributeOption_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableAttributeOption", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableAttributeOption_value_index(ctx context.Context, field graphql.CollectedField, obj *ConfigurableAttributeOption) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableAttributeOption_value_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValueIndex, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableAttributeOption_value_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableAttributeOption", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConfigurableCartItem_uid(ctx context.Context, field graphql.CollectedField, obj *ConfigurableCartItem) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableCartItem_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableCartItem_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableCartItem", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ConfigurableCartItem_id(ctx context.Context, field graphql.CollectedField, obj *ConfigurableCartItem) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableCartItem_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableCartItem_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableCartItem", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableCartItem_quantity(ctx context.Context, field graphql.CollectedField, obj *ConfigurableCartItem) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableCartItem_quantity(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Quantity, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableCartItem_quantity(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableCartItem", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ConfigurableCartItem_product(ctx context.Context, field graphql.CollectedField, obj *ConfigurableCartItem) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableCartItem_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Product, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ProductInterface) graphql.Marshaler {
+			return ec.marshalNProductInterface2audienceactivationᚋinternalᚋstorefrontᚐProductInterface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableCartItem_product(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableCartItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableCartItem_prices(ctx context.Context, field graphql.CollectedField, obj *ConfigurableCartItem) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableCartItem_prices(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Prices, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CartItemPrices) graphql.Marshaler {
+			return ec.marshalOCartItemPrices2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartItemPrices(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableCartItem_prices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableCartItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CartItemPrices(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableCartItem_errors(ctx context.Context, field graphql.CollectedField, obj *ConfigurableCartItem) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableCartItem_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*CartItemError) graphql.Marshaler {
+			return ec.marshalOCartItemError2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCartItemError(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableCartItem_errors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableCartItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CartItemError(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableCartItem_configurable_options(ctx context.Context, field graphql.CollectedField, obj *ConfigurableCartItem) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableCartItem_configurable_options(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfigurableOptions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*SelectedConfigurableOption) graphql.Marshaler {
+			return ec.marshalNSelectedConfigurableOption2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐSelectedConfigurableOption(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableCartItem_configurable_options(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableCartItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SelectedConfigurableOption(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableCartItem_configured_variant(ctx context.Context, field graphql.CollectedField, obj *ConfigurableCartItem) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableCartItem_configured_variant(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfiguredVariant, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v ProductInterface) graphql.Marshaler {
+			return ec.marshalNProductInterface2audienceactivationᚋinternalᚋstorefrontᚐProductInterface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableCartItem_configured_variant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableCartItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableProduct_id(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProduct", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConfigurableProduct_uid(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProduct", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ConfigurableProduct_sku(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_sku(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Sku, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_sku(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableProduct_name(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableProduct_url_key(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_url_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URLKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_url_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableProduct_stock_status(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_stock_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StockStatus, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ProductStockStatus) graphql.Marshaler {
+			return ec.marshalOProductStockStatus2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductStockStatus(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_stock_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProduct", field, false, false, "ProductStockStatus")
+}
+
+func (ec *executionContext) _ConfigurableProduct_small_image(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_small_image(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SmallImage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ProductImage) graphql.Marshaler {
+			return ec.marshalOProductImage2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductImage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_small_image(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductImage(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableProduct_thumbnail(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_thumbnail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Thumbnail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ProductImage) graphql.Marshaler {
+			return ec.marshalOProductImage2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductImage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_thumbnail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductImage(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableProduct_price_range(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_price_range(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PriceRange, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *PriceRange) graphql.Marshaler {
+			return ec.marshalNPriceRange2ᚖaudienceactivationᚋinternalᚋstorefrontᚐPriceRange(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_price_range(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_PriceRange(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableProduct_price(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ProductPrices) graphql.Marshaler {
+			return ec.marshalOProductPrices2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductPrices(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductPrices(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableProduct_description(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ComplexTextValue) graphql.Marshaler {
+			return ec.marshalOComplexTextValue2ᚖaudienceactivationᚋinternalᚋstorefrontᚐComplexTextValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_description(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComplexTextValue(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableProduct_short_description(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_short_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShortDescription, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ComplexTextValue) graphql.Marshaler {
+			return ec.marshalOComplexTextValue2ᚖaudienceactivationᚋinternalᚋstorefrontᚐComplexTextValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_short_description(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComplexTextValue(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableProduct_meta_title(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_meta_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MetaTitle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_meta_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableProduct_meta_description(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_meta_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MetaDescription, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_meta_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableProduct_media_gallery_entries(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_media_gallery_entries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MediaGalleryEntries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*MediaGalleryEntry) graphql.Marshaler {
+			return ec.marshalOMediaGalleryEntry2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐMediaGalleryEntry(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_media_gallery_entries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaGalleryEntry(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableProduct_categories(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_categories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Categories, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []CategoryInterface) graphql.Marshaler {
+			return ec.marshalOCategoryInterface2ᚕaudienceactivationᚋinternalᚋstorefrontᚐCategoryInterface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_categories(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableProduct_custom_attributes(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_custom_attributes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomAttributes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*CustomAttribute) graphql.Marshaler {
+			return ec.marshalNCustomAttribute2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomAttribute(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_custom_attributes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomAttribute(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableProduct_weight(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProduct", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ConfigurableProduct_configurable_options(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_configurable_options(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfigurableOptions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ConfigurableProductOptions) graphql.Marshaler {
+			return ec.marshalOConfigurableProductOptions2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableProductOptions(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_configurable_options(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurableProductOptions(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableProduct_variants(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_variants(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Variants, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ConfigurableVariant) graphql.Marshaler {
+			return ec.marshalOConfigurableVariant2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableVariant(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_variants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurableVariant(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableProductOptions_uid(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptions) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptions_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptions_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProductOptions", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ConfigurableProductOptions_attribute_code(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptions) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptions_attribute_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttributeCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptions_attribute_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProductOptions", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableProductOptions_attribute_id(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptions) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptions_attribute_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttributeID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptions_attribute_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProductOptions", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableProductOptions_attribute_uid(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptions) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptions_attribute_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttributeUID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptions_attribute_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProductOptions", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ConfigurableProductOptions_label(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptions) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptions_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptions_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProductOptions", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableProductOptions_position(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptions) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptions_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptions_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProductOptions", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConfigurableProductOptions_use_default(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptions) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptions_use_default(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UseDefault, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptions_use_default(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProductOptions", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConfigurableProductOptions_values(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptions) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptions_values(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Values, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ConfigurableProductOptionsValues) graphql.Marshaler {
+			return ec.marshalOConfigurableProductOptionsValues2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableProductOptionsValues(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptions_values(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableProductOptions",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurableProductOptionsValues(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableProductOptionsValues_uid(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptionsValues_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProductOptionsValues", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ConfigurableProductOptionsValues_default_label(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptionsValues_default_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_default_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProductOptionsValues", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableProductOptionsValues_label(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptionsValues_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProductOptionsValues", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableProductOptionsValues_store_label(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptionsValues_store_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoreLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_store_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProductOptionsValues", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableProductOptionsValues_use_default_value(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptionsValues_use_default_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UseDefaultValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_use_default_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProductOptionsValues", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ConfigurableProductOptionsValues_value_index(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptionsValues_value_index(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValueIndex, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_value_index(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProductOptionsValues", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConfigurableProductOptionsValues_swatch_data(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProductOptionsValues_swatch_data(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SwatchData, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v SwatchDataInterface) graphql.Marshaler {
+			return ec.marshalOSwatchDataInterface2audienceactivationᚋinternalᚋstorefrontᚐSwatchDataInterface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_swatch_data(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableProductOptionsValues",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableVariant_attributes(ctx context.Context, field graphql.CollectedField, obj *ConfigurableVariant) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableVariant_attributes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Attributes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*ConfigurableAttributeOption) graphql.Marshaler {
+			return ec.marshalOConfigurableAttributeOption2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableAttributeOption(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableVariant_attributes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableVariant",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ConfigurableAttributeOption(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ConfigurableVariant_product(ctx context.Context, field graphql.CollectedField, obj *ConfigurableVariant) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableVariant_product(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Product, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SimpleProduct) graphql.Marshaler {
+			return ec.marshalOSimpleProduct2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSimpleProduct(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableVariant_product(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ConfigurableVariant",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SimpleProduct(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _Country_id(ctx context.Context, field graphql.CollectedField, obj *Country) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Country_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Country_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
+}
+
+func (ec *executionContext) _Country_two_letter_abbreviation(ctx context.Context, field graphql.CollectedField, obj *Country) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Country_two_letter_abbreviation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TwoLetterAbbreviation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Country_two_letter_abbreviation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
+}
+
+func (ec *executionContext) _Country_three_letter_abbreviation(ctx context.Context, field graphql.CollectedField, obj *Country) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Country_three_letter_abbreviation(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ThreeLetterAbbreviation, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Country_three_letter_abbreviation(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
+}
+
+func (ec *executionContext) _Country_full_name_locale(ctx context.Context, field graphql.CollectedField, obj *Country) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Country_full_name_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FullNameLocale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Country_full_name_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
+}
+
+func (ec *executionContext) _Country_full_name_english(ctx context.Context, field graphql.CollectedField, obj *Country) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Country_full_name_english(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FullNameEnglish, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Country_full_name_english(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Country", field, false, false, "String")
+}
+
+func (ec *executionContext) _Country_available_regions(ctx context.Context, field graphql.CollectedField, obj *Country) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Country_available_regions(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvailableRegions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*Region) graphql.Marshaler {
+			return ec.marshalORegion2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Country_available_regions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "Country",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Region(ctx, field)
+		},
+	})
+	return fc, nil
 }
 
 func (ec *executionContext) _CreateGuestCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *CreateGuestCartOutput) (ret graphql.Marshaler) {
@@ -4154,6 +9173,125 @@ func (ec *executionContext) fieldContext_CreateGuestCartOutput_cart(ctx context.
 		},
 	})
 	return fc, nil
+}
+
+func (ec *executionContext) _CustomAttribute_selected_attribute_options(ctx context.Context, field graphql.CollectedField, obj *CustomAttribute) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomAttribute_selected_attribute_options(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SelectedAttributeOptions, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SelectedAttributeOption) graphql.Marshaler {
+			return ec.marshalOSelectedAttributeOption2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSelectedAttributeOption(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomAttribute_selected_attribute_options(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "CustomAttribute",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SelectedAttributeOption(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomAttribute_entered_attribute_value(ctx context.Context, field graphql.CollectedField, obj *CustomAttribute) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomAttribute_entered_attribute_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnteredAttributeValue, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EnteredAttributeValue) graphql.Marshaler {
+			return ec.marshalOEnteredAttributeValue2ᚖaudienceactivationᚋinternalᚋstorefrontᚐEnteredAttributeValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomAttribute_entered_attribute_value(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "CustomAttribute",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_EnteredAttributeValue(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomAttribute_attribute_metadata(ctx context.Context, field graphql.CollectedField, obj *CustomAttribute) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomAttribute_attribute_metadata(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttributeMetadata, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v AttributeMetadataInterface) graphql.Marshaler {
+			return ec.marshalOAttributeMetadataInterface2audienceactivationᚋinternalᚋstorefrontᚐAttributeMetadataInterface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomAttribute_attribute_metadata(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "CustomAttribute",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *Customer) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "Int")
 }
 
 func (ec *executionContext) _Customer_firstname(ctx context.Context, field graphql.CollectedField, obj *Customer) (ret graphql.Marshaler) {
@@ -4223,6 +9361,871 @@ func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.C
 }
 func (ec *executionContext) fieldContext_Customer_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Customer_is_subscribed(ctx context.Context, field graphql.CollectedField, obj *Customer) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_is_subscribed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsSubscribed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_is_subscribed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _Customer_addresses(ctx context.Context, field graphql.CollectedField, obj *Customer) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_addresses(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Addresses, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*CustomerAddress) graphql.Marshaler {
+			return ec.marshalOCustomerAddress2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerAddress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_addresses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAddress(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _Customer_default_shipping(ctx context.Context, field graphql.CollectedField, obj *Customer) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_default_shipping(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultShipping, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_default_shipping(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Customer_default_billing(ctx context.Context, field graphql.CollectedField, obj *Customer) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_default_billing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultBilling, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_default_billing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.CollectedField, obj *Customer) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_orders(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Orders, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CustomerOrders) graphql.Marshaler {
+			return ec.marshalOCustomerOrders2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerOrders(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerOrders(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_orders_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerAddress_id(ctx context.Context, field graphql.CollectedField, obj *CustomerAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddress_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddress_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerAddress_firstname(ctx context.Context, field graphql.CollectedField, obj *CustomerAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddress_firstname(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Firstname, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddress_firstname(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerAddress_lastname(ctx context.Context, field graphql.CollectedField, obj *CustomerAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddress_lastname(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lastname, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddress_lastname(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerAddress_company(ctx context.Context, field graphql.CollectedField, obj *CustomerAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddress_company(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Company, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddress_company(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerAddress_street(ctx context.Context, field graphql.CollectedField, obj *CustomerAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddress_street(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Street, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*string) graphql.Marshaler {
+			return ec.marshalOString2ᚕᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddress_street(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerAddress_city(ctx context.Context, field graphql.CollectedField, obj *CustomerAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddress_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddress_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerAddress_region(ctx context.Context, field graphql.CollectedField, obj *CustomerAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddress_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CustomerAddressRegion) graphql.Marshaler {
+			return ec.marshalOCustomerAddressRegion2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerAddressRegion(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddress_region(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "CustomerAddress",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAddressRegion(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerAddress_region_id(ctx context.Context, field graphql.CollectedField, obj *CustomerAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddress_region_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddress_region_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddress", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerAddress_postcode(ctx context.Context, field graphql.CollectedField, obj *CustomerAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddress_postcode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Postcode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddress_postcode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerAddress_country_code(ctx context.Context, field graphql.CollectedField, obj *CustomerAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddress_country_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountryCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CountryCodeEnum) graphql.Marshaler {
+			return ec.marshalOCountryCodeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCountryCodeEnum(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddress_country_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddress", field, false, false, "CountryCodeEnum")
+}
+
+func (ec *executionContext) _CustomerAddress_country_id(ctx context.Context, field graphql.CollectedField, obj *CustomerAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddress_country_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountryID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddress_country_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerAddress_telephone(ctx context.Context, field graphql.CollectedField, obj *CustomerAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddress_telephone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Telephone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddress_telephone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerAddress_default_shipping(ctx context.Context, field graphql.CollectedField, obj *CustomerAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddress_default_shipping(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultShipping, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddress_default_shipping(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddress", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CustomerAddress_default_billing(ctx context.Context, field graphql.CollectedField, obj *CustomerAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddress_default_billing(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultBilling, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddress_default_billing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddress", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _CustomerAddressRegion_region_code(ctx context.Context, field graphql.CollectedField, obj *CustomerAddressRegion) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddressRegion_region_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddressRegion_region_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddressRegion", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerAddressRegion_region(ctx context.Context, field graphql.CollectedField, obj *CustomerAddressRegion) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddressRegion_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddressRegion_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddressRegion", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerAddressRegion_region_id(ctx context.Context, field graphql.CollectedField, obj *CustomerAddressRegion) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerAddressRegion_region_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerAddressRegion_region_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerAddressRegion", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CustomerOrder_id(ctx context.Context, field graphql.CollectedField, obj *CustomerOrder) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerOrder_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerOrder_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerOrder", field, false, false, "ID")
+}
+
+func (ec *executionContext) _CustomerOrder_number(ctx context.Context, field graphql.CollectedField, obj *CustomerOrder) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerOrder_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Number, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerOrder_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerOrder", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerOrder_order_date(ctx context.Context, field graphql.CollectedField, obj *CustomerOrder) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerOrder_order_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OrderDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerOrder_order_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerOrder", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerOrder_status(ctx context.Context, field graphql.CollectedField, obj *CustomerOrder) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerOrder_status(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Status, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerOrder_status(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerOrder", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerOrder_email(ctx context.Context, field graphql.CollectedField, obj *CustomerOrder) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerOrder_email(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Email, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerOrder_email(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerOrder", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerOrder_shipping_address(ctx context.Context, field graphql.CollectedField, obj *CustomerOrder) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerOrder_shipping_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShippingAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *OrderAddress) graphql.Marshaler {
+			return ec.marshalOOrderAddress2ᚖaudienceactivationᚋinternalᚋstorefrontᚐOrderAddress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerOrder_shipping_address(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "CustomerOrder",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderAddress(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerOrder_billing_address(ctx context.Context, field graphql.CollectedField, obj *CustomerOrder) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerOrder_billing_address(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BillingAddress, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *OrderAddress) graphql.Marshaler {
+			return ec.marshalOOrderAddress2ᚖaudienceactivationᚋinternalᚋstorefrontᚐOrderAddress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerOrder_billing_address(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "CustomerOrder",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderAddress(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerOrder_shipping_method(ctx context.Context, field graphql.CollectedField, obj *CustomerOrder) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerOrder_shipping_method(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShippingMethod, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerOrder_shipping_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerOrder", field, false, false, "String")
+}
+
+func (ec *executionContext) _CustomerOrder_total(ctx context.Context, field graphql.CollectedField, obj *CustomerOrder) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerOrder_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Total, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *OrderTotal) graphql.Marshaler {
+			return ec.marshalOOrderTotal2ᚖaudienceactivationᚋinternalᚋstorefrontᚐOrderTotal(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerOrder_total(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "CustomerOrder",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_OrderTotal(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerOrders_items(ctx context.Context, field graphql.CollectedField, obj *CustomerOrders) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerOrders_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Items, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*CustomerOrder) graphql.Marshaler {
+			return ec.marshalNCustomerOrder2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerOrder(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerOrders_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "CustomerOrders",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerOrder(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerOrders_page_info(ctx context.Context, field graphql.CollectedField, obj *CustomerOrders) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerOrders_page_info(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PageInfo, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SearchResultPageInfo) graphql.Marshaler {
+			return ec.marshalOSearchResultPageInfo2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSearchResultPageInfo(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerOrders_page_info(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "CustomerOrders",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SearchResultPageInfo(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _CustomerOrders_total_count(ctx context.Context, field graphql.CollectedField, obj *CustomerOrders) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CustomerOrders_total_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CustomerOrders_total_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CustomerOrders", field, false, false, "Int")
 }
 
 func (ec *executionContext) _CustomerToken_token(ctx context.Context, field graphql.CollectedField, obj *CustomerToken) (ret graphql.Marshaler) {
@@ -4535,6 +10538,525 @@ func (ec *executionContext) _DynamicBlocks_rotation_state(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_DynamicBlocks_rotation_state(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("DynamicBlocks", field, false, false, "String")
+}
+
+func (ec *executionContext) _EnteredAttributeValue_value(ctx context.Context, field graphql.CollectedField, obj *EnteredAttributeValue) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_EnteredAttributeValue_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_EnteredAttributeValue_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("EnteredAttributeValue", field, false, false, "String")
+}
+
+func (ec *executionContext) _GiftCardAccount_code(ctx context.Context, field graphql.CollectedField, obj *GiftCardAccount) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftCardAccount_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GiftCardAccount_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GiftCardAccount", field, false, false, "String")
+}
+
+func (ec *executionContext) _GiftCardAccount_balance(ctx context.Context, field graphql.CollectedField, obj *GiftCardAccount) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftCardAccount_balance(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Balance, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖaudienceactivationᚋinternalᚋstorefrontᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GiftCardAccount_balance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "GiftCardAccount",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _GiftCardAccount_expiration_date(ctx context.Context, field graphql.CollectedField, obj *GiftCardAccount) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftCardAccount_expiration_date(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ExpirationDate, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GiftCardAccount_expiration_date(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GiftCardAccount", field, false, false, "String")
+}
+
+func (ec *executionContext) _GiftMessage_to(ctx context.Context, field graphql.CollectedField, obj *GiftMessage) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftMessage_to(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.To, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GiftMessage_to(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GiftMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _GiftMessage_from(ctx context.Context, field graphql.CollectedField, obj *GiftMessage) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftMessage_from(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.From, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GiftMessage_from(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GiftMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _GiftMessage_message(ctx context.Context, field graphql.CollectedField, obj *GiftMessage) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftMessage_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_GiftMessage_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("GiftMessage", field, false, false, "String")
+}
+
+func (ec *executionContext) _GiftOptionsPrices_gift_wrapping_for_order(ctx context.Context, field graphql.CollectedField, obj *GiftOptionsPrices) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftOptionsPrices_gift_wrapping_for_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GiftWrappingForOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖaudienceactivationᚋinternalᚋstorefrontᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GiftOptionsPrices_gift_wrapping_for_order(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "GiftOptionsPrices",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _GiftOptionsPrices_gift_wrapping_for_items(ctx context.Context, field graphql.CollectedField, obj *GiftOptionsPrices) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftOptionsPrices_gift_wrapping_for_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GiftWrappingForItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖaudienceactivationᚋinternalᚋstorefrontᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GiftOptionsPrices_gift_wrapping_for_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "GiftOptionsPrices",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _GiftOptionsPrices_printed_card(ctx context.Context, field graphql.CollectedField, obj *GiftOptionsPrices) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_GiftOptionsPrices_printed_card(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PrintedCard, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖaudienceactivationᚋinternalᚋstorefrontᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_GiftOptionsPrices_printed_card(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "GiftOptionsPrices",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ImageSwatchData_value(ctx context.Context, field graphql.CollectedField, obj *ImageSwatchData) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImageSwatchData_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImageSwatchData_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImageSwatchData", field, false, false, "String")
+}
+
+func (ec *executionContext) _ImageSwatchData_thumbnail(ctx context.Context, field graphql.CollectedField, obj *ImageSwatchData) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ImageSwatchData_thumbnail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Thumbnail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ImageSwatchData_thumbnail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ImageSwatchData", field, false, false, "String")
+}
+
+func (ec *executionContext) _IsEmailAvailableOutput_is_email_available(ctx context.Context, field graphql.CollectedField, obj *IsEmailAvailableOutput) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_IsEmailAvailableOutput_is_email_available(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsEmailAvailable, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_IsEmailAvailableOutput_is_email_available(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("IsEmailAvailableOutput", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MediaGalleryEntry_uid(ctx context.Context, field graphql.CollectedField, obj *MediaGalleryEntry) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaGalleryEntry_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaGalleryEntry_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaGalleryEntry", field, false, false, "ID")
+}
+
+func (ec *executionContext) _MediaGalleryEntry_id(ctx context.Context, field graphql.CollectedField, obj *MediaGalleryEntry) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaGalleryEntry_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaGalleryEntry_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaGalleryEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MediaGalleryEntry_media_type(ctx context.Context, field graphql.CollectedField, obj *MediaGalleryEntry) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaGalleryEntry_media_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MediaType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaGalleryEntry_media_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaGalleryEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _MediaGalleryEntry_label(ctx context.Context, field graphql.CollectedField, obj *MediaGalleryEntry) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaGalleryEntry_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaGalleryEntry_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaGalleryEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _MediaGalleryEntry_position(ctx context.Context, field graphql.CollectedField, obj *MediaGalleryEntry) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaGalleryEntry_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Position, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaGalleryEntry_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaGalleryEntry", field, false, false, "Int")
+}
+
+func (ec *executionContext) _MediaGalleryEntry_disabled(ctx context.Context, field graphql.CollectedField, obj *MediaGalleryEntry) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaGalleryEntry_disabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Disabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaGalleryEntry_disabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaGalleryEntry", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _MediaGalleryEntry_types(ctx context.Context, field graphql.CollectedField, obj *MediaGalleryEntry) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaGalleryEntry_types(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Types, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*string) graphql.Marshaler {
+			return ec.marshalOString2ᚕᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaGalleryEntry_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaGalleryEntry", field, false, false, "String")
+}
+
+func (ec *executionContext) _MediaGalleryEntry_file(ctx context.Context, field graphql.CollectedField, obj *MediaGalleryEntry) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_MediaGalleryEntry_file(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.File, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_MediaGalleryEntry_file(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("MediaGalleryEntry", field, false, false, "String")
 }
 
 func (ec *executionContext) _Money_value(ctx context.Context, field graphql.CollectedField, obj *Money) (ret graphql.Marshaler) {
@@ -5275,6 +11797,358 @@ func (ec *executionContext) fieldContext_Mutation_revokeCustomerToken(ctx contex
 	return fc, nil
 }
 
+func (ec *executionContext) _Mutation_addSimpleProductsToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addSimpleProductsToCart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddSimpleProductsToCart(ctx, fc.Args["input"].(*AddSimpleProductsToCartInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AddSimpleProductsToCartOutput) graphql.Marshaler {
+			return ec.marshalOAddSimpleProductsToCartOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐAddSimpleProductsToCartOutput(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addSimpleProductsToCart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddSimpleProductsToCartOutput(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addSimpleProductsToCart_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addConfigurableProductsToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addConfigurableProductsToCart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddConfigurableProductsToCart(ctx, fc.Args["input"].(*AddConfigurableProductsToCartInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AddConfigurableProductsToCartOutput) graphql.Marshaler {
+			return ec.marshalOAddConfigurableProductsToCartOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐAddConfigurableProductsToCartOutput(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addConfigurableProductsToCart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddConfigurableProductsToCartOutput(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addConfigurableProductsToCart_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createCustomerAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createCustomerAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateCustomerAddress(ctx, fc.Args["input"].(CustomerAddressInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CustomerAddress) graphql.Marshaler {
+			return ec.marshalOCustomerAddress2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerAddress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createCustomerAddress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAddress(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createCustomerAddress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_updateCustomerAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_updateCustomerAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().UpdateCustomerAddress(ctx, fc.Args["id"].(int), fc.Args["input"].(*CustomerAddressInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CustomerAddress) graphql.Marshaler {
+			return ec.marshalOCustomerAddress2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerAddress(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_updateCustomerAddress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomerAddress(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_updateCustomerAddress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_deleteCustomerAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_deleteCustomerAddress(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().DeleteCustomerAddress(ctx, fc.Args["id"].(int))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_deleteCustomerAddress(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("field of type Boolean does not have child fields")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_deleteCustomerAddress_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_setGiftOptionsOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_setGiftOptionsOnCart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().SetGiftOptionsOnCart(ctx, fc.Args["input"].(*SetGiftOptionsOnCartInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *SetGiftOptionsOnCartOutput) graphql.Marshaler {
+			return ec.marshalOSetGiftOptionsOnCartOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSetGiftOptionsOnCartOutput(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_setGiftOptionsOnCart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SetGiftOptionsOnCartOutput(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_setGiftOptionsOnCart_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_applyGiftCardToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_applyGiftCardToCart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().ApplyGiftCardToCart(ctx, fc.Args["input"].(*ApplyGiftCardToCartInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ApplyGiftCardToCartOutput) graphql.Marshaler {
+			return ec.marshalOApplyGiftCardToCartOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐApplyGiftCardToCartOutput(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_applyGiftCardToCart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ApplyGiftCardToCartOutput(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_applyGiftCardToCart_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_removeGiftCardFromCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_removeGiftCardFromCart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().RemoveGiftCardFromCart(ctx, fc.Args["input"].(*RemoveGiftCardFromCartInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *RemoveGiftCardFromCartOutput) graphql.Marshaler {
+			return ec.marshalORemoveGiftCardFromCartOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐRemoveGiftCardFromCartOutput(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_removeGiftCardFromCart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_RemoveGiftCardFromCartOutput(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_removeGiftCardFromCart_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Order_order_number(ctx context.Context, field graphql.CollectedField, obj *Order) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -5296,6 +12170,364 @@ func (ec *executionContext) _Order_order_number(ctx context.Context, field graph
 }
 func (ec *executionContext) fieldContext_Order_order_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Order", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderAddress_firstname(ctx context.Context, field graphql.CollectedField, obj *OrderAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAddress_firstname(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Firstname, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAddress_firstname(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderAddress_lastname(ctx context.Context, field graphql.CollectedField, obj *OrderAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAddress_lastname(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Lastname, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAddress_lastname(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderAddress_company(ctx context.Context, field graphql.CollectedField, obj *OrderAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAddress_company(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Company, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAddress_company(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderAddress_street(ctx context.Context, field graphql.CollectedField, obj *OrderAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAddress_street(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Street, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*string) graphql.Marshaler {
+			return ec.marshalNString2ᚕᚖstring(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAddress_street(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderAddress_city(ctx context.Context, field graphql.CollectedField, obj *OrderAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAddress_city(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.City, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAddress_city(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderAddress_region(ctx context.Context, field graphql.CollectedField, obj *OrderAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAddress_region(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Region, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAddress_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderAddress_region_id(ctx context.Context, field graphql.CollectedField, obj *OrderAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAddress_region_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegionID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAddress_region_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAddress", field, false, false, "ID")
+}
+
+func (ec *executionContext) _OrderAddress_postcode(ctx context.Context, field graphql.CollectedField, obj *OrderAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAddress_postcode(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Postcode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAddress_postcode(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderAddress_country_code(ctx context.Context, field graphql.CollectedField, obj *OrderAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAddress_country_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CountryCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CountryCodeEnum) graphql.Marshaler {
+			return ec.marshalOCountryCodeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCountryCodeEnum(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAddress_country_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAddress", field, false, false, "CountryCodeEnum")
+}
+
+func (ec *executionContext) _OrderAddress_telephone(ctx context.Context, field graphql.CollectedField, obj *OrderAddress) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderAddress_telephone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Telephone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderAddress_telephone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("OrderAddress", field, false, false, "String")
+}
+
+func (ec *executionContext) _OrderTotal_subtotal(ctx context.Context, field graphql.CollectedField, obj *OrderTotal) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderTotal_subtotal(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Subtotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖaudienceactivationᚋinternalᚋstorefrontᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderTotal_subtotal(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "OrderTotal",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderTotal_grand_total(ctx context.Context, field graphql.CollectedField, obj *OrderTotal) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderTotal_grand_total(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GrandTotal, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖaudienceactivationᚋinternalᚋstorefrontᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderTotal_grand_total(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "OrderTotal",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderTotal_total_shipping(ctx context.Context, field graphql.CollectedField, obj *OrderTotal) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderTotal_total_shipping(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.TotalShipping, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Money) graphql.Marshaler {
+			return ec.marshalNMoney2ᚖaudienceactivationᚋinternalᚋstorefrontᚐMoney(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_OrderTotal_total_shipping(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "OrderTotal",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _OrderTotal_discounts(ctx context.Context, field graphql.CollectedField, obj *OrderTotal) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_OrderTotal_discounts(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Discounts, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*Discount) graphql.Marshaler {
+			return ec.marshalODiscount2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐDiscount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_OrderTotal_discounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "OrderTotal",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Discount(ctx, field)
+		},
+	})
+	return fc, nil
 }
 
 func (ec *executionContext) _PlaceOrderError_message(ctx context.Context, field graphql.CollectedField, obj *PlaceOrderError) (ret graphql.Marshaler) {
@@ -5408,6 +12640,38 @@ func (ec *executionContext) fieldContext_PlaceOrderOutput_errors(ctx context.Con
 	return fc, nil
 }
 
+func (ec *executionContext) _Price_amount(ctx context.Context, field graphql.CollectedField, obj *Price) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Price_amount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Amount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Money) graphql.Marshaler {
+			return ec.marshalOMoney2ᚖaudienceactivationᚋinternalᚋstorefrontᚐMoney(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Price_amount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "Price",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Money(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
 func (ec *executionContext) _PriceRange_minimum_price(ctx context.Context, field graphql.CollectedField, obj *PriceRange) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -5438,6 +12702,332 @@ func (ec *executionContext) fieldContext_PriceRange_minimum_price(ctx context.Co
 		},
 	})
 	return fc, nil
+}
+
+func (ec *executionContext) _PriceRange_maximum_price(ctx context.Context, field graphql.CollectedField, obj *PriceRange) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_PriceRange_maximum_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaximumPrice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ProductPrice) graphql.Marshaler {
+			return ec.marshalOProductPrice2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductPrice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_PriceRange_maximum_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "PriceRange",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductPrice(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductAttributeMetadata_uid(ctx context.Context, field graphql.CollectedField, obj *ProductAttributeMetadata) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductAttributeMetadata_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductAttributeMetadata_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductAttributeMetadata", field, false, false, "ID")
+}
+
+func (ec *executionContext) _ProductAttributeMetadata_code(ctx context.Context, field graphql.CollectedField, obj *ProductAttributeMetadata) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductAttributeMetadata_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductAttributeMetadata_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductAttributeMetadata", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductAttributeMetadata_label(ctx context.Context, field graphql.CollectedField, obj *ProductAttributeMetadata) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductAttributeMetadata_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductAttributeMetadata_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductAttributeMetadata", field, false, false, "String")
+}
+
+func (ec *executionContext) _ProductAttributeMetadata_attribute_labels(ctx context.Context, field graphql.CollectedField, obj *ProductAttributeMetadata) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductAttributeMetadata_attribute_labels(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttributeLabels, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*StoreLabels) graphql.Marshaler {
+			return ec.marshalOStoreLabels2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐStoreLabels(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductAttributeMetadata_attribute_labels(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ProductAttributeMetadata",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StoreLabels(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductAttributeMetadata_data_type(ctx context.Context, field graphql.CollectedField, obj *ProductAttributeMetadata) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductAttributeMetadata_data_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DataType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ObjectDataTypeEnum) graphql.Marshaler {
+			return ec.marshalOObjectDataTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐObjectDataTypeEnum(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductAttributeMetadata_data_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductAttributeMetadata", field, false, false, "ObjectDataTypeEnum")
+}
+
+func (ec *executionContext) _ProductAttributeMetadata_sort_order(ctx context.Context, field graphql.CollectedField, obj *ProductAttributeMetadata) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductAttributeMetadata_sort_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SortOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductAttributeMetadata_sort_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductAttributeMetadata", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ProductAttributeMetadata_entity_type(ctx context.Context, field graphql.CollectedField, obj *ProductAttributeMetadata) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductAttributeMetadata_entity_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EntityType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *EntityTypeEnum) graphql.Marshaler {
+			return ec.marshalOEntityTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐEntityTypeEnum(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductAttributeMetadata_entity_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductAttributeMetadata", field, false, false, "EntityTypeEnum")
+}
+
+func (ec *executionContext) _ProductAttributeMetadata_is_system(ctx context.Context, field graphql.CollectedField, obj *ProductAttributeMetadata) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductAttributeMetadata_is_system(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsSystem, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductAttributeMetadata_is_system(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductAttributeMetadata", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ProductAttributeMetadata_ui_input(ctx context.Context, field graphql.CollectedField, obj *ProductAttributeMetadata) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductAttributeMetadata_ui_input(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UIInput, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v UIInputTypeInterface) graphql.Marshaler {
+			return ec.marshalNUiInputTypeInterface2audienceactivationᚋinternalᚋstorefrontᚐUIInputTypeInterface(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ProductAttributeMetadata_ui_input(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ProductAttributeMetadata",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductAttributeMetadata_used_in_components(ctx context.Context, field graphql.CollectedField, obj *ProductAttributeMetadata) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductAttributeMetadata_used_in_components(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UsedInComponents, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*CustomAttributesListsEnum) graphql.Marshaler {
+			return ec.marshalOCustomAttributesListsEnum2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomAttributesListsEnum(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductAttributeMetadata_used_in_components(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductAttributeMetadata", field, false, false, "CustomAttributesListsEnum")
+}
+
+func (ec *executionContext) _ProductDiscount_amount_off(ctx context.Context, field graphql.CollectedField, obj *ProductDiscount) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductDiscount_amount_off(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AmountOff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductDiscount_amount_off(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductDiscount", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ProductDiscount_percent_off(ctx context.Context, field graphql.CollectedField, obj *ProductDiscount) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductDiscount_percent_off(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PercentOff, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductDiscount_percent_off(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ProductDiscount", field, false, false, "Float")
 }
 
 func (ec *executionContext) _ProductImage_url(ctx context.Context, field graphql.CollectedField, obj *ProductImage) (ret graphql.Marshaler) {
@@ -5545,6 +13135,134 @@ func (ec *executionContext) fieldContext_ProductPrice_final_price(ctx context.Co
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductPrice_discount(ctx context.Context, field graphql.CollectedField, obj *ProductPrice) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductPrice_discount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Discount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ProductDiscount) graphql.Marshaler {
+			return ec.marshalOProductDiscount2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductDiscount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductPrice_discount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ProductPrice",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductDiscount(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductPrices_minimalPrice(ctx context.Context, field graphql.CollectedField, obj *ProductPrices) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductPrices_minimalPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinimalPrice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Price) graphql.Marshaler {
+			return ec.marshalOPrice2ᚖaudienceactivationᚋinternalᚋstorefrontᚐPrice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductPrices_minimalPrice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ProductPrices",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Price(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductPrices_maximalPrice(ctx context.Context, field graphql.CollectedField, obj *ProductPrices) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductPrices_maximalPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaximalPrice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Price) graphql.Marshaler {
+			return ec.marshalOPrice2ᚖaudienceactivationᚋinternalᚋstorefrontᚐPrice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductPrices_maximalPrice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ProductPrices",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Price(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _ProductPrices_regularPrice(ctx context.Context, field graphql.CollectedField, obj *ProductPrices) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ProductPrices_regularPrice(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RegularPrice, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Price) graphql.Marshaler {
+			return ec.marshalOPrice2ᚖaudienceactivationᚋinternalᚋstorefrontᚐPrice(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ProductPrices_regularPrice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "ProductPrices",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Price(ctx, field)
 		},
 	})
 	return fc, nil
@@ -5833,6 +13551,202 @@ func (ec *executionContext) fieldContext_Query_dynamicBlocks(ctx context.Context
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_storeConfig(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_storeConfig(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().StoreConfig(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *StoreConfig) graphql.Marshaler {
+			return ec.marshalOStoreConfig2ᚖaudienceactivationᚋinternalᚋstorefrontᚐStoreConfig(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_storeConfig(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StoreConfig(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_countries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_countries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Countries(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*Country) graphql.Marshaler {
+			return ec.marshalOCountry2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCountry(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_countries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Country(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_country(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_country(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Country(ctx, fc.Args["id"].(*string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Country) graphql.Marshaler {
+			return ec.marshalOCountry2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCountry(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_country(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Country(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_country_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_isEmailAvailable(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_isEmailAvailable(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().IsEmailAvailable(ctx, fc.Args["email"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *IsEmailAvailableOutput) graphql.Marshaler {
+			return ec.marshalOIsEmailAvailableOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐIsEmailAvailableOutput(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_isEmailAvailable(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_IsEmailAvailableOutput(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_isEmailAvailable_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_giftCardAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_giftCardAccount(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().GiftCardAccount(ctx, fc.Args["input"].(GiftCardAccountInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *GiftCardAccount) graphql.Marshaler {
+			return ec.marshalOGiftCardAccount2ᚖaudienceactivationᚋinternalᚋstorefrontᚐGiftCardAccount(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_giftCardAccount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_GiftCardAccount(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_giftCardAccount_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -5909,6 +13823,75 @@ func (ec *executionContext) fieldContext_Query___schema(ctx context.Context, fie
 	return fc, nil
 }
 
+func (ec *executionContext) _Region_id(ctx context.Context, field graphql.CollectedField, obj *Region) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Region_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *Region) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Region_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
+}
+
+func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *Region) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Region_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Region_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Region", field, false, false, "String")
+}
+
 func (ec *executionContext) _RemoveCouponFromCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *RemoveCouponFromCartOutput) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -5931,6 +13914,38 @@ func (ec *executionContext) _RemoveCouponFromCartOutput_cart(ctx context.Context
 func (ec *executionContext) fieldContext_RemoveCouponFromCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "RemoveCouponFromCartOutput",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cart(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _RemoveGiftCardFromCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *RemoveGiftCardFromCartOutput) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_RemoveGiftCardFromCartOutput_cart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Cart) graphql.Marshaler {
+			return ec.marshalNCart2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_RemoveGiftCardFromCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "RemoveGiftCardFromCartOutput",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -6065,6 +14080,176 @@ func (ec *executionContext) fieldContext_SearchResultPageInfo_total_pages(_ cont
 	return graphql.NewScalarFieldContext("SearchResultPageInfo", field, false, false, "Int")
 }
 
+func (ec *executionContext) _SelectedAttributeOption_attribute_option(ctx context.Context, field graphql.CollectedField, obj *SelectedAttributeOption) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelectedAttributeOption_attribute_option(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AttributeOption, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []AttributeOptionInterface) graphql.Marshaler {
+			return ec.marshalOAttributeOptionInterface2ᚕaudienceactivationᚋinternalᚋstorefrontᚐAttributeOptionInterface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SelectedAttributeOption_attribute_option(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "SelectedAttributeOption",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _SelectedConfigurableOption_configurable_product_option_uid(ctx context.Context, field graphql.CollectedField, obj *SelectedConfigurableOption) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelectedConfigurableOption_configurable_product_option_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfigurableProductOptionUID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SelectedConfigurableOption_configurable_product_option_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SelectedConfigurableOption", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SelectedConfigurableOption_configurable_product_option_value_uid(ctx context.Context, field graphql.CollectedField, obj *SelectedConfigurableOption) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelectedConfigurableOption_configurable_product_option_value_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfigurableProductOptionValueUID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNID2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SelectedConfigurableOption_configurable_product_option_value_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SelectedConfigurableOption", field, false, false, "ID")
+}
+
+func (ec *executionContext) _SelectedConfigurableOption_id(ctx context.Context, field graphql.CollectedField, obj *SelectedConfigurableOption) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelectedConfigurableOption_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SelectedConfigurableOption_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SelectedConfigurableOption", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SelectedConfigurableOption_option_label(ctx context.Context, field graphql.CollectedField, obj *SelectedConfigurableOption) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelectedConfigurableOption_option_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.OptionLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SelectedConfigurableOption_option_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SelectedConfigurableOption", field, false, false, "String")
+}
+
+func (ec *executionContext) _SelectedConfigurableOption_value_id(ctx context.Context, field graphql.CollectedField, obj *SelectedConfigurableOption) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelectedConfigurableOption_value_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValueID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SelectedConfigurableOption_value_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SelectedConfigurableOption", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SelectedConfigurableOption_value_label(ctx context.Context, field graphql.CollectedField, obj *SelectedConfigurableOption) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelectedConfigurableOption_value_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ValueLabel, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SelectedConfigurableOption_value_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SelectedConfigurableOption", field, false, false, "String")
+}
+
 func (ec *executionContext) _SelectedPaymentMethod_code(ctx context.Context, field graphql.CollectedField, obj *SelectedPaymentMethod) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -6108,6 +14293,29 @@ func (ec *executionContext) _SelectedPaymentMethod_title(ctx context.Context, fi
 	)
 }
 func (ec *executionContext) fieldContext_SelectedPaymentMethod_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SelectedPaymentMethod", field, false, false, "String")
+}
+
+func (ec *executionContext) _SelectedPaymentMethod_purchase_order_number(ctx context.Context, field graphql.CollectedField, obj *SelectedPaymentMethod) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SelectedPaymentMethod_purchase_order_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.PurchaseOrderNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SelectedPaymentMethod_purchase_order_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("SelectedPaymentMethod", field, false, false, "String")
 }
 
@@ -6257,6 +14465,38 @@ func (ec *executionContext) _SetBillingAddressOnCartOutput_cart(ctx context.Cont
 func (ec *executionContext) fieldContext_SetBillingAddressOnCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	fc = fieldContextIn(ctx, graphql.FieldContext{
 		Object:     "SetBillingAddressOnCartOutput",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Cart(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _SetGiftOptionsOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *SetGiftOptionsOnCartOutput) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SetGiftOptionsOnCartOutput_cart(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Cart, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Cart) graphql.Marshaler {
+			return ec.marshalNCart2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCart(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SetGiftOptionsOnCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "SetGiftOptionsOnCartOutput",
 		Field:      field,
 		IsMethod:   false,
 		IsResolver: false,
@@ -6817,6 +15057,61 @@ func (ec *executionContext) fieldContext_SimpleCartItem_prices(ctx context.Conte
 	return fc, nil
 }
 
+func (ec *executionContext) _SimpleCartItem_errors(ctx context.Context, field graphql.CollectedField, obj *SimpleCartItem) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleCartItem_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Errors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*CartItemError) graphql.Marshaler {
+			return ec.marshalOCartItemError2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCartItemError(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleCartItem_errors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "SimpleCartItem",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CartItemError(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _SimpleProduct_id(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimpleProduct", field, false, false, "Int")
+}
+
 func (ec *executionContext) _SimpleProduct_uid(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -6964,6 +15259,38 @@ func (ec *executionContext) fieldContext_SimpleProduct_small_image(ctx context.C
 	return fc, nil
 }
 
+func (ec *executionContext) _SimpleProduct_thumbnail(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_thumbnail(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Thumbnail, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ProductImage) graphql.Marshaler {
+			return ec.marshalOProductImage2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductImage(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_thumbnail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "SimpleProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductImage(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
 func (ec *executionContext) _SimpleProduct_price_range(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -6994,6 +15321,1095 @@ func (ec *executionContext) fieldContext_SimpleProduct_price_range(ctx context.C
 		},
 	})
 	return fc, nil
+}
+
+func (ec *executionContext) _SimpleProduct_price(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_price(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Price, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ProductPrices) graphql.Marshaler {
+			return ec.marshalOProductPrices2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductPrices(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "SimpleProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ProductPrices(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _SimpleProduct_description(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Description, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ComplexTextValue) graphql.Marshaler {
+			return ec.marshalOComplexTextValue2ᚖaudienceactivationᚋinternalᚋstorefrontᚐComplexTextValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_description(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "SimpleProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComplexTextValue(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _SimpleProduct_short_description(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_short_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ShortDescription, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ComplexTextValue) graphql.Marshaler {
+			return ec.marshalOComplexTextValue2ᚖaudienceactivationᚋinternalᚋstorefrontᚐComplexTextValue(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_short_description(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "SimpleProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ComplexTextValue(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _SimpleProduct_meta_title(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_meta_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MetaTitle, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_meta_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimpleProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _SimpleProduct_meta_description(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_meta_description(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MetaDescription, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_meta_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimpleProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _SimpleProduct_media_gallery_entries(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_media_gallery_entries(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MediaGalleryEntries, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*MediaGalleryEntry) graphql.Marshaler {
+			return ec.marshalOMediaGalleryEntry2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐMediaGalleryEntry(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_media_gallery_entries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "SimpleProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_MediaGalleryEntry(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _SimpleProduct_categories(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_categories(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Categories, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []CategoryInterface) graphql.Marshaler {
+			return ec.marshalOCategoryInterface2ᚕaudienceactivationᚋinternalᚋstorefrontᚐCategoryInterface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_categories(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "SimpleProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _SimpleProduct_custom_attributes(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_custom_attributes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomAttributes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*CustomAttribute) graphql.Marshaler {
+			return ec.marshalNCustomAttribute2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomAttribute(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_custom_attributes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "SimpleProduct",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CustomAttribute(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _SimpleProduct_weight(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_weight(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Weight, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_weight(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimpleProduct", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StoreConfig_id(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StoreConfig_store_code(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_store_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoreCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_store_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StoreConfig_store_name(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_store_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoreName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_store_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_store_group_code(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_store_group_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoreGroupCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_store_group_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StoreConfig_website_code(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_website_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebsiteCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_website_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StoreConfig_locale(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_locale(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Locale, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_locale(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_timezone(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_timezone(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Timezone, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_timezone(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_base_currency_code(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_base_currency_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BaseCurrencyCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_base_currency_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_default_display_currency_code(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_default_display_currency_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultDisplayCurrencyCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_default_display_currency_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_product_url_suffix(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_product_url_suffix(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProductURLSuffix, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_product_url_suffix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_category_url_suffix(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_category_url_suffix(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryURLSuffix, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_category_url_suffix(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_product_canonical_tag(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_product_canonical_tag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ProductCanonicalTag, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_product_canonical_tag(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StoreConfig_category_canonical_tag(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_category_canonical_tag(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CategoryCanonicalTag, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_category_canonical_tag(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StoreConfig_configurable_thumbnail_source(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_configurable_thumbnail_source(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ConfigurableThumbnailSource, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_configurable_thumbnail_source(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_root_category_uid(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_root_category_uid(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RootCategoryUID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_root_category_uid(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "ID")
+}
+
+func (ec *executionContext) _StoreConfig_grid_per_page(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_grid_per_page(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.GridPerPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_grid_per_page(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StoreConfig_list_per_page(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_list_per_page(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ListPerPage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_list_per_page(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StoreConfig_minimum_password_length(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_minimum_password_length(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinimumPasswordLength, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_minimum_password_length(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_required_character_classes_number(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_required_character_classes_number(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RequiredCharacterClassesNumber, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_required_character_classes_number(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_customer_access_token_lifetime(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_customer_access_token_lifetime(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CustomerAccessTokenLifetime, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *float64) graphql.Marshaler {
+			return ec.marshalOFloat2ᚖfloat64(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_customer_access_token_lifetime(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "Float")
+}
+
+func (ec *executionContext) _StoreConfig_magento_wishlist_general_is_enabled(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_magento_wishlist_general_is_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MagentoWishlistGeneralIsEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_magento_wishlist_general_is_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_enable_multiple_wishlists(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_enable_multiple_wishlists(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.EnableMultipleWishlists, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_enable_multiple_wishlists(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_allow_order(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_allow_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllowOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_allow_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_allow_items(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_allow_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllowItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_allow_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_allow_gift_receipt(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_allow_gift_receipt(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllowGiftReceipt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_allow_gift_receipt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_allow_printed_card(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_allow_printed_card(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllowPrintedCard, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_allow_printed_card(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_allow_gift_wrapping_on_order(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_allow_gift_wrapping_on_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllowGiftWrappingOnOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_allow_gift_wrapping_on_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_allow_gift_wrapping_on_order_items(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_allow_gift_wrapping_on_order_items(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AllowGiftWrappingOnOrderItems, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_allow_gift_wrapping_on_order_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_cart_gift_wrapping(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_cart_gift_wrapping(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CartGiftWrapping, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_cart_gift_wrapping(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_cart_printed_card(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_cart_printed_card(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.CartPrintedCard, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_cart_printed_card(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_is_default_store(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_is_default_store(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsDefaultStore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_is_default_store(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StoreLabels_store_code(ctx context.Context, field graphql.CollectedField, obj *StoreLabels) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreLabels_store_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoreCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreLabels_store_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreLabels", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreLabels_label(ctx context.Context, field graphql.CollectedField, obj *StoreLabels) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreLabels_label(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Label, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreLabels_label(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreLabels", field, false, false, "String")
+}
+
+func (ec *executionContext) _TextSwatchData_value(ctx context.Context, field graphql.CollectedField, obj *TextSwatchData) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_TextSwatchData_value(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Value, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_TextSwatchData_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("TextSwatchData", field, false, false, "String")
+}
+
+func (ec *executionContext) _UiAttributeTypeAny_ui_input_type(ctx context.Context, field graphql.CollectedField, obj *UIAttributeTypeAny) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UiAttributeTypeAny_ui_input_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UIInputType, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *UIInputTypeEnum) graphql.Marshaler {
+			return ec.marshalOUiInputTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐUIInputTypeEnum(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UiAttributeTypeAny_ui_input_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UiAttributeTypeAny", field, false, false, "UiInputTypeEnum")
+}
+
+func (ec *executionContext) _UiAttributeTypeAny_is_html_allowed(ctx context.Context, field graphql.CollectedField, obj *UIAttributeTypeAny) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_UiAttributeTypeAny_is_html_allowed(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsHTMLAllowed, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *bool) graphql.Marshaler {
+			return ec.marshalOBoolean2ᚖbool(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_UiAttributeTypeAny_is_html_allowed(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("UiAttributeTypeAny", field, false, false, "Boolean")
 }
 
 func (ec *executionContext) _UpdateCartItemsOutput_cart(ctx context.Context, field graphql.CollectedField, obj *UpdateCartItemsOutput) (ret graphql.Marshaler) {
@@ -8101,6 +17517,104 @@ func (ec *executionContext) fieldContext___Type_isOneOf(_ context.Context, field
 
 // region    **************************** input.gotpl *****************************
 
+func (ec *executionContext) unmarshalInputAddConfigurableProductsToCartInput(ctx context.Context, obj any) (AddConfigurableProductsToCartInput, error) {
+	var it AddConfigurableProductsToCartInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"cart_id", "cart_items"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "cart_id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cart_id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CartID = data
+		case "cart_items":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cart_items"))
+			data, err := ec.unmarshalNConfigurableProductCartItemInput2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableProductCartItemInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CartItems = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddConfigurableProductsToCartInput unmarshals raw into the AddConfigurableProductsToCartInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddConfigurableProductsToCartInput(ctx context.Context, raw any) (AddConfigurableProductsToCartInput, error) {
+	var out AddConfigurableProductsToCartInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddConfigurableProductsToCartInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputAddSimpleProductsToCartInput(ctx context.Context, obj any) (AddSimpleProductsToCartInput, error) {
+	var it AddSimpleProductsToCartInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"cart_id", "cart_items"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "cart_id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cart_id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CartID = data
+		case "cart_items":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cart_items"))
+			data, err := ec.unmarshalNSimpleProductCartItemInput2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐSimpleProductCartItemInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CartItems = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalAddSimpleProductsToCartInput unmarshals raw into the AddSimpleProductsToCartInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalAddSimpleProductsToCartInput(ctx context.Context, raw any) (AddSimpleProductsToCartInput, error) {
+	var out AddSimpleProductsToCartInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "AddSimpleProductsToCartInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputApplyCouponToCartInput(ctx context.Context, obj any) (ApplyCouponToCartInput, error) {
 	var it ApplyCouponToCartInput
 	if obj == nil {
@@ -8147,6 +17661,55 @@ func (ec *executionContext) unmarshalInputApplyCouponToCartInput(ctx context.Con
 func UnmarshalApplyCouponToCartInput(ctx context.Context, raw any) (ApplyCouponToCartInput, error) {
 	var out ApplyCouponToCartInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApplyCouponToCartInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputApplyGiftCardToCartInput(ctx context.Context, obj any) (ApplyGiftCardToCartInput, error) {
+	var it ApplyGiftCardToCartInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"cart_id", "gift_card_code"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "cart_id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cart_id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CartID = data
+		case "gift_card_code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gift_card_code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GiftCardCode = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalApplyGiftCardToCartInput unmarshals raw into the ApplyGiftCardToCartInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalApplyGiftCardToCartInput(ctx context.Context, raw any) (ApplyGiftCardToCartInput, error) {
+	var out ApplyGiftCardToCartInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ApplyGiftCardToCartInput", raw, &out)
 	return out, err
 }
 
@@ -8254,7 +17817,7 @@ func (ec *executionContext) unmarshalInputCartAddressInput(ctx context.Context, 
 			it.Company = data
 		case "street":
 			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("street"))
-			data, err := ec.unmarshalNString2ᚕstringᚄ(ctx, v)
+			data, err := ec.unmarshalNString2ᚕᚖstring(ctx, v)
 			if err != nil {
 				return it, err
 			}
@@ -8336,7 +17899,7 @@ func (ec *executionContext) unmarshalInputCartItemInput(ctx context.Context, obj
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"sku", "quantity"}
+	fieldsInOrder := [...]string{"sku", "quantity", "parent_sku", "selected_options", "entered_options"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8357,6 +17920,27 @@ func (ec *executionContext) unmarshalInputCartItemInput(ctx context.Context, obj
 				return it, err
 			}
 			it.Quantity = data
+		case "parent_sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parent_sku"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentSku = data
+		case "selected_options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("selected_options"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SelectedOptions = data
+		case "entered_options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entered_options"))
+			data, err := ec.unmarshalOEnteredOptionInput2ᚕaudienceactivationᚋinternalᚋstorefrontᚐEnteredOptionInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnteredOptions = data
 		}
 	}
 	return it, nil
@@ -8430,6 +18014,69 @@ func UnmarshalCartItemUpdateInput(ctx context.Context, raw any) (CartItemUpdateI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputConfigurableProductCartItemInput(ctx context.Context, obj any) (ConfigurableProductCartItemInput, error) {
+	var it ConfigurableProductCartItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"data", "variant_sku", "parent_sku", "customizable_options"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "data":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("data"))
+			data, err := ec.unmarshalNCartItemInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartItemInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Data = data
+		case "variant_sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("variant_sku"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VariantSku = data
+		case "parent_sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parent_sku"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentSku = data
+		case "customizable_options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customizable_options"))
+			data, err := ec.unmarshalOCustomizableOptionInput2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomizableOptionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomizableOptions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalConfigurableProductCartItemInput unmarshals raw into the ConfigurableProductCartItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalConfigurableProductCartItemInput(ctx context.Context, raw any) (ConfigurableProductCartItemInput, error) {
+	var out ConfigurableProductCartItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "ConfigurableProductCartItemInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCreateGuestCartInput(ctx context.Context, obj any) (CreateGuestCartInput, error) {
 	var it CreateGuestCartInput
 	if obj == nil {
@@ -8469,6 +18116,314 @@ func (ec *executionContext) unmarshalInputCreateGuestCartInput(ctx context.Conte
 func UnmarshalCreateGuestCartInput(ctx context.Context, raw any) (CreateGuestCartInput, error) {
 	var out CreateGuestCartInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateGuestCartInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCustomerAddressInput(ctx context.Context, obj any) (CustomerAddressInput, error) {
+	var it CustomerAddressInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"firstname", "lastname", "company", "street", "city", "region", "postcode", "country_code", "country_id", "telephone", "default_shipping", "default_billing", "middlename", "prefix", "suffix", "vat_id", "fax"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "firstname":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("firstname"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Firstname = data
+		case "lastname":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("lastname"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Lastname = data
+		case "company":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("company"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Company = data
+		case "street":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("street"))
+			data, err := ec.unmarshalOString2ᚕᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Street = data
+		case "city":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("city"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.City = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOCustomerAddressRegionInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerAddressRegionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "postcode":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("postcode"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Postcode = data
+		case "country_code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country_code"))
+			data, err := ec.unmarshalOCountryCodeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCountryCodeEnum(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryCode = data
+		case "country_id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("country_id"))
+			data, err := ec.unmarshalOCountryCodeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCountryCodeEnum(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CountryID = data
+		case "telephone":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("telephone"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Telephone = data
+		case "default_shipping":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("default_shipping"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultShipping = data
+		case "default_billing":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("default_billing"))
+			data, err := ec.unmarshalOBoolean2ᚖbool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.DefaultBilling = data
+		case "middlename":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("middlename"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Middlename = data
+		case "prefix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("prefix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Prefix = data
+		case "suffix":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("suffix"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Suffix = data
+		case "vat_id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("vat_id"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.VatID = data
+		case "fax":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("fax"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Fax = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerAddressInput unmarshals raw into the CustomerAddressInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerAddressInput(ctx context.Context, raw any) (CustomerAddressInput, error) {
+	var out CustomerAddressInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerAddressInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCustomerAddressRegionInput(ctx context.Context, obj any) (CustomerAddressRegionInput, error) {
+	var it CustomerAddressRegionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"region_code", "region", "region_id"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "region_code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region_code"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionCode = data
+		case "region":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Region = data
+		case "region_id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("region_id"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.RegionID = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerAddressRegionInput unmarshals raw into the CustomerAddressRegionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerAddressRegionInput(ctx context.Context, raw any) (CustomerAddressRegionInput, error) {
+	var out CustomerAddressRegionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerAddressRegionInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCustomerOrdersFilterInput(ctx context.Context, obj any) (CustomerOrdersFilterInput, error) {
+	var it CustomerOrdersFilterInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"number"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "number":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("number"))
+			data, err := ec.unmarshalOFilterStringTypeInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐFilterStringTypeInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Number = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomerOrdersFilterInput unmarshals raw into the CustomerOrdersFilterInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomerOrdersFilterInput(ctx context.Context, raw any) (CustomerOrdersFilterInput, error) {
+	var out CustomerOrdersFilterInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomerOrdersFilterInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputCustomizableOptionInput(ctx context.Context, obj any) (CustomizableOptionInput, error) {
+	var it CustomizableOptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"uid", "id", "value_string"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "uid":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uid"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UID = data
+		case "id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("id"))
+			data, err := ec.unmarshalOInt2ᚖint(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ID = data
+		case "value_string":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value_string"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ValueString = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCustomizableOptionInput unmarshals raw into the CustomizableOptionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCustomizableOptionInput(ctx context.Context, raw any) (CustomizableOptionInput, error) {
+	var out CustomizableOptionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CustomizableOptionInput", raw, &out)
 	return out, err
 }
 
@@ -8563,6 +18518,55 @@ func UnmarshalDynamicBlocksFilterInput(ctx context.Context, raw any) (DynamicBlo
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputEnteredOptionInput(ctx context.Context, obj any) (EnteredOptionInput, error) {
+	var it EnteredOptionInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"uid", "value"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "uid":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("uid"))
+			data, err := ec.unmarshalNID2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.UID = data
+		case "value":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("value"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Value = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalEnteredOptionInput unmarshals raw into the EnteredOptionInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalEnteredOptionInput(ctx context.Context, raw any) (EnteredOptionInput, error) {
+	var out EnteredOptionInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "EnteredOptionInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputFilterEqualTypeInput(ctx context.Context, obj any) (FilterEqualTypeInput, error) {
 	var it FilterEqualTypeInput
 	if obj == nil {
@@ -8651,6 +18655,160 @@ func (ec *executionContext) unmarshalInputFilterMatchTypeInput(ctx context.Conte
 func UnmarshalFilterMatchTypeInput(ctx context.Context, raw any) (FilterMatchTypeInput, error) {
 	var out FilterMatchTypeInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "FilterMatchTypeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputFilterStringTypeInput(ctx context.Context, obj any) (FilterStringTypeInput, error) {
+	var it FilterStringTypeInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"eq", "in", "match"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "eq":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("eq"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Eq = data
+		case "in":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("in"))
+			data, err := ec.unmarshalOString2ᚕᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.In = data
+		case "match":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("match"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Match = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalFilterStringTypeInput unmarshals raw into the FilterStringTypeInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalFilterStringTypeInput(ctx context.Context, raw any) (FilterStringTypeInput, error) {
+	var out FilterStringTypeInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "FilterStringTypeInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGiftCardAccountInput(ctx context.Context, obj any) (GiftCardAccountInput, error) {
+	var it GiftCardAccountInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"gift_card_code"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "gift_card_code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gift_card_code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GiftCardCode = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGiftCardAccountInput unmarshals raw into the GiftCardAccountInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGiftCardAccountInput(ctx context.Context, raw any) (GiftCardAccountInput, error) {
+	var out GiftCardAccountInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GiftCardAccountInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputGiftMessageInput(ctx context.Context, obj any) (GiftMessageInput, error) {
+	var it GiftMessageInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"to", "from", "message"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "to":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("to"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.To = data
+		case "from":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("from"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.From = data
+		case "message":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("message"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Message = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalGiftMessageInput unmarshals raw into the GiftMessageInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalGiftMessageInput(ctx context.Context, raw any) (GiftMessageInput, error) {
+	var out GiftMessageInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "GiftMessageInput", raw, &out)
 	return out, err
 }
 
@@ -8756,7 +18914,7 @@ func (ec *executionContext) unmarshalInputProductAttributeFilterInput(ctx contex
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"sku", "name"}
+	fieldsInOrder := [...]string{"sku", "name", "url_key"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -8777,6 +18935,13 @@ func (ec *executionContext) unmarshalInputProductAttributeFilterInput(ctx contex
 				return it, err
 			}
 			it.Name = data
+		case "url_key":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("url_key"))
+			data, err := ec.unmarshalOFilterEqualTypeInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐFilterEqualTypeInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.URLKey = data
 		}
 	}
 	return it, nil
@@ -8833,6 +18998,55 @@ func (ec *executionContext) unmarshalInputRemoveCouponFromCartInput(ctx context.
 func UnmarshalRemoveCouponFromCartInput(ctx context.Context, raw any) (RemoveCouponFromCartInput, error) {
 	var out RemoveCouponFromCartInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemoveCouponFromCartInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputRemoveGiftCardFromCartInput(ctx context.Context, obj any) (RemoveGiftCardFromCartInput, error) {
+	var it RemoveGiftCardFromCartInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"cart_id", "gift_card_code"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "cart_id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cart_id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CartID = data
+		case "gift_card_code":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gift_card_code"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GiftCardCode = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalRemoveGiftCardFromCartInput unmarshals raw into the RemoveGiftCardFromCartInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalRemoveGiftCardFromCartInput(ctx context.Context, raw any) (RemoveGiftCardFromCartInput, error) {
+	var out RemoveGiftCardFromCartInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "RemoveGiftCardFromCartInput", raw, &out)
 	return out, err
 }
 
@@ -8938,6 +19152,76 @@ func (ec *executionContext) unmarshalInputSetBillingAddressOnCartInput(ctx conte
 func UnmarshalSetBillingAddressOnCartInput(ctx context.Context, raw any) (SetBillingAddressOnCartInput, error) {
 	var out SetBillingAddressOnCartInput
 	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetBillingAddressOnCartInput", raw, &out)
+	return out, err
+}
+
+func (ec *executionContext) unmarshalInputSetGiftOptionsOnCartInput(ctx context.Context, obj any) (SetGiftOptionsOnCartInput, error) {
+	var it SetGiftOptionsOnCartInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"cart_id", "gift_message", "gift_wrapping_id", "gift_receipt_included", "printed_card_included"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "cart_id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("cart_id"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CartID = data
+		case "gift_message":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gift_message"))
+			data, err := ec.unmarshalOGiftMessageInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐGiftMessageInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GiftMessage = data
+		case "gift_wrapping_id":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gift_wrapping_id"))
+			data, err := ec.unmarshalOID2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GiftWrappingID = data
+		case "gift_receipt_included":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("gift_receipt_included"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.GiftReceiptIncluded = data
+		case "printed_card_included":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("printed_card_included"))
+			data, err := ec.unmarshalNBoolean2bool(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.PrintedCardIncluded = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSetGiftOptionsOnCartInput unmarshals raw into the SetGiftOptionsOnCartInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSetGiftOptionsOnCartInput(ctx context.Context, raw any) (SetGiftOptionsOnCartInput, error) {
+	var out SetGiftOptionsOnCartInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SetGiftOptionsOnCartInput", raw, &out)
 	return out, err
 }
 
@@ -9235,6 +19519,55 @@ func UnmarshalShippingMethodInput(ctx context.Context, raw any) (ShippingMethodI
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputSimpleProductCartItemInput(ctx context.Context, obj any) (SimpleProductCartItemInput, error) {
+	var it SimpleProductCartItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"data", "customizable_options"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "data":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("data"))
+			data, err := ec.unmarshalNCartItemInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartItemInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Data = data
+		case "customizable_options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("customizable_options"))
+			data, err := ec.unmarshalOCustomizableOptionInput2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomizableOptionInput(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.CustomizableOptions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalSimpleProductCartItemInput unmarshals raw into the SimpleProductCartItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalSimpleProductCartItemInput(ctx context.Context, raw any) (SimpleProductCartItemInput, error) {
+	var out SimpleProductCartItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "SimpleProductCartItemInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputUpdateCartItemsInput(ctx context.Context, obj any) (UpdateCartItemsInput, error) {
 	var it UpdateCartItemsInput
 	if obj == nil {
@@ -9330,6 +19663,46 @@ func UnmarshalcreateEmptyCartInput(ctx context.Context, raw any) (CreateEmptyCar
 
 // region    ************************** interface.gotpl ***************************
 
+func (ec *executionContext) _AttributeMetadataInterface(ctx context.Context, sel ast.SelectionSet, obj AttributeMetadataInterface) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case ProductAttributeMetadata:
+		return ec._ProductAttributeMetadata(ctx, sel, &obj)
+	case *ProductAttributeMetadata:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ProductAttributeMetadata(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of AttributeMetadataInterface must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
+func (ec *executionContext) _AttributeOptionInterface(ctx context.Context, sel ast.SelectionSet, obj AttributeOptionInterface) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case AttributeOption:
+		return ec._AttributeOption(ctx, sel, &obj)
+	case *AttributeOption:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._AttributeOption(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of AttributeOptionInterface must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 func (ec *executionContext) _CartItemInterface(ctx context.Context, sel ast.SelectionSet, obj CartItemInterface) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
@@ -9341,11 +19714,65 @@ func (ec *executionContext) _CartItemInterface(ctx context.Context, sel ast.Sele
 			return graphql.Null
 		}
 		return ec._SimpleCartItem(ctx, sel, obj)
+	case ConfigurableCartItem:
+		return ec._ConfigurableCartItem(ctx, sel, &obj)
+	case *ConfigurableCartItem:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ConfigurableCartItem(ctx, sel, obj)
 	default:
 		if typedObj, ok := obj.(graphql.Marshaler); ok {
 			return typedObj
 		} else {
 			panic(fmt.Errorf("unexpected type %T; non-generated variants of CartItemInterface must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
+func (ec *executionContext) _CategoryInterface(ctx context.Context, sel ast.SelectionSet, obj CategoryInterface) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case CategoryTree:
+		return ec._CategoryTree(ctx, sel, &obj)
+	case *CategoryTree:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CategoryTree(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of CategoryInterface must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
+func (ec *executionContext) _PhysicalProductInterface(ctx context.Context, sel ast.SelectionSet, obj PhysicalProductInterface) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case SimpleProduct:
+		return ec._SimpleProduct(ctx, sel, &obj)
+	case *SimpleProduct:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._SimpleProduct(ctx, sel, obj)
+	case ConfigurableProduct:
+		return ec._ConfigurableProduct(ctx, sel, &obj)
+	case *ConfigurableProduct:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ConfigurableProduct(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of PhysicalProductInterface must implement graphql.Marshaler", obj))
 		}
 	}
 }
@@ -9361,6 +19788,13 @@ func (ec *executionContext) _ProductInterface(ctx context.Context, sel ast.Selec
 			return graphql.Null
 		}
 		return ec._SimpleProduct(ctx, sel, obj)
+	case ConfigurableProduct:
+		return ec._ConfigurableProduct(ctx, sel, &obj)
+	case *ConfigurableProduct:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ConfigurableProduct(ctx, sel, obj)
 	default:
 		if typedObj, ok := obj.(graphql.Marshaler); ok {
 			return typedObj
@@ -9370,9 +19804,96 @@ func (ec *executionContext) _ProductInterface(ctx context.Context, sel ast.Selec
 	}
 }
 
+func (ec *executionContext) _SwatchDataInterface(ctx context.Context, sel ast.SelectionSet, obj SwatchDataInterface) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case TextSwatchData:
+		return ec._TextSwatchData(ctx, sel, &obj)
+	case *TextSwatchData:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._TextSwatchData(ctx, sel, obj)
+	case ImageSwatchData:
+		return ec._ImageSwatchData(ctx, sel, &obj)
+	case *ImageSwatchData:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ImageSwatchData(ctx, sel, obj)
+	case ColorSwatchData:
+		return ec._ColorSwatchData(ctx, sel, &obj)
+	case *ColorSwatchData:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ColorSwatchData(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of SwatchDataInterface must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
+func (ec *executionContext) _UiInputTypeInterface(ctx context.Context, sel ast.SelectionSet, obj UIInputTypeInterface) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case UIAttributeTypeAny:
+		return ec._UiAttributeTypeAny(ctx, sel, &obj)
+	case *UIAttributeTypeAny:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._UiAttributeTypeAny(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of UiInputTypeInterface must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 // endregion ************************** interface.gotpl ***************************
 
 // region    **************************** object.gotpl ****************************
+
+var addConfigurableProductsToCartOutputImplementors = []string{"AddConfigurableProductsToCartOutput"}
+
+func (ec *executionContext) _AddConfigurableProductsToCartOutput(ctx context.Context, sel ast.SelectionSet, obj *AddConfigurableProductsToCartOutput) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, addConfigurableProductsToCartOutputImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddConfigurableProductsToCartOutput")
+		case "cart":
+			out.Values[i] = ec._AddConfigurableProductsToCartOutput_cart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
 
 var addProductsToCartOutputImplementors = []string{"AddProductsToCartOutput"}
 
@@ -9392,6 +19913,39 @@ func (ec *executionContext) _AddProductsToCartOutput(ctx context.Context, sel as
 			}
 		case "user_errors":
 			out.Values[i] = ec._AddProductsToCartOutput_user_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var addSimpleProductsToCartOutputImplementors = []string{"AddSimpleProductsToCartOutput"}
+
+func (ec *executionContext) _AddSimpleProductsToCartOutput(ctx context.Context, sel ast.SelectionSet, obj *AddSimpleProductsToCartOutput) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, addSimpleProductsToCartOutputImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddSimpleProductsToCartOutput")
+		case "cart":
+			out.Values[i] = ec._AddSimpleProductsToCartOutput_cart(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -9445,6 +19999,54 @@ func (ec *executionContext) _AppliedCoupon(ctx context.Context, sel ast.Selectio
 	return &objectWriter{fields, out}
 }
 
+var appliedGiftCardImplementors = []string{"AppliedGiftCard"}
+
+func (ec *executionContext) _AppliedGiftCard(ctx context.Context, sel ast.SelectionSet, obj *AppliedGiftCard) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, appliedGiftCardImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AppliedGiftCard")
+		case "code":
+			out.Values[i] = ec._AppliedGiftCard_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "current_balance":
+			out.Values[i] = ec._AppliedGiftCard_current_balance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "applied_balance":
+			out.Values[i] = ec._AppliedGiftCard_applied_balance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiration_date":
+			out.Values[i] = ec._AppliedGiftCard_expiration_date(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
 var applyCouponToCartOutputImplementors = []string{"ApplyCouponToCartOutput"}
 
 func (ec *executionContext) _ApplyCouponToCartOutput(ctx context.Context, sel ast.SelectionSet, obj *ApplyCouponToCartOutput) graphql.Marshaler {
@@ -9459,6 +20061,82 @@ func (ec *executionContext) _ApplyCouponToCartOutput(ctx context.Context, sel as
 		case "cart":
 			out.Values[i] = ec._ApplyCouponToCartOutput_cart(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var applyGiftCardToCartOutputImplementors = []string{"ApplyGiftCardToCartOutput"}
+
+func (ec *executionContext) _ApplyGiftCardToCartOutput(ctx context.Context, sel ast.SelectionSet, obj *ApplyGiftCardToCartOutput) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, applyGiftCardToCartOutputImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ApplyGiftCardToCartOutput")
+		case "cart":
+			out.Values[i] = ec._ApplyGiftCardToCartOutput_cart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var attributeOptionImplementors = []string{"AttributeOption", "AttributeOptionInterface"}
+
+func (ec *executionContext) _AttributeOption(ctx context.Context, sel ast.SelectionSet, obj *AttributeOption) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, attributeOptionImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AttributeOption")
+		case "uid":
+			out.Values[i] = ec._AttributeOption_uid(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._AttributeOption_label(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "is_default":
+			out.Values[i] = ec._AttributeOption_is_default(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -9657,6 +20335,59 @@ func (ec *executionContext) _BillingCartAddress(ctx context.Context, sel ast.Sel
 	return &objectWriter{fields, out}
 }
 
+var breadcrumbImplementors = []string{"Breadcrumb"}
+
+func (ec *executionContext) _Breadcrumb(ctx context.Context, sel ast.SelectionSet, obj *Breadcrumb) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, breadcrumbImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Breadcrumb")
+		case "category_uid":
+			out.Values[i] = ec._Breadcrumb_category_uid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "category_name":
+			out.Values[i] = ec._Breadcrumb_category_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "category_level":
+			out.Values[i] = ec._Breadcrumb_category_level(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "category_url_key":
+			out.Values[i] = ec._Breadcrumb_category_url_key(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "category_url_path":
+			out.Values[i] = ec._Breadcrumb_category_url_path(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
 var cartImplementors = []string{"Cart"}
 
 func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj *Cart) graphql.Marshaler {
@@ -9710,7 +20441,32 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "rules":
 			out.Values[i] = ec._Cart_rules(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total_summary_quantity_including_config":
+			out.Values[i] = ec._Cart_total_summary_quantity_including_config(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "applied_gift_cards":
+			out.Values[i] = ec._Cart_applied_gift_cards(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "gift_message":
+			out.Values[i] = ec._Cart_gift_message(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "gift_receipt_included":
+			out.Values[i] = ec._Cart_gift_receipt_included(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "printed_card_included":
+			out.Values[i] = ec._Cart_printed_card_included(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "shipping_addresses":
@@ -9807,6 +20563,49 @@ func (ec *executionContext) _CartAddressRegion(ctx context.Context, sel ast.Sele
 		case "label":
 			out.Values[i] = ec._CartAddressRegion_label(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "region_id":
+			out.Values[i] = ec._CartAddressRegion_region_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var cartItemErrorImplementors = []string{"CartItemError"}
+
+func (ec *executionContext) _CartItemError(ctx context.Context, sel ast.SelectionSet, obj *CartItemError) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, cartItemErrorImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CartItemError")
+		case "code":
+			out.Values[i] = ec._CartItemError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._CartItemError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -9917,6 +20716,11 @@ func (ec *executionContext) _CartPrices(ctx context.Context, sel ast.SelectionSe
 			}
 		case "applied_taxes":
 			out.Values[i] = ec._CartPrices_applied_taxes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "gift_options":
+			out.Values[i] = ec._CartPrices_gift_options(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -10046,6 +20850,92 @@ func (ec *executionContext) _CartUserInputError(ctx context.Context, sel ast.Sel
 	return &objectWriter{fields, out}
 }
 
+var categoryTreeImplementors = []string{"CategoryTree", "CategoryInterface"}
+
+func (ec *executionContext) _CategoryTree(ctx context.Context, sel ast.SelectionSet, obj *CategoryTree) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, categoryTreeImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CategoryTree")
+		case "uid":
+			out.Values[i] = ec._CategoryTree_uid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._CategoryTree_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "url_key":
+			out.Values[i] = ec._CategoryTree_url_key(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "url_path":
+			out.Values[i] = ec._CategoryTree_url_path(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "breadcrumbs":
+			out.Values[i] = ec._CategoryTree_breadcrumbs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var colorSwatchDataImplementors = []string{"ColorSwatchData", "SwatchDataInterface"}
+
+func (ec *executionContext) _ColorSwatchData(ctx context.Context, sel ast.SelectionSet, obj *ColorSwatchData) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, colorSwatchDataImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ColorSwatchData")
+		case "value":
+			out.Values[i] = ec._ColorSwatchData_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
 var complexTextValueImplementors = []string{"ComplexTextValue"}
 
 func (ec *executionContext) _ComplexTextValue(ctx context.Context, sel ast.SelectionSet, obj *ComplexTextValue) graphql.Marshaler {
@@ -10060,6 +20950,477 @@ func (ec *executionContext) _ComplexTextValue(ctx context.Context, sel ast.Selec
 		case "html":
 			out.Values[i] = ec._ComplexTextValue_html(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var configurableAttributeOptionImplementors = []string{"ConfigurableAttributeOption"}
+
+func (ec *executionContext) _ConfigurableAttributeOption(ctx context.Context, sel ast.SelectionSet, obj *ConfigurableAttributeOption) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, configurableAttributeOptionImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConfigurableAttributeOption")
+		case "uid":
+			out.Values[i] = ec._ConfigurableAttributeOption_uid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._ConfigurableAttributeOption_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._ConfigurableAttributeOption_label(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value_index":
+			out.Values[i] = ec._ConfigurableAttributeOption_value_index(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var configurableCartItemImplementors = []string{"ConfigurableCartItem", "CartItemInterface"}
+
+func (ec *executionContext) _ConfigurableCartItem(ctx context.Context, sel ast.SelectionSet, obj *ConfigurableCartItem) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, configurableCartItemImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConfigurableCartItem")
+		case "uid":
+			out.Values[i] = ec._ConfigurableCartItem_uid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._ConfigurableCartItem_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "quantity":
+			out.Values[i] = ec._ConfigurableCartItem_quantity(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "product":
+			out.Values[i] = ec._ConfigurableCartItem_product(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "prices":
+			out.Values[i] = ec._ConfigurableCartItem_prices(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "errors":
+			out.Values[i] = ec._ConfigurableCartItem_errors(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "configurable_options":
+			out.Values[i] = ec._ConfigurableCartItem_configurable_options(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "configured_variant":
+			out.Values[i] = ec._ConfigurableCartItem_configured_variant(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var configurableProductImplementors = []string{"ConfigurableProduct", "ProductInterface", "PhysicalProductInterface"}
+
+func (ec *executionContext) _ConfigurableProduct(ctx context.Context, sel ast.SelectionSet, obj *ConfigurableProduct) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, configurableProductImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConfigurableProduct")
+		case "id":
+			out.Values[i] = ec._ConfigurableProduct_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "uid":
+			out.Values[i] = ec._ConfigurableProduct_uid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "sku":
+			out.Values[i] = ec._ConfigurableProduct_sku(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._ConfigurableProduct_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "url_key":
+			out.Values[i] = ec._ConfigurableProduct_url_key(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "stock_status":
+			out.Values[i] = ec._ConfigurableProduct_stock_status(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "small_image":
+			out.Values[i] = ec._ConfigurableProduct_small_image(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "thumbnail":
+			out.Values[i] = ec._ConfigurableProduct_thumbnail(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "price_range":
+			out.Values[i] = ec._ConfigurableProduct_price_range(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._ConfigurableProduct_price(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._ConfigurableProduct_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "short_description":
+			out.Values[i] = ec._ConfigurableProduct_short_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "meta_title":
+			out.Values[i] = ec._ConfigurableProduct_meta_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "meta_description":
+			out.Values[i] = ec._ConfigurableProduct_meta_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "media_gallery_entries":
+			out.Values[i] = ec._ConfigurableProduct_media_gallery_entries(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "categories":
+			out.Values[i] = ec._ConfigurableProduct_categories(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "custom_attributes":
+			out.Values[i] = ec._ConfigurableProduct_custom_attributes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._ConfigurableProduct_weight(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "configurable_options":
+			out.Values[i] = ec._ConfigurableProduct_configurable_options(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "variants":
+			out.Values[i] = ec._ConfigurableProduct_variants(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var configurableProductOptionsImplementors = []string{"ConfigurableProductOptions"}
+
+func (ec *executionContext) _ConfigurableProductOptions(ctx context.Context, sel ast.SelectionSet, obj *ConfigurableProductOptions) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, configurableProductOptionsImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConfigurableProductOptions")
+		case "uid":
+			out.Values[i] = ec._ConfigurableProductOptions_uid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "attribute_code":
+			out.Values[i] = ec._ConfigurableProductOptions_attribute_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attribute_id":
+			out.Values[i] = ec._ConfigurableProductOptions_attribute_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attribute_uid":
+			out.Values[i] = ec._ConfigurableProductOptions_attribute_uid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._ConfigurableProductOptions_label(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "position":
+			out.Values[i] = ec._ConfigurableProductOptions_position(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "use_default":
+			out.Values[i] = ec._ConfigurableProductOptions_use_default(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "values":
+			out.Values[i] = ec._ConfigurableProductOptions_values(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var configurableProductOptionsValuesImplementors = []string{"ConfigurableProductOptionsValues"}
+
+func (ec *executionContext) _ConfigurableProductOptionsValues(ctx context.Context, sel ast.SelectionSet, obj *ConfigurableProductOptionsValues) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, configurableProductOptionsValuesImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConfigurableProductOptionsValues")
+		case "uid":
+			out.Values[i] = ec._ConfigurableProductOptionsValues_uid(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "default_label":
+			out.Values[i] = ec._ConfigurableProductOptionsValues_default_label(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._ConfigurableProductOptionsValues_label(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "store_label":
+			out.Values[i] = ec._ConfigurableProductOptionsValues_store_label(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "use_default_value":
+			out.Values[i] = ec._ConfigurableProductOptionsValues_use_default_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "value_index":
+			out.Values[i] = ec._ConfigurableProductOptionsValues_value_index(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "swatch_data":
+			out.Values[i] = ec._ConfigurableProductOptionsValues_swatch_data(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var configurableVariantImplementors = []string{"ConfigurableVariant"}
+
+func (ec *executionContext) _ConfigurableVariant(ctx context.Context, sel ast.SelectionSet, obj *ConfigurableVariant) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, configurableVariantImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ConfigurableVariant")
+		case "attributes":
+			out.Values[i] = ec._ConfigurableVariant_attributes(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "product":
+			out.Values[i] = ec._ConfigurableVariant_product(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var countryImplementors = []string{"Country"}
+
+func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, obj *Country) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, countryImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Country")
+		case "id":
+			out.Values[i] = ec._Country_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "two_letter_abbreviation":
+			out.Values[i] = ec._Country_two_letter_abbreviation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "three_letter_abbreviation":
+			out.Values[i] = ec._Country_three_letter_abbreviation(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "full_name_locale":
+			out.Values[i] = ec._Country_full_name_locale(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "full_name_english":
+			out.Values[i] = ec._Country_full_name_english(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "available_regions":
+			out.Values[i] = ec._Country_available_regions(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -10112,6 +21473,49 @@ func (ec *executionContext) _CreateGuestCartOutput(ctx context.Context, sel ast.
 	return &objectWriter{fields, out}
 }
 
+var customAttributeImplementors = []string{"CustomAttribute"}
+
+func (ec *executionContext) _CustomAttribute(ctx context.Context, sel ast.SelectionSet, obj *CustomAttribute) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, customAttributeImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomAttribute")
+		case "selected_attribute_options":
+			out.Values[i] = ec._CustomAttribute_selected_attribute_options(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "entered_attribute_value":
+			out.Values[i] = ec._CustomAttribute_entered_attribute_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attribute_metadata":
+			out.Values[i] = ec._CustomAttribute_attribute_metadata(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
 var customerImplementors = []string{"Customer"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *Customer) graphql.Marshaler {
@@ -10123,6 +21527,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("Customer")
+		case "id":
+			out.Values[i] = ec._Customer_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "firstname":
 			out.Values[i] = ec._Customer_firstname(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -10135,6 +21544,288 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 			}
 		case "email":
 			out.Values[i] = ec._Customer_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "is_subscribed":
+			out.Values[i] = ec._Customer_is_subscribed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "addresses":
+			out.Values[i] = ec._Customer_addresses(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "default_shipping":
+			out.Values[i] = ec._Customer_default_shipping(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "default_billing":
+			out.Values[i] = ec._Customer_default_billing(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "orders":
+			out.Values[i] = ec._Customer_orders(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var customerAddressImplementors = []string{"CustomerAddress"}
+
+func (ec *executionContext) _CustomerAddress(ctx context.Context, sel ast.SelectionSet, obj *CustomerAddress) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, customerAddressImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerAddress")
+		case "id":
+			out.Values[i] = ec._CustomerAddress_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "firstname":
+			out.Values[i] = ec._CustomerAddress_firstname(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "lastname":
+			out.Values[i] = ec._CustomerAddress_lastname(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "company":
+			out.Values[i] = ec._CustomerAddress_company(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "street":
+			out.Values[i] = ec._CustomerAddress_street(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "city":
+			out.Values[i] = ec._CustomerAddress_city(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._CustomerAddress_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "region_id":
+			out.Values[i] = ec._CustomerAddress_region_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "postcode":
+			out.Values[i] = ec._CustomerAddress_postcode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "country_code":
+			out.Values[i] = ec._CustomerAddress_country_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "country_id":
+			out.Values[i] = ec._CustomerAddress_country_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "telephone":
+			out.Values[i] = ec._CustomerAddress_telephone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "default_shipping":
+			out.Values[i] = ec._CustomerAddress_default_shipping(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "default_billing":
+			out.Values[i] = ec._CustomerAddress_default_billing(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var customerAddressRegionImplementors = []string{"CustomerAddressRegion"}
+
+func (ec *executionContext) _CustomerAddressRegion(ctx context.Context, sel ast.SelectionSet, obj *CustomerAddressRegion) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, customerAddressRegionImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerAddressRegion")
+		case "region_code":
+			out.Values[i] = ec._CustomerAddressRegion_region_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._CustomerAddressRegion_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "region_id":
+			out.Values[i] = ec._CustomerAddressRegion_region_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var customerOrderImplementors = []string{"CustomerOrder"}
+
+func (ec *executionContext) _CustomerOrder(ctx context.Context, sel ast.SelectionSet, obj *CustomerOrder) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, customerOrderImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerOrder")
+		case "id":
+			out.Values[i] = ec._CustomerOrder_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "number":
+			out.Values[i] = ec._CustomerOrder_number(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "order_date":
+			out.Values[i] = ec._CustomerOrder_order_date(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "status":
+			out.Values[i] = ec._CustomerOrder_status(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "email":
+			out.Values[i] = ec._CustomerOrder_email(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "shipping_address":
+			out.Values[i] = ec._CustomerOrder_shipping_address(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "billing_address":
+			out.Values[i] = ec._CustomerOrder_billing_address(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "shipping_method":
+			out.Values[i] = ec._CustomerOrder_shipping_method(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "total":
+			out.Values[i] = ec._CustomerOrder_total(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var customerOrdersImplementors = []string{"CustomerOrders"}
+
+func (ec *executionContext) _CustomerOrders(ctx context.Context, sel ast.SelectionSet, obj *CustomerOrders) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, customerOrdersImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CustomerOrders")
+		case "items":
+			out.Values[i] = ec._CustomerOrders_items(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "page_info":
+			out.Values[i] = ec._CustomerOrders_page_info(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "total_count":
+			out.Values[i] = ec._CustomerOrders_total_count(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -10327,6 +22018,307 @@ func (ec *executionContext) _DynamicBlocks(ctx context.Context, sel ast.Selectio
 	return &objectWriter{fields, out}
 }
 
+var enteredAttributeValueImplementors = []string{"EnteredAttributeValue"}
+
+func (ec *executionContext) _EnteredAttributeValue(ctx context.Context, sel ast.SelectionSet, obj *EnteredAttributeValue) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, enteredAttributeValueImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("EnteredAttributeValue")
+		case "value":
+			out.Values[i] = ec._EnteredAttributeValue_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var giftCardAccountImplementors = []string{"GiftCardAccount"}
+
+func (ec *executionContext) _GiftCardAccount(ctx context.Context, sel ast.SelectionSet, obj *GiftCardAccount) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, giftCardAccountImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GiftCardAccount")
+		case "code":
+			out.Values[i] = ec._GiftCardAccount_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "balance":
+			out.Values[i] = ec._GiftCardAccount_balance(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "expiration_date":
+			out.Values[i] = ec._GiftCardAccount_expiration_date(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var giftMessageImplementors = []string{"GiftMessage"}
+
+func (ec *executionContext) _GiftMessage(ctx context.Context, sel ast.SelectionSet, obj *GiftMessage) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, giftMessageImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GiftMessage")
+		case "to":
+			out.Values[i] = ec._GiftMessage_to(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "from":
+			out.Values[i] = ec._GiftMessage_from(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "message":
+			out.Values[i] = ec._GiftMessage_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var giftOptionsPricesImplementors = []string{"GiftOptionsPrices"}
+
+func (ec *executionContext) _GiftOptionsPrices(ctx context.Context, sel ast.SelectionSet, obj *GiftOptionsPrices) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, giftOptionsPricesImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("GiftOptionsPrices")
+		case "gift_wrapping_for_order":
+			out.Values[i] = ec._GiftOptionsPrices_gift_wrapping_for_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "gift_wrapping_for_items":
+			out.Values[i] = ec._GiftOptionsPrices_gift_wrapping_for_items(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "printed_card":
+			out.Values[i] = ec._GiftOptionsPrices_printed_card(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var imageSwatchDataImplementors = []string{"ImageSwatchData", "SwatchDataInterface"}
+
+func (ec *executionContext) _ImageSwatchData(ctx context.Context, sel ast.SelectionSet, obj *ImageSwatchData) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, imageSwatchDataImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ImageSwatchData")
+		case "value":
+			out.Values[i] = ec._ImageSwatchData_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "thumbnail":
+			out.Values[i] = ec._ImageSwatchData_thumbnail(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var isEmailAvailableOutputImplementors = []string{"IsEmailAvailableOutput"}
+
+func (ec *executionContext) _IsEmailAvailableOutput(ctx context.Context, sel ast.SelectionSet, obj *IsEmailAvailableOutput) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, isEmailAvailableOutputImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("IsEmailAvailableOutput")
+		case "is_email_available":
+			out.Values[i] = ec._IsEmailAvailableOutput_is_email_available(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var mediaGalleryEntryImplementors = []string{"MediaGalleryEntry"}
+
+func (ec *executionContext) _MediaGalleryEntry(ctx context.Context, sel ast.SelectionSet, obj *MediaGalleryEntry) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, mediaGalleryEntryImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("MediaGalleryEntry")
+		case "uid":
+			out.Values[i] = ec._MediaGalleryEntry_uid(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._MediaGalleryEntry_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "media_type":
+			out.Values[i] = ec._MediaGalleryEntry_media_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._MediaGalleryEntry_label(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "position":
+			out.Values[i] = ec._MediaGalleryEntry_position(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "disabled":
+			out.Values[i] = ec._MediaGalleryEntry_disabled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "types":
+			out.Values[i] = ec._MediaGalleryEntry_types(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "file":
+			out.Values[i] = ec._MediaGalleryEntry_file(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *Money) graphql.Marshaler {
@@ -10496,6 +22488,62 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "addSimpleProductsToCart":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addSimpleProductsToCart(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "addConfigurableProductsToCart":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addConfigurableProductsToCart(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createCustomerAddress":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createCustomerAddress(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "updateCustomerAddress":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_updateCustomerAddress(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "deleteCustomerAddress":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_deleteCustomerAddress(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "setGiftOptionsOnCart":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_setGiftOptionsOnCart(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "applyGiftCardToCart":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_applyGiftCardToCart(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "removeGiftCardFromCart":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_removeGiftCardFromCart(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -10527,6 +22575,132 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 		case "order_number":
 			out.Values[i] = ec._Order_order_number(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var orderAddressImplementors = []string{"OrderAddress"}
+
+func (ec *executionContext) _OrderAddress(ctx context.Context, sel ast.SelectionSet, obj *OrderAddress) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, orderAddressImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderAddress")
+		case "firstname":
+			out.Values[i] = ec._OrderAddress_firstname(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "lastname":
+			out.Values[i] = ec._OrderAddress_lastname(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "company":
+			out.Values[i] = ec._OrderAddress_company(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "street":
+			out.Values[i] = ec._OrderAddress_street(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "city":
+			out.Values[i] = ec._OrderAddress_city(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "region":
+			out.Values[i] = ec._OrderAddress_region(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "region_id":
+			out.Values[i] = ec._OrderAddress_region_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "postcode":
+			out.Values[i] = ec._OrderAddress_postcode(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "country_code":
+			out.Values[i] = ec._OrderAddress_country_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "telephone":
+			out.Values[i] = ec._OrderAddress_telephone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var orderTotalImplementors = []string{"OrderTotal"}
+
+func (ec *executionContext) _OrderTotal(ctx context.Context, sel ast.SelectionSet, obj *OrderTotal) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, orderTotalImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("OrderTotal")
+		case "subtotal":
+			out.Values[i] = ec._OrderTotal_subtotal(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "grand_total":
+			out.Values[i] = ec._OrderTotal_grand_total(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "total_shipping":
+			out.Values[i] = ec._OrderTotal_total_shipping(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "discounts":
+			out.Values[i] = ec._OrderTotal_discounts(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -10622,6 +22796,39 @@ func (ec *executionContext) _PlaceOrderOutput(ctx context.Context, sel ast.Selec
 	return &objectWriter{fields, out}
 }
 
+var priceImplementors = []string{"Price"}
+
+func (ec *executionContext) _Price(ctx context.Context, sel ast.SelectionSet, obj *Price) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, priceImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Price")
+		case "amount":
+			out.Values[i] = ec._Price_amount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
 var priceRangeImplementors = []string{"PriceRange"}
 
 func (ec *executionContext) _PriceRange(ctx context.Context, sel ast.SelectionSet, obj *PriceRange) graphql.Marshaler {
@@ -10636,6 +22843,127 @@ func (ec *executionContext) _PriceRange(ctx context.Context, sel ast.SelectionSe
 		case "minimum_price":
 			out.Values[i] = ec._PriceRange_minimum_price(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "maximum_price":
+			out.Values[i] = ec._PriceRange_maximum_price(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var productAttributeMetadataImplementors = []string{"ProductAttributeMetadata", "AttributeMetadataInterface"}
+
+func (ec *executionContext) _ProductAttributeMetadata(ctx context.Context, sel ast.SelectionSet, obj *ProductAttributeMetadata) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, productAttributeMetadataImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductAttributeMetadata")
+		case "uid":
+			out.Values[i] = ec._ProductAttributeMetadata_uid(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._ProductAttributeMetadata_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._ProductAttributeMetadata_label(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "attribute_labels":
+			out.Values[i] = ec._ProductAttributeMetadata_attribute_labels(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "data_type":
+			out.Values[i] = ec._ProductAttributeMetadata_data_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sort_order":
+			out.Values[i] = ec._ProductAttributeMetadata_sort_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "entity_type":
+			out.Values[i] = ec._ProductAttributeMetadata_entity_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "is_system":
+			out.Values[i] = ec._ProductAttributeMetadata_is_system(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "ui_input":
+			out.Values[i] = ec._ProductAttributeMetadata_ui_input(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "used_in_components":
+			out.Values[i] = ec._ProductAttributeMetadata_used_in_components(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var productDiscountImplementors = []string{"ProductDiscount"}
+
+func (ec *executionContext) _ProductDiscount(ctx context.Context, sel ast.SelectionSet, obj *ProductDiscount) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, productDiscountImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductDiscount")
+		case "amount_off":
+			out.Values[i] = ec._ProductDiscount_amount_off(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "percent_off":
+			out.Values[i] = ec._ProductDiscount_percent_off(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -10712,6 +23040,54 @@ func (ec *executionContext) _ProductPrice(ctx context.Context, sel ast.Selection
 		case "final_price":
 			out.Values[i] = ec._ProductPrice_final_price(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "discount":
+			out.Values[i] = ec._ProductPrice_discount(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var productPricesImplementors = []string{"ProductPrices"}
+
+func (ec *executionContext) _ProductPrices(ctx context.Context, sel ast.SelectionSet, obj *ProductPrices) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, productPricesImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ProductPrices")
+		case "minimalPrice":
+			out.Values[i] = ec._ProductPrices_minimalPrice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "maximalPrice":
+			out.Values[i] = ec._ProductPrices_maximalPrice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "regularPrice":
+			out.Values[i] = ec._ProductPrices_regularPrice(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -10823,6 +23199,36 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_dynamicBlocks(ctx, field)
 				})
+		case "storeConfig":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_storeConfig(ctx, field)
+				})
+		case "countries":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_countries(ctx, field)
+				})
+		case "country":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_country(ctx, field)
+				})
+		case "isEmailAvailable":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_isEmailAvailable(ctx, field)
+				})
+		case "giftCardAccount":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_giftCardAccount(ctx, field)
+				})
 		case "__type":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Query___type(ctx, field)
@@ -10836,6 +23242,49 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var regionImplementors = []string{"Region"}
+
+func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *Region) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, regionImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Region")
+		case "id":
+			out.Values[i] = ec._Region_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._Region_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Region_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -10868,6 +23317,39 @@ func (ec *executionContext) _RemoveCouponFromCartOutput(ctx context.Context, sel
 		case "cart":
 			out.Values[i] = ec._RemoveCouponFromCartOutput_cart(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var removeGiftCardFromCartOutputImplementors = []string{"RemoveGiftCardFromCartOutput"}
+
+func (ec *executionContext) _RemoveGiftCardFromCartOutput(ctx context.Context, sel ast.SelectionSet, obj *RemoveGiftCardFromCartOutput) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, removeGiftCardFromCartOutputImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("RemoveGiftCardFromCartOutput")
+		case "cart":
+			out.Values[i] = ec._RemoveGiftCardFromCartOutput_cart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		default:
@@ -10996,6 +23478,97 @@ func (ec *executionContext) _SearchResultPageInfo(ctx context.Context, sel ast.S
 	return &objectWriter{fields, out}
 }
 
+var selectedAttributeOptionImplementors = []string{"SelectedAttributeOption"}
+
+func (ec *executionContext) _SelectedAttributeOption(ctx context.Context, sel ast.SelectionSet, obj *SelectedAttributeOption) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, selectedAttributeOptionImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SelectedAttributeOption")
+		case "attribute_option":
+			out.Values[i] = ec._SelectedAttributeOption_attribute_option(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var selectedConfigurableOptionImplementors = []string{"SelectedConfigurableOption"}
+
+func (ec *executionContext) _SelectedConfigurableOption(ctx context.Context, sel ast.SelectionSet, obj *SelectedConfigurableOption) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, selectedConfigurableOptionImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SelectedConfigurableOption")
+		case "configurable_product_option_uid":
+			out.Values[i] = ec._SelectedConfigurableOption_configurable_product_option_uid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "configurable_product_option_value_uid":
+			out.Values[i] = ec._SelectedConfigurableOption_configurable_product_option_value_uid(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "id":
+			out.Values[i] = ec._SelectedConfigurableOption_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "option_label":
+			out.Values[i] = ec._SelectedConfigurableOption_option_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value_id":
+			out.Values[i] = ec._SelectedConfigurableOption_value_id(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "value_label":
+			out.Values[i] = ec._SelectedConfigurableOption_value_label(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
 var selectedPaymentMethodImplementors = []string{"SelectedPaymentMethod"}
 
 func (ec *executionContext) _SelectedPaymentMethod(ctx context.Context, sel ast.SelectionSet, obj *SelectedPaymentMethod) graphql.Marshaler {
@@ -11015,6 +23588,11 @@ func (ec *executionContext) _SelectedPaymentMethod(ctx context.Context, sel ast.
 		case "title":
 			out.Values[i] = ec._SelectedPaymentMethod_title(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "purchase_order_number":
+			out.Values[i] = ec._SelectedPaymentMethod_purchase_order_number(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -11100,6 +23678,39 @@ func (ec *executionContext) _SetBillingAddressOnCartOutput(ctx context.Context, 
 			out.Values[i] = graphql.MarshalString("SetBillingAddressOnCartOutput")
 		case "cart":
 			out.Values[i] = ec._SetBillingAddressOnCartOutput_cart(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var setGiftOptionsOnCartOutputImplementors = []string{"SetGiftOptionsOnCartOutput"}
+
+func (ec *executionContext) _SetGiftOptionsOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *SetGiftOptionsOnCartOutput) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, setGiftOptionsOnCartOutputImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SetGiftOptionsOnCartOutput")
+		case "cart":
+			out.Values[i] = ec._SetGiftOptionsOnCartOutput_cart(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -11371,6 +23982,11 @@ func (ec *executionContext) _SimpleCartItem(ctx context.Context, sel ast.Selecti
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "errors":
+			out.Values[i] = ec._SimpleCartItem_errors(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
 		}
@@ -11388,7 +24004,7 @@ func (ec *executionContext) _SimpleCartItem(ctx context.Context, sel ast.Selecti
 	return &objectWriter{fields, out}
 }
 
-var simpleProductImplementors = []string{"SimpleProduct", "ProductInterface"}
+var simpleProductImplementors = []string{"SimpleProduct", "ProductInterface", "PhysicalProductInterface"}
 
 func (ec *executionContext) _SimpleProduct(ctx context.Context, sel ast.SelectionSet, obj *SimpleProduct) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, simpleProductImplementors)
@@ -11399,6 +24015,11 @@ func (ec *executionContext) _SimpleProduct(ctx context.Context, sel ast.Selectio
 		switch field.Name {
 		case "__typename":
 			out.Values[i] = graphql.MarshalString("SimpleProduct")
+		case "id":
+			out.Values[i] = ec._SimpleProduct_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "uid":
 			out.Values[i] = ec._SimpleProduct_uid(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -11429,9 +24050,351 @@ func (ec *executionContext) _SimpleProduct(ctx context.Context, sel ast.Selectio
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "thumbnail":
+			out.Values[i] = ec._SimpleProduct_thumbnail(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "price_range":
 			out.Values[i] = ec._SimpleProduct_price_range(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "price":
+			out.Values[i] = ec._SimpleProduct_price(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "description":
+			out.Values[i] = ec._SimpleProduct_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "short_description":
+			out.Values[i] = ec._SimpleProduct_short_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "meta_title":
+			out.Values[i] = ec._SimpleProduct_meta_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "meta_description":
+			out.Values[i] = ec._SimpleProduct_meta_description(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "media_gallery_entries":
+			out.Values[i] = ec._SimpleProduct_media_gallery_entries(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "categories":
+			out.Values[i] = ec._SimpleProduct_categories(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "custom_attributes":
+			out.Values[i] = ec._SimpleProduct_custom_attributes(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "weight":
+			out.Values[i] = ec._SimpleProduct_weight(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var storeConfigImplementors = []string{"StoreConfig"}
+
+func (ec *executionContext) _StoreConfig(ctx context.Context, sel ast.SelectionSet, obj *StoreConfig) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, storeConfigImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StoreConfig")
+		case "id":
+			out.Values[i] = ec._StoreConfig_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "store_code":
+			out.Values[i] = ec._StoreConfig_store_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "store_name":
+			out.Values[i] = ec._StoreConfig_store_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "store_group_code":
+			out.Values[i] = ec._StoreConfig_store_group_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "website_code":
+			out.Values[i] = ec._StoreConfig_website_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "locale":
+			out.Values[i] = ec._StoreConfig_locale(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "timezone":
+			out.Values[i] = ec._StoreConfig_timezone(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "base_currency_code":
+			out.Values[i] = ec._StoreConfig_base_currency_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "default_display_currency_code":
+			out.Values[i] = ec._StoreConfig_default_display_currency_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "product_url_suffix":
+			out.Values[i] = ec._StoreConfig_product_url_suffix(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "category_url_suffix":
+			out.Values[i] = ec._StoreConfig_category_url_suffix(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "product_canonical_tag":
+			out.Values[i] = ec._StoreConfig_product_canonical_tag(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "category_canonical_tag":
+			out.Values[i] = ec._StoreConfig_category_canonical_tag(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "configurable_thumbnail_source":
+			out.Values[i] = ec._StoreConfig_configurable_thumbnail_source(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "root_category_uid":
+			out.Values[i] = ec._StoreConfig_root_category_uid(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "grid_per_page":
+			out.Values[i] = ec._StoreConfig_grid_per_page(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "list_per_page":
+			out.Values[i] = ec._StoreConfig_list_per_page(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "minimum_password_length":
+			out.Values[i] = ec._StoreConfig_minimum_password_length(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "required_character_classes_number":
+			out.Values[i] = ec._StoreConfig_required_character_classes_number(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "customer_access_token_lifetime":
+			out.Values[i] = ec._StoreConfig_customer_access_token_lifetime(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "magento_wishlist_general_is_enabled":
+			out.Values[i] = ec._StoreConfig_magento_wishlist_general_is_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "enable_multiple_wishlists":
+			out.Values[i] = ec._StoreConfig_enable_multiple_wishlists(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "allow_order":
+			out.Values[i] = ec._StoreConfig_allow_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "allow_items":
+			out.Values[i] = ec._StoreConfig_allow_items(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "allow_gift_receipt":
+			out.Values[i] = ec._StoreConfig_allow_gift_receipt(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "allow_printed_card":
+			out.Values[i] = ec._StoreConfig_allow_printed_card(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "allow_gift_wrapping_on_order":
+			out.Values[i] = ec._StoreConfig_allow_gift_wrapping_on_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "allow_gift_wrapping_on_order_items":
+			out.Values[i] = ec._StoreConfig_allow_gift_wrapping_on_order_items(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cart_gift_wrapping":
+			out.Values[i] = ec._StoreConfig_cart_gift_wrapping(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "cart_printed_card":
+			out.Values[i] = ec._StoreConfig_cart_printed_card(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "is_default_store":
+			out.Values[i] = ec._StoreConfig_is_default_store(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var storeLabelsImplementors = []string{"StoreLabels"}
+
+func (ec *executionContext) _StoreLabels(ctx context.Context, sel ast.SelectionSet, obj *StoreLabels) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, storeLabelsImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("StoreLabels")
+		case "store_code":
+			out.Values[i] = ec._StoreLabels_store_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "label":
+			out.Values[i] = ec._StoreLabels_label(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var textSwatchDataImplementors = []string{"TextSwatchData", "SwatchDataInterface"}
+
+func (ec *executionContext) _TextSwatchData(ctx context.Context, sel ast.SelectionSet, obj *TextSwatchData) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, textSwatchDataImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("TextSwatchData")
+		case "value":
+			out.Values[i] = ec._TextSwatchData_value(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var uiAttributeTypeAnyImplementors = []string{"UiAttributeTypeAny", "UiInputTypeInterface"}
+
+func (ec *executionContext) _UiAttributeTypeAny(ctx context.Context, sel ast.SelectionSet, obj *UIAttributeTypeAny) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, uiAttributeTypeAnyImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("UiAttributeTypeAny")
+		case "ui_input_type":
+			out.Values[i] = ec._UiAttributeTypeAny_ui_input_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "is_html_allowed":
+			out.Values[i] = ec._UiAttributeTypeAny_is_html_allowed(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -11891,6 +24854,16 @@ func (ec *executionContext) marshalNCartDiscountType2audienceactivationᚋintern
 	return v
 }
 
+func (ec *executionContext) unmarshalNCartItemErrorType2audienceactivationᚋinternalᚋstorefrontᚐCartItemErrorType(ctx context.Context, v any) (CartItemErrorType, error) {
+	var res CartItemErrorType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCartItemErrorType2audienceactivationᚋinternalᚋstorefrontᚐCartItemErrorType(ctx context.Context, sel ast.SelectionSet, v CartItemErrorType) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) unmarshalNCartItemInput2audienceactivationᚋinternalᚋstorefrontᚐCartItemInput(ctx context.Context, v any) (CartItemInput, error) {
 	res, err := ec.unmarshalInputCartItemInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11910,6 +24883,11 @@ func (ec *executionContext) unmarshalNCartItemInput2ᚕaudienceactivationᚋinte
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalNCartItemInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartItemInput(ctx context.Context, v any) (*CartItemInput, error) {
+	res, err := ec.unmarshalInputCartItemInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNCartItemUpdateInput2audienceactivationᚋinternalᚋstorefrontᚐCartItemUpdateInput(ctx context.Context, v any) (CartItemUpdateInput, error) {
 	res, err := ec.unmarshalInputCartItemUpdateInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -11927,6 +24905,16 @@ func (ec *executionContext) unmarshalNCartItemUpdateInput2ᚕaudienceactivation�
 		}
 	}
 	return res, nil
+}
+
+func (ec *executionContext) marshalNCartRuleStorefront2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCartRuleStorefront(ctx context.Context, sel ast.SelectionSet, v []*CartRuleStorefront) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCartRuleStorefront2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartRuleStorefront(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalNCartUserInputError2audienceactivationᚋinternalᚋstorefrontᚐCartUserInputError(ctx context.Context, sel ast.SelectionSet, v CartUserInputError) graphql.Marshaler {
@@ -11967,6 +24955,45 @@ func (ec *executionContext) marshalNComplexTextValue2ᚖaudienceactivationᚋint
 	return ec._ComplexTextValue(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNConfigurableProductCartItemInput2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableProductCartItemInput(ctx context.Context, v any) ([]*ConfigurableProductCartItemInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*ConfigurableProductCartItemInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOConfigurableProductCartItemInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableProductCartItemInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNCustomAttribute2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomAttribute(ctx context.Context, sel ast.SelectionSet, v []*CustomAttribute) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCustomAttribute2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomAttribute(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNCustomerAddressInput2audienceactivationᚋinternalᚋstorefrontᚐCustomerAddressInput(ctx context.Context, v any) (CustomerAddressInput, error) {
+	res, err := ec.unmarshalInputCustomerAddressInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNCustomerOrder2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerOrder(ctx context.Context, sel ast.SelectionSet, v []*CustomerOrder) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCustomerOrder2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerOrder(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalNDynamicBlock2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐDynamicBlock(ctx context.Context, sel ast.SelectionSet, v []*DynamicBlock) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -11995,6 +25022,11 @@ func (ec *executionContext) marshalNDynamicBlocks2ᚖaudienceactivationᚋintern
 	return ec._DynamicBlocks(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNEnteredOptionInput2audienceactivationᚋinternalᚋstorefrontᚐEnteredOptionInput(ctx context.Context, v any) (EnteredOptionInput, error) {
+	res, err := ec.unmarshalInputEnteredOptionInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) unmarshalNFloat2float64(ctx context.Context, v any) (float64, error) {
 	res, err := graphql.UnmarshalFloatContext(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12007,6 +25039,11 @@ func (ec *executionContext) marshalNFloat2float64(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "Float!")
 	}
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) unmarshalNGiftCardAccountInput2audienceactivationᚋinternalᚋstorefrontᚐGiftCardAccountInput(ctx context.Context, v any) (GiftCardAccountInput, error) {
+	res, err := ec.unmarshalInputGiftCardAccountInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) unmarshalNID2string(ctx context.Context, v any) (string, error) {
@@ -12104,6 +25141,16 @@ func (ec *executionContext) marshalNProductPrice2ᚖaudienceactivationᚋinterna
 	return ec._ProductPrice(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNSelectedConfigurableOption2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐSelectedConfigurableOption(ctx context.Context, sel ast.SelectionSet, v []*SelectedConfigurableOption) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOSelectedConfigurableOption2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSelectedConfigurableOption(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalNShippingAddressInput2audienceactivationᚋinternalᚋstorefrontᚐShippingAddressInput(ctx context.Context, v any) (ShippingAddressInput, error) {
 	res, err := ec.unmarshalInputShippingAddressInput(ctx, v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12152,6 +25199,20 @@ func (ec *executionContext) unmarshalNShippingMethodInput2ᚕaudienceactivation�
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalNSimpleProductCartItemInput2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐSimpleProductCartItemInput(ctx context.Context, v any) ([]*SimpleProductCartItemInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*SimpleProductCartItemInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOSimpleProductCartItemInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSimpleProductCartItemInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
 func (ec *executionContext) unmarshalNString2string(ctx context.Context, v any) (string, error) {
 	res, err := graphql.UnmarshalString(v)
 	return res, graphql.ErrorOnPath(ctx, err)
@@ -12164,35 +25225,6 @@ func (ec *executionContext) marshalNString2string(ctx context.Context, sel ast.S
 		graphql.AddInvalidNullFromMarshaler(ctx, "String!")
 	}
 	return res
-}
-
-func (ec *executionContext) unmarshalNString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
-	vSlice := graphql.CoerceList(v)
-	var err error
-	res := make([]string, len(vSlice))
-	for i := range vSlice {
-		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
-		res[i], err = ec.unmarshalNString2string(ctx, vSlice[i])
-		if err != nil {
-			return nil, err
-		}
-	}
-	return res, nil
-}
-
-func (ec *executionContext) marshalNString2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
-	ret := make(graphql.Array, len(v))
-	for i := range v {
-		ret[i] = ec.marshalNString2string(ctx, sel, v[i])
-	}
-
-	for _, e := range ret {
-		if e == graphql.Null {
-			return graphql.Null
-		}
-	}
-
-	return ret
 }
 
 func (ec *executionContext) unmarshalNString2ᚕᚖstring(ctx context.Context, v any) ([]*string, error) {
@@ -12216,6 +25248,14 @@ func (ec *executionContext) marshalNString2ᚕᚖstring(ctx context.Context, sel
 	}
 
 	return ret
+}
+
+func (ec *executionContext) marshalNUiInputTypeInterface2audienceactivationᚋinternalᚋstorefrontᚐUIInputTypeInterface(ctx context.Context, sel ast.SelectionSet, v UIInputTypeInterface) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "UiInputTypeInterface!")
+		return graphql.Null
+	}
+	return ec._UiInputTypeInterface(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
@@ -12360,11 +25400,41 @@ func (ec *executionContext) marshalN__TypeKind2string(ctx context.Context, sel a
 	return res
 }
 
+func (ec *executionContext) unmarshalOAddConfigurableProductsToCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐAddConfigurableProductsToCartInput(ctx context.Context, v any) (*AddConfigurableProductsToCartInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAddConfigurableProductsToCartInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAddConfigurableProductsToCartOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐAddConfigurableProductsToCartOutput(ctx context.Context, sel ast.SelectionSet, v *AddConfigurableProductsToCartOutput) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AddConfigurableProductsToCartOutput(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOAddProductsToCartOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐAddProductsToCartOutput(ctx context.Context, sel ast.SelectionSet, v *AddProductsToCartOutput) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._AddProductsToCartOutput(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOAddSimpleProductsToCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐAddSimpleProductsToCartInput(ctx context.Context, v any) (*AddSimpleProductsToCartInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputAddSimpleProductsToCartInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOAddSimpleProductsToCartOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐAddSimpleProductsToCartOutput(ctx context.Context, sel ast.SelectionSet, v *AddSimpleProductsToCartOutput) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AddSimpleProductsToCartOutput(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOAppliedCoupon2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐAppliedCoupon(ctx context.Context, sel ast.SelectionSet, v []*AppliedCoupon) graphql.Marshaler {
@@ -12387,6 +25457,26 @@ func (ec *executionContext) marshalOAppliedCoupon2ᚖaudienceactivationᚋintern
 	return ec._AppliedCoupon(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOAppliedGiftCard2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐAppliedGiftCard(ctx context.Context, sel ast.SelectionSet, v []*AppliedGiftCard) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOAppliedGiftCard2ᚖaudienceactivationᚋinternalᚋstorefrontᚐAppliedGiftCard(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOAppliedGiftCard2ᚖaudienceactivationᚋinternalᚋstorefrontᚐAppliedGiftCard(ctx context.Context, sel ast.SelectionSet, v *AppliedGiftCard) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AppliedGiftCard(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOApplyCouponToCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐApplyCouponToCartInput(ctx context.Context, v any) (*ApplyCouponToCartInput, error) {
 	if v == nil {
 		return nil, nil
@@ -12400,6 +25490,48 @@ func (ec *executionContext) marshalOApplyCouponToCartOutput2ᚖaudienceactivatio
 		return graphql.Null
 	}
 	return ec._ApplyCouponToCartOutput(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOApplyGiftCardToCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐApplyGiftCardToCartInput(ctx context.Context, v any) (*ApplyGiftCardToCartInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputApplyGiftCardToCartInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOApplyGiftCardToCartOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐApplyGiftCardToCartOutput(ctx context.Context, sel ast.SelectionSet, v *ApplyGiftCardToCartOutput) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ApplyGiftCardToCartOutput(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAttributeMetadataInterface2audienceactivationᚋinternalᚋstorefrontᚐAttributeMetadataInterface(ctx context.Context, sel ast.SelectionSet, v AttributeMetadataInterface) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AttributeMetadataInterface(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAttributeOptionInterface2audienceactivationᚋinternalᚋstorefrontᚐAttributeOptionInterface(ctx context.Context, sel ast.SelectionSet, v AttributeOptionInterface) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AttributeOptionInterface(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAttributeOptionInterface2ᚕaudienceactivationᚋinternalᚋstorefrontᚐAttributeOptionInterface(ctx context.Context, sel ast.SelectionSet, v []AttributeOptionInterface) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOAttributeOptionInterface2audienceactivationᚋinternalᚋstorefrontᚐAttributeOptionInterface(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalOAvailablePaymentMethod2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐAvailablePaymentMethod(ctx context.Context, sel ast.SelectionSet, v []*AvailablePaymentMethod) graphql.Marshaler {
@@ -12479,6 +25611,26 @@ func (ec *executionContext) marshalOBoolean2ᚖbool(ctx context.Context, sel ast
 	return res
 }
 
+func (ec *executionContext) marshalOBreadcrumb2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐBreadcrumb(ctx context.Context, sel ast.SelectionSet, v []*Breadcrumb) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOBreadcrumb2ᚖaudienceactivationᚋinternalᚋstorefrontᚐBreadcrumb(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOBreadcrumb2ᚖaudienceactivationᚋinternalᚋstorefrontᚐBreadcrumb(ctx context.Context, sel ast.SelectionSet, v *Breadcrumb) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Breadcrumb(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOCart2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCart(ctx context.Context, sel ast.SelectionSet, v *Cart) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -12499,6 +25651,26 @@ func (ec *executionContext) marshalOCartAddressRegion2ᚖaudienceactivationᚋin
 		return graphql.Null
 	}
 	return ec._CartAddressRegion(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCartItemError2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCartItemError(ctx context.Context, sel ast.SelectionSet, v []*CartItemError) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCartItemError2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartItemError(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCartItemError2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartItemError(ctx context.Context, sel ast.SelectionSet, v *CartItemError) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CartItemError(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOCartItemInterface2audienceactivationᚋinternalᚋstorefrontᚐCartItemInterface(ctx context.Context, sel ast.SelectionSet, v CartItemInterface) graphql.Marshaler {
@@ -12535,19 +25707,6 @@ func (ec *executionContext) marshalOCartPrices2ᚖaudienceactivationᚋinternal�
 	return ec._CartPrices(ctx, sel, v)
 }
 
-func (ec *executionContext) marshalOCartRuleStorefront2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCartRuleStorefront(ctx context.Context, sel ast.SelectionSet, v []*CartRuleStorefront) graphql.Marshaler {
-	if v == nil {
-		return graphql.Null
-	}
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOCartRuleStorefront2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartRuleStorefront(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
 func (ec *executionContext) marshalOCartRuleStorefront2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartRuleStorefront(ctx context.Context, sel ast.SelectionSet, v *CartRuleStorefront) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -12575,6 +25734,157 @@ func (ec *executionContext) marshalOCartTaxItem2ᚖaudienceactivationᚋinternal
 	return ec._CartTaxItem(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOCategoryInterface2audienceactivationᚋinternalᚋstorefrontᚐCategoryInterface(ctx context.Context, sel ast.SelectionSet, v CategoryInterface) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CategoryInterface(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCategoryInterface2ᚕaudienceactivationᚋinternalᚋstorefrontᚐCategoryInterface(ctx context.Context, sel ast.SelectionSet, v []CategoryInterface) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCategoryInterface2audienceactivationᚋinternalᚋstorefrontᚐCategoryInterface(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOComplexTextValue2ᚖaudienceactivationᚋinternalᚋstorefrontᚐComplexTextValue(ctx context.Context, sel ast.SelectionSet, v *ComplexTextValue) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ComplexTextValue(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOConfigurableAttributeOption2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableAttributeOption(ctx context.Context, sel ast.SelectionSet, v []*ConfigurableAttributeOption) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOConfigurableAttributeOption2ᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableAttributeOption(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOConfigurableAttributeOption2ᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableAttributeOption(ctx context.Context, sel ast.SelectionSet, v *ConfigurableAttributeOption) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConfigurableAttributeOption(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOConfigurableProductCartItemInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableProductCartItemInput(ctx context.Context, v any) (*ConfigurableProductCartItemInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputConfigurableProductCartItemInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOConfigurableProductOptions2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableProductOptions(ctx context.Context, sel ast.SelectionSet, v []*ConfigurableProductOptions) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOConfigurableProductOptions2ᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableProductOptions(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOConfigurableProductOptions2ᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableProductOptions(ctx context.Context, sel ast.SelectionSet, v *ConfigurableProductOptions) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConfigurableProductOptions(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOConfigurableProductOptionsValues2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableProductOptionsValues(ctx context.Context, sel ast.SelectionSet, v []*ConfigurableProductOptionsValues) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOConfigurableProductOptionsValues2ᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableProductOptionsValues(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOConfigurableProductOptionsValues2ᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableProductOptionsValues(ctx context.Context, sel ast.SelectionSet, v *ConfigurableProductOptionsValues) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConfigurableProductOptionsValues(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOConfigurableVariant2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableVariant(ctx context.Context, sel ast.SelectionSet, v []*ConfigurableVariant) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOConfigurableVariant2ᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableVariant(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOConfigurableVariant2ᚖaudienceactivationᚋinternalᚋstorefrontᚐConfigurableVariant(ctx context.Context, sel ast.SelectionSet, v *ConfigurableVariant) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ConfigurableVariant(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCountry2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCountry(ctx context.Context, sel ast.SelectionSet, v []*Country) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCountry2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCountry(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCountry2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCountry(ctx context.Context, sel ast.SelectionSet, v *Country) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Country(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCountryCodeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCountryCodeEnum(ctx context.Context, v any) (*CountryCodeEnum, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(CountryCodeEnum)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCountryCodeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCountryCodeEnum(ctx context.Context, sel ast.SelectionSet, v *CountryCodeEnum) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOCreateGuestCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCreateGuestCartInput(ctx context.Context, v any) (*CreateGuestCartInput, error) {
 	if v == nil {
 		return nil, nil
@@ -12590,6 +25900,59 @@ func (ec *executionContext) marshalOCreateGuestCartOutput2ᚖaudienceactivation�
 	return ec._CreateGuestCartOutput(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOCustomAttribute2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomAttribute(ctx context.Context, sel ast.SelectionSet, v *CustomAttribute) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomAttribute(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCustomAttributesListsEnum2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomAttributesListsEnum(ctx context.Context, v any) ([]*CustomAttributesListsEnum, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*CustomAttributesListsEnum, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOCustomAttributesListsEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomAttributesListsEnum(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOCustomAttributesListsEnum2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomAttributesListsEnum(ctx context.Context, sel ast.SelectionSet, v []*CustomAttributesListsEnum) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCustomAttributesListsEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomAttributesListsEnum(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalOCustomAttributesListsEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomAttributesListsEnum(ctx context.Context, v any) (*CustomAttributesListsEnum, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(CustomAttributesListsEnum)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCustomAttributesListsEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomAttributesListsEnum(ctx context.Context, sel ast.SelectionSet, v *CustomAttributesListsEnum) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOCustomer2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomer(ctx context.Context, sel ast.SelectionSet, v *Customer) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -12597,11 +25960,101 @@ func (ec *executionContext) marshalOCustomer2ᚖaudienceactivationᚋinternalᚋ
 	return ec._Customer(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOCustomerAddress2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerAddress(ctx context.Context, sel ast.SelectionSet, v []*CustomerAddress) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCustomerAddress2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerAddress(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOCustomerAddress2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerAddress(ctx context.Context, sel ast.SelectionSet, v *CustomerAddress) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerAddress(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCustomerAddressInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerAddressInput(ctx context.Context, v any) (*CustomerAddressInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerAddressInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCustomerAddressRegion2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerAddressRegion(ctx context.Context, sel ast.SelectionSet, v *CustomerAddressRegion) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerAddressRegion(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCustomerAddressRegionInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerAddressRegionInput(ctx context.Context, v any) (*CustomerAddressRegionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerAddressRegionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOCustomerOrder2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerOrder(ctx context.Context, sel ast.SelectionSet, v *CustomerOrder) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerOrder(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCustomerOrders2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerOrders(ctx context.Context, sel ast.SelectionSet, v *CustomerOrders) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CustomerOrders(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCustomerOrdersFilterInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerOrdersFilterInput(ctx context.Context, v any) (*CustomerOrdersFilterInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomerOrdersFilterInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalOCustomerToken2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomerToken(ctx context.Context, sel ast.SelectionSet, v *CustomerToken) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._CustomerToken(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOCustomizableOptionInput2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomizableOptionInput(ctx context.Context, v any) ([]*CustomizableOptionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]*CustomizableOptionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalOCustomizableOptionInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomizableOptionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOCustomizableOptionInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomizableOptionInput(ctx context.Context, v any) (*CustomizableOptionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputCustomizableOptionInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
 func (ec *executionContext) marshalODiscount2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐDiscount(ctx context.Context, sel ast.SelectionSet, v []*Discount) graphql.Marshaler {
@@ -12685,6 +26138,46 @@ func (ec *executionContext) unmarshalODynamicBlocksFilterInput2ᚖaudienceactiva
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOEnteredAttributeValue2ᚖaudienceactivationᚋinternalᚋstorefrontᚐEnteredAttributeValue(ctx context.Context, sel ast.SelectionSet, v *EnteredAttributeValue) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._EnteredAttributeValue(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOEnteredOptionInput2ᚕaudienceactivationᚋinternalᚋstorefrontᚐEnteredOptionInputᚄ(ctx context.Context, v any) ([]EnteredOptionInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]EnteredOptionInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNEnteredOptionInput2audienceactivationᚋinternalᚋstorefrontᚐEnteredOptionInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalOEntityTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐEntityTypeEnum(ctx context.Context, v any) (*EntityTypeEnum, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(EntityTypeEnum)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOEntityTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐEntityTypeEnum(ctx context.Context, sel ast.SelectionSet, v *EntityTypeEnum) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) unmarshalOFilterEqualTypeInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐFilterEqualTypeInput(ctx context.Context, v any) (*FilterEqualTypeInput, error) {
 	if v == nil {
 		return nil, nil
@@ -12698,6 +26191,14 @@ func (ec *executionContext) unmarshalOFilterMatchTypeInput2ᚖaudienceactivation
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputFilterMatchTypeInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalOFilterStringTypeInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐFilterStringTypeInput(ctx context.Context, v any) (*FilterStringTypeInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputFilterStringTypeInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
@@ -12716,6 +26217,70 @@ func (ec *executionContext) marshalOFloat2ᚖfloat64(ctx context.Context, sel as
 	_ = sel
 	res := graphql.MarshalFloatContext(*v)
 	return graphql.WrapContextMarshaler(ctx, res)
+}
+
+func (ec *executionContext) marshalOGiftCardAccount2ᚖaudienceactivationᚋinternalᚋstorefrontᚐGiftCardAccount(ctx context.Context, sel ast.SelectionSet, v *GiftCardAccount) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GiftCardAccount(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOGiftMessage2ᚖaudienceactivationᚋinternalᚋstorefrontᚐGiftMessage(ctx context.Context, sel ast.SelectionSet, v *GiftMessage) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GiftMessage(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOGiftMessageInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐGiftMessageInput(ctx context.Context, v any) (*GiftMessageInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputGiftMessageInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOGiftOptionsPrices2ᚖaudienceactivationᚋinternalᚋstorefrontᚐGiftOptionsPrices(ctx context.Context, sel ast.SelectionSet, v *GiftOptionsPrices) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._GiftOptionsPrices(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOID2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]string, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNID2string(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOID2ᚕstringᚄ(ctx context.Context, sel ast.SelectionSet, v []string) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := make(graphql.Array, len(v))
+	for i := range v {
+		ret[i] = ec.marshalNID2string(ctx, sel, v[i])
+	}
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
 }
 
 func (ec *executionContext) unmarshalOID2ᚕᚖstring(ctx context.Context, v any) ([]*string, error) {
@@ -12783,6 +26348,33 @@ func (ec *executionContext) marshalOInt2ᚖint(ctx context.Context, sel ast.Sele
 	return res
 }
 
+func (ec *executionContext) marshalOIsEmailAvailableOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐIsEmailAvailableOutput(ctx context.Context, sel ast.SelectionSet, v *IsEmailAvailableOutput) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._IsEmailAvailableOutput(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOMediaGalleryEntry2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐMediaGalleryEntry(ctx context.Context, sel ast.SelectionSet, v []*MediaGalleryEntry) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOMediaGalleryEntry2ᚖaudienceactivationᚋinternalᚋstorefrontᚐMediaGalleryEntry(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOMediaGalleryEntry2ᚖaudienceactivationᚋinternalᚋstorefrontᚐMediaGalleryEntry(ctx context.Context, sel ast.SelectionSet, v *MediaGalleryEntry) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._MediaGalleryEntry(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOMoney2ᚖaudienceactivationᚋinternalᚋstorefrontᚐMoney(ctx context.Context, sel ast.SelectionSet, v *Money) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -12790,11 +26382,41 @@ func (ec *executionContext) marshalOMoney2ᚖaudienceactivationᚋinternalᚋsto
 	return ec._Money(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalOObjectDataTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐObjectDataTypeEnum(ctx context.Context, v any) (*ObjectDataTypeEnum, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(ObjectDataTypeEnum)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOObjectDataTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐObjectDataTypeEnum(ctx context.Context, sel ast.SelectionSet, v *ObjectDataTypeEnum) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
+}
+
 func (ec *executionContext) marshalOOrder2ᚖaudienceactivationᚋinternalᚋstorefrontᚐOrder(ctx context.Context, sel ast.SelectionSet, v *Order) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
 	}
 	return ec._Order(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrderAddress2ᚖaudienceactivationᚋinternalᚋstorefrontᚐOrderAddress(ctx context.Context, sel ast.SelectionSet, v *OrderAddress) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrderAddress(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOOrderTotal2ᚖaudienceactivationᚋinternalᚋstorefrontᚐOrderTotal(ctx context.Context, sel ast.SelectionSet, v *OrderTotal) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._OrderTotal(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOPlaceOrderInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐPlaceOrderInput(ctx context.Context, v any) (*PlaceOrderInput, error) {
@@ -12812,12 +26434,26 @@ func (ec *executionContext) marshalOPlaceOrderOutput2ᚖaudienceactivationᚋint
 	return ec._PlaceOrderOutput(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOPrice2ᚖaudienceactivationᚋinternalᚋstorefrontᚐPrice(ctx context.Context, sel ast.SelectionSet, v *Price) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Price(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOProductAttributeFilterInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductAttributeFilterInput(ctx context.Context, v any) (*ProductAttributeFilterInput, error) {
 	if v == nil {
 		return nil, nil
 	}
 	res, err := ec.unmarshalInputProductAttributeFilterInput(ctx, v)
 	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOProductDiscount2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductDiscount(ctx context.Context, sel ast.SelectionSet, v *ProductDiscount) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProductDiscount(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOProductImage2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductImage(ctx context.Context, sel ast.SelectionSet, v *ProductImage) graphql.Marshaler {
@@ -12847,6 +26483,20 @@ func (ec *executionContext) marshalOProductInterface2ᚕaudienceactivationᚋint
 	return ret
 }
 
+func (ec *executionContext) marshalOProductPrice2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductPrice(ctx context.Context, sel ast.SelectionSet, v *ProductPrice) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProductPrice(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOProductPrices2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductPrices(ctx context.Context, sel ast.SelectionSet, v *ProductPrices) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ProductPrices(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalOProductStockStatus2ᚖaudienceactivationᚋinternalᚋstorefrontᚐProductStockStatus(ctx context.Context, v any) (*ProductStockStatus, error) {
 	if v == nil {
 		return nil, nil
@@ -12870,6 +26520,26 @@ func (ec *executionContext) marshalOProducts2ᚖaudienceactivationᚋinternalᚋ
 	return ec._Products(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalORegion2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐRegion(ctx context.Context, sel ast.SelectionSet, v []*Region) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalORegion2ᚖaudienceactivationᚋinternalᚋstorefrontᚐRegion(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalORegion2ᚖaudienceactivationᚋinternalᚋstorefrontᚐRegion(ctx context.Context, sel ast.SelectionSet, v *Region) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Region(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalORemoveCouponFromCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐRemoveCouponFromCartInput(ctx context.Context, v any) (*RemoveCouponFromCartInput, error) {
 	if v == nil {
 		return nil, nil
@@ -12883,6 +26553,21 @@ func (ec *executionContext) marshalORemoveCouponFromCartOutput2ᚖaudienceactiva
 		return graphql.Null
 	}
 	return ec._RemoveCouponFromCartOutput(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalORemoveGiftCardFromCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐRemoveGiftCardFromCartInput(ctx context.Context, v any) (*RemoveGiftCardFromCartInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputRemoveGiftCardFromCartInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalORemoveGiftCardFromCartOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐRemoveGiftCardFromCartOutput(ctx context.Context, sel ast.SelectionSet, v *RemoveGiftCardFromCartOutput) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RemoveGiftCardFromCartOutput(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalORemoveItemFromCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐRemoveItemFromCartInput(ctx context.Context, v any) (*RemoveItemFromCartInput, error) {
@@ -12914,6 +26599,20 @@ func (ec *executionContext) marshalOSearchResultPageInfo2ᚖaudienceactivation�
 	return ec._SearchResultPageInfo(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOSelectedAttributeOption2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSelectedAttributeOption(ctx context.Context, sel ast.SelectionSet, v *SelectedAttributeOption) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SelectedAttributeOption(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSelectedConfigurableOption2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSelectedConfigurableOption(ctx context.Context, sel ast.SelectionSet, v *SelectedConfigurableOption) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SelectedConfigurableOption(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOSelectedPaymentMethod2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSelectedPaymentMethod(ctx context.Context, sel ast.SelectionSet, v *SelectedPaymentMethod) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -12941,6 +26640,21 @@ func (ec *executionContext) marshalOSetBillingAddressOnCartOutput2ᚖaudienceact
 		return graphql.Null
 	}
 	return ec._SetBillingAddressOnCartOutput(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSetGiftOptionsOnCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSetGiftOptionsOnCartInput(ctx context.Context, v any) (*SetGiftOptionsOnCartInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSetGiftOptionsOnCartInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOSetGiftOptionsOnCartOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSetGiftOptionsOnCartOutput(ctx context.Context, sel ast.SelectionSet, v *SetGiftOptionsOnCartOutput) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SetGiftOptionsOnCartOutput(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOSetGuestEmailOnCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSetGuestEmailOnCartInput(ctx context.Context, v any) (*SetGuestEmailOnCartInput, error) {
@@ -13008,6 +26722,48 @@ func (ec *executionContext) marshalOShippingCartAddress2ᚖaudienceactivationᚋ
 		return graphql.Null
 	}
 	return ec._ShippingCartAddress(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOSimpleProduct2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSimpleProduct(ctx context.Context, sel ast.SelectionSet, v *SimpleProduct) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SimpleProduct(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOSimpleProductCartItemInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSimpleProductCartItemInput(ctx context.Context, v any) (*SimpleProductCartItemInput, error) {
+	if v == nil {
+		return nil, nil
+	}
+	res, err := ec.unmarshalInputSimpleProductCartItemInput(ctx, v)
+	return &res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOStoreConfig2ᚖaudienceactivationᚋinternalᚋstorefrontᚐStoreConfig(ctx context.Context, sel ast.SelectionSet, v *StoreConfig) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StoreConfig(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOStoreLabels2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐStoreLabels(ctx context.Context, sel ast.SelectionSet, v []*StoreLabels) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOStoreLabels2ᚖaudienceactivationᚋinternalᚋstorefrontᚐStoreLabels(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalOStoreLabels2ᚖaudienceactivationᚋinternalᚋstorefrontᚐStoreLabels(ctx context.Context, sel ast.SelectionSet, v *StoreLabels) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._StoreLabels(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOString2ᚕstringᚄ(ctx context.Context, v any) ([]string, error) {
@@ -13090,6 +26846,29 @@ func (ec *executionContext) marshalOString2ᚖstring(ctx context.Context, sel as
 	_ = ctx
 	res := graphql.MarshalString(*v)
 	return res
+}
+
+func (ec *executionContext) marshalOSwatchDataInterface2audienceactivationᚋinternalᚋstorefrontᚐSwatchDataInterface(ctx context.Context, sel ast.SelectionSet, v SwatchDataInterface) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._SwatchDataInterface(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOUiInputTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐUIInputTypeEnum(ctx context.Context, v any) (*UIInputTypeEnum, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(UIInputTypeEnum)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOUiInputTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐUIInputTypeEnum(ctx context.Context, sel ast.SelectionSet, v *UIInputTypeEnum) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) unmarshalOUpdateCartItemsInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐUpdateCartItemsInput(ctx context.Context, v any) (*UpdateCartItemsInput, error) {

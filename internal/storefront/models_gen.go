@@ -9,6 +9,26 @@ import (
 	"strconv"
 )
 
+type AttributeMetadataInterface interface {
+	IsAttributeMetadataInterface()
+	GetUID() *string
+	GetCode() *string
+	GetLabel() *string
+	GetAttributeLabels() []*StoreLabels
+	GetDataType() *ObjectDataTypeEnum
+	GetSortOrder() *int
+	GetEntityType() *EntityTypeEnum
+	GetIsSystem() *bool
+	GetUIInput() UIInputTypeInterface
+}
+
+type AttributeOptionInterface interface {
+	IsAttributeOptionInterface()
+	GetUID() *string
+	GetLabel() *string
+	GetIsDefault() *bool
+}
+
 type CartItemInterface interface {
 	IsCartItemInterface()
 	GetUID() string
@@ -16,17 +36,65 @@ type CartItemInterface interface {
 	GetQuantity() float64
 	GetProduct() ProductInterface
 	GetPrices() *CartItemPrices
+	// What stands in the way of ordering the item ([] when nothing does).
+	GetErrors() []*CartItemError
+}
+
+type CategoryInterface interface {
+	IsCategoryInterface()
+	GetUID() string
+	GetName() *string
+	GetURLKey() *string
+	GetURLPath() *string
+	GetBreadcrumbs() []*Breadcrumb
+}
+
+type PhysicalProductInterface interface {
+	IsPhysicalProductInterface()
+	GetWeight() *float64
 }
 
 type ProductInterface interface {
 	IsProductInterface()
+	GetID() *int
 	GetUID() string
 	GetSku() *string
 	GetName() *string
 	GetURLKey() *string
 	GetStockStatus() *ProductStockStatus
 	GetSmallImage() *ProductImage
+	GetThumbnail() *ProductImage
 	GetPriceRange() *PriceRange
+	GetPrice() *ProductPrices
+	GetDescription() *ComplexTextValue
+	GetShortDescription() *ComplexTextValue
+	GetMetaTitle() *string
+	GetMetaDescription() *string
+	// Always empty: products carry no image gallery here.
+	GetMediaGalleryEntries() []*MediaGalleryEntry
+	GetCategories() []CategoryInterface
+	// Always empty: attribute metadata is not modelled.
+	GetCustomAttributes() []*CustomAttribute
+}
+
+type SwatchDataInterface interface {
+	IsSwatchDataInterface()
+	GetValue() *string
+}
+
+type UIInputTypeInterface interface {
+	IsUIInputTypeInterface()
+	GetUIInputType() *UIInputTypeEnum
+	GetIsHTMLAllowed() *bool
+}
+
+type AddConfigurableProductsToCartInput struct {
+	CartID    string                              `json:"cart_id"`
+	CartItems []*ConfigurableProductCartItemInput `json:"cart_items"`
+}
+
+type AddConfigurableProductsToCartOutput struct {
+	Cart *Cart `json:"cart"`
 }
 
 type AddProductsToCartOutput struct {
@@ -34,8 +102,24 @@ type AddProductsToCartOutput struct {
 	UserErrors []CartUserInputError `json:"user_errors"`
 }
 
+type AddSimpleProductsToCartInput struct {
+	CartID    string                        `json:"cart_id"`
+	CartItems []*SimpleProductCartItemInput `json:"cart_items"`
+}
+
+type AddSimpleProductsToCartOutput struct {
+	Cart *Cart `json:"cart"`
+}
+
 type AppliedCoupon struct {
 	Code string `json:"code"`
+}
+
+type AppliedGiftCard struct {
+	Code           *string `json:"code,omitempty"`
+	CurrentBalance *Money  `json:"current_balance,omitempty"`
+	AppliedBalance *Money  `json:"applied_balance,omitempty"`
+	ExpirationDate *string `json:"expiration_date,omitempty"`
 }
 
 type ApplyCouponToCartInput struct {
@@ -46,6 +130,26 @@ type ApplyCouponToCartInput struct {
 type ApplyCouponToCartOutput struct {
 	Cart *Cart `json:"cart"`
 }
+
+type ApplyGiftCardToCartInput struct {
+	CartID       string `json:"cart_id"`
+	GiftCardCode string `json:"gift_card_code"`
+}
+
+type ApplyGiftCardToCartOutput struct {
+	Cart *Cart `json:"cart"`
+}
+
+type AttributeOption struct {
+	UID       *string `json:"uid,omitempty"`
+	Label     *string `json:"label,omitempty"`
+	IsDefault *bool   `json:"is_default,omitempty"`
+}
+
+func (AttributeOption) IsAttributeOptionInterface() {}
+func (this AttributeOption) GetUID() *string        { return this.UID }
+func (this AttributeOption) GetLabel() *string      { return this.Label }
+func (this AttributeOption) GetIsDefault() *bool    { return this.IsDefault }
 
 type AvailablePaymentMethod struct {
 	Code  string `json:"code"`
@@ -82,6 +186,14 @@ type BillingCartAddress struct {
 	Telephone *string             `json:"telephone,omitempty"`
 }
 
+type Breadcrumb struct {
+	CategoryUID     string  `json:"category_uid"`
+	CategoryName    *string `json:"category_name,omitempty"`
+	CategoryLevel   *int    `json:"category_level,omitempty"`
+	CategoryURLKey  *string `json:"category_url_key,omitempty"`
+	CategoryURLPath *string `json:"category_url_path,omitempty"`
+}
+
 type Cart struct {
 	// The masked cart id.
 	ID             string              `json:"id"`
@@ -92,8 +204,16 @@ type Cart struct {
 	Prices         *CartPrices         `json:"prices,omitempty"`
 	AppliedCoupons []*AppliedCoupon    `json:"applied_coupons,omitempty"`
 	AppliedCoupon  *AppliedCoupon      `json:"applied_coupon,omitempty"`
-	// The cart price rules applied to the cart.
-	Rules                   []*CartRuleStorefront     `json:"rules,omitempty"`
+	// The cart price rules applied to the cart ([] when none applies).
+	Rules []*CartRuleStorefront `json:"rules"`
+	// The items' quantities summed, as total_quantity (no item is configured from others here).
+	TotalSummaryQuantityIncludingConfig *float64 `json:"total_summary_quantity_including_config,omitempty"`
+	// Always empty: this store sells no gift cards.
+	AppliedGiftCards []*AppliedGiftCard `json:"applied_gift_cards,omitempty"`
+	// Always null: gift options are not offered.
+	GiftMessage             *GiftMessage              `json:"gift_message,omitempty"`
+	GiftReceiptIncluded     bool                      `json:"gift_receipt_included"`
+	PrintedCardIncluded     bool                      `json:"printed_card_included"`
 	ShippingAddresses       []*ShippingCartAddress    `json:"shipping_addresses"`
 	BillingAddress          *BillingCartAddress       `json:"billing_address,omitempty"`
 	AvailablePaymentMethods []*AvailablePaymentMethod `json:"available_payment_methods,omitempty"`
@@ -106,27 +226,40 @@ type CartAddressCountry struct {
 }
 
 type CartAddressInput struct {
-	Firstname         string   `json:"firstname"`
-	Lastname          string   `json:"lastname"`
-	Company           *string  `json:"company,omitempty"`
-	Street            []string `json:"street"`
-	City              string   `json:"city"`
-	Region            *string  `json:"region,omitempty"`
-	RegionID          *int     `json:"region_id,omitempty"`
-	Postcode          *string  `json:"postcode,omitempty"`
-	CountryCode       string   `json:"country_code"`
-	Telephone         *string  `json:"telephone,omitempty"`
-	SaveInAddressBook *bool    `json:"save_in_address_book,omitempty"`
+	Firstname string  `json:"firstname"`
+	Lastname  string  `json:"lastname"`
+	Company   *string `json:"company,omitempty"`
+	// Lines of the street address; empty and null lines are dropped.
+	Street            []*string `json:"street"`
+	City              string    `json:"city"`
+	Region            *string   `json:"region,omitempty"`
+	RegionID          *int      `json:"region_id,omitempty"`
+	Postcode          *string   `json:"postcode,omitempty"`
+	CountryCode       string    `json:"country_code"`
+	Telephone         *string   `json:"telephone,omitempty"`
+	SaveInAddressBook *bool     `json:"save_in_address_book,omitempty"`
 }
 
 type CartAddressRegion struct {
-	Code  *string `json:"code,omitempty"`
-	Label *string `json:"label,omitempty"`
+	Code     *string `json:"code,omitempty"`
+	Label    *string `json:"label,omitempty"`
+	RegionID *int    `json:"region_id,omitempty"`
+}
+
+type CartItemError struct {
+	Code    CartItemErrorType `json:"code"`
+	Message string            `json:"message"`
 }
 
 type CartItemInput struct {
 	Sku      string  `json:"sku"`
 	Quantity float64 `json:"quantity"`
+	// For a variant of a configurable product, the SKU of its parent.
+	ParentSku *string `json:"parent_sku,omitempty"`
+	// The uids of the options selected (configurable and custom options).
+	SelectedOptions []string `json:"selected_options,omitempty"`
+	// The options the shopper typed in.
+	EnteredOptions []EnteredOptionInput `json:"entered_options,omitempty"`
 }
 
 type CartItemPrices struct {
@@ -151,6 +284,8 @@ type CartPrices struct {
 	Discounts                        []*Discount `json:"discounts,omitempty"`
 	// Always empty: the store charges no tax.
 	AppliedTaxes []*CartTaxItem `json:"applied_taxes,omitempty"`
+	// Always null: gift options are not offered.
+	GiftOptions *GiftOptionsPrices `json:"gift_options,omitempty"`
 }
 
 type CartRuleStorefront struct {
@@ -167,8 +302,196 @@ type CartUserInputError struct {
 	Code    CartUserInputErrorType `json:"code"`
 }
 
+type CategoryTree struct {
+	UID         string        `json:"uid"`
+	Name        *string       `json:"name,omitempty"`
+	URLKey      *string       `json:"url_key,omitempty"`
+	URLPath     *string       `json:"url_path,omitempty"`
+	Breadcrumbs []*Breadcrumb `json:"breadcrumbs,omitempty"`
+}
+
+func (CategoryTree) IsCategoryInterface()     {}
+func (this CategoryTree) GetUID() string      { return this.UID }
+func (this CategoryTree) GetName() *string    { return this.Name }
+func (this CategoryTree) GetURLKey() *string  { return this.URLKey }
+func (this CategoryTree) GetURLPath() *string { return this.URLPath }
+func (this CategoryTree) GetBreadcrumbs() []*Breadcrumb {
+	if this.Breadcrumbs == nil {
+		return nil
+	}
+	interfaceSlice := make([]*Breadcrumb, 0, len(this.Breadcrumbs))
+	for _, concrete := range this.Breadcrumbs {
+		interfaceSlice = append(interfaceSlice, concrete)
+	}
+	return interfaceSlice
+}
+
+type ColorSwatchData struct {
+	Value *string `json:"value,omitempty"`
+}
+
+func (ColorSwatchData) IsSwatchDataInterface() {}
+func (this ColorSwatchData) GetValue() *string { return this.Value }
+
 type ComplexTextValue struct {
 	HTML string `json:"html"`
+}
+
+type ConfigurableAttributeOption struct {
+	UID        string  `json:"uid"`
+	Code       *string `json:"code,omitempty"`
+	Label      *string `json:"label,omitempty"`
+	ValueIndex *int    `json:"value_index,omitempty"`
+}
+
+// A variant of a configurable product in the cart: declared for clients; the catalog has no configurable products.
+type ConfigurableCartItem struct {
+	UID                 string                        `json:"uid"`
+	ID                  string                        `json:"id"`
+	Quantity            float64                       `json:"quantity"`
+	Product             ProductInterface              `json:"product"`
+	Prices              *CartItemPrices               `json:"prices,omitempty"`
+	Errors              []*CartItemError              `json:"errors,omitempty"`
+	ConfigurableOptions []*SelectedConfigurableOption `json:"configurable_options"`
+	ConfiguredVariant   ProductInterface              `json:"configured_variant"`
+}
+
+func (ConfigurableCartItem) IsCartItemInterface()              {}
+func (this ConfigurableCartItem) GetUID() string               { return this.UID }
+func (this ConfigurableCartItem) GetID() string                { return this.ID }
+func (this ConfigurableCartItem) GetQuantity() float64         { return this.Quantity }
+func (this ConfigurableCartItem) GetProduct() ProductInterface { return this.Product }
+func (this ConfigurableCartItem) GetPrices() *CartItemPrices   { return this.Prices }
+
+// What stands in the way of ordering the item ([] when nothing does).
+func (this ConfigurableCartItem) GetErrors() []*CartItemError {
+	if this.Errors == nil {
+		return nil
+	}
+	interfaceSlice := make([]*CartItemError, 0, len(this.Errors))
+	for _, concrete := range this.Errors {
+		interfaceSlice = append(interfaceSlice, concrete)
+	}
+	return interfaceSlice
+}
+
+// A product sold in variants (size, colour): declared for clients; the catalog has none.
+type ConfigurableProduct struct {
+	ID                  *int                          `json:"id,omitempty"`
+	UID                 string                        `json:"uid"`
+	Sku                 *string                       `json:"sku,omitempty"`
+	Name                *string                       `json:"name,omitempty"`
+	URLKey              *string                       `json:"url_key,omitempty"`
+	StockStatus         *ProductStockStatus           `json:"stock_status,omitempty"`
+	SmallImage          *ProductImage                 `json:"small_image,omitempty"`
+	Thumbnail           *ProductImage                 `json:"thumbnail,omitempty"`
+	PriceRange          *PriceRange                   `json:"price_range"`
+	Price               *ProductPrices                `json:"price,omitempty"`
+	Description         *ComplexTextValue             `json:"description,omitempty"`
+	ShortDescription    *ComplexTextValue             `json:"short_description,omitempty"`
+	MetaTitle           *string                       `json:"meta_title,omitempty"`
+	MetaDescription     *string                       `json:"meta_description,omitempty"`
+	MediaGalleryEntries []*MediaGalleryEntry          `json:"media_gallery_entries,omitempty"`
+	Categories          []CategoryInterface           `json:"categories,omitempty"`
+	CustomAttributes    []*CustomAttribute            `json:"custom_attributes"`
+	Weight              *float64                      `json:"weight,omitempty"`
+	ConfigurableOptions []*ConfigurableProductOptions `json:"configurable_options,omitempty"`
+	Variants            []*ConfigurableVariant        `json:"variants,omitempty"`
+}
+
+func (ConfigurableProduct) IsProductInterface()                         {}
+func (this ConfigurableProduct) GetID() *int                            { return this.ID }
+func (this ConfigurableProduct) GetUID() string                         { return this.UID }
+func (this ConfigurableProduct) GetSku() *string                        { return this.Sku }
+func (this ConfigurableProduct) GetName() *string                       { return this.Name }
+func (this ConfigurableProduct) GetURLKey() *string                     { return this.URLKey }
+func (this ConfigurableProduct) GetStockStatus() *ProductStockStatus    { return this.StockStatus }
+func (this ConfigurableProduct) GetSmallImage() *ProductImage           { return this.SmallImage }
+func (this ConfigurableProduct) GetThumbnail() *ProductImage            { return this.Thumbnail }
+func (this ConfigurableProduct) GetPriceRange() *PriceRange             { return this.PriceRange }
+func (this ConfigurableProduct) GetPrice() *ProductPrices               { return this.Price }
+func (this ConfigurableProduct) GetDescription() *ComplexTextValue      { return this.Description }
+func (this ConfigurableProduct) GetShortDescription() *ComplexTextValue { return this.ShortDescription }
+func (this ConfigurableProduct) GetMetaTitle() *string                  { return this.MetaTitle }
+func (this ConfigurableProduct) GetMetaDescription() *string            { return this.MetaDescription }
+
+// Always empty: products carry no image gallery here.
+func (this ConfigurableProduct) GetMediaGalleryEntries() []*MediaGalleryEntry {
+	if this.MediaGalleryEntries == nil {
+		return nil
+	}
+	interfaceSlice := make([]*MediaGalleryEntry, 0, len(this.MediaGalleryEntries))
+	for _, concrete := range this.MediaGalleryEntries {
+		interfaceSlice = append(interfaceSlice, concrete)
+	}
+	return interfaceSlice
+}
+func (this ConfigurableProduct) GetCategories() []CategoryInterface {
+	if this.Categories == nil {
+		return nil
+	}
+	interfaceSlice := make([]CategoryInterface, 0, len(this.Categories))
+	for _, concrete := range this.Categories {
+		interfaceSlice = append(interfaceSlice, concrete)
+	}
+	return interfaceSlice
+}
+
+// Always empty: attribute metadata is not modelled.
+func (this ConfigurableProduct) GetCustomAttributes() []*CustomAttribute {
+	if this.CustomAttributes == nil {
+		return nil
+	}
+	interfaceSlice := make([]*CustomAttribute, 0, len(this.CustomAttributes))
+	for _, concrete := range this.CustomAttributes {
+		interfaceSlice = append(interfaceSlice, concrete)
+	}
+	return interfaceSlice
+}
+
+func (ConfigurableProduct) IsPhysicalProductInterface() {}
+func (this ConfigurableProduct) GetWeight() *float64    { return this.Weight }
+
+type ConfigurableProductCartItemInput struct {
+	Data                *CartItemInput             `json:"data"`
+	VariantSku          *string                    `json:"variant_sku,omitempty"`
+	ParentSku           *string                    `json:"parent_sku,omitempty"`
+	CustomizableOptions []*CustomizableOptionInput `json:"customizable_options,omitempty"`
+}
+
+type ConfigurableProductOptions struct {
+	UID           string                              `json:"uid"`
+	AttributeCode *string                             `json:"attribute_code,omitempty"`
+	AttributeID   *string                             `json:"attribute_id,omitempty"`
+	AttributeUID  string                              `json:"attribute_uid"`
+	Label         *string                             `json:"label,omitempty"`
+	Position      *int                                `json:"position,omitempty"`
+	UseDefault    *bool                               `json:"use_default,omitempty"`
+	Values        []*ConfigurableProductOptionsValues `json:"values,omitempty"`
+}
+
+type ConfigurableProductOptionsValues struct {
+	UID             *string             `json:"uid,omitempty"`
+	DefaultLabel    *string             `json:"default_label,omitempty"`
+	Label           *string             `json:"label,omitempty"`
+	StoreLabel      *string             `json:"store_label,omitempty"`
+	UseDefaultValue *bool               `json:"use_default_value,omitempty"`
+	ValueIndex      *int                `json:"value_index,omitempty"`
+	SwatchData      SwatchDataInterface `json:"swatch_data,omitempty"`
+}
+
+type ConfigurableVariant struct {
+	Attributes []*ConfigurableAttributeOption `json:"attributes,omitempty"`
+	Product    *SimpleProduct                 `json:"product,omitempty"`
+}
+
+type Country struct {
+	ID                      *string   `json:"id,omitempty"`
+	TwoLetterAbbreviation   *string   `json:"two_letter_abbreviation,omitempty"`
+	ThreeLetterAbbreviation *string   `json:"three_letter_abbreviation,omitempty"`
+	FullNameLocale          *string   `json:"full_name_locale,omitempty"`
+	FullNameEnglish         *string   `json:"full_name_english,omitempty"`
+	AvailableRegions        []*Region `json:"available_regions,omitempty"`
 }
 
 type CreateGuestCartInput struct {
@@ -179,14 +502,107 @@ type CreateGuestCartOutput struct {
 	Cart *Cart `json:"cart,omitempty"`
 }
 
+type CustomAttribute struct {
+	SelectedAttributeOptions *SelectedAttributeOption   `json:"selected_attribute_options,omitempty"`
+	EnteredAttributeValue    *EnteredAttributeValue     `json:"entered_attribute_value,omitempty"`
+	AttributeMetadata        AttributeMetadataInterface `json:"attribute_metadata,omitempty"`
+}
+
 type Customer struct {
+	ID        *int    `json:"id,omitempty"`
 	Firstname *string `json:"firstname,omitempty"`
 	Lastname  *string `json:"lastname,omitempty"`
 	Email     *string `json:"email,omitempty"`
+	// Newsletters are not sent: always false.
+	IsSubscribed *bool              `json:"is_subscribed,omitempty"`
+	Addresses    []*CustomerAddress `json:"addresses,omitempty"`
+	// The id of the default shipping address.
+	DefaultShipping *string `json:"default_shipping,omitempty"`
+	// The id of the default billing address.
+	DefaultBilling *string `json:"default_billing,omitempty"`
+	// The customer's orders, newest first.
+	Orders *CustomerOrders `json:"orders,omitempty"`
+}
+
+type CustomerAddress struct {
+	ID              *int                   `json:"id,omitempty"`
+	Firstname       *string                `json:"firstname,omitempty"`
+	Lastname        *string                `json:"lastname,omitempty"`
+	Company         *string                `json:"company,omitempty"`
+	Street          []*string              `json:"street,omitempty"`
+	City            *string                `json:"city,omitempty"`
+	Region          *CustomerAddressRegion `json:"region,omitempty"`
+	RegionID        *int                   `json:"region_id,omitempty"`
+	Postcode        *string                `json:"postcode,omitempty"`
+	CountryCode     *CountryCodeEnum       `json:"country_code,omitempty"`
+	CountryID       *string                `json:"country_id,omitempty"`
+	Telephone       *string                `json:"telephone,omitempty"`
+	DefaultShipping *bool                  `json:"default_shipping,omitempty"`
+	DefaultBilling  *bool                  `json:"default_billing,omitempty"`
+}
+
+type CustomerAddressInput struct {
+	Firstname       *string                     `json:"firstname,omitempty"`
+	Lastname        *string                     `json:"lastname,omitempty"`
+	Company         *string                     `json:"company,omitempty"`
+	Street          []*string                   `json:"street,omitempty"`
+	City            *string                     `json:"city,omitempty"`
+	Region          *CustomerAddressRegionInput `json:"region,omitempty"`
+	Postcode        *string                     `json:"postcode,omitempty"`
+	CountryCode     *CountryCodeEnum            `json:"country_code,omitempty"`
+	CountryID       *CountryCodeEnum            `json:"country_id,omitempty"`
+	Telephone       *string                     `json:"telephone,omitempty"`
+	DefaultShipping *bool                       `json:"default_shipping,omitempty"`
+	DefaultBilling  *bool                       `json:"default_billing,omitempty"`
+	Middlename      *string                     `json:"middlename,omitempty"`
+	Prefix          *string                     `json:"prefix,omitempty"`
+	Suffix          *string                     `json:"suffix,omitempty"`
+	VatID           *string                     `json:"vat_id,omitempty"`
+	Fax             *string                     `json:"fax,omitempty"`
+}
+
+type CustomerAddressRegion struct {
+	RegionCode *string `json:"region_code,omitempty"`
+	Region     *string `json:"region,omitempty"`
+	RegionID   *int    `json:"region_id,omitempty"`
+}
+
+type CustomerAddressRegionInput struct {
+	RegionCode *string `json:"region_code,omitempty"`
+	Region     *string `json:"region,omitempty"`
+	RegionID   *int    `json:"region_id,omitempty"`
+}
+
+type CustomerOrder struct {
+	ID              string        `json:"id"`
+	Number          string        `json:"number"`
+	OrderDate       string        `json:"order_date"`
+	Status          string        `json:"status"`
+	Email           *string       `json:"email,omitempty"`
+	ShippingAddress *OrderAddress `json:"shipping_address,omitempty"`
+	BillingAddress  *OrderAddress `json:"billing_address,omitempty"`
+	ShippingMethod  *string       `json:"shipping_method,omitempty"`
+	Total           *OrderTotal   `json:"total,omitempty"`
+}
+
+type CustomerOrders struct {
+	Items      []*CustomerOrder      `json:"items"`
+	PageInfo   *SearchResultPageInfo `json:"page_info,omitempty"`
+	TotalCount *int                  `json:"total_count,omitempty"`
+}
+
+type CustomerOrdersFilterInput struct {
+	Number *FilterStringTypeInput `json:"number,omitempty"`
 }
 
 type CustomerToken struct {
 	Token *string `json:"token,omitempty"`
+}
+
+type CustomizableOptionInput struct {
+	UID         *string `json:"uid,omitempty"`
+	ID          *int    `json:"id,omitempty"`
+	ValueString string  `json:"value_string"`
 }
 
 type Discount struct {
@@ -229,6 +645,15 @@ type DynamicBlocksFilterInput struct {
 	RotationState *string `json:"rotation_state,omitempty"`
 }
 
+type EnteredAttributeValue struct {
+	Value *string `json:"value,omitempty"`
+}
+
+type EnteredOptionInput struct {
+	UID   string `json:"uid"`
+	Value string `json:"value"`
+}
+
 type FilterEqualTypeInput struct {
 	Eq *string   `json:"eq,omitempty"`
 	In []*string `json:"in,omitempty"`
@@ -236,6 +661,63 @@ type FilterEqualTypeInput struct {
 
 type FilterMatchTypeInput struct {
 	Match *string `json:"match,omitempty"`
+}
+
+type FilterStringTypeInput struct {
+	Eq    *string   `json:"eq,omitempty"`
+	In    []*string `json:"in,omitempty"`
+	Match *string   `json:"match,omitempty"`
+}
+
+type GiftCardAccount struct {
+	Code           *string `json:"code,omitempty"`
+	Balance        *Money  `json:"balance,omitempty"`
+	ExpirationDate *string `json:"expiration_date,omitempty"`
+}
+
+type GiftCardAccountInput struct {
+	GiftCardCode string `json:"gift_card_code"`
+}
+
+type GiftMessage struct {
+	To      string `json:"to"`
+	From    string `json:"from"`
+	Message string `json:"message"`
+}
+
+type GiftMessageInput struct {
+	To      string `json:"to"`
+	From    string `json:"from"`
+	Message string `json:"message"`
+}
+
+type GiftOptionsPrices struct {
+	GiftWrappingForOrder *Money `json:"gift_wrapping_for_order,omitempty"`
+	GiftWrappingForItems *Money `json:"gift_wrapping_for_items,omitempty"`
+	PrintedCard          *Money `json:"printed_card,omitempty"`
+}
+
+type ImageSwatchData struct {
+	Value     *string `json:"value,omitempty"`
+	Thumbnail *string `json:"thumbnail,omitempty"`
+}
+
+func (ImageSwatchData) IsSwatchDataInterface() {}
+func (this ImageSwatchData) GetValue() *string { return this.Value }
+
+type IsEmailAvailableOutput struct {
+	IsEmailAvailable *bool `json:"is_email_available,omitempty"`
+}
+
+type MediaGalleryEntry struct {
+	UID       *string   `json:"uid,omitempty"`
+	ID        *int      `json:"id,omitempty"`
+	MediaType *string   `json:"media_type,omitempty"`
+	Label     *string   `json:"label,omitempty"`
+	Position  *int      `json:"position,omitempty"`
+	Disabled  *bool     `json:"disabled,omitempty"`
+	Types     []*string `json:"types,omitempty"`
+	File      *string   `json:"file,omitempty"`
 }
 
 // A monetary value; currency is the store view's ISO 4217 code.
@@ -249,6 +731,26 @@ type Mutation struct {
 
 type Order struct {
 	OrderNumber string `json:"order_number"`
+}
+
+type OrderAddress struct {
+	Firstname   string           `json:"firstname"`
+	Lastname    string           `json:"lastname"`
+	Company     *string          `json:"company,omitempty"`
+	Street      []*string        `json:"street"`
+	City        string           `json:"city"`
+	Region      *string          `json:"region,omitempty"`
+	RegionID    *string          `json:"region_id,omitempty"`
+	Postcode    *string          `json:"postcode,omitempty"`
+	CountryCode *CountryCodeEnum `json:"country_code,omitempty"`
+	Telephone   *string          `json:"telephone,omitempty"`
+}
+
+type OrderTotal struct {
+	Subtotal      *Money      `json:"subtotal"`
+	GrandTotal    *Money      `json:"grand_total"`
+	TotalShipping *Money      `json:"total_shipping"`
+	Discounts     []*Discount `json:"discounts,omitempty"`
 }
 
 type PaymentMethodInput struct {
@@ -270,13 +772,58 @@ type PlaceOrderOutput struct {
 	Errors []PlaceOrderError `json:"errors"`
 }
 
+type Price struct {
+	Amount *Money `json:"amount,omitempty"`
+}
+
 type PriceRange struct {
 	MinimumPrice *ProductPrice `json:"minimum_price"`
+	MaximumPrice *ProductPrice `json:"maximum_price,omitempty"`
 }
 
 type ProductAttributeFilterInput struct {
 	Sku  *FilterEqualTypeInput `json:"sku,omitempty"`
 	Name *FilterMatchTypeInput `json:"name,omitempty"`
+	// The product whose URL key (a product page's address) is given.
+	URLKey *FilterEqualTypeInput `json:"url_key,omitempty"`
+}
+
+type ProductAttributeMetadata struct {
+	UID              *string                      `json:"uid,omitempty"`
+	Code             *string                      `json:"code,omitempty"`
+	Label            *string                      `json:"label,omitempty"`
+	AttributeLabels  []*StoreLabels               `json:"attribute_labels,omitempty"`
+	DataType         *ObjectDataTypeEnum          `json:"data_type,omitempty"`
+	SortOrder        *int                         `json:"sort_order,omitempty"`
+	EntityType       *EntityTypeEnum              `json:"entity_type,omitempty"`
+	IsSystem         *bool                        `json:"is_system,omitempty"`
+	UIInput          UIInputTypeInterface         `json:"ui_input"`
+	UsedInComponents []*CustomAttributesListsEnum `json:"used_in_components,omitempty"`
+}
+
+func (ProductAttributeMetadata) IsAttributeMetadataInterface() {}
+func (this ProductAttributeMetadata) GetUID() *string          { return this.UID }
+func (this ProductAttributeMetadata) GetCode() *string         { return this.Code }
+func (this ProductAttributeMetadata) GetLabel() *string        { return this.Label }
+func (this ProductAttributeMetadata) GetAttributeLabels() []*StoreLabels {
+	if this.AttributeLabels == nil {
+		return nil
+	}
+	interfaceSlice := make([]*StoreLabels, 0, len(this.AttributeLabels))
+	for _, concrete := range this.AttributeLabels {
+		interfaceSlice = append(interfaceSlice, concrete)
+	}
+	return interfaceSlice
+}
+func (this ProductAttributeMetadata) GetDataType() *ObjectDataTypeEnum { return this.DataType }
+func (this ProductAttributeMetadata) GetSortOrder() *int               { return this.SortOrder }
+func (this ProductAttributeMetadata) GetEntityType() *EntityTypeEnum   { return this.EntityType }
+func (this ProductAttributeMetadata) GetIsSystem() *bool               { return this.IsSystem }
+func (this ProductAttributeMetadata) GetUIInput() UIInputTypeInterface { return this.UIInput }
+
+type ProductDiscount struct {
+	AmountOff  *float64 `json:"amount_off,omitempty"`
+	PercentOff *float64 `json:"percent_off,omitempty"`
 }
 
 type ProductImage struct {
@@ -285,8 +832,15 @@ type ProductImage struct {
 }
 
 type ProductPrice struct {
-	RegularPrice *Money `json:"regular_price"`
-	FinalPrice   *Money `json:"final_price"`
+	RegularPrice *Money           `json:"regular_price"`
+	FinalPrice   *Money           `json:"final_price"`
+	Discount     *ProductDiscount `json:"discount,omitempty"`
+}
+
+type ProductPrices struct {
+	MinimalPrice *Price `json:"minimalPrice,omitempty"`
+	MaximalPrice *Price `json:"maximalPrice,omitempty"`
+	RegularPrice *Price `json:"regularPrice,omitempty"`
 }
 
 type Products struct {
@@ -298,12 +852,27 @@ type Products struct {
 type Query struct {
 }
 
+type Region struct {
+	ID   *int    `json:"id,omitempty"`
+	Code *string `json:"code,omitempty"`
+	Name *string `json:"name,omitempty"`
+}
+
 type RemoveCouponFromCartInput struct {
 	CartID string `json:"cart_id"`
 }
 
 type RemoveCouponFromCartOutput struct {
 	Cart *Cart `json:"cart,omitempty"`
+}
+
+type RemoveGiftCardFromCartInput struct {
+	CartID       string `json:"cart_id"`
+	GiftCardCode string `json:"gift_card_code"`
+}
+
+type RemoveGiftCardFromCartOutput struct {
+	Cart *Cart `json:"cart"`
 }
 
 type RemoveItemFromCartInput struct {
@@ -326,9 +895,23 @@ type SearchResultPageInfo struct {
 	TotalPages  *int `json:"total_pages,omitempty"`
 }
 
+type SelectedAttributeOption struct {
+	AttributeOption []AttributeOptionInterface `json:"attribute_option,omitempty"`
+}
+
+type SelectedConfigurableOption struct {
+	ConfigurableProductOptionUID      string `json:"configurable_product_option_uid"`
+	ConfigurableProductOptionValueUID string `json:"configurable_product_option_value_uid"`
+	ID                                int    `json:"id"`
+	OptionLabel                       string `json:"option_label"`
+	ValueID                           int    `json:"value_id"`
+	ValueLabel                        string `json:"value_label"`
+}
+
 type SelectedPaymentMethod struct {
-	Code  string `json:"code"`
-	Title string `json:"title"`
+	Code                string  `json:"code"`
+	Title               string  `json:"title"`
+	PurchaseOrderNumber *string `json:"purchase_order_number,omitempty"`
 }
 
 type SelectedShippingMethod struct {
@@ -345,6 +928,18 @@ type SetBillingAddressOnCartInput struct {
 }
 
 type SetBillingAddressOnCartOutput struct {
+	Cart *Cart `json:"cart"`
+}
+
+type SetGiftOptionsOnCartInput struct {
+	CartID              string            `json:"cart_id"`
+	GiftMessage         *GiftMessageInput `json:"gift_message,omitempty"`
+	GiftWrappingID      *string           `json:"gift_wrapping_id,omitempty"`
+	GiftReceiptIncluded bool              `json:"gift_receipt_included"`
+	PrintedCardIncluded bool              `json:"printed_card_included"`
+}
+
+type SetGiftOptionsOnCartOutput struct {
 	Cart *Cart `json:"cart"`
 }
 
@@ -414,6 +1009,7 @@ type SimpleCartItem struct {
 	Quantity float64          `json:"quantity"`
 	Product  ProductInterface `json:"product"`
 	Prices   *CartItemPrices  `json:"prices,omitempty"`
+	Errors   []*CartItemError `json:"errors,omitempty"`
 }
 
 func (SimpleCartItem) IsCartItemInterface()              {}
@@ -423,24 +1019,151 @@ func (this SimpleCartItem) GetQuantity() float64         { return this.Quantity 
 func (this SimpleCartItem) GetProduct() ProductInterface { return this.Product }
 func (this SimpleCartItem) GetPrices() *CartItemPrices   { return this.Prices }
 
-type SimpleProduct struct {
-	UID         string              `json:"uid"`
-	Sku         *string             `json:"sku,omitempty"`
-	Name        *string             `json:"name,omitempty"`
-	URLKey      *string             `json:"url_key,omitempty"`
-	StockStatus *ProductStockStatus `json:"stock_status,omitempty"`
-	SmallImage  *ProductImage       `json:"small_image,omitempty"`
-	PriceRange  *PriceRange         `json:"price_range"`
+// What stands in the way of ordering the item ([] when nothing does).
+func (this SimpleCartItem) GetErrors() []*CartItemError {
+	if this.Errors == nil {
+		return nil
+	}
+	interfaceSlice := make([]*CartItemError, 0, len(this.Errors))
+	for _, concrete := range this.Errors {
+		interfaceSlice = append(interfaceSlice, concrete)
+	}
+	return interfaceSlice
 }
 
-func (SimpleProduct) IsProductInterface()                      {}
-func (this SimpleProduct) GetUID() string                      { return this.UID }
-func (this SimpleProduct) GetSku() *string                     { return this.Sku }
-func (this SimpleProduct) GetName() *string                    { return this.Name }
-func (this SimpleProduct) GetURLKey() *string                  { return this.URLKey }
-func (this SimpleProduct) GetStockStatus() *ProductStockStatus { return this.StockStatus }
-func (this SimpleProduct) GetSmallImage() *ProductImage        { return this.SmallImage }
-func (this SimpleProduct) GetPriceRange() *PriceRange          { return this.PriceRange }
+type SimpleProduct struct {
+	ID                  *int                 `json:"id,omitempty"`
+	UID                 string               `json:"uid"`
+	Sku                 *string              `json:"sku,omitempty"`
+	Name                *string              `json:"name,omitempty"`
+	URLKey              *string              `json:"url_key,omitempty"`
+	StockStatus         *ProductStockStatus  `json:"stock_status,omitempty"`
+	SmallImage          *ProductImage        `json:"small_image,omitempty"`
+	Thumbnail           *ProductImage        `json:"thumbnail,omitempty"`
+	PriceRange          *PriceRange          `json:"price_range"`
+	Price               *ProductPrices       `json:"price,omitempty"`
+	Description         *ComplexTextValue    `json:"description,omitempty"`
+	ShortDescription    *ComplexTextValue    `json:"short_description,omitempty"`
+	MetaTitle           *string              `json:"meta_title,omitempty"`
+	MetaDescription     *string              `json:"meta_description,omitempty"`
+	MediaGalleryEntries []*MediaGalleryEntry `json:"media_gallery_entries,omitempty"`
+	Categories          []CategoryInterface  `json:"categories,omitempty"`
+	CustomAttributes    []*CustomAttribute   `json:"custom_attributes"`
+	Weight              *float64             `json:"weight,omitempty"`
+}
+
+func (SimpleProduct) IsProductInterface()                         {}
+func (this SimpleProduct) GetID() *int                            { return this.ID }
+func (this SimpleProduct) GetUID() string                         { return this.UID }
+func (this SimpleProduct) GetSku() *string                        { return this.Sku }
+func (this SimpleProduct) GetName() *string                       { return this.Name }
+func (this SimpleProduct) GetURLKey() *string                     { return this.URLKey }
+func (this SimpleProduct) GetStockStatus() *ProductStockStatus    { return this.StockStatus }
+func (this SimpleProduct) GetSmallImage() *ProductImage           { return this.SmallImage }
+func (this SimpleProduct) GetThumbnail() *ProductImage            { return this.Thumbnail }
+func (this SimpleProduct) GetPriceRange() *PriceRange             { return this.PriceRange }
+func (this SimpleProduct) GetPrice() *ProductPrices               { return this.Price }
+func (this SimpleProduct) GetDescription() *ComplexTextValue      { return this.Description }
+func (this SimpleProduct) GetShortDescription() *ComplexTextValue { return this.ShortDescription }
+func (this SimpleProduct) GetMetaTitle() *string                  { return this.MetaTitle }
+func (this SimpleProduct) GetMetaDescription() *string            { return this.MetaDescription }
+
+// Always empty: products carry no image gallery here.
+func (this SimpleProduct) GetMediaGalleryEntries() []*MediaGalleryEntry {
+	if this.MediaGalleryEntries == nil {
+		return nil
+	}
+	interfaceSlice := make([]*MediaGalleryEntry, 0, len(this.MediaGalleryEntries))
+	for _, concrete := range this.MediaGalleryEntries {
+		interfaceSlice = append(interfaceSlice, concrete)
+	}
+	return interfaceSlice
+}
+func (this SimpleProduct) GetCategories() []CategoryInterface {
+	if this.Categories == nil {
+		return nil
+	}
+	interfaceSlice := make([]CategoryInterface, 0, len(this.Categories))
+	for _, concrete := range this.Categories {
+		interfaceSlice = append(interfaceSlice, concrete)
+	}
+	return interfaceSlice
+}
+
+// Always empty: attribute metadata is not modelled.
+func (this SimpleProduct) GetCustomAttributes() []*CustomAttribute {
+	if this.CustomAttributes == nil {
+		return nil
+	}
+	interfaceSlice := make([]*CustomAttribute, 0, len(this.CustomAttributes))
+	for _, concrete := range this.CustomAttributes {
+		interfaceSlice = append(interfaceSlice, concrete)
+	}
+	return interfaceSlice
+}
+
+func (SimpleProduct) IsPhysicalProductInterface() {}
+func (this SimpleProduct) GetWeight() *float64    { return this.Weight }
+
+type SimpleProductCartItemInput struct {
+	Data                *CartItemInput             `json:"data"`
+	CustomizableOptions []*CustomizableOptionInput `json:"customizable_options,omitempty"`
+}
+
+type StoreConfig struct {
+	ID                              *int     `json:"id,omitempty"`
+	StoreCode                       *string  `json:"store_code,omitempty"`
+	StoreName                       *string  `json:"store_name,omitempty"`
+	StoreGroupCode                  *string  `json:"store_group_code,omitempty"`
+	WebsiteCode                     *string  `json:"website_code,omitempty"`
+	Locale                          *string  `json:"locale,omitempty"`
+	Timezone                        *string  `json:"timezone,omitempty"`
+	BaseCurrencyCode                *string  `json:"base_currency_code,omitempty"`
+	DefaultDisplayCurrencyCode      *string  `json:"default_display_currency_code,omitempty"`
+	ProductURLSuffix                *string  `json:"product_url_suffix,omitempty"`
+	CategoryURLSuffix               *string  `json:"category_url_suffix,omitempty"`
+	ProductCanonicalTag             *bool    `json:"product_canonical_tag,omitempty"`
+	CategoryCanonicalTag            *bool    `json:"category_canonical_tag,omitempty"`
+	ConfigurableThumbnailSource     *string  `json:"configurable_thumbnail_source,omitempty"`
+	RootCategoryUID                 *string  `json:"root_category_uid,omitempty"`
+	GridPerPage                     *int     `json:"grid_per_page,omitempty"`
+	ListPerPage                     *int     `json:"list_per_page,omitempty"`
+	MinimumPasswordLength           *string  `json:"minimum_password_length,omitempty"`
+	RequiredCharacterClassesNumber  *string  `json:"required_character_classes_number,omitempty"`
+	CustomerAccessTokenLifetime     *float64 `json:"customer_access_token_lifetime,omitempty"`
+	MagentoWishlistGeneralIsEnabled *string  `json:"magento_wishlist_general_is_enabled,omitempty"`
+	EnableMultipleWishlists         *string  `json:"enable_multiple_wishlists,omitempty"`
+	AllowOrder                      *string  `json:"allow_order,omitempty"`
+	AllowItems                      *string  `json:"allow_items,omitempty"`
+	AllowGiftReceipt                *string  `json:"allow_gift_receipt,omitempty"`
+	AllowPrintedCard                *string  `json:"allow_printed_card,omitempty"`
+	AllowGiftWrappingOnOrder        *string  `json:"allow_gift_wrapping_on_order,omitempty"`
+	AllowGiftWrappingOnOrderItems   *string  `json:"allow_gift_wrapping_on_order_items,omitempty"`
+	CartGiftWrapping                *string  `json:"cart_gift_wrapping,omitempty"`
+	CartPrintedCard                 *string  `json:"cart_printed_card,omitempty"`
+	IsDefaultStore                  *bool    `json:"is_default_store,omitempty"`
+}
+
+type StoreLabels struct {
+	StoreCode *string `json:"store_code,omitempty"`
+	Label     *string `json:"label,omitempty"`
+}
+
+type TextSwatchData struct {
+	Value *string `json:"value,omitempty"`
+}
+
+func (TextSwatchData) IsSwatchDataInterface() {}
+func (this TextSwatchData) GetValue() *string { return this.Value }
+
+type UIAttributeTypeAny struct {
+	UIInputType   *UIInputTypeEnum `json:"ui_input_type,omitempty"`
+	IsHTMLAllowed *bool            `json:"is_html_allowed,omitempty"`
+}
+
+func (UIAttributeTypeAny) IsUIInputTypeInterface()               {}
+func (this UIAttributeTypeAny) GetUIInputType() *UIInputTypeEnum { return this.UIInputType }
+func (this UIAttributeTypeAny) GetIsHTMLAllowed() *bool          { return this.IsHTMLAllowed }
 
 type UpdateCartItemsInput struct {
 	CartID    string                `json:"cart_id"`
@@ -510,6 +1233,63 @@ func (e CartDiscountType) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type CartItemErrorType string
+
+const (
+	CartItemErrorTypeUndefined      CartItemErrorType = "UNDEFINED"
+	CartItemErrorTypeItemQty        CartItemErrorType = "ITEM_QTY"
+	CartItemErrorTypeItemIncrements CartItemErrorType = "ITEM_INCREMENTS"
+)
+
+var AllCartItemErrorType = []CartItemErrorType{
+	CartItemErrorTypeUndefined,
+	CartItemErrorTypeItemQty,
+	CartItemErrorTypeItemIncrements,
+}
+
+func (e CartItemErrorType) IsValid() bool {
+	switch e {
+	case CartItemErrorTypeUndefined, CartItemErrorTypeItemQty, CartItemErrorTypeItemIncrements:
+		return true
+	}
+	return false
+}
+
+func (e CartItemErrorType) String() string {
+	return string(e)
+}
+
+func (e *CartItemErrorType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CartItemErrorType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CartItemErrorType", str)
+	}
+	return nil
+}
+
+func (e CartItemErrorType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CartItemErrorType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CartItemErrorType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type CartUserInputErrorType string
 
 const (
@@ -564,6 +1344,623 @@ func (e *CartUserInputErrorType) UnmarshalJSON(b []byte) error {
 }
 
 func (e CartUserInputErrorType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// A country's ISO 3166-1 alpha-2 code.
+type CountryCodeEnum string
+
+const (
+	CountryCodeEnumAd CountryCodeEnum = "AD"
+	CountryCodeEnumAe CountryCodeEnum = "AE"
+	CountryCodeEnumAf CountryCodeEnum = "AF"
+	CountryCodeEnumAg CountryCodeEnum = "AG"
+	CountryCodeEnumAi CountryCodeEnum = "AI"
+	CountryCodeEnumAl CountryCodeEnum = "AL"
+	CountryCodeEnumAm CountryCodeEnum = "AM"
+	CountryCodeEnumAo CountryCodeEnum = "AO"
+	CountryCodeEnumAq CountryCodeEnum = "AQ"
+	CountryCodeEnumAr CountryCodeEnum = "AR"
+	CountryCodeEnumAs CountryCodeEnum = "AS"
+	CountryCodeEnumAt CountryCodeEnum = "AT"
+	CountryCodeEnumAu CountryCodeEnum = "AU"
+	CountryCodeEnumAw CountryCodeEnum = "AW"
+	CountryCodeEnumAx CountryCodeEnum = "AX"
+	CountryCodeEnumAz CountryCodeEnum = "AZ"
+	CountryCodeEnumBa CountryCodeEnum = "BA"
+	CountryCodeEnumBb CountryCodeEnum = "BB"
+	CountryCodeEnumBd CountryCodeEnum = "BD"
+	CountryCodeEnumBe CountryCodeEnum = "BE"
+	CountryCodeEnumBf CountryCodeEnum = "BF"
+	CountryCodeEnumBg CountryCodeEnum = "BG"
+	CountryCodeEnumBh CountryCodeEnum = "BH"
+	CountryCodeEnumBi CountryCodeEnum = "BI"
+	CountryCodeEnumBj CountryCodeEnum = "BJ"
+	CountryCodeEnumBl CountryCodeEnum = "BL"
+	CountryCodeEnumBm CountryCodeEnum = "BM"
+	CountryCodeEnumBn CountryCodeEnum = "BN"
+	CountryCodeEnumBo CountryCodeEnum = "BO"
+	CountryCodeEnumBq CountryCodeEnum = "BQ"
+	CountryCodeEnumBr CountryCodeEnum = "BR"
+	CountryCodeEnumBs CountryCodeEnum = "BS"
+	CountryCodeEnumBt CountryCodeEnum = "BT"
+	CountryCodeEnumBv CountryCodeEnum = "BV"
+	CountryCodeEnumBw CountryCodeEnum = "BW"
+	CountryCodeEnumBy CountryCodeEnum = "BY"
+	CountryCodeEnumBz CountryCodeEnum = "BZ"
+	CountryCodeEnumCa CountryCodeEnum = "CA"
+	CountryCodeEnumCc CountryCodeEnum = "CC"
+	CountryCodeEnumCd CountryCodeEnum = "CD"
+	CountryCodeEnumCf CountryCodeEnum = "CF"
+	CountryCodeEnumCg CountryCodeEnum = "CG"
+	CountryCodeEnumCh CountryCodeEnum = "CH"
+	CountryCodeEnumCi CountryCodeEnum = "CI"
+	CountryCodeEnumCk CountryCodeEnum = "CK"
+	CountryCodeEnumCl CountryCodeEnum = "CL"
+	CountryCodeEnumCm CountryCodeEnum = "CM"
+	CountryCodeEnumCn CountryCodeEnum = "CN"
+	CountryCodeEnumCo CountryCodeEnum = "CO"
+	CountryCodeEnumCr CountryCodeEnum = "CR"
+	CountryCodeEnumCu CountryCodeEnum = "CU"
+	CountryCodeEnumCv CountryCodeEnum = "CV"
+	CountryCodeEnumCw CountryCodeEnum = "CW"
+	CountryCodeEnumCx CountryCodeEnum = "CX"
+	CountryCodeEnumCy CountryCodeEnum = "CY"
+	CountryCodeEnumCz CountryCodeEnum = "CZ"
+	CountryCodeEnumDe CountryCodeEnum = "DE"
+	CountryCodeEnumDj CountryCodeEnum = "DJ"
+	CountryCodeEnumDk CountryCodeEnum = "DK"
+	CountryCodeEnumDm CountryCodeEnum = "DM"
+	CountryCodeEnumDo CountryCodeEnum = "DO"
+	CountryCodeEnumDz CountryCodeEnum = "DZ"
+	CountryCodeEnumEc CountryCodeEnum = "EC"
+	CountryCodeEnumEe CountryCodeEnum = "EE"
+	CountryCodeEnumEg CountryCodeEnum = "EG"
+	CountryCodeEnumEh CountryCodeEnum = "EH"
+	CountryCodeEnumEr CountryCodeEnum = "ER"
+	CountryCodeEnumEs CountryCodeEnum = "ES"
+	CountryCodeEnumEt CountryCodeEnum = "ET"
+	CountryCodeEnumFi CountryCodeEnum = "FI"
+	CountryCodeEnumFj CountryCodeEnum = "FJ"
+	CountryCodeEnumFk CountryCodeEnum = "FK"
+	CountryCodeEnumFm CountryCodeEnum = "FM"
+	CountryCodeEnumFo CountryCodeEnum = "FO"
+	CountryCodeEnumFr CountryCodeEnum = "FR"
+	CountryCodeEnumGa CountryCodeEnum = "GA"
+	CountryCodeEnumGb CountryCodeEnum = "GB"
+	CountryCodeEnumGd CountryCodeEnum = "GD"
+	CountryCodeEnumGe CountryCodeEnum = "GE"
+	CountryCodeEnumGf CountryCodeEnum = "GF"
+	CountryCodeEnumGg CountryCodeEnum = "GG"
+	CountryCodeEnumGh CountryCodeEnum = "GH"
+	CountryCodeEnumGi CountryCodeEnum = "GI"
+	CountryCodeEnumGl CountryCodeEnum = "GL"
+	CountryCodeEnumGm CountryCodeEnum = "GM"
+	CountryCodeEnumGn CountryCodeEnum = "GN"
+	CountryCodeEnumGp CountryCodeEnum = "GP"
+	CountryCodeEnumGq CountryCodeEnum = "GQ"
+	CountryCodeEnumGr CountryCodeEnum = "GR"
+	CountryCodeEnumGs CountryCodeEnum = "GS"
+	CountryCodeEnumGt CountryCodeEnum = "GT"
+	CountryCodeEnumGu CountryCodeEnum = "GU"
+	CountryCodeEnumGw CountryCodeEnum = "GW"
+	CountryCodeEnumGy CountryCodeEnum = "GY"
+	CountryCodeEnumHk CountryCodeEnum = "HK"
+	CountryCodeEnumHm CountryCodeEnum = "HM"
+	CountryCodeEnumHn CountryCodeEnum = "HN"
+	CountryCodeEnumHr CountryCodeEnum = "HR"
+	CountryCodeEnumHt CountryCodeEnum = "HT"
+	CountryCodeEnumHu CountryCodeEnum = "HU"
+	CountryCodeEnumID CountryCodeEnum = "ID"
+	CountryCodeEnumIe CountryCodeEnum = "IE"
+	CountryCodeEnumIl CountryCodeEnum = "IL"
+	CountryCodeEnumIm CountryCodeEnum = "IM"
+	CountryCodeEnumIn CountryCodeEnum = "IN"
+	CountryCodeEnumIo CountryCodeEnum = "IO"
+	CountryCodeEnumIq CountryCodeEnum = "IQ"
+	CountryCodeEnumIr CountryCodeEnum = "IR"
+	CountryCodeEnumIs CountryCodeEnum = "IS"
+	CountryCodeEnumIt CountryCodeEnum = "IT"
+	CountryCodeEnumJe CountryCodeEnum = "JE"
+	CountryCodeEnumJm CountryCodeEnum = "JM"
+	CountryCodeEnumJo CountryCodeEnum = "JO"
+	CountryCodeEnumJp CountryCodeEnum = "JP"
+	CountryCodeEnumKe CountryCodeEnum = "KE"
+	CountryCodeEnumKg CountryCodeEnum = "KG"
+	CountryCodeEnumKh CountryCodeEnum = "KH"
+	CountryCodeEnumKi CountryCodeEnum = "KI"
+	CountryCodeEnumKm CountryCodeEnum = "KM"
+	CountryCodeEnumKn CountryCodeEnum = "KN"
+	CountryCodeEnumKp CountryCodeEnum = "KP"
+	CountryCodeEnumKr CountryCodeEnum = "KR"
+	CountryCodeEnumKw CountryCodeEnum = "KW"
+	CountryCodeEnumKy CountryCodeEnum = "KY"
+	CountryCodeEnumKz CountryCodeEnum = "KZ"
+	CountryCodeEnumLa CountryCodeEnum = "LA"
+	CountryCodeEnumLb CountryCodeEnum = "LB"
+	CountryCodeEnumLc CountryCodeEnum = "LC"
+	CountryCodeEnumLi CountryCodeEnum = "LI"
+	CountryCodeEnumLk CountryCodeEnum = "LK"
+	CountryCodeEnumLr CountryCodeEnum = "LR"
+	CountryCodeEnumLs CountryCodeEnum = "LS"
+	CountryCodeEnumLt CountryCodeEnum = "LT"
+	CountryCodeEnumLu CountryCodeEnum = "LU"
+	CountryCodeEnumLv CountryCodeEnum = "LV"
+	CountryCodeEnumLy CountryCodeEnum = "LY"
+	CountryCodeEnumMa CountryCodeEnum = "MA"
+	CountryCodeEnumMc CountryCodeEnum = "MC"
+	CountryCodeEnumMd CountryCodeEnum = "MD"
+	CountryCodeEnumMe CountryCodeEnum = "ME"
+	CountryCodeEnumMf CountryCodeEnum = "MF"
+	CountryCodeEnumMg CountryCodeEnum = "MG"
+	CountryCodeEnumMh CountryCodeEnum = "MH"
+	CountryCodeEnumMk CountryCodeEnum = "MK"
+	CountryCodeEnumMl CountryCodeEnum = "ML"
+	CountryCodeEnumMm CountryCodeEnum = "MM"
+	CountryCodeEnumMn CountryCodeEnum = "MN"
+	CountryCodeEnumMo CountryCodeEnum = "MO"
+	CountryCodeEnumMp CountryCodeEnum = "MP"
+	CountryCodeEnumMq CountryCodeEnum = "MQ"
+	CountryCodeEnumMr CountryCodeEnum = "MR"
+	CountryCodeEnumMs CountryCodeEnum = "MS"
+	CountryCodeEnumMt CountryCodeEnum = "MT"
+	CountryCodeEnumMu CountryCodeEnum = "MU"
+	CountryCodeEnumMv CountryCodeEnum = "MV"
+	CountryCodeEnumMw CountryCodeEnum = "MW"
+	CountryCodeEnumMx CountryCodeEnum = "MX"
+	CountryCodeEnumMy CountryCodeEnum = "MY"
+	CountryCodeEnumMz CountryCodeEnum = "MZ"
+	CountryCodeEnumNa CountryCodeEnum = "NA"
+	CountryCodeEnumNc CountryCodeEnum = "NC"
+	CountryCodeEnumNe CountryCodeEnum = "NE"
+	CountryCodeEnumNf CountryCodeEnum = "NF"
+	CountryCodeEnumNg CountryCodeEnum = "NG"
+	CountryCodeEnumNi CountryCodeEnum = "NI"
+	CountryCodeEnumNl CountryCodeEnum = "NL"
+	CountryCodeEnumNo CountryCodeEnum = "NO"
+	CountryCodeEnumNp CountryCodeEnum = "NP"
+	CountryCodeEnumNr CountryCodeEnum = "NR"
+	CountryCodeEnumNu CountryCodeEnum = "NU"
+	CountryCodeEnumNz CountryCodeEnum = "NZ"
+	CountryCodeEnumOm CountryCodeEnum = "OM"
+	CountryCodeEnumPa CountryCodeEnum = "PA"
+	CountryCodeEnumPe CountryCodeEnum = "PE"
+	CountryCodeEnumPf CountryCodeEnum = "PF"
+	CountryCodeEnumPg CountryCodeEnum = "PG"
+	CountryCodeEnumPh CountryCodeEnum = "PH"
+	CountryCodeEnumPk CountryCodeEnum = "PK"
+	CountryCodeEnumPl CountryCodeEnum = "PL"
+	CountryCodeEnumPm CountryCodeEnum = "PM"
+	CountryCodeEnumPn CountryCodeEnum = "PN"
+	CountryCodeEnumPr CountryCodeEnum = "PR"
+	CountryCodeEnumPs CountryCodeEnum = "PS"
+	CountryCodeEnumPt CountryCodeEnum = "PT"
+	CountryCodeEnumPw CountryCodeEnum = "PW"
+	CountryCodeEnumPy CountryCodeEnum = "PY"
+	CountryCodeEnumQa CountryCodeEnum = "QA"
+	CountryCodeEnumRe CountryCodeEnum = "RE"
+	CountryCodeEnumRo CountryCodeEnum = "RO"
+	CountryCodeEnumRs CountryCodeEnum = "RS"
+	CountryCodeEnumRu CountryCodeEnum = "RU"
+	CountryCodeEnumRw CountryCodeEnum = "RW"
+	CountryCodeEnumSa CountryCodeEnum = "SA"
+	CountryCodeEnumSb CountryCodeEnum = "SB"
+	CountryCodeEnumSc CountryCodeEnum = "SC"
+	CountryCodeEnumSd CountryCodeEnum = "SD"
+	CountryCodeEnumSe CountryCodeEnum = "SE"
+	CountryCodeEnumSg CountryCodeEnum = "SG"
+	CountryCodeEnumSh CountryCodeEnum = "SH"
+	CountryCodeEnumSi CountryCodeEnum = "SI"
+	CountryCodeEnumSj CountryCodeEnum = "SJ"
+	CountryCodeEnumSk CountryCodeEnum = "SK"
+	CountryCodeEnumSl CountryCodeEnum = "SL"
+	CountryCodeEnumSm CountryCodeEnum = "SM"
+	CountryCodeEnumSn CountryCodeEnum = "SN"
+	CountryCodeEnumSo CountryCodeEnum = "SO"
+	CountryCodeEnumSr CountryCodeEnum = "SR"
+	CountryCodeEnumSs CountryCodeEnum = "SS"
+	CountryCodeEnumSt CountryCodeEnum = "ST"
+	CountryCodeEnumSv CountryCodeEnum = "SV"
+	CountryCodeEnumSx CountryCodeEnum = "SX"
+	CountryCodeEnumSy CountryCodeEnum = "SY"
+	CountryCodeEnumSz CountryCodeEnum = "SZ"
+	CountryCodeEnumTc CountryCodeEnum = "TC"
+	CountryCodeEnumTd CountryCodeEnum = "TD"
+	CountryCodeEnumTf CountryCodeEnum = "TF"
+	CountryCodeEnumTg CountryCodeEnum = "TG"
+	CountryCodeEnumTh CountryCodeEnum = "TH"
+	CountryCodeEnumTj CountryCodeEnum = "TJ"
+	CountryCodeEnumTk CountryCodeEnum = "TK"
+	CountryCodeEnumTl CountryCodeEnum = "TL"
+	CountryCodeEnumTm CountryCodeEnum = "TM"
+	CountryCodeEnumTn CountryCodeEnum = "TN"
+	CountryCodeEnumTo CountryCodeEnum = "TO"
+	CountryCodeEnumTr CountryCodeEnum = "TR"
+	CountryCodeEnumTt CountryCodeEnum = "TT"
+	CountryCodeEnumTv CountryCodeEnum = "TV"
+	CountryCodeEnumTw CountryCodeEnum = "TW"
+	CountryCodeEnumTz CountryCodeEnum = "TZ"
+	CountryCodeEnumUa CountryCodeEnum = "UA"
+	CountryCodeEnumUg CountryCodeEnum = "UG"
+	CountryCodeEnumUm CountryCodeEnum = "UM"
+	CountryCodeEnumUs CountryCodeEnum = "US"
+	CountryCodeEnumUy CountryCodeEnum = "UY"
+	CountryCodeEnumUz CountryCodeEnum = "UZ"
+	CountryCodeEnumVa CountryCodeEnum = "VA"
+	CountryCodeEnumVc CountryCodeEnum = "VC"
+	CountryCodeEnumVe CountryCodeEnum = "VE"
+	CountryCodeEnumVg CountryCodeEnum = "VG"
+	CountryCodeEnumVi CountryCodeEnum = "VI"
+	CountryCodeEnumVn CountryCodeEnum = "VN"
+	CountryCodeEnumVu CountryCodeEnum = "VU"
+	CountryCodeEnumWf CountryCodeEnum = "WF"
+	CountryCodeEnumWs CountryCodeEnum = "WS"
+	CountryCodeEnumXk CountryCodeEnum = "XK"
+	CountryCodeEnumYe CountryCodeEnum = "YE"
+	CountryCodeEnumYt CountryCodeEnum = "YT"
+	CountryCodeEnumZa CountryCodeEnum = "ZA"
+	CountryCodeEnumZm CountryCodeEnum = "ZM"
+	CountryCodeEnumZw CountryCodeEnum = "ZW"
+)
+
+var AllCountryCodeEnum = []CountryCodeEnum{
+	CountryCodeEnumAd,
+	CountryCodeEnumAe,
+	CountryCodeEnumAf,
+	CountryCodeEnumAg,
+	CountryCodeEnumAi,
+	CountryCodeEnumAl,
+	CountryCodeEnumAm,
+	CountryCodeEnumAo,
+	CountryCodeEnumAq,
+	CountryCodeEnumAr,
+	CountryCodeEnumAs,
+	CountryCodeEnumAt,
+	CountryCodeEnumAu,
+	CountryCodeEnumAw,
+	CountryCodeEnumAx,
+	CountryCodeEnumAz,
+	CountryCodeEnumBa,
+	CountryCodeEnumBb,
+	CountryCodeEnumBd,
+	CountryCodeEnumBe,
+	CountryCodeEnumBf,
+	CountryCodeEnumBg,
+	CountryCodeEnumBh,
+	CountryCodeEnumBi,
+	CountryCodeEnumBj,
+	CountryCodeEnumBl,
+	CountryCodeEnumBm,
+	CountryCodeEnumBn,
+	CountryCodeEnumBo,
+	CountryCodeEnumBq,
+	CountryCodeEnumBr,
+	CountryCodeEnumBs,
+	CountryCodeEnumBt,
+	CountryCodeEnumBv,
+	CountryCodeEnumBw,
+	CountryCodeEnumBy,
+	CountryCodeEnumBz,
+	CountryCodeEnumCa,
+	CountryCodeEnumCc,
+	CountryCodeEnumCd,
+	CountryCodeEnumCf,
+	CountryCodeEnumCg,
+	CountryCodeEnumCh,
+	CountryCodeEnumCi,
+	CountryCodeEnumCk,
+	CountryCodeEnumCl,
+	CountryCodeEnumCm,
+	CountryCodeEnumCn,
+	CountryCodeEnumCo,
+	CountryCodeEnumCr,
+	CountryCodeEnumCu,
+	CountryCodeEnumCv,
+	CountryCodeEnumCw,
+	CountryCodeEnumCx,
+	CountryCodeEnumCy,
+	CountryCodeEnumCz,
+	CountryCodeEnumDe,
+	CountryCodeEnumDj,
+	CountryCodeEnumDk,
+	CountryCodeEnumDm,
+	CountryCodeEnumDo,
+	CountryCodeEnumDz,
+	CountryCodeEnumEc,
+	CountryCodeEnumEe,
+	CountryCodeEnumEg,
+	CountryCodeEnumEh,
+	CountryCodeEnumEr,
+	CountryCodeEnumEs,
+	CountryCodeEnumEt,
+	CountryCodeEnumFi,
+	CountryCodeEnumFj,
+	CountryCodeEnumFk,
+	CountryCodeEnumFm,
+	CountryCodeEnumFo,
+	CountryCodeEnumFr,
+	CountryCodeEnumGa,
+	CountryCodeEnumGb,
+	CountryCodeEnumGd,
+	CountryCodeEnumGe,
+	CountryCodeEnumGf,
+	CountryCodeEnumGg,
+	CountryCodeEnumGh,
+	CountryCodeEnumGi,
+	CountryCodeEnumGl,
+	CountryCodeEnumGm,
+	CountryCodeEnumGn,
+	CountryCodeEnumGp,
+	CountryCodeEnumGq,
+	CountryCodeEnumGr,
+	CountryCodeEnumGs,
+	CountryCodeEnumGt,
+	CountryCodeEnumGu,
+	CountryCodeEnumGw,
+	CountryCodeEnumGy,
+	CountryCodeEnumHk,
+	CountryCodeEnumHm,
+	CountryCodeEnumHn,
+	CountryCodeEnumHr,
+	CountryCodeEnumHt,
+	CountryCodeEnumHu,
+	CountryCodeEnumID,
+	CountryCodeEnumIe,
+	CountryCodeEnumIl,
+	CountryCodeEnumIm,
+	CountryCodeEnumIn,
+	CountryCodeEnumIo,
+	CountryCodeEnumIq,
+	CountryCodeEnumIr,
+	CountryCodeEnumIs,
+	CountryCodeEnumIt,
+	CountryCodeEnumJe,
+	CountryCodeEnumJm,
+	CountryCodeEnumJo,
+	CountryCodeEnumJp,
+	CountryCodeEnumKe,
+	CountryCodeEnumKg,
+	CountryCodeEnumKh,
+	CountryCodeEnumKi,
+	CountryCodeEnumKm,
+	CountryCodeEnumKn,
+	CountryCodeEnumKp,
+	CountryCodeEnumKr,
+	CountryCodeEnumKw,
+	CountryCodeEnumKy,
+	CountryCodeEnumKz,
+	CountryCodeEnumLa,
+	CountryCodeEnumLb,
+	CountryCodeEnumLc,
+	CountryCodeEnumLi,
+	CountryCodeEnumLk,
+	CountryCodeEnumLr,
+	CountryCodeEnumLs,
+	CountryCodeEnumLt,
+	CountryCodeEnumLu,
+	CountryCodeEnumLv,
+	CountryCodeEnumLy,
+	CountryCodeEnumMa,
+	CountryCodeEnumMc,
+	CountryCodeEnumMd,
+	CountryCodeEnumMe,
+	CountryCodeEnumMf,
+	CountryCodeEnumMg,
+	CountryCodeEnumMh,
+	CountryCodeEnumMk,
+	CountryCodeEnumMl,
+	CountryCodeEnumMm,
+	CountryCodeEnumMn,
+	CountryCodeEnumMo,
+	CountryCodeEnumMp,
+	CountryCodeEnumMq,
+	CountryCodeEnumMr,
+	CountryCodeEnumMs,
+	CountryCodeEnumMt,
+	CountryCodeEnumMu,
+	CountryCodeEnumMv,
+	CountryCodeEnumMw,
+	CountryCodeEnumMx,
+	CountryCodeEnumMy,
+	CountryCodeEnumMz,
+	CountryCodeEnumNa,
+	CountryCodeEnumNc,
+	CountryCodeEnumNe,
+	CountryCodeEnumNf,
+	CountryCodeEnumNg,
+	CountryCodeEnumNi,
+	CountryCodeEnumNl,
+	CountryCodeEnumNo,
+	CountryCodeEnumNp,
+	CountryCodeEnumNr,
+	CountryCodeEnumNu,
+	CountryCodeEnumNz,
+	CountryCodeEnumOm,
+	CountryCodeEnumPa,
+	CountryCodeEnumPe,
+	CountryCodeEnumPf,
+	CountryCodeEnumPg,
+	CountryCodeEnumPh,
+	CountryCodeEnumPk,
+	CountryCodeEnumPl,
+	CountryCodeEnumPm,
+	CountryCodeEnumPn,
+	CountryCodeEnumPr,
+	CountryCodeEnumPs,
+	CountryCodeEnumPt,
+	CountryCodeEnumPw,
+	CountryCodeEnumPy,
+	CountryCodeEnumQa,
+	CountryCodeEnumRe,
+	CountryCodeEnumRo,
+	CountryCodeEnumRs,
+	CountryCodeEnumRu,
+	CountryCodeEnumRw,
+	CountryCodeEnumSa,
+	CountryCodeEnumSb,
+	CountryCodeEnumSc,
+	CountryCodeEnumSd,
+	CountryCodeEnumSe,
+	CountryCodeEnumSg,
+	CountryCodeEnumSh,
+	CountryCodeEnumSi,
+	CountryCodeEnumSj,
+	CountryCodeEnumSk,
+	CountryCodeEnumSl,
+	CountryCodeEnumSm,
+	CountryCodeEnumSn,
+	CountryCodeEnumSo,
+	CountryCodeEnumSr,
+	CountryCodeEnumSs,
+	CountryCodeEnumSt,
+	CountryCodeEnumSv,
+	CountryCodeEnumSx,
+	CountryCodeEnumSy,
+	CountryCodeEnumSz,
+	CountryCodeEnumTc,
+	CountryCodeEnumTd,
+	CountryCodeEnumTf,
+	CountryCodeEnumTg,
+	CountryCodeEnumTh,
+	CountryCodeEnumTj,
+	CountryCodeEnumTk,
+	CountryCodeEnumTl,
+	CountryCodeEnumTm,
+	CountryCodeEnumTn,
+	CountryCodeEnumTo,
+	CountryCodeEnumTr,
+	CountryCodeEnumTt,
+	CountryCodeEnumTv,
+	CountryCodeEnumTw,
+	CountryCodeEnumTz,
+	CountryCodeEnumUa,
+	CountryCodeEnumUg,
+	CountryCodeEnumUm,
+	CountryCodeEnumUs,
+	CountryCodeEnumUy,
+	CountryCodeEnumUz,
+	CountryCodeEnumVa,
+	CountryCodeEnumVc,
+	CountryCodeEnumVe,
+	CountryCodeEnumVg,
+	CountryCodeEnumVi,
+	CountryCodeEnumVn,
+	CountryCodeEnumVu,
+	CountryCodeEnumWf,
+	CountryCodeEnumWs,
+	CountryCodeEnumXk,
+	CountryCodeEnumYe,
+	CountryCodeEnumYt,
+	CountryCodeEnumZa,
+	CountryCodeEnumZm,
+	CountryCodeEnumZw,
+}
+
+func (e CountryCodeEnum) IsValid() bool {
+	switch e {
+	case CountryCodeEnumAd, CountryCodeEnumAe, CountryCodeEnumAf, CountryCodeEnumAg, CountryCodeEnumAi, CountryCodeEnumAl, CountryCodeEnumAm, CountryCodeEnumAo, CountryCodeEnumAq, CountryCodeEnumAr, CountryCodeEnumAs, CountryCodeEnumAt, CountryCodeEnumAu, CountryCodeEnumAw, CountryCodeEnumAx, CountryCodeEnumAz, CountryCodeEnumBa, CountryCodeEnumBb, CountryCodeEnumBd, CountryCodeEnumBe, CountryCodeEnumBf, CountryCodeEnumBg, CountryCodeEnumBh, CountryCodeEnumBi, CountryCodeEnumBj, CountryCodeEnumBl, CountryCodeEnumBm, CountryCodeEnumBn, CountryCodeEnumBo, CountryCodeEnumBq, CountryCodeEnumBr, CountryCodeEnumBs, CountryCodeEnumBt, CountryCodeEnumBv, CountryCodeEnumBw, CountryCodeEnumBy, CountryCodeEnumBz, CountryCodeEnumCa, CountryCodeEnumCc, CountryCodeEnumCd, CountryCodeEnumCf, CountryCodeEnumCg, CountryCodeEnumCh, CountryCodeEnumCi, CountryCodeEnumCk, CountryCodeEnumCl, CountryCodeEnumCm, CountryCodeEnumCn, CountryCodeEnumCo, CountryCodeEnumCr, CountryCodeEnumCu, CountryCodeEnumCv, CountryCodeEnumCw, CountryCodeEnumCx, CountryCodeEnumCy, CountryCodeEnumCz, CountryCodeEnumDe, CountryCodeEnumDj, CountryCodeEnumDk, CountryCodeEnumDm, CountryCodeEnumDo, CountryCodeEnumDz, CountryCodeEnumEc, CountryCodeEnumEe, CountryCodeEnumEg, CountryCodeEnumEh, CountryCodeEnumEr, CountryCodeEnumEs, CountryCodeEnumEt, CountryCodeEnumFi, CountryCodeEnumFj, CountryCodeEnumFk, CountryCodeEnumFm, CountryCodeEnumFo, CountryCodeEnumFr, CountryCodeEnumGa, CountryCodeEnumGb, CountryCodeEnumGd, CountryCodeEnumGe, CountryCodeEnumGf, CountryCodeEnumGg, CountryCodeEnumGh, CountryCodeEnumGi, CountryCodeEnumGl, CountryCodeEnumGm, CountryCodeEnumGn, CountryCodeEnumGp, CountryCodeEnumGq, CountryCodeEnumGr, CountryCodeEnumGs, CountryCodeEnumGt, CountryCodeEnumGu, CountryCodeEnumGw, CountryCodeEnumGy, CountryCodeEnumHk, CountryCodeEnumHm, CountryCodeEnumHn, CountryCodeEnumHr, CountryCodeEnumHt, CountryCodeEnumHu, CountryCodeEnumID, CountryCodeEnumIe, CountryCodeEnumIl, CountryCodeEnumIm, CountryCodeEnumIn, CountryCodeEnumIo, CountryCodeEnumIq, CountryCodeEnumIr, CountryCodeEnumIs, CountryCodeEnumIt, CountryCodeEnumJe, CountryCodeEnumJm, CountryCodeEnumJo, CountryCodeEnumJp, CountryCodeEnumKe, CountryCodeEnumKg, CountryCodeEnumKh, CountryCodeEnumKi, CountryCodeEnumKm, CountryCodeEnumKn, CountryCodeEnumKp, CountryCodeEnumKr, CountryCodeEnumKw, CountryCodeEnumKy, CountryCodeEnumKz, CountryCodeEnumLa, CountryCodeEnumLb, CountryCodeEnumLc, CountryCodeEnumLi, CountryCodeEnumLk, CountryCodeEnumLr, CountryCodeEnumLs, CountryCodeEnumLt, CountryCodeEnumLu, CountryCodeEnumLv, CountryCodeEnumLy, CountryCodeEnumMa, CountryCodeEnumMc, CountryCodeEnumMd, CountryCodeEnumMe, CountryCodeEnumMf, CountryCodeEnumMg, CountryCodeEnumMh, CountryCodeEnumMk, CountryCodeEnumMl, CountryCodeEnumMm, CountryCodeEnumMn, CountryCodeEnumMo, CountryCodeEnumMp, CountryCodeEnumMq, CountryCodeEnumMr, CountryCodeEnumMs, CountryCodeEnumMt, CountryCodeEnumMu, CountryCodeEnumMv, CountryCodeEnumMw, CountryCodeEnumMx, CountryCodeEnumMy, CountryCodeEnumMz, CountryCodeEnumNa, CountryCodeEnumNc, CountryCodeEnumNe, CountryCodeEnumNf, CountryCodeEnumNg, CountryCodeEnumNi, CountryCodeEnumNl, CountryCodeEnumNo, CountryCodeEnumNp, CountryCodeEnumNr, CountryCodeEnumNu, CountryCodeEnumNz, CountryCodeEnumOm, CountryCodeEnumPa, CountryCodeEnumPe, CountryCodeEnumPf, CountryCodeEnumPg, CountryCodeEnumPh, CountryCodeEnumPk, CountryCodeEnumPl, CountryCodeEnumPm, CountryCodeEnumPn, CountryCodeEnumPr, CountryCodeEnumPs, CountryCodeEnumPt, CountryCodeEnumPw, CountryCodeEnumPy, CountryCodeEnumQa, CountryCodeEnumRe, CountryCodeEnumRo, CountryCodeEnumRs, CountryCodeEnumRu, CountryCodeEnumRw, CountryCodeEnumSa, CountryCodeEnumSb, CountryCodeEnumSc, CountryCodeEnumSd, CountryCodeEnumSe, CountryCodeEnumSg, CountryCodeEnumSh, CountryCodeEnumSi, CountryCodeEnumSj, CountryCodeEnumSk, CountryCodeEnumSl, CountryCodeEnumSm, CountryCodeEnumSn, CountryCodeEnumSo, CountryCodeEnumSr, CountryCodeEnumSs, CountryCodeEnumSt, CountryCodeEnumSv, CountryCodeEnumSx, CountryCodeEnumSy, CountryCodeEnumSz, CountryCodeEnumTc, CountryCodeEnumTd, CountryCodeEnumTf, CountryCodeEnumTg, CountryCodeEnumTh, CountryCodeEnumTj, CountryCodeEnumTk, CountryCodeEnumTl, CountryCodeEnumTm, CountryCodeEnumTn, CountryCodeEnumTo, CountryCodeEnumTr, CountryCodeEnumTt, CountryCodeEnumTv, CountryCodeEnumTw, CountryCodeEnumTz, CountryCodeEnumUa, CountryCodeEnumUg, CountryCodeEnumUm, CountryCodeEnumUs, CountryCodeEnumUy, CountryCodeEnumUz, CountryCodeEnumVa, CountryCodeEnumVc, CountryCodeEnumVe, CountryCodeEnumVg, CountryCodeEnumVi, CountryCodeEnumVn, CountryCodeEnumVu, CountryCodeEnumWf, CountryCodeEnumWs, CountryCodeEnumXk, CountryCodeEnumYe, CountryCodeEnumYt, CountryCodeEnumZa, CountryCodeEnumZm, CountryCodeEnumZw:
+		return true
+	}
+	return false
+}
+
+func (e CountryCodeEnum) String() string {
+	return string(e)
+}
+
+func (e *CountryCodeEnum) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CountryCodeEnum(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CountryCodeEnum", str)
+	}
+	return nil
+}
+
+func (e CountryCodeEnum) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CountryCodeEnum) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CountryCodeEnum) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type CustomAttributesListsEnum string
+
+const (
+	CustomAttributesListsEnumProductsListing            CustomAttributesListsEnum = "PRODUCTS_LISTING"
+	CustomAttributesListsEnumProductsCompare            CustomAttributesListsEnum = "PRODUCTS_COMPARE"
+	CustomAttributesListsEnumProductDetailsPage         CustomAttributesListsEnum = "PRODUCT_DETAILS_PAGE"
+	CustomAttributesListsEnumProductSort                CustomAttributesListsEnum = "PRODUCT_SORT"
+	CustomAttributesListsEnumProductFilter              CustomAttributesListsEnum = "PRODUCT_FILTER"
+	CustomAttributesListsEnumProductSearchResultsFilter CustomAttributesListsEnum = "PRODUCT_SEARCH_RESULTS_FILTER"
+	CustomAttributesListsEnumAdvancedCatalogSearch      CustomAttributesListsEnum = "ADVANCED_CATALOG_SEARCH"
+)
+
+var AllCustomAttributesListsEnum = []CustomAttributesListsEnum{
+	CustomAttributesListsEnumProductsListing,
+	CustomAttributesListsEnumProductsCompare,
+	CustomAttributesListsEnumProductDetailsPage,
+	CustomAttributesListsEnumProductSort,
+	CustomAttributesListsEnumProductFilter,
+	CustomAttributesListsEnumProductSearchResultsFilter,
+	CustomAttributesListsEnumAdvancedCatalogSearch,
+}
+
+func (e CustomAttributesListsEnum) IsValid() bool {
+	switch e {
+	case CustomAttributesListsEnumProductsListing, CustomAttributesListsEnumProductsCompare, CustomAttributesListsEnumProductDetailsPage, CustomAttributesListsEnumProductSort, CustomAttributesListsEnumProductFilter, CustomAttributesListsEnumProductSearchResultsFilter, CustomAttributesListsEnumAdvancedCatalogSearch:
+		return true
+	}
+	return false
+}
+
+func (e CustomAttributesListsEnum) String() string {
+	return string(e)
+}
+
+func (e *CustomAttributesListsEnum) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = CustomAttributesListsEnum(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid CustomAttributesListsEnum", str)
+	}
+	return nil
+}
+
+func (e CustomAttributesListsEnum) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *CustomAttributesListsEnum) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e CustomAttributesListsEnum) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
@@ -687,6 +2084,136 @@ func (e DynamicBlockTypeEnum) MarshalJSON() ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+type EntityTypeEnum string
+
+const (
+	EntityTypeEnumCustomer        EntityTypeEnum = "CUSTOMER"
+	EntityTypeEnumCustomerAddress EntityTypeEnum = "CUSTOMER_ADDRESS"
+	EntityTypeEnumCatalogCategory EntityTypeEnum = "CATALOG_CATEGORY"
+	EntityTypeEnumCatalogProduct  EntityTypeEnum = "CATALOG_PRODUCT"
+	EntityTypeEnumOrder           EntityTypeEnum = "ORDER"
+	EntityTypeEnumInvoice         EntityTypeEnum = "INVOICE"
+	EntityTypeEnumCreditmemo      EntityTypeEnum = "CREDITMEMO"
+	EntityTypeEnumShipment        EntityTypeEnum = "SHIPMENT"
+	EntityTypeEnumRmaItem         EntityTypeEnum = "RMA_ITEM"
+)
+
+var AllEntityTypeEnum = []EntityTypeEnum{
+	EntityTypeEnumCustomer,
+	EntityTypeEnumCustomerAddress,
+	EntityTypeEnumCatalogCategory,
+	EntityTypeEnumCatalogProduct,
+	EntityTypeEnumOrder,
+	EntityTypeEnumInvoice,
+	EntityTypeEnumCreditmemo,
+	EntityTypeEnumShipment,
+	EntityTypeEnumRmaItem,
+}
+
+func (e EntityTypeEnum) IsValid() bool {
+	switch e {
+	case EntityTypeEnumCustomer, EntityTypeEnumCustomerAddress, EntityTypeEnumCatalogCategory, EntityTypeEnumCatalogProduct, EntityTypeEnumOrder, EntityTypeEnumInvoice, EntityTypeEnumCreditmemo, EntityTypeEnumShipment, EntityTypeEnumRmaItem:
+		return true
+	}
+	return false
+}
+
+func (e EntityTypeEnum) String() string {
+	return string(e)
+}
+
+func (e *EntityTypeEnum) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = EntityTypeEnum(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid EntityTypeEnum", str)
+	}
+	return nil
+}
+
+func (e EntityTypeEnum) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *EntityTypeEnum) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e EntityTypeEnum) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ObjectDataTypeEnum string
+
+const (
+	ObjectDataTypeEnumString  ObjectDataTypeEnum = "STRING"
+	ObjectDataTypeEnumFloat   ObjectDataTypeEnum = "FLOAT"
+	ObjectDataTypeEnumInt     ObjectDataTypeEnum = "INT"
+	ObjectDataTypeEnumBoolean ObjectDataTypeEnum = "BOOLEAN"
+	ObjectDataTypeEnumComplex ObjectDataTypeEnum = "COMPLEX"
+)
+
+var AllObjectDataTypeEnum = []ObjectDataTypeEnum{
+	ObjectDataTypeEnumString,
+	ObjectDataTypeEnumFloat,
+	ObjectDataTypeEnumInt,
+	ObjectDataTypeEnumBoolean,
+	ObjectDataTypeEnumComplex,
+}
+
+func (e ObjectDataTypeEnum) IsValid() bool {
+	switch e {
+	case ObjectDataTypeEnumString, ObjectDataTypeEnumFloat, ObjectDataTypeEnumInt, ObjectDataTypeEnumBoolean, ObjectDataTypeEnumComplex:
+		return true
+	}
+	return false
+}
+
+func (e ObjectDataTypeEnum) String() string {
+	return string(e)
+}
+
+func (e *ObjectDataTypeEnum) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ObjectDataTypeEnum(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ObjectDataTypeEnum", str)
+	}
+	return nil
+}
+
+func (e ObjectDataTypeEnum) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ObjectDataTypeEnum) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ObjectDataTypeEnum) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
 type PlaceOrderErrorCodes string
 
 const (
@@ -798,6 +2325,85 @@ func (e *ProductStockStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e ProductStockStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type UIInputTypeEnum string
+
+const (
+	UIInputTypeEnumBoolean         UIInputTypeEnum = "BOOLEAN"
+	UIInputTypeEnumDate            UIInputTypeEnum = "DATE"
+	UIInputTypeEnumDatetime        UIInputTypeEnum = "DATETIME"
+	UIInputTypeEnumGallery         UIInputTypeEnum = "GALLERY"
+	UIInputTypeEnumImage           UIInputTypeEnum = "IMAGE"
+	UIInputTypeEnumMediaImage      UIInputTypeEnum = "MEDIA_IMAGE"
+	UIInputTypeEnumMultiselect     UIInputTypeEnum = "MULTISELECT"
+	UIInputTypeEnumPrice           UIInputTypeEnum = "PRICE"
+	UIInputTypeEnumSelect          UIInputTypeEnum = "SELECT"
+	UIInputTypeEnumText            UIInputTypeEnum = "TEXT"
+	UIInputTypeEnumTextarea        UIInputTypeEnum = "TEXTAREA"
+	UIInputTypeEnumTexteditor      UIInputTypeEnum = "TEXTEDITOR"
+	UIInputTypeEnumPagebuilder     UIInputTypeEnum = "PAGEBUILDER"
+	UIInputTypeEnumFixedProductTax UIInputTypeEnum = "FIXED_PRODUCT_TAX"
+)
+
+var AllUIInputTypeEnum = []UIInputTypeEnum{
+	UIInputTypeEnumBoolean,
+	UIInputTypeEnumDate,
+	UIInputTypeEnumDatetime,
+	UIInputTypeEnumGallery,
+	UIInputTypeEnumImage,
+	UIInputTypeEnumMediaImage,
+	UIInputTypeEnumMultiselect,
+	UIInputTypeEnumPrice,
+	UIInputTypeEnumSelect,
+	UIInputTypeEnumText,
+	UIInputTypeEnumTextarea,
+	UIInputTypeEnumTexteditor,
+	UIInputTypeEnumPagebuilder,
+	UIInputTypeEnumFixedProductTax,
+}
+
+func (e UIInputTypeEnum) IsValid() bool {
+	switch e {
+	case UIInputTypeEnumBoolean, UIInputTypeEnumDate, UIInputTypeEnumDatetime, UIInputTypeEnumGallery, UIInputTypeEnumImage, UIInputTypeEnumMediaImage, UIInputTypeEnumMultiselect, UIInputTypeEnumPrice, UIInputTypeEnumSelect, UIInputTypeEnumText, UIInputTypeEnumTextarea, UIInputTypeEnumTexteditor, UIInputTypeEnumPagebuilder, UIInputTypeEnumFixedProductTax:
+		return true
+	}
+	return false
+}
+
+func (e UIInputTypeEnum) String() string {
+	return string(e)
+}
+
+func (e *UIInputTypeEnum) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = UIInputTypeEnum(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UiInputTypeEnum", str)
+	}
+	return nil
+}
+
+func (e UIInputTypeEnum) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *UIInputTypeEnum) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e UIInputTypeEnum) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil
