@@ -126,6 +126,21 @@ func checkBounds(ctx context.Context, query string) *gqlerror.Error {
 	return nil
 }
 
+// smallOnly is a cache of query documents or texts that keeps only those of small queries
+// (maxRememberedQuery bytes, as the API's other memories): a query can hold a megabyte in
+// a single string token, and a cache of a thousand of them would hold gigabytes. A large
+// query is checked, parsed and validated each time it comes, in time linear in its size.
+type smallOnly[T any] struct {
+	graphql.Cache[T]
+	query func(key string, value T) string // the query text an entry is for
+}
+
+func (c smallOnly[T]) Add(ctx context.Context, key string, value T) {
+	if len(c.query(key, value)) <= maxRememberedQuery {
+		c.Cache.Add(ctx, key, value)
+	}
+}
+
 // errGone answers a request whose client has gone or whose time is up.
 func errGone() *gqlerror.Error {
 	return &gqlerror.Error{Message: "The request was cancelled or took too long.", Extensions: map[string]any{"category": "internal"}}
