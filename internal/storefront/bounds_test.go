@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
@@ -167,5 +168,20 @@ func TestComplexityIsGqlgensWithFragmentsOnce(t *testing.T) {
 	}
 	if took := time.Since(start); took > 2*time.Second {
 		t.Fatalf("took %v", took)
+	}
+}
+
+// The caches keep small queries only: a query of a megabyte in one string is not kept.
+func TestCachesKeepSmallQueriesOnly(t *testing.T) {
+	ctx := context.Background()
+	c := smallOnly[string]{lru.New[string](10), func(_, query string) string { return query }}
+	small, large := `{ products(search: "tee") { total_count } }`, `{ products(search: "`+strings.Repeat("x", 1<<20)+`") { total_count } }`
+	c.Add(ctx, "small", small)
+	c.Add(ctx, "large", large)
+	if _, ok := c.Get(ctx, "small"); !ok {
+		t.Error("a small query was not kept")
+	}
+	if _, ok := c.Get(ctx, "large"); ok {
+		t.Error("a large query was kept")
 	}
 }
