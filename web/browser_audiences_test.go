@@ -52,10 +52,11 @@ func TestBrowserSyncAndBrowseAudiences(t *testing.T) {
 		chromedp.WaitVisible(css(`[data-testid="flash-success"]`)),
 	))
 	waitSettled(t, ctx)
+	// Test connection before any datastream is set: the step that needs them says so.
 	must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="test-connection"]`))))
-	waitJS(t, ctx, `(document.querySelector('[data-testid="flash-success"]') || {}).textContent?.includes('Connection works') || !!document.querySelector('[data-testid="flash-error"]')`)
-	if msg := text(t, ctx, `.flash`); !strings.Contains(msg, "52 audience") {
-		t.Fatalf("test connection: %q", msg)
+	waitJS(t, ctx, `!!document.querySelector('[data-testid="connection-report"]')`)
+	if msg := text(t, ctx, `[data-testid="step-failed"]`); !strings.Contains(msg, "Destination connections") || !strings.Contains(msg, "datastream ID") {
+		t.Fatalf("test connection without datastreams: %q", msg)
 	}
 	for code, ds := range map[string]string{"base": datastream, "second": dsSecond} {
 		must(t, chromedp.Do(ctx, chromedp.Navigate(a.server.URL+"/admin/config/services?website="+code),
@@ -72,6 +73,17 @@ func TestBrowserSyncAndBrowseAudiences(t *testing.T) {
 			chromedp.WaitVisible(css(`[data-testid="flash-success"]`)),
 		))
 	}
+
+	// Test connection again: every step passes, and each website says what it matched.
+	must(t, chromedp.Do(ctx, chromedp.Navigate(a.server.URL+"/admin/config/services#test-connection"), chromedp.WaitVisible(css(`[data-testid="test-connection"]`))))
+	waitSettled(t, ctx)
+	must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="test-connection"]`))))
+	waitJS(t, ctx, `document.querySelectorAll('[data-testid="step-ok"]').length === 6`)
+	if rows := text(t, ctx, `[data-testid="connection-websites"]`); !strings.Contains(rows, "Main Website") || !strings.Contains(rows, "40") || !strings.Contains(rows, "22") {
+		t.Fatalf("websites: %q", rows)
+	}
+	must(t, chromedp.Do(ctx, chromedp.ScrollIntoView(css(`[data-testid="connection-report"]`))))
+	screenshot(t, ctx, "10b-test-connection")
 
 	// Sync now: progress, then the grid fills without a reload.
 	must(t, chromedp.Do(ctx,

@@ -40,8 +40,18 @@ func demo(c *cli) int {
 	emu := cdpemu.New("demo0123456789abcdef0123456789ab", "p8e-"+secret, "DEMO0123456789ABCDEF0123@AdobeOrg", "prod")
 	defer emu.Close()
 	ids := emu.Seed(demoAudienceCount)
-	emu.Activate(emu.AddDestination(demoDatastreamMain), ids[:40]...)
+	main := emu.AddDestination(demoDatastreamMain)
+	emu.Activate(main, ids[:40]...)
 	emu.Activate(emu.AddDestination(demoDatastreamEU), ids[30:]...)
+	// What a real sandbox holds beside: an Audience Orchestration audience (its id is not a
+	// UUID), an archived (deleted) one, a Custom Personalization connection on the same
+	// datastream (its audiences are not the store's), a disabled dataflow.
+	emu.AddAudience(cdpemu.Audience{ID: "aoc_5d2f8e1a7b3c4d9e_loyal_runners_composition", Name: "Composed: loyal runners",
+		Description: "Runners who bought twice in 90 days (Audience Composition)", Origin: "AUDIENCE_ORCHESTRATION"})
+	emu.AddAudience(cdpemu.Audience{ID: cdpemu.ID(900), Name: "Spring sale 2025", Origin: "REAL_TIME_CUSTOMER_PROFILE", Lifecycle: "archived"})
+	emu.Activate(main, "aoc_5d2f8e1a7b3c4d9e_loyal_runners_composition", cdpemu.ID(900))
+	emu.Activate(emu.AddDestinationOf(cdpemu.PersonalizationSpecID, demoDatastreamMain), ids[40:45]...)
+	emu.SetFlowState(emu.AddDestination("0bad0000-0000-4000-8000-00000000d15a"), "disabled")
 
 	who := audit.Actor{Username: "demo"}
 	eu, err := a.Stores.WebsiteByCode(ctx, "eu")
