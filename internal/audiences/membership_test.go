@@ -24,11 +24,11 @@ func TestParseMembership(t *testing.T) {
 		want   []string
 		err    error
 	}{
-		"header encoded":        {url.QueryEscape(idA + "," + idB), true, []string{idA, idB}, nil},
-		"header plain":          {idA + "," + idB, true, []string{idA, idB}, nil},
-		"cookie":                {idA + " , " + strings.ToUpper(idB), false, []string{idA, idB}, nil},
-		"duplicates":            {idA + "," + idA + "," + strings.ToUpper(idA), true, []string{idA}, nil},
-		"malformed dropped":     {"no pe," + idA + ",<script>,a;b,\"q\"," + strings.Repeat("x", 256), true, []string{idA}, nil},
+		"header encoded":    {url.QueryEscape(idA + "," + idB), true, []string{idA, idB}, nil},
+		"header plain":      {idA + "," + idB, true, []string{idA, idB}, nil},
+		"cookie":            {idA + " , " + strings.ToUpper(idB), false, []string{idA, idB}, nil},
+		"duplicates":        {idA + "," + idA + "," + strings.ToUpper(idA), true, []string{idA}, nil},
+		"malformed dropped": {"no pe," + idA + ",<script>,a;b,\"q\"," + strings.Repeat("x", 256), true, []string{idA}, nil},
 		// Ids that are not UUIDs (Audience Orchestration, external audiences) are kept
 		// exactly as sent; UUIDs are lower-cased.
 		"other id forms": {idOther + "," + strings.ToUpper(idOther) + ",ext:Segment_42," + strings.ToUpper(idA), true,

@@ -61,8 +61,10 @@ func newFixture(t *testing.T, d *db.DB, opts ...audiences.ClientOption) *fixture
 		Credentials: func(context.Context) (audiences.Credentials, error) {
 			return audiences.Credentials{ClientID: clientID, ClientSecret: secret, OrgID: org, Sandbox: "prod", IMSURL: emu.URL(), PlatformURL: emu.URL()}, nil
 		},
-		Datastreams:      func(context.Context) (map[int64]string, error) { return f.streams, nil },
-		WebsiteNames:     func(context.Context) (map[int64]string, error) { return map[int64]string{1: "Main Website", second: "Second Website"}, nil },
+		Datastreams: func(context.Context) (map[int64]string, error) { return f.streams, nil },
+		WebsiteNames: func(context.Context) (map[int64]string, error) {
+			return map[int64]string{1: "Main Website", second: "Second Website"}, nil
+		},
 		ConnectionSpecID: func(context.Context) (string, error) { return f.spec, nil },
 	}
 	if opts == nil {

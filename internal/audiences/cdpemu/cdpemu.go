@@ -130,7 +130,7 @@ type Emulator struct {
 func New(clientID, clientSecret, orgID, sandbox string) *Emulator {
 	e := &Emulator{ClientID: clientID, ClientSecret: clientSecret, OrgID: orgID, Sandbox: sandbox,
 		TokenLifetime: 24 * time.Hour, FlowPageSize: 100, AudiencePageMax: 1000, index: map[string]int{},
-		specs: map[string]string{CommerceSpecID: "Adobe Commerce", PersonalizationSpecID: "Custom Personalization", CloudStorageSpecID: "Amazon S3"},
+		specs:  map[string]string{CommerceSpecID: "Adobe Commerce", PersonalizationSpecID: "Custom Personalization", CloudStorageSpecID: "Amazon S3"},
 		tokens: map[string]time.Time{}, continuation: map[string]url.Values{}, calls: map[string]int{}}
 	e.conns = append(e.conns, connection{id: "tc-s3-export", name: "Weekly export to S3", spec: CloudStorageSpecID})
 	e.flows = append(e.flows, flow{id: "flow-s3-export", name: "S3 export", state: "enabled", target: "tc-s3-export"})
@@ -548,7 +548,7 @@ func (e *Emulator) listFlows(w http.ResponseWriter, r *http.Request) {
 			selectors = append(selectors, map[string]any{"type": "PLATFORM_SEGMENT", "value": map[string]string{"id": aid, "name": names[aid]}})
 		}
 		items = append(items, map[string]any{"id": f.id, "name": f.name, "state": f.state,
-			"flowSpec": map[string]string{"id": "71471eba-b620-49e4-90fd-23f1fa0174d8", "version": "1.0"},
+			"flowSpec":            map[string]string{"id": "71471eba-b620-49e4-90fd-23f1fa0174d8", "version": "1.0"},
 			"targetConnectionIds": []string{f.target},
 			"inheritedAttributes": map[string]any{"targetConnections": []map[string]any{
 				{"id": f.target, "connectionSpec": map[string]string{"id": specOf[f.target], "version": "1.0"}}}},
