@@ -102,8 +102,21 @@ func NewHandler(d Deps) http.Handler {
 		// Answers depend on the shopper's headers: no shared cache may keep one.
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Add("Vary", "Store, Authorization, aep-segments-membership, Cookie")
-		srv.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestKey{}, req)))
+		srv.ServeHTTP(magentoStatus{w}, r.WithContext(context.WithValue(r.Context(), requestKey{}, req)))
 	})
+}
+
+// magentoStatus answers a query that does not parse or validate with HTTP 200, as Magento
+// does (its errors say what is wrong), where gqlgen's transports answer 422: a client such
+// as Apollo reads the errors of a 200 answer as GraphQL errors and those of a 4xx one as a
+// network failure.
+type magentoStatus struct{ http.ResponseWriter }
+
+func (w magentoStatus) WriteHeader(code int) {
+	if code == http.StatusUnprocessableEntity {
+		code = http.StatusOK
+	}
+	w.ResponseWriter.WriteHeader(code)
 }
 
 // MaxRootFields bounds the top-level fields (aliases included, fragments expanded) of one
@@ -260,7 +273,17 @@ func inputError(msg string) error { return &apiError{msg: msg, category: "graphq
 func (d Deps) presentError(ctx context.Context, err error) *gqlerror.Error {
 	var ge *gqlerror.Error
 	if errors.As(err, &ge) && ge.Err == nil {
-		return ge // a parse or validation error of the query itself
+		// A parse or validation error of the query itself, with Magento's category for those
+		// (on a copy: the error may be shared).
+		if _, ok := ge.Extensions["category"]; ok {
+			return ge
+		}
+		out := *ge
+		out.Extensions = map[string]any{"category": "graphql"}
+		for k, v := range ge.Extensions {
+			out.Extensions[k] = v
+		}
+		return &out
 	}
 	out := graphql.DefaultErrorPresenter(ctx, err)
 	var ae *apiError
