@@ -150,7 +150,8 @@ func TestAudiencesCommands(t *testing.T) {
 		t.Fatalf("list --json: %d %v %q", code, err, out)
 	}
 	code, out, _ = runCLI(t, nil, "", "audiences", "config-status", "-v", "--data", dir)
-	if code != 0 || !strings.Contains(out, "Token:") || !strings.Contains(out, "OK (12 audiences") || !strings.Contains(out, "→ Main Website") {
+	if code != 0 || !strings.Contains(out, "[OK] Access token from Adobe IMS") || !strings.Contains(out, "12 audience(s) in the sandbox") ||
+		!strings.Contains(out, "Main Website: datastream 3f0c3e54-8f1d-4c8e-9d0e-2f8a1b6c7d90 → Adobe Commerce") || !strings.Contains(out, "8 audience(s) activated") {
 		t.Fatalf("config-status: %d %q", code, out)
 	}
 	if strings.Contains(out, "p8e-cli-secret-0001") {
