@@ -72,35 +72,44 @@ func (a *applier) consider(cr *compiled) {
 			}
 		}
 		matched = len(match)
+		// No matching item, no discount: never the whole amount to shipping.
 		shipW := int64(0)
-		if r.ApplyToShipping {
+		if r.ApplyToShipping && len(match) > 0 {
 			shipW = a.ec.cart.Shipping - a.ship
 		}
-		total := w + shipW
 		room := shipW
 		for _, i := range match {
 			room += items[i].RowTotal() - a.disc[i]
 		}
-		if total > 0 && r.Amount > 0 && room > 0 {
+		if w > 0 && r.Amount > 0 && room > 0 {
 			amount := min(r.Amount, room)
-			// Shares in proportion to row totals, by cumulative rounding, so they sum to
-			// exactly amount; a line with less left than its share passes the rest on.
+			// Shipping's share, as Magento 2.4.4+: amount × shipping ÷ (cart subtotal +
+			// shipping), the subtotal being the whole cart's, before discounts.
+			var shipShare int64
+			if shipW > 0 {
+				var subtotal int64
+				for i := range items {
+					subtotal += items[i].RowTotal()
+				}
+				shipShare = min(roundDiv(amount*shipW, subtotal+shipW), shipW)
+			}
+			// The rest goes to the matching items in proportion to their row totals, by
+			// cumulative rounding, so the shares sum to exactly that; a line with less left
+			// than its share passes the rest on.
+			itemAmount := amount - shipShare
 			var cum, prev, given int64
 			for _, i := range match {
 				cum += items[i].RowTotal()
-				cur := roundDiv(amount*cum, total)
+				cur := roundDiv(itemAmount*cum, w)
 				share := cur - prev
 				prev = cur
 				d := min(share, items[i].RowTotal()-a.disc[i])
 				given += d
 				give(i, d)
 			}
-			if shipW > 0 {
-				share := min(amount-prev, shipW)
-				a.ship += share
-				shipTotal += share
-				given += share
-			}
+			a.ship += shipShare
+			shipTotal += shipShare
+			given += shipShare
 			for _, i := range match {
 				if given >= amount {
 					break

@@ -127,6 +127,39 @@ func TestFixedAmounts(t *testing.T) {
 	}
 }
 
+// A whole-cart fixed rule that also discounts shipping (Magento 2.4.4+): shipping's share
+// is amount × shipping ÷ (cart subtotal + shipping); the rest goes to the matching items;
+// with no matching item there is no discount at all, never the whole amount to shipping.
+func TestWholeCartFixedWithShipping(t *testing.T) {
+	onSKU1 := All(Condition{Kind: KindProduct, Attribute: AttrSKU, Operator: OpIs, Value: "SKU-1"})
+	for name, tc := range map[string]struct {
+		amount, shipping  int64
+		cond              Condition
+		items             []Item
+		wantItems, wantSh int64
+		applied           bool
+	}{
+		// 1000 × 1000 ÷ (4000 + 1000) = 200 to shipping, 800 to the matching line.
+		"some items match":   {1000, 1000, onSKU1, []Item{{Price: 1000, Qty: 1}, {Price: 3000, Qty: 1}}, 800, 200, true},
+		"every item matches": {1000, 1000, All(), []Item{{Price: 1000, Qty: 1}, {Price: 3000, Qty: 1}}, 800, 200, true},
+		"no item matches": {1000, 1000, All(Condition{Kind: KindProduct, Attribute: AttrSKU, Operator: OpIs, Value: "NONE"}),
+			[]Item{{Price: 1000, Qty: 1}}, 0, 0, false},
+		// More than items and shipping together: everything, no more.
+		"more than the cart": {99999, 500, onSKU1, []Item{{Price: 1000, Qty: 1}, {Price: 3000, Qty: 1}}, 1000, 500, true},
+		// Rounding: 1000 × 333 ÷ 1333 = 249.8 → 250 to shipping, the shares sum to 1000.
+		"rounding": {1000, 333, All(), []Item{{Price: 500, Qty: 1}, {Price: 500, Qty: 1}}, 750, 250, true},
+	} {
+		r := baseRule(1, CartFixed, tc.amount)
+		r.ApplyToShipping, r.ActionConditions = true, tc.cond
+		cart := cartOf(tc.items...)
+		cart.Shipping = tc.shipping
+		res := eval(t, []Rule{r}, cart, ctx())
+		if res.ItemsDiscount != tc.wantItems || res.ShippingDiscount != tc.wantSh || (len(res.Applied) == 1) != tc.applied {
+			t.Errorf("%s: items %d shipping %d applied %v; want %d, %d, %v", name, res.ItemsDiscount, res.ShippingDiscount, res.Applied, tc.wantItems, tc.wantSh, tc.applied)
+		}
+	}
+}
+
 func TestShipping(t *testing.T) {
 	a := baseRule(1, ByPercent, 1000)
 	a.ApplyToShipping = true
