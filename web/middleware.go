@@ -40,6 +40,11 @@ func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(ctxRequestID, id)
 		c.Response().Header().Set(echo.HeaderXRequestID, id)
+		// Sign-ins (admin, storefront, GraphQL) are limited per client address: the
+		// domain reads it from the context. Only POSTs sign in, so GETs skip the copy.
+		if req := c.Request(); req.Method == http.MethodPost {
+			c.SetRequest(req.WithContext(auth.WithClientAddr(req.Context(), c.RealIP())))
+		}
 		return next(c)
 	}
 }

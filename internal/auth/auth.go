@@ -18,6 +18,7 @@ import (
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/passwords"
+	"audienceactivation/internal/throttle"
 	"audienceactivation/internal/validation"
 )
 
@@ -84,15 +85,20 @@ type loginFailure struct {
 
 func (loginFailure) TableName() string { return "login_failures" }
 
-// Throttle limits: after MaxFailures failed sign-ins within Window for one username or one
-// address, further tries are refused until the oldest of them leaves the window.
+// Throttle limits. Failed sign-ins are counted per (account, address) and per address, so
+// that someone guessing from one place cannot lock the real owner out everywhere: after
+// MaxFailures failures within Window for one account from one address, or
+// MaxAddressFailures from one address whatever the account, further tries from there are
+// refused until the oldest of them leaves the window.
 const (
-	MaxFailures = 5
-	Window      = 15 * time.Minute
+	MaxFailures        = 5
+	MaxAddressFailures = 20
+	Window             = 15 * time.Minute
 )
 
 // Service manages admin users and sign-in.
 type Service struct {
+	dbx    *db.DB // for the throttle package
 	db     *gorm.DB
 	log    *audit.Log
 	now    func() time.Time
@@ -101,7 +107,7 @@ type Service struct {
 
 // NewService returns a Service on d that records changes in log.
 func NewService(d *db.DB, log *audit.Log) *Service {
-	return &Service{db: d.DB, log: log, now: func() time.Time { return time.Now().UTC() }}
+	return &Service{dbx: d, db: d.DB, log: log, now: func() time.Time { return time.Now().UTC() }}
 }
 
 // SetClock replaces the clock, for tests of throttling windows.
@@ -330,38 +336,30 @@ func (s *Service) Session(ctx context.Context, id int64, version int) (User, err
 	return u, nil
 }
 
-// hashing bounds concurrent password checks: each argon2id run takes 19 MiB, and a burst of
-// sign-in attempts must not exhaust memory.
-var hashing = make(chan struct{}, 4)
-
 // Authenticate checks a sign-in. Each attempt is recorded as a failure before the password
 // is checked, so that concurrent attempts cannot all slip under the limit; it is removed
-// again on success, with the username's earlier failures. While the username or the
-// address has more than MaxFailures failures within Window the attempt is refused with
-// *ThrottledError.
+// again on success, with the username's earlier failures from that address. While the
+// (username, address) pair has MaxFailures failures within Window, or the address
+// MaxAddressFailures, the attempt is refused with *ThrottledError. Admin passwords are
+// checked in hashing slots of their own (passwords.CheckAdmin), so a flood of storefront
+// sign-ins cannot queue them out.
 func (s *Service) Authenticate(ctx context.Context, username, password, addr string) (User, error) {
 	username = validation.Clean(strings.TrimSpace(username), 255)
 	now := s.now()
-	attemptID, err := s.Attempt(ctx, username, addr)
+	attemptID, err := s.attempt(ctx, username, addr, true)
 	if err != nil {
 		return User{}, err
 	}
 	var u User
 	err = s.db.WithContext(ctx).Where("username = ?", username).First(&u).Error
 	ok := false
-	select {
-	case hashing <- struct{}{}:
-	case <-ctx.Done():
-		return User{}, ctx.Err()
-	}
 	switch {
 	case err == nil:
-		ok = passwords.Check(u.PasswordHash, password)
+		ok, err = passwords.CheckAdmin(ctx, u.PasswordHash, password)
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		passwords.CheckUnknown(password)
+		err = passwords.CheckAdminUnknown(ctx, password)
 	}
-	<-hashing
-	if err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+	if err != nil {
 		return User{}, err
 	}
 	if !ok {
@@ -371,7 +369,7 @@ func (s *Service) Authenticate(ctx context.Context, username, password, addr str
 		return User{}, ErrInactive
 	}
 	err = db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
-		if err := tx.Where("username = ? OR id = ?", username, attemptID).Delete(&loginFailure{}).Error; err != nil {
+		if err := tx.Where("(username = ? AND remote_addr = ?) OR id = ?", username, validation.Clean(addr, 64), attemptID).Delete(&loginFailure{}).Error; err != nil {
 			return err
 		}
 		u.LastLoginAt = &now
@@ -387,13 +385,7 @@ func (s *Service) VerifyPassword(ctx context.Context, id int64, password string)
 	if err != nil {
 		return false, err
 	}
-	select {
-	case hashing <- struct{}{}:
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
-	defer func() { <-hashing }()
-	return passwords.Check(u.PasswordHash, password), nil
+	return passwords.CheckAdmin(ctx, u.PasswordHash, password)
 }
 
 // EndSessions revokes every session of a user (sign-out: a copied cookie stops working).
@@ -401,24 +393,77 @@ func (s *Service) EndSessions(ctx context.Context, id int64) error {
 	return s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Update("session_version", gorm.Expr("session_version + 1")).Error
 }
 
-// Attempt records a sign-in attempt for key (a username, or another account's key) from
+// Attempt records a sign-in attempt for key (a storefront customer's account key) from
 // addr as a failure, before any password is checked, and refuses it with *ThrottledError
-// while key or addr has more than MaxFailures failures within Window. An empty addr
-// throttles by key alone (storefront customers, who may all come through one server
-// address). The caller forgets the failures on success (Forget).
+// while key has MaxFailures failures within Window, or the address MaxAddressFailures. An
+// empty addr means the client address the web layer put in ctx (WithClientAddr), so callers
+// that do not know it (the GraphQL resolvers) are limited per address too. The caller
+// forgets the failures on success (Forget).
 func (s *Service) Attempt(ctx context.Context, key, addr string) (int64, error) {
+	if addr == "" {
+		addr = ClientAddr(ctx)
+	}
+	return s.attempt(ctx, key, addr, false)
+}
+
+// attempt records a failure of key from addr and checks the limits: per (key, addr) for
+// admins (pair), per key for customers; per addr for both.
+func (s *Service) attempt(ctx context.Context, key, addr string, pair bool) (int64, error) {
 	key, addr = validation.Clean(key, 255), validation.Clean(addr, 64)
 	now := s.now()
 	attempt := loginFailure{Username: key, RemoteAddr: addr, At: now}
 	if err := s.db.WithContext(ctx).Create(&attempt).Error; err != nil {
 		return 0, err
 	}
-	if wait, err := s.throttled(ctx, key, addr, now); err != nil {
-		return 0, err
-	} else if wait > 0 {
+	since := now.Add(-Window)
+	type limit struct {
+		max   int
+		where string
+		args  []any
+	}
+	limits := []limit{{MaxFailures, "username = ? AND at > ?", []any{key, since}}}
+	if pair {
+		limits[0] = limit{MaxFailures, "username = ? AND remote_addr = ? AND at > ?", []any{key, addr, since}}
+	}
+	if addr != "" {
+		limits = append(limits, limit{MaxAddressFailures, "remote_addr = ? AND at > ?", []any{addr, since}})
+	}
+	var wait time.Duration
+	for _, l := range limits {
+		var times []time.Time
+		err := s.db.WithContext(ctx).Model(&loginFailure{}).Where(l.where, l.args...).Order("at DESC").Limit(l.max+1).Pluck("at", &times).Error
+		if err != nil {
+			return 0, err
+		}
+		// times includes the attempt being made: more than max means max earlier failures
+		// already stand in the window.
+		if len(times) > l.max {
+			if w := times[l.max].Add(Window).Sub(now); w > wait {
+				wait = w
+			}
+		}
+	}
+	if wait > 0 {
+		// A refused try checked no password: it is not a failure, so waiting is enough.
+		if err := s.db.WithContext(ctx).Delete(&loginFailure{}, attempt.ID).Error; err != nil {
+			return 0, err
+		}
 		return 0, &ThrottledError{RetryAfter: wait}
 	}
 	return attempt.ID, nil
+}
+
+type clientAddrKey struct{}
+
+// WithClientAddr records the client's address in ctx for Attempt.
+func WithClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientAddrKey{}, addr)
+}
+
+// ClientAddr is the address WithClientAddr recorded, or "".
+func ClientAddr(ctx context.Context) string {
+	a, _ := ctx.Value(clientAddrKey{}).(string)
+	return a
 }
 
 // Forget removes the failures of key after a successful sign-in.
@@ -426,33 +471,13 @@ func (s *Service) Forget(ctx context.Context, key string) error {
 	return s.db.WithContext(ctx).Where("username = ?", validation.Clean(key, 255)).Delete(&loginFailure{}).Error
 }
 
-// throttled returns how long sign-in stays refused for username or addr (zero: allowed).
-func (s *Service) throttled(ctx context.Context, username, addr string, now time.Time) (time.Duration, error) {
-	var wait time.Duration
-	for _, q := range []struct{ col, val string }{{"username", username}, {"remote_addr", addr}} {
-		if q.val == "" {
-			continue
-		}
-		var times []time.Time
-		err := s.db.WithContext(ctx).Model(&loginFailure{}).Where(q.col+" = ? AND at > ?", q.val, now.Add(-Window)).
-			Order("at DESC").Limit(MaxFailures+1).Pluck("at", &times).Error
-		if err != nil {
-			return 0, err
-		}
-		// times includes the attempt being made: more than MaxFailures means MaxFailures
-		// earlier failures already stand in the window.
-		if len(times) > MaxFailures {
-			if w := times[MaxFailures].Add(Window).Sub(now); w > wait {
-				wait = w
-			}
-		}
-	}
-	return wait, nil
-}
-
-// PruneFailures deletes failure records older than the window; called periodically.
+// PruneFailures deletes failure records older than the window, and other tries
+// (internal/throttle) older than a day; called periodically.
 func (s *Service) PruneFailures(ctx context.Context) error {
-	return s.db.WithContext(ctx).Where("at < ?", s.now().Add(-Window)).Delete(&loginFailure{}).Error
+	if err := s.db.WithContext(ctx).Where("at < ?", s.now().Add(-Window)).Delete(&loginFailure{}).Error; err != nil {
+		return err
+	}
+	return throttle.PruneBefore(ctx, s.dbx, s.now().Add(-24*time.Hour))
 }
 
 // ClearFailures deletes the recorded failed sign-ins of username, or of everyone when

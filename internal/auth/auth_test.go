@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -53,15 +54,44 @@ func TestUsersAndThrottling(t *testing.T) {
 			}
 			now = now.Add(time.Minute)
 		}
-		_, err = s.Authenticate(ctx, "admin", "correct-horse-1", "10.0.0.2")
+		// Five wrong passwords from one place lock that place out, not the admin everywhere.
 		var te *auth.ThrottledError
-		if !errors.As(err, &te) {
-			t.Fatalf("6th try not throttled: %v", err)
+		if _, err := s.Authenticate(ctx, "admin", "correct-horse-1", "10.0.0.1"); !errors.As(err, &te) {
+			t.Fatalf("6th try from the same address not throttled: %v", err)
+		}
+		if _, err := s.Authenticate(ctx, "admin", "correct-horse-1", "10.0.0.2"); err != nil {
+			t.Fatalf("the admin is locked out from another address: %v", err)
 		}
 		// The lock lifts when the oldest failure leaves the 15-minute window.
 		now = now.Add(auth.Window - 4*time.Minute)
-		if _, err := s.Authenticate(ctx, "admin", "correct-horse-1", "10.0.0.2"); err != nil {
+		if _, err := s.Authenticate(ctx, "admin", "correct-horse-1", "10.0.0.1"); err != nil {
 			t.Fatalf("after the window: %v", err)
+		}
+		// One address guessing many usernames is stopped at MaxAddressFailures.
+		now = now.Add(auth.Window)
+		for i := 0; i < auth.MaxAddressFailures; i++ {
+			if _, err := s.Authenticate(ctx, fmt.Sprintf("user%d", i), "wrong", "10.0.0.9"); !errors.Is(err, auth.ErrInvalidCredentials) {
+				t.Fatalf("guess %d: %v", i, err)
+			}
+		}
+		if _, err := s.Authenticate(ctx, "admin", "correct-horse-1", "10.0.0.9"); !errors.As(err, &te) {
+			t.Fatalf("address over its limit not throttled: %v", err)
+		}
+		if _, err := s.Authenticate(ctx, "admin", "correct-horse-1", "10.0.0.10"); err != nil {
+			t.Fatalf("another address: %v", err)
+		}
+		// Customers (Attempt): per account and per address from the context.
+		cctx := auth.WithClientAddr(ctx, "10.0.1.1")
+		for i := 0; i < auth.MaxAddressFailures; i++ {
+			if _, err := s.Attempt(cctx, fmt.Sprintf("customer:1:c%d@example.com", i), ""); err != nil {
+				t.Fatalf("customer try %d: %v", i, err)
+			}
+		}
+		if _, err := s.Attempt(cctx, "customer:1:another@example.com", ""); !errors.As(err, &te) {
+			t.Fatalf("21st customer account from one address: %v", err)
+		}
+		if _, err := s.Attempt(auth.WithClientAddr(ctx, "10.0.1.2"), "customer:1:another@example.com", ""); err != nil {
+			t.Fatalf("customer from another address: %v", err)
 		}
 		// Changing the password revokes sessions.
 		_, after, err := s.Update(ctx, who, 99, u.ID, auth.Changes{Email: u.Email, IsActive: true, Password: "new-password-2"})

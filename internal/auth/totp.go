@@ -124,7 +124,7 @@ func (s *Service) PendingEnrolment(ctx context.Context, id int64) (Enrolment, er
 
 // codeLimiter throttles wrong codes per user.
 func (s *Service) codeLimiter() *throttle.Limiter {
-	l := throttle.New(&db.DB{DB: s.db}, "admin-2fa", MaxCodeFailures, Window)
+	l := throttle.New(s.dbx, "admin-2fa", MaxCodeFailures, Window)
 	l.SetClock(s.now)
 	return l
 }

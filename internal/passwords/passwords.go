@@ -3,6 +3,7 @@
 package passwords
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -22,7 +23,12 @@ const (
 
 // slots bounds how many hashes run at once: each takes 19 MiB and a core for tens of
 // milliseconds, so a flood of sign-ins queues here instead of exhausting the machine.
-var slots = make(chan struct{}, 2)
+// Admins have a slot of their own (adminSlots): a flood of storefront sign-ins, which
+// anyone can send, queues only behind itself.
+var (
+	slots      = make(chan struct{}, 2)
+	adminSlots = make(chan struct{}, 1)
+)
 
 // MaxLength is the longest password hashed; longer ones are refused before hashing.
 const MaxLength = 256
@@ -45,27 +51,60 @@ func Check(encoded, password string) bool {
 	if len(password) > MaxLength {
 		return false
 	}
-	parts := strings.Split(encoded, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
-		return false
-	}
-	var mem, iters uint32
-	var threads uint8
-	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &iters, &threads); err != nil {
-		return false
-	}
-	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
-	if err != nil {
-		return false
-	}
-	want, err := base64.RawStdEncoding.DecodeString(parts[5])
-	if err != nil || len(want) == 0 {
+	salt, want, iters, mem, threads, ok := decode(encoded)
+	if !ok {
 		return false
 	}
 	slots <- struct{}{}
+	defer func() { <-slots }()
+	return check(salt, want, iters, mem, threads, password)
+}
+
+func check(salt, want []byte, iters, mem uint32, threads uint8, password string) bool {
 	got := argon2.IDKey([]byte(password), salt, iters, mem, threads, uint32(len(want)))
-	<-slots
 	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// CheckAdmin is Check in the admins' own hashing slot; it gives up when ctx ends while
+// waiting for it.
+func CheckAdmin(ctx context.Context, encoded, password string) (bool, error) {
+	select {
+	case adminSlots <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-adminSlots }()
+	salt, want, iters, mem, threads, ok := decode(encoded)
+	if !ok || len(password) > MaxLength {
+		return false, nil
+	}
+	return check(salt, want, iters, mem, threads, password), nil
+}
+
+// CheckAdminUnknown spends the time of CheckAdmin, for a user that does not exist.
+func CheckAdminUnknown(ctx context.Context, password string) error {
+	_, err := CheckAdmin(ctx, dummyHash, password)
+	return err
+}
+
+// decode splits an encoded hash into its parameters.
+func decode(encoded string) (salt, want []byte, iters, mem uint32, threads uint8, ok bool) {
+	parts := strings.Split(encoded, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return nil, nil, 0, 0, 0, false
+	}
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &mem, &iters, &threads); err != nil {
+		return nil, nil, 0, 0, 0, false
+	}
+	salt, err := base64.RawStdEncoding.DecodeString(parts[4])
+	if err != nil {
+		return nil, nil, 0, 0, 0, false
+	}
+	want, err = base64.RawStdEncoding.DecodeString(parts[5])
+	if err != nil || len(want) == 0 {
+		return nil, nil, 0, 0, 0, false
+	}
+	return salt, want, iters, mem, threads, true
 }
 
 // dummyHash is checked when a user is unknown, so that the response time does not tell

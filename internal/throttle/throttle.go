@@ -127,3 +127,9 @@ func (l *Limiter) Forget(ctx context.Context, subject string) error {
 func (l *Limiter) Prune(ctx context.Context) error {
 	return l.db.WithContext(ctx).Where("scope = ? AND at < ?", l.scope, l.now().Add(-l.window)).Delete(&failure{}).Error
 }
+
+// PruneBefore deletes the failures of every scope recorded before t; called periodically
+// with a time past the longest window.
+func PruneBefore(ctx context.Context, d *db.DB, t time.Time) error {
+	return d.DB.WithContext(ctx).Where("at < ?", t).Delete(&failure{}).Error
+}
