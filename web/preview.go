@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -87,6 +88,21 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 		}
 		v.StoreViews = append(v.StoreViews, pview.Option{Value: strconv.FormatInt(x.ID, 10), Label: x.Name + " (" + x.Code + ")", Selected: selected})
 	}
+	// "Preview as of": a date and time in the store view's timezone, else now.
+	now := s.deps.Now()
+	if at := strings.TrimSpace(form.Get("at")); at != "" {
+		v.At = validation.Clean(at, 32)
+		t, err := time.ParseInLocation("2006-01-02T15:04", v.At, sv.Location())
+		if err != nil {
+			t, err = time.ParseInLocation("2006-01-02T15:04:05", v.At, sv.Location())
+		}
+		if err != nil || t.Year() < 2000 || t.Year() > 2100 {
+			v.Errors["at"] = "Enter a date and time such as 2026-11-27 00:00, or leave it empty for now."
+		} else {
+			now = t
+		}
+	}
+	v.AsOf = now.In(sv.Location()).Format("Mon 2 Jan 2006, 15:04") + " " + sv.Location().String()
 	groups, err := s.deps.Stores.CustomerGroups(ctx)
 	if err != nil {
 		return err
@@ -209,7 +225,7 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 		return err
 	}
 	res := snap.Evaluate(cart, &pricerules.Context{WebsiteID: sv.WebsiteID, StoreViewID: sv.ID, CustomerGroupID: group,
-		Audiences: audiencesIn, Coupon: v.Coupon, Now: s.deps.Now(), Location: loc, Explain: true})
+		Audiences: audiencesIn, Coupon: v.Coupon, Now: now, Location: loc, Explain: true})
 	cur := sv.Currency
 	v.Ran = true
 	v.Subtotal, v.Discount = money(cur, res.Subtotal), money(cur, res.Discount())
@@ -259,7 +275,7 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 		if len(p.StoreViewIDs) > 0 && !containsID(p.StoreViewIDs, sv.ID) {
 			continue
 		}
-		r := blocks.Resolve(p, &dynamicblocks.Context{StoreViewID: sv.ID, Audiences: audiencesIn, AppliedRuleIDs: applied, Now: s.deps.Now(), Location: loc, Explain: true})
+		r := blocks.Resolve(p, &dynamicblocks.Context{StoreViewID: sv.ID, Audiences: audiencesIn, AppliedRuleIDs: applied, Now: now, Location: loc, Explain: true})
 		br := pview.BlockResult{Placement: p.Title, Location: p.Location}
 		for _, b := range r.Blocks {
 			br.Shown = append(br.Shown, blocks.Block(b.BlockID).Name)

@@ -123,3 +123,32 @@ func TestPreviewAddressAndPaymentConditions(t *testing.T) {
 		t.Fatal("the preview lost the address or payment method")
 	}
 }
+
+// "Preview as of": a Black Friday rule shows no discount today and its discount at
+// midnight of the day, in the store view's timezone; a bad date keeps what was typed.
+func TestPreviewAsOfADateAndTime(t *testing.T) {
+	a, c := signedIn(t)
+	ctx := context.Background()
+	day := a.clock.Now().AddDate(0, 1, 0).Format("2006-01-02")
+	if _, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Black Friday", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1, 2, 3},
+		CouponType: pricerules.CouponNone, Action: pricerules.ByPercent, Amount: 2000, FreeShipping: pricerules.FreeShippingNo, FromDate: day, ToDate: day,
+		DefaultLabel: "Black Friday 20 %", Conditions: pricerules.All(), ActionConditions: pricerules.All()}); err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"store_view": {"1"}, "group": {"0"}, "sku": {"TEE-1"}, "price": {"25.00"}, "qty": {"1"}, "shipping": {"0"}}
+	p := c.post("/admin/preview", form)
+	if p.text(`[data-testid="discount"]`) != "USD 0.00" || !strings.Contains(p.testid("skipped-rules").Text(), "Black Friday") {
+		t.Fatalf("today: discount %q", p.text(`[data-testid="discount"]`))
+	}
+	form.Set("at", day+"T00:00")
+	p = c.post("/admin/preview", form)
+	if p.text(`[data-testid="discount"]`) != "USD 5.00" || !strings.Contains(p.text(`[data-testid="preview-as-of"]`), "00:00") {
+		t.Fatalf("on the day: discount %q, %q", p.text(`[data-testid="discount"]`), p.text(`[data-testid="preview-as-of"]`))
+	}
+	form.Set("at", "next friday")
+	p = c.post("/admin/preview", form)
+	if p.status != http.StatusUnprocessableEntity || !strings.Contains(p.text(".has-error"), "Enter a date and time") ||
+		p.doc.Find(`#at`).AttrOr("value", "") != "next friday" {
+		t.Fatalf("bad date: %d %q", p.status, p.doc.Find(`#at`).AttrOr("value", ""))
+	}
+}

@@ -45,6 +45,8 @@ type View struct {
 	StoreViews    []Option
 	Groups        []Option
 	Coupon        string
+	At            string // the date and time to preview at (datetime-local), empty: now
+	AsOf          string // the moment evaluated, for the results: "Fri 27 Nov 2026, 00:00 Europe/Paris"
 	Shipping      string
 	Country       string
 	Region        string
