@@ -134,14 +134,17 @@ func (r *Resolver) blockFilter(ctx context.Context, in *DynamicBlocksFilterInput
 		}
 		audiences = m.Resolve(requestOf(ctx).view.WebsiteID, in.AudienceID.values())
 	}
-	if types == nil && in.DynamicBlockUids == nil && !audienceFilter {
+	// An empty list of uids filters nothing, as Magento reads it (Venia sends [] for the
+	// blocks related to the cart's rules).
+	uidFilter := len(in.DynamicBlockUids) > 0
+	if types == nil && !uidFilter && !audienceFilter {
 		return nil, nil
 	}
 	return func(b *dynamicblocks.Block) bool {
 		if types != nil && b.Type != dynamicblocks.TypeAny && !slices.Contains(types, b.Type) {
 			return false
 		}
-		if in.DynamicBlockUids != nil && !slices.Contains(ids, b.ID) {
+		if uidFilter && !slices.Contains(ids, b.ID) {
 			return false
 		}
 		if audienceFilter && !slices.ContainsFunc(b.AudienceIDs, func(a int64) bool { return slices.Contains(audiences, a) }) {
