@@ -322,7 +322,6 @@ func TestPWAStudioDocumentsValidate(t *testing.T) {
 	}
 }
 
-
 // veniaBrowser is a shopper's browser running Venia: it sends PWA Studio's own documents (as
 // Apollo sends them: queries as GET, mutations as POST with Accept */*) with the headers
 // Venia's links add, and fails the test on any HTTP status but 200 or any error it does not
