@@ -116,7 +116,7 @@ func (s *Server) authorize(next echo.HandlerFunc) echo.HandlerFunc {
 // navPermissions is the permission each navigation item's page needs.
 var navPermissions = map[string]auth.Permission{
 	layout.NavDashboard: auth.PermSignedIn, layout.NavAudiences: auth.PermAudiencesRead,
-	layout.NavPriceRules: auth.PermRulesRead, layout.NavBlocks: auth.PermBlocksRead, layout.NavPreview: auth.PermPreview,
+	layout.NavPriceRules: auth.PermRulesRead, layout.NavBlocks: auth.PermBlocksRead, layout.NavPlacements: auth.PermBlocksRead, layout.NavPreview: auth.PermPreview,
 	layout.NavCatalog: auth.PermCatalogRead, layout.NavCustomers: auth.PermCustomersRead, layout.NavOrders: auth.PermOrdersRead,
 	layout.NavConfig: auth.PermConfig, layout.NavStores: auth.PermStoresRead, layout.NavUsers: auth.PermUsers,
 	layout.NavActionLog: auth.PermActionLog,

@@ -212,17 +212,18 @@ func (s *Server) blockForm(c echo.Context, status int, b dynamicblocks.Block, o 
 		v.Rules = append(v.Rules, bview.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Name, Selected: containsID(b.RuleIDs, r.ID)})
 	}
 	if b.ID != 0 {
-		placements, err := s.deps.Blocks.Placements(ctx)
+		placements, err := s.deps.Blocks.PlacementsShowing(ctx, b)
 		if err != nil {
 			return err
 		}
 		for _, p := range placements {
-			for _, pb := range p.Blocks {
-				if pb.BlockID == b.ID {
-					v.UsedBy = append(v.UsedBy, fmt.Sprintf("%s (%s)", p.Title, p.Location))
-				}
+			label := fmt.Sprintf("%s — %s", p.Title, locationLabel(p.Location))
+			if p.Display == dynamicblocks.DisplayRuleRelated {
+				label += " (when the cart earns a related rule)"
 			}
+			v.UsedBy = append(v.UsedBy, bview.Link{Label: label, Href: fmt.Sprintf("/admin/dynamic-blocks/placements/%d/edit", p.ID)})
 		}
+		v.PlaceURL = fmt.Sprintf("/admin/dynamic-blocks/placements/new?block=%d", b.ID)
 	}
 	if v.Errors == nil {
 		v.Errors = map[string]string{}
@@ -357,9 +358,9 @@ func (s *Server) placementsList(c echo.Context) error {
 	for _, sv := range views {
 		vnames[sv.ID] = sv.Name
 	}
-	v := bview.PlacementsView{Base: s.base(c, "Block Placements", layout.NavBlocks)}
+	v := bview.PlacementsView{Base: s.base(c, "Block Placements", layout.NavPlacements)}
 	for _, p := range ps {
-		row := bview.PlacementRow{ID: p.ID, Title: p.Title, Location: p.Location, Display: "Specified blocks", EditURL: fmt.Sprintf("/admin/dynamic-blocks/placements/%d/edit", p.ID), Stores: "All"}
+		row := bview.PlacementRow{ID: p.ID, Title: p.Title, Location: p.Location, LocationLabel: locationLabel(p.Location), Display: "Specified blocks", EditURL: fmt.Sprintf("/admin/dynamic-blocks/placements/%d/edit", p.ID), Stores: "All"}
 		if p.Display == dynamicblocks.DisplayRuleRelated {
 			row.Display = "Cart price rule related"
 		}
@@ -390,13 +391,19 @@ func (s *Server) placementForm(c echo.Context, status int, p dynamicblocks.Place
 	if p.ID != 0 {
 		title, action = "Edit Block Placement: "+p.Title, fmt.Sprintf("/admin/dynamic-blocks/placements/%d", p.ID)
 	}
-	v := bview.PlacementEditView{Base: s.base(c, title, layout.NavBlocks), ID: p.ID, Version: int64(p.Version), Action: action, Title: p.Title,
+	v := bview.PlacementEditView{Base: s.base(c, title, layout.NavPlacements), ID: p.ID, Version: int64(p.Version), Action: action, Title: p.Title,
 		Location: p.Location, Display: string(p.Display), Rotation: string(p.Rotation), RestrictType: string(p.RestrictType), Errors: errs, Conflict: conflict}
 	if v.Errors == nil {
 		v.Errors = map[string]string{}
 	}
-	for _, l := range dynamicblocks.Locations {
-		v.Locations = append(v.Locations, bview.Option{Value: l, Label: l})
+	known := false
+	for _, l := range dynamicblocks.LocationChoices {
+		v.Locations = append(v.Locations, bview.Option{Value: l.Value, Label: l.Label, Selected: l.Value == p.Location})
+		known = known || l.Value == p.Location
+	}
+	if !known && p.Location != "" {
+		// A slot a storefront named itself (through the API or an import) stays choosable.
+		v.Locations = append(v.Locations, bview.Option{Value: p.Location, Label: "Custom slot (" + p.Location + ")", Selected: true})
 	}
 	for _, rl := range rotationLabels {
 		v.Rotations = append(v.Rotations, bview.Option{Value: string(rl.r), Label: rl.label, Selected: rl.r == p.Rotation})
@@ -433,8 +440,27 @@ func (s *Server) placementForm(c echo.Context, status int, p dynamicblocks.Place
 	return render(c, status, bview.EditPlacement(v))
 }
 
+// placementNew is a new placement; ?block=ID (the block editor's "place it" link) starts
+// it with that block chosen.
 func (s *Server) placementNew(c echo.Context) error {
-	return s.placementForm(c, http.StatusOK, dynamicblocks.Placement{Location: "home.hero", Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateAll}, nil, false)
+	p := dynamicblocks.Placement{Location: "home.hero", Display: dynamicblocks.DisplaySpecified, Rotation: dynamicblocks.RotateAll}
+	if id, err := strconv.ParseInt(c.QueryParam("block"), 10, 64); err == nil && id > 0 {
+		if b, err := s.deps.Blocks.Block(c.Request().Context(), id); err == nil {
+			p.Title = b.Name
+			p.Blocks = []dynamicblocks.PlacementBlock{{BlockID: b.ID}}
+		}
+	}
+	return s.placementForm(c, http.StatusOK, p, nil, false)
+}
+
+// locationLabel names a storefront location for people.
+func locationLabel(loc string) string {
+	for _, l := range dynamicblocks.LocationChoices {
+		if l.Value == loc {
+			return l.Label
+		}
+	}
+	return loc
 }
 
 func (s *Server) placementEdit(c echo.Context) error {

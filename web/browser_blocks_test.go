@@ -35,17 +35,32 @@ func TestBrowserBlockForAudienceOnHomeHero(t *testing.T) {
 	if msg := text(t, ctx, `[data-testid="flash-info"]`); !strings.Contains(msg, "onerror attribute on <img>") {
 		t.Fatalf("removal not reported: %q", msg)
 	}
+	// Saved, the block says it is shown nowhere yet, and links to placing it.
+	if msg := text(t, ctx, `[data-testid="block-not-placed"]`); !strings.Contains(msg, "not shown anywhere yet") {
+		t.Fatalf("not-placed warning %q", msg)
+	}
+	screenshot(t, ctx, "30b-block-not-placed")
 	waitSettled(t, ctx)
-	must(t, chromedp.Do(ctx, chromedp.Navigate(a.server.URL+"/admin/dynamic-blocks/placements/new"), chromedp.WaitVisible(css(`[data-testid="placement-form"]`))))
+	must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="place-block"]`)), chromedp.WaitVisible(css(`[data-testid="placement-form"]`))))
 	waitSettled(t, ctx)
+	// The new placement starts with the block chosen; the location is chosen from a list.
+	waitJS(t, ctx, `document.querySelector('[data-testid="placement-blocks"] input[type=checkbox][value="1"]').checked && document.querySelector('#location').tagName === 'SELECT'`)
 	must(t, chromedp.Do(ctx,
-		chromedp.SendKeys(css(`#title`), "Home hero"),
-		chromedp.Click(css(`[data-testid="placement-blocks"] input[type=checkbox][value="1"]`)),
+		chromedp.SetValue(css(`#title`), "Home hero"),
+		chromedp.SetValue(css(`#location`), "home.hero"),
 		chromedp.Click(css(`[data-testid="save-placement"]`)),
 	))
 	waitJS(t, ctx, `(document.querySelector('[data-testid="placements-grid"]') || {}).textContent?.includes('Runners hero')`)
 	waitSettled(t, ctx)
 	screenshot(t, ctx, "31-placements")
+	// Placements are in the navigation, and the block now lists where it shows.
+	if n := text(t, ctx, `nav a.current`); n != "Block Placements" {
+		t.Fatalf("active navigation item %q", n)
+	}
+	must(t, chromedp.Do(ctx, chromedp.Navigate(a.server.URL+"/admin/dynamic-blocks/1/edit"), chromedp.WaitVisible(css(`[data-testid="block-placements"]`))))
+	if got := text(t, ctx, `[data-testid="block-placements"]`); !strings.Contains(got, "Home hero — Home page hero (home.hero)") {
+		t.Fatalf("block placements %q", got)
+	}
 	must(t, chromedp.Do(ctx, chromedp.Navigate(a.server.URL+"/admin/dynamic-blocks"), chromedp.WaitVisible(css(`[data-testid="blocks-grid"]`))))
 	if got := text(t, ctx, `[data-testid="block-audiences"]`); got != "Abandoned cart" {
 		t.Fatalf("grid audiences %q", got)

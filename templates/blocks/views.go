@@ -58,7 +58,8 @@ type EditView struct {
 	Errors           map[string]string
 	Conflict         bool
 	ReloadURL        string
-	UsedBy           []string // placements showing this block
+	UsedBy           []Link // placements that can show this block
+	PlaceURL         string // a new placement with this block chosen
 	AudienceWarnings []string // targeted audiences that match nobody
 }
 
@@ -66,6 +67,7 @@ type EditView struct {
 type PlacementRow struct {
 	ID                                                 int64
 	Title, Location, Display, Rotation, Blocks, Stores string
+	LocationLabel                                      string
 	EditURL                                            string
 }
 
@@ -115,3 +117,6 @@ func joinComma(ss []string) string {
 	}
 	return out
 }
+
+// Link is a labelled link.
+type Link struct{ Label, Href string }

@@ -29,6 +29,7 @@ const (
 	NavAudiences  = "audiences"
 	NavPriceRules = "pricerules"
 	NavBlocks     = "blocks"
+	NavPlacements = "placements"
 	NavPreview    = "preview"
 	NavCatalog    = "catalog"
 	NavCustomers  = "customers"
@@ -58,7 +59,7 @@ var Navigation = []NavGroup{
 	{Label: "Sales", Icon: "$", Items: []NavItem{{NavOrders, "Orders", "/admin/sales/orders"}}},
 	{Label: "Customers", Icon: "☺", Items: []NavItem{{NavCustomers, "All Customers", "/admin/customers"}, {NavAudiences, "Real-Time CDP Audiences", "/admin/audiences"}}},
 	{Label: "Marketing", Icon: "✦", Items: []NavItem{{NavPriceRules, "Cart Price Rules", "/admin/price-rules"}, {NavPreview, "Personalization Preview", "/admin/preview"}}},
-	{Label: "Content", Icon: "▤", Items: []NavItem{{NavBlocks, "Dynamic Blocks", "/admin/dynamic-blocks"}}},
+	{Label: "Content", Icon: "▤", Items: []NavItem{{NavBlocks, "Dynamic Blocks", "/admin/dynamic-blocks"}, {NavPlacements, "Block Placements", "/admin/dynamic-blocks/placements"}}},
 	{Label: "Catalog", Icon: "▣", Items: []NavItem{{NavCatalog, "Products", "/admin/catalog"}}},
 	{Label: "Stores", Icon: "⌂", Items: []NavItem{{NavConfig, "Configuration", "/admin/config/services"}, {NavStores, "All Stores", "/admin/stores"}}},
 	{Label: "System", Icon: "⚙", Items: []NavItem{{NavUsers, "Admin Users", "/admin/users"}, {NavActionLog, "Action Log", "/admin/action-log"}}},
