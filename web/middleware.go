@@ -16,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4/middleware"
 
 	"audienceactivation/internal/auth"
+	"audienceactivation/internal/throttle"
 )
 
 const (
@@ -43,7 +44,7 @@ func (s *Server) requestID(next echo.HandlerFunc) echo.HandlerFunc {
 		// Sign-ins (admin, storefront, GraphQL) are limited per client address: the
 		// domain reads it from the context. Only POSTs sign in, so GETs skip the copy.
 		if req := c.Request(); req.Method == http.MethodPost {
-			c.SetRequest(req.WithContext(auth.WithClientAddr(req.Context(), c.RealIP())))
+			c.SetRequest(req.WithContext(throttle.WithClientAddr(req.Context(), c.RealIP())))
 		}
 		return next(c)
 	}

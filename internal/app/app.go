@@ -24,6 +24,7 @@ import (
 	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/snapshot"
 	"audienceactivation/internal/stores"
+	"audienceactivation/internal/throttle"
 )
 
 // App holds every service of the application.
@@ -128,6 +129,14 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 			return rates[websiteID], err
 		}})
 	a.Checkout.OnCouponUsedUp = a.LiveRules.Reload
+	tries, window := s.CouponTries, s.CouponWindow
+	if tries <= 0 {
+		tries = config.DefaultCouponTries
+	}
+	if window <= 0 {
+		window = config.DefaultCouponWindow
+	}
+	a.Checkout.CouponQuota = throttle.New(d, "coupon", tries, window)
 	return a
 }
 

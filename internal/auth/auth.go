@@ -396,12 +396,12 @@ func (s *Service) EndSessions(ctx context.Context, id int64) error {
 // Attempt records a sign-in attempt for key (a storefront customer's account key) from
 // addr as a failure, before any password is checked, and refuses it with *ThrottledError
 // while key has MaxFailures failures within Window, or the address MaxAddressFailures. An
-// empty addr means the client address the web layer put in ctx (WithClientAddr), so callers
+// empty addr means the client address the web layer put in ctx (throttle.WithClientAddr), so callers
 // that do not know it (the GraphQL resolvers) are limited per address too. The caller
 // forgets the failures on success (Forget).
 func (s *Service) Attempt(ctx context.Context, key, addr string) (int64, error) {
 	if addr == "" {
-		addr = ClientAddr(ctx)
+		addr = throttle.ClientAddr(ctx)
 	}
 	return s.attempt(ctx, key, addr, false)
 }
@@ -451,19 +451,6 @@ func (s *Service) attempt(ctx context.Context, key, addr string, pair bool) (int
 		return 0, &ThrottledError{RetryAfter: wait}
 	}
 	return attempt.ID, nil
-}
-
-type clientAddrKey struct{}
-
-// WithClientAddr records the client's address in ctx for Attempt.
-func WithClientAddr(ctx context.Context, addr string) context.Context {
-	return context.WithValue(ctx, clientAddrKey{}, addr)
-}
-
-// ClientAddr is the address WithClientAddr recorded, or "".
-func ClientAddr(ctx context.Context) string {
-	a, _ := ctx.Value(clientAddrKey{}).(string)
-	return a
 }
 
 // Forget removes the failures of key after a successful sign-in.

@@ -11,6 +11,7 @@ import (
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/db/dbtest"
+	"audienceactivation/internal/throttle"
 	"audienceactivation/internal/validation"
 )
 
@@ -81,7 +82,7 @@ func TestUsersAndThrottling(t *testing.T) {
 			t.Fatalf("another address: %v", err)
 		}
 		// Customers (Attempt): per account and per address from the context.
-		cctx := auth.WithClientAddr(ctx, "10.0.1.1")
+		cctx := throttle.WithClientAddr(ctx, "10.0.1.1")
 		for i := 0; i < auth.MaxAddressFailures; i++ {
 			if _, err := s.Attempt(cctx, fmt.Sprintf("customer:1:c%d@example.com", i), ""); err != nil {
 				t.Fatalf("customer try %d: %v", i, err)
@@ -90,7 +91,7 @@ func TestUsersAndThrottling(t *testing.T) {
 		if _, err := s.Attempt(cctx, "customer:1:another@example.com", ""); !errors.As(err, &te) {
 			t.Fatalf("21st customer account from one address: %v", err)
 		}
-		if _, err := s.Attempt(auth.WithClientAddr(ctx, "10.0.1.2"), "customer:1:another@example.com", ""); err != nil {
+		if _, err := s.Attempt(throttle.WithClientAddr(ctx, "10.0.1.2"), "customer:1:another@example.com", ""); err != nil {
 			t.Fatalf("customer from another address: %v", err)
 		}
 		// Changing the password revokes sessions.

@@ -16,6 +16,7 @@ import (
 	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/pricerules"
+	"audienceactivation/internal/throttle"
 )
 
 // Errors, worded as the storefront shows them (Magento's wording where it has one).
@@ -81,6 +82,9 @@ type Service struct {
 	// snapshot can be rebuilt.
 	OnCouponUsedUp func()
 	Now            func() time.Time
+	// CouponQuota, when set, limits wrong coupon codes per cart, customer and client
+	// address (Magento's code quota), on every storefront, since all apply codes here.
+	CouponQuota *throttle.Limiter
 }
 
 // NewService returns the checkout service.
@@ -278,6 +282,10 @@ func (s *Service) SetCoupon(ctx context.Context, maskedID, code string, who Shop
 		return Cart{}, err
 	}
 	if code != "" {
+		ticket, err := s.couponTry(ctx, c)
+		if err != nil {
+			return Cart{}, err
+		}
 		c.CouponCode = code
 		t, err := s.Totals(ctx, c, who)
 		if err != nil {
@@ -286,12 +294,36 @@ func (s *Service) SetCoupon(ctx context.Context, maskedID, code string, who Shop
 		if !t.Result.CouponApplied {
 			return Cart{}, shopperError(fmt.Sprintf("The coupon code %q is not valid.", code))
 		}
+		if err := ticket.Succeeded(ctx); err != nil {
+			return Cart{}, err
+		}
 	}
 	if err := s.db.WithContext(ctx).Exec("UPDATE carts SET coupon_code = ?, updated_at = ? WHERE id = ?", code, s.Now().UTC(), c.ID).Error; err != nil {
 		return Cart{}, err
 	}
 	c.CouponCode = code
 	return c, nil
+}
+
+// couponTry counts a coupon code try against CouponQuota (a right code is taken off again
+// by the ticket), refusing it while the cart, customer or address is over the quota.
+func (s *Service) couponTry(ctx context.Context, c Cart) (*throttle.Ticket, error) {
+	if s.CouponQuota == nil {
+		return nil, nil
+	}
+	subjects := []string{fmt.Sprintf("cart:%d", c.ID)}
+	if c.CustomerID != 0 {
+		subjects = append(subjects, fmt.Sprintf("customer:%d", c.CustomerID))
+	}
+	if addr := throttle.ClientAddr(ctx); addr != "" {
+		subjects = append(subjects, "addr:"+addr)
+	}
+	ticket, err := s.CouponQuota.Attempt(ctx, subjects...)
+	var te *throttle.Error
+	if errors.As(err, &te) {
+		return nil, shopperError(fmt.Sprintf("Too many discount codes were tried. Wait %d minute%s, then try again.", te.Minutes(), map[bool]string{true: "", false: "s"}[te.Minutes() == 1]))
+	}
+	return ticket, err
 }
 
 // Totals is a cart priced: the engine's result and the sums a shopper sees.

@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -31,7 +32,18 @@ type Settings struct {
 	// TwoFactorOff lets admins sign in with a password alone: for local development only
 	// (make demo); the server says so at start and on the sign-in page.
 	TwoFactorOff bool
+	// CouponTries wrong coupon codes per cart, customer or address within CouponWindow are
+	// allowed; more are refused until the window moves on. Zero means the defaults.
+	CouponTries  int
+	CouponWindow time.Duration
 }
+
+// Coupon quota defaults: ten wrong codes an hour is plenty for a person and useless for
+// guessing codes of eight or more characters.
+const (
+	DefaultCouponTries  = 10
+	DefaultCouponWindow = time.Hour
+)
 
 // Flags registers the settings flags on fs, with defaults from env, and returns a function
 // that validates them once fs has been parsed.
@@ -43,6 +55,8 @@ func Flags(fs *flag.FlagSet, env func(string) string) func() (Settings, error) {
 	idle := fs.String("session-idle", envOr(env, "SESSION_IDLE_TIMEOUT", "30m"), "sign out admins after this much inactivity (env SESSION_IDLE_TIMEOUT)")
 	fs.StringVar(&s.LogFormat, "log-format", envOr(env, "LOG_FORMAT", "text"), "log format: text or json (env LOG_FORMAT)")
 	fs.BoolVar(&s.TwoFactorOff, "no-2fa", env("ADMIN_2FA") == "off", "let admins sign in without two-factor codes: local development only (env ADMIN_2FA=off)")
+	couponTries := fs.Int("coupon-tries", envInt(env, "COUPON_TRIES", DefaultCouponTries), "wrong coupon codes allowed per cart, customer and address per --coupon-window (env COUPON_TRIES)")
+	couponWindow := fs.String("coupon-window", envOr(env, "COUPON_WINDOW", DefaultCouponWindow.String()), "the coupon quota's window (env COUPON_WINDOW)")
 	proxies := fs.String("trusted-proxies", env("TRUSTED_PROXIES"), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env TRUSTED_PROXIES)")
 	s.SecretKey = env("SECRET_KEY")
 	return func() (Settings, error) {
@@ -69,8 +83,23 @@ func Flags(fs *flag.FlagSet, env func(string) string) func() (Settings, error) {
 			return Settings{}, fmt.Errorf("invalid --session-idle %q: use a duration between 1m and 24h, such as 30m", *idle)
 		}
 		s.SessionIdle = d
+		if *couponTries < 1 || *couponTries > 10000 {
+			return Settings{}, fmt.Errorf("invalid --coupon-tries %d: use a number from 1 to 10000", *couponTries)
+		}
+		w, err := time.ParseDuration(*couponWindow)
+		if err != nil || w < time.Minute || w > 7*24*time.Hour {
+			return Settings{}, fmt.Errorf("invalid --coupon-window %q: use a duration between 1m and 168h, such as 1h", *couponWindow)
+		}
+		s.CouponTries, s.CouponWindow = *couponTries, w
 		return *s, s.validate()
 	}
+}
+
+func envInt(env func(string) string, key string, def int) int {
+	if n, err := strconv.Atoi(env(key)); err == nil {
+		return n
+	}
+	return def
 }
 
 func envOr(env func(string) string, key, def string) string {

@@ -133,3 +133,17 @@ func (l *Limiter) Prune(ctx context.Context) error {
 func PruneBefore(ctx context.Context, d *db.DB, t time.Time) error {
 	return d.DB.WithContext(ctx).Where("at < ?", t).Delete(&failure{}).Error
 }
+
+type clientAddrKey struct{}
+
+// WithClientAddr records the client's address in ctx, so that domain code deep in a
+// request (sign-in, coupon codes) can count tries per address without knowing HTTP.
+func WithClientAddr(ctx context.Context, addr string) context.Context {
+	return context.WithValue(ctx, clientAddrKey{}, addr)
+}
+
+// ClientAddr is the address WithClientAddr recorded, or "".
+func ClientAddr(ctx context.Context) string {
+	a, _ := ctx.Value(clientAddrKey{}).(string)
+	return a
+}
