@@ -1,6 +1,7 @@
 package storefront
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -248,5 +249,35 @@ func TestAGoneRequestStops(t *testing.T) {
 		if !strings.Contains(w.Body.String(), "cancelled") || strings.Contains(w.Body.String(), "__typename") || w.Header().Get("Content-Type") != "application/json" {
 			t.Errorf("%s %s: %d %s", c.method, c.body, w.Code, w.Body)
 		}
+	}
+}
+
+// The GET and POST transports cost the same for the same query (PWA Studio sends queries
+// as GET): the executor's work is the same, only the reading of the request differs.
+func BenchmarkTransports(b *testing.B) {
+	_, fast := transports()
+	query := `query Q($n: String!) { __type(name: $n) { name kind fields { name type { name kind ofType { name } } } } }`
+	variables := `{"n": "Cart"}`
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": json.RawMessage(variables)})
+	target := "/graphql?" + url.Values{"query": {query}, "variables": {variables}}.Encode()
+	for _, method := range []string{"GET", "POST"} {
+		b.Run(method, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				var r *http.Request
+				if method == "GET" {
+					r = httptest.NewRequest(method, target, nil)
+				} else {
+					r = httptest.NewRequest(method, "/graphql", bytes.NewReader(body))
+					r.Header.Set("Content-Type", "application/json")
+				}
+				r.Header.Set("Accept", "*/*")
+				w := httptest.NewRecorder()
+				fast.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					b.Fatal(w.Code, w.Body)
+				}
+			}
+		})
 	}
 }
