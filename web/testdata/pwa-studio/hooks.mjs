@@ -7,7 +7,8 @@
 // - "@apollo/client" and "graphql-tag" are a module exporting a gql tag that, as
 //   graphql-tag does, appends each interpolated document's text (its fragments) to the
 //   template's.
-// - A .gql.js module is loaded as it is. Any other module (a talon or a component, with
+// - A .gql.js module is loaded as it is, but for imports of other things than GraphQL
+//   modules, which become undefined bindings. Any other module (a talon or a component, with
 //   JSX and imports of React and the like) is reduced to its imports of GraphQL modules
 //   and its gql-tagged constants, every one of them exported: its other code is never run.
 import { existsSync, readFileSync, statSync } from 'node:fs';
@@ -27,6 +28,10 @@ function resolveFile(p) {
 }
 
 const isGraphQLModule = file => /\.gql(\.ee|\.ce)?\.js$/.test(file);
+
+// holdsDocuments: a module named as a GraphQL module, or one that declares gql documents
+// (such as queries/giftCardSummary.ee.js), whose imports are followed.
+const holdsDocuments = file => isGraphQLModule(file) || readFileSync(file, 'utf8').includes('gql`');
 
 export async function resolve(specifier, context, next) {
     if (specifier === '@apollo/client' || specifier === 'graphql-tag') {
@@ -60,19 +65,24 @@ export function gql(strings, ...values) {
     return { kind: 'Document', pwaCompatSource: text };
 }
 export default gql;
+export const pwaCompatInert = new Proxy(function () {}, {
+    get: (target, key) => (key === Symbol.toPrimitive ? () => '' : pwaCompatInert),
+    apply: () => pwaCompatInert,
+    construct: () => pwaCompatInert
+});
 `;
 
 const importRe = /^\s*import\s+([^;'"]*?)\s*from\s*['"]([^'"]+)['"];?/gm;
 const constRe = /(?:export\s+)?const\s+([A-Za-z_$][\w$]*)\s*=\s*gql\s*(`[^`]*`)/g;
 
-// reduce keeps a module's imports of GraphQL modules and its gql constants.
+// reduce keeps a module's imports of modules holding documents, and its gql constants.
 function reduce(source, file) {
     const out = [];
     for (const [, clause, spec] of source.matchAll(importRe)) {
         if (spec === '@apollo/client' || spec === 'graphql-tag') continue;
         const base = spec.startsWith('.') ? path.resolve(path.dirname(file), spec) : spec.startsWith('@magento/') ? path.join(root, spec) : null;
         const target = base && resolveFile(base);
-        if (target && isGraphQLModule(target)) out.push(`import ${clause} from ${JSON.stringify(spec)};`);
+        if (target && holdsDocuments(target)) out.push(`import ${clause} from ${JSON.stringify(spec)};`);
     }
     out.push(`import { gql } from '@apollo/client';`);
     const names = [];
@@ -84,6 +94,38 @@ function reduce(source, file) {
     return out.join('\n');
 }
 
+// localNames are the bindings an import clause declares ("X", "{ a, b as c }", "* as ns").
+function localNames(clause) {
+    const names = [];
+    const braces = clause.match(/\{([^}]*)\}/);
+    if (braces) {
+        for (const part of braces[1].split(',')) {
+            const bits = part.trim().split(/\s+as\s+/);
+            if (bits[0]) names.push(bits[bits.length - 1].trim());
+        }
+    }
+    const rest = clause.replace(/\{[^}]*\}/, '').split(',').map(x => x.trim()).filter(Boolean);
+    for (const r of rest) names.push(r.replace(/^\*\s+as\s+/, ''));
+    return names;
+}
+
+// stubImports keeps a GraphQL module's imports of modules holding documents and replaces its
+// other imports (a helper such as BrowserPersistence, used by code around the documents)
+// with inert bindings of the same names: values that can be called, constructed and read
+// without effect, so that such a module's top level runs.
+function stubImports(source, file) {
+    let stubbed = false;
+    const out = source.replace(importRe, (statement, clause, spec) => {
+        if (spec === '@apollo/client' || spec === 'graphql-tag') return statement;
+        const base = spec.startsWith('.') ? path.resolve(path.dirname(file), spec) : spec.startsWith('@magento/') ? path.join(root, spec) : null;
+        const target = base && resolveFile(base);
+        if (target && holdsDocuments(target)) return statement;
+        stubbed = true;
+        return localNames(clause).map(n => `const ${n} = pwaCompatInert;`).join(' ');
+    });
+    return stubbed ? `import { pwaCompatInert } from '@apollo/client';\n${out}` : out;
+}
+
 export async function load(url, context, next) {
     if (url === GQL) {
         return { format: 'module', source: gqlSource, shortCircuit: true };
@@ -91,7 +133,7 @@ export async function load(url, context, next) {
     if (url.startsWith('file:')) {
         const file = fileURLToPath(url);
         const source = readFileSync(file, 'utf8');
-        return { format: 'module', source: isGraphQLModule(file) ? source : reduce(source, file), shortCircuit: true };
+        return { format: 'module', source: isGraphQLModule(file) ? stubImports(source, file) : reduce(source, file), shortCircuit: true };
     }
     return next(url, context);
 }
