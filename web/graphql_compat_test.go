@@ -2,8 +2,10 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -387,5 +389,84 @@ func TestGraphQLSkipAndIncludeFollowEachRequest(t *testing.T) {
 				t.Fatalf("round %d, variables %v: %v", round, v, cart)
 			}
 		}
+	}
+}
+
+// Magento's error channels, which clients such as Venia read: a query that does not
+// validate is HTTP 200 with category "graphql" (GET and POST); the address book and the
+// order history are a signed-in customer's own; a country that is not one, a gift card
+// this store does not sell and an unknown email format get Magento's errors.
+func TestGraphQLMagentoErrorChannels(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	ctx := context.Background()
+	for _, get := range []bool{false, true} {
+		var res *http.Response
+		var err error
+		if get {
+			res, err = http.Get(a.server.URL + "/graphql?query=" + url.QueryEscape(`{ nope }`))
+		} else {
+			res, err = http.Post(a.server.URL+"/graphql", "application/json", strings.NewReader(`{"query":"{ cart(cart_id: 1) { id } }"}`))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out gqlResponse
+		json.NewDecoder(res.Body).Decode(&out)
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK || len(out.Errors) != 1 || out.Errors[0].Extensions["category"] != "graphql" {
+			t.Fatalf("invalid query (GET %v): %d %+v", get, res.StatusCode, out.Errors)
+		}
+	}
+	if r := a.gql(t, nil, `{ customer { addresses { id } } }`, nil); r.errorText() != "The current customer isn't authorized." || r.Errors[0].Extensions["category"] != "graphql-authorization" {
+		t.Fatalf("a guest's address book: %+v", r.Errors)
+	}
+	var tokens [2]string
+	for i, email := range []string{"ann@example.com", "bo@example.com"} {
+		if _, err := a.full.Customers.Save(ctx, actorT(), 0, customers.Input{WebsiteID: 1, Email: email, Firstname: "A", Lastname: "B", GroupID: 1, Password: "correct horse 42"}); err != nil {
+			t.Fatal(err)
+		}
+		tokens[i] = a.gql(t, nil, `mutation($e: String!) { generateCustomerToken(email: $e, password: "correct horse 42") { token } }`, map[string]any{"e": email}).ok(t).str("generateCustomerToken.token")
+	}
+	ann, bo := map[string]string{"Authorization": "Bearer " + tokens[0]}, map[string]string{"Authorization": "Bearer " + tokens[1]}
+	r := a.gql(t, ann, `mutation { createCustomerAddress(input: {firstname: "Ann", lastname: "Lee", street: ["1 Main St"], city: "Austin", region: {region_code: "TX"},
+		country_code: US, telephone: "555", default_billing: true}) { id region { region } } }`, nil).ok(t)
+	id := r.str("createCustomerAddress.id")
+	if r.str("createCustomerAddress.region.region") != "Texas" {
+		t.Fatalf("saved address: %v", r.Data)
+	}
+	if r := a.gql(t, ann, `mutation { createCustomerAddress(input: {firstname: "Ann", lastname: "Lee", street: ["1 Main St"], city: "Austin", country_code: US, telephone: "555",
+		region: {region: "Atlantis"}}) { id } }`, nil); !strings.Contains(r.errorText(), "regionId") || r.Errors[0].Extensions["category"] != "graphql-input" {
+		t.Fatalf("unknown region: %+v", r.Errors)
+	}
+	for _, q := range []string{`mutation($id: Int!) { updateCustomerAddress(id: $id, input: {city: "Waco"}) { id } }`, `mutation($id: Int!) { deleteCustomerAddress(id: $id) }`} {
+		if r := a.gql(t, bo, q, map[string]any{"id": id}); r.errorText() != fmt.Sprintf("Could not find a address with ID %q", id) || r.Errors[0].Extensions["category"] != "graphql-no-such-entity" {
+			t.Fatalf("another customer's address: %+v", r.Errors)
+		}
+	}
+	cart := a.gql(t, bo, `{ customerCart { id } }`, nil).ok(t).str("customerCart.id")
+	if r := a.gql(t, bo, `mutation($c: String!, $id: Int!) { setShippingAddressesOnCart(input: {cart_id: $c, shipping_addresses: [{customer_address_id: $id}]}) { cart { id } } }`,
+		map[string]any{"c": cart, "id": id}); !strings.Contains(r.errorText(), "Could not find a address") {
+		t.Fatalf("another customer's address on a cart: %+v", r.Errors)
+	}
+	if r := a.gql(t, ann, `mutation($id: Int!) { deleteCustomerAddress(id: $id) }`, map[string]any{"id": id}); !strings.Contains(r.errorText(), "default address") {
+		t.Fatalf("deleting the default address: %+v", r.Errors)
+	}
+	if r := a.gql(t, bo, `{ customer { orders(filter: {number: {eq: "000000001"}}) { total_count items { number } } } }`, nil).ok(t); r.str("customer.orders.total_count") != "0" {
+		t.Fatalf("orders: %v", r.Data)
+	}
+	for q, want := range map[string]string{
+		`{ country(id: "XX") { id } }`:                                                                      "The country isn't available.",
+		`{ giftCardAccount(input: {gift_card_code: "GC1"}) { code } }`:                                      `The gift card account "GC1" was not found.`,
+		`{ isEmailAvailable(email: "not an email") { is_email_available } }`:                                "Email is invalid",
+		`mutation { applyGiftCardToCart(input: {cart_id: "nope", gift_card_code: "GC1"}) { cart { id } } }`: `Could not find a cart with ID "nope"`,
+	} {
+		if r := a.gql(t, nil, q, nil); r.errorText() != want || r.status != http.StatusOK {
+			t.Errorf("%s: %d %s, want %s", q, r.status, r.errorText(), want)
+		}
+	}
+	if r := a.gql(t, nil, `{ country(id: "us") { full_name_english available_regions { code } } storeConfig { store_code base_currency_code product_url_suffix } }`, nil).ok(t); r.str("country.full_name_english") != "United States" ||
+		r.str("storeConfig.store_code") != "default" || r.str("storeConfig.base_currency_code") != "USD" {
+		t.Fatalf("country and store config: %v", r.Data)
 	}
 }
