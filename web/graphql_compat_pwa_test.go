@@ -48,7 +48,8 @@ var pwaJourneys = []struct {
 	modules []string
 }{
 	{"add to cart from the gallery", []string{talons + "Gallery/useAddToCartButton", talons + "Gallery/addToCart.gql", talons + "Gallery/gallery.gql"}},
-	{"add to cart from the product page", []string{talons + "RootComponents/Product/product.gql", talons + "ProductFullDetail/useProductFullDetail",
+	{"every page (header and footer)", []string{talons + "Header/storeSwitcher.gql", talons + "Header/currencySwitcher.gql", talons + "Footer/footer.gql"}},
+	{"add to cart from the product page", []string{talons + "MagentoRoute/magentoRoute.gql", talons + "RootComponents/Product/product.gql", talons + "ProductFullDetail/useProductFullDetail",
 		talons + "ProductFullDetail/productFullDetail.gql"}},
 	{"mini cart and cart badge", []string{talons + "MiniCart/miniCart.gql", venia + "MiniCart/miniCart.gql", venia + "Header/cartTrigger.gql"}},
 	{"cart page and price summary", []string{talons + "CartPage/cartPage.gql", talons + "CartPage/ProductListing/productListing.gql",
@@ -464,14 +465,27 @@ func TestPWAStudioGuestJourney(t *testing.T) {
 				membership = s.cdp[0] + "," + s.cdp[5]
 			}
 			v := newVenia(t, s.a, docs, membership)
+			// Every page: the header's store and currency switchers, the footer.
+			r := v.ok(pTalons+"Header/storeSwitcher.gql", "GET_STORE_CONFIG_DATA", nil)
+			want(t, "store", r.str("storeConfig.store_code"), "default")
+			r = v.ok(pTalons+"Header/storeSwitcher.gql", "GET_AVAILABLE_STORES_DATA", nil)
+			want(t, "stores", r.str("availableStores.0.store_code")+" "+r.str("availableStores.0.default_display_currency_code"), "default USD")
+			r = v.ok(pTalons+"Header/currencySwitcher.gql", "GET_CURRENCY", nil)
+			want(t, "currency", fmt.Sprint(r.at("currency.available_currency_codes")), "[USD]")
+			v.ok(pTalons+"Footer/footer.gql", "GET_COPYRIGHT", nil)
 			// The gallery: a cart is made on the first add to cart, the badge counts.
 			cartID := v.ok(pTalons+"Gallery/useAddToCartButton", "CREATE_CART_MUTATION", nil).str("cartId")
 			cart := map[string]any{"cartId": cartID}
 			v.ok(pTalons+"Gallery/gallery.gql", "GET_STORE_CONFIG_DATA", nil)
 			want(t, "empty badge", v.ok(pVenia+"Header/cartTrigger.gql", "GET_ITEM_COUNT_QUERY", cart).str("cart.total_quantity"), "0")
-			r := v.ok(pTalons+"Gallery/addToCart.gql", "default.ADD_ITEM", map[string]any{"cartId": cartID, "cartItem": map[string]any{"sku": "TEE-1", "quantity": 1}})
+			r = v.ok(pTalons+"Gallery/addToCart.gql", "default.ADD_ITEM", map[string]any{"cartId": cartID, "cartItem": map[string]any{"sku": "TEE-1", "quantity": 1}})
 			want(t, "gallery add", r.str("addProductsToCart.cart.total_quantity"), "1")
-			// The product page, found by its URL key; two more tees.
+			// The product page: its URL resolved, the product found by its URL key; two more
+			// tees.
+			r = v.ok(pTalons+"MagentoRoute/magentoRoute.gql", "RESOLVE_URL", map[string]any{"url": "/tee-1.html"})
+			want(t, "route", r.str("route.type")+" "+r.str("route.__typename")+" "+r.str("route.relative_url"), "PRODUCT SimpleProduct tee-1.html")
+			want(t, "unknown route", fmt.Sprint(v.ok(pTalons+"MagentoRoute/magentoRoute.gql", "RESOLVE_URL", map[string]any{"url": "/nope.html"}).at("route")), "<nil>")
+			v.ok(pTalons+"Header/storeSwitcher.gql", "GET_ROUTE_DATA", map[string]any{"url": "/tee-1.html"})
 			v.ok(pTalons+"RootComponents/Product/product.gql", "GET_STORE_CONFIG_DATA", nil)
 			r = v.ok(pTalons+"RootComponents/Product/product.gql", "GET_PRODUCT_DETAIL_QUERY", map[string]any{"urlKey": "tee-1"})
 			want(t, "product page", r.str("products.items.0.sku")+" "+r.str("products.items.0.price_range.maximum_price.final_price.value")+" "+

@@ -212,13 +212,17 @@ func productView(p catalog.Product, cur string) *SimpleProduct {
 	if p.Weight > 0 {
 		out.Weight = &p.Weight
 	}
+	url, typ := key+productURLSuffix, URLRewriteEntityTypeEnumProduct
+	out.RelativeURL, out.Type = &url, &typ
 	for i, name := range p.Categories {
 		var id int64
 		if i < len(p.CategoryID) {
 			id = p.CategoryID[i]
 		}
 		key := categoryKey(name)
-		out.Categories = append(out.Categories, &CategoryTree{UID: encodeUID(id), Name: ptr(name), URLKey: &key, URLPath: &key, Breadcrumbs: []*Breadcrumb{}})
+		// Categories have no storefront pages here: no relative_url.
+		out.Categories = append(out.Categories, &CategoryTree{UID: encodeUID(id), Name: ptr(name), URLKey: &key, URLPath: &key, Breadcrumbs: []*Breadcrumb{},
+			Type: ptr(URLRewriteEntityTypeEnumCategory)})
 	}
 	return out
 }

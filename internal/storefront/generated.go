@@ -180,11 +180,24 @@ type ComplexityRoot struct {
 	}
 
 	CategoryTree struct {
-		Breadcrumbs func(childComplexity int) int
-		Name        func(childComplexity int) int
-		UID         func(childComplexity int) int
-		URLKey      func(childComplexity int) int
-		URLPath     func(childComplexity int) int
+		Breadcrumbs  func(childComplexity int) int
+		Name         func(childComplexity int) int
+		RedirectCode func(childComplexity int) int
+		RelativeURL  func(childComplexity int) int
+		Type         func(childComplexity int) int
+		UID          func(childComplexity int) int
+		URLKey       func(childComplexity int) int
+		URLPath      func(childComplexity int) int
+	}
+
+	CmsPage struct {
+		Content      func(childComplexity int) int
+		Identifier   func(childComplexity int) int
+		RedirectCode func(childComplexity int) int
+		RelativeURL  func(childComplexity int) int
+		Title        func(childComplexity int) int
+		Type         func(childComplexity int) int
+		URLKey       func(childComplexity int) int
 	}
 
 	ColorSwatchData struct {
@@ -225,11 +238,14 @@ type ComplexityRoot struct {
 		Name                func(childComplexity int) int
 		Price               func(childComplexity int) int
 		PriceRange          func(childComplexity int) int
+		RedirectCode        func(childComplexity int) int
+		RelativeURL         func(childComplexity int) int
 		ShortDescription    func(childComplexity int) int
 		Sku                 func(childComplexity int) int
 		SmallImage          func(childComplexity int) int
 		StockStatus         func(childComplexity int) int
 		Thumbnail           func(childComplexity int) int
+		Type                func(childComplexity int) int
 		UID                 func(childComplexity int) int
 		URLKey              func(childComplexity int) int
 		Variants            func(childComplexity int) int
@@ -273,6 +289,14 @@ type ComplexityRoot struct {
 
 	CreateGuestCartOutput struct {
 		Cart func(childComplexity int) int
+	}
+
+	Currency struct {
+		AvailableCurrencyCodes       func(childComplexity int) int
+		BaseCurrencyCode             func(childComplexity int) int
+		BaseCurrencySymbol           func(childComplexity int) int
+		DefaultDisplayCurrencyCode   func(childComplexity int) int
+		DefaultDisplayCurrencySymbol func(childComplexity int) int
 	}
 
 	CustomAttribute struct {
@@ -517,15 +541,18 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		AvailableStores  func(childComplexity int, useCurrentGroup *bool) int
 		Cart             func(childComplexity int, cartID string) int
 		Countries        func(childComplexity int) int
 		Country          func(childComplexity int, id *string) int
+		Currency         func(childComplexity int) int
 		Customer         func(childComplexity int) int
 		CustomerCart     func(childComplexity int) int
 		DynamicBlocks    func(childComplexity int, input *DynamicBlocksFilterInput, pageSize *int, currentPage *int) int
 		GiftCardAccount  func(childComplexity int, input GiftCardAccountInput) int
 		IsEmailAvailable func(childComplexity int, email string) int
 		Products         func(childComplexity int, search *string, filter *ProductAttributeFilterInput, pageSize *int, currentPage *int) int
+		Route            func(childComplexity int, url string) int
 		StoreConfig      func(childComplexity int) int
 	}
 
@@ -642,11 +669,14 @@ type ComplexityRoot struct {
 		Name                func(childComplexity int) int
 		Price               func(childComplexity int) int
 		PriceRange          func(childComplexity int) int
+		RedirectCode        func(childComplexity int) int
+		RelativeURL         func(childComplexity int) int
 		ShortDescription    func(childComplexity int) int
 		Sku                 func(childComplexity int) int
 		SmallImage          func(childComplexity int) int
 		StockStatus         func(childComplexity int) int
 		Thumbnail           func(childComplexity int) int
+		Type                func(childComplexity int) int
 		UID                 func(childComplexity int) int
 		URLKey              func(childComplexity int) int
 		Weight              func(childComplexity int) int
@@ -665,6 +695,7 @@ type ComplexityRoot struct {
 		CategoryCanonicalTag            func(childComplexity int) int
 		CategoryURLSuffix               func(childComplexity int) int
 		ConfigurableThumbnailSource     func(childComplexity int) int
+		Copyright                       func(childComplexity int) int
 		CustomerAccessTokenLifetime     func(childComplexity int) int
 		DefaultDisplayCurrencyCode      func(childComplexity int) int
 		EnableMultipleWishlists         func(childComplexity int) int
@@ -679,9 +710,12 @@ type ComplexityRoot struct {
 		ProductURLSuffix                func(childComplexity int) int
 		RequiredCharacterClassesNumber  func(childComplexity int) int
 		RootCategoryUID                 func(childComplexity int) int
+		SecureBaseMediaURL              func(childComplexity int) int
 		StoreCode                       func(childComplexity int) int
 		StoreGroupCode                  func(childComplexity int) int
+		StoreGroupName                  func(childComplexity int) int
 		StoreName                       func(childComplexity int) int
+		StoreSortOrder                  func(childComplexity int) int
 		Timezone                        func(childComplexity int) int
 		WebsiteCode                     func(childComplexity int) int
 	}
@@ -745,6 +779,9 @@ type QueryResolver interface {
 	Countries(ctx context.Context) ([]*Country, error)
 	Country(ctx context.Context, id *string) (*Country, error)
 	IsEmailAvailable(ctx context.Context, email string) (*IsEmailAvailableOutput, error)
+	AvailableStores(ctx context.Context, useCurrentGroup *bool) ([]*StoreConfig, error)
+	Currency(ctx context.Context) (*Currency, error)
+	Route(ctx context.Context, url string) (RoutableInterface, error)
 	GiftCardAccount(ctx context.Context, input GiftCardAccountInput) (*GiftCardAccount, error)
 }
 
@@ -1279,6 +1316,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CategoryTree.Name(childComplexity), true
+	case "CategoryTree.redirect_code":
+		if e.ComplexityRoot.CategoryTree.RedirectCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryTree.RedirectCode(childComplexity), true
+	case "CategoryTree.relative_url":
+		if e.ComplexityRoot.CategoryTree.RelativeURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryTree.RelativeURL(childComplexity), true
+	case "CategoryTree.type":
+		if e.ComplexityRoot.CategoryTree.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CategoryTree.Type(childComplexity), true
 	case "CategoryTree.uid":
 		if e.ComplexityRoot.CategoryTree.UID == nil {
 			break
@@ -1297,6 +1352,49 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CategoryTree.URLPath(childComplexity), true
+
+	case "CmsPage.content":
+		if e.ComplexityRoot.CmsPage.Content == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CmsPage.Content(childComplexity), true
+	case "CmsPage.identifier":
+		if e.ComplexityRoot.CmsPage.Identifier == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CmsPage.Identifier(childComplexity), true
+	case "CmsPage.redirect_code":
+		if e.ComplexityRoot.CmsPage.RedirectCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CmsPage.RedirectCode(childComplexity), true
+	case "CmsPage.relative_url":
+		if e.ComplexityRoot.CmsPage.RelativeURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CmsPage.RelativeURL(childComplexity), true
+	case "CmsPage.title":
+		if e.ComplexityRoot.CmsPage.Title == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CmsPage.Title(childComplexity), true
+	case "CmsPage.type":
+		if e.ComplexityRoot.CmsPage.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CmsPage.Type(childComplexity), true
+	case "CmsPage.url_key":
+		if e.ComplexityRoot.CmsPage.URLKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CmsPage.URLKey(childComplexity), true
 
 	case "ColorSwatchData.value":
 		if e.ComplexityRoot.ColorSwatchData.Value == nil {
@@ -1452,6 +1550,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConfigurableProduct.PriceRange(childComplexity), true
+	case "ConfigurableProduct.redirect_code":
+		if e.ComplexityRoot.ConfigurableProduct.RedirectCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.RedirectCode(childComplexity), true
+	case "ConfigurableProduct.relative_url":
+		if e.ComplexityRoot.ConfigurableProduct.RelativeURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.RelativeURL(childComplexity), true
 	case "ConfigurableProduct.short_description":
 		if e.ComplexityRoot.ConfigurableProduct.ShortDescription == nil {
 			break
@@ -1482,6 +1592,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.ConfigurableProduct.Thumbnail(childComplexity), true
+	case "ConfigurableProduct.type":
+		if e.ComplexityRoot.ConfigurableProduct.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ConfigurableProduct.Type(childComplexity), true
 	case "ConfigurableProduct.uid":
 		if e.ComplexityRoot.ConfigurableProduct.UID == nil {
 			break
@@ -1655,6 +1771,37 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.CreateGuestCartOutput.Cart(childComplexity), true
+
+	case "Currency.available_currency_codes":
+		if e.ComplexityRoot.Currency.AvailableCurrencyCodes == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Currency.AvailableCurrencyCodes(childComplexity), true
+	case "Currency.base_currency_code":
+		if e.ComplexityRoot.Currency.BaseCurrencyCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Currency.BaseCurrencyCode(childComplexity), true
+	case "Currency.base_currency_symbol":
+		if e.ComplexityRoot.Currency.BaseCurrencySymbol == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Currency.BaseCurrencySymbol(childComplexity), true
+	case "Currency.default_display_currency_code":
+		if e.ComplexityRoot.Currency.DefaultDisplayCurrencyCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Currency.DefaultDisplayCurrencyCode(childComplexity), true
+	case "Currency.default_display_currency_symbol":
+		if e.ComplexityRoot.Currency.DefaultDisplayCurrencySymbol == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Currency.DefaultDisplayCurrencySymbol(childComplexity), true
 
 	case "CustomAttribute.attribute_metadata":
 		if e.ComplexityRoot.CustomAttribute.AttributeMetadata == nil {
@@ -2678,6 +2825,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Products.TotalCount(childComplexity), true
 
+	case "Query.availableStores":
+		if e.ComplexityRoot.Query.AvailableStores == nil {
+			break
+		}
+
+		args, err := ec.field_Query_availableStores_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.AvailableStores(childComplexity, args["useCurrentGroup"].(*bool)), true
 	case "Query.cart":
 		if e.ComplexityRoot.Query.Cart == nil {
 			break
@@ -2706,6 +2864,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Country(childComplexity, args["id"].(*string)), true
+	case "Query.currency":
+		if e.ComplexityRoot.Query.Currency == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.Currency(childComplexity), true
 	case "Query.customer":
 		if e.ComplexityRoot.Query.Customer == nil {
 			break
@@ -2763,6 +2927,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Products(childComplexity, args["search"].(*string), args["filter"].(*ProductAttributeFilterInput), args["pageSize"].(*int), args["currentPage"].(*int)), true
+	case "Query.route":
+		if e.ComplexityRoot.Query.Route == nil {
+			break
+		}
+
+		args, err := ec.field_Query_route_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Route(childComplexity, args["url"].(string)), true
 	case "Query.storeConfig":
 		if e.ComplexityRoot.Query.StoreConfig == nil {
 			break
@@ -3136,6 +3311,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SimpleProduct.PriceRange(childComplexity), true
+	case "SimpleProduct.redirect_code":
+		if e.ComplexityRoot.SimpleProduct.RedirectCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.RedirectCode(childComplexity), true
+	case "SimpleProduct.relative_url":
+		if e.ComplexityRoot.SimpleProduct.RelativeURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.RelativeURL(childComplexity), true
 	case "SimpleProduct.short_description":
 		if e.ComplexityRoot.SimpleProduct.ShortDescription == nil {
 			break
@@ -3166,6 +3353,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.SimpleProduct.Thumbnail(childComplexity), true
+	case "SimpleProduct.type":
+		if e.ComplexityRoot.SimpleProduct.Type == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SimpleProduct.Type(childComplexity), true
 	case "SimpleProduct.uid":
 		if e.ComplexityRoot.SimpleProduct.UID == nil {
 			break
@@ -3257,6 +3450,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StoreConfig.ConfigurableThumbnailSource(childComplexity), true
+	case "StoreConfig.copyright":
+		if e.ComplexityRoot.StoreConfig.Copyright == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.Copyright(childComplexity), true
 	case "StoreConfig.customer_access_token_lifetime":
 		if e.ComplexityRoot.StoreConfig.CustomerAccessTokenLifetime == nil {
 			break
@@ -3341,6 +3540,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StoreConfig.RootCategoryUID(childComplexity), true
+	case "StoreConfig.secure_base_media_url":
+		if e.ComplexityRoot.StoreConfig.SecureBaseMediaURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.SecureBaseMediaURL(childComplexity), true
 	case "StoreConfig.store_code":
 		if e.ComplexityRoot.StoreConfig.StoreCode == nil {
 			break
@@ -3353,12 +3558,24 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StoreConfig.StoreGroupCode(childComplexity), true
+	case "StoreConfig.store_group_name":
+		if e.ComplexityRoot.StoreConfig.StoreGroupName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.StoreGroupName(childComplexity), true
 	case "StoreConfig.store_name":
 		if e.ComplexityRoot.StoreConfig.StoreName == nil {
 			break
 		}
 
 		return e.ComplexityRoot.StoreConfig.StoreName(childComplexity), true
+	case "StoreConfig.store_sort_order":
+		if e.ComplexityRoot.StoreConfig.StoreSortOrder == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.StoreSortOrder(childComplexity), true
 	case "StoreConfig.timezone":
 		if e.ComplexityRoot.StoreConfig.Timezone == nil {
 			break
@@ -3926,6 +4143,22 @@ func (ec *executionContext) childFields_CreateGuestCartOutput(ctx context.Contex
 		return ec.fieldContext_CreateGuestCartOutput_cart(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type CreateGuestCartOutput", field.Name)
+}
+
+func (ec *executionContext) childFields_Currency(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "base_currency_code":
+		return ec.fieldContext_Currency_base_currency_code(ctx, field)
+	case "base_currency_symbol":
+		return ec.fieldContext_Currency_base_currency_symbol(ctx, field)
+	case "default_display_currency_code":
+		return ec.fieldContext_Currency_default_display_currency_code(ctx, field)
+	case "default_display_currency_symbol":
+		return ec.fieldContext_Currency_default_display_currency_symbol(ctx, field)
+	case "available_currency_codes":
+		return ec.fieldContext_Currency_available_currency_codes(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Currency", field.Name)
 }
 
 func (ec *executionContext) childFields_CustomAttribute(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4544,6 +4777,12 @@ func (ec *executionContext) childFields_SimpleProduct(ctx context.Context, field
 		return ec.fieldContext_SimpleProduct_custom_attributes(ctx, field)
 	case "weight":
 		return ec.fieldContext_SimpleProduct_weight(ctx, field)
+	case "relative_url":
+		return ec.fieldContext_SimpleProduct_relative_url(ctx, field)
+	case "redirect_code":
+		return ec.fieldContext_SimpleProduct_redirect_code(ctx, field)
+	case "type":
+		return ec.fieldContext_SimpleProduct_type(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type SimpleProduct", field.Name)
 }
@@ -4612,6 +4851,14 @@ func (ec *executionContext) childFields_StoreConfig(ctx context.Context, field g
 		return ec.fieldContext_StoreConfig_cart_printed_card(ctx, field)
 	case "is_default_store":
 		return ec.fieldContext_StoreConfig_is_default_store(ctx, field)
+	case "store_group_name":
+		return ec.fieldContext_StoreConfig_store_group_name(ctx, field)
+	case "store_sort_order":
+		return ec.fieldContext_StoreConfig_store_sort_order(ctx, field)
+	case "secure_base_media_url":
+		return ec.fieldContext_StoreConfig_secure_base_media_url(ctx, field)
+	case "copyright":
+		return ec.fieldContext_StoreConfig_copyright(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type StoreConfig", field.Name)
 }
@@ -5148,6 +5395,20 @@ func (ec *executionContext) field_Query___type_args(ctx context.Context, rawArgs
 	return args, nil
 }
 
+func (ec *executionContext) field_Query_availableStores_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "useCurrentGroup",
+		func(ctx context.Context, v any) (*bool, error) {
+			return ec.unmarshalOBoolean2ᚖbool(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["useCurrentGroup"] = arg0
+	return args, nil
+}
+
 func (ec *executionContext) field_Query_cart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5269,6 +5530,20 @@ func (ec *executionContext) field_Query_products_args(ctx context.Context, rawAr
 		return nil, err
 	}
 	args["currentPage"] = arg3
+	return args, nil
+}
+
+func (ec *executionContext) field_Query_route_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "url",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNString2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["url"] = arg0
 	return args, nil
 }
 
@@ -7643,6 +7918,236 @@ func (ec *executionContext) fieldContext_CategoryTree_breadcrumbs(ctx context.Co
 	return fc, nil
 }
 
+func (ec *executionContext) _CategoryTree_relative_url(ctx context.Context, field graphql.CollectedField, obj *CategoryTree) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryTree_relative_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelativeURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryTree_relative_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryTree", field, false, false, "String")
+}
+
+func (ec *executionContext) _CategoryTree_redirect_code(ctx context.Context, field graphql.CollectedField, obj *CategoryTree) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryTree_redirect_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RedirectCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryTree_redirect_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryTree", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CategoryTree_type(ctx context.Context, field graphql.CollectedField, obj *CategoryTree) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CategoryTree_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *URLRewriteEntityTypeEnum) graphql.Marshaler {
+			return ec.marshalOUrlRewriteEntityTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐURLRewriteEntityTypeEnum(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CategoryTree_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CategoryTree", field, false, false, "UrlRewriteEntityTypeEnum")
+}
+
+func (ec *executionContext) _CmsPage_identifier(ctx context.Context, field graphql.CollectedField, obj *CmsPage) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CmsPage_identifier(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Identifier, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CmsPage_identifier(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CmsPage", field, false, false, "String")
+}
+
+func (ec *executionContext) _CmsPage_url_key(ctx context.Context, field graphql.CollectedField, obj *CmsPage) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CmsPage_url_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.URLKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CmsPage_url_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CmsPage", field, false, false, "String")
+}
+
+func (ec *executionContext) _CmsPage_title(ctx context.Context, field graphql.CollectedField, obj *CmsPage) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CmsPage_title(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Title, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CmsPage_title(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CmsPage", field, false, false, "String")
+}
+
+func (ec *executionContext) _CmsPage_content(ctx context.Context, field graphql.CollectedField, obj *CmsPage) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CmsPage_content(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Content, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CmsPage_content(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CmsPage", field, false, false, "String")
+}
+
+func (ec *executionContext) _CmsPage_relative_url(ctx context.Context, field graphql.CollectedField, obj *CmsPage) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CmsPage_relative_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelativeURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CmsPage_relative_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CmsPage", field, false, false, "String")
+}
+
+func (ec *executionContext) _CmsPage_redirect_code(ctx context.Context, field graphql.CollectedField, obj *CmsPage) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CmsPage_redirect_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RedirectCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CmsPage_redirect_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CmsPage", field, false, false, "Int")
+}
+
+func (ec *executionContext) _CmsPage_type(ctx context.Context, field graphql.CollectedField, obj *CmsPage) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CmsPage_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *URLRewriteEntityTypeEnum) graphql.Marshaler {
+			return ec.marshalOUrlRewriteEntityTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐURLRewriteEntityTypeEnum(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_CmsPage_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("CmsPage", field, false, false, "UrlRewriteEntityTypeEnum")
+}
+
 func (ec *executionContext) _ColorSwatchData_value(ctx context.Context, field graphql.CollectedField, obj *ColorSwatchData) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -8505,6 +9010,75 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_weight(_ context.Co
 	return graphql.NewScalarFieldContext("ConfigurableProduct", field, false, false, "Float")
 }
 
+func (ec *executionContext) _ConfigurableProduct_relative_url(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_relative_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelativeURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_relative_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _ConfigurableProduct_redirect_code(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_redirect_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RedirectCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_redirect_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProduct", field, false, false, "Int")
+}
+
+func (ec *executionContext) _ConfigurableProduct_type(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ConfigurableProduct_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *URLRewriteEntityTypeEnum) graphql.Marshaler {
+			return ec.marshalOUrlRewriteEntityTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐURLRewriteEntityTypeEnum(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ConfigurableProduct_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ConfigurableProduct", field, false, false, "UrlRewriteEntityTypeEnum")
+}
+
 func (ec *executionContext) _ConfigurableProduct_configurable_options(ctx context.Context, field graphql.CollectedField, obj *ConfigurableProduct) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -9173,6 +9747,121 @@ func (ec *executionContext) fieldContext_CreateGuestCartOutput_cart(ctx context.
 		},
 	})
 	return fc, nil
+}
+
+func (ec *executionContext) _Currency_base_currency_code(ctx context.Context, field graphql.CollectedField, obj *Currency) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Currency_base_currency_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BaseCurrencyCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Currency_base_currency_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Currency", field, false, false, "String")
+}
+
+func (ec *executionContext) _Currency_base_currency_symbol(ctx context.Context, field graphql.CollectedField, obj *Currency) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Currency_base_currency_symbol(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BaseCurrencySymbol, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Currency_base_currency_symbol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Currency", field, false, false, "String")
+}
+
+func (ec *executionContext) _Currency_default_display_currency_code(ctx context.Context, field graphql.CollectedField, obj *Currency) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Currency_default_display_currency_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultDisplayCurrencyCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Currency_default_display_currency_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Currency", field, false, false, "String")
+}
+
+func (ec *executionContext) _Currency_default_display_currency_symbol(ctx context.Context, field graphql.CollectedField, obj *Currency) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Currency_default_display_currency_symbol(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.DefaultDisplayCurrencySymbol, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Currency_default_display_currency_symbol(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Currency", field, false, false, "String")
+}
+
+func (ec *executionContext) _Currency_available_currency_codes(ctx context.Context, field graphql.CollectedField, obj *Currency) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Currency_available_currency_codes(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.AvailableCurrencyCodes, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*string) graphql.Marshaler {
+			return ec.marshalOString2ᚕᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Currency_available_currency_codes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Currency", field, false, false, "String")
 }
 
 func (ec *executionContext) _CustomAttribute_selected_attribute_options(ctx context.Context, field graphql.CollectedField, obj *CustomAttribute) (ret graphql.Marshaler) {
@@ -13703,6 +14392,126 @@ func (ec *executionContext) fieldContext_Query_isEmailAvailable(ctx context.Cont
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_availableStores(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_availableStores(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().AvailableStores(ctx, fc.Args["useCurrentGroup"].(*bool))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*StoreConfig) graphql.Marshaler {
+			return ec.marshalOStoreConfig2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐStoreConfig(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_availableStores(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_StoreConfig(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_availableStores_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_currency(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_currency(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().Currency(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Currency) graphql.Marshaler {
+			return ec.marshalOCurrency2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCurrency(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_currency(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Currency(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _Query_route(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_route(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Query().Route(ctx, fc.Args["url"].(string))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v RoutableInterface) graphql.Marshaler {
+			return ec.marshalORoutableInterface2audienceactivationᚋinternalᚋstorefrontᚐRoutableInterface(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_route(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Query_route_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_giftCardAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -15584,6 +16393,75 @@ func (ec *executionContext) fieldContext_SimpleProduct_weight(_ context.Context,
 	return graphql.NewScalarFieldContext("SimpleProduct", field, false, false, "Float")
 }
 
+func (ec *executionContext) _SimpleProduct_relative_url(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_relative_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RelativeURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_relative_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimpleProduct", field, false, false, "String")
+}
+
+func (ec *executionContext) _SimpleProduct_redirect_code(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_redirect_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.RedirectCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v int) graphql.Marshaler {
+			return ec.marshalNInt2int(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_redirect_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimpleProduct", field, false, false, "Int")
+}
+
+func (ec *executionContext) _SimpleProduct_type(ctx context.Context, field graphql.CollectedField, obj *SimpleProduct) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SimpleProduct_type(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Type, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *URLRewriteEntityTypeEnum) graphql.Marshaler {
+			return ec.marshalOUrlRewriteEntityTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐURLRewriteEntityTypeEnum(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_SimpleProduct_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SimpleProduct", field, false, false, "UrlRewriteEntityTypeEnum")
+}
+
 func (ec *executionContext) _StoreConfig_id(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -16295,6 +17173,98 @@ func (ec *executionContext) _StoreConfig_is_default_store(ctx context.Context, f
 }
 func (ec *executionContext) fieldContext_StoreConfig_is_default_store(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _StoreConfig_store_group_name(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_store_group_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoreGroupName, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_store_group_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_store_sort_order(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_store_sort_order(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.StoreSortOrder, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_store_sort_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "Int")
+}
+
+func (ec *executionContext) _StoreConfig_secure_base_media_url(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_secure_base_media_url(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SecureBaseMediaURL, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_secure_base_media_url(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
+func (ec *executionContext) _StoreConfig_copyright(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_copyright(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Copyright, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_copyright(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
 }
 
 func (ec *executionContext) _StoreLabels_store_code(ctx context.Context, field graphql.CollectedField, obj *StoreLabels) (ret graphql.Marshaler) {
@@ -19804,6 +20774,47 @@ func (ec *executionContext) _ProductInterface(ctx context.Context, sel ast.Selec
 	}
 }
 
+func (ec *executionContext) _RoutableInterface(ctx context.Context, sel ast.SelectionSet, obj RoutableInterface) graphql.Marshaler {
+	switch obj := (obj).(type) {
+	case nil:
+		return graphql.Null
+	case SimpleProduct:
+		return ec._SimpleProduct(ctx, sel, &obj)
+	case *SimpleProduct:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._SimpleProduct(ctx, sel, obj)
+	case ConfigurableProduct:
+		return ec._ConfigurableProduct(ctx, sel, &obj)
+	case *ConfigurableProduct:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._ConfigurableProduct(ctx, sel, obj)
+	case CategoryTree:
+		return ec._CategoryTree(ctx, sel, &obj)
+	case *CategoryTree:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CategoryTree(ctx, sel, obj)
+	case CmsPage:
+		return ec._CmsPage(ctx, sel, &obj)
+	case *CmsPage:
+		if obj == nil {
+			return graphql.Null
+		}
+		return ec._CmsPage(ctx, sel, obj)
+	default:
+		if typedObj, ok := obj.(graphql.Marshaler); ok {
+			return typedObj
+		} else {
+			panic(fmt.Errorf("unexpected type %T; non-generated variants of RoutableInterface must implement graphql.Marshaler", obj))
+		}
+	}
+}
+
 func (ec *executionContext) _SwatchDataInterface(ctx context.Context, sel ast.SelectionSet, obj SwatchDataInterface) graphql.Marshaler {
 	switch obj := (obj).(type) {
 	case nil:
@@ -20850,7 +21861,7 @@ func (ec *executionContext) _CartUserInputError(ctx context.Context, sel ast.Sel
 	return &objectWriter{fields, out}
 }
 
-var categoryTreeImplementors = []string{"CategoryTree", "CategoryInterface"}
+var categoryTreeImplementors = []string{"CategoryTree", "CategoryInterface", "RoutableInterface"}
 
 func (ec *executionContext) _CategoryTree(ctx context.Context, sel ast.SelectionSet, obj *CategoryTree) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, categoryTreeImplementors)
@@ -20883,6 +21894,84 @@ func (ec *executionContext) _CategoryTree(ctx context.Context, sel ast.Selection
 			}
 		case "breadcrumbs":
 			out.Values[i] = ec._CategoryTree_breadcrumbs(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "relative_url":
+			out.Values[i] = ec._CategoryTree_relative_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "redirect_code":
+			out.Values[i] = ec._CategoryTree_redirect_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._CategoryTree_type(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var cmsPageImplementors = []string{"CmsPage", "RoutableInterface"}
+
+func (ec *executionContext) _CmsPage(ctx context.Context, sel ast.SelectionSet, obj *CmsPage) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, cmsPageImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CmsPage")
+		case "identifier":
+			out.Values[i] = ec._CmsPage_identifier(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "url_key":
+			out.Values[i] = ec._CmsPage_url_key(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "title":
+			out.Values[i] = ec._CmsPage_title(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "content":
+			out.Values[i] = ec._CmsPage_content(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "relative_url":
+			out.Values[i] = ec._CmsPage_relative_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "redirect_code":
+			out.Values[i] = ec._CmsPage_redirect_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._CmsPage_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -21085,7 +22174,7 @@ func (ec *executionContext) _ConfigurableCartItem(ctx context.Context, sel ast.S
 	return &objectWriter{fields, out}
 }
 
-var configurableProductImplementors = []string{"ConfigurableProduct", "ProductInterface", "PhysicalProductInterface"}
+var configurableProductImplementors = []string{"ConfigurableProduct", "ProductInterface", "PhysicalProductInterface", "RoutableInterface"}
 
 func (ec *executionContext) _ConfigurableProduct(ctx context.Context, sel ast.SelectionSet, obj *ConfigurableProduct) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, configurableProductImplementors)
@@ -21183,6 +22272,21 @@ func (ec *executionContext) _ConfigurableProduct(ctx context.Context, sel ast.Se
 			}
 		case "weight":
 			out.Values[i] = ec._ConfigurableProduct_weight(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "relative_url":
+			out.Values[i] = ec._ConfigurableProduct_relative_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "redirect_code":
+			out.Values[i] = ec._ConfigurableProduct_redirect_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._ConfigurableProduct_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -21453,6 +22557,59 @@ func (ec *executionContext) _CreateGuestCartOutput(ctx context.Context, sel ast.
 			out.Values[i] = graphql.MarshalString("CreateGuestCartOutput")
 		case "cart":
 			out.Values[i] = ec._CreateGuestCartOutput_cart(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var currencyImplementors = []string{"Currency"}
+
+func (ec *executionContext) _Currency(ctx context.Context, sel ast.SelectionSet, obj *Currency) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, currencyImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Currency")
+		case "base_currency_code":
+			out.Values[i] = ec._Currency_base_currency_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "base_currency_symbol":
+			out.Values[i] = ec._Currency_base_currency_symbol(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "default_display_currency_code":
+			out.Values[i] = ec._Currency_default_display_currency_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "default_display_currency_symbol":
+			out.Values[i] = ec._Currency_default_display_currency_symbol(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "available_currency_codes":
+			out.Values[i] = ec._Currency_available_currency_codes(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -23223,6 +24380,24 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_isEmailAvailable(ctx, field)
 				})
+		case "availableStores":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_availableStores(ctx, field)
+				})
+		case "currency":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_currency(ctx, field)
+				})
+		case "route":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_route(ctx, field)
+				})
 		case "giftCardAccount":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -24004,7 +25179,7 @@ func (ec *executionContext) _SimpleCartItem(ctx context.Context, sel ast.Selecti
 	return &objectWriter{fields, out}
 }
 
-var simpleProductImplementors = []string{"SimpleProduct", "ProductInterface", "PhysicalProductInterface"}
+var simpleProductImplementors = []string{"SimpleProduct", "ProductInterface", "PhysicalProductInterface", "RoutableInterface"}
 
 func (ec *executionContext) _SimpleProduct(ctx context.Context, sel ast.SelectionSet, obj *SimpleProduct) graphql.Marshaler {
 	fields := collectFields(ec.OperationContext, sel, simpleProductImplementors)
@@ -24102,6 +25277,21 @@ func (ec *executionContext) _SimpleProduct(ctx context.Context, sel ast.Selectio
 			}
 		case "weight":
 			out.Values[i] = ec._SimpleProduct_weight(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "relative_url":
+			out.Values[i] = ec._SimpleProduct_relative_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "redirect_code":
+			out.Values[i] = ec._SimpleProduct_redirect_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "type":
+			out.Values[i] = ec._SimpleProduct_type(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -24285,6 +25475,26 @@ func (ec *executionContext) _StoreConfig(ctx context.Context, sel ast.SelectionS
 			}
 		case "is_default_store":
 			out.Values[i] = ec._StoreConfig_is_default_store(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "store_group_name":
+			out.Values[i] = ec._StoreConfig_store_group_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "store_sort_order":
+			out.Values[i] = ec._StoreConfig_store_sort_order(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "secure_base_media_url":
+			out.Values[i] = ec._StoreConfig_secure_base_media_url(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "copyright":
+			out.Values[i] = ec._StoreConfig_copyright(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
@@ -25900,6 +27110,13 @@ func (ec *executionContext) marshalOCreateGuestCartOutput2ᚖaudienceactivation�
 	return ec._CreateGuestCartOutput(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOCurrency2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCurrency(ctx context.Context, sel ast.SelectionSet, v *Currency) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Currency(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOCustomAttribute2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomAttribute(ctx context.Context, sel ast.SelectionSet, v *CustomAttribute) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -26592,6 +27809,13 @@ func (ec *executionContext) marshalORevokeCustomerTokenOutput2ᚖaudienceactivat
 	return ec._RevokeCustomerTokenOutput(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalORoutableInterface2audienceactivationᚋinternalᚋstorefrontᚐRoutableInterface(ctx context.Context, sel ast.SelectionSet, v RoutableInterface) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._RoutableInterface(ctx, sel, v)
+}
+
 func (ec *executionContext) marshalOSearchResultPageInfo2ᚖaudienceactivationᚋinternalᚋstorefrontᚐSearchResultPageInfo(ctx context.Context, sel ast.SelectionSet, v *SearchResultPageInfo) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -26739,6 +27963,19 @@ func (ec *executionContext) unmarshalOSimpleProductCartItemInput2ᚖaudienceacti
 	return &res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) marshalOStoreConfig2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐStoreConfig(ctx context.Context, sel ast.SelectionSet, v []*StoreConfig) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOStoreConfig2ᚖaudienceactivationᚋinternalᚋstorefrontᚐStoreConfig(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
 func (ec *executionContext) marshalOStoreConfig2ᚖaudienceactivationᚋinternalᚋstorefrontᚐStoreConfig(ctx context.Context, sel ast.SelectionSet, v *StoreConfig) graphql.Marshaler {
 	if v == nil {
 		return graphql.Null
@@ -26884,6 +28121,22 @@ func (ec *executionContext) marshalOUpdateCartItemsOutput2ᚖaudienceactivation�
 		return graphql.Null
 	}
 	return ec._UpdateCartItemsOutput(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalOUrlRewriteEntityTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐURLRewriteEntityTypeEnum(ctx context.Context, v any) (*URLRewriteEntityTypeEnum, error) {
+	if v == nil {
+		return nil, nil
+	}
+	var res = new(URLRewriteEntityTypeEnum)
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalOUrlRewriteEntityTypeEnum2ᚖaudienceactivationᚋinternalᚋstorefrontᚐURLRewriteEntityTypeEnum(ctx context.Context, sel ast.SelectionSet, v *URLRewriteEntityTypeEnum) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return v
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

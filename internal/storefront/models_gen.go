@@ -77,6 +77,14 @@ type ProductInterface interface {
 	GetCustomAttributes() []*CustomAttribute
 }
 
+// Something a storefront URL leads to.
+type RoutableInterface interface {
+	IsRoutableInterface()
+	GetRelativeURL() *string
+	GetRedirectCode() int
+	GetType() *URLRewriteEntityTypeEnum
+}
+
 type SwatchDataInterface interface {
 	IsSwatchDataInterface()
 	GetValue() *string
@@ -303,11 +311,14 @@ type CartUserInputError struct {
 }
 
 type CategoryTree struct {
-	UID         string        `json:"uid"`
-	Name        *string       `json:"name,omitempty"`
-	URLKey      *string       `json:"url_key,omitempty"`
-	URLPath     *string       `json:"url_path,omitempty"`
-	Breadcrumbs []*Breadcrumb `json:"breadcrumbs,omitempty"`
+	UID          string                    `json:"uid"`
+	Name         *string                   `json:"name,omitempty"`
+	URLKey       *string                   `json:"url_key,omitempty"`
+	URLPath      *string                   `json:"url_path,omitempty"`
+	Breadcrumbs  []*Breadcrumb             `json:"breadcrumbs,omitempty"`
+	RelativeURL  *string                   `json:"relative_url,omitempty"`
+	RedirectCode int                       `json:"redirect_code"`
+	Type         *URLRewriteEntityTypeEnum `json:"type,omitempty"`
 }
 
 func (CategoryTree) IsCategoryInterface()     {}
@@ -325,6 +336,27 @@ func (this CategoryTree) GetBreadcrumbs() []*Breadcrumb {
 	}
 	return interfaceSlice
 }
+
+func (CategoryTree) IsRoutableInterface()                    {}
+func (this CategoryTree) GetRelativeURL() *string            { return this.RelativeURL }
+func (this CategoryTree) GetRedirectCode() int               { return this.RedirectCode }
+func (this CategoryTree) GetType() *URLRewriteEntityTypeEnum { return this.Type }
+
+// A CMS page: declared for clients; the store has no CMS pages.
+type CmsPage struct {
+	Identifier   *string                   `json:"identifier,omitempty"`
+	URLKey       *string                   `json:"url_key,omitempty"`
+	Title        *string                   `json:"title,omitempty"`
+	Content      *string                   `json:"content,omitempty"`
+	RelativeURL  *string                   `json:"relative_url,omitempty"`
+	RedirectCode int                       `json:"redirect_code"`
+	Type         *URLRewriteEntityTypeEnum `json:"type,omitempty"`
+}
+
+func (CmsPage) IsRoutableInterface()                    {}
+func (this CmsPage) GetRelativeURL() *string            { return this.RelativeURL }
+func (this CmsPage) GetRedirectCode() int               { return this.RedirectCode }
+func (this CmsPage) GetType() *URLRewriteEntityTypeEnum { return this.Type }
 
 type ColorSwatchData struct {
 	Value *string `json:"value,omitempty"`
@@ -395,6 +427,9 @@ type ConfigurableProduct struct {
 	Categories          []CategoryInterface           `json:"categories,omitempty"`
 	CustomAttributes    []*CustomAttribute            `json:"custom_attributes"`
 	Weight              *float64                      `json:"weight,omitempty"`
+	RelativeURL         *string                       `json:"relative_url,omitempty"`
+	RedirectCode        int                           `json:"redirect_code"`
+	Type                *URLRewriteEntityTypeEnum     `json:"type,omitempty"`
 	ConfigurableOptions []*ConfigurableProductOptions `json:"configurable_options,omitempty"`
 	Variants            []*ConfigurableVariant        `json:"variants,omitempty"`
 }
@@ -452,6 +487,11 @@ func (this ConfigurableProduct) GetCustomAttributes() []*CustomAttribute {
 func (ConfigurableProduct) IsPhysicalProductInterface() {}
 func (this ConfigurableProduct) GetWeight() *float64    { return this.Weight }
 
+func (ConfigurableProduct) IsRoutableInterface()                    {}
+func (this ConfigurableProduct) GetRelativeURL() *string            { return this.RelativeURL }
+func (this ConfigurableProduct) GetRedirectCode() int               { return this.RedirectCode }
+func (this ConfigurableProduct) GetType() *URLRewriteEntityTypeEnum { return this.Type }
+
 type ConfigurableProductCartItemInput struct {
 	Data                *CartItemInput             `json:"data"`
 	VariantSku          *string                    `json:"variant_sku,omitempty"`
@@ -500,6 +540,14 @@ type CreateGuestCartInput struct {
 
 type CreateGuestCartOutput struct {
 	Cart *Cart `json:"cart,omitempty"`
+}
+
+type Currency struct {
+	BaseCurrencyCode             *string   `json:"base_currency_code,omitempty"`
+	BaseCurrencySymbol           *string   `json:"base_currency_symbol,omitempty"`
+	DefaultDisplayCurrencyCode   *string   `json:"default_display_currency_code,omitempty"`
+	DefaultDisplayCurrencySymbol *string   `json:"default_display_currency_symbol,omitempty"`
+	AvailableCurrencyCodes       []*string `json:"available_currency_codes,omitempty"`
 }
 
 type CustomAttribute struct {
@@ -1032,24 +1080,27 @@ func (this SimpleCartItem) GetErrors() []*CartItemError {
 }
 
 type SimpleProduct struct {
-	ID                  *int                 `json:"id,omitempty"`
-	UID                 string               `json:"uid"`
-	Sku                 *string              `json:"sku,omitempty"`
-	Name                *string              `json:"name,omitempty"`
-	URLKey              *string              `json:"url_key,omitempty"`
-	StockStatus         *ProductStockStatus  `json:"stock_status,omitempty"`
-	SmallImage          *ProductImage        `json:"small_image,omitempty"`
-	Thumbnail           *ProductImage        `json:"thumbnail,omitempty"`
-	PriceRange          *PriceRange          `json:"price_range"`
-	Price               *ProductPrices       `json:"price,omitempty"`
-	Description         *ComplexTextValue    `json:"description,omitempty"`
-	ShortDescription    *ComplexTextValue    `json:"short_description,omitempty"`
-	MetaTitle           *string              `json:"meta_title,omitempty"`
-	MetaDescription     *string              `json:"meta_description,omitempty"`
-	MediaGalleryEntries []*MediaGalleryEntry `json:"media_gallery_entries,omitempty"`
-	Categories          []CategoryInterface  `json:"categories,omitempty"`
-	CustomAttributes    []*CustomAttribute   `json:"custom_attributes"`
-	Weight              *float64             `json:"weight,omitempty"`
+	ID                  *int                      `json:"id,omitempty"`
+	UID                 string                    `json:"uid"`
+	Sku                 *string                   `json:"sku,omitempty"`
+	Name                *string                   `json:"name,omitempty"`
+	URLKey              *string                   `json:"url_key,omitempty"`
+	StockStatus         *ProductStockStatus       `json:"stock_status,omitempty"`
+	SmallImage          *ProductImage             `json:"small_image,omitempty"`
+	Thumbnail           *ProductImage             `json:"thumbnail,omitempty"`
+	PriceRange          *PriceRange               `json:"price_range"`
+	Price               *ProductPrices            `json:"price,omitempty"`
+	Description         *ComplexTextValue         `json:"description,omitempty"`
+	ShortDescription    *ComplexTextValue         `json:"short_description,omitempty"`
+	MetaTitle           *string                   `json:"meta_title,omitempty"`
+	MetaDescription     *string                   `json:"meta_description,omitempty"`
+	MediaGalleryEntries []*MediaGalleryEntry      `json:"media_gallery_entries,omitempty"`
+	Categories          []CategoryInterface       `json:"categories,omitempty"`
+	CustomAttributes    []*CustomAttribute        `json:"custom_attributes"`
+	Weight              *float64                  `json:"weight,omitempty"`
+	RelativeURL         *string                   `json:"relative_url,omitempty"`
+	RedirectCode        int                       `json:"redirect_code"`
+	Type                *URLRewriteEntityTypeEnum `json:"type,omitempty"`
 }
 
 func (SimpleProduct) IsProductInterface()                         {}
@@ -1105,6 +1156,11 @@ func (this SimpleProduct) GetCustomAttributes() []*CustomAttribute {
 func (SimpleProduct) IsPhysicalProductInterface() {}
 func (this SimpleProduct) GetWeight() *float64    { return this.Weight }
 
+func (SimpleProduct) IsRoutableInterface()                    {}
+func (this SimpleProduct) GetRelativeURL() *string            { return this.RelativeURL }
+func (this SimpleProduct) GetRedirectCode() int               { return this.RedirectCode }
+func (this SimpleProduct) GetType() *URLRewriteEntityTypeEnum { return this.Type }
+
 type SimpleProductCartItemInput struct {
 	Data                *CartItemInput             `json:"data"`
 	CustomizableOptions []*CustomizableOptionInput `json:"customizable_options,omitempty"`
@@ -1142,6 +1198,10 @@ type StoreConfig struct {
 	CartGiftWrapping                *string  `json:"cart_gift_wrapping,omitempty"`
 	CartPrintedCard                 *string  `json:"cart_printed_card,omitempty"`
 	IsDefaultStore                  *bool    `json:"is_default_store,omitempty"`
+	StoreGroupName                  *string  `json:"store_group_name,omitempty"`
+	StoreSortOrder                  *int     `json:"store_sort_order,omitempty"`
+	SecureBaseMediaURL              *string  `json:"secure_base_media_url,omitempty"`
+	Copyright                       *string  `json:"copyright,omitempty"`
 }
 
 type StoreLabels struct {
@@ -2404,6 +2464,63 @@ func (e *UIInputTypeEnum) UnmarshalJSON(b []byte) error {
 }
 
 func (e UIInputTypeEnum) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type URLRewriteEntityTypeEnum string
+
+const (
+	URLRewriteEntityTypeEnumCmsPage  URLRewriteEntityTypeEnum = "CMS_PAGE"
+	URLRewriteEntityTypeEnumProduct  URLRewriteEntityTypeEnum = "PRODUCT"
+	URLRewriteEntityTypeEnumCategory URLRewriteEntityTypeEnum = "CATEGORY"
+)
+
+var AllURLRewriteEntityTypeEnum = []URLRewriteEntityTypeEnum{
+	URLRewriteEntityTypeEnumCmsPage,
+	URLRewriteEntityTypeEnumProduct,
+	URLRewriteEntityTypeEnumCategory,
+}
+
+func (e URLRewriteEntityTypeEnum) IsValid() bool {
+	switch e {
+	case URLRewriteEntityTypeEnumCmsPage, URLRewriteEntityTypeEnumProduct, URLRewriteEntityTypeEnumCategory:
+		return true
+	}
+	return false
+}
+
+func (e URLRewriteEntityTypeEnum) String() string {
+	return string(e)
+}
+
+func (e *URLRewriteEntityTypeEnum) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = URLRewriteEntityTypeEnum(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid UrlRewriteEntityTypeEnum", str)
+	}
+	return nil
+}
+
+func (e URLRewriteEntityTypeEnum) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *URLRewriteEntityTypeEnum) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e URLRewriteEntityTypeEnum) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

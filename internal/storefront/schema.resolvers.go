@@ -603,7 +603,7 @@ func (r *queryResolver) DynamicBlocks(ctx context.Context, input *DynamicBlocksF
 
 // StoreConfig is the resolver for the storeConfig field.
 func (r *queryResolver) StoreConfig(ctx context.Context) (*StoreConfig, error) {
-	return storeConfig(requestOf(ctx)), nil
+	return storeConfig(requestOf(ctx).view), nil
 }
 
 // Countries is the resolver for the countries field.
@@ -634,6 +634,21 @@ func (r *queryResolver) IsEmailAvailable(ctx context.Context, email string) (*Is
 		return nil, err
 	}
 	return &IsEmailAvailableOutput{IsEmailAvailable: ptr(true)}, nil
+}
+
+// AvailableStores is the resolver for the availableStores field.
+func (r *queryResolver) AvailableStores(ctx context.Context, useCurrentGroup *bool) ([]*StoreConfig, error) {
+	return r.availableStores(ctx)
+}
+
+// Currency is the resolver for the currency field.
+func (r *queryResolver) Currency(ctx context.Context) (*Currency, error) {
+	return currencyView(requestOf(ctx).view), nil
+}
+
+// Route is the resolver for the route field.
+func (r *queryResolver) Route(ctx context.Context, url string) (RoutableInterface, error) {
+	return r.route(ctx, url)
 }
 
 // GiftCardAccount is the resolver for the giftCardAccount field.
