@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 
 	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/checkout"
+	"audienceactivation/internal/customers"
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/stores"
 	sview "audienceactivation/templates/storefront"
@@ -64,7 +66,13 @@ func (s *Server) shopperAudiences(c echo.Context, websiteID int64) ([]int64, err
 	if err != nil {
 		return nil, err
 	}
-	ids, err := trust.Read(ck.Value, false, s.deps.Now())
+	// A signed value bound to a customer is read for the signed-in customer (shopper looks
+	// them up first), never for anyone else.
+	customer := ""
+	if cu, ok := c.Get(ctxCustomer).(*customers.Customer); ok && cu != nil {
+		customer = strconv.FormatInt(cu.ID, 10)
+	}
+	ids, err := trust.ReadFor(ck.Value, false, s.deps.Now(), customer)
 	if err != nil {
 		s.metrics.membershipRefused.Inc()
 		s.deps.Logger.Info("membership refused", "request_id", requestIDOf(c), "reason", err.Error())

@@ -92,16 +92,17 @@ func (s *Server) loadCart(c echo.Context, sv stores.StoreView) (*checkout.Cart, 
 // shopper is who a storefront request prices the cart for: a guest, or the signed-in
 // customer's group, with the audiences of their membership cookie.
 func (s *Server) shopper(c echo.Context, sv stores.StoreView) (checkout.Shopper, []int64, error) {
+	// The customer first: a signed membership value may be bound to them.
+	customer, err := s.storeCustomer(c, sv)
+	if err != nil {
+		return checkout.Shopper{}, nil, err
+	}
 	members, err := s.shopperAudiences(c, sv.WebsiteID)
 	if err != nil {
 		return checkout.Shopper{}, nil, err
 	}
 	loc := sv.Location()
 	who := checkout.Shopper{CustomerGroupID: guestGroup, Audiences: members, Location: loc}
-	customer, err := s.storeCustomer(c, sv)
-	if err != nil {
-		return who, nil, err
-	}
 	if customer != nil {
 		who.CustomerGroupID = customer.GroupID
 	}

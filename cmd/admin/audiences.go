@@ -205,6 +205,13 @@ func membershipSign(c *cli) int {
 		fmt.Fprintln(c.stderr, "admin: membership sign needs --ids")
 		return 2
 	}
-	fmt.Fprintln(c.stdout, audiences.SignMembership(trust.Key, ids, time.Now().Add(ttl)))
+	// The same checks as a backend's values get: the maximum lifetime, and the customer
+	// binding when --customer is given.
+	v, err := trust.Sign(ids, *c.flags["customer"], time.Now(), ttl)
+	if err != nil {
+		fmt.Fprintln(c.stderr, "admin:", err)
+		return 2
+	}
+	fmt.Fprintln(c.stdout, v)
 	return 0
 }

@@ -73,14 +73,28 @@ func TuneRuntime(getenv func(string) string) {
 	}
 }
 
-// MembershipTrust reads the membership mode of the Services configuration.
+// MembershipTrust reads the membership mode of the Services configuration: plain, or signed
+// with the current key, the previous key during a change, and the maximum lifetime.
 func (a *App) MembershipTrust(ctx context.Context) (audiences.Trust, error) {
 	mode, err := a.Services.Get(ctx, config.PathMembershipMode, 0)
 	if err != nil || mode != "signed" {
 		return audiences.Trust{}, err
 	}
-	key, err := a.Services.Get(ctx, config.PathMembershipKey, 0)
-	return audiences.Trust{Signed: true, Key: []byte(key)}, err
+	t := audiences.Trust{Signed: true}
+	values := map[string]string{}
+	for _, path := range []string{config.PathMembershipKey, config.PathMembershipPreviousKey, config.PathMembershipMaxLifetime} {
+		if values[path], err = a.Services.Get(ctx, path, 0); err != nil {
+			return audiences.Trust{Signed: true}, err
+		}
+	}
+	t.Key = []byte(values[config.PathMembershipKey])
+	if prev := values[config.PathMembershipPreviousKey]; prev != "" {
+		t.PreviousKey = []byte(prev)
+	}
+	if h, err := strconv.Atoi(values[config.PathMembershipMaxLifetime]); err == nil && h > 0 {
+		t.MaxLifetime = time.Duration(h) * time.Hour
+	}
+	return t, nil
 }
 
 // New wires the services on d, sealing secrets with a key derived from key.

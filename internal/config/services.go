@@ -95,9 +95,13 @@ const (
 	PathCDPSyncInterval     = "audiences/sync_interval"
 	PathMembershipMode      = "audiences/membership_mode"
 	PathMembershipKey       = "audiences/membership_key"
-	PathFlatRateActive      = "carriers/flatrate_active"
-	PathFlatRateType        = "carriers/flatrate_type"
-	PathFlatRatePrice       = "carriers/flatrate_price"
+	// PathMembershipPreviousKey is still accepted while a signing key is changed.
+	PathMembershipPreviousKey = "audiences/membership_previous_key"
+	// PathMembershipMaxLifetime is the longest a signed membership value may live, in hours.
+	PathMembershipMaxLifetime = "audiences/membership_max_lifetime"
+	PathFlatRateActive        = "carriers/flatrate_active"
+	PathFlatRateType          = "carriers/flatrate_type"
+	PathFlatRatePrice         = "carriers/flatrate_price"
 )
 
 // Default API base URLs of Adobe IMS and Experience Platform (other regions and tests
@@ -169,6 +173,13 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+func signingKey(v string) string {
+	if len(v) < 32 || len(v) > 255 {
+		return "Use a key of 32 to 255 characters."
+	}
+	return ""
 }
 
 func syncInterval(v string) string {
@@ -246,10 +257,16 @@ var ServicesSections = []Section{
 				Comment: "Signed: the aep-segments-membership value must be signed by your backend, so shoppers cannot grant themselves an audience. Unsigned or expired values count as no membership.",
 				Options: []Option{{"plain", "As sent by the browser (cookie or header)"}, {"signed", "Signed by your backend (trusted)"}}},
 			{Path: PathMembershipKey, Label: "Membership signing key", Kind: KindSecret,
-				Comment: "The HMAC key your backend signs membership values with; at least 32 characters.",
+				Comment:  "The HMAC key your backend signs membership values with; at least 32 characters. Values name it by its key id: the first 8 hexadecimal digits of the key's SHA-256.",
+				Validate: signingKey},
+			{Path: PathMembershipPreviousKey, Label: "Previous membership signing key", Kind: KindSecret,
+				Comment:  "While you change the key: the old key, still accepted so that values signed before the change keep working. Clear it once every backend signs with the new key.",
+				Validate: signingKey},
+			{Path: PathMembershipMaxLifetime, Label: "Signed membership maximum lifetime (hours)", Default: "24",
+				Comment: "A signed value that expires further ahead than this is refused, so a leaked value stops working within this time.",
 				Validate: func(v string) string {
-					if len(v) < 32 || len(v) > 255 {
-						return "Use a key of 32 to 255 characters."
+					if n, err := strconv.Atoi(v); err != nil || n < 1 || n > 168 {
+						return "Enter a whole number of hours from 1 to 168."
 					}
 					return ""
 				}},
