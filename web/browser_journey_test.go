@@ -34,8 +34,11 @@ func TestBrowserAudienceOffersFollowTheShopper(t *testing.T) {
 	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('[data-testid="customer_group_ids"] input[value="0"]').checked = true`)); err != nil {
 		t.Fatal(err)
 	}
+	// Ticking the audience shows the form again at once (the sentence follows): wait for it.
+	must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="chooser-c.0.values"] input[type=checkbox][value="1"]`))))
+	waitJS(t, ctx, `document.querySelector('[data-testid="conditions-sentence"]').textContent.includes('Abandoned cart')`)
+	waitSettled(t, ctx)
 	must(t, chromedp.Do(ctx,
-		chromedp.Click(css(`[data-testid="chooser-c.0.values"] input[type=checkbox][value="1"]`)),
 		chromedp.SetValue(css(`[data-testid="action-type"]`), "buy_x_get_y"),
 		chromedp.SetValue(css(`#amount`), "1"),
 		chromedp.SetValue(css(`#step`), "2"),

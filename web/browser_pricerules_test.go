@@ -25,8 +25,24 @@ func TestBrowserBuildBuyXGetYRuleForAnAudience(t *testing.T) {
 	if v, _ := chromedp.Run(ctx, chromedp.Value(css(`#name`))); v != "Runners: buy 2 get 1 free" {
 		t.Fatalf("name after adding a condition: %q", v)
 	}
+	// Ticking an audience confirms at once, before saving: the chosen names and the
+	// condition sentence follow; unticking takes them back.
+	must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="chooser-c.0.values"] tr:nth-child(2) input[type=checkbox]`))))
+	waitJS(t, ctx, `document.querySelector('[data-testid="conditions-sentence"]').textContent.includes('Asia Pacific')`)
+	if got := text(t, ctx, `[data-testid="chosen-c.0.values"]`); !strings.Contains(got, "Asia Pacific") {
+		t.Fatalf("chosen after ticking: %q", got)
+	}
+	waitSettled(t, ctx)
+	must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="chooser-c.0.values"] tr:nth-child(2) input[type=checkbox]`))))
+	waitJS(t, ctx, `!document.querySelector('[data-testid="conditions-sentence"]').textContent.includes('Asia Pacific')`)
+	waitSettled(t, ctx)
+	must(t, chromedp.Do(ctx, chromedp.Click(css(`[data-testid="chooser-c.0.values"] input[type=checkbox][value="1"]`))))
+	waitJS(t, ctx, `document.querySelector('[data-testid="conditions-sentence"]').textContent.includes('Abandoned cart')`)
+	waitSettled(t, ctx)
+	if v, _ := chromedp.Run(ctx, chromedp.Value(css(`#name`))); v != "Runners: buy 2 get 1 free" {
+		t.Fatalf("name after ticking an audience: %q", v)
+	}
 	must(t, chromedp.Do(ctx,
-		chromedp.Click(css(`[data-testid="chooser-c.0.values"] input[type=checkbox][value="1"]`)),
 		chromedp.SetValue(css(`[data-testid="action-type"]`), "buy_x_get_y"),
 		chromedp.SetValue(css(`#amount`), "1"),
 		chromedp.SetValue(css(`#step`), "2"),

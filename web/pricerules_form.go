@@ -243,6 +243,7 @@ func (s *Server) treeView(ctx context.Context, c pricerules.Condition, path, act
 		if err != nil {
 			return n, err
 		}
+		cv.FormAction = action
 		n.Chooser = &cv
 	}
 	for i, ch := range c.Conditions {

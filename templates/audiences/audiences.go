@@ -5,6 +5,8 @@ package audiences
 import (
 	"strconv"
 
+	"github.com/a-h/templ"
+
 	"audienceactivation/templates/components"
 	"audienceactivation/templates/layout"
 )
@@ -46,7 +48,7 @@ type SyncView struct {
 	// whose datastream matched no Adobe Commerce destination, a disabled dataflow).
 	Warnings []string
 	PollURL  string
-	CSRF      string
+	CSRF     string
 }
 
 // ListView is the dashboard.
@@ -101,6 +103,24 @@ type ChooserView struct {
 	Endpoint string
 	Empty    string
 	Chosen   []string // names of every chosen audience, on any page
+	// FormAction, when set, is the enclosing editor's form action: ticking a box posts the
+	// form there to show it again (the chosen names and the condition sentence follow at
+	// once); otherwise ticking refreshes the chooser alone.
+	FormAction string
+}
+
+// TickAttrs are the htmx attributes that make a tick confirm at once: in an editor with a
+// FormAction, the whole form is posted and shown again at this chooser page (the chosen
+// names and the condition sentence follow); elsewhere the chooser alone is refreshed.
+func (v ChooserView) TickAttrs() templ.Attributes {
+	page := max(v.Pager.Page, 1)
+	if v.FormAction != "" {
+		return templ.Attributes{"hx-post": v.FormAction, "hx-trigger": "change",
+			"hx-vals":   `{"chooser_goto": "` + v.Field + ":" + strconv.Itoa(page) + `"}`,
+			"hx-select": "#rule-form", "hx-target": "#rule-form", "hx-swap": "outerHTML show:none"}
+	}
+	return templ.Attributes{"hx-get": v.ChooserURL(page), "hx-trigger": "change", "hx-target": "#" + v.DOMID(),
+		"hx-swap": "outerHTML", "hx-include": "#" + v.DOMID()}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
