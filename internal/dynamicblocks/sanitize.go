@@ -7,6 +7,7 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // policy keeps formatting, links and images and removes scripts, iframes, event handlers,
@@ -23,10 +24,32 @@ var policy = func() *bluemonday.Policy {
 }()
 
 // Sanitize returns html safe to show on the storefront and in the admin, and what was
-// removed from it, such as "<script> element" or "onerror attribute on <img>".
+// removed from it, such as "<script> element" or "onerror attribute on <img>". The result is
+// balanced: unclosed elements are closed and stray closing tags dropped, so that a block
+// cannot swallow the page after it (an open <a> or <table>) or close the page's own
+// elements (a stray </div>).
 func Sanitize(in string) (string, []string) {
-	out := policy.Sanitize(in)
+	out := balance(policy.Sanitize(in))
 	return out, removed(in, out)
+}
+
+// balance parses s as the HTML5 parser parses the inside of a <div>, which closes what is
+// left open and ignores closing tags that match nothing, and writes the tree back.
+func balance(s string) string {
+	if s == "" {
+		return s
+	}
+	nodes, err := html.ParseFragment(strings.NewReader(s), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
+	if err != nil {
+		return html.EscapeString(s) // the parser reads any string; shown as text if not
+	}
+	var b strings.Builder
+	for _, n := range nodes {
+		if err := html.Render(&b, n); err != nil {
+			return html.EscapeString(s)
+		}
+	}
+	return b.String()
 }
 
 // removed lists the elements and attributes of in that out no longer has.
