@@ -199,21 +199,20 @@ func (r *Resolver) cartAfter(ctx context.Context, c checkout.Cart, err error) (*
 // descriptions or attribute metadata: those fields answer empty (image URLs null, lists
 // []), as Magento answers for a product that has none.
 func productView(p catalog.Product, cur string) *SimpleProduct {
-	price := &ProductPrice{RegularPrice: money(p.Price, cur), FinalPrice: money(p.Price, cur), Discount: &ProductDiscount{AmountOff: ptr(0.0), PercentOff: ptr(0.0)}}
-	key := strings.ToLower(p.SKU)
-	stock := ProductStockStatusInStock
-	id := int(p.ID)
-	out := &SimpleProduct{ID: &id, UID: encodeUID(p.ID), Sku: &p.SKU, Name: &p.Name, URLKey: &key, StockStatus: &stock,
-		PriceRange: &PriceRange{MinimumPrice: price, MaximumPrice: price}, Price: &ProductPrices{RegularPrice: &Price{Amount: money(p.Price, cur)},
-			MinimalPrice: &Price{Amount: money(p.Price, cur)}, MaximalPrice: &Price{Amount: money(p.Price, cur)}},
-		SmallImage: &ProductImage{Label: &p.Name}, Thumbnail: &ProductImage{Label: &p.Name},
-		Description: &ComplexTextValue{}, ShortDescription: &ComplexTextValue{}, MetaTitle: &p.Name,
-		MediaGalleryEntries: []*MediaGalleryEntry{}, Categories: []CategoryInterface{}, CustomAttributes: []*CustomAttribute{}}
+	// Immutable parts are shared: the cart's items are marshalled, never changed, and a
+	// cart answer builds one of these per line.
+	m := money(p.Price, cur)
+	price := &ProductPrice{RegularPrice: m, FinalPrice: m, Discount: noDiscount}
+	amount := &Price{Amount: m}
+	image := &ProductImage{Label: &p.Name}
+	out := &SimpleProduct{ID: ptr(int(p.ID)), UID: encodeUID(p.ID), Sku: &p.SKU, Name: &p.Name, URLKey: ptr(strings.ToLower(p.SKU)), StockStatus: &inStock,
+		PriceRange: &PriceRange{MinimumPrice: price, MaximumPrice: price}, Price: &ProductPrices{RegularPrice: amount, MinimalPrice: amount, MaximalPrice: amount},
+		SmallImage: image, Thumbnail: image, Description: noText, ShortDescription: noText, MetaTitle: &p.Name,
+		MediaGalleryEntries: []*MediaGalleryEntry{}, Categories: []CategoryInterface{}, CustomAttributes: []*CustomAttribute{}, Type: &productRoute}
+	out.RelativeURL = ptr(*out.URLKey + productURLSuffix)
 	if p.Weight > 0 {
 		out.Weight = &p.Weight
 	}
-	url, typ := key+productURLSuffix, URLRewriteEntityTypeEnumProduct
-	out.RelativeURL, out.Type = &url, &typ
 	for i, name := range p.Categories {
 		var id int64
 		if i < len(p.CategoryID) {
@@ -222,10 +221,19 @@ func productView(p catalog.Product, cur string) *SimpleProduct {
 		key := categoryKey(name)
 		// Categories have no storefront pages here: no relative_url.
 		out.Categories = append(out.Categories, &CategoryTree{UID: encodeUID(id), Name: ptr(name), URLKey: &key, URLPath: &key, Breadcrumbs: []*Breadcrumb{},
-			Type: ptr(URLRewriteEntityTypeEnumCategory)})
+			Type: &categoryRoute})
 	}
 	return out
 }
+
+// The values every product shares (never changed once made).
+var (
+	noText        = &ComplexTextValue{}
+	noDiscount    = &ProductDiscount{AmountOff: ptr(0.0), PercentOff: ptr(0.0)}
+	inStock       = ProductStockStatusInStock
+	productRoute  = URLRewriteEntityTypeEnumProduct
+	categoryRoute = URLRewriteEntityTypeEnumCategory
+)
 
 // categoryKey is a category's URL key: its name in lower case, each run of characters
 // other than letters and digits one hyphen, as Magento derives one.
