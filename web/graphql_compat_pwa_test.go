@@ -69,6 +69,8 @@ var pwaJourneys = []struct {
 	{"signed-in checkout with the address book", []string{talons + "CheckoutPage/AddressBook/addressBook.gql",
 		talons + "CheckoutPage/ShippingInformation/AddressForm/customerForm.gql"}},
 	{"dynamic blocks", []string{talons + "CmsDynamicBlock/cmsDynamicBlock.gql"}},
+	{"wishlist buttons (off in this store)", []string{talons + "Wishlist/AddToListButton/addToListButton.gql", talons + "Wishlist/WishlistDialog/wishlistDialog.gql",
+		talons + "Wishlist/WishlistDialog/CreateWishlistForm/createWishlistForm.gql"}},
 }
 
 // pwaDocument is one document a module exports, as Apollo Client sends it.
@@ -680,6 +682,12 @@ func TestPWAStudioSignedInJourney(t *testing.T) {
 			cart := map[string]any{"cartId": cartID}
 			r = v.ok(pVenia+"SignIn/signIn.gql", "GET_CART_DETAILS_QUERY", cart)
 			want(t, "cart after sign-in", r.str("cart.total_quantity"), "5")
+			// Wishlists are off: none listed, an add refused in Magento's words.
+			wishlist := pTalons + "Wishlist/WishlistDialog/wishlistDialog.gql"
+			r = v.ok(wishlist, "GET_WISHLISTS", nil)
+			want(t, "wishlists", fmt.Sprint(r.at("customer.wishlists"))+" "+r.str("storeConfig.enable_multiple_wishlists"), "[] 0")
+			v.refused(wishlist, "ADD_TO_WISHLIST", map[string]any{"wishlistId": "0", "itemOptions": map[string]any{"sku": "MUG", "quantity": 1}},
+				"The wishlist configuration is currently disabled.", "graphql-input")
 			// The signed-in checkout with the address book.
 			checkout := pTalons + "CheckoutPage/"
 			r = v.ok(checkout+"checkoutPage.gql", "GET_CUSTOMER", nil)

@@ -26,7 +26,7 @@ func signedIn(ctx context.Context) (*customers.Customer, error) {
 // their own (see edits.go: nothing below the root is resolved concurrently), so the
 // orders' arguments are read here, from the query.
 func (r *Resolver) customerView(ctx context.Context, c *customers.Customer) (*Customer, error) {
-	out := &Customer{Firstname: &c.Firstname, Lastname: &c.Lastname, Email: &c.Email, IsSubscribed: ptr(false)}
+	out := &Customer{Firstname: &c.Firstname, Lastname: &c.Lastname, Email: &c.Email, IsSubscribed: ptr(false), Wishlists: []*Wishlist{}}
 	oc := graphql.GetOperationContext(ctx)
 	book := false
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {

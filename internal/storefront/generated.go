@@ -45,6 +45,11 @@ type ComplexityRoot struct {
 		UserErrors func(childComplexity int) int
 	}
 
+	AddProductsToWishlistOutput struct {
+		UserErrors func(childComplexity int) int
+		Wishlist   func(childComplexity int) int
+	}
+
 	AddSimpleProductsToCartOutput struct {
 		Cart func(childComplexity int) int
 	}
@@ -291,6 +296,10 @@ type ComplexityRoot struct {
 		Cart func(childComplexity int) int
 	}
 
+	CreateWishlistOutput struct {
+		Wishlist func(childComplexity int) int
+	}
+
 	Currency struct {
 		AvailableCurrencyCodes       func(childComplexity int) int
 		BaseCurrencyCode             func(childComplexity int) int
@@ -315,6 +324,7 @@ type ComplexityRoot struct {
 		IsSubscribed    func(childComplexity int) int
 		Lastname        func(childComplexity int) int
 		Orders          func(childComplexity int, filter *CustomerOrdersFilterInput, currentPage *int, pageSize *int) int
+		Wishlists       func(childComplexity int, currentPage *int, pageSize *int) int
 	}
 
 	CustomerAddress struct {
@@ -432,12 +442,14 @@ type ComplexityRoot struct {
 	Mutation struct {
 		AddConfigurableProductsToCart func(childComplexity int, input *AddConfigurableProductsToCartInput) int
 		AddProductsToCart             func(childComplexity int, cartID string, cartItems []CartItemInput) int
+		AddProductsToWishlist         func(childComplexity int, wishlistID string, wishlistItems []WishlistItemInput) int
 		AddSimpleProductsToCart       func(childComplexity int, input *AddSimpleProductsToCartInput) int
 		ApplyCouponToCart             func(childComplexity int, input *ApplyCouponToCartInput) int
 		ApplyGiftCardToCart           func(childComplexity int, input *ApplyGiftCardToCartInput) int
 		CreateCustomerAddress         func(childComplexity int, input CustomerAddressInput) int
 		CreateEmptyCart               func(childComplexity int, input *CreateEmptyCartInput) int
 		CreateGuestCart               func(childComplexity int, input *CreateGuestCartInput) int
+		CreateWishlist                func(childComplexity int, input CreateWishlistInput) int
 		DeleteCustomerAddress         func(childComplexity int, id int) int
 		GenerateCustomerToken         func(childComplexity int, email string, password string) int
 		MergeCarts                    func(childComplexity int, sourceCartID string, destinationCartID *string) int
@@ -705,6 +717,7 @@ type ComplexityRoot struct {
 		ListPerPage                     func(childComplexity int) int
 		Locale                          func(childComplexity int) int
 		MagentoWishlistGeneralIsEnabled func(childComplexity int) int
+		MaximumNumberOfWishlists        func(childComplexity int) int
 		MinimumPasswordLength           func(childComplexity int) int
 		ProductCanonicalTag             func(childComplexity int) int
 		ProductURLSuffix                func(childComplexity int) int
@@ -737,6 +750,20 @@ type ComplexityRoot struct {
 	UpdateCartItemsOutput struct {
 		Cart func(childComplexity int) int
 	}
+
+	WishListUserInputError struct {
+		Code    func(childComplexity int) int
+		Message func(childComplexity int) int
+	}
+
+	Wishlist struct {
+		ID          func(childComplexity int) int
+		ItemsCount  func(childComplexity int) int
+		Name        func(childComplexity int) int
+		SharingCode func(childComplexity int) int
+		UpdatedAt   func(childComplexity int) int
+		Visibility  func(childComplexity int) int
+	}
 }
 
 // endregion ***************************** api!.gotpl *****************************
@@ -768,6 +795,8 @@ type MutationResolver interface {
 	SetGiftOptionsOnCart(ctx context.Context, input *SetGiftOptionsOnCartInput) (*SetGiftOptionsOnCartOutput, error)
 	ApplyGiftCardToCart(ctx context.Context, input *ApplyGiftCardToCartInput) (*ApplyGiftCardToCartOutput, error)
 	RemoveGiftCardFromCart(ctx context.Context, input *RemoveGiftCardFromCartInput) (*RemoveGiftCardFromCartOutput, error)
+	AddProductsToWishlist(ctx context.Context, wishlistID string, wishlistItems []WishlistItemInput) (*AddProductsToWishlistOutput, error)
+	CreateWishlist(ctx context.Context, input CreateWishlistInput) (*CreateWishlistOutput, error)
 }
 type QueryResolver interface {
 	Cart(ctx context.Context, cartID string) (*Cart, error)
@@ -822,6 +851,19 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.AddProductsToCartOutput.UserErrors(childComplexity), true
+
+	case "AddProductsToWishlistOutput.user_errors":
+		if e.ComplexityRoot.AddProductsToWishlistOutput.UserErrors == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddProductsToWishlistOutput.UserErrors(childComplexity), true
+	case "AddProductsToWishlistOutput.wishlist":
+		if e.ComplexityRoot.AddProductsToWishlistOutput.Wishlist == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AddProductsToWishlistOutput.Wishlist(childComplexity), true
 
 	case "AddSimpleProductsToCartOutput.cart":
 		if e.ComplexityRoot.AddSimpleProductsToCartOutput.Cart == nil {
@@ -1772,6 +1814,13 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.CreateGuestCartOutput.Cart(childComplexity), true
 
+	case "CreateWishlistOutput.wishlist":
+		if e.ComplexityRoot.CreateWishlistOutput.Wishlist == nil {
+			break
+		}
+
+		return e.ComplexityRoot.CreateWishlistOutput.Wishlist(childComplexity), true
+
 	case "Currency.available_currency_codes":
 		if e.ComplexityRoot.Currency.AvailableCurrencyCodes == nil {
 			break
@@ -1881,6 +1930,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Customer.Orders(childComplexity, args["filter"].(*CustomerOrdersFilterInput), args["currentPage"].(*int), args["pageSize"].(*int)), true
+	case "Customer.wishlists":
+		if e.ComplexityRoot.Customer.Wishlists == nil {
+			break
+		}
+
+		args, err := ec.field_Customer_wishlists_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Customer.Wishlists(childComplexity, args["currentPage"].(*int), args["pageSize"].(*int)), true
 
 	case "CustomerAddress.city":
 		if e.ComplexityRoot.CustomerAddress.City == nil {
@@ -2304,6 +2364,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.AddProductsToCart(childComplexity, args["cartId"].(string), args["cartItems"].([]CartItemInput)), true
+	case "Mutation.addProductsToWishlist":
+		if e.ComplexityRoot.Mutation.AddProductsToWishlist == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_addProductsToWishlist_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AddProductsToWishlist(childComplexity, args["wishlistId"].(string), args["wishlistItems"].([]WishlistItemInput)), true
 	case "Mutation.addSimpleProductsToCart":
 		if e.ComplexityRoot.Mutation.AddSimpleProductsToCart == nil {
 			break
@@ -2370,6 +2441,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateGuestCart(childComplexity, args["input"].(*CreateGuestCartInput)), true
+	case "Mutation.createWishlist":
+		if e.ComplexityRoot.Mutation.CreateWishlist == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createWishlist_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateWishlist(childComplexity, args["input"].(CreateWishlistInput)), true
 	case "Mutation.deleteCustomerAddress":
 		if e.ComplexityRoot.Mutation.DeleteCustomerAddress == nil {
 			break
@@ -3510,6 +3592,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.StoreConfig.MagentoWishlistGeneralIsEnabled(childComplexity), true
+	case "StoreConfig.maximum_number_of_wishlists":
+		if e.ComplexityRoot.StoreConfig.MaximumNumberOfWishlists == nil {
+			break
+		}
+
+		return e.ComplexityRoot.StoreConfig.MaximumNumberOfWishlists(childComplexity), true
 	case "StoreConfig.minimum_password_length":
 		if e.ComplexityRoot.StoreConfig.MinimumPasswordLength == nil {
 			break
@@ -3629,6 +3717,56 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.UpdateCartItemsOutput.Cart(childComplexity), true
 
+	case "WishListUserInputError.code":
+		if e.ComplexityRoot.WishListUserInputError.Code == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WishListUserInputError.Code(childComplexity), true
+	case "WishListUserInputError.message":
+		if e.ComplexityRoot.WishListUserInputError.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.WishListUserInputError.Message(childComplexity), true
+
+	case "Wishlist.id":
+		if e.ComplexityRoot.Wishlist.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Wishlist.ID(childComplexity), true
+	case "Wishlist.items_count":
+		if e.ComplexityRoot.Wishlist.ItemsCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Wishlist.ItemsCount(childComplexity), true
+	case "Wishlist.name":
+		if e.ComplexityRoot.Wishlist.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Wishlist.Name(childComplexity), true
+	case "Wishlist.sharing_code":
+		if e.ComplexityRoot.Wishlist.SharingCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Wishlist.SharingCode(childComplexity), true
+	case "Wishlist.updated_at":
+		if e.ComplexityRoot.Wishlist.UpdatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Wishlist.UpdatedAt(childComplexity), true
+	case "Wishlist.visibility":
+		if e.ComplexityRoot.Wishlist.Visibility == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Wishlist.Visibility(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -3648,6 +3786,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CartItemUpdateInput", ec.unmarshalInputCartItemUpdateInput),
 			graphql.NewInputUnmarshaler("ConfigurableProductCartItemInput", ec.unmarshalInputConfigurableProductCartItemInput),
 			graphql.NewInputUnmarshaler("CreateGuestCartInput", ec.unmarshalInputCreateGuestCartInput),
+			graphql.NewInputUnmarshaler("CreateWishlistInput", ec.unmarshalInputCreateWishlistInput),
 			graphql.NewInputUnmarshaler("CustomerAddressInput", ec.unmarshalInputCustomerAddressInput),
 			graphql.NewInputUnmarshaler("CustomerAddressRegionInput", ec.unmarshalInputCustomerAddressRegionInput),
 			graphql.NewInputUnmarshaler("CustomerOrdersFilterInput", ec.unmarshalInputCustomerOrdersFilterInput),
@@ -3675,6 +3814,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ShippingMethodInput", ec.unmarshalInputShippingMethodInput),
 			graphql.NewInputUnmarshaler("SimpleProductCartItemInput", ec.unmarshalInputSimpleProductCartItemInput),
 			graphql.NewInputUnmarshaler("UpdateCartItemsInput", ec.unmarshalInputUpdateCartItemsInput),
+			graphql.NewInputUnmarshaler("WishlistItemInput", ec.unmarshalInputWishlistItemInput),
 			graphql.NewInputUnmarshaler("createEmptyCartInput", ec.unmarshalInputcreateEmptyCartInput),
 		)
 	}
@@ -3787,6 +3927,16 @@ func (ec *executionContext) childFields_AddProductsToCartOutput(ctx context.Cont
 		return ec.fieldContext_AddProductsToCartOutput_user_errors(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AddProductsToCartOutput", field.Name)
+}
+
+func (ec *executionContext) childFields_AddProductsToWishlistOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "wishlist":
+		return ec.fieldContext_AddProductsToWishlistOutput_wishlist(ctx, field)
+	case "user_errors":
+		return ec.fieldContext_AddProductsToWishlistOutput_user_errors(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AddProductsToWishlistOutput", field.Name)
 }
 
 func (ec *executionContext) childFields_AddSimpleProductsToCartOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -4145,6 +4295,14 @@ func (ec *executionContext) childFields_CreateGuestCartOutput(ctx context.Contex
 	return nil, fmt.Errorf("no field named %q was found under type CreateGuestCartOutput", field.Name)
 }
 
+func (ec *executionContext) childFields_CreateWishlistOutput(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "wishlist":
+		return ec.fieldContext_CreateWishlistOutput_wishlist(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type CreateWishlistOutput", field.Name)
+}
+
 func (ec *executionContext) childFields_Currency(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "base_currency_code":
@@ -4191,6 +4349,8 @@ func (ec *executionContext) childFields_Customer(ctx context.Context, field grap
 		return ec.fieldContext_Customer_default_shipping(ctx, field)
 	case "default_billing":
 		return ec.fieldContext_Customer_default_billing(ctx, field)
+	case "wishlists":
+		return ec.fieldContext_Customer_wishlists(ctx, field)
 	case "orders":
 		return ec.fieldContext_Customer_orders(ctx, field)
 	}
@@ -4833,6 +4993,8 @@ func (ec *executionContext) childFields_StoreConfig(ctx context.Context, field g
 		return ec.fieldContext_StoreConfig_magento_wishlist_general_is_enabled(ctx, field)
 	case "enable_multiple_wishlists":
 		return ec.fieldContext_StoreConfig_enable_multiple_wishlists(ctx, field)
+	case "maximum_number_of_wishlists":
+		return ec.fieldContext_StoreConfig_maximum_number_of_wishlists(ctx, field)
 	case "allow_order":
 		return ec.fieldContext_StoreConfig_allow_order(ctx, field)
 	case "allow_items":
@@ -4879,6 +5041,34 @@ func (ec *executionContext) childFields_UpdateCartItemsOutput(ctx context.Contex
 		return ec.fieldContext_UpdateCartItemsOutput_cart(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UpdateCartItemsOutput", field.Name)
+}
+
+func (ec *executionContext) childFields_WishListUserInputError(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "message":
+		return ec.fieldContext_WishListUserInputError_message(ctx, field)
+	case "code":
+		return ec.fieldContext_WishListUserInputError_code(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type WishListUserInputError", field.Name)
+}
+
+func (ec *executionContext) childFields_Wishlist(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Wishlist_id(ctx, field)
+	case "name":
+		return ec.fieldContext_Wishlist_name(ctx, field)
+	case "visibility":
+		return ec.fieldContext_Wishlist_visibility(ctx, field)
+	case "items_count":
+		return ec.fieldContext_Wishlist_items_count(ctx, field)
+	case "sharing_code":
+		return ec.fieldContext_Wishlist_sharing_code(ctx, field)
+	case "updated_at":
+		return ec.fieldContext_Wishlist_updated_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Wishlist", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -5027,6 +5217,28 @@ func (ec *executionContext) field_Customer_orders_args(ctx context.Context, rawA
 	return args, nil
 }
 
+func (ec *executionContext) field_Customer_wishlists_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "currentPage",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["currentPage"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "pageSize",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["pageSize"] = arg1
+	return args, nil
+}
+
 func (ec *executionContext) field_Mutation_addConfigurableProductsToCart_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
 	var err error
 	args := map[string]any{}
@@ -5060,6 +5272,28 @@ func (ec *executionContext) field_Mutation_addProductsToCart_args(ctx context.Co
 		return nil, err
 	}
 	args["cartItems"] = arg1
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_addProductsToWishlist_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "wishlistId",
+		func(ctx context.Context, v any) (string, error) {
+			return ec.unmarshalNID2string(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["wishlistId"] = arg0
+	arg1, err := graphql.ProcessArgField(ctx, rawArgs, "wishlistItems",
+		func(ctx context.Context, v any) ([]WishlistItemInput, error) {
+			return ec.unmarshalNWishlistItemInput2ᚕaudienceactivationᚋinternalᚋstorefrontᚐWishlistItemInputᚄ(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["wishlistItems"] = arg1
 	return args, nil
 }
 
@@ -5139,6 +5373,20 @@ func (ec *executionContext) field_Mutation_createGuestCart_args(ctx context.Cont
 	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
 		func(ctx context.Context, v any) (*CreateGuestCartInput, error) {
 			return ec.unmarshalOCreateGuestCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCreateGuestCartInput(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["input"] = arg0
+	return args, nil
+}
+
+func (ec *executionContext) field_Mutation_createWishlist_args(ctx context.Context, rawArgs map[string]any) (map[string]any, error) {
+	var err error
+	args := map[string]any{}
+	arg0, err := graphql.ProcessArgField(ctx, rawArgs, "input",
+		func(ctx context.Context, v any) (CreateWishlistInput, error) {
+			return ec.unmarshalNCreateWishlistInput2audienceactivationᚋinternalᚋstorefrontᚐCreateWishlistInput(ctx, v)
 		})
 	if err != nil {
 		return nil, err
@@ -5712,6 +5960,70 @@ func (ec *executionContext) fieldContext_AddProductsToCartOutput_user_errors(ctx
 		IsResolver: false,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartUserInputError(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _AddProductsToWishlistOutput_wishlist(ctx context.Context, field graphql.CollectedField, obj *AddProductsToWishlistOutput) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddProductsToWishlistOutput_wishlist(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Wishlist, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Wishlist) graphql.Marshaler {
+			return ec.marshalNWishlist2ᚖaudienceactivationᚋinternalᚋstorefrontᚐWishlist(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddProductsToWishlistOutput_wishlist(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "AddProductsToWishlistOutput",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Wishlist(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
+func (ec *executionContext) _AddProductsToWishlistOutput_user_errors(ctx context.Context, field graphql.CollectedField, obj *AddProductsToWishlistOutput) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_AddProductsToWishlistOutput_user_errors(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UserErrors, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []WishListUserInputError) graphql.Marshaler {
+			return ec.marshalNWishListUserInputError2ᚕaudienceactivationᚋinternalᚋstorefrontᚐWishListUserInputErrorᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_AddProductsToWishlistOutput_user_errors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "AddProductsToWishlistOutput",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_WishListUserInputError(ctx, field)
 		},
 	})
 	return fc, nil
@@ -9749,6 +10061,38 @@ func (ec *executionContext) fieldContext_CreateGuestCartOutput_cart(ctx context.
 	return fc, nil
 }
 
+func (ec *executionContext) _CreateWishlistOutput_wishlist(ctx context.Context, field graphql.CollectedField, obj *CreateWishlistOutput) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_CreateWishlistOutput_wishlist(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Wishlist, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *Wishlist) graphql.Marshaler {
+			return ec.marshalNWishlist2ᚖaudienceactivationᚋinternalᚋstorefrontᚐWishlist(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_CreateWishlistOutput_wishlist(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "CreateWishlistOutput",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Wishlist(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
 func (ec *executionContext) _Currency_base_currency_code(ctx context.Context, field graphql.CollectedField, obj *Currency) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -10151,6 +10495,49 @@ func (ec *executionContext) _Customer_default_billing(ctx context.Context, field
 }
 func (ec *executionContext) fieldContext_Customer_default_billing(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
 	return graphql.NewScalarFieldContext("Customer", field, false, false, "String")
+}
+
+func (ec *executionContext) _Customer_wishlists(ctx context.Context, field graphql.CollectedField, obj *Customer) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Customer_wishlists(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Wishlists, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*Wishlist) graphql.Marshaler {
+			return ec.marshalNWishlist2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐWishlist(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Customer_wishlists(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Customer",
+		Field:      field,
+		IsMethod:   false,
+		IsResolver: false,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Wishlist(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Customer_wishlists_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
 }
 
 func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.CollectedField, obj *Customer) (ret graphql.Marshaler) {
@@ -12832,6 +13219,94 @@ func (ec *executionContext) fieldContext_Mutation_removeGiftCardFromCart(ctx con
 	}()
 	ctx = graphql.WithFieldContext(ctx, fc)
 	if fc.Args, err = ec.field_Mutation_removeGiftCardFromCart_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_addProductsToWishlist(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_addProductsToWishlist(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().AddProductsToWishlist(ctx, fc.Args["wishlistId"].(string), fc.Args["wishlistItems"].([]WishlistItemInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *AddProductsToWishlistOutput) graphql.Marshaler {
+			return ec.marshalOAddProductsToWishlistOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐAddProductsToWishlistOutput(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_addProductsToWishlist(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_AddProductsToWishlistOutput(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_addProductsToWishlist_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
+		ec.Error(ctx, err)
+		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Mutation_createWishlist(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Mutation_createWishlist(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			fc := graphql.GetFieldContext(ctx)
+			return ec.Resolvers.Mutation().CreateWishlist(ctx, fc.Args["input"].(CreateWishlistInput))
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *CreateWishlistOutput) graphql.Marshaler {
+			return ec.marshalOCreateWishlistOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCreateWishlistOutput(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Mutation_createWishlist(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Mutation",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_CreateWishlistOutput(ctx, field)
+		},
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = ec.Recover(ctx, r)
+			ec.Error(ctx, err)
+		}
+	}()
+	ctx = graphql.WithFieldContext(ctx, fc)
+	if fc.Args, err = ec.field_Mutation_createWishlist_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
 	}
@@ -16968,6 +17443,29 @@ func (ec *executionContext) fieldContext_StoreConfig_enable_multiple_wishlists(_
 	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
 }
 
+func (ec *executionContext) _StoreConfig_maximum_number_of_wishlists(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_StoreConfig_maximum_number_of_wishlists(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MaximumNumberOfWishlists, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_StoreConfig_maximum_number_of_wishlists(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("StoreConfig", field, false, false, "String")
+}
+
 func (ec *executionContext) _StoreConfig_allow_order(ctx context.Context, field graphql.CollectedField, obj *StoreConfig) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -17412,6 +17910,190 @@ func (ec *executionContext) fieldContext_UpdateCartItemsOutput_cart(ctx context.
 		},
 	})
 	return fc, nil
+}
+
+func (ec *executionContext) _WishListUserInputError_message(ctx context.Context, field graphql.CollectedField, obj *WishListUserInputError) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WishListUserInputError_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Message, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WishListUserInputError_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WishListUserInputError", field, false, false, "String")
+}
+
+func (ec *executionContext) _WishListUserInputError_code(ctx context.Context, field graphql.CollectedField, obj *WishListUserInputError) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_WishListUserInputError_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Code, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v WishListUserInputErrorType) graphql.Marshaler {
+			return ec.marshalNWishListUserInputErrorType2audienceactivationᚋinternalᚋstorefrontᚐWishListUserInputErrorType(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_WishListUserInputError_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("WishListUserInputError", field, false, false, "WishListUserInputErrorType")
+}
+
+func (ec *executionContext) _Wishlist_id(ctx context.Context, field graphql.CollectedField, obj *Wishlist) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Wishlist_id(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ID, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOID2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Wishlist_id(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Wishlist", field, false, false, "ID")
+}
+
+func (ec *executionContext) _Wishlist_name(ctx context.Context, field graphql.CollectedField, obj *Wishlist) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Wishlist_name(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Name, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Wishlist_name(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Wishlist", field, false, false, "String")
+}
+
+func (ec *executionContext) _Wishlist_visibility(ctx context.Context, field graphql.CollectedField, obj *Wishlist) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Wishlist_visibility(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Visibility, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v WishlistVisibilityEnum) graphql.Marshaler {
+			return ec.marshalNWishlistVisibilityEnum2audienceactivationᚋinternalᚋstorefrontᚐWishlistVisibilityEnum(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Wishlist_visibility(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Wishlist", field, false, false, "WishlistVisibilityEnum")
+}
+
+func (ec *executionContext) _Wishlist_items_count(ctx context.Context, field graphql.CollectedField, obj *Wishlist) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Wishlist_items_count(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.ItemsCount, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *int) graphql.Marshaler {
+			return ec.marshalOInt2ᚖint(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Wishlist_items_count(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Wishlist", field, false, false, "Int")
+}
+
+func (ec *executionContext) _Wishlist_sharing_code(ctx context.Context, field graphql.CollectedField, obj *Wishlist) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Wishlist_sharing_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.SharingCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Wishlist_sharing_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Wishlist", field, false, false, "String")
+}
+
+func (ec *executionContext) _Wishlist_updated_at(ctx context.Context, field graphql.CollectedField, obj *Wishlist) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Wishlist_updated_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.UpdatedAt, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Wishlist_updated_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("Wishlist", field, false, false, "String")
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
@@ -19089,6 +19771,55 @@ func UnmarshalCreateGuestCartInput(ctx context.Context, raw any) (CreateGuestCar
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputCreateWishlistInput(ctx context.Context, obj any) (CreateWishlistInput, error) {
+	var it CreateWishlistInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"name", "visibility"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "name":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("name"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Name = data
+		case "visibility":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("visibility"))
+			data, err := ec.unmarshalNWishlistVisibilityEnum2audienceactivationᚋinternalᚋstorefrontᚐWishlistVisibilityEnum(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Visibility = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalCreateWishlistInput unmarshals raw into the CreateWishlistInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalCreateWishlistInput(ctx context.Context, raw any) (CreateWishlistInput, error) {
+	var out CreateWishlistInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "CreateWishlistInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputCustomerAddressInput(ctx context.Context, obj any) (CustomerAddressInput, error) {
 	var it CustomerAddressInput
 	if obj == nil {
@@ -20587,6 +21318,76 @@ func UnmarshalUpdateCartItemsInput(ctx context.Context, raw any) (UpdateCartItem
 	return out, err
 }
 
+func (ec *executionContext) unmarshalInputWishlistItemInput(ctx context.Context, obj any) (WishlistItemInput, error) {
+	var it WishlistItemInput
+	if obj == nil {
+		return it, nil
+	}
+
+	asMap := map[string]any{}
+	for k, v := range obj.(map[string]any) {
+		asMap[k] = v
+	}
+
+	fieldsInOrder := [...]string{"sku", "quantity", "parent_sku", "selected_options", "entered_options"}
+	for _, k := range fieldsInOrder {
+		v, ok := asMap[k]
+		if !ok {
+			continue
+		}
+		switch k {
+		case "sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("sku"))
+			data, err := ec.unmarshalNString2string(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Sku = data
+		case "quantity":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("quantity"))
+			data, err := ec.unmarshalNFloat2float64(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Quantity = data
+		case "parent_sku":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("parent_sku"))
+			data, err := ec.unmarshalOString2ᚖstring(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.ParentSku = data
+		case "selected_options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("selected_options"))
+			data, err := ec.unmarshalOID2ᚕstringᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.SelectedOptions = data
+		case "entered_options":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("entered_options"))
+			data, err := ec.unmarshalOEnteredOptionInput2ᚕaudienceactivationᚋinternalᚋstorefrontᚐEnteredOptionInputᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.EnteredOptions = data
+		}
+	}
+	return it, nil
+}
+
+// UnmarshalWishlistItemInput unmarshals raw into the WishlistItemInput input type, using the
+// unmarshaler bound to ctx's request. Call it from a resolver to decode an input
+// object that was not passed as a field argument.
+//
+// ctx must come from a gqlgen request; outside one there is no unmarshaler to use
+// and the returned error says so.
+func UnmarshalWishlistItemInput(ctx context.Context, raw any) (WishlistItemInput, error) {
+	var out WishlistItemInput
+	err := graphql.UnmarshalNamedInputFromContext(ctx, "WishlistItemInput", raw, &out)
+	return out, err
+}
+
 func (ec *executionContext) unmarshalInputcreateEmptyCartInput(ctx context.Context, obj any) (CreateEmptyCartInput, error) {
 	var it CreateEmptyCartInput
 	if obj == nil {
@@ -20924,6 +21725,44 @@ func (ec *executionContext) _AddProductsToCartOutput(ctx context.Context, sel as
 			}
 		case "user_errors":
 			out.Values[i] = ec._AddProductsToCartOutput_user_errors(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var addProductsToWishlistOutputImplementors = []string{"AddProductsToWishlistOutput"}
+
+func (ec *executionContext) _AddProductsToWishlistOutput(ctx context.Context, sel ast.SelectionSet, obj *AddProductsToWishlistOutput) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, addProductsToWishlistOutputImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("AddProductsToWishlistOutput")
+		case "wishlist":
+			out.Values[i] = ec._AddProductsToWishlistOutput_wishlist(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "user_errors":
+			out.Values[i] = ec._AddProductsToWishlistOutput_user_errors(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
@@ -22577,6 +23416,39 @@ func (ec *executionContext) _CreateGuestCartOutput(ctx context.Context, sel ast.
 	return &objectWriter{fields, out}
 }
 
+var createWishlistOutputImplementors = []string{"CreateWishlistOutput"}
+
+func (ec *executionContext) _CreateWishlistOutput(ctx context.Context, sel ast.SelectionSet, obj *CreateWishlistOutput) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, createWishlistOutputImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("CreateWishlistOutput")
+		case "wishlist":
+			out.Values[i] = ec._CreateWishlistOutput_wishlist(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
 var currencyImplementors = []string{"Currency"}
 
 func (ec *executionContext) _Currency(ctx context.Context, sel ast.SelectionSet, obj *Currency) graphql.Marshaler {
@@ -22722,6 +23594,11 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 		case "default_billing":
 			out.Values[i] = ec._Customer_default_billing(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "wishlists":
+			out.Values[i] = ec._Customer_wishlists(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
 				out.Invalids++
 			}
 		case "orders":
@@ -23697,6 +24574,20 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 		case "removeGiftCardFromCart":
 			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
 				return ec._Mutation_removeGiftCardFromCart(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "addProductsToWishlist":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_addProductsToWishlist(ctx, field)
+			})
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "createWishlist":
+			out.Values[i] = ec.OperationContext.RootResolverMiddleware(innerCtx, func(ctx context.Context) (res graphql.Marshaler) {
+				return ec._Mutation_createWishlist(ctx, field)
 			})
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
@@ -25433,6 +26324,11 @@ func (ec *executionContext) _StoreConfig(ctx context.Context, sel ast.SelectionS
 			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
+		case "maximum_number_of_wishlists":
+			out.Values[i] = ec._StoreConfig_maximum_number_of_wishlists(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
 		case "allow_order":
 			out.Values[i] = ec._StoreConfig_allow_order(ctx, field, obj)
 			if out.Values[i] == graphql.RequiredNull {
@@ -25638,6 +26534,102 @@ func (ec *executionContext) _UpdateCartItemsOutput(ctx context.Context, sel ast.
 		case "cart":
 			out.Values[i] = ec._UpdateCartItemsOutput_cart(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var wishListUserInputErrorImplementors = []string{"WishListUserInputError"}
+
+func (ec *executionContext) _WishListUserInputError(ctx context.Context, sel ast.SelectionSet, obj *WishListUserInputError) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, wishListUserInputErrorImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("WishListUserInputError")
+		case "message":
+			out.Values[i] = ec._WishListUserInputError_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "code":
+			out.Values[i] = ec._WishListUserInputError_code(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var wishlistImplementors = []string{"Wishlist"}
+
+func (ec *executionContext) _Wishlist(ctx context.Context, sel ast.SelectionSet, obj *Wishlist) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, wishlistImplementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("Wishlist")
+		case "id":
+			out.Values[i] = ec._Wishlist_id(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "name":
+			out.Values[i] = ec._Wishlist_name(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "visibility":
+			out.Values[i] = ec._Wishlist_visibility(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "items_count":
+			out.Values[i] = ec._Wishlist_items_count(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "sharing_code":
+			out.Values[i] = ec._Wishlist_sharing_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "updated_at":
+			out.Values[i] = ec._Wishlist_updated_at(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		default:
@@ -26179,6 +27171,11 @@ func (ec *executionContext) unmarshalNConfigurableProductCartItemInput2ᚕᚖaud
 	return res, nil
 }
 
+func (ec *executionContext) unmarshalNCreateWishlistInput2audienceactivationᚋinternalᚋstorefrontᚐCreateWishlistInput(ctx context.Context, v any) (CreateWishlistInput, error) {
+	res, err := ec.unmarshalInputCreateWishlistInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
 func (ec *executionContext) marshalNCustomAttribute2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCustomAttribute(ctx context.Context, sel ast.SelectionSet, v []*CustomAttribute) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -26468,6 +27465,83 @@ func (ec *executionContext) marshalNUiInputTypeInterface2audienceactivationᚋin
 	return ec._UiInputTypeInterface(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalNWishListUserInputError2audienceactivationᚋinternalᚋstorefrontᚐWishListUserInputError(ctx context.Context, sel ast.SelectionSet, v WishListUserInputError) graphql.Marshaler {
+	return ec._WishListUserInputError(ctx, sel, &v)
+}
+
+func (ec *executionContext) marshalNWishListUserInputError2ᚕaudienceactivationᚋinternalᚋstorefrontᚐWishListUserInputErrorᚄ(ctx context.Context, sel ast.SelectionSet, v []WishListUserInputError) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNWishListUserInputError2audienceactivationᚋinternalᚋstorefrontᚐWishListUserInputError(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
+func (ec *executionContext) unmarshalNWishListUserInputErrorType2audienceactivationᚋinternalᚋstorefrontᚐWishListUserInputErrorType(ctx context.Context, v any) (WishListUserInputErrorType, error) {
+	var res WishListUserInputErrorType
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWishListUserInputErrorType2audienceactivationᚋinternalᚋstorefrontᚐWishListUserInputErrorType(ctx context.Context, sel ast.SelectionSet, v WishListUserInputErrorType) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) marshalNWishlist2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐWishlist(ctx context.Context, sel ast.SelectionSet, v []*Wishlist) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOWishlist2ᚖaudienceactivationᚋinternalᚋstorefrontᚐWishlist(ctx, sel, v[i])
+	})
+
+	return ret
+}
+
+func (ec *executionContext) marshalNWishlist2ᚖaudienceactivationᚋinternalᚋstorefrontᚐWishlist(ctx context.Context, sel ast.SelectionSet, v *Wishlist) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "Wishlist!")
+		return graphql.Null
+	}
+	return ec._Wishlist(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNWishlistItemInput2audienceactivationᚋinternalᚋstorefrontᚐWishlistItemInput(ctx context.Context, v any) (WishlistItemInput, error) {
+	res, err := ec.unmarshalInputWishlistItemInput(ctx, v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) unmarshalNWishlistItemInput2ᚕaudienceactivationᚋinternalᚋstorefrontᚐWishlistItemInputᚄ(ctx context.Context, v any) ([]WishlistItemInput, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]WishlistItemInput, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNWishlistItemInput2audienceactivationᚋinternalᚋstorefrontᚐWishlistItemInput(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) unmarshalNWishlistVisibilityEnum2audienceactivationᚋinternalᚋstorefrontᚐWishlistVisibilityEnum(ctx context.Context, v any) (WishlistVisibilityEnum, error) {
+	var res WishlistVisibilityEnum
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNWishlistVisibilityEnum2audienceactivationᚋinternalᚋstorefrontᚐWishlistVisibilityEnum(ctx context.Context, sel ast.SelectionSet, v WishlistVisibilityEnum) graphql.Marshaler {
+	return v
+}
+
 func (ec *executionContext) marshalN__Directive2githubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐDirective(ctx context.Context, sel ast.SelectionSet, v introspection.Directive) graphql.Marshaler {
 	return ec.___Directive(ctx, sel, &v)
 }
@@ -26630,6 +27704,13 @@ func (ec *executionContext) marshalOAddProductsToCartOutput2ᚖaudienceactivatio
 		return graphql.Null
 	}
 	return ec._AddProductsToCartOutput(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOAddProductsToWishlistOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐAddProductsToWishlistOutput(ctx context.Context, sel ast.SelectionSet, v *AddProductsToWishlistOutput) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._AddProductsToWishlistOutput(ctx, sel, v)
 }
 
 func (ec *executionContext) unmarshalOAddSimpleProductsToCartInput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐAddSimpleProductsToCartInput(ctx context.Context, v any) (*AddSimpleProductsToCartInput, error) {
@@ -27108,6 +28189,13 @@ func (ec *executionContext) marshalOCreateGuestCartOutput2ᚖaudienceactivation�
 		return graphql.Null
 	}
 	return ec._CreateGuestCartOutput(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCreateWishlistOutput2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCreateWishlistOutput(ctx context.Context, sel ast.SelectionSet, v *CreateWishlistOutput) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._CreateWishlistOutput(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalOCurrency2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCurrency(ctx context.Context, sel ast.SelectionSet, v *Currency) graphql.Marshaler {
@@ -28137,6 +29225,13 @@ func (ec *executionContext) marshalOUrlRewriteEntityTypeEnum2ᚖaudienceactivati
 		return graphql.Null
 	}
 	return v
+}
+
+func (ec *executionContext) marshalOWishlist2ᚖaudienceactivationᚋinternalᚋstorefrontᚐWishlist(ctx context.Context, sel ast.SelectionSet, v *Wishlist) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Wishlist(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalO__EnumValue2ᚕgithubᚗcomᚋ99designsᚋgqlgenᚋgraphqlᚋintrospectionᚐEnumValueᚄ(ctx context.Context, sel ast.SelectionSet, v []introspection.EnumValue) graphql.Marshaler {

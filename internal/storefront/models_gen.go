@@ -110,6 +110,11 @@ type AddProductsToCartOutput struct {
 	UserErrors []CartUserInputError `json:"user_errors"`
 }
 
+type AddProductsToWishlistOutput struct {
+	Wishlist   *Wishlist                `json:"wishlist"`
+	UserErrors []WishListUserInputError `json:"user_errors"`
+}
+
 type AddSimpleProductsToCartInput struct {
 	CartID    string                        `json:"cart_id"`
 	CartItems []*SimpleProductCartItemInput `json:"cart_items"`
@@ -542,6 +547,15 @@ type CreateGuestCartOutput struct {
 	Cart *Cart `json:"cart,omitempty"`
 }
 
+type CreateWishlistInput struct {
+	Name       string                 `json:"name"`
+	Visibility WishlistVisibilityEnum `json:"visibility"`
+}
+
+type CreateWishlistOutput struct {
+	Wishlist *Wishlist `json:"wishlist"`
+}
+
 type Currency struct {
 	BaseCurrencyCode             *string   `json:"base_currency_code,omitempty"`
 	BaseCurrencySymbol           *string   `json:"base_currency_symbol,omitempty"`
@@ -568,6 +582,8 @@ type Customer struct {
 	DefaultShipping *string `json:"default_shipping,omitempty"`
 	// The id of the default billing address.
 	DefaultBilling *string `json:"default_billing,omitempty"`
+	// Always empty: wishlists are off.
+	Wishlists []*Wishlist `json:"wishlists"`
 	// The customer's orders, newest first.
 	Orders *CustomerOrders `json:"orders,omitempty"`
 }
@@ -1189,6 +1205,7 @@ type StoreConfig struct {
 	CustomerAccessTokenLifetime     *float64 `json:"customer_access_token_lifetime,omitempty"`
 	MagentoWishlistGeneralIsEnabled *string  `json:"magento_wishlist_general_is_enabled,omitempty"`
 	EnableMultipleWishlists         *string  `json:"enable_multiple_wishlists,omitempty"`
+	MaximumNumberOfWishlists        *string  `json:"maximum_number_of_wishlists,omitempty"`
 	AllowOrder                      *string  `json:"allow_order,omitempty"`
 	AllowItems                      *string  `json:"allow_items,omitempty"`
 	AllowGiftReceipt                *string  `json:"allow_gift_receipt,omitempty"`
@@ -1232,6 +1249,28 @@ type UpdateCartItemsInput struct {
 
 type UpdateCartItemsOutput struct {
 	Cart *Cart `json:"cart"`
+}
+
+type WishListUserInputError struct {
+	Message string                     `json:"message"`
+	Code    WishListUserInputErrorType `json:"code"`
+}
+
+type Wishlist struct {
+	ID          *string                `json:"id,omitempty"`
+	Name        *string                `json:"name,omitempty"`
+	Visibility  WishlistVisibilityEnum `json:"visibility"`
+	ItemsCount  *int                   `json:"items_count,omitempty"`
+	SharingCode *string                `json:"sharing_code,omitempty"`
+	UpdatedAt   *string                `json:"updated_at,omitempty"`
+}
+
+type WishlistItemInput struct {
+	Sku             string               `json:"sku"`
+	Quantity        float64              `json:"quantity"`
+	ParentSku       *string              `json:"parent_sku,omitempty"`
+	SelectedOptions []string             `json:"selected_options,omitempty"`
+	EnteredOptions  []EnteredOptionInput `json:"entered_options,omitempty"`
 }
 
 type CreateEmptyCartInput struct {
@@ -2521,6 +2560,116 @@ func (e *URLRewriteEntityTypeEnum) UnmarshalJSON(b []byte) error {
 }
 
 func (e URLRewriteEntityTypeEnum) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type WishListUserInputErrorType string
+
+const (
+	WishListUserInputErrorTypeProductNotFound WishListUserInputErrorType = "PRODUCT_NOT_FOUND"
+	WishListUserInputErrorTypeUndefined       WishListUserInputErrorType = "UNDEFINED"
+)
+
+var AllWishListUserInputErrorType = []WishListUserInputErrorType{
+	WishListUserInputErrorTypeProductNotFound,
+	WishListUserInputErrorTypeUndefined,
+}
+
+func (e WishListUserInputErrorType) IsValid() bool {
+	switch e {
+	case WishListUserInputErrorTypeProductNotFound, WishListUserInputErrorTypeUndefined:
+		return true
+	}
+	return false
+}
+
+func (e WishListUserInputErrorType) String() string {
+	return string(e)
+}
+
+func (e *WishListUserInputErrorType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WishListUserInputErrorType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WishListUserInputErrorType", str)
+	}
+	return nil
+}
+
+func (e WishListUserInputErrorType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WishListUserInputErrorType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WishListUserInputErrorType) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type WishlistVisibilityEnum string
+
+const (
+	WishlistVisibilityEnumPublic  WishlistVisibilityEnum = "PUBLIC"
+	WishlistVisibilityEnumPrivate WishlistVisibilityEnum = "PRIVATE"
+)
+
+var AllWishlistVisibilityEnum = []WishlistVisibilityEnum{
+	WishlistVisibilityEnumPublic,
+	WishlistVisibilityEnumPrivate,
+}
+
+func (e WishlistVisibilityEnum) IsValid() bool {
+	switch e {
+	case WishlistVisibilityEnumPublic, WishlistVisibilityEnumPrivate:
+		return true
+	}
+	return false
+}
+
+func (e WishlistVisibilityEnum) String() string {
+	return string(e)
+}
+
+func (e *WishlistVisibilityEnum) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WishlistVisibilityEnum(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WishlistVisibilityEnum", str)
+	}
+	return nil
+}
+
+func (e WishlistVisibilityEnum) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WishlistVisibilityEnum) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WishlistVisibilityEnum) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -522,6 +522,22 @@ func (r *mutationResolver) RemoveGiftCardFromCart(ctx context.Context, input *Re
 	return nil, &apiError{msg: fmt.Sprintf("The gift card %q is not applied to the cart.", input.GiftCardCode), category: "graphql-no-such-entity"}
 }
 
+// AddProductsToWishlist is the resolver for the addProductsToWishlist field.
+func (r *mutationResolver) AddProductsToWishlist(ctx context.Context, wishlistID string, wishlistItems []WishlistItemInput) (*AddProductsToWishlistOutput, error) {
+	if _, err := signedIn(ctx); err != nil {
+		return nil, err
+	}
+	return nil, errWishlistsOff
+}
+
+// CreateWishlist is the resolver for the createWishlist field.
+func (r *mutationResolver) CreateWishlist(ctx context.Context, input CreateWishlistInput) (*CreateWishlistOutput, error) {
+	if _, err := signedIn(ctx); err != nil {
+		return nil, err
+	}
+	return nil, errWishlistsOff
+}
+
 // Cart is the resolver for the cart field.
 func (r *queryResolver) Cart(ctx context.Context, cartID string) (*Cart, error) {
 	c, err := r.openCart(ctx, cartID)

@@ -23,11 +23,14 @@ func storeConfig(v stores.StoreView) *StoreConfig {
 		BaseCurrencyCode: &v.Currency, DefaultDisplayCurrencyCode: &v.Currency, ProductURLSuffix: ptr(productURLSuffix), CategoryURLSuffix: ptr(".html"),
 		ProductCanonicalTag: ptr(false), CategoryCanonicalTag: ptr(false), ConfigurableThumbnailSource: ptr("parent"),
 		GridPerPage: ptr(12), ListPerPage: ptr(10), MinimumPasswordLength: ptr("8"), RequiredCharacterClassesNumber: ptr("2"),
-		CustomerAccessTokenLifetime: ptr(customers.TokenLifetime.Hours()), MagentoWishlistGeneralIsEnabled: &off, EnableMultipleWishlists: &off,
+		CustomerAccessTokenLifetime: ptr(customers.TokenLifetime.Hours()), MagentoWishlistGeneralIsEnabled: &off, EnableMultipleWishlists: &off, MaximumNumberOfWishlists: ptr("1"),
 		AllowOrder: &off, AllowItems: &off, AllowGiftReceipt: &off, AllowPrintedCard: &off, AllowGiftWrappingOnOrder: &off,
 		AllowGiftWrappingOnOrderItems: &off, CartGiftWrapping: &off, CartPrintedCard: &off, IsDefaultStore: &v.IsDefault,
 		StoreGroupName: &v.Name, StoreSortOrder: &v.SortOrder}
 }
+
+// errWishlistsOff is Magento's answer to a wishlist operation where wishlists are off.
+var errWishlistsOff = inputError("The wishlist configuration is currently disabled.")
 
 // availableStores are the active store views of the website, in their sort order.
 func (r *Resolver) availableStores(ctx context.Context) ([]*StoreConfig, error) {
