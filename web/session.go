@@ -161,14 +161,35 @@ func (m *sessionManager) end(c echo.Context, kind, msg string) {
 	sess.Values[csrfSessionKey] = tok
 	c.Set("csrf", tok)
 	if msg != "" {
-		sess.AddFlash(kind + "|" + msg)
+		sess.AddFlash(kind + "|" + shortenFlash(msg))
 	}
 	_ = m.save(c, sess)
 }
 
+// maxFlashBytes bounds one flash message: the session cookie holds at most 4 KB encoded,
+// the session itself and the encryption take some, and a message past this is shortened
+// rather than failing the save that it reports.
+const maxFlashBytes = 1200
+
+func shortenFlash(msg string) string {
+	if len(msg) <= maxFlashBytes {
+		return msg
+	}
+	return truncate(msg, maxFlashBytes-len("…")) + "…"
+}
+
 func (m *sessionManager) addFlash(c echo.Context, kind, msg string) error {
 	sess := m.get(c)
-	sess.AddFlash(kind + "|" + msg)
+	sess.AddFlash(kind + "|" + shortenFlash(msg))
+	err := m.save(c, sess)
+	if err == nil {
+		return nil
+	}
+	// Several messages together still too large for the cookie: keep the newest alone,
+	// shorter. The change it reports is saved already; the message must not turn it into
+	// an error page.
+	sess.Flashes()
+	sess.AddFlash(kind + "|" + truncate(msg, 300) + "…")
 	return m.save(c, sess)
 }
 
