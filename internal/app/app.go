@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -262,12 +264,32 @@ func (d directory) StoreViewIDs(ctx context.Context) (map[string]int64, error) {
 	return out, err
 }
 
+// A rule file may name tens of thousands of audiences; the lookups go in chunks so that no
+// query passes the databases' limits on bound parameters (SQLite 32,766, PostgreSQL 65,535).
+const lookupChunk = 1000
+
 func (d directory) AudienceLocalIDs(ctx context.Context, cdpIDs []string) (map[string]int64, error) {
-	return d.a.Audiences.LocalIDs(ctx, cdpIDs)
+	out := make(map[string]int64, len(cdpIDs))
+	for chunk := range slices.Chunk(cdpIDs, lookupChunk) {
+		m, err := d.a.Audiences.LocalIDs(ctx, chunk)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, m)
+	}
+	return out, nil
 }
 
 func (d directory) AudienceCDPIDs(ctx context.Context, ids []int64) (map[int64]string, error) {
-	return d.a.Audiences.CDPIDs(ctx, ids)
+	out := make(map[int64]string, len(ids))
+	for chunk := range slices.Chunk(ids, lookupChunk) {
+		m, err := d.a.Audiences.CDPIDs(ctx, chunk)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, m)
+	}
+	return out, nil
 }
 
 // fingerprint is a cheap summary of tables: it changes when a row is added, removed or

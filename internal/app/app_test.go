@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -48,6 +49,39 @@ func TestChangesReachOtherInstances(t *testing.T) {
 				t.Fatal("the other instance never saw the change")
 			}
 			time.Sleep(100 * time.Millisecond)
+		}
+	})
+}
+
+// A rule file naming tens of thousands of audiences is translated without passing the
+// databases' limits on query parameters.
+func TestDirectoryLooksUpManyAudiences(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		a := app.New(config.Settings{}, d, nil, []byte("0123456789abcdef0123456789abcdef"))
+		now := time.Now().UTC()
+		for i := 0; i < 3; i++ {
+			if err := d.Exec("INSERT INTO audiences (cdp_id, name, search_name, status, synced_at, created_at, updated_at) VALUES (?, 'A', 'a', 'active', ?, ?, ?)",
+				fmt.Sprintf("5eed%04d-0001-4001-8007-000000000001", i), now, now, now).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids := make([]string, 70000) // over PostgreSQL's 65,535 and SQLite's 32,766
+		for i := range ids {
+			ids[i] = fmt.Sprintf("5eed%04d-0001-4001-8007-000000000001", i%10000)
+		}
+		ids = append(ids, fmt.Sprintf("5eed%04d-0001-4001-8007-000000000001", 2))
+		local, err := a.Directory().AudienceLocalIDs(ctx, ids)
+		if err != nil || len(local) != 3 {
+			t.Fatalf("%d found, %v", len(local), err)
+		}
+		many := make([]int64, 70000)
+		for i := range many {
+			many[i] = int64(i + 1)
+		}
+		cdp, err := a.Directory().AudienceCDPIDs(ctx, many)
+		if err != nil || len(cdp) != 3 {
+			t.Fatalf("%d found, %v", len(cdp), err)
 		}
 	})
 }
