@@ -494,12 +494,12 @@ func (s *Server) rulesImport(c echo.Context) error {
 	if strings.TrimSpace(string(data)) == "" {
 		return s.renderTransfer(c, http.StatusUnprocessableEntity, []string{"choose the rules file, or paste its contents"}, "")
 	}
-	n, err := s.deps.PriceRules.Import(c.Request().Context(), actor(c), s.deps.RuleDirectory, data)
+	res, err := s.deps.PriceRules.Import(c.Request().Context(), actor(c), s.deps.RuleDirectory, data)
 	var ie *pricerules.ImportError
 	if errors.As(err, &ie) {
 		return s.renderTransfer(c, http.StatusUnprocessableEntity, ie.Problems, c.FormValue("rules_json"))
 	} else if err != nil {
 		return err
 	}
-	return s.redirectWithFlash(c, "/admin/price-rules", flashSuccess, fmt.Sprintf("%d rule(s) imported.", n))
+	return s.redirectWithFlash(c, "/admin/price-rules", flashSuccess, fmt.Sprintf("Rules imported: %d added, %d updated (matched by their code).", res.Added, res.Updated))
 }

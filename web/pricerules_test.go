@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -218,10 +219,17 @@ func TestRulesImportExportPage(t *testing.T) {
 	if !strings.Contains(p.text(`[data-testid="import-problems"]`), `website "nowhere" does not exist`) || !strings.Contains(p.doc.Find("#rules_json").Text(), "nowhere") {
 		t.Fatalf("problems not listed or pasted text lost: %q", p.text(`[data-testid="import-problems"]`))
 	}
+	// The same file again updates the rule it names by code; without the code it adds one.
 	p = c.postMultipart("/admin/price-rules/import", nil, "rules_file", "rules.json", []byte(exp.body))
 	wantStatus(t, p, http.StatusSeeOther)
-	if p := c.get("/admin/price-rules"); p.testid("rule-row").Length() != 2 {
-		t.Fatal("imported rule not in the grid")
+	if p := c.get("/admin/price-rules"); p.testid("rule-row").Length() != 1 || !strings.Contains(p.text(`[data-testid="flash-success"]`), "0 added, 1 updated") {
+		t.Fatalf("re-import: %d rows, %q", p.testid("rule-row").Length(), p.text(`[data-testid="flash-success"]`))
+	}
+	uncoded := regexp.MustCompile(`"code": "[^"]*",\s*`).ReplaceAllString(exp.body, "")
+	p = c.postMultipart("/admin/price-rules/import", nil, "rules_file", "rules.json", []byte(uncoded))
+	wantStatus(t, p, http.StatusSeeOther)
+	if p := c.get("/admin/price-rules"); p.testid("rule-row").Length() != 2 || !strings.Contains(p.text(`[data-testid="flash-success"]`), "1 added, 0 updated") {
+		t.Fatalf("import without codes: %d rows", p.testid("rule-row").Length())
 	}
 }
 

@@ -79,7 +79,8 @@ var commands = []command{
 			{"customer", "bind the value to this customer id (default: valid for any shopper)"}}, run: membershipSign},
 	{words: "catalog import", summary: "create or update products from a CSV FILE (all or nothing)", args: "FILE", run: catalogImport},
 	{words: "pricerules export", summary: "write every cart price rule as JSON to FILE (- for standard output)", args: "FILE", run: rulesExport},
-	{words: "pricerules import", summary: "add the rules of a JSON export FILE (- for standard input); all or nothing", args: "FILE", run: rulesImport},
+	{words: "pricerules import", summary: "add or update (by code) the rules of a JSON rules FILE (- for standard input); all or nothing", args: "FILE", run: rulesImport},
+	{words: "pricerules schema", summary: "print the JSON Schema of the rules file", run: pricerulesSchema},
 }
 
 const settingsHelp = `

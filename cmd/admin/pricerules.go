@@ -52,7 +52,7 @@ func rulesImport(c *cli) int {
 		return 1
 	}
 	defer closeApp()
-	n, err := a.Rules.Import(c.ctx, audit.Actor{Username: "cli"}, a.Directory(), data)
+	res, err := a.Rules.Import(c.ctx, audit.Actor{Username: "cli"}, a.Directory(), data)
 	var ie *pricerules.ImportError
 	if errors.As(err, &ie) {
 		fmt.Fprintln(c.stderr, "admin: nothing was imported:")
@@ -63,7 +63,14 @@ func rulesImport(c *cli) int {
 	} else if err != nil {
 		return c.fail(err)
 	}
-	fmt.Fprintf(c.stdout, "Imported %d cart price rule(s).\n", n)
+	fmt.Fprintf(c.stdout, "Imported cart price rules: %d added, %d updated (matched by their code).\n", res.Added, res.Updated)
+	return 0
+}
+
+// pricerulesSchema prints the JSON Schema of the rules file, for people and tools that
+// write rules files.
+func pricerulesSchema(c *cli) int {
+	c.stdout.Write(pricerules.FileSchema())
 	return 0
 }
 

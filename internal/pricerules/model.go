@@ -39,7 +39,10 @@ const (
 // Rule is a cart price rule as the engine and the editor see it. Money is in minor units;
 // PercentBP is hundredths of a percent (1000 = 10.00 %).
 type Rule struct {
-	ID               int64
+	ID int64
+	// Code is the rule's stable name in rules files: a file imported again updates the rule
+	// with its code. A rule saved without one gets "rule-<id>".
+	Code             string
 	Name             string
 	Description      string
 	Active           bool

@@ -32,6 +32,7 @@ type AudienceUsage interface {
 
 type ruleRow struct {
 	ID               int64
+	Code             *string
 	Name             string
 	Description      string
 	IsActive         bool
@@ -107,6 +108,10 @@ func toRow(r *Rule) (ruleRow, error) {
 		code := r.CouponCode
 		row.CouponCode = &code
 	}
+	if r.Code != "" {
+		code := r.Code
+		row.Code = &code
+	}
 	return row, nil
 }
 
@@ -118,6 +123,9 @@ func fromRow(row ruleRow) (Rule, error) {
 		TimesUsed: row.TimesUsed, Version: row.Version, UpdatedAt: row.UpdatedAt, Labels: map[int64]string{}}
 	if row.CouponCode != nil {
 		r.CouponCode = *row.CouponCode
+	}
+	if row.Code != nil {
+		r.Code = *row.Code
 	}
 	if err := json.Unmarshal([]byte(row.Conditions), &r.Conditions); err != nil {
 		return r, fmt.Errorf("rule %d conditions: %w", row.ID, err)
@@ -253,15 +261,35 @@ func (s *Service) saveTx(ctx context.Context, tx *gorm.DB, actor audit.Actor, rp
 	}
 	now := s.now()
 	row.UpdatedAt = now
+	if r.Code != "" {
+		var other int64
+		if err := tx.Raw("SELECT COUNT(*) FROM price_rules WHERE code = ? AND id <> ?", r.Code, r.ID).Scan(&other).Error; err != nil {
+			return err
+		}
+		if other > 0 {
+			return validation.Errors{"code": "Another rule has this code."}
+		}
+	}
 	if r.ID == 0 {
 		row.CreatedAt, row.Version = now, 1
 		if err := tx.Create(&row).Error; err != nil {
 			return s.saveError(err)
 		}
+		if r.Code == "" {
+			// A stable code for rules files; ids are unique, so it is too.
+			r.Code = fmt.Sprintf("rule-%d", row.ID)
+			if err := tx.Exec("UPDATE price_rules SET code = ? WHERE id = ?", r.Code, row.ID).Error; err != nil {
+				return s.saveError(err)
+			}
+		}
 	} else {
 		row.Version = r.Version + 1
+		omit := []string{"id", "created_at", "times_used"}
+		if r.Code == "" {
+			omit = append(omit, "code") // an editor that does not show the code keeps it
+		}
 		res := tx.Model(&ruleRow{}).Where("id = ? AND version = ?", r.ID, r.Version).
-			Select("*").Omit("id", "created_at", "times_used").Updates(&row)
+			Select("*").Omit(omit...).Updates(&row)
 		if res.Error != nil {
 			return s.saveError(res.Error)
 		}
@@ -298,6 +326,10 @@ func (s *Service) changed() {
 
 func (s *Service) saveError(err error) error {
 	if db.IsUniqueViolation(err) {
+		// SQLite names the column (price_rules.code), PostgreSQL the index (price_rules_code).
+		if msg := err.Error(); strings.Contains(msg, "price_rules.code") || strings.Contains(msg, "price_rules_code") {
+			return validation.Errors{"code": "Another rule has this code."}
+		}
 		return validation.Errors{"coupon_code": "Another rule has this coupon code."}
 	}
 	return err
@@ -459,7 +491,7 @@ func (s *Service) Duplicate(ctx context.Context, actor audit.Actor, id int64) (R
 	if err != nil {
 		return Rule{}, err
 	}
-	r.ID, r.Version, r.TimesUsed, r.Active = 0, 0, 0, false
+	r.ID, r.Version, r.TimesUsed, r.Active, r.Code = 0, 0, 0, false, ""
 	r.Name = truncate(r.Name+" (copy)", 255)
 	if r.CouponType == CouponSpecific {
 		r.CouponCode = truncate(r.CouponCode, 240) + "-COPY-" + randomCode(GenerateSpec{Length: 6, Format: "alphanumeric"})

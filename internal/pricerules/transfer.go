@@ -1,14 +1,21 @@
 package pricerules
 
 import (
+	"bytes"
 	"context"
+	_ "embed" // the rules file's JSON Schema
 	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/santhosh-tekuri/jsonschema/v6/kind"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 	"gorm.io/gorm"
 
 	"audienceactivation/internal/audit"
@@ -28,9 +35,11 @@ type Directory interface {
 // ExportFormat names the JSON file format of Export and Import.
 const ExportFormat = "audience-activation/price-rules"
 
-// exported is a rule in the file. The discount amount is written as merchants type it: a
-// percent ("10"), money ("5.00"), or the free items of buy X get Y ("1").
+// exported is a rule in the file (rules.schema.json describes it for people and tools).
+// The discount amount is written as merchants type it: a percent ("10"), money ("5.00"),
+// or the free items of buy X get Y ("1").
 type exported struct {
+	Code             string            `json:"code,omitempty"`
 	Name             string            `json:"name"`
 	Description      string            `json:"description,omitempty"`
 	Active           bool              `json:"active"`
@@ -44,8 +53,8 @@ type exported struct {
 	ToDate           string            `json:"to_date,omitempty"`
 	Priority         int               `json:"priority"`
 	StopFurther      bool              `json:"stop_further,omitempty"`
-	Conditions       Condition         `json:"conditions"`
-	ActionConditions Condition         `json:"action_conditions"`
+	Conditions       *fileCondition    `json:"conditions,omitempty"`
+	ActionConditions *fileCondition    `json:"action_conditions,omitempty"`
 	Action           ActionType        `json:"action"`
 	DiscountAmount   string            `json:"discount_amount"`
 	MaxQty           int               `json:"max_qty,omitempty"`
@@ -60,6 +69,45 @@ type exportFile struct {
 	Format  string     `json:"format"`
 	Version int        `json:"version"`
 	Rules   []exported `json:"rules"`
+}
+
+// fileCondition is a conditions tree node in a file. Unlike the stored form, "expect" may
+// be absent: a combine without it means TRUE and a found FOUND, as the editor starts them.
+type fileCondition struct {
+	Kind       string          `json:"type"`
+	Aggregator string          `json:"aggregator,omitempty"`
+	Expect     *bool           `json:"expect,omitempty"`
+	Attribute  string          `json:"attribute,omitempty"`
+	Operator   string          `json:"operator,omitempty"`
+	Value      string          `json:"value,omitempty"`
+	Values     []string        `json:"values,omitempty"`
+	Conditions []fileCondition `json:"conditions,omitempty"`
+}
+
+// toFile writes a tree for a file, with "expect" explicit where it means something.
+func toFile(c Condition) *fileCondition {
+	f := &fileCondition{Kind: c.Kind, Aggregator: c.Aggregator, Attribute: c.Attribute, Operator: c.Operator, Value: c.Value, Values: c.Values}
+	if c.Kind == KindCombine || c.Kind == KindFound || c.Kind == "" {
+		e := c.Expect
+		f.Expect = &e
+	}
+	for _, ch := range c.Conditions {
+		f.Conditions = append(f.Conditions, *toFile(ch))
+	}
+	return f
+}
+
+// fromFile reads a tree of a file; an absent tree is "every cart" (or every item).
+func fromFile(f *fileCondition) Condition {
+	if f == nil {
+		return All()
+	}
+	c := Condition{Kind: f.Kind, Aggregator: f.Aggregator, Attribute: f.Attribute, Operator: f.Operator, Value: f.Value, Values: f.Values}
+	c.Expect = f.Expect == nil || *f.Expect
+	for i := range f.Conditions {
+		c.Conditions = append(c.Conditions, fromFile(&f.Conditions[i]))
+	}
+	return c
 }
 
 // mapAudiences rewrites the audience values of a tree with f.
@@ -131,11 +179,11 @@ func (s *Service) Export(ctx context.Context, dir Directory) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := exportFile{Format: ExportFormat, Version: 1, Rules: []exported{}}
+	f := exportFile{Format: ExportFormat, Version: 2, Rules: []exported{}}
 	for _, r := range rules {
-		e := exported{Name: r.Name, Description: r.Description, Active: r.Active, CustomerGroups: r.CustomerGroupIDs,
+		e := exported{Code: r.Code, Name: r.Name, Description: r.Description, Active: r.Active, CustomerGroups: r.CustomerGroupIDs,
 			CouponType: r.CouponType, CouponCode: r.CouponCode, UsesPerCoupon: r.UsesPerCoupon, UsesPerCustomer: r.UsesPerCustomer,
-			FromDate: r.FromDate, ToDate: r.ToDate, Priority: r.Priority, StopFurther: r.StopFurther, ActionConditions: r.ActionConditions,
+			FromDate: r.FromDate, ToDate: r.ToDate, Priority: r.Priority, StopFurther: r.StopFurther, ActionConditions: toFile(r.ActionConditions),
 			Action: r.Action, DiscountAmount: FormatAmount(r.Action, r.Amount), MaxQty: r.MaxQty, Step: r.Step, ApplyToShipping: r.ApplyToShipping,
 			FreeShipping: r.FreeShipping, DefaultLabel: r.DefaultLabel, Labels: map[string]string{}}
 		for _, w := range r.WebsiteIDs {
@@ -144,7 +192,7 @@ func (s *Service) Export(ctx context.Context, dir Directory) ([]byte, error) {
 		for sv, l := range r.Labels {
 			e.Labels[viewCode[sv]] = l
 		}
-		e.Conditions, err = mapAudiences(r.Conditions, func(v string) (string, error) {
+		conds, err := mapAudiences(r.Conditions, func(v string) (string, error) {
 			n, _ := strconv.ParseInt(v, 10, 64)
 			if id, ok := cdp[n]; ok {
 				return id, nil
@@ -154,6 +202,7 @@ func (s *Service) Export(ctx context.Context, dir Directory) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+		e.Conditions = toFile(conds)
 		f.Rules = append(f.Rules, e)
 	}
 	return json.MarshalIndent(f, "", "  ")
@@ -174,69 +223,180 @@ func (e *ImportError) Error() string {
 	return "nothing was imported: " + strings.Join(e.Problems, "; ")
 }
 
+// ImportResult says what an import did.
+type ImportResult struct {
+	Added, Updated int
+}
+
 // MaxImportSize bounds an import file.
 const MaxImportSize = 8 << 20
 
-// Import reads a file written by Export and creates its rules. Everything is checked
-// first — the format, every website, store view and audience reference (audiences by CDP
-// id), every rule's fields — and then all rules are written in one transaction, or none.
-func (s *Service) Import(ctx context.Context, actor audit.Actor, dir Directory, data []byte) (int, error) {
+//go:embed rules.schema.json
+var fileSchemaJSON []byte
+
+// FileSchema is the JSON Schema of a rules file (`admin pricerules schema` prints it).
+func FileSchema() []byte { return fileSchemaJSON }
+
+var fileSchema = sync.OnceValue(func() *jsonschema.Schema {
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(fileSchemaJSON))
+	if err != nil {
+		panic(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("rules.schema.json", doc); err != nil {
+		panic(err)
+	}
+	return c.MustCompile("rules.schema.json")
+})
+
+// fileFieldNames maps the editor's field keys that Validate reports to the file's names.
+var fileFieldNames = map[string]string{"website_ids": "websites", "customer_group_ids": "customer_groups", "amount": "discount_amount"}
+
+// schemaProblems checks data against the file's schema and words each problem with its
+// place in the file, such as `rules[2].conditions.conditions[0]: unknown field "valuez"`.
+func schemaProblems(doc any) []string {
+	err := fileSchema().Validate(doc)
+	var ve *jsonschema.ValidationError
+	if !errors.As(err, &ve) {
+		return nil
+	}
+	p := message.NewPrinter(language.English)
+	var out []string
+	var walk func(e *jsonschema.ValidationError)
+	walk = func(e *jsonschema.ValidationError) {
+		if len(e.Causes) > 0 {
+			for _, c := range e.Causes {
+				walk(c)
+			}
+			return
+		}
+		where := "the file"
+		if len(e.InstanceLocation) > 0 {
+			var b strings.Builder
+			for _, seg := range e.InstanceLocation {
+				if _, err := strconv.Atoi(seg); err == nil {
+					b.WriteString("[" + seg + "]")
+					continue
+				}
+				if b.Len() > 0 {
+					b.WriteByte('.')
+				}
+				b.WriteString(seg)
+			}
+			where = b.String()
+		}
+		msg := e.ErrorKind.LocalizedString(p)
+		if ap, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
+			msg = "unknown field " + strings.Join(quoteAll(ap.Properties), ", ")
+		}
+		out = append(out, where+": "+msg)
+	}
+	walk(ve)
+	sort.Strings(out)
+	if len(out) > 50 {
+		out = append(out[:50], fmt.Sprintf("… and %d more", len(out)-50))
+	}
+	return out
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = strconv.Quote(s)
+	}
+	return out
+}
+
+// Import reads a rules file (written by Export, or by hand after rules.schema.json) and
+// writes its rules: a rule whose code the store has is updated, any other is added.
+// Everything is checked first — the file's shape against its schema (unknown fields are
+// refused with their place), every website, store view and audience reference (audiences
+// by CDP id), every rule's fields — and then all rules are written in one transaction, or
+// none.
+func (s *Service) Import(ctx context.Context, actor audit.Actor, dir Directory, data []byte) (ImportResult, error) {
+	var res ImportResult
 	if len(data) > MaxImportSize {
-		return 0, &ImportError{[]string{"the file is larger than 8 MiB"}}
+		return res, &ImportError{[]string{"the file is larger than 8 MiB"}}
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return res, &ImportError{[]string{fmt.Sprintf("the file is not valid JSON (near byte %d)", se.Offset)}}
+		}
+		return res, &ImportError{[]string{"the file is not valid JSON"}}
+	}
+	if m, ok := doc.(map[string]any); !ok || m["format"] != ExportFormat {
+		return res, &ImportError{[]string{fmt.Sprintf("this is not a price rules file (its \"format\" must be %q)", ExportFormat)}}
+	}
+	if problems := schemaProblems(doc); len(problems) > 0 {
+		return res, &ImportError{problems}
 	}
 	var f exportFile
 	if err := json.Unmarshal(data, &f); err != nil {
-		var te *json.UnmarshalTypeError
-		var se *json.SyntaxError
-		switch {
-		case errors.As(err, &se):
-			return 0, &ImportError{[]string{fmt.Sprintf("the file is not valid JSON (near byte %d)", se.Offset)}}
-		case errors.As(err, &te):
-			return 0, &ImportError{[]string{fmt.Sprintf("the field %q should be a %s, not a %s", te.Field, te.Type.Kind(), te.Value)}}
-		}
-		return 0, &ImportError{[]string{"the file is not a price rules export"}}
-	}
-	if f.Format != ExportFormat || f.Version != 1 {
-		return 0, &ImportError{[]string{fmt.Sprintf("this is not a price rules export (format %q, version %d)", f.Format, f.Version)}}
-	}
-	if len(f.Rules) == 0 {
-		return 0, &ImportError{[]string{"the file has no rules"}}
+		return res, &ImportError{[]string{"the file could not be read: " + err.Error()}}
 	}
 	sites, err := dir.WebsiteIDs(ctx)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	views, err := dir.StoreViewIDs(ctx)
 	if err != nil {
-		return 0, err
+		return res, err
 	}
 	var cdpIDs []string
 	for _, e := range f.Rules {
-		cdpIDs = append(cdpIDs, audienceValues(e.Conditions)...)
+		if e.Conditions != nil {
+			cdpIDs = append(cdpIDs, audienceValues(fromFile(e.Conditions))...)
+		}
 	}
 	local, err := dir.AudienceLocalIDs(ctx, cdpIDs)
 	if err != nil {
-		return 0, err
+		return res, err
+	}
+	// Rules the store has, by code: those the file names are updated.
+	existing := map[string]Rule{}
+	if all, _, err := s.All(ctx); err != nil {
+		return res, err
+	} else {
+		for _, r := range all {
+			if r.Code != "" {
+				existing[r.Code] = r
+			}
+		}
 	}
 	var problems []string
 	rules := make([]Rule, 0, len(f.Rules))
 	codes := map[string]int{}
+	ruleCodes := map[string]int{}
 	for i, e := range f.Rules {
-		where := fmt.Sprintf("rule %d (%q)", i+1, e.Name)
-		r := Rule{Name: e.Name, Description: e.Description, Active: e.Active, CustomerGroupIDs: e.CustomerGroups, CouponType: e.CouponType,
+		where := fmt.Sprintf("rules[%d] (%q)", i, e.Name)
+		r := Rule{Code: e.Code, Name: e.Name, Description: e.Description, Active: e.Active, CustomerGroupIDs: e.CustomerGroups, CouponType: e.CouponType,
 			CouponCode: e.CouponCode, UsesPerCoupon: e.UsesPerCoupon, UsesPerCustomer: e.UsesPerCustomer, FromDate: e.FromDate,
-			ToDate: e.ToDate, Priority: e.Priority, StopFurther: e.StopFurther, ActionConditions: e.ActionConditions, Action: e.Action,
+			ToDate: e.ToDate, Priority: e.Priority, StopFurther: e.StopFurther, ActionConditions: fromFile(e.ActionConditions), Action: e.Action,
 			MaxQty: e.MaxQty, Step: e.Step, ApplyToShipping: e.ApplyToShipping, FreeShipping: e.FreeShipping,
 			DefaultLabel: e.DefaultLabel, Labels: map[int64]string{}}
+		if r.FreeShipping == "" {
+			r.FreeShipping = FreeShippingNo
+		}
+		if old, ok := existing[e.Code]; ok && e.Code != "" {
+			r.ID, r.Version, r.TimesUsed = old.ID, old.Version, old.TimesUsed
+		}
+		if e.Code != "" {
+			if j, dup := ruleCodes[e.Code]; dup {
+				problems = append(problems, fmt.Sprintf("%s.code: %q is also the code of rules[%d]", where, e.Code, j))
+			}
+			ruleCodes[e.Code] = i
+		}
 		if n, err := ParseAmount(e.Action, e.DiscountAmount); err != nil {
-			problems = append(problems, fmt.Sprintf("%s: discount_amount: %v", where, err))
+			problems = append(problems, fmt.Sprintf("%s.discount_amount: %v", where, err))
 		} else {
 			r.Amount = n
 		}
 		for _, code := range e.Websites {
 			id, ok := sites[code]
 			if !ok {
-				problems = append(problems, fmt.Sprintf("%s: website %q does not exist here", where, code))
+				problems = append(problems, fmt.Sprintf("%s.websites: website %q does not exist here", where, code))
 				continue
 			}
 			r.WebsiteIDs = append(r.WebsiteIDs, id)
@@ -244,12 +404,12 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, dir Directory, 
 		for code, l := range e.Labels {
 			id, ok := views[code]
 			if !ok {
-				problems = append(problems, fmt.Sprintf("%s: store view %q does not exist here", where, code))
+				problems = append(problems, fmt.Sprintf("%s.labels: store view %q does not exist here", where, code))
 				continue
 			}
 			r.Labels[id] = l
 		}
-		r.Conditions, err = mapAudiences(e.Conditions, func(v string) (string, error) {
+		r.Conditions, err = mapAudiences(fromFile(e.Conditions), func(v string) (string, error) {
 			// Keys are ids as the audiences store writes them: UUIDs lower case, other
 			// ids as Adobe sent them.
 			id, ok := local[v]
@@ -257,7 +417,7 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, dir Directory, 
 				id, ok = local[strings.ToLower(v)]
 			}
 			if !ok {
-				return "", fmt.Errorf("%s: audience %s is not in this store (sync audiences first)", where, v)
+				return "", fmt.Errorf("%s.conditions: audience %s is not in this store (sync audiences first)", where, v)
 			}
 			return strconv.FormatInt(id, 10), nil
 		})
@@ -267,9 +427,9 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, dir Directory, 
 		if r.CouponType == CouponSpecific {
 			key := strings.ToLower(r.CouponCode)
 			if j, dup := codes[key]; dup {
-				problems = append(problems, fmt.Sprintf("%s: coupon code %q is also used by rule %d of the file", where, r.CouponCode, j))
+				problems = append(problems, fmt.Sprintf("%s.coupon_code: %q is also the coupon code of rules[%d]", where, r.CouponCode, j))
 			}
-			codes[key] = i + 1
+			codes[key] = i
 		}
 		ve := Validate(&r)
 		keys := make([]string, 0, len(ve))
@@ -278,28 +438,54 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, dir Directory, 
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
-			problems = append(problems, fmt.Sprintf("%s: %s: %s", where, k, ve[k]))
+			name := k
+			if n, ok := fileFieldNames[k]; ok {
+				name = n
+			}
+			problems = append(problems, fmt.Sprintf("%s.%s: %s", where, name, ve[k]))
 		}
 		rules = append(rules, r)
 	}
 	if len(problems) > 0 {
-		return 0, &ImportError{problems}
+		return res, &ImportError{problems}
 	}
 	err = db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
 		for i := range rules {
-			if err := s.saveTx(ctx, tx, actor, &rules[i], nil); err != nil {
+			var before *Rule
+			if rules[i].ID != 0 {
+				old := existing[rules[i].Code]
+				before = &old
+			}
+			if err := s.saveTx(ctx, tx, actor, &rules[i], before); err != nil {
 				var ve validation.Errors
 				if errors.As(err, &ve) {
-					return &ImportError{[]string{fmt.Sprintf("rule %d (%q): %v", i+1, rules[i].Name, err)}}
+					var msgs []string
+					for k, m := range ve {
+						if n, ok := fileFieldNames[k]; ok {
+							k = n
+						}
+						msgs = append(msgs, k+": "+m)
+					}
+					sort.Strings(msgs)
+					return &ImportError{[]string{fmt.Sprintf("rules[%d] (%q).%s", i, rules[i].Name, strings.Join(msgs, "; "))}}
+				}
+				if errors.Is(err, ErrConflict) {
+					return &ImportError{[]string{fmt.Sprintf("rules[%d] (%q): the rule was changed in the store during the import; import again", i, rules[i].Name)}}
 				}
 				return err
 			}
+			if before != nil {
+				res.Updated++
+			} else {
+				res.Added++
+			}
 		}
-		return s.log.Record(ctx, tx, actor, audit.ActionRuleImport, "price_rule", "", fmt.Sprintf("%d cart price rule(s) imported", len(rules)), nil, nil)
+		return s.log.Record(ctx, tx, actor, audit.ActionRuleImport, "price_rule", "",
+			fmt.Sprintf("Cart price rules imported: %d added, %d updated", res.Added, res.Updated), nil, nil)
 	})
 	if err != nil {
-		return 0, err
+		return ImportResult{}, err
 	}
 	s.changed()
-	return len(rules), nil
+	return res, nil
 }

@@ -4,12 +4,16 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
 	"audienceactivation/internal/validation"
 )
+
+// reRuleCode is the form of a rule's stable code.
+var reRuleCode = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,63}$`)
 
 // Validate checks a rule as the editor and import do, returning messages by field.
 func Validate(r *Rule) validation.Errors {
@@ -20,6 +24,9 @@ func Validate(r *Rule) validation.Errors {
 		ve.Add("name", "Enter a rule name.")
 	case len(r.Name) > 255 || !validation.IsText(r.Name, false):
 		ve.Add("name", "Use at most 255 characters of plain text.")
+	}
+	if r.Code = strings.TrimSpace(r.Code); r.Code != "" && !reRuleCode.MatchString(r.Code) {
+		ve.Add("code", "Use 1 to 64 lowercase letters, digits, - or _, starting with a letter or digit.")
 	}
 	if !validation.IsText(r.Description, true) || len(r.Description) > 64<<10 {
 		ve.Add("description", "Use plain text, at most 64 KiB.")

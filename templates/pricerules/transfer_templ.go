@@ -73,7 +73,7 @@ func Transfer(v TransferView) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<h2>Import</h2><p class=\"hint\">Imported rules are added as new rules. The whole file is checked first: if anything is wrong, nothing is imported and every problem is listed.</p>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 3, "<h2>Import</h2><p class=\"hint\">A rule whose code is already in this store is updated; any other rule is added. The whole file is checked first: if anything is wrong, nothing is imported and every problem is listed with its place in the file. To write a rules file by hand, see the README's \"Rules files\" section, or print its JSON Schema with <code>admin pricerules schema</code>.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
