@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"crypto/subtle"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -84,6 +86,35 @@ func (m *metrics) observe(c echo.Context, took time.Duration) {
 }
 
 // metricsHandler serves the Prometheus text format.
+// metricsHandler serves /metrics on the main address: not at all when the operator gave
+// metrics an address of their own (MetricsHandler serves it there), and only with the
+// bearer token when one is set.
 func (s *Server) metricsHandler() echo.HandlerFunc {
-	return echo.WrapHandler(promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	h := s.MetricsHandler()
+	return func(c echo.Context) error {
+		if s.deps.Settings.MetricsAddr != "" {
+			return echo.ErrNotFound
+		}
+		h.ServeHTTP(c.Response(), c.Request())
+		return nil
+	}
+}
+
+// MetricsHandler is the Prometheus endpoint, behind the bearer token when one is set, for
+// the main server or a listener of its own (--metrics-addr).
+func (s *Server) MetricsHandler() http.Handler {
+	prom := promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
+	token := s.deps.Settings.MetricsToken
+	if token == "" {
+		return prom
+	}
+	want := []byte("Bearer " + token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			http.Error(w, "metrics need the bearer token (METRICS_TOKEN)", http.StatusUnauthorized)
+			return
+		}
+		prom.ServeHTTP(w, r)
+	})
 }

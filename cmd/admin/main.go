@@ -285,6 +285,9 @@ func serveWith(ctx context.Context, a *app.App, addr string, stderr io.Writer, d
 	deps := webDeps(a)
 	deps.DemoMode = demo
 	srv := web.New(deps)
+	if a.Settings.MetricsAddr != "" {
+		go serveMetrics(ctx, a.Settings.MetricsAddr, srv.MetricsHandler(), a.Log)
+	}
 	if err := srv.ListenAndServe(ctx, addr); err != nil {
 		fmt.Fprintln(stderr, "admin:", err)
 		return 1

@@ -223,3 +223,56 @@ func TestUserCreateWithRoleAndResetTwoFactor(t *testing.T) {
 		t.Fatalf("reset-2fa of an unknown user: %d %q", code, stderr)
 	}
 }
+
+// --metrics-addr moves /metrics to a listener of its own; METRICS_TOKEN guards it.
+func TestServeMetricsOnTheirOwnAddressWithAToken(t *testing.T) {
+	dir := t.TempDir()
+	free := func() string {
+		l, _ := net.Listen("tcp", "127.0.0.1:0")
+		defer l.Close()
+		return l.Addr().String()
+	}
+	addr, metricsAddr := free(), free()
+	done := make(chan int, 1)
+	var errb bytes.Buffer
+	env := func(k string) string {
+		if k == "METRICS_TOKEN" {
+			return "metrics-token-0123456789"
+		}
+		return ""
+	}
+	go func() {
+		done <- run([]string{"--addr", addr, "--metrics-addr", metricsAddr, "--data", dir}, env, strings.NewReader(""), &bytes.Buffer{}, &errb)
+	}()
+	get := func(url, token string) int {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for get("http://"+metricsAddr+"/metrics", "metrics-token-0123456789") != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatalf("metrics listener not up: %s", errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if code := get("http://"+metricsAddr+"/metrics", ""); code != http.StatusUnauthorized {
+		t.Errorf("metrics without the token: %d", code)
+	}
+	if code := get("http://"+addr+"/metrics", "metrics-token-0123456789"); code != http.StatusNotFound {
+		t.Errorf("/metrics on the main address: %d, want 404", code)
+	}
+	syscall.Kill(syscall.Getpid(), syscall.SIGTERM)
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		t.Fatal("no shutdown after SIGTERM")
+	}
+}

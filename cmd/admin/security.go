@@ -1,8 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
 
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
@@ -36,4 +40,20 @@ func userResetTwoFactor(c *cli) int {
 	}
 	fmt.Fprintf(c.stdout, "Two-factor sign-in of %q is reset: their sessions ended, and they set it up again at their next sign-in.\n", u.Username)
 	return 0
+}
+
+// serveMetrics serves /metrics alone on addr (--metrics-addr), for a scraper on a network
+// the public does not reach, until ctx ends.
+func serveMetrics(ctx context.Context, addr string, h http.Handler, log *slog.Logger) {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Addr: addr, Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	log.Info("serving metrics", "addr", "http://"+addr+"/metrics")
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		log.Error("metrics listener stopped", "addr", addr, "error", err)
+	}
 }

@@ -36,6 +36,11 @@ type Settings struct {
 	// allowed; more are refused until the window moves on. Zero means the defaults.
 	CouponTries  int
 	CouponWindow time.Duration
+	// MetricsAddr, when set, serves /metrics on this address only (not on Addr).
+	MetricsAddr string
+	// MetricsToken, when set, is the bearer token /metrics requires (env only: a flag
+	// would show in the process list).
+	MetricsToken string
 }
 
 // Coupon quota defaults: ten wrong codes an hour is plenty for a person and useless for
@@ -57,8 +62,10 @@ func Flags(fs *flag.FlagSet, env func(string) string) func() (Settings, error) {
 	fs.BoolVar(&s.TwoFactorOff, "no-2fa", env("ADMIN_2FA") == "off", "let admins sign in without two-factor codes: local development only (env ADMIN_2FA=off)")
 	couponTries := fs.Int("coupon-tries", envInt(env, "COUPON_TRIES", DefaultCouponTries), "wrong coupon codes allowed per cart, customer and address per --coupon-window (env COUPON_TRIES)")
 	couponWindow := fs.String("coupon-window", envOr(env, "COUPON_WINDOW", DefaultCouponWindow.String()), "the coupon quota's window (env COUPON_WINDOW)")
+	fs.StringVar(&s.MetricsAddr, "metrics-addr", env("METRICS_ADDR"), "serve /metrics on this host:port instead of the main address (env METRICS_ADDR)")
 	proxies := fs.String("trusted-proxies", env("TRUSTED_PROXIES"), "comma-separated CIDRs of reverse proxies whose X-Forwarded-For is trusted (env TRUSTED_PROXIES)")
 	s.SecretKey = env("SECRET_KEY")
+	s.MetricsToken = env("METRICS_TOKEN")
 	return func() (Settings, error) {
 		s.TrustedProxies = nil
 		for _, c := range strings.Split(*proxies, ",") {
@@ -121,6 +128,14 @@ func (s *Settings) validate() error {
 	}
 	if s.SecretKey != "" && len(s.SecretKey) < 32 {
 		return errors.New("invalid SECRET_KEY: it must be at least 32 characters (try: openssl rand -hex 32)")
+	}
+	if s.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(s.MetricsAddr); err != nil || port == "" || s.MetricsAddr == s.Addr {
+			return fmt.Errorf("invalid --metrics-addr %q: use a host:port other than --addr, such as 127.0.0.1:9090", s.MetricsAddr)
+		}
+	}
+	if s.MetricsToken != "" && len(s.MetricsToken) < 16 {
+		return errors.New("invalid METRICS_TOKEN: use at least 16 characters")
 	}
 	if s.LogFormat != "text" && s.LogFormat != "json" {
 		return fmt.Errorf("invalid --log-format %q: use text or json", s.LogFormat)
