@@ -123,6 +123,17 @@ func pwaDocuments(t *testing.T) []pwaDocument {
 		t.Fatal(err)
 	}
 	t.Logf("extracted %d documents from %d modules in %v", len(docs), len(modules), time.Since(start).Round(time.Millisecond))
+	// A module that yields nothing means the extraction no longer reads the packages as
+	// they are (a renamed export, a moved file): the test would pass on nothing.
+	found := map[string]bool{}
+	for _, d := range docs {
+		found[d.Module] = true
+	}
+	for _, m := range modules {
+		if !found[m] {
+			t.Errorf("%s: no GraphQL documents extracted", m)
+		}
+	}
 	for i := range docs {
 		if err := docs[i].prepare(); err != nil {
 			t.Fatalf("%s: %v", docs[i].key(), err)
