@@ -757,3 +757,48 @@ func TestPWAStudioSignedInJourney(t *testing.T) {
 		})
 	}
 }
+
+// What Venia sends for features this store does not have, and the legacy and edit-modal
+// operations the journeys above do not reach: declared in Magento's shape, they answer
+// empty (nulls, [], false) or refuse in words a shopper can read, never with a 4xx/5xx.
+func TestPWAStudioFeaturesTheStoreLacks(t *testing.T) {
+	docs := pwaDocuments(t)
+	s := pwaShop(t)
+	v := newVenia(t, s.a, docs, "")
+	cartID := v.ok(pTalons+"Gallery/useAddToCartButton", "CREATE_CART_MUTATION", nil).str("cartId")
+	cart := map[string]any{"cartId": cartID}
+	want(t, "the cart is the guest's", v.ok(pTalons+"Gallery/useAddToCartButton", "CART_DETAILS_QUERY", cart).str("cart.id"), cartID)
+	product := pTalons + "ProductFullDetail/productFullDetail.gql"
+	r := v.ok(product, "default.addSimpleProductToCartMutation", map[string]any{"cartId": cartID, "quantity": 2, "sku": "MUG"})
+	want(t, "legacy add", r.str("addSimpleProductsToCart.cart.total_quantity"), "2")
+	v.refused(product, "default.addConfigurableProductToCartMutation", map[string]any{"cartId": cartID, "quantity": 1, "sku": "MUG-RED", "parentSku": "MUG"},
+		`Could not find a product with SKU "MUG"`, "graphql-input")
+	r = v.ok(product, "default.addProductToCartMutation", map[string]any{"cartId": cartID, "product": map[string]any{"sku": "TEE-1", "quantity": 1, "parent_sku": "TEE"}})
+	want(t, "a variant of a product that has none", r.str("addProductsToCart.cart.total_quantity"), "2")
+	mug := r.str("addProductsToCart.cart.items.0.uid")
+	// The cart page's edit modal: a simple product has no options to change.
+	form := pTalons + "CartPage/ProductListing/EditModal/productForm.gql"
+	r = v.ok(form, "default.getConfigurableOptionsQuery", map[string]any{"sku": "MUG"})
+	want(t, "product form", r.str("products.items.0.sku")+" "+r.str("products.items.0.__typename"), "MUG SimpleProduct")
+	want(t, "thumbnail source", v.ok(form, "default.getConfigurableThumbnailSourceQuery", nil).str("storeConfig.configurable_thumbnail_source"), "parent")
+	r = v.ok(form, "default.updateQuantityMutation", map[string]any{"cartId": cartID, "cartItemId": mug, "quantity": 3})
+	want(t, "edit modal quantity", r.str("updateCartItems.cart.total_quantity"), "3")
+	// Gift cards and gift options: none, and refused.
+	gift := pTalons + "CartPage/GiftCards/giftCardQueries.gql"
+	want(t, "applied gift cards", fmt.Sprint(v.ok(gift, "default.getAppliedGiftCardsQuery", cart).at("cart.applied_gift_cards")), "[]")
+	v.refused(gift, "default.getGiftCardBalanceQuery", map[string]any{"giftCardCode": "GC-1"}, `The gift card account "GC-1" was not found.`, "graphql-no-such-entity")
+	v.refused(gift, "default.applyGiftCardMutation", map[string]any{"cartId": cartID, "giftCardCode": "GC-1"},
+		"The gift card code couldn't be added. Verify your information and try again.", "graphql-input")
+	v.refused(gift, "default.removeGiftCardMutation", map[string]any{"cartId": cartID, "giftCardCode": "GC-1"},
+		`The gift card "GC-1" is not applied to the cart.`, "graphql-no-such-entity")
+	options := pTalons + "CartPage/PriceAdjustments/GiftOptions/giftOptions.gql"
+	r = v.ok(options, "default.getGiftOptionsQuery", cart)
+	want(t, "gift options", fmt.Sprint(r.at("cart.gift_message"), r.at("cart.gift_receipt_included"), r.at("cart.printed_card_included"), r.at("cart.prices.gift_options")),
+		"<nil> false false <nil>")
+	v.refused(options, "default.setGiftOptionsOnCartMutation", map[string]any{"cartId": cartID, "giftMessage": nil, "giftReceiptIncluded": true, "printedCardIncluded": false},
+		"Gift options are not available in this store.", "graphql-input")
+	// The mini cart's remove, the payment step's edit modal.
+	r = v.ok(pVenia+"MiniCart/miniCart.gql", "REMOVE_ITEM_MUTATION", map[string]any{"cartId": cartID, "itemId": mug})
+	want(t, "mini cart remove", r.str("removeItemFromCart.cart.total_quantity"), "0")
+	want(t, "no payment method yet", v.ok(pTalons+"CheckoutPage/PaymentInformation/editModal.gql", "GET_SELECTED_PAYMENT_METHOD", cart).str("cart.selected_payment_method.code"), "")
+}
