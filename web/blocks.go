@@ -224,6 +224,7 @@ func (s *Server) blockForm(c echo.Context, status int, b dynamicblocks.Block, o 
 			v.UsedBy = append(v.UsedBy, bview.Link{Label: label, Href: fmt.Sprintf("/admin/dynamic-blocks/placements/%d/edit", p.ID)})
 		}
 		v.PlaceURL = fmt.Sprintf("/admin/dynamic-blocks/placements/new?block=%d", b.ID)
+		v.DeleteURL = fmt.Sprintf("/admin/dynamic-blocks/%d/delete", b.ID)
 	}
 	if v.Errors == nil {
 		v.Errors = map[string]string{}
@@ -393,6 +394,9 @@ func (s *Server) placementForm(c echo.Context, status int, p dynamicblocks.Place
 	}
 	v := bview.PlacementEditView{Base: s.base(c, title, layout.NavPlacements), ID: p.ID, Version: int64(p.Version), Action: action, Title: p.Title,
 		Location: p.Location, Display: string(p.Display), Rotation: string(p.Rotation), RestrictType: string(p.RestrictType), Errors: errs, Conflict: conflict}
+	if p.ID != 0 {
+		v.DeleteURL = fmt.Sprintf("/admin/dynamic-blocks/placements/%d/delete", p.ID)
+	}
 	if v.Errors == nil {
 		v.Errors = map[string]string{}
 	}

@@ -32,7 +32,7 @@ func (s *Server) customersList(c echo.Context) error {
 	}
 	for _, cu := range cs {
 		v.Rows = append(v.Rows, cuview.Row{ID: cu.ID, Email: cu.Email, Name: cu.Firstname + " " + cu.Lastname, Group: groups[cu.GroupID],
-			Website: websites[cu.WebsiteID], Created: formatTime(cu.CreatedAt), EditURL: fmt.Sprintf("/admin/customers/%d/edit", cu.ID)})
+			Website: websites[cu.WebsiteID], Created: formatTime(cu.CreatedAt), EditURL: fmt.Sprintf("/admin/customers/%d/edit", cu.ID), Inactive: !cu.IsActive})
 	}
 	link := gridLinker("/admin/customers", q, "q", "page")
 	v.Pager = withPageLinks(components.PagerView{Page: page, PerPage: customersPerPage, Total: n}, link)
@@ -65,7 +65,11 @@ func (s *Server) customerForm(c echo.Context, status int, id int64, in customers
 	if id != 0 {
 		title, action = "Edit Customer: "+in.Email, fmt.Sprintf("/admin/customers/%d", id)
 	}
-	f := cuview.Form{Base: s.base(c, title, layout.NavCustomers), ID: id, Action: action, Email: in.Email, Firstname: in.Firstname, Lastname: in.Lastname, Errors: errs}
+	f := cuview.Form{Base: s.base(c, title, layout.NavCustomers), ID: id, Action: action, Email: in.Email, Firstname: in.Firstname, Lastname: in.Lastname,
+		Active: !in.Inactive, Errors: errs}
+	if id != 0 {
+		f.DeleteURL = fmt.Sprintf("/admin/customers/%d/delete", id)
+	}
 	ws, err := s.deps.Stores.Websites(ctx)
 	if err != nil {
 		return err
@@ -101,7 +105,7 @@ func (s *Server) customerEdit(c echo.Context) error {
 	} else if err != nil {
 		return err
 	}
-	return s.customerForm(c, http.StatusOK, id, customers.Input{WebsiteID: cu.WebsiteID, Email: cu.Email, Firstname: cu.Firstname, Lastname: cu.Lastname, GroupID: cu.GroupID}, nil)
+	return s.customerForm(c, http.StatusOK, id, customers.Input{WebsiteID: cu.WebsiteID, Email: cu.Email, Firstname: cu.Firstname, Lastname: cu.Lastname, GroupID: cu.GroupID, Inactive: !cu.IsActive}, nil)
 }
 
 func (s *Server) customerCreate(c echo.Context) error { return s.customerSave(c, 0) }
@@ -115,7 +119,8 @@ func (s *Server) customerUpdate(c echo.Context) error {
 }
 
 func (s *Server) customerSave(c echo.Context, id int64) error {
-	in := customers.Input{Email: c.FormValue("email"), Firstname: c.FormValue("firstname"), Lastname: c.FormValue("lastname"), Password: c.FormValue("password")}
+	in := customers.Input{Email: c.FormValue("email"), Firstname: c.FormValue("firstname"), Lastname: c.FormValue("lastname"), Password: c.FormValue("password"),
+		Inactive: c.FormValue("is_active") != "1"}
 	in.WebsiteID, _ = strconv.ParseInt(c.FormValue("website_id"), 10, 64)
 	in.GroupID, _ = strconv.ParseInt(c.FormValue("group_id"), 10, 64)
 	cu, err := s.deps.Customers.Save(c.Request().Context(), actor(c), id, in)

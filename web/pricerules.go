@@ -127,7 +127,7 @@ func (s *Server) ruleForm(c echo.Context, status int, r pricerules.Rule, o ruleF
 	if r.ID != 0 {
 		title, action = "Edit Rule: "+r.Name, fmt.Sprintf("/admin/price-rules/%d", r.ID)
 	}
-	v := prview.EditView{Base: s.base(c, title, layout.NavPriceRules), ID: r.ID, Version: int64(r.Version), Action: action,
+	v := prview.EditView{Base: s.base(c, title, layout.NavPriceRules), ID: r.ID, Version: int64(r.Version), Action: action, DeleteURL: deleteURL("/admin/price-rules", r.ID),
 		Name: r.Name, Description: r.Description, Active: r.Active, CouponType: string(r.CouponType), CouponCode: r.CouponCode,
 		UsesPerCoupon: strconv.Itoa(r.UsesPerCoupon), UsesPerCustomer: strconv.Itoa(r.UsesPerCustomer), FromDate: r.FromDate, ToDate: r.ToDate,
 		Priority: strconv.Itoa(r.Priority), StopFurther: r.StopFurther, ActionType: string(r.Action), Amount: amountText(r),

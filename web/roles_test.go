@@ -29,7 +29,7 @@ func (a *app) createUser(username, password, role string) auth.User {
 // of web/access.go: Administrators everything; Marketers audiences (read and sync), cart
 // price rules, dynamic blocks and placements, preview, orders (read); Content editors
 // dynamic blocks and placements only; Viewers read only (no admin users, configuration,
-// action log, coupon codes or the forms that create things).
+// action log, coupon codes or the forms that create or delete things).
 func roleMay(role, method, path string) bool {
 	if path == "/admin" || path == "/admin/logout" {
 		return true
@@ -55,7 +55,7 @@ func roleMay(role, method, path string) bool {
 		if path == "/admin/preview" {
 			return true // running the preview stores nothing
 		}
-		return get && !has("/admin/config", "/admin/users", "/admin/action-log") && !strings.HasSuffix(path, "/new") &&
+		return get && !has("/admin/config", "/admin/users", "/admin/action-log") && !strings.HasSuffix(path, "/new") && !strings.HasSuffix(path, "/delete") &&
 			path != "/admin/price-rules/transfer" && !strings.HasSuffix(path, "/coupons.csv")
 	}
 	return false

@@ -56,8 +56,11 @@ func (s *Server) websiteForm(c echo.Context, status int, w stores.Website, errs 
 	if w.ID != 0 {
 		title, action = "Edit Website: "+w.Name, fmt.Sprintf("/admin/stores/websites/%d", w.ID)
 	}
-	return render(c, status, storesview.EditWebsite(storesview.WebsiteForm{Base: s.base(c, title, layout.NavStores),
-		ID: w.ID, Code: w.Code, Name: w.Name, Errors: errs, Action: action}))
+	f := storesview.WebsiteForm{Base: s.base(c, title, layout.NavStores), ID: w.ID, Code: w.Code, Name: w.Name, Errors: errs, Action: action}
+	if w.ID != 0 {
+		f.DeleteURL = fmt.Sprintf("/admin/stores/websites/%d/delete", w.ID)
+	}
+	return render(c, status, storesview.EditWebsite(f))
 }
 
 func (s *Server) websiteNew(c echo.Context) error {
@@ -114,6 +117,9 @@ func (s *Server) storeViewForm(c echo.Context, status int, v stores.StoreView, e
 	}
 	f := storesview.StoreViewForm{ID: v.ID, WebsiteID: strconv.FormatInt(v.WebsiteID, 10), Code: v.Code, Name: v.Name,
 		Currency: v.Currency, Timezone: v.Timezone, IsActive: v.IsActive, IsDefault: v.IsDefault, Errors: errs}
+	if v.ID != 0 {
+		f.DeleteURL = fmt.Sprintf("/admin/stores/views/%d/delete", v.ID)
+	}
 	for _, w := range ws {
 		f.Websites = append(f.Websites, storesview.Option{Value: strconv.FormatInt(w.ID, 10), Label: w.Name})
 	}

@@ -50,27 +50,36 @@ const (
 	ActionPlacementSave = "placement_save"
 	ActionCatalogImport = "catalog_import"
 	ActionCustomerSave  = "customer_save"
+	// Deletions (and a customer's deactivation, when orders keep it).
+	ActionWebsiteDelete   = "website_delete"
+	ActionStoreViewDelete = "store_view_delete"
+	ActionPlacementDelete = "placement_delete"
+	ActionCustomerDelete  = "customer_delete"
 )
 
 // ActionLabels names each action for people.
 var ActionLabels = map[string]string{
-	ActionSignIn:        "Sign-in",
-	ActionSignInFailed:  "Failed sign-in",
-	ActionSignOut:       "Sign-out",
-	ActionConfigSave:    "Configuration saved",
-	ActionAdminCreate:   "Admin user created",
-	ActionAdminUpdate:   "Admin user changed",
-	ActionWebsiteSave:   "Website saved",
-	ActionStoreViewSave: "Store view saved",
-	ActionRuleSave:      "Cart price rule saved",
-	ActionRuleDelete:    "Cart price rule deleted",
-	ActionRuleImport:    "Cart price rules imported",
-	ActionCouponsChange: "Coupons changed",
-	ActionBlockSave:     "Dynamic block saved",
-	ActionBlockDelete:   "Dynamic block deleted",
-	ActionPlacementSave: "Block placement saved",
-	ActionCatalogImport: "Catalog imported",
-	ActionCustomerSave:  "Customer saved",
+	ActionSignIn:          "Sign-in",
+	ActionSignInFailed:    "Failed sign-in",
+	ActionSignOut:         "Sign-out",
+	ActionConfigSave:      "Configuration saved",
+	ActionAdminCreate:     "Admin user created",
+	ActionAdminUpdate:     "Admin user changed",
+	ActionWebsiteSave:     "Website saved",
+	ActionStoreViewSave:   "Store view saved",
+	ActionRuleSave:        "Cart price rule saved",
+	ActionRuleDelete:      "Cart price rule deleted",
+	ActionRuleImport:      "Cart price rules imported",
+	ActionCouponsChange:   "Coupons changed",
+	ActionBlockSave:       "Dynamic block saved",
+	ActionBlockDelete:     "Dynamic block deleted",
+	ActionPlacementSave:   "Block placement saved",
+	ActionCatalogImport:   "Catalog imported",
+	ActionCustomerSave:    "Customer saved",
+	ActionWebsiteDelete:   "Website deleted",
+	ActionStoreViewDelete: "Store view deleted",
+	ActionPlacementDelete: "Block placement deleted",
+	ActionCustomerDelete:  "Customer deleted or deactivated",
 }
 
 // Actor identifies who acted and from where.

@@ -32,7 +32,10 @@ type Customer struct {
 	Lastname     string
 	GroupID      int64
 	PasswordHash string
-	CreatedAt    time.Time
+	// IsActive is false for a deactivated account (a customer with orders is deactivated
+	// rather than deleted): it cannot sign in, and its tokens stop working.
+	IsActive  bool
+	CreatedAt time.Time
 	UpdatedAt    time.Time
 }
 
@@ -55,6 +58,7 @@ type Input struct {
 	Firstname, Lastname string
 	GroupID             int64
 	Password            string
+	Inactive            bool // deactivate the account (the zero value keeps it active)
 }
 
 func validate(in *Input, isNew bool) validation.Errors {
@@ -97,7 +101,9 @@ func (s *Service) Save(ctx context.Context, actor audit.Actor, id int64, in Inpu
 		} else {
 			c.CreatedAt = time.Now().UTC()
 		}
+		wasActive := c.IsActive || id == 0
 		c.WebsiteID, c.Email, c.Firstname, c.Lastname, c.GroupID = in.WebsiteID, in.Email, in.Firstname, in.Lastname, in.GroupID
+		c.IsActive = !in.Inactive
 		c.UpdatedAt = time.Now().UTC()
 		if in.Password != "" {
 			h, err := passwords.Hash(in.Password)
@@ -115,8 +121,8 @@ func (s *Service) Save(ctx context.Context, actor audit.Actor, id int64, in Inpu
 			}
 			return err
 		}
-		// A new password ends the customer's API sessions.
-		if id != 0 && in.Password != "" {
+		// A new password, or a deactivation, ends the customer's API sessions.
+		if id != 0 && (in.Password != "" || (wasActive && !c.IsActive)) {
 			if err := tx.Exec("DELETE FROM customer_tokens WHERE customer_id = ?", c.ID).Error; err != nil {
 				return err
 			}
@@ -168,8 +174,39 @@ func (s *Service) Authenticate(ctx context.Context, websiteID int64, email, pass
 	} else if err != nil {
 		return Customer{}, err
 	}
-	if !passwords.Check(c.PasswordHash, password) {
+	if !passwords.Check(c.PasswordHash, password) || !c.IsActive {
 		return Customer{}, ErrNotFound
 	}
 	return c, nil
+}
+
+// Delete deletes a customer, or, when hasOrders says orders refer to the account (orders
+// are checkout's), deactivates it instead and reports so: the orders keep their customer.
+// Either way the customer's API sessions end.
+func (s *Service) Delete(ctx context.Context, actor audit.Actor, id int64, hasOrders bool) (deactivated bool, err error) {
+	err = db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+		var c Customer
+		if err := tx.First(&c, id).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if err := tx.Exec("DELETE FROM customer_tokens WHERE customer_id = ?", id).Error; err != nil {
+			return err
+		}
+		summary := fmt.Sprintf("Customer %s deleted", c.Email)
+		if hasOrders {
+			deactivated = true
+			summary = fmt.Sprintf("Customer %s deactivated (kept for their orders)", c.Email)
+			if err := tx.Model(&Customer{}).Where("id = ?", id).Updates(map[string]any{"is_active": false, "updated_at": time.Now().UTC()}).Error; err != nil {
+				return err
+			}
+		} else if err := tx.Delete(&Customer{}, id).Error; err != nil {
+			return err
+		}
+		return s.log.Record(ctx, tx, actor, audit.ActionCustomerDelete, "customer", fmt.Sprint(id), summary,
+			map[string]string{"email": c.Email, "name": c.Firstname + " " + c.Lastname}, nil)
+	})
+	return deactivated, err
 }

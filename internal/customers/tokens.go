@@ -42,7 +42,7 @@ func (s *Service) ByToken(ctx context.Context, token string, now time.Time) (Cus
 	}
 	var c Customer
 	err := s.db.WithContext(ctx).Raw(`SELECT c.* FROM customers c JOIN customer_tokens t ON t.customer_id = c.id
-		WHERE t.token_hash = ? AND t.expires_at > ?`, hashToken(token), now.UTC()).Scan(&c).Error
+		WHERE t.token_hash = ? AND t.expires_at > ? AND c.is_active`, hashToken(token), now.UTC()).Scan(&c).Error
 	if err != nil {
 		return Customer{}, err
 	}

@@ -1,6 +1,15 @@
 package dynamicblocks
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"gorm.io/gorm"
+
+	"audienceactivation/internal/audit"
+	"audienceactivation/internal/db"
+)
 
 // LocationChoice is a storefront location the placement editor offers, with its label.
 type LocationChoice struct{ Value, Label string }
@@ -45,4 +54,27 @@ func (s *Service) PlacementsShowing(ctx context.Context, b Block) ([]Placement, 
 		}
 	}
 	return out, nil
+}
+
+// DeletePlacement deletes a placement; its blocks stay.
+func (s *Service) DeletePlacement(ctx context.Context, actor audit.Actor, id int64) error {
+	err := db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
+		var row placementRow
+		if err := tx.First(&row, id).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return ErrNotFound
+			}
+			return err
+		}
+		if err := tx.Delete(&placementRow{}, id).Error; err != nil {
+			return err
+		}
+		return s.log.Record(ctx, tx, actor, audit.ActionPlacementDelete, "placement", fmt.Sprint(id),
+			fmt.Sprintf("Block placement %q deleted", row.Title), map[string]string{"title": row.Title, "location": row.Location}, nil)
+	})
+	if err != nil {
+		return err
+	}
+	s.changed()
+	return nil
 }

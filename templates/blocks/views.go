@@ -60,6 +60,7 @@ type EditView struct {
 	ReloadURL        string
 	UsedBy           []Link // placements that can show this block
 	PlaceURL         string // a new placement with this block chosen
+	DeleteURL        string
 	AudienceWarnings []string // targeted audiences that match nobody
 }
 
@@ -91,6 +92,7 @@ type PlacementEditView struct {
 	layout.Base
 	ID, Version  int64
 	Action       string
+	DeleteURL    string
 	Title        string
 	Location     string
 	Locations    []Option

@@ -60,6 +60,7 @@ type EditView struct {
 	layout.Base
 	ID, Version        int64
 	Action             string
+	DeleteURL          string
 	Name, Description  string
 	Active             bool
 	Websites           []Option

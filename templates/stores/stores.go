@@ -40,11 +40,12 @@ type Option struct {
 // WebsiteForm is the website create/edit page.
 type WebsiteForm struct {
 	layout.Base
-	ID     int64
-	Code   string
-	Name   string
-	Errors map[string]string
-	Action string
+	ID        int64
+	Code      string
+	Name      string
+	Errors    map[string]string
+	Action    string
+	DeleteURL string
 }
 
 // StoreViewForm is the store view create/edit page.
@@ -58,6 +59,7 @@ type StoreViewForm struct {
 	Timezone   string
 	IsActive   bool
 	IsDefault  bool
+	DeleteURL  string
 	Errors     map[string]string
 	Action     string
 	Websites   []Option

@@ -1,0 +1,262 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"audienceactivation/internal/customers"
+	"audienceactivation/internal/dynamicblocks"
+	"audienceactivation/internal/pricerules"
+	"audienceactivation/internal/stores"
+	"audienceactivation/templates/confirm"
+	"audienceactivation/templates/layout"
+)
+
+// Deleting asks first, on a page of its own (GET …/delete), so that it works without
+// JavaScript; the page's form posts to the same address. Where something depends on the
+// record, the page says why it cannot be deleted instead.
+
+// deleteURL is a saved record's "ask before deleting" address; "" for a new one.
+func deleteURL(base string, id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s/%d/delete", base, id)
+}
+
+func (s *Server) confirmPage(c echo.Context, nav string, v confirm.View) error {
+	v.Base = s.base(c, "Delete?", nav)
+	if v.Button == "" {
+		v.Button = "Delete"
+	}
+	v.Action = c.Request().URL.Path
+	return render(c, http.StatusOK, confirm.Page(v))
+}
+
+func (s *Server) ruleDeleteConfirm(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.deps.PriceRules.Get(c.Request().Context(), id)
+	if errors.Is(err, pricerules.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	v := confirm.View{Question: fmt.Sprintf("Delete the cart price rule “%s”?", r.Name), Cancel: fmt.Sprintf("/admin/price-rules/%d/edit", id),
+		Details: []string{"Its coupons go with it; orders already placed keep the discount they got.", "This cannot be undone: export the rules first to keep a copy."}}
+	return s.confirmPage(c, layout.NavPriceRules, v)
+}
+
+func (s *Server) ruleDelete(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	r, err := s.deps.PriceRules.Get(c.Request().Context(), id)
+	if errors.Is(err, pricerules.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	if _, err := s.deps.PriceRules.Delete(c.Request().Context(), actor(c), []int64{id}); err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/admin/price-rules", flashSuccess, fmt.Sprintf("You deleted the rule %q.", r.Name))
+}
+
+func (s *Server) blockDeleteConfirm(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	b, err := s.deps.Blocks.Block(ctx, id)
+	if errors.Is(err, dynamicblocks.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	v := confirm.View{Question: fmt.Sprintf("Delete the dynamic block “%s”?", b.Name), Cancel: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", id)}
+	if ps, err := s.deps.Blocks.PlacementsShowing(ctx, b); err == nil && len(ps) > 0 {
+		v.Details = append(v.Details, fmt.Sprintf("It leaves the %d placement(s) that show it; the placements stay.", len(ps)))
+	}
+	v.Details = append(v.Details, "This cannot be undone.")
+	return s.confirmPage(c, layout.NavBlocks, v)
+}
+
+func (s *Server) blockDelete(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	b, err := s.deps.Blocks.Block(c.Request().Context(), id)
+	if errors.Is(err, dynamicblocks.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	if _, err := s.deps.Blocks.DeleteBlocks(c.Request().Context(), actor(c), []int64{id}); err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/admin/dynamic-blocks", flashSuccess, fmt.Sprintf("You deleted the dynamic block %q.", b.Name))
+}
+
+func (s *Server) placementDeleteConfirm(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	p, err := s.deps.Blocks.Placement(c.Request().Context(), id)
+	if errors.Is(err, dynamicblocks.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	v := confirm.View{Question: fmt.Sprintf("Delete the placement “%s” (%s)?", p.Title, locationLabel(p.Location)),
+		Cancel:  fmt.Sprintf("/admin/dynamic-blocks/placements/%d/edit", id),
+		Details: []string{"The storefront stops showing blocks there at once; the blocks themselves stay."}}
+	return s.confirmPage(c, layout.NavPlacements, v)
+}
+
+func (s *Server) placementDelete(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	err = s.deps.Blocks.DeletePlacement(c.Request().Context(), actor(c), id)
+	if errors.Is(err, dynamicblocks.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	return s.redirectWithFlash(c, "/admin/dynamic-blocks/placements", flashSuccess, "You deleted the placement.")
+}
+
+func (s *Server) customerDeleteConfirm(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	cu, err := s.deps.Customers.Get(ctx, id)
+	if errors.Is(err, customers.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	hasOrders, err := s.deps.Checkout.CustomerHasOrders(ctx, id)
+	if err != nil {
+		return err
+	}
+	v := confirm.View{Question: fmt.Sprintf("Delete the customer %s?", cu.Email), Cancel: fmt.Sprintf("/admin/customers/%d/edit", id),
+		Details: []string{"Their address book and cart go with the account, and they are signed out everywhere."}}
+	if hasOrders {
+		v.Question = fmt.Sprintf("Deactivate the customer %s?", cu.Email)
+		v.Details = []string{"They have orders, so the account is kept for them and deactivated instead: they cannot sign in, and are signed out everywhere.",
+			"You can activate the account again from its page."}
+		v.Button = "Deactivate"
+	}
+	return s.confirmPage(c, layout.NavCustomers, v)
+}
+
+func (s *Server) customerDelete(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	hasOrders, err := s.deps.Checkout.CustomerHasOrders(ctx, id)
+	if err != nil {
+		return err
+	}
+	deactivated, err := s.deps.Customers.Delete(ctx, actor(c), id, hasOrders)
+	if errors.Is(err, customers.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	msg := "You deleted the customer."
+	if deactivated {
+		msg = "The customer has orders, so the account was deactivated rather than deleted."
+	}
+	return s.redirectWithFlash(c, "/admin/customers", flashSuccess, msg)
+}
+
+// websiteDeleteConfirm asks before a website goes, or says why it cannot (the default).
+func (s *Server) websiteDeleteConfirm(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	w, err := s.deps.Stores.Website(c.Request().Context(), id)
+	if errors.Is(err, stores.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	v := confirm.View{Question: fmt.Sprintf("Delete the website “%s” (%s)?", w.Name, w.Code), Cancel: fmt.Sprintf("/admin/stores/websites/%d/edit", id),
+		Details: []string{"Rules, blocks and audiences stop applying to it; its configuration values are no longer used."}}
+	if w.IsDefault {
+		v.Refusal = "The default website cannot be deleted: the storefront and the configuration fall back to it."
+	}
+	return s.confirmPage(c, layout.NavStores, v)
+}
+
+func (s *Server) websiteDelete(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	err = s.deps.Stores.DeleteWebsite(c.Request().Context(), actor(c), id)
+	return s.afterStoreDelete(c, err, fmt.Sprintf("/admin/stores/websites/%d/edit", id), "You deleted the website.")
+}
+
+func (s *Server) storeViewDeleteConfirm(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	sv, err := s.deps.Stores.StoreView(c.Request().Context(), id)
+	if errors.Is(err, stores.ErrNotFound) {
+		return echo.ErrNotFound
+	} else if err != nil {
+		return err
+	}
+	v := confirm.View{Question: fmt.Sprintf("Delete the store view “%s” (%s)?", sv.Name, sv.Code), Cancel: fmt.Sprintf("/admin/stores/views/%d/edit", id),
+		Details: []string{"Storefronts that send its code in the Store header get the website's default store view; its labels and block content go with it."}}
+	if sv.IsDefault {
+		v.Refusal = "This is its website's default store view: make another store view the default first."
+	}
+	return s.confirmPage(c, layout.NavStores, v)
+}
+
+func (s *Server) storeViewDelete(c echo.Context) error {
+	id, err := idParam(c)
+	if err != nil {
+		return err
+	}
+	err = s.deps.Stores.DeleteStoreView(c.Request().Context(), actor(c), id)
+	return s.afterStoreDelete(c, err, fmt.Sprintf("/admin/stores/views/%d/edit", id), "You deleted the store view.")
+}
+
+// afterStoreDelete goes back to the stores with the outcome; a refusal says why.
+func (s *Server) afterStoreDelete(c echo.Context, err error, back, done string) error {
+	var inUse *stores.InUseError
+	switch {
+	case errors.As(err, &inUse):
+		return s.redirectWithFlash(c, back, flashError, "Nothing was deleted: "+inUse.Reason)
+	case errors.Is(err, stores.ErrNotFound):
+		return echo.ErrNotFound
+	case err != nil:
+		return err
+	}
+	if s.deps.LiveStoreViews != nil {
+		s.deps.LiveStoreViews.Reload()
+	}
+	return s.redirectWithFlash(c, "/admin/stores", flashSuccess, done)
+}
