@@ -517,6 +517,9 @@ func TestPWAStudioGuestJourney(t *testing.T) {
 			}
 			want(t, "rule-related block", strings.Join(htmls(r), ","), block)
 			v.ok(pTalons+"CmsDynamicBlock/cmsDynamicBlock.gql", "GET_SALES_RULES_DATA", cart)
+			v.ok(pTalons+"CmsDynamicBlock/cmsDynamicBlock.gql", "GET_STORE_CONFIG_DATA", nil)
+			want(t, "block's product", v.ok(pTalons+"CmsDynamicBlock/cmsDynamicBlock.gql", "GET_PRODUCT_DETAIL_QUERY", map[string]any{"urlKey": "tee-1"}).str("products.items.0.uid"),
+				productUID)
 			// The mini cart.
 			v.ok(pTalons+"MiniCart/miniCart.gql", "GET_STORE_CONFIG_DATA", nil)
 			r = v.ok(pVenia+"MiniCart/miniCart.gql", "MINI_CART_QUERY", cart)
@@ -613,6 +616,8 @@ func TestPWAStudioGuestJourney(t *testing.T) {
 			v.ok("venia-sample-payments-checkmo/src/talons/checkmo.gql", "GET_CHECKMO_CONFIG_DATA", nil)
 			v.refused(checkout+"PaymentInformation/paymentMethods.gql", "SET_PAYMENT_METHOD_ON_CART",
 				map[string]any{"cartId": cartID, "paymentMethod": map[string]any{"code": "free"}}, "The requested Payment Method is not available.", "graphql-input")
+			v.refused(checkout+"PaymentInformation/paymentInformation.gql", "SET_FREE_PAYMENT_METHOD_ON_CART", cart,
+				"The requested Payment Method is not available.", "graphql-input")
 			r = v.ok("venia-sample-payments-checkmo/src/talons/checkmo.gql", "SET_PAYMENT_METHOD_ON_CART", cart)
 			want(t, "payment", r.str("setPaymentMethodOnCart.cart.selected_payment_method.title"), "Check / Money order")
 			// Placing the order before the billing address is set is refused where Venia
@@ -621,6 +626,9 @@ func TestPWAStudioGuestJourney(t *testing.T) {
 			if r.at("placeOrder") != nil {
 				t.Fatalf("a refused order answered %v", r.Data)
 			}
+			want(t, "billing address read by the form", fmt.Sprint(v.ok(checkout+"BillingAddress/billingAddress.gql", "GET_BILLING_ADDRESS", cart).at("cart.billingAddress")), "<nil>")
+			r = v.ok(checkout+"BillingAddress/billingAddress.gql", "GET_SHIPPING_ADDRESS", cart)
+			want(t, "shipping address read by the billing form", r.str("cart.shippingAddresses.0.region.code")+" "+r.str("cart.shippingAddresses.0.phoneNumber"), "TX 555-0100")
 			v.ok(checkout+"BillingAddress/billingAddress.gql", "SET_BILLING_ADDRESS", map[string]any{"cartId": cartID, "firstName": "Ann", "lastName": "Lee",
 				"street1": "1 Main St", "street2": nil, "city": "Austin", "region": "TX", "postcode": "78701", "country": "US", "phoneNumber": "555-0100"})
 			v.ok(checkout+"ItemsReview/itemsReview.gql", "LIST_OF_PRODUCTS_IN_CART_QUERY", cart)
@@ -699,6 +707,10 @@ func TestPWAStudioSignedInJourney(t *testing.T) {
 			want(t, "wishlists", fmt.Sprint(r.at("customer.wishlists"))+" "+r.str("storeConfig.enable_multiple_wishlists"), "[] 0")
 			v.refused(wishlist, "ADD_TO_WISHLIST", map[string]any{"wishlistId": "0", "itemOptions": map[string]any{"sku": "MUG", "quantity": 1}},
 				"The wishlist configuration is currently disabled.", "graphql-input")
+			v.refused(pTalons+"Wishlist/AddToListButton/addToListButton.gql", "ADD_TO_WISHLIST", map[string]any{"wishlistId": "0",
+				"itemOptions": map[string]any{"sku": "MUG", "quantity": 1}}, "The wishlist configuration is currently disabled.", "graphql-input")
+			v.refused(pTalons+"Wishlist/WishlistDialog/CreateWishlistForm/createWishlistForm.gql", "CREATE_WISHLIST", map[string]any{"name": "Gifts",
+				"visibility": "PRIVATE"}, "The wishlist configuration is currently disabled.", "graphql-input")
 			// The signed-in checkout with the address book.
 			checkout := pTalons + "CheckoutPage/"
 			r = v.ok(checkout+"checkoutPage.gql", "GET_CUSTOMER", nil)
