@@ -7157,10 +7157,10 @@ func (ec *executionContext) _Cart_rules(ctx context.Context, field graphql.Colle
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v []*CartRuleStorefront) graphql.Marshaler {
-			return ec.marshalNCartRuleStorefront2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCartRuleStorefront(ctx, selections, v)
+			return ec.marshalOCartRuleStorefront2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCartRuleStorefront(ctx, selections, v)
 		},
 		true,
-		true,
+		false,
 	)
 }
 func (ec *executionContext) fieldContext_Cart_rules(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
@@ -22291,7 +22291,7 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 			}
 		case "rules":
 			out.Values[i] = ec._Cart_rules(ctx, field, obj)
-			if out.Values[i] == graphql.Null {
+			if out.Values[i] == graphql.RequiredNull {
 				out.Invalids++
 			}
 		case "total_summary_quantity_including_config":
@@ -27109,16 +27109,6 @@ func (ec *executionContext) unmarshalNCartItemUpdateInput2ᚕaudienceactivation�
 	return res, nil
 }
 
-func (ec *executionContext) marshalNCartRuleStorefront2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCartRuleStorefront(ctx context.Context, sel ast.SelectionSet, v []*CartRuleStorefront) graphql.Marshaler {
-	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
-		fc := graphql.GetFieldContext(ctx)
-		fc.Result = &v[i]
-		return ec.marshalOCartRuleStorefront2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartRuleStorefront(ctx, sel, v[i])
-	})
-
-	return ret
-}
-
 func (ec *executionContext) marshalNCartUserInputError2audienceactivationᚋinternalᚋstorefrontᚐCartUserInputError(ctx context.Context, sel ast.SelectionSet, v CartUserInputError) graphql.Marshaler {
 	return ec._CartUserInputError(ctx, sel, &v)
 }
@@ -27996,6 +27986,19 @@ func (ec *executionContext) marshalOCartPrices2ᚖaudienceactivationᚋinternal�
 		return graphql.Null
 	}
 	return ec._CartPrices(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOCartRuleStorefront2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐCartRuleStorefront(ctx context.Context, sel ast.SelectionSet, v []*CartRuleStorefront) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalOCartRuleStorefront2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartRuleStorefront(ctx, sel, v[i])
+	})
+
+	return ret
 }
 
 func (ec *executionContext) marshalOCartRuleStorefront2ᚖaudienceactivationᚋinternalᚋstorefrontᚐCartRuleStorefront(ctx context.Context, sel ast.SelectionSet, v *CartRuleStorefront) graphql.Marshaler {

@@ -218,7 +218,7 @@ type Cart struct {
 	AppliedCoupons []*AppliedCoupon    `json:"applied_coupons,omitempty"`
 	AppliedCoupon  *AppliedCoupon      `json:"applied_coupon,omitempty"`
 	// The cart price rules applied to the cart ([] when none applies).
-	Rules []*CartRuleStorefront `json:"rules"`
+	Rules []*CartRuleStorefront `json:"rules,omitempty"`
 	// The items' quantities summed, as total_quantity (no item is configured from others here).
 	TotalSummaryQuantityIncludingConfig *float64 `json:"total_summary_quantity_including_config,omitempty"`
 	// Always empty: this store sells no gift cards.
