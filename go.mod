@@ -2,6 +2,8 @@ module audienceactivation
 
 go 1.26.8
 
+toolchain go1.26.10
+
 require (
 	github.com/99designs/gqlgen v0.17.98
 	github.com/PuerkitoBio/goquery v1.13.0
