@@ -163,3 +163,28 @@ func TestMultipartOnlyAfterSignInAndCSRF(t *testing.T) {
 		t.Fatalf("import with the token first: status %d %s", p.status, p.text("main"))
 	}
 }
+
+// The storefront's forms: a request from a sibling site is refused even with a token that
+// matches its (plantable) cookie.
+func TestStorefrontRefusesSiblingSiteRequests(t *testing.T) {
+	a := newApp(t)
+	shop := a.client()
+	shop.get("/store/account/login")
+	for _, site := range []string{"same-site", "cross-site"} {
+		req, _ := http.NewRequest(http.MethodPost, a.server.URL+"/store/account/login",
+			strings.NewReader(url.Values{"_csrf": {shop.csrf}, "email": {"bo@example.com"}, "password": {"x"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Sec-Fetch-Site", site)
+		if p := shop.do(req); p.status != http.StatusForbidden {
+			t.Errorf("Sec-Fetch-Site %s: status %d, want 403", site, p.status)
+		}
+	}
+	// Same-origin with the token is served.
+	req, _ := http.NewRequest(http.MethodPost, a.server.URL+"/store/account/login",
+		strings.NewReader(url.Values{"_csrf": {shop.csrf}, "email": {"bo@example.com"}, "password": {"x"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if p := shop.do(req); p.status == http.StatusForbidden {
+		t.Fatal("same-origin storefront request refused")
+	}
+}

@@ -186,6 +186,11 @@ func csrfWith(path string, next echo.HandlerFunc) echo.HandlerFunc {
 			CookieSecure:   secure,
 			CookieSameSite: http.SameSiteLaxMode,
 			ErrorHandler:   func(error, echo.Context) error { return errCSRF },
+			// A sibling site (another subdomain) can plant the token cookie, so its
+			// requests are refused outright rather than checked against that cookie.
+			AllowSecFetchSiteFunc: func(c echo.Context) (bool, error) {
+				return false, echo.NewHTTPError(http.StatusForbidden, "CSRF: request from another site refused")
+			},
 		})(next)
 	}
 	plain, secure := mk(false), mk(true)
