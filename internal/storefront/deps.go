@@ -65,7 +65,8 @@ const MaxComplexity = 1000
 // NewHandler returns the GraphQL endpoint (POST and GET).
 func NewHandler(d Deps) http.Handler {
 	cfg := Config{Resolvers: &Resolver{deps: d}}
-	srv := handler.New(NewExecutableSchema(cfg))
+	exec := NewExecutableSchema(cfg)
+	srv := handler.New(exec)
 	srv.AddTransport(get{})
 	srv.AddTransport(post{})
 	queries := smallOnly[*ast.QueryDocument]{lru.New[*ast.QueryDocument](1000), func(query string, _ *ast.QueryDocument) string { return query }}
@@ -79,7 +80,8 @@ func NewHandler(d Deps) http.Handler {
 	} else {
 		srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	}
-	srv.SetErrorPresenter(d.presentError)
+	schema := exec.Schema()
+	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error { return d.presentError(ctx, schema, err) })
 	srv.AroundOperations(limitRootFields)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
 		d.Log.Error("storefront api panic", "panic", p, "request_id", requestOf(ctx).id)
@@ -270,7 +272,7 @@ func inputError(msg string) error { return &apiError{msg: msg, category: "graphq
 
 // presentError turns a resolver's error into the GraphQL error the client sees: shopper
 // errors as they are, with Magento's categories; faults as "Internal server error", logged.
-func (d Deps) presentError(ctx context.Context, err error) *gqlerror.Error {
+func (d Deps) presentError(ctx context.Context, schema *ast.Schema, err error) *gqlerror.Error {
 	var ge *gqlerror.Error
 	if errors.As(err, &ge) && ge.Err == nil {
 		// A parse or validation error of the query itself, with Magento's category for those
@@ -280,6 +282,9 @@ func (d Deps) presentError(ctx context.Context, err error) *gqlerror.Error {
 		}
 		out := *ge
 		out.Extensions = map[string]any{"category": "graphql"}
+		if msg := variableMessage(ctx, schema, ge); msg != "" {
+			out.Message = msg
+		}
 		for k, v := range ge.Extensions {
 			out.Extensions[k] = v
 		}
