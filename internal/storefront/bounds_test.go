@@ -3,6 +3,9 @@ package storefront
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +74,13 @@ func TestBoundsRefuseCostlyQueriesBeforeValidation(t *testing.T) {
 		{"one name 142 times", "{ " + times(142, "a: __typename ") + "}", "The query repeats fields under the same name too often"},
 		{"fragments doubling 6 deep", doublingFragments(6, "four"), ""},
 		{"unknown fragment", "{ ...Nope }", ""},
+		{"the introspection query", introspectionQuery, ""},
+		{"introspection, aliased", "{ __schema { types { a: name b: name } } }", "Introspection may not use aliases"},
+		{"introspection, aliased root", `{ a: __type(name: "Cart") { name } }`, "Introspection may not use aliases"},
+		{"introspection, aliased in a fragment", "{ __schema { ...S } } fragment S on __Schema { types { n: name } }", "Introspection may not use aliases"},
+		{"an alias beside introspection", "{ __schema { types { name } } a: __typename }", ""},
+		{"introspection lists 4 deep", "{ __schema { types { fields { args { type { inputFields { name } } } } } } }", "Introspection may nest lists (types, fields, args, ...) at most 3 deep."},
+		{"introspection lists 4 deep through fragments", "{ __schema { types { ...F } } } fragment F on __Type { fields { ...A } } fragment A on __Field { args { type { enumValues { name } } } }", "at most 3 deep"},
 		{"no query", "", ""},
 		{"syntax", "{ a(", "Expected Name, found <EOF>"},
 	} {
@@ -184,5 +194,50 @@ func TestCachesKeepSmallQueriesOnly(t *testing.T) {
 	}
 	if _, ok := c.Get(ctx, "large"); ok {
 		t.Error("a large query was kept")
+	}
+}
+
+// introspectionQuery is the introspection query GraphiQL and Apollo's tools send (the
+// shape of graphql-js's getIntrospectionQuery): lists nest 3 deep, no aliases.
+const introspectionQuery = `query IntrospectionQuery {
+  __schema { queryType { name } mutationType { name } subscriptionType { name } types { ...FullType } directives { name description locations args { ...InputValue } } }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) { name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason }
+  inputFields { ...InputValue } interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }`
+
+// Introspection, which gqlgen's complexity does not count, answers in milliseconds the
+// introspection query and the costliest queries the bounds let through (lists 3 deep, the
+// widest selections, no aliases), with answers a few times the schema's size.
+func TestIntrospectionWithinTheBoundsIsQuick(t *testing.T) {
+	_, fast := transports()
+	typeRef := "kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } }"
+	all := "kind name description specifiedByURL"
+	for _, q := range []string{
+		introspectionQuery,
+		`{ __schema { types { ` + all + ` fields(includeDeprecated: true) { name description args { name description defaultValue type { ` + typeRef + ` } }
+			type { ` + all + ` fields { name description type { ` + typeRef + ` } } inputFields { name type { ` + typeRef + ` } } enumValues { name description } possibleTypes { ` + all + ` } interfaces { ` + all + ` } } }
+			inputFields { name type { ` + all + ` inputFields { name description type { ` + typeRef + ` } } enumValues { name description } } }
+			interfaces { ` + all + ` fields { name type { ` + typeRef + ` } } } possibleTypes { ` + all + ` fields { name type { ` + typeRef + ` } } }
+			enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason } } directives { name locations args { name type { ` + typeRef + ` } } } } }`,
+		`{ __schema { types { fields { args { type { ` + all + ` ofType { ` + all + ` } } } type { ` + all + ` } } inputFields { type { ` + all + ` inputFields { name type { ` + all + ` } } enumValues { name description } } } } } }`,
+	} {
+		if err := checkBounds(context.Background(), q); err != nil {
+			t.Fatalf("refused: %s", err.Message)
+		}
+		r := httptest.NewRequest(http.MethodGet, "/graphql?"+url.Values{"query": {q}}.Encode(), nil)
+		w := httptest.NewRecorder()
+		start := time.Now()
+		fast.ServeHTTP(w, r)
+		took := time.Since(start)
+		t.Logf("%d bytes of query: %d bytes of answer in %.1f ms", len(q), w.Body.Len(), float64(took.Microseconds())/1000)
+		if w.Code != http.StatusOK || !strings.HasPrefix(w.Body.String(), `{"data":{"__schema":{`) || took > 2*time.Second {
+			t.Fatalf("%d in %v: %.300s", w.Code, took, w.Body)
+		}
 	}
 }
