@@ -65,7 +65,8 @@ var pwaJourneys = []struct {
 		talons + "CheckoutPage/PaymentInformation/summary.gql", talons + "CheckoutPage/PaymentInformation/editModal.gql",
 		"@magento/venia-sample-payments-checkmo/src/talons/checkmo.gql", talons + "CheckoutPage/ItemsReview/itemsReview.gql",
 		talons + "CheckoutPage/OrderConfirmationPage/orderConfirmationPage.gql"}},
-	{"sign in with cart merge", []string{talons + "SignIn/signIn.gql", venia + "SignIn/signIn.gql"}},
+	{"sign in with cart merge", []string{talons + "SignIn/signIn.gql", venia + "SignIn/signIn.gql",
+		"@magento/peregrine/lib/hooks/useGoogleReCaptcha/googleReCaptchaConfig.gql"}},
 	{"signed-in checkout with the address book", []string{talons + "CheckoutPage/AddressBook/addressBook.gql",
 		talons + "CheckoutPage/ShippingInformation/AddressForm/customerForm.gql"}},
 	{"dynamic blocks", []string{talons + "CmsDynamicBlock/cmsDynamicBlock.gql"}},
@@ -581,6 +582,7 @@ func TestPWAStudioGuestJourney(t *testing.T) {
 			v.ok(pVenia+"CartPage/PriceAdjustments/ShippingMethods/shippingRadios", "SET_SHIPPING_METHOD_MUTATION", map[string]any{"cartId": cartID, "shippingMethod": flat})
 			// Checkout.
 			checkout := pTalons + "CheckoutPage/"
+			v.ok("peregrine/lib/hooks/useGoogleReCaptcha/googleReCaptchaConfig.gql", "GET_RECAPTCHAV3_CONFIG", nil)
 			r = v.ok(checkout+"checkoutPage.gql", "GET_CHECKOUT_DETAILS", cart)
 			want(t, "checkout payment methods", r.str("cart.available_payment_methods.0.code"), "checkmo")
 			v.ok(checkout+"ShippingInformation/shippingInformation.gql", "GET_SHIPPING_INFORMATION", cart)
@@ -692,6 +694,8 @@ func TestPWAStudioSignedInJourney(t *testing.T) {
 			v.refused(signIn, "SIGN_IN", map[string]any{"email": "bo@example.com", "password": "wrong horse 1"},
 				"The account sign-in was incorrect or your account is disabled temporarily. Please wait and try again later.", "graphql-authentication")
 			v.ok(signIn, "default.getStoreConfigQuery", nil)
+			recaptcha := "peregrine/lib/hooks/useGoogleReCaptcha/googleReCaptchaConfig.gql"
+			want(t, "no reCAPTCHA", fmt.Sprint(v.ok(recaptcha, "GET_RECAPTCHAV3_CONFIG", nil).at("recaptchaV3Config")), "<nil>")
 			v.token = v.ok(signIn, "SIGN_IN", login).str("generateCustomerToken.token")
 			cartID := v.ok(signIn, "CREATE_CART", nil).str("cartId")
 			want(t, "the customer's cart", cartID, customerCart)

@@ -553,19 +553,31 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		AvailableStores  func(childComplexity int, useCurrentGroup *bool) int
-		Cart             func(childComplexity int, cartID string) int
-		Countries        func(childComplexity int) int
-		Country          func(childComplexity int, id *string) int
-		Currency         func(childComplexity int) int
-		Customer         func(childComplexity int) int
-		CustomerCart     func(childComplexity int) int
-		DynamicBlocks    func(childComplexity int, input *DynamicBlocksFilterInput, pageSize *int, currentPage *int) int
-		GiftCardAccount  func(childComplexity int, input GiftCardAccountInput) int
-		IsEmailAvailable func(childComplexity int, email string) int
-		Products         func(childComplexity int, search *string, filter *ProductAttributeFilterInput, pageSize *int, currentPage *int) int
-		Route            func(childComplexity int, url string) int
-		StoreConfig      func(childComplexity int) int
+		AvailableStores   func(childComplexity int, useCurrentGroup *bool) int
+		Cart              func(childComplexity int, cartID string) int
+		Countries         func(childComplexity int) int
+		Country           func(childComplexity int, id *string) int
+		Currency          func(childComplexity int) int
+		Customer          func(childComplexity int) int
+		CustomerCart      func(childComplexity int) int
+		DynamicBlocks     func(childComplexity int, input *DynamicBlocksFilterInput, pageSize *int, currentPage *int) int
+		GiftCardAccount   func(childComplexity int, input GiftCardAccountInput) int
+		IsEmailAvailable  func(childComplexity int, email string) int
+		Products          func(childComplexity int, search *string, filter *ProductAttributeFilterInput, pageSize *int, currentPage *int) int
+		RecaptchaV3Config func(childComplexity int) int
+		Route             func(childComplexity int, url string) int
+		StoreConfig       func(childComplexity int) int
+	}
+
+	ReCaptchaConfigurationV3 struct {
+		BadgePosition  func(childComplexity int) int
+		FailureMessage func(childComplexity int) int
+		Forms          func(childComplexity int) int
+		IsEnabled      func(childComplexity int) int
+		LanguageCode   func(childComplexity int) int
+		MinimumScore   func(childComplexity int) int
+		Theme          func(childComplexity int) int
+		WebsiteKey     func(childComplexity int) int
 	}
 
 	Region struct {
@@ -811,6 +823,7 @@ type QueryResolver interface {
 	AvailableStores(ctx context.Context, useCurrentGroup *bool) ([]*StoreConfig, error)
 	Currency(ctx context.Context) (*Currency, error)
 	Route(ctx context.Context, url string) (RoutableInterface, error)
+	RecaptchaV3Config(ctx context.Context) (*ReCaptchaConfigurationV3, error)
 	GiftCardAccount(ctx context.Context, input GiftCardAccountInput) (*GiftCardAccount, error)
 }
 
@@ -3009,6 +3022,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Products(childComplexity, args["search"].(*string), args["filter"].(*ProductAttributeFilterInput), args["pageSize"].(*int), args["currentPage"].(*int)), true
+	case "Query.recaptchaV3Config":
+		if e.ComplexityRoot.Query.RecaptchaV3Config == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Query.RecaptchaV3Config(childComplexity), true
 	case "Query.route":
 		if e.ComplexityRoot.Query.Route == nil {
 			break
@@ -3026,6 +3045,55 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.StoreConfig(childComplexity), true
+
+	case "ReCaptchaConfigurationV3.badge_position":
+		if e.ComplexityRoot.ReCaptchaConfigurationV3.BadgePosition == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReCaptchaConfigurationV3.BadgePosition(childComplexity), true
+	case "ReCaptchaConfigurationV3.failure_message":
+		if e.ComplexityRoot.ReCaptchaConfigurationV3.FailureMessage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReCaptchaConfigurationV3.FailureMessage(childComplexity), true
+	case "ReCaptchaConfigurationV3.forms":
+		if e.ComplexityRoot.ReCaptchaConfigurationV3.Forms == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReCaptchaConfigurationV3.Forms(childComplexity), true
+	case "ReCaptchaConfigurationV3.is_enabled":
+		if e.ComplexityRoot.ReCaptchaConfigurationV3.IsEnabled == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReCaptchaConfigurationV3.IsEnabled(childComplexity), true
+	case "ReCaptchaConfigurationV3.language_code":
+		if e.ComplexityRoot.ReCaptchaConfigurationV3.LanguageCode == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReCaptchaConfigurationV3.LanguageCode(childComplexity), true
+	case "ReCaptchaConfigurationV3.minimum_score":
+		if e.ComplexityRoot.ReCaptchaConfigurationV3.MinimumScore == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReCaptchaConfigurationV3.MinimumScore(childComplexity), true
+	case "ReCaptchaConfigurationV3.theme":
+		if e.ComplexityRoot.ReCaptchaConfigurationV3.Theme == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReCaptchaConfigurationV3.Theme(childComplexity), true
+	case "ReCaptchaConfigurationV3.website_key":
+		if e.ComplexityRoot.ReCaptchaConfigurationV3.WebsiteKey == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ReCaptchaConfigurationV3.WebsiteKey(childComplexity), true
 
 	case "Region.code":
 		if e.ComplexityRoot.Region.Code == nil {
@@ -4711,6 +4779,28 @@ func (ec *executionContext) childFields_Products(ctx context.Context, field grap
 		return ec.fieldContext_Products_page_info(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Products", field.Name)
+}
+
+func (ec *executionContext) childFields_ReCaptchaConfigurationV3(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "website_key":
+		return ec.fieldContext_ReCaptchaConfigurationV3_website_key(ctx, field)
+	case "minimum_score":
+		return ec.fieldContext_ReCaptchaConfigurationV3_minimum_score(ctx, field)
+	case "badge_position":
+		return ec.fieldContext_ReCaptchaConfigurationV3_badge_position(ctx, field)
+	case "language_code":
+		return ec.fieldContext_ReCaptchaConfigurationV3_language_code(ctx, field)
+	case "failure_message":
+		return ec.fieldContext_ReCaptchaConfigurationV3_failure_message(ctx, field)
+	case "forms":
+		return ec.fieldContext_ReCaptchaConfigurationV3_forms(ctx, field)
+	case "is_enabled":
+		return ec.fieldContext_ReCaptchaConfigurationV3_is_enabled(ctx, field)
+	case "theme":
+		return ec.fieldContext_ReCaptchaConfigurationV3_theme(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ReCaptchaConfigurationV3", field.Name)
 }
 
 func (ec *executionContext) childFields_Region(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -14987,6 +15077,38 @@ func (ec *executionContext) fieldContext_Query_route(ctx context.Context, field 
 	return fc, nil
 }
 
+func (ec *executionContext) _Query_recaptchaV3Config(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Query_recaptchaV3Config(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Query().RecaptchaV3Config(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *ReCaptchaConfigurationV3) graphql.Marshaler {
+			return ec.marshalOReCaptchaConfigurationV32ᚖaudienceactivationᚋinternalᚋstorefrontᚐReCaptchaConfigurationV3(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_Query_recaptchaV3Config(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = fieldContextIn(ctx, graphql.FieldContext{
+		Object:     "Query",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_ReCaptchaConfigurationV3(ctx, field)
+		},
+	})
+	return fc, nil
+}
+
 func (ec *executionContext) _Query_giftCardAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
 	return resolveField(
 		ctx,
@@ -15105,6 +15227,190 @@ func (ec *executionContext) fieldContext_Query___schema(ctx context.Context, fie
 		},
 	})
 	return fc, nil
+}
+
+func (ec *executionContext) _ReCaptchaConfigurationV3_website_key(ctx context.Context, field graphql.CollectedField, obj *ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReCaptchaConfigurationV3_website_key(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.WebsiteKey, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_website_key(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReCaptchaConfigurationV3", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReCaptchaConfigurationV3_minimum_score(ctx context.Context, field graphql.CollectedField, obj *ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReCaptchaConfigurationV3_minimum_score(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.MinimumScore, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v float64) graphql.Marshaler {
+			return ec.marshalNFloat2float64(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_minimum_score(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReCaptchaConfigurationV3", field, false, false, "Float")
+}
+
+func (ec *executionContext) _ReCaptchaConfigurationV3_badge_position(ctx context.Context, field graphql.CollectedField, obj *ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReCaptchaConfigurationV3_badge_position(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.BadgePosition, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_badge_position(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReCaptchaConfigurationV3", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReCaptchaConfigurationV3_language_code(ctx context.Context, field graphql.CollectedField, obj *ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReCaptchaConfigurationV3_language_code(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.LanguageCode, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *string) graphql.Marshaler {
+			return ec.marshalOString2ᚖstring(ctx, selections, v)
+		},
+		true,
+		false,
+	)
+}
+func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_language_code(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReCaptchaConfigurationV3", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReCaptchaConfigurationV3_failure_message(ctx context.Context, field graphql.CollectedField, obj *ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReCaptchaConfigurationV3_failure_message(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.FailureMessage, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_failure_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReCaptchaConfigurationV3", field, false, false, "String")
+}
+
+func (ec *executionContext) _ReCaptchaConfigurationV3_forms(ctx context.Context, field graphql.CollectedField, obj *ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReCaptchaConfigurationV3_forms(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Forms, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []ReCaptchaFormEnum) graphql.Marshaler {
+			return ec.marshalNReCaptchaFormEnum2ᚕaudienceactivationᚋinternalᚋstorefrontᚐReCaptchaFormEnumᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_forms(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReCaptchaConfigurationV3", field, false, false, "ReCaptchaFormEnum")
+}
+
+func (ec *executionContext) _ReCaptchaConfigurationV3_is_enabled(ctx context.Context, field graphql.CollectedField, obj *ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReCaptchaConfigurationV3_is_enabled(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.IsEnabled, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_is_enabled(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReCaptchaConfigurationV3", field, false, false, "Boolean")
+}
+
+func (ec *executionContext) _ReCaptchaConfigurationV3_theme(ctx context.Context, field graphql.CollectedField, obj *ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
+	return resolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_ReCaptchaConfigurationV3_theme(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Theme, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v string) graphql.Marshaler {
+			return ec.marshalNString2string(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_theme(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("ReCaptchaConfigurationV3", field, false, false, "String")
 }
 
 func (ec *executionContext) _Region_id(ctx context.Context, field graphql.CollectedField, obj *Region) (ret graphql.Marshaler) {
@@ -25289,6 +25595,12 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._Query_route(ctx, field)
 				})
+		case "recaptchaV3Config":
+			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._Query_recaptchaV3Config(ctx, field)
+				})
 		case "giftCardAccount":
 			out.ResolveRootConcurrently(innerCtx, ec.OperationContext, i,
 				true, false,
@@ -25308,6 +25620,74 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 			})
 			if out.Values[i] == graphql.Null {
 				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return &objectWriter{fields, out}
+}
+
+var reCaptchaConfigurationV3Implementors = []string{"ReCaptchaConfigurationV3"}
+
+func (ec *executionContext) _ReCaptchaConfigurationV3(ctx context.Context, sel ast.SelectionSet, obj *ReCaptchaConfigurationV3) graphql.Marshaler {
+	fields := collectFields(ec.OperationContext, sel, reCaptchaConfigurationV3Implementors)
+
+	out := newFieldSet(ctx, fields)
+	var deferred graphql.DeferredGroup
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("ReCaptchaConfigurationV3")
+		case "website_key":
+			out.Values[i] = ec._ReCaptchaConfigurationV3_website_key(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "minimum_score":
+			out.Values[i] = ec._ReCaptchaConfigurationV3_minimum_score(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "badge_position":
+			out.Values[i] = ec._ReCaptchaConfigurationV3_badge_position(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "language_code":
+			out.Values[i] = ec._ReCaptchaConfigurationV3_language_code(ctx, field, obj)
+			if out.Values[i] == graphql.RequiredNull {
+				out.Invalids++
+			}
+		case "failure_message":
+			out.Values[i] = ec._ReCaptchaConfigurationV3_failure_message(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "forms":
+			out.Values[i] = ec._ReCaptchaConfigurationV3_forms(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "is_enabled":
+			out.Values[i] = ec._ReCaptchaConfigurationV3_is_enabled(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
+			}
+		case "theme":
+			out.Values[i] = ec._ReCaptchaConfigurationV3_theme(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				out.Invalids++
 			}
 		default:
 			panic("unknown field " + strconv.Quote(field.Name))
@@ -27338,6 +27718,46 @@ func (ec *executionContext) marshalNProductPrice2ᚖaudienceactivationᚋinterna
 	return ec._ProductPrice(ctx, sel, v)
 }
 
+func (ec *executionContext) unmarshalNReCaptchaFormEnum2audienceactivationᚋinternalᚋstorefrontᚐReCaptchaFormEnum(ctx context.Context, v any) (ReCaptchaFormEnum, error) {
+	var res ReCaptchaFormEnum
+	err := res.UnmarshalGQL(v)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNReCaptchaFormEnum2audienceactivationᚋinternalᚋstorefrontᚐReCaptchaFormEnum(ctx context.Context, sel ast.SelectionSet, v ReCaptchaFormEnum) graphql.Marshaler {
+	return v
+}
+
+func (ec *executionContext) unmarshalNReCaptchaFormEnum2ᚕaudienceactivationᚋinternalᚋstorefrontᚐReCaptchaFormEnumᚄ(ctx context.Context, v any) ([]ReCaptchaFormEnum, error) {
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]ReCaptchaFormEnum, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNReCaptchaFormEnum2audienceactivationᚋinternalᚋstorefrontᚐReCaptchaFormEnum(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalNReCaptchaFormEnum2ᚕaudienceactivationᚋinternalᚋstorefrontᚐReCaptchaFormEnumᚄ(ctx context.Context, sel ast.SelectionSet, v []ReCaptchaFormEnum) graphql.Marshaler {
+	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNReCaptchaFormEnum2audienceactivationᚋinternalᚋstorefrontᚐReCaptchaFormEnum(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) marshalNSelectedConfigurableOption2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐSelectedConfigurableOption(ctx context.Context, sel ast.SelectionSet, v []*SelectedConfigurableOption) graphql.Marshaler {
 	ret := marshalSlice(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
 		fc := graphql.GetFieldContext(ctx)
@@ -28826,6 +29246,13 @@ func (ec *executionContext) marshalOProducts2ᚖaudienceactivationᚋinternalᚋ
 		return graphql.Null
 	}
 	return ec._Products(ctx, sel, v)
+}
+
+func (ec *executionContext) marshalOReCaptchaConfigurationV32ᚖaudienceactivationᚋinternalᚋstorefrontᚐReCaptchaConfigurationV3(ctx context.Context, sel ast.SelectionSet, v *ReCaptchaConfigurationV3) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._ReCaptchaConfigurationV3(ctx, sel, v)
 }
 
 func (ec *executionContext) marshalORegion2ᚕᚖaudienceactivationᚋinternalᚋstorefrontᚐRegion(ctx context.Context, sel ast.SelectionSet, v []*Region) graphql.Marshaler {

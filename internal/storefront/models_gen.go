@@ -916,6 +916,17 @@ type Products struct {
 type Query struct {
 }
 
+type ReCaptchaConfigurationV3 struct {
+	WebsiteKey     string              `json:"website_key"`
+	MinimumScore   float64             `json:"minimum_score"`
+	BadgePosition  string              `json:"badge_position"`
+	LanguageCode   *string             `json:"language_code,omitempty"`
+	FailureMessage string              `json:"failure_message"`
+	Forms          []ReCaptchaFormEnum `json:"forms"`
+	IsEnabled      bool                `json:"is_enabled"`
+	Theme          string              `json:"theme"`
+}
+
 type Region struct {
 	ID   *int    `json:"id,omitempty"`
 	Code *string `json:"code,omitempty"`
@@ -2424,6 +2435,77 @@ func (e *ProductStockStatus) UnmarshalJSON(b []byte) error {
 }
 
 func (e ProductStockStatus) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type ReCaptchaFormEnum string
+
+const (
+	ReCaptchaFormEnumPlaceOrder             ReCaptchaFormEnum = "PLACE_ORDER"
+	ReCaptchaFormEnumContact                ReCaptchaFormEnum = "CONTACT"
+	ReCaptchaFormEnumCustomerLogin          ReCaptchaFormEnum = "CUSTOMER_LOGIN"
+	ReCaptchaFormEnumCustomerForgotPassword ReCaptchaFormEnum = "CUSTOMER_FORGOT_PASSWORD"
+	ReCaptchaFormEnumCustomerCreate         ReCaptchaFormEnum = "CUSTOMER_CREATE"
+	ReCaptchaFormEnumCustomerEdit           ReCaptchaFormEnum = "CUSTOMER_EDIT"
+	ReCaptchaFormEnumNewsletter             ReCaptchaFormEnum = "NEWSLETTER"
+	ReCaptchaFormEnumProductReview          ReCaptchaFormEnum = "PRODUCT_REVIEW"
+	ReCaptchaFormEnumSendfriend             ReCaptchaFormEnum = "SENDFRIEND"
+	ReCaptchaFormEnumBraintree              ReCaptchaFormEnum = "BRAINTREE"
+)
+
+var AllReCaptchaFormEnum = []ReCaptchaFormEnum{
+	ReCaptchaFormEnumPlaceOrder,
+	ReCaptchaFormEnumContact,
+	ReCaptchaFormEnumCustomerLogin,
+	ReCaptchaFormEnumCustomerForgotPassword,
+	ReCaptchaFormEnumCustomerCreate,
+	ReCaptchaFormEnumCustomerEdit,
+	ReCaptchaFormEnumNewsletter,
+	ReCaptchaFormEnumProductReview,
+	ReCaptchaFormEnumSendfriend,
+	ReCaptchaFormEnumBraintree,
+}
+
+func (e ReCaptchaFormEnum) IsValid() bool {
+	switch e {
+	case ReCaptchaFormEnumPlaceOrder, ReCaptchaFormEnumContact, ReCaptchaFormEnumCustomerLogin, ReCaptchaFormEnumCustomerForgotPassword, ReCaptchaFormEnumCustomerCreate, ReCaptchaFormEnumCustomerEdit, ReCaptchaFormEnumNewsletter, ReCaptchaFormEnumProductReview, ReCaptchaFormEnumSendfriend, ReCaptchaFormEnumBraintree:
+		return true
+	}
+	return false
+}
+
+func (e ReCaptchaFormEnum) String() string {
+	return string(e)
+}
+
+func (e *ReCaptchaFormEnum) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = ReCaptchaFormEnum(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid ReCaptchaFormEnum", str)
+	}
+	return nil
+}
+
+func (e ReCaptchaFormEnum) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *ReCaptchaFormEnum) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e ReCaptchaFormEnum) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

@@ -667,6 +667,11 @@ func (r *queryResolver) Route(ctx context.Context, url string) (RoutableInterfac
 	return r.route(ctx, url)
 }
 
+// RecaptchaV3Config is the resolver for the recaptchaV3Config field.
+func (r *queryResolver) RecaptchaV3Config(ctx context.Context) (*ReCaptchaConfigurationV3, error) {
+	return nil, nil
+}
+
 // GiftCardAccount is the resolver for the giftCardAccount field.
 func (r *queryResolver) GiftCardAccount(ctx context.Context, input GiftCardAccountInput) (*GiftCardAccount, error) {
 	return nil, &apiError{msg: fmt.Sprintf("The gift card account %q was not found.", input.GiftCardCode), category: "graphql-no-such-entity"}
