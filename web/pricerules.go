@@ -133,6 +133,7 @@ func (s *Server) ruleForm(c echo.Context, status int, r pricerules.Rule, o ruleF
 		Priority: strconv.Itoa(r.Priority), StopFurther: r.StopFurther, ActionType: string(r.Action), Amount: amountText(r),
 		MaxQty: strconv.Itoa(r.MaxQty), Step: strconv.Itoa(r.Step), ApplyToShipping: r.ApplyToShipping, FreeShipping: string(r.FreeShipping),
 		DefaultLabel: r.DefaultLabel, Errors: errs, Conflict: conflict, ReloadURL: fmt.Sprintf("/admin/price-rules/%d/edit", r.ID)}
+	v.ErrorLinks = ruleErrorLinks(errs)
 	if v.CouponType == "" {
 		v.CouponType = string(pricerules.CouponNone)
 	}
@@ -502,4 +503,38 @@ func (s *Server) rulesImport(c echo.Context) error {
 		return err
 	}
 	return s.redirectWithFlash(c, "/admin/price-rules", flashSuccess, fmt.Sprintf("Rules imported: %d added, %d updated (matched by their code).", res.Added, res.Updated))
+}
+
+// ruleFields are the editor's fields in page order, with the words its error banner uses
+// to link to them.
+var ruleFields = []struct{ key, label string }{
+	{"name", "Rule name"}, {"code", "Rule code"}, {"description", "Description"}, {"website_ids", "Websites"},
+	{"customer_group_ids", "Customer groups"}, {"coupon_type", "Coupon"}, {"coupon_code", "Coupon code"},
+	{"uses_per_coupon", "Uses per coupon"}, {"uses_per_customer", "Uses per customer"}, {"from_date", "From"},
+	{"to_date", "To"}, {"priority", "Priority"}, {"conditions", "Conditions"}, {"action", "Apply"},
+	{"amount", "Discount amount"}, {"max_qty", "Maximum qty discount is applied to"}, {"step", "Discount qty step"},
+	{"free_shipping", "Free shipping"}, {"action_conditions", "Apply the rule only to cart items matching"},
+	{"default_label", "Default label"}, {"labels", "Labels"},
+}
+
+// ruleErrorLinks lists the fields with a problem, in page order, for the error banner.
+func ruleErrorLinks(errs map[string]string) []components.ErrorLink {
+	var out []components.ErrorLink
+	seen := map[string]bool{}
+	for _, f := range ruleFields {
+		if errs[f.key] != "" {
+			anchor := f.key
+			if f.key == "action_conditions" {
+				anchor = "actions"
+			}
+			out = append(out, components.ErrorLink{Label: f.label, Anchor: anchor})
+			seen[f.key] = true
+		}
+	}
+	for k := range errs { // anything else still says that something is wrong
+		if !seen[k] && errs[k] != "" {
+			out = append(out, components.ErrorLink{Label: k, Anchor: "rule-form"})
+		}
+	}
+	return out
 }

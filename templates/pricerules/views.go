@@ -61,6 +61,7 @@ type EditView struct {
 	ID, Version        int64
 	Action             string
 	DeleteURL          string
+	ErrorLinks         []components.ErrorLink // the fields with a problem, in page order
 	Name, Description  string
 	Active             bool
 	Websites           []Option
