@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -64,7 +65,8 @@ var pwaJourneys = []struct {
 		talons + "CheckoutPage/PaymentInformation/paymentInformation.gql", talons + "CheckoutPage/PaymentInformation/paymentMethods.gql",
 		talons + "CheckoutPage/PaymentInformation/summary.gql", talons + "CheckoutPage/PaymentInformation/editModal.gql",
 		"@magento/venia-sample-payments-checkmo/src/talons/checkmo.gql", talons + "CheckoutPage/ItemsReview/itemsReview.gql",
-		talons + "CheckoutPage/OrderConfirmationPage/orderConfirmationPage.gql"}},
+		talons + "CheckoutPage/OrderConfirmationPage/orderConfirmationPage.gql", talons + "CreateAccount/createAccount.gql#GET_STORE_CONFIG_DATA",
+		"@magento/peregrine/lib/hooks/useGoogleReCaptcha/googleReCaptchaConfig.gql"}},
 	{"sign in with cart merge", []string{talons + "SignIn/signIn.gql", venia + "SignIn/signIn.gql",
 		"@magento/peregrine/lib/hooks/useGoogleReCaptcha/googleReCaptchaConfig.gql"}},
 	{"signed-in checkout with the address book", []string{talons + "CheckoutPage/AddressBook/addressBook.gql",
@@ -102,8 +104,15 @@ func pwaDocuments(t *testing.T) []pwaDocument {
 	}
 	var modules []string
 	seen := map[string]bool{}
+	// "module#EXPORT" takes only that export of the module (a page that sends one of a
+	// module's documents on the journey, the others only on another).
+	only := map[string][]string{}
 	for _, j := range pwaJourneys {
 		for _, m := range j.modules {
+			m, export, one := strings.Cut(m, "#")
+			if one {
+				only[m] = append(only[m], export)
+			}
 			if !seen[m] {
 				seen[m] = true
 				modules = append(modules, m)
@@ -119,9 +128,14 @@ func pwaDocuments(t *testing.T) []pwaDocument {
 	if err != nil {
 		t.Fatalf("extracting PWA Studio's documents: %v\n%s", err, stderr.String())
 	}
-	var docs []pwaDocument
-	if err := json.Unmarshal(out, &docs); err != nil {
+	var all, docs []pwaDocument
+	if err := json.Unmarshal(out, &all); err != nil {
 		t.Fatal(err)
+	}
+	for _, d := range all {
+		if exports, some := only[d.Module]; !some || slices.Contains(exports, d.Export) {
+			docs = append(docs, d)
+		}
 	}
 	t.Logf("extracted %d documents from %d modules in %v", len(docs), len(modules), time.Since(start).Round(time.Millisecond))
 	// A module that yields nothing means the extraction no longer reads the packages as
@@ -643,6 +657,9 @@ func TestPWAStudioGuestJourney(t *testing.T) {
 				t.Fatalf("order number %q", number)
 			}
 			v.refused(checkout+"checkoutPage.gql", "PLACE_ORDER", cart, "The cart isn't active.", "graphql-input")
+			// The order confirmation page offers to create an account, with the password rules.
+			r = v.ok(pTalons+"CreateAccount/createAccount.gql", "GET_STORE_CONFIG_DATA", nil)
+			want(t, "password rules", r.str("storeConfig.minimum_password_length"), "8")
 			v.ok(checkout+"checkoutPage.gql", "CREATE_CART", nil)
 			o, _, err := s.a.full.Checkout.Orders(context.Background(), checkoutOrders(number))
 			if err != nil || len(o) != 1 {
