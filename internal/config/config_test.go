@@ -228,3 +228,31 @@ func TestChangingCDPURLsNeedsTheSecretAgain(t *testing.T) {
 		}
 	}
 }
+
+// Saving the form as shown changes nothing and logs nothing: fields showing their default
+// are not counted as changed.
+func TestSavingDefaultsIsNotAChange(t *testing.T) {
+	ctx := context.Background()
+	svc := newServices(dbtest.New(t))
+	who := audit.Actor{Username: "admin"}
+	state, err := svc.State(ctx, config.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := config.Submission{Values: map[string]string{}}
+	for _, sec := range config.ServicesSections {
+		for _, f := range sec.Fields {
+			if f.EditableAt(config.Default) && f.Kind != config.KindSecret {
+				sub.Values[f.Path] = state[f.Path].Effective
+			}
+		}
+	}
+	changes, err := svc.Save(ctx, who, config.Default, sub)
+	if err != nil || len(changes) != 0 {
+		t.Fatalf("saving the defaults: %v changes, %v", changes, err)
+	}
+	sub.Values[config.PathCDPSandbox] = "dev"
+	if changes, err := svc.Save(ctx, who, config.Default, sub); err != nil || len(changes) != 1 || changes[0].Path != config.PathCDPSandbox {
+		t.Fatalf("one real change: %v %v", changes, err)
+	}
+}

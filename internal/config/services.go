@@ -492,8 +492,8 @@ func (s *Services) Save(ctx context.Context, actor audit.Actor, ref ScopeRef, su
 			if st.SetHere && st.Value == v {
 				continue
 			}
-			if !st.SetHere && v == "" {
-				continue
+			if !st.SetHere && (v == "" || v == st.Inherited) {
+				continue // what applies already (a default, or the Default Config's value): not a change
 			}
 			if v == "" {
 				writes = append(writes, write{path: f.Path})
