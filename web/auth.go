@@ -86,7 +86,7 @@ func (s *Server) login(c echo.Context) error {
 	if err := s.deps.Audit.Record(ctx, nil, who, audit.ActionSignIn, "admin_user", fmt.Sprint(u.ID), "Signed in without a second factor (--no-2fa)", nil, nil); err != nil {
 		return err
 	}
-	if err := s.sessions.signIn(c, u); err != nil {
+	if err := s.sessions.signIn(c, u, false); err != nil {
 		return err
 	}
 	return c.Redirect(http.StatusSeeOther, next)

@@ -217,6 +217,11 @@ func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {
 		if st.userID == 0 {
 			return s.toSignIn(c)
 		}
+		if !st.secondFactor && !s.deps.Settings.TwoFactorOff {
+			// Begun while two-factor sign-in was switched off: sign in again, with a code.
+			s.sessions.end(c, flashInfo, "Two-factor sign-in is now required. Sign in again to continue.")
+			return s.toSignIn(c)
+		}
 		u, err := s.deps.Auth.Session(c.Request().Context(), st.userID, st.version)
 		if err != nil {
 			if err == auth.ErrNotFound {

@@ -45,6 +45,8 @@ type sessionState struct {
 	userID  int64
 	version int
 	expired bool
+	// secondFactor: the sign-in passed two-factor sign-in (not the --no-2fa switch).
+	secondFactor bool
 }
 
 func (m *sessionManager) get(c echo.Context) *sessions.Session {
@@ -71,7 +73,8 @@ func (m *sessionManager) load(c echo.Context) (sessionState, error) {
 	if now.Sub(time.Unix(seen, 0)) > m.idle || now.Sub(time.Unix(started, 0)) > sessionMaxAge {
 		return sessionState{expired: true}, nil
 	}
-	return sessionState{userID: uid, version: ver}, nil
+	mfa, _ := sess.Values["2fa"].(bool)
+	return sessionState{userID: uid, version: ver, secondFactor: mfa}, nil
 }
 
 // touch records activity, at most once a minute so that most responses set no cookie.
@@ -86,7 +89,9 @@ func (m *sessionManager) touch(c echo.Context) error {
 }
 
 // signIn starts a brand-new session for u: nothing from the signed-out session carries over.
-func (m *sessionManager) signIn(c echo.Context, u auth.User) error {
+// secondFactor records that the sign-in passed two-factor sign-in, which a server that
+// enforces it requires of every session (one begun under --no-2fa ends there).
+func (m *sessionManager) signIn(c echo.Context, u auth.User, secondFactor bool) error {
 	sess := m.get(c)
 	sess.Values = map[any]any{}
 	sess.IsNew = true
@@ -95,6 +100,7 @@ func (m *sessionManager) signIn(c echo.Context, u auth.User) error {
 	sess.Values["ver"] = u.SessionVersion
 	sess.Values["started"] = now
 	sess.Values["seen"] = now
+	sess.Values["2fa"] = secondFactor
 	// A new CSRF token: one seen before signing in is worthless after.
 	tok := newCSRFToken()
 	sess.Values[csrfSessionKey] = tok

@@ -93,7 +93,7 @@ func (s *Server) twoFactorVerify(c echo.Context) error {
 	if err := s.deps.Audit.Record(ctx, nil, who, audit.ActionSignIn, "admin_user", fmt.Sprint(u.ID), summary, nil, nil); err != nil {
 		return err
 	}
-	if err := s.sessions.signIn(c, u); err != nil {
+	if err := s.sessions.signIn(c, u, true); err != nil {
 		return err
 	}
 	if usedRecovery {
@@ -172,7 +172,7 @@ func (s *Server) twoFactorConfirm(c echo.Context) error {
 	if err := s.deps.Audit.Record(ctx, nil, who, audit.ActionSignIn, "admin_user", fmt.Sprint(u.ID), "Signed in (two-factor sign-in set up)", nil, nil); err != nil {
 		return err
 	}
-	if err := s.sessions.signIn(c, u); err != nil {
+	if err := s.sessions.signIn(c, u, true); err != nil {
 		return err
 	}
 	c.Response().Header().Set(echo.HeaderCacheControl, "no-store")

@@ -168,3 +168,31 @@ func TestAdminResetsTwoFactor(t *testing.T) {
 		t.Fatalf("after reset jane goes to %q, want enrolment", loc)
 	}
 }
+
+// A session begun while two-factor sign-in was off does not survive its being turned on.
+func TestSessionsWithoutASecondFactorEndWhenItIsEnforced(t *testing.T) {
+	d := dbtest.New(t)
+	off := newAppOn(t, d)
+	off.createAdmin("admin", "correct-horse-1")
+	c := off.client()
+	c.signIn("admin", "correct-horse-1")
+	on := newAppOn(t, d, enforceTwoFactor)
+	// The same browser, the same key: the cookie decodes on the enforcing server.
+	req, _ := http.NewRequest(http.MethodGet, on.server.URL+"/admin", nil)
+	for _, ck := range c.http.Jar.Cookies(mustURL(t, off.server.URL+"/admin")) {
+		req.AddCookie(ck)
+	}
+	p := on.client().do(req)
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.header.Get("Location"), "/admin/login") {
+		t.Fatalf("session without a second factor on an enforcing server: %d %q", p.status, p.header.Get("Location"))
+	}
+}
+
+func mustURL(t *testing.T, s string) *url.URL {
+	t.Helper()
+	u, err := url.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}

@@ -162,7 +162,11 @@ func (s *Server) userUpdate(c echo.Context) error {
 	if id == currentAdmin(c).ID && password != "" {
 		// The password change revoked every session of this user, this one included: start a
 		// fresh one so the person who changed it stays signed in here.
-		if err := s.sessions.signIn(c, after); err != nil {
+		st, err := s.sessions.load(c)
+		if err != nil {
+			return err
+		}
+		if err := s.sessions.signIn(c, after, st.secondFactor); err != nil {
 			return err
 		}
 	}
