@@ -59,6 +59,11 @@ func send(t *testing.T, a *app, method, query string) (gqlResponse, time.Duratio
 func TestGraphQLCostIsBoundedBeforeWork(t *testing.T) {
 	a := newApp(t)
 	aliases := "{ " + strings.Repeat("a: __typename ", 60000) + "}" // 780 KB
+	var fields strings.Builder
+	for i := range 990 {
+		fmt.Fprintf(&fields, "f%d: sku ", i)
+	}
+	wide := fields.String()
 	// A refusal is a validation error, answered with the status of any other.
 	invalid, _ := send(t, a, http.MethodPost, "{ nope }")
 	for i, c := range []struct {
@@ -70,6 +75,8 @@ func TestGraphQLCostIsBoundedBeforeWork(t *testing.T) {
 		{"fragments doubling 30 deep, comment changed", http.MethodGet, doublingFragments(30, "d"), "Fragments may spread fragments at most 12 deep"},
 		{"60,000 repeated aliases", http.MethodPost, aliases, "exceeded token limit of 10000"},
 		{"60,000 repeated aliases, comment changed", http.MethodPost, "# x\n" + aliases, "exceeded token limit of 10000"},
+		{"990 fields on each of a page of 200 products", http.MethodPost, `{ products(search: "tee", pageSize: 200) { items { ` + wide + `} } }`, "The query asks for about 198"},
+		{"introspection under 3,000 aliases", http.MethodPost, "{ __schema { types { " + strings.Repeat("a: name ", 3000) + "} } }", "Introspection may not use aliases"},
 		{"fragments doubling 6 deep", http.MethodGet, doublingFragments(6, "e"), ""},
 	} {
 		r, took := send(t, a, c.method, c.query)

@@ -2,6 +2,7 @@ package storefront
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -11,8 +12,10 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/complexity"
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler/lru"
 	"github.com/vektah/gqlparser/v2/ast"
+	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
 )
@@ -238,6 +241,51 @@ func TestIntrospectionWithinTheBoundsIsQuick(t *testing.T) {
 		t.Logf("%d bytes of query: %d bytes of answer in %.1f ms", len(q), w.Body.Len(), float64(took.Microseconds())/1000)
 		if w.Code != http.StatusOK || !strings.HasPrefix(w.Body.String(), `{"data":{"__schema":{`) || took > 2*time.Second {
 			t.Fatalf("%d in %v: %.300s", w.Code, took, w.Body)
+		}
+	}
+}
+
+// An answer's values count the fields below a paged field pageSize times: a page of 200
+// products with 990 fields each is refused though its complexity is under the limit, a
+// small page is not; with the page size a variable, each request's own value counts,
+// though the operation's cost is remembered.
+func TestValuesCountPagesInFull(t *testing.T) {
+	es := NewExecutableSchema(Config{Resolvers: &Resolver{}})
+	limit := newComplexityLimit(MaxComplexity, ComplexityRoot{})
+	limit.Validate(es)
+	ask := func(q string, vars map[string]any) *gqlerror.Error {
+		doc, err := parser.ParseQuery(&ast.Source{Input: q})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if errs := validator.Validate(es.Schema(), doc); len(errs) > 0 {
+			t.Fatalf("%s: %v", q, errs)
+		}
+		return limit.MutateOperationContext(context.Background(), &graphql.OperationContext{Doc: doc, RawQuery: q, Variables: vars})
+	}
+	var fields strings.Builder
+	for i := range 990 {
+		fmt.Fprintf(&fields, "f%d: sku ", i)
+	}
+	if err := ask(`{ products(search: "tee", pageSize: 200) { items { `+fields.String()+`} } }`, nil); err == nil || !strings.Contains(err.Message, "The query asks for about 198") {
+		t.Fatalf("200 products of 990 fields: %v", err)
+	}
+	if err := ask(`{ products(search: "tee", pageSize: 12) { total_count items { `+strings.Repeat("sku name ", 50)+`} } }`, nil); err != nil {
+		t.Fatalf("12 products: %v", err)
+	}
+	if err := ask(`{ products(search: "tee") { items { `+fields.String()+`} } }`, nil); err != nil {
+		t.Fatalf("the default page of 20: %v", err)
+	}
+	q := `query($n: Int) { products(search: "tee", pageSize: $n) { items { ` + fields.String() + `} } }`
+	doc, _ := parser.ParseQuery(&ast.Source{Input: q})
+	validator.Validate(es.Schema(), doc)
+	for _, c := range []struct {
+		n       any
+		refused bool
+	}{{json.Number("5"), false}, {int64(200), true}, {json.Number("10"), false}, {200, true}, {nil, false}} {
+		err := limit.MutateOperationContext(context.Background(), &graphql.OperationContext{Doc: doc, RawQuery: q, Variables: map[string]any{"n": c.n}})
+		if (err != nil) != c.refused {
+			t.Errorf("pageSize %v: %v", c.n, err)
 		}
 	}
 }
