@@ -88,7 +88,7 @@ func demo(c *cli) int {
 		}
 		fmt.Fprintf(c.stdout, "Demo administrator: username demo, password %s\n", password)
 	} else {
-		fmt.Fprintln(c.stdout, "Sign in with an existing admin user (this data directory already has one).")
+		fmt.Fprintf(c.stdout, "Sign in as demo with the password printed when this demo was first started. Lost it? Set a new one:\n  ./bin/admin user reset-password --username demo --data %s\n", c.settings.DataDir)
 	}
 	if run, err := a.Syncer.Run(ctx, audiences.TriggerManual); err != nil {
 		c.logger.Warn("first demo sync failed", "error", err)

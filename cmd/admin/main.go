@@ -67,6 +67,8 @@ var commands = []command{
 		run: userCreate},
 	{words: "user reset-2fa", summary: "reset a user's two-factor sign-in: they set it up again at their next sign-in",
 		strings: []flagDef{{"username", "user name"}}, run: userResetTwoFactor},
+	{words: "user reset-password", summary: "set a new password for an admin user (from --password or standard input)",
+		strings: []flagDef{{"username", "user name"}, {"password", "the new password (default: read from standard input)"}}, run: userResetPassword},
 	{words: "user unlock", summary: "clear failed sign-ins: of one user (--username), or all",
 		strings: []flagDef{{"username", "user name (default: every user and address)"}}, run: userUnlock},
 	{words: "audiences sync", summary: "sync the activated audiences from Real-Time CDP now", run: audiencesSync},
