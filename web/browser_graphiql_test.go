@@ -4,13 +4,9 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/cdp"
-	cdplog "github.com/chromedp/cdproto/log"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -65,28 +61,7 @@ func TestGraphQLExplorerPage(t *testing.T) {
 func TestBrowserGraphQLExplorerRunsAQuery(t *testing.T) {
 	a := newApp(t)
 	bc := browser(t)
-	// Chromium logs each Content-Security-Policy violation, and each uncaught exception.
-	var mu sync.Mutex
-	var problems []string
-	must(t, chromedp.Listen(bc, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch ev := ev.(type) {
-		case *cdplog.EventEntryAdded:
-			if ev.Entry.Level == cdplog.EntryLevelError {
-				problems = append(problems, ev.Entry.Text)
-			}
-		case *runtime.EventExceptionThrown:
-			d := ev.ExceptionDetails
-			if d.Exception != nil {
-				problems = append(problems, d.Text+" "+d.Exception.Description)
-			} else {
-				problems = append(problems, d.Text)
-			}
-		}
-	}))
-	_, err := chromedp.Call(bc, cdplog.Enable, cdp.Empty{})
-	must(t, err)
+	problems := consoleProblems(t, bc) // CSP violations, script errors, console errors
 	must(t, chromedp.Do(bc, chromedp.Navigate(a.server.URL+"/graphql"), chromedp.WaitVisible(css(".graphiql-execute-button"))))
 	waitJS(t, bc, `document.querySelector(".graphiql-query-editor .CodeMirror") !== null`)
 	if q, _ := chromedp.Run(bc, chromedp.Evaluate[string](`document.querySelector(".graphiql-query-editor .CodeMirror").CodeMirror.getValue()`)); !strings.Contains(q, "products(search:") {
@@ -112,9 +87,7 @@ func TestBrowserGraphQLExplorerRunsAQuery(t *testing.T) {
 	must(t, chromedp.Do(bc, chromedp.Click(css(`.graphiql-doc-explorer a.graphiql-doc-explorer-type-name`))))
 	waitJS(t, bc, `document.querySelector(".graphiql-doc-explorer").textContent.includes("dynamicBlocks")`)
 	screenshot(t, bc, "61-graphql-explorer-docs")
-	mu.Lock()
-	defer mu.Unlock()
-	if len(problems) > 0 {
-		t.Fatalf("the page logged errors: %q", problems)
+	if p := problems(); len(p) > 0 {
+		t.Fatalf("the page logged errors: %q", p)
 	}
 }
