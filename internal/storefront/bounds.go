@@ -34,8 +34,8 @@ import (
 // (GraphiQL's, Apollo's, PWA Studio's build) use no aliases and nest no deeper, so both
 // are refused there.
 const (
-	// MaxTokens bounds the tokens of a query. Venia's largest documents have a few
-	// thousand.
+	// MaxTokens bounds the tokens of a query. PWA Studio's largest document is under
+	// 7 KB: a few thousand tokens at most.
 	MaxTokens = 10000
 	// MaxDepth bounds how deeply fields nest, fragments written out (Magento's default
 	// query depth limit).
@@ -72,7 +72,7 @@ func (b bounds) MutateOperationParameters(ctx context.Context, params *graphql.R
 }
 
 // checkBounds parses query (at most MaxTokens tokens) and measures it. A query that does
-// not parse is left to gqlgen, which reports the same error.
+// not parse gets the parser's error, as gqlgen would answer it.
 func checkBounds(ctx context.Context, query string) *gqlerror.Error {
 	if ctx.Err() != nil {
 		return errGone()
