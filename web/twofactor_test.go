@@ -155,6 +155,9 @@ func TestAdminResetsTwoFactor(t *testing.T) {
 	enrol(c, "admin", "correct-horse-1", time.Now())
 	j := a.client()
 	enrol(j, "jane", "correct-horse-2", time.Now())
+	if got := c.get("/admin/users").testid("two-factor").Map(func(_ int, s *goquery.Selection) string { return s.Text() }); strings.Join(got, ",") != "On,On" {
+		t.Fatalf("users grid two-factor column: %v", got)
+	}
 	edit := c.get("/admin/users/" + itoa(jane.ID) + "/edit")
 	if !strings.HasPrefix(edit.text(`[data-testid="two-factor-status"]`), "On since") || edit.testid("reset-2fa").Length() != 1 {
 		t.Fatalf("users page: status %q", edit.text(`[data-testid="two-factor-status"]`))

@@ -25,6 +25,10 @@ func (s *Server) usersList(c echo.Context) error {
 		if !u.IsActive {
 			r.Status = "Inactive"
 		}
+		r.TwoFactor = "Not set up"
+		if u.TwoFactorEnabled() {
+			r.TwoFactor = "On"
+		}
 		if u.LastLoginAt != nil {
 			r.LastLogin = formatTime(*u.LastLoginAt)
 		}
