@@ -2,7 +2,9 @@ package web
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
@@ -143,4 +145,56 @@ func formError(err error) error {
 		return echo.ErrStatusRequestEntityTooLarge
 	}
 	return echo.NewHTTPError(http.StatusBadRequest, "malformed form")
+}
+
+// The storefront has no server-side session for guests, so its token is a signed double
+// submit: the aa_csrf cookie holds a random nonce and the token is the nonce's HMAC under a
+// key derived from the server key. A sibling site can plant the cookie but cannot make the
+// token that goes with a nonce; browsers that say a request comes from another site are
+// refused outright, and every unsafe request needs the token, with or without Sec-Fetch-Site.
+const storeCSRFCookie = "aa_csrf"
+
+func (s *Server) storeCSRFToken(nonce string) string {
+	m := hmac.New(sha256.New, s.storeCSRFKey)
+	m.Write([]byte(nonce))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// storefrontCSRF protects the reference storefront's forms.
+func (s *Server) storefrontCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		req := c.Request()
+		nonce := ""
+		if ck, err := c.Cookie(storeCSRFCookie); err == nil && len(ck.Value) == 43 {
+			nonce = ck.Value
+		}
+		switch req.Method {
+		case http.MethodGet, http.MethodHead, http.MethodOptions:
+			if nonce == "" {
+				nonce = newCSRFToken()
+				c.SetCookie(&http.Cookie{Name: storeCSRFCookie, Value: nonce, Path: "/store", HttpOnly: true,
+					SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+			}
+			c.Set("csrf", s.storeCSRFToken(nonce))
+			return next(c)
+		}
+		if site := req.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" && site != "none" {
+			return errCSRF
+		}
+		if nonce == "" {
+			return errCSRF
+		}
+		want := s.storeCSRFToken(nonce)
+		if !sameToken(req.Header.Get(csrfHeader), want) {
+			got, err := formCSRFToken(req)
+			if err != nil {
+				return err
+			}
+			if !sameToken(got, want) {
+				return errCSRF
+			}
+		}
+		c.Set("csrf", want)
+		return next(c)
+	}
 }

@@ -188,3 +188,32 @@ func TestStorefrontRefusesSiblingSiteRequests(t *testing.T) {
 		t.Fatal("same-origin storefront request refused")
 	}
 }
+
+// The storefront's token is signed: a planted aa_csrf cookie with a matching form value is
+// refused; requests without Sec-Fetch-Site need the real token.
+func TestStorefrontCSRFPlantedCookieIsRefused(t *testing.T) {
+	a := newApp(t)
+	shop := a.client()
+	shop.get("/store/account/login")
+	if shop.csrf == "" {
+		t.Fatal("no token on the storefront's form")
+	}
+	post := func(token string) int {
+		req, _ := http.NewRequest(http.MethodPost, a.server.URL+"/store/account/login",
+			strings.NewReader(url.Values{"_csrf": {token}, "email": {"bo@example.com"}, "password": {"x"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		return shop.do(req).status
+	}
+	if code := post(shop.csrf); code == http.StatusForbidden {
+		t.Fatal("the storefront's own token was refused")
+	}
+	u, _ := url.Parse(a.server.URL + "/store")
+	planted := strings.Repeat("p", 43)
+	shop.http.Jar.SetCookies(u, []*http.Cookie{{Name: "aa_csrf", Value: planted, Path: "/store"}})
+	if code := post(planted); code != http.StatusForbidden {
+		t.Fatalf("planted cookie with a matching form value: status %d, want 403", code)
+	}
+	if code := post(""); code != http.StatusForbidden {
+		t.Fatalf("no token: status %d, want 403", code)
+	}
+}

@@ -169,39 +169,6 @@ func (s *Server) timeout(next echo.HandlerFunc) echo.HandlerFunc {
 // errCSRF is the error for a state-changing request without a valid CSRF token.
 var errCSRF = echo.NewHTTPError(http.StatusForbidden, "csrf")
 
-// csrfFor is the CSRF protection of the storefront's pages under path: a same-origin
-// browser request passes by its Sec-Fetch-Site header, anything else needs the token from
-// the form or X-CSRF-Token (double-submit cookie). The admin's is adminCSRF (csrf.go).
-func csrfFor(path string) echo.MiddlewareFunc {
-	return func(next echo.HandlerFunc) echo.HandlerFunc { return csrfWith(path, next) }
-}
-
-func csrfWith(path string, next echo.HandlerFunc) echo.HandlerFunc {
-	mk := func(secure bool) echo.HandlerFunc {
-		return middleware.CSRFWithConfig(middleware.CSRFConfig{
-			TokenLookup:    "form:_csrf,header:X-CSRF-Token",
-			CookieName:     "aa_csrf",
-			CookiePath:     path,
-			CookieHTTPOnly: true,
-			CookieSecure:   secure,
-			CookieSameSite: http.SameSiteLaxMode,
-			ErrorHandler:   func(error, echo.Context) error { return errCSRF },
-			// A sibling site (another subdomain) can plant the token cookie, so its
-			// requests are refused outright rather than checked against that cookie.
-			AllowSecFetchSiteFunc: func(c echo.Context) (bool, error) {
-				return false, echo.NewHTTPError(http.StatusForbidden, "CSRF: request from another site refused")
-			},
-		})(next)
-	}
-	plain, secure := mk(false), mk(true)
-	return func(c echo.Context) error {
-		if c.Scheme() == "https" {
-			return secure(c)
-		}
-		return plain(c)
-	}
-}
-
 // requireAdmin lets signed-in administrators through; others are sent to sign in (GET) or
 // refused (anything else). An idle or revoked session ends here.
 func (s *Server) requireAdmin(next echo.HandlerFunc) echo.HandlerFunc {

@@ -32,7 +32,7 @@ func (s *Server) routes() {
 	api.OPTIONS("", s.graphqlAPI) // CORS preflight, answered by the middleware
 
 	// The reference storefront.
-	store := e.Group("/store", csrfFor("/store"))
+	store := e.Group("/store", s.storefrontCSRF)
 	store.GET("", s.storeHome)
 	store.GET("/switch", s.storeSwitch)
 	store.GET("/products", s.storeProducts)

@@ -84,6 +84,8 @@ type Server struct {
 	sessions *sessionManager
 	metrics  *metrics
 	graphql  http.Handler
+	// storeCSRFKey signs the storefront's CSRF tokens (csrf.go).
+	storeCSRFKey []byte
 }
 
 // New builds the server with every route and middleware.
@@ -100,7 +102,8 @@ func New(deps Deps) *Server {
 	if deps.CreateUserCommand == "" {
 		deps.CreateUserCommand = "admin user create"
 	}
-	s := &Server{deps: deps, echo: echo.New(), sessions: newSessionManager(deps.MasterKey, deps.Settings.SessionIdle, deps.Now)}
+	s := &Server{deps: deps, echo: echo.New(), sessions: newSessionManager(deps.MasterKey, deps.Settings.SessionIdle, deps.Now),
+		storeCSRFKey: config.DeriveKey(deps.MasterKey, "storefront-csrf")}
 	s.echo.HideBanner = true
 	s.echo.HidePort = true
 	s.echo.HTTPErrorHandler = s.handleError
