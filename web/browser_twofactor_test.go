@@ -112,3 +112,27 @@ func TestBrowserSignInPageWithTwoFactorOff(t *testing.T) {
 	))
 	screenshot(t, ctx, "2fa-00-sign-in-2fa-off")
 }
+
+// TestBrowserMarketerSeesTheirMenuAndA403 checks in the browser that a Marketer's menu
+// holds only their areas and that opening Admin Users shows the refusal page.
+func TestBrowserMarketerSeesTheirMenuAndA403(t *testing.T) {
+	a := newApp(t)
+	a.createAdmin("admin", "correct-horse-1")
+	a.createUser("marketer", "correct-horse-1", "marketer")
+	ctx := browser(t)
+	signInBrowser(t, ctx, a.server.URL, "marketer", "correct-horse-1")
+	screenshot(t, ctx, "roles-01-marketer-dashboard")
+	groups, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('.sidenav .navgroup-label')].map(e => e.textContent.trim())`))
+	must(t, err)
+	if got := strings.Join(groups, ","); !strings.Contains(got, "Marketing") || strings.Contains(got, "System") || strings.Contains(got, "Stores") {
+		t.Fatalf("marketer's menu groups: %q", got)
+	}
+	must(t, chromedp.Do(ctx,
+		chromedp.Navigate(a.server.URL+"/admin/users"),
+		chromedp.WaitVisible(css(`[data-testid="error-page"]`)),
+	))
+	screenshot(t, ctx, "roles-02-marketer-403")
+	if h := text(t, ctx, `[data-testid="page-title"]`); h != "You do not have access" {
+		t.Fatalf("refusal page title %q", h)
+	}
+}

@@ -10,6 +10,7 @@ import (
 
 	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audit"
+	"audienceactivation/internal/auth"
 	"audienceactivation/internal/config"
 	"audienceactivation/templates/dashboard"
 	"audienceactivation/templates/layout"
@@ -66,17 +67,27 @@ func (s *Server) dashboard(c echo.Context) error {
 			Detail: "API keys from the Commerce Services portal.", Href: "/admin/config/services#services_connector", Action: "Configure"},
 	}
 	checks = append(checks, s.syncCheck(ctx))
-	page, err := s.deps.Audit.List(ctx, audit.Filter{PerPage: 8})
-	if err != nil {
-		return err
+	// Each role sees the buttons it may follow, and the action log only if it may read it.
+	u := currentAdmin(c)
+	for i := range checks {
+		if p, ok := RoutePermission(http.MethodGet, strings.SplitN(checks[i].Href, "#", 2)[0]); !ok || !u.Can(p) {
+			checks[i].Href = ""
+		}
 	}
 	var recent []dashboard.Activity
-	for _, e := range page.Entries {
-		recent = append(recent, dashboard.Activity{When: formatTime(e.At), Actor: e.Actor, Summary: e.Summary, Href: fmt.Sprintf("/admin/action-log/%d", e.ID)})
+	if u.Can(auth.PermActionLog) {
+		page, err := s.deps.Audit.List(ctx, audit.Filter{PerPage: 8})
+		if err != nil {
+			return err
+		}
+		for _, e := range page.Entries {
+			recent = append(recent, dashboard.Activity{When: formatTime(e.At), Actor: e.Actor, Summary: e.Summary, Href: fmt.Sprintf("/admin/action-log/%d", e.ID)})
+		}
 	}
 	return render(c, http.StatusOK, dashboard.Page(dashboard.View{
 		Base: s.base(c, "Dashboard", layout.NavDashboard), Checks: checks,
 		Websites: len(websites), StoreViews: len(views), Admins: int(admins), Recent: recent,
+		ShowActivity: u.Can(auth.PermActionLog), ShowStores: u.Can(auth.PermStoresRead),
 	}))
 }
 

@@ -27,7 +27,7 @@ func (a *app) createUser(username, password, role string) auth.User {
 
 // roleMay is the issue's table of what each role may do, written out here independently
 // of web/access.go: Administrators everything; Marketers audiences (read and sync), cart
-// price rules, dynamic blocks and placements, preview, orders (read); Content editors
+// price rules, dynamic blocks and placements, preview, orders and their reports (read); Content editors
 // dynamic blocks and placements only; Viewers read only (no admin users, configuration,
 // action log, coupon codes or the forms that create or delete things).
 func roleMay(role, method, path string) bool {
@@ -48,7 +48,7 @@ func roleMay(role, method, path string) bool {
 		return true
 	case auth.RoleMarketer:
 		return has("/admin/audiences", "/admin/price-rules", "/admin/dynamic-blocks", "/admin/preview") ||
-			(get && has("/admin/sales/orders"))
+			(get && has("/admin/sales/orders", "/admin/reports"))
 	case auth.RoleContentEditor:
 		return has("/admin/dynamic-blocks") || path == "/admin/audiences/chooser"
 	case auth.RoleViewer:
@@ -131,6 +131,13 @@ func TestMarketerCannotOpenUsersOrConfiguration(t *testing.T) {
 		if home.testid(nav).Length() != 1 {
 			t.Errorf("marketer's menu lacks %s", nav)
 		}
+	}
+	// The dashboard offers no button the role cannot follow, and no action log.
+	if n := home.doc.Find(`a[href^="/admin/config"], a[href^="/admin/action-log"], a[href="/admin/stores"]`).Length(); n != 0 {
+		t.Errorf("marketer's dashboard links %d pages they may not open", n)
+	}
+	if home.doc.Find(`a[href="/admin/audiences"]`).Length() == 0 {
+		t.Error("marketer's dashboard lost the audiences link")
 	}
 	for _, path := range []string{"/admin/users", "/admin/config/services"} {
 		p := c.get(path)
