@@ -467,8 +467,9 @@ func (s *Service) PruneFailures(ctx context.Context) error {
 	return throttle.PruneBefore(ctx, s.dbx, s.now().Add(-24*time.Hour))
 }
 
-// ClearFailures deletes the recorded failed sign-ins of username, or of everyone when
-// username is empty, lifting throttling at once (the operator's "unlock").
+// ClearFailures deletes the recorded failed sign-ins and wrong two-factor codes of
+// username, or of everyone when username is empty, lifting throttling at once (the
+// operator's "unlock").
 func (s *Service) ClearFailures(ctx context.Context, username string) (int64, error) {
 	q := s.db.WithContext(ctx)
 	if username != "" {
@@ -477,7 +478,22 @@ func (s *Service) ClearFailures(ctx context.Context, username string) (int64, er
 		q = q.Where("1 = 1")
 	}
 	res := q.Delete(&loginFailure{})
-	return res.RowsAffected, res.Error
+	if res.Error != nil {
+		return 0, res.Error
+	}
+	// Wrong two-factor codes too: of this user, or of everyone.
+	codes := s.db.WithContext(ctx).Table("attempt_failures").Where("scope = ?", codeScope)
+	if username != "" {
+		u, err := s.ByUsername(ctx, username)
+		if errors.Is(err, ErrNotFound) {
+			return res.RowsAffected, nil
+		} else if err != nil {
+			return 0, err
+		}
+		codes = codes.Where("subject = ?", fmt.Sprint(u.ID))
+	}
+	res2 := codes.Delete(nil)
+	return res.RowsAffected + res2.RowsAffected, res2.Error
 }
 
 // HashPassword is passwords.Hash, for callers that create users.

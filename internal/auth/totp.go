@@ -122,9 +122,12 @@ func (s *Service) PendingEnrolment(ctx context.Context, id int64) (Enrolment, er
 	return Enrolment{Secret: secret, URI: key.URL(), QRPNG: buf.Bytes()}, nil
 }
 
+// codeScope is the throttle scope of wrong two-factor codes, per user id.
+const codeScope = "admin-2fa"
+
 // codeLimiter throttles wrong codes per user.
 func (s *Service) codeLimiter() *throttle.Limiter {
-	l := throttle.New(s.dbx, "admin-2fa", MaxCodeFailures, Window)
+	l := throttle.New(s.dbx, codeScope, MaxCodeFailures, Window)
 	l.SetClock(s.now)
 	return l
 }
