@@ -24,10 +24,35 @@ func (s *Server) ordersList(c echo.Context) error {
 	ctx := c.Request().Context()
 	q := c.QueryParams()
 	page := pageParam(q)
-	v := oview.ListView{Base: s.base(c, "Orders", layout.NavOrders), Search: validation.Clean(q.Get("q"), 255)}
-	orders, n, err := s.deps.Checkout.Orders(ctx, checkout.OrderFilter{Search: v.Search, Page: page, PerPage: ordersPerPage})
+	v := oview.ListView{Base: s.base(c, "Orders", layout.NavOrders), Search: validation.Clean(q.Get("q"), 255),
+		Audience: validation.Clean(q.Get("audience"), 255), From: q.Get("from"), To: q.Get("to"), Errors: map[string]string{},
+		Sort: map[string]components.Column{}}
+	f := checkout.OrderFilter{Search: v.Search, Audience: v.Audience, Page: page, PerPage: ordersPerPage, Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
+	f.From, f.To = dateRange(v.From, v.To, v.Errors)
+	if f.Sort == "" {
+		f.Sort, f.Desc = checkout.OrderSortDate, true // newest first
+	}
+	orders, n, err := s.deps.Checkout.Orders(ctx, f)
 	if err != nil {
 		return err
+	}
+	known, err := s.deps.Checkout.OrderAudienceNames(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range known {
+		v.Audiences = append(v.Audiences, components.Option{Value: a.CDPID, Label: a.Name, Selected: a.CDPID == v.Audience})
+	}
+	link := gridLinker("/admin/sales/orders", q, "q", "audience", "from", "to", "sort", "dir", "page")
+	for _, col := range []struct{ key, label string }{{checkout.OrderSortNumber, "Order #"}, {checkout.OrderSortDate, "Purchase date"},
+		{checkout.OrderSortCustomer, "Customer"}, {checkout.OrderSortDiscount, "Discount"}, {checkout.OrderSortTotal, "Grand total"}} {
+		col := components.Column{Key: col.key, Label: col.label, Active: col.key == f.Sort, Desc: col.key == f.Sort && f.Desc}
+		dir := ""
+		if col.Active && !col.Desc {
+			dir = "desc"
+		}
+		col.SortURL = link(map[string]string{"sort": col.Key, "dir": dir, "page": ""})
+		v.Sort[col.Key] = col
 	}
 	views, err := s.storeViewsByID(c)
 	if err != nil {
@@ -40,9 +65,9 @@ func (s *Server) ordersList(c echo.Context) error {
 		}
 		v.Rows = append(v.Rows, oview.Row{Number: o.IncrementID, URL: fmt.Sprintf("/admin/sales/orders/%d", o.ID), Date: formatTime(o.CreatedAt),
 			Customer: orderCustomer(o), StoreView: views[o.StoreViewID].Name, Coupon: o.CouponCode, Rules: o.Rules,
-			Subtotal: money(cur, o.Subtotal), Discount: discountText(cur, o.Discount), Shipping: money(cur, o.Shipping), Total: money(cur, o.GrandTotal)})
+			Subtotal: money(cur, o.Subtotal), Discount: discountText(cur, o.Discount), Shipping: money(cur, o.Shipping), Total: money(cur, o.GrandTotal),
+			Audiences: orderAudienceNames(o.Audiences)})
 	}
-	link := gridLinker("/admin/sales/orders", q, "q", "page")
 	v.Pager = withPageLinks(components.PagerView{Page: page, PerPage: ordersPerPage, Total: n}, link)
 	return render(c, http.StatusOK, oview.List(v))
 }
@@ -75,6 +100,9 @@ func (s *Server) orderView(c echo.Context) error {
 		Shipping: money(cur, o.Shipping), Total: money(cur, o.GrandTotal)}
 	if v.Payment == "" {
 		v.Payment = "Not recorded (placed on the reference storefront)"
+	}
+	for _, a := range o.Audiences {
+		v.Audiences = append(v.Audiences, a.Name)
 	}
 	if o.ShippingDiscount > 0 {
 		v.ShippingDiscount = discountText(cur, o.ShippingDiscount)
@@ -137,4 +165,16 @@ func compact(lines []string) []string {
 		}
 	}
 	return out
+}
+
+// orderAudienceNames lists an order's audiences by name ("—" for none).
+func orderAudienceNames(as []checkout.OrderAudience) string {
+	if len(as) == 0 {
+		return "—"
+	}
+	names := make([]string, len(as))
+	for i, a := range as {
+		names[i] = a.Name
+	}
+	return strings.Join(names, ", ")
 }

@@ -109,6 +109,8 @@ func (s *Server) routes() {
 	a.POST("/catalog/import", s.catalogImport)
 
 	a.GET("/sales/orders", s.ordersList)
+	a.GET("/reports/audience-promotions", s.reportPromotions)
+	a.GET("/reports/audience-promotions.csv", s.reportPromotionsCSV)
 	a.GET("/sales/orders/:id", s.orderView)
 	a.GET("/customers", s.customersList)
 	a.GET("/customers/new", s.customerNew)

@@ -143,7 +143,8 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 		Shipping: func(ctx context.Context, websiteID int64) (checkout.FlatRate, error) {
 			rates, err := a.LiveShipping.Current(ctx)
 			return rates[websiteID], err
-		}})
+		},
+		Audiences: a.orderAudiences})
 	a.Checkout.OnCouponUsedUp = a.LiveRules.Reload
 	tries, window := s.CouponTries, s.CouponWindow
 	if tries <= 0 {
@@ -171,6 +172,17 @@ func (a *App) CDPCredentials(ctx context.Context) (audiences.Credentials, error)
 		*dst = v
 	}
 	return c, nil
+}
+
+// orderAudiences names the shopper's audiences for an order: CDP ids and names as they
+// are now, which the order keeps.
+func (a *App) orderAudiences(ctx context.Context, ids []int64) ([]checkout.OrderAudience, error) {
+	as, err := a.Audiences.ByIDs(ctx, ids)
+	out := make([]checkout.OrderAudience, len(as))
+	for i, au := range as {
+		out[i] = checkout.OrderAudience{CDPID: au.CDPID, Name: au.Name}
+	}
+	return out, err
 }
 
 // WebsiteNames names each website, for the sync's messages.

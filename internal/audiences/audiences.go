@@ -6,6 +6,7 @@ package audiences
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"time"
 
@@ -254,6 +255,20 @@ func (s *Store) CDPIDs(ctx context.Context, ids []int64) (map[int64]string, erro
 	}
 	for _, r := range rows {
 		out[r.ID] = r.CDPID
+	}
+	return out, nil
+}
+
+// ByIDs returns the audiences with the given local ids (unknown ids are left out), in one
+// query per 500 ids.
+func (s *Store) ByIDs(ctx context.Context, ids []int64) ([]Audience, error) {
+	var out []Audience
+	for chunk := range slices.Chunk(ids, 500) {
+		var as []Audience
+		if err := s.db.WithContext(ctx).Where("id IN ?", chunk).Order("id").Find(&as).Error; err != nil {
+			return nil, err
+		}
+		out = append(out, as...)
 	}
 	return out, nil
 }

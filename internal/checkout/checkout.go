@@ -70,6 +70,9 @@ type Sources struct {
 	Products func(ctx context.Context, skus []string) (map[string]catalog.Product, error)
 	Rules    func(context.Context) (*pricerules.Snapshot, error)
 	Shipping func(ctx context.Context, websiteID int64) (FlatRate, error)
+	// Audiences names local audience ids with their CDP ids, so an order records the
+	// shopper's audiences as they were (optional).
+	Audiences func(ctx context.Context, ids []int64) ([]OrderAudience, error)
 }
 
 // Service manages carts and orders.
@@ -504,6 +507,9 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper, 
 				o.ID, a.RuleID, a.Name, a.Label, a.Discount).Error; err != nil {
 				return err
 			}
+		}
+		if err := s.recordAudiences(ctx, tx, o.ID, who.Audiences); err != nil {
+			return err
 		}
 		usedUp, err = pricerules.RecordUse(tx, c.CustomerID, coupon, applied)
 		return err

@@ -28,13 +28,18 @@ type OrderSummary struct {
 	Shipping        int64
 	GrandTotal      int64
 	Rules           string // names of the rules applied, comma-separated
+	Audiences       []OrderAudience
 }
 
 // OrderFilter selects a page of orders, newest first.
 type OrderFilter struct {
-	Search     string // order number, email or coupon code
-	CustomerID int64  // only this customer's orders (0: everyone's)
-	Number     string // only the order with this number
+	Search     string    // order number, email or coupon code
+	CustomerID int64     // only this customer's orders (0: everyone's)
+	Number     string    // only the order with this number
+	Audience   string    // only orders whose shopper was in this audience (CDP id)
+	From, To   time.Time // placed at or after From and before To (zero: open)
+	Sort       string    // one of the OrderSort* keys (default: newest first)
+	Desc       bool
 	Page       int
 	PerPage    int
 }
@@ -83,7 +88,19 @@ const orderColumns = `o.id, o.increment_id, o.created_at, o.website_id, o.store_
 	o.customer_group_id, COALESCE(NULLIF(o.email, ''), cu.email, '') AS email, o.coupon_code, o.subtotal, o.discount, o.shipping, o.grand_total,
 	o.shipping_discount, o.payment_method, o.shipping_address, o.billing_address`
 
-// Orders returns a page of orders, newest first, and how many match.
+// The orders grid's sortable columns.
+const (
+	OrderSortDate     = "date"
+	OrderSortNumber   = "number"
+	OrderSortCustomer = "customer"
+	OrderSortTotal    = "total"
+	OrderSortDiscount = "discount"
+)
+
+var orderSortColumns = map[string]string{OrderSortDate: "o.created_at", OrderSortNumber: "o.id", OrderSortCustomer: "email",
+	OrderSortTotal: "o.grand_total", OrderSortDiscount: "o.discount"}
+
+// Orders returns a page of orders (newest first unless sorted otherwise) and how many match.
 func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]OrderSummary, int64, error) {
 	if f.PerPage <= 0 || f.PerPage > 200 {
 		f.PerPage = 25
@@ -103,6 +120,23 @@ func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]OrderSummary, in
 	if f.Number != "" {
 		cond, args = cond+" AND o.increment_id = ?", append(args, f.Number)
 	}
+	if f.Audience != "" {
+		cond, args = cond+" AND EXISTS (SELECT 1 FROM order_audiences oa WHERE oa.order_id = o.id AND oa.cdp_id = ?)", append(args, f.Audience)
+	}
+	if !f.From.IsZero() {
+		cond, args = cond+" AND o.created_at >= ?", append(args, f.From.UTC())
+	}
+	if !f.To.IsZero() {
+		cond, args = cond+" AND o.created_at < ?", append(args, f.To.UTC())
+	}
+	order := "o.id DESC"
+	if col, ok := orderSortColumns[f.Sort]; ok {
+		dir := " ASC"
+		if f.Desc {
+			dir = " DESC"
+		}
+		order = col + dir + ", o.id" + dir
+	}
 	g := s.db.WithContext(ctx)
 	var n int64
 	if err := g.Raw("SELECT COUNT(*) FROM orders o LEFT JOIN customers cu ON cu.id = o.customer_id WHERE "+cond, args...).Scan(&n).Error; err != nil {
@@ -110,7 +144,7 @@ func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]OrderSummary, in
 	}
 	var rows []orderRow
 	if err := g.Raw("SELECT "+orderColumns+" FROM orders o LEFT JOIN customers cu ON cu.id = o.customer_id WHERE "+cond+
-		" ORDER BY o.id DESC LIMIT ? OFFSET ?", append(args, f.PerPage, (f.Page-1)*f.PerPage)...).Scan(&rows).Error; err != nil {
+		" ORDER BY "+order+" LIMIT ? OFFSET ?", append(args, f.PerPage, (f.Page-1)*f.PerPage)...).Scan(&rows).Error; err != nil {
 		return nil, 0, err
 	}
 	out := make([]OrderSummary, len(rows))
@@ -133,6 +167,13 @@ func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]OrderSummary, in
 				o.Rules += ", "
 			}
 			o.Rules += r.Name
+		}
+		auds, err := s.orderAudiences(ctx, ids)
+		if err != nil {
+			return nil, 0, err
+		}
+		for id, as := range auds {
+			out[at[id]].Audiences = as
 		}
 	}
 	return out, n, nil
@@ -163,5 +204,10 @@ func (s *Service) Order(ctx context.Context, id int64) (OrderDetail, error) {
 	if err := g.Raw("SELECT rule_id, name, label, discount FROM order_rules WHERE order_id = ? ORDER BY rule_id", id).Scan(&o.AppliedRules).Error; err != nil {
 		return OrderDetail{}, err
 	}
+	auds, err := s.orderAudiences(ctx, []int64{id})
+	if err != nil {
+		return OrderDetail{}, err
+	}
+	o.Audiences = auds[id]
 	return o, nil
 }

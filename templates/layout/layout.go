@@ -34,6 +34,7 @@ const (
 	NavCatalog    = "catalog"
 	NavCustomers  = "customers"
 	NavOrders     = "orders"
+	NavReports    = "reports"
 	NavConfig     = "config"
 	NavStores     = "stores"
 	NavUsers      = "users"
@@ -59,6 +60,7 @@ var Navigation = []NavGroup{
 	{Label: "Sales", Icon: "$", Items: []NavItem{{NavOrders, "Orders", "/admin/sales/orders"}}},
 	{Label: "Customers", Icon: "☺", Items: []NavItem{{NavCustomers, "All Customers", "/admin/customers"}, {NavAudiences, "Real-Time CDP Audiences", "/admin/audiences"}}},
 	{Label: "Marketing", Icon: "✦", Items: []NavItem{{NavPriceRules, "Cart Price Rules", "/admin/price-rules"}, {NavPreview, "Personalization Preview", "/admin/preview"}}},
+	{Label: "Reports", Icon: "▥", Items: []NavItem{{NavReports, "Audience Promotions", "/admin/reports/audience-promotions"}}},
 	{Label: "Content", Icon: "▤", Items: []NavItem{{NavBlocks, "Dynamic Blocks", "/admin/dynamic-blocks"}, {NavPlacements, "Block Placements", "/admin/dynamic-blocks/placements"}}},
 	{Label: "Catalog", Icon: "▣", Items: []NavItem{{NavCatalog, "Products", "/admin/catalog"}}},
 	{Label: "Stores", Icon: "⌂", Items: []NavItem{{NavConfig, "Configuration", "/admin/config/services"}, {NavStores, "All Stores", "/admin/stores"}}},
