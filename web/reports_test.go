@@ -57,7 +57,7 @@ func TestAudiencePromotionsReport(t *testing.T) {
 	if p := c.get("/admin/sales/orders?from=2000-01-01&to=2000-01-31"); p.testid("order-row").Length() != 0 {
 		t.Fatal("date filter")
 	}
-	p = c.get(c.get("/admin/sales/orders?audience=" + url.QueryEscape(s.cdp[0])).doc.Find(`[data-testid="order-number"]`).AttrOr("href", ""))
+	p = c.get(c.get("/admin/sales/orders?audience="+url.QueryEscape(s.cdp[0])).doc.Find(`[data-testid="order-number"]`).AttrOr("href", ""))
 	if got := p.text(`[data-testid="order-shopper-audiences"]`); got != "Abandoned cart" {
 		t.Fatalf("order page audiences: %q", got)
 	}

@@ -36,7 +36,7 @@ type Customer struct {
 	// rather than deleted): it cannot sign in, and its tokens stop working.
 	IsActive  bool
 	CreatedAt time.Time
-	UpdatedAt    time.Time
+	UpdatedAt time.Time
 }
 
 // TableName maps Customer to its table.
