@@ -33,8 +33,10 @@ func browser(t *testing.T) context.Context {
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		// Chromium's own temporary files (with disable-dev-shm-usage, its shared memory) go
-		// to the test's directory, which is removed afterwards, not to /tmp.
-		chromedp.Env("TMPDIR=" + t.TempDir()),
+		// to a directory of the test's, removed afterwards, not to /tmp. Its path is short:
+		// Chromium puts a Unix socket there, and a socket path over 107 bytes (a long test
+		// name in t.TempDir()'s) makes it fail to start.
+		chromedp.Env("TMPDIR=" + shortTempDir(t)),
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
@@ -59,6 +61,17 @@ func screenshot(t *testing.T, ctx context.Context, name string) {
 	}
 	os.MkdirAll(dir, 0o755)
 	os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644)
+}
+
+// shortTempDir is a temporary directory with a short path, removed when the test ends.
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "cr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
 }
 
 // css is shorthand for a CSS selector.

@@ -24,7 +24,40 @@
     var button = e.target.closest(".chooser-search").querySelector("button");
     if (button) button.click();
   });
-  function init(root) { syncUseDefault(root); }
+  // The editors' sections fold: a button in each legend hides the section's fields, and
+  // the choice is remembered (per editor and section) in this browser. A section with an
+  // error is always open. Without JavaScript every section is open.
+  function foldSections(root) {
+    var forms = root.matches && root.matches("form[data-foldable]") ? [root] : root.querySelectorAll("form[data-foldable]");
+    forms.forEach(function (form) {
+      var editor = form.getAttribute("data-foldable");
+      form.querySelectorAll(":scope > fieldset.section").forEach(function (set) {
+        var legend = set.querySelector(":scope > legend");
+        if (!legend || legend.querySelector(".fold")) return;
+        var key = "aa:fold:" + editor + ":" + legend.textContent.trim();
+        var button = document.createElement("button");
+        button.type = "button";
+        button.className = "fold link";
+        var apply = function (folded) {
+          if (set.querySelector(".has-error, .field-error")) folded = false;
+          set.classList.toggle("folded", folded);
+          button.setAttribute("aria-expanded", folded ? "false" : "true");
+          button.textContent = folded ? "Show" : "Hide";
+          button.setAttribute("aria-label", (folded ? "Show " : "Hide ") + legend.textContent.trim());
+        };
+        button.addEventListener("click", function () {
+          var folded = !set.classList.contains("folded");
+          try { folded ? localStorage.setItem(key, "1") : localStorage.removeItem(key); } catch (e) { /* storage off: not remembered */ }
+          apply(folded);
+        });
+        legend.appendChild(button);
+        var stored = false;
+        try { stored = localStorage.getItem(key) === "1"; } catch (e) { stored = false; }
+        apply(stored);
+      });
+    });
+  }
+  function init(root) { syncUseDefault(root); foldSections(root); }
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:load", function (e) { init(e.target); });
 })();
