@@ -15,6 +15,8 @@ import (
 var routePermissions = map[string]auth.Permission{
 	"GET /admin":         auth.PermSignedIn,
 	"POST /admin/logout": auth.PermSignedIn,
+	// The column chooser of any grid: the handler asks for the grid's own read permission.
+	"POST /admin/grids/:grid/columns": auth.PermSignedIn,
 
 	"GET /admin/audiences":             auth.PermAudiencesRead,
 	"GET /admin/audiences/:id":         auth.PermAudiencesRead,
@@ -59,9 +61,11 @@ var routePermissions = map[string]auth.Permission{
 	"POST /admin/preview": auth.PermPreview,
 
 	"GET /admin/catalog":         auth.PermCatalogRead,
+	"GET /admin/catalog.csv":     auth.PermCatalogRead,
 	"POST /admin/catalog/import": auth.PermCatalogWrite,
 
 	"GET /admin/sales/orders":                    auth.PermOrdersRead,
+	"GET /admin/sales/orders.csv":                auth.PermOrdersRead,
 	"GET /admin/sales/orders/:id":                auth.PermOrdersRead,
 	"GET /admin/reports/audience-promotions":     auth.PermOrdersRead,
 	"GET /admin/reports/audience-promotions.csv": auth.PermOrdersRead,

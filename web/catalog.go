@@ -11,44 +11,84 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"audienceactivation/internal/auth"
 	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/validation"
 	cview "audienceactivation/templates/catalog"
-	"audienceactivation/templates/components"
 	"audienceactivation/templates/layout"
 )
 
-const productsPerPage = 25
+// productsGrid is Catalog › Products as the column chooser and the export see it. The
+// export's header is the import file's (catalog.CSVHeader) and its cells are in the import's
+// format, so a file exported with every column shown can be edited and imported again.
+var productsGrid = registerGrid(&gridDef{name: "products", base: "/admin/catalog", perm: auth.PermCatalogRead, file: "products",
+	keys: []string{"q", "page"},
+	columns: []gridColumn{{key: "sku", label: "SKU", csv: "sku", fixed: true}, {key: "name", label: "Name", csv: "name"},
+		{key: "price", label: "Price", csv: "price"}, {key: "weight", label: "Weight", csv: "weight"},
+		{key: "categories", label: "Categories (id)", csv: "categories"}, {key: "websites", label: "Websites", csv: "websites"},
+		{key: "attributes", label: "Attributes", csv: "attributes"}}})
 
 func (s *Server) catalogPage(c echo.Context) error {
 	return s.renderCatalog(c, http.StatusOK, nil)
 }
 
 func (s *Server) renderCatalog(c echo.Context, status int, problems []string) error {
-	q := c.QueryParams()
-	v := cview.View{Base: s.base(c, "Products", layout.NavCatalog), Search: validation.Clean(q.Get("q"), 255), Problems: problems,
+	g, err := s.grid(c, productsGrid)
+	if err != nil {
+		return err
+	}
+	v := cview.View{Base: s.base(c, "Products", layout.NavCatalog), Search: validation.Clean(g.q.Get("q"), 255), Problems: problems,
 		Header: strings.Join(catalog.CSVHeader, ",")}
-	page := pageParam(q)
-	ps, matched, total, err := s.deps.Catalog.List(c.Request().Context(), catalog.Filter{Search: v.Search, Page: page, PerPage: productsPerPage})
+	page := pageParam(g.q)
+	ps, matched, total, err := s.deps.Catalog.List(c.Request().Context(), catalog.Filter{Search: v.Search, Page: page, PerPage: g.perPage})
 	if err != nil {
 		return err
 	}
 	for _, p := range ps {
-		var cats, attrs []string
+		var cats []string
 		for i, name := range p.Categories {
 			cats = append(cats, fmt.Sprintf("%s (%d)", name, p.CategoryID[i]))
 		}
-		for k, val := range p.Attributes {
-			attrs = append(attrs, k+"="+val)
-		}
-		sort.Strings(attrs)
-		v.Rows = append(v.Rows, cview.Row{ID: p.ID, SKU: p.SKU, Name: p.Name, Price: fmt.Sprintf("%d.%02d", p.Price/100, p.Price%100),
+		v.Rows = append(v.Rows, cview.Row{ID: p.ID, SKU: p.SKU, Name: p.Name, Price: formatMinor(p.Price),
 			Weight: strconv.FormatFloat(p.Weight, 'f', -1, 64), Categories: strings.Join(cats, ", "), Websites: strings.Join(p.Websites, ", "),
-			Attributes: strings.Join(attrs, "; ")})
+			Attributes: productAttributes(p, "; ")})
 	}
-	link := gridLinker("/admin/catalog", q, "q", "page")
-	v.Pager = withPageLinks(components.PagerView{Page: page, PerPage: productsPerPage, Total: matched, Of: total, Noun: "products"}, link)
+	v.Pager = g.pager(page, matched, total, "products")
+	v.Tools = g.tools(v.CSRF)
 	return render(c, status, cview.Products(v))
+}
+
+// productAttributes are a product's attributes as code=value pairs in code order.
+func productAttributes(p catalog.Product, sep string) string {
+	var attrs []string
+	for k, val := range p.Attributes {
+		attrs = append(attrs, k+"="+val)
+	}
+	sort.Strings(attrs)
+	return strings.Join(attrs, sep)
+}
+
+// productsCSV exports the products the search matches (every page) in the import format.
+func (s *Server) productsCSV(c echo.Context) error {
+	g, err := s.grid(c, productsGrid)
+	if err != nil {
+		return err
+	}
+	f := catalog.Filter{Search: validation.Clean(g.q.Get("q"), 255)}
+	ps, n, err := exportRows(func(page, perPage int) ([]catalog.Product, int64, error) {
+		f.Page, f.PerPage = page, perPage
+		ps, matched, _, err := s.deps.Catalog.List(c.Request().Context(), f)
+		return ps, matched, err
+	})
+	if err != nil {
+		return err
+	}
+	rows := make([]map[string]string, len(ps))
+	for i, p := range ps {
+		rows[i] = map[string]string{"sku": p.SKU, "name": p.Name, "price": formatMinor(p.Price), "weight": strconv.FormatFloat(p.Weight, 'f', -1, 64),
+			"categories": strings.Join(p.Categories, "|"), "websites": strings.Join(p.Websites, "|"), "attributes": productAttributes(p, ";")}
+	}
+	return writeGridCSV(c, g, rows, n)
 }
 
 func (s *Server) catalogImport(c echo.Context) error {

@@ -3,12 +3,17 @@ package web
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"audienceactivation/internal/auth"
 	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/stores"
 	"audienceactivation/internal/validation"
@@ -17,21 +22,39 @@ import (
 	oview "audienceactivation/templates/orders"
 )
 
-const ordersPerPage = 25
+// ordersGrid is Sales › Orders as the column chooser and the export see it. Orders have one
+// state in this product (placed), so there is no status column or filter.
+var ordersGrid = registerGrid(&gridDef{name: "orders", base: "/admin/sales/orders", perm: auth.PermOrdersRead, file: "orders",
+	keys: []string{"q", "audience", "from", "to", "sort", "dir", "page"},
+	columns: []gridColumn{{key: "number", label: "Order #", fixed: true}, {key: "date", label: "Purchase date"}, {key: "customer", label: "Customer"},
+		{key: "store_view", label: "Store view"}, {key: "audiences", label: "Shopper's audiences"}, {key: "coupon", label: "Coupon"},
+		{key: "rules", label: "Cart price rules"}, {key: "subtotal", label: "Subtotal"}, {key: "discount", label: "Discount"},
+		{key: "shipping", label: "Shipping"}, {key: "total", label: "Grand total"}, {key: "currency", label: "Currency", csvOnly: true}}})
 
-// ordersList is Sales › Orders: every order, newest first, with the rules that applied.
-func (s *Server) ordersList(c echo.Context) error {
-	ctx := c.Request().Context()
-	q := c.QueryParams()
-	page := pageParam(q)
-	v := oview.ListView{Base: s.base(c, "Orders", layout.NavOrders), Search: validation.Clean(q.Get("q"), 255),
-		Audience: validation.Clean(q.Get("audience"), 255), From: q.Get("from"), To: q.Get("to"), Errors: map[string]string{},
-		Sort: map[string]components.Column{}}
-	f := checkout.OrderFilter{Search: v.Search, Audience: v.Audience, Page: page, PerPage: ordersPerPage, Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
+// ordersFilter reads the orders grid's filters and sort from the query into v and the
+// domain filter.
+func ordersFilter(q url.Values, v *oview.ListView) checkout.OrderFilter {
+	v.Search, v.Audience, v.From, v.To = validation.Clean(q.Get("q"), 255), validation.Clean(q.Get("audience"), 255), q.Get("from"), q.Get("to")
+	v.Errors = map[string]string{}
+	f := checkout.OrderFilter{Search: v.Search, Audience: v.Audience, Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
 	f.From, f.To = dateRange(v.From, v.To, v.Errors)
 	if f.Sort == "" {
 		f.Sort, f.Desc = checkout.OrderSortDate, true // newest first
 	}
+	return f
+}
+
+// ordersList is Sales › Orders: every order, newest first, with the rules that applied.
+func (s *Server) ordersList(c echo.Context) error {
+	ctx := c.Request().Context()
+	g, err := s.grid(c, ordersGrid)
+	if err != nil {
+		return err
+	}
+	page := pageParam(g.q)
+	v := oview.ListView{Base: s.base(c, "Orders", layout.NavOrders), Sort: map[string]components.Column{}}
+	f := ordersFilter(g.q, &v)
+	f.Page, f.PerPage = page, g.perPage
 	orders, n, err := s.deps.Checkout.Orders(ctx, f)
 	if err != nil {
 		return err
@@ -43,7 +66,6 @@ func (s *Server) ordersList(c echo.Context) error {
 	for _, a := range known {
 		v.Audiences = append(v.Audiences, components.Option{Value: a.CDPID, Label: a.Name, Selected: a.CDPID == v.Audience})
 	}
-	link := gridLinker("/admin/sales/orders", q, "q", "audience", "from", "to", "sort", "dir", "page")
 	for _, col := range []struct{ key, label string }{{checkout.OrderSortNumber, "Order #"}, {checkout.OrderSortDate, "Purchase date"},
 		{checkout.OrderSortCustomer, "Customer"}, {checkout.OrderSortDiscount, "Discount"}, {checkout.OrderSortTotal, "Grand total"}} {
 		col := components.Column{Key: col.key, Label: col.label, Active: col.key == f.Sort, Desc: col.key == f.Sort && f.Desc}
@@ -51,7 +73,7 @@ func (s *Server) ordersList(c echo.Context) error {
 		if col.Active && !col.Desc {
 			dir = "desc"
 		}
-		col.SortURL = link(map[string]string{"sort": col.Key, "dir": dir, "page": ""})
+		col.SortURL = g.link(map[string]string{"sort": col.Key, "dir": dir, "page": ""})
 		v.Sort[col.Key] = col
 	}
 	views, err := s.storeViewsByID(c)
@@ -68,8 +90,47 @@ func (s *Server) ordersList(c echo.Context) error {
 			Subtotal: money(cur, o.Subtotal), Discount: discountText(cur, o.Discount), Shipping: money(cur, o.Shipping), Total: money(cur, o.GrandTotal),
 			Audiences: orderAudienceNames(o.Audiences)})
 	}
-	v.Pager = withPageLinks(components.PagerView{Page: page, PerPage: ordersPerPage, Total: n}, link)
+	v.Pager = g.pager(page, n, 0, "orders")
+	v.Tools = g.tools(v.CSRF)
 	return render(c, http.StatusOK, oview.List(v))
+}
+
+// ordersCSV exports the orders the grid's filters match (every page), amounts as plain
+// decimals beside the store view's currency.
+func (s *Server) ordersCSV(c echo.Context) error {
+	ctx := c.Request().Context()
+	g, err := s.grid(c, ordersGrid)
+	if err != nil {
+		return err
+	}
+	var v oview.ListView
+	f := ordersFilter(g.q, &v)
+	if len(v.Errors) > 0 {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Correct the dates of the filter first: "+strings.Join(slices.Sorted(maps.Values(v.Errors)), " "))
+	}
+	orders, n, err := exportRows(func(page, perPage int) ([]checkout.OrderSummary, int64, error) {
+		f.Page, f.PerPage = page, perPage
+		return s.deps.Checkout.Orders(ctx, f)
+	})
+	if err != nil {
+		return err
+	}
+	views, err := s.storeViewsByID(c)
+	if err != nil {
+		return err
+	}
+	rows := make([]map[string]string, len(orders))
+	for i, o := range orders {
+		names := make([]string, len(o.Audiences))
+		for j, a := range o.Audiences {
+			names[j] = a.Name
+		}
+		rows[i] = map[string]string{"number": o.IncrementID, "date": o.CreatedAt.UTC().Format(time.RFC3339), "customer": orderCustomer(o),
+			"store_view": views[o.StoreViewID].Name, "audiences": strings.Join(names, ", "), "coupon": o.CouponCode, "rules": o.Rules,
+			"subtotal": formatMinor(o.Subtotal), "discount": formatMinor(o.Discount), "shipping": formatMinor(o.Shipping),
+			"total": formatMinor(o.GrandTotal), "currency": views[o.StoreViewID].Currency}
+	}
+	return writeGridCSV(c, g, rows, n)
 }
 
 // orderView shows one order: its lines, the rules that gave it a discount, and totals.

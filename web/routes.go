@@ -62,6 +62,7 @@ func (s *Server) routes() {
 	a := e.Group("/admin", s.requireAdmin, s.authorize, s.adminCSRF)
 	a.GET("", s.dashboard)
 	a.POST("/logout", s.logout)
+	a.POST("/grids/:grid/columns", s.gridColumnsSave) // a grid's column chooser
 
 	a.GET("/audiences", s.audiencesList)
 	a.GET("/audiences/:id", s.audienceDetail)
@@ -106,9 +107,11 @@ func (s *Server) routes() {
 	a.POST("/preview", s.previewRun)
 
 	a.GET("/catalog", s.catalogPage)
+	a.GET("/catalog.csv", s.productsCSV)
 	a.POST("/catalog/import", s.catalogImport)
 
 	a.GET("/sales/orders", s.ordersList)
+	a.GET("/sales/orders.csv", s.ordersCSV)
 	a.GET("/reports/audience-promotions", s.reportPromotions)
 	a.GET("/reports/audience-promotions.csv", s.reportPromotionsCSV)
 	a.GET("/sales/orders/:id", s.orderView)

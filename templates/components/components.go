@@ -53,3 +53,30 @@ type Column struct {
 	Key, Label, SortURL string
 	Active, Desc        bool
 }
+
+// GridTools is a grid's toolbar: the column chooser, the CSV export and the page size.
+type GridTools struct {
+	Name                string // the grid, for the chooser's test ids
+	CSRF                string
+	ColumnsAction, Back string   // where the chooser posts, and the grid to return to
+	Columns             []Option // the optional columns; Selected: shown
+	Hidden              map[string]bool
+	Visible             int // columns shown, for an empty grid's colspan
+	PerPage             int
+	PageSizes           []PageSize
+	ExportURL           string
+}
+
+// Show says whether the grid shows the column key.
+func (t GridTools) Show(key string) bool { return !t.Hidden[key] }
+
+// Colspan is the number of columns shown plus extra (a checkbox column, say), for a cell
+// that spans the grid.
+func (t GridTools) Colspan(extra int) string { return strconv.Itoa(t.Visible + extra) }
+
+// PageSize is a page size a grid offers, with the link that shows it.
+type PageSize struct {
+	N       int
+	URL     string
+	Current bool
+}
