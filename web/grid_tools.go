@@ -36,7 +36,7 @@ type gridColumn struct {
 	key, label string
 	csv        string // the export's header for it, when not the label
 	fixed      bool   // the record's identity: always shown, not offered in the chooser
-	csvOnly    bool // only in the export (the currency beside plain amounts, say)
+	csvOnly    bool   // only in the export (the currency beside plain amounts, say)
 }
 
 // gridDef describes one admin grid: where it lives, who may read it, which query keys are
