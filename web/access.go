@@ -70,6 +70,7 @@ var routePermissions = map[string]auth.Permission{
 	"GET /admin/reports/audience-promotions":     auth.PermOrdersRead,
 	"GET /admin/reports/audience-promotions.csv": auth.PermOrdersRead,
 	"GET /admin/customers":                       auth.PermCustomersRead,
+	"GET /admin/customers.csv":                   auth.PermCustomersRead,
 	"GET /admin/customers/new":                   auth.PermCustomersWrite,
 	"POST /admin/customers":                      auth.PermCustomersWrite,
 	"GET /admin/customers/:id/edit":              auth.PermCustomersRead,

@@ -5,24 +5,34 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
+	"audienceactivation/internal/auth"
 	"audienceactivation/internal/customers"
 	"audienceactivation/internal/validation"
-	"audienceactivation/templates/components"
 	cuview "audienceactivation/templates/customers"
 	"audienceactivation/templates/layout"
 )
 
-const customersPerPage = 25
+// customersGrid is Customers › All Customers as the column chooser and the export see it.
+var customersGrid = registerGrid(&gridDef{name: "customers", base: "/admin/customers", perm: auth.PermCustomersRead, file: "customers",
+	keys: []string{"q", "page"},
+	columns: []gridColumn{{key: "id", label: "ID"}, {key: "email", label: "Email", fixed: true}, {key: "name", label: "Name"},
+		{key: "group", label: "Group"}, {key: "website", label: "Website"}, {key: "created", label: "Since"},
+		{key: "status", label: "Status", csvOnly: true}}})
 
 func (s *Server) customersList(c echo.Context) error {
 	ctx := c.Request().Context()
-	q := c.QueryParams()
-	page := pageParam(q)
-	v := cuview.ListView{Base: s.base(c, "Customers", layout.NavCustomers), Search: validation.Clean(q.Get("q"), 255)}
-	cs, n, err := s.deps.Customers.List(ctx, v.Search, page, customersPerPage)
+	g, err := s.grid(c, customersGrid)
+	if err != nil {
+		return err
+	}
+	page := pageParam(g.q)
+	v := cuview.ListView{Base: s.base(c, "Customers", layout.NavCustomers), Search: validation.Clean(g.q.Get("q"), 255)}
+	cs, n, err := s.deps.Customers.List(ctx, v.Search, page, g.perPage)
 	if err != nil {
 		return err
 	}
@@ -34,9 +44,38 @@ func (s *Server) customersList(c echo.Context) error {
 		v.Rows = append(v.Rows, cuview.Row{ID: cu.ID, Email: cu.Email, Name: cu.Firstname + " " + cu.Lastname, Group: groups[cu.GroupID],
 			Website: websites[cu.WebsiteID], Created: formatTime(cu.CreatedAt), EditURL: fmt.Sprintf("/admin/customers/%d/edit", cu.ID), Inactive: !cu.IsActive})
 	}
-	link := gridLinker("/admin/customers", q, "q", "page")
-	v.Pager = withPageLinks(components.PagerView{Page: page, PerPage: customersPerPage, Total: n}, link)
+	v.Pager = g.pager(page, n, 0, "customers")
+	v.Tools = g.tools(v.CSRF)
 	return render(c, http.StatusOK, cuview.List(v))
+}
+
+// customersCSV exports the customers the search matches (every page).
+func (s *Server) customersCSV(c echo.Context) error {
+	g, err := s.grid(c, customersGrid)
+	if err != nil {
+		return err
+	}
+	search := validation.Clean(g.q.Get("q"), 255)
+	cs, n, err := exportRows(func(page, perPage int) ([]customers.Customer, int64, error) {
+		return s.deps.Customers.List(c.Request().Context(), search, page, perPage)
+	})
+	if err != nil {
+		return err
+	}
+	groups, websites, err := s.groupAndWebsiteNames(c)
+	if err != nil {
+		return err
+	}
+	rows := make([]map[string]string, len(cs))
+	for i, cu := range cs {
+		status := "Active"
+		if !cu.IsActive {
+			status = "Inactive"
+		}
+		rows[i] = map[string]string{"id": strconv.FormatInt(cu.ID, 10), "email": cu.Email, "name": strings.TrimSpace(cu.Firstname + " " + cu.Lastname),
+			"group": groups[cu.GroupID], "website": websites[cu.WebsiteID], "created": cu.CreatedAt.UTC().Format(time.RFC3339), "status": status}
+	}
+	return writeGridCSV(c, g, rows, n)
 }
 
 func (s *Server) groupAndWebsiteNames(c echo.Context) (map[int64]string, map[int64]string, error) {

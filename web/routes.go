@@ -116,6 +116,7 @@ func (s *Server) routes() {
 	a.GET("/reports/audience-promotions.csv", s.reportPromotionsCSV)
 	a.GET("/sales/orders/:id", s.orderView)
 	a.GET("/customers", s.customersList)
+	a.GET("/customers.csv", s.customersCSV)
 	a.GET("/customers/new", s.customerNew)
 	a.POST("/customers", s.customerCreate)
 	a.GET("/customers/:id/edit", s.customerEdit)
