@@ -25,6 +25,7 @@ var routePermissions = map[string]auth.Permission{
 	"GET /admin/audiences/chooser":     auth.PermAudienceChoose,
 
 	"GET /admin/price-rules":                           auth.PermRulesRead,
+	"GET /admin/price-rules.csv":                       auth.PermRulesRead,
 	"GET /admin/price-rules/new":                       auth.PermRulesWrite,
 	"POST /admin/price-rules":                          auth.PermRulesWrite,
 	"POST /admin/price-rules/mass":                     auth.PermRulesWrite,

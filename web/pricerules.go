@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/auth"
 	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/stores"
 	"audienceactivation/internal/validation"
@@ -22,47 +23,61 @@ import (
 	prview "audienceactivation/templates/pricerules"
 )
 
-const rulesPerPage = 20
+// rulesGrid is Marketing › Cart Price Rules as the column chooser and the export see it;
+// sort says which columns sort (the key is the list's sort key).
+var rulesGridDef = registerGrid(&gridDef{name: "price-rules", base: "/admin/price-rules", perm: auth.PermRulesRead, file: "cart-price-rules",
+	keys: []string{"q", "status", "website", "sort", "dir", "page"},
+	columns: []gridColumn{{key: "id", label: "ID"}, {key: "name", label: "Rule", fixed: true}, {key: "coupon", label: "Coupon Code"},
+		{key: "priority", label: "Priority"}, {key: "status", label: "Status"}, {key: "websites", label: "Websites"},
+		{key: "from", label: "From"}, {key: "to", label: "To"}}})
 
-var ruleColumns = []struct{ key, label string }{
-	{"id", "ID"}, {"name", "Rule"}, {"coupon", "Coupon Code"}, {"priority", "Priority"}, {"status", "Status"},
-	{"", "Websites"}, {"from", "From"}, {"to", "To"},
+// rulesFilter reads the rules grid's filters and sort from the query; website codes are
+// turned into ids with websites.
+func rulesFilter(q url.Values, websites []stores.Website) pricerules.ListFilter {
+	f := pricerules.ListFilter{Search: validation.Clean(q.Get("q"), 255), Status: q.Get("status"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
+	if !pricerules.ValidRuleSort(f.Sort) {
+		f.Sort, f.Desc = "id", false
+	}
+	for _, w := range websites {
+		if w.Code == q.Get("website") {
+			f.WebsiteID = w.ID
+		}
+	}
+	return f
 }
 
 func (s *Server) rulesGrid(c echo.Context) error {
 	ctx := c.Request().Context()
-	q := c.QueryParams()
-	f := pricerules.ListFilter{Search: validation.Clean(q.Get("q"), 255), Status: q.Get("status"), Sort: q.Get("sort"), Desc: q.Get("dir") == "desc", PerPage: rulesPerPage}
-	f.Page = pageParam(q)
-	if !pricerules.ValidRuleSort(f.Sort) {
-		f.Sort, f.Desc = "id", false
+	g, err := s.grid(c, rulesGridDef)
+	if err != nil {
+		return err
 	}
-	v := prview.GridView{Base: s.base(c, "Cart Price Rules", layout.NavPriceRules), Search: f.Search, Status: f.Status, Website: q.Get("website")}
+	q := g.q
 	websites, err := s.deps.Stores.Websites(ctx)
 	if err != nil {
 		return err
 	}
-	names := map[int64]string{}
+	f := rulesFilter(q, websites)
+	f.Page, f.PerPage = pageParam(q), g.perPage
+	v := prview.GridView{Base: s.base(c, "Cart Price Rules", layout.NavPriceRules), Search: f.Search, Status: f.Status, Website: q.Get("website")}
 	for _, w := range websites {
-		names[w.ID] = w.Name
-		if w.Code == v.Website {
-			f.WebsiteID = w.ID
-		}
 		v.Websites = append(v.Websites, prview.Option{Value: w.Code, Label: w.Name, Selected: w.Code == v.Website})
 	}
 	rows, matched, total, err := s.deps.PriceRules.List(ctx, f)
 	if err != nil {
 		return err
 	}
-	link := gridLinker("/admin/price-rules", q, "q", "status", "website", "sort", "dir", "page")
-	for _, col := range ruleColumns {
+	for _, col := range rulesGridDef.columns {
+		if !g.show(col.key) {
+			continue
+		}
 		cv := prview.Column{Key: col.key, Label: col.label, Active: col.key == f.Sort, Desc: col.key == f.Sort && f.Desc}
-		if col.key != "" {
+		if pricerules.ValidRuleSort(col.key) {
 			dir := ""
 			if cv.Active && !f.Desc {
 				dir = "desc"
 			}
-			cv.SortURL = link(map[string]string{"sort": col.key, "dir": dir, "page": ""})
+			cv.SortURL = g.link(map[string]string{"sort": col.key, "dir": dir, "page": ""})
 		}
 		v.Columns = append(v.Columns, cv)
 	}
@@ -77,11 +92,47 @@ func (s *Server) rulesGrid(c echo.Context) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	v.Pager = withPageLinks(components.PagerView{Page: f.Page, PerPage: rulesPerPage, Total: matched, Of: total, Noun: "rules"}, link)
+	v.Pager = g.pager(f.Page, matched, total, "rules")
 	if f.Page > v.Pager.Pages() {
-		return c.Redirect(http.StatusSeeOther, link(map[string]string{"page": strconv.Itoa(v.Pager.Pages())}))
+		return c.Redirect(http.StatusSeeOther, g.link(map[string]string{"page": strconv.Itoa(v.Pager.Pages())}))
 	}
+	v.Tools = g.tools(v.CSRF)
 	return render(c, http.StatusOK, prview.Grid(v))
+}
+
+// rulesCSV exports the rules the grid's filters match (every page), in the grid's order.
+func (s *Server) rulesCSV(c echo.Context) error {
+	ctx := c.Request().Context()
+	g, err := s.grid(c, rulesGridDef)
+	if err != nil {
+		return err
+	}
+	websites, err := s.deps.Stores.Websites(ctx)
+	if err != nil {
+		return err
+	}
+	f := rulesFilter(g.q, websites)
+	rules, n, err := exportRows(func(page, perPage int) ([]pricerules.ListRow, int64, error) {
+		f.Page, f.PerPage = page, perPage
+		rows, matched, _, err := s.deps.PriceRules.List(ctx, f)
+		return rows, matched, err
+	})
+	if err != nil {
+		return err
+	}
+	rows := make([]map[string]string, len(rules))
+	for i, r := range rules {
+		status, coupon := "Inactive", r.CouponCode
+		if r.Active {
+			status = "Active"
+		}
+		if r.CouponType == string(pricerules.CouponAuto) {
+			coupon = "(generated)"
+		}
+		rows[i] = map[string]string{"id": strconv.FormatInt(r.ID, 10), "name": r.Name, "coupon": coupon, "priority": strconv.Itoa(r.Priority),
+			"status": status, "websites": strings.Join(r.Websites, ", "), "from": r.FromDate, "to": r.ToDate}
+	}
+	return writeGridCSV(c, g, rows, n)
 }
 
 func (s *Server) ruleNew(c echo.Context) error {

@@ -71,6 +71,7 @@ func (s *Server) routes() {
 	a.GET("/audiences/chooser", s.audiencesChooser)
 
 	a.GET("/price-rules", s.rulesGrid)
+	a.GET("/price-rules.csv", s.rulesCSV)
 	a.GET("/price-rules/new", s.ruleNew)
 	a.POST("/price-rules", s.ruleCreate)
 	a.POST("/price-rules/mass", s.rulesMass)

@@ -32,6 +32,7 @@ type GridView struct {
 	Columns                 []Column
 	Rows                    []Row
 	Pager                   components.PagerView
+	Tools                   components.GridTools // page size, column chooser, export
 }
 
 // NodeView is one node of a conditions tree as the builder shows it.
