@@ -41,6 +41,7 @@ var routePermissions = map[string]auth.Permission{
 	"POST /admin/price-rules/:id/coupons/delete":       auth.PermRulesWrite,
 	"GET /admin/price-rules/:id/coupons.csv":           auth.PermRulesWrite,
 	"GET /admin/dynamic-blocks":                        auth.PermBlocksRead,
+	"GET /admin/dynamic-blocks.csv":                    auth.PermBlocksRead,
 	"GET /admin/dynamic-blocks/new":                    auth.PermBlocksWrite,
 	"POST /admin/dynamic-blocks":                       auth.PermBlocksWrite,
 	"POST /admin/dynamic-blocks/mass":                  auth.PermBlocksWrite,

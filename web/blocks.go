@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"audienceactivation/internal/auth"
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/validation"
@@ -20,8 +22,6 @@ import (
 	"audienceactivation/templates/components"
 	"audienceactivation/templates/layout"
 )
-
-const blocksPerPage = 20
 
 func typeLabel(t dynamicblocks.BlockType) string {
 	for _, bt := range dynamicblocks.BlockTypes {
@@ -45,24 +45,35 @@ func (s *Server) audienceNames(ctx context.Context, ids []int64) string {
 	return strings.Join(names, ", ")
 }
 
-func (s *Server) blocksGrid(c echo.Context) error {
-	ctx := c.Request().Context()
-	q := c.QueryParams()
-	v := bview.GridView{Base: s.base(c, "Dynamic Blocks", layout.NavBlocks), Search: validation.Clean(q.Get("q"), 255), Type: q.Get("type"), Status: q.Get("status")}
-	for _, t := range dynamicblocks.BlockTypes {
-		v.Types = append(v.Types, bview.Option{Value: string(t.Type), Label: t.Label, Selected: string(t.Type) == v.Type})
-	}
+// blocksGridDef is Content › Dynamic Blocks as the column chooser and the export see it.
+var blocksGridDef = registerGrid(&gridDef{name: "dynamic-blocks", base: "/admin/dynamic-blocks", perm: auth.PermBlocksRead, file: "dynamic-blocks",
+	keys: []string{"q", "type", "status", "sort", "dir", "page"},
+	columns: []gridColumn{{key: "id", label: "ID"}, {key: "name", label: "Dynamic Block", fixed: true}, {key: "type", label: "Type"},
+		{key: "status", label: "Status"}, {key: "audiences", label: "Audiences"}, {key: "store_views", label: "Store Views"}}})
+
+// blockList is the blocks the grid's filters match, sorted as asked, with the store views
+// each shows in and the number of blocks in all. Blocks are few (a merchant's banners), so
+// they are filtered here rather than in SQL.
+type blockList struct {
+	rows     []dynamicblocks.Block
+	all      int
+	storesOf map[int64]string
+	sort     string
+	desc     bool
+}
+
+func (s *Server) blockList(ctx context.Context, q url.Values) (blockList, error) {
 	all, err := s.deps.Blocks.Blocks(ctx)
 	if err != nil {
-		return err
+		return blockList{}, err
 	}
 	placements, err := s.deps.Blocks.Placements(ctx)
 	if err != nil {
-		return err
+		return blockList{}, err
 	}
 	views, err := s.deps.Stores.StoreViews(ctx)
 	if err != nil {
-		return err
+		return blockList{}, err
 	}
 	viewNames := map[int64]string{}
 	for _, sv := range views {
@@ -92,28 +103,33 @@ func (s *Server) blocksGrid(c echo.Context) error {
 			}
 		}
 	}
+	l := blockList{all: len(all), storesOf: map[int64]string{}, sort: q.Get("sort"), desc: q.Get("dir") == "desc"}
 	for id, names := range storesOf {
 		slices.Sort(names)
-		storesOf[id] = slices.Compact(names)
+		l.storesOf[id] = strings.Join(slices.Compact(names), ", ")
 	}
-	var rows []dynamicblocks.Block
+	search, typ, status := strings.ToLower(validation.Clean(q.Get("q"), 255)), q.Get("type"), q.Get("status")
 	for _, b := range all {
-		if v.Search != "" && !strings.Contains(strings.ToLower(b.Name), strings.ToLower(v.Search)) {
+		if search != "" && !strings.Contains(strings.ToLower(b.Name), search) {
 			continue
 		}
-		if v.Type != "" && string(b.Type) != v.Type {
+		if typ != "" && string(b.Type) != typ {
 			continue
 		}
-		if (v.Status == "enabled" && !b.Enabled) || (v.Status == "disabled" && b.Enabled) {
+		if (status == "enabled" && !b.Enabled) || (status == "disabled" && b.Enabled) {
 			continue
 		}
-		rows = append(rows, b)
+		l.rows = append(l.rows, b)
 	}
-	sortKey, desc := q.Get("sort"), q.Get("dir") == "desc"
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := rows[i], rows[j]
+	switch l.sort {
+	case "name", "type", "status":
+	default:
+		l.sort = "id"
+	}
+	sort.SliceStable(l.rows, func(i, j int) bool {
+		a, b := l.rows[i], l.rows[j]
 		var less bool
-		switch sortKey {
+		switch l.sort {
 		case "name":
 			less = strings.ToLower(a.Name) < strings.ToLower(b.Name)
 		case "type":
@@ -121,35 +137,58 @@ func (s *Server) blocksGrid(c echo.Context) error {
 		case "status":
 			less = !a.Enabled && b.Enabled
 		default:
-			sortKey, less = "id", a.ID < b.ID
+			less = a.ID < b.ID
 		}
-		if desc {
+		if l.desc {
 			return !less
 		}
 		return less
 	})
-	link := gridLinker("/admin/dynamic-blocks", q, "q", "type", "status", "sort", "dir", "page")
-	for _, col := range []struct{ key, label string }{{"id", "ID"}, {"name", "Dynamic Block"}, {"type", "Type"}, {"status", "Status"}, {"", "Audiences"}, {"", "Store Views"}} {
-		cv := bview.Column{Key: col.key, Label: col.label, Active: col.key == sortKey, Desc: col.key == sortKey && desc}
-		if col.key != "" {
+	return l, nil
+}
+
+func (s *Server) blocksGrid(c echo.Context) error {
+	ctx := c.Request().Context()
+	g, err := s.grid(c, blocksGridDef)
+	if err != nil {
+		return err
+	}
+	q := g.q
+	v := bview.GridView{Base: s.base(c, "Dynamic Blocks", layout.NavBlocks), Search: validation.Clean(q.Get("q"), 255), Type: q.Get("type"), Status: q.Get("status")}
+	for _, t := range dynamicblocks.BlockTypes {
+		v.Types = append(v.Types, bview.Option{Value: string(t.Type), Label: t.Label, Selected: string(t.Type) == v.Type})
+	}
+	l, err := s.blockList(ctx, q)
+	if err != nil {
+		return err
+	}
+	for _, col := range blocksGridDef.columns {
+		if !g.show(col.key) {
+			continue
+		}
+		cv := bview.Column{Key: col.key, Label: col.label, Active: col.key == l.sort, Desc: col.key == l.sort && l.desc}
+		if col.key == "id" || col.key == "name" || col.key == "type" || col.key == "status" {
 			dir := ""
-			if cv.Active && !desc {
+			if cv.Active && !l.desc {
 				dir = "desc"
 			}
-			cv.SortURL = link(map[string]string{"sort": col.key, "dir": dir, "page": ""})
+			cv.SortURL = g.link(map[string]string{"sort": col.key, "dir": dir, "page": ""})
 		}
 		v.Columns = append(v.Columns, cv)
 	}
 	page := pageParam(q)
-	v.Pager = components.PagerView{Page: page, PerPage: blocksPerPage, Total: int64(len(rows)), Of: int64(len(all)), Noun: "blocks"}
+	v.Pager = components.PagerView{Page: page, PerPage: g.perPage, Total: int64(len(l.rows)), Of: int64(l.all), Noun: "blocks"}
 	if page > v.Pager.Pages() {
 		page = v.Pager.Pages()
 		v.Pager.Page = page
 	}
-	start := min((page-1)*blocksPerPage, len(rows))
-	for _, b := range rows[start:min(start+blocksPerPage, len(rows))] {
+	start := min((page-1)*g.perPage, len(l.rows))
+	for _, b := range l.rows[start:min(start+g.perPage, len(l.rows))] {
 		r := bview.Row{ID: b.ID, Name: b.Name, Type: typeLabel(b.Type), Enabled: b.Enabled, Status: "Disabled",
-			Audiences: s.audienceNames(ctx, b.AudienceIDs), StoreViews: strings.Join(storesOf[b.ID], ", "), EditURL: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", b.ID)}
+			StoreViews: l.storesOf[b.ID], EditURL: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", b.ID)}
+		if g.show("audiences") {
+			r.Audiences = s.audienceNames(ctx, b.AudienceIDs)
+		}
 		if b.Enabled {
 			r.Status = "Enabled"
 		}
@@ -158,8 +197,33 @@ func (s *Server) blocksGrid(c echo.Context) error {
 		}
 		v.Rows = append(v.Rows, r)
 	}
-	v.Pager = withPageLinks(v.Pager, link)
+	v.Pager = withPageLinks(v.Pager, g.link)
+	v.Tools = g.tools(v.CSRF)
 	return render(c, http.StatusOK, bview.Grid(v))
+}
+
+// blocksCSV exports the blocks the grid's filters match, in the grid's order.
+func (s *Server) blocksCSV(c echo.Context) error {
+	ctx := c.Request().Context()
+	g, err := s.grid(c, blocksGridDef)
+	if err != nil {
+		return err
+	}
+	l, err := s.blockList(ctx, g.q)
+	if err != nil {
+		return err
+	}
+	blocks := l.rows[:min(len(l.rows), csvMaxRows)]
+	rows := make([]map[string]string, len(blocks))
+	for i, b := range blocks {
+		status := "Disabled"
+		if b.Enabled {
+			status = "Enabled"
+		}
+		rows[i] = map[string]string{"id": strconv.FormatInt(b.ID, 10), "name": b.Name, "type": typeLabel(b.Type), "status": status,
+			"audiences": s.audienceNames(ctx, b.AudienceIDs), "store_views": cmp.Or(l.storesOf[b.ID], "Not placed")}
+	}
+	return writeGridCSV(c, g, rows, int64(len(l.rows)))
 }
 
 type blockFormOpts struct {

@@ -88,6 +88,7 @@ func (s *Server) routes() {
 	a.GET("/price-rules/:id/coupons.csv", s.couponsCSV)
 
 	a.GET("/dynamic-blocks", s.blocksGrid)
+	a.GET("/dynamic-blocks.csv", s.blocksCSV)
 	a.GET("/dynamic-blocks/new", s.blockNew)
 	a.POST("/dynamic-blocks", s.blockCreate)
 	a.POST("/dynamic-blocks/mass", s.blocksMass)

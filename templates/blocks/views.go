@@ -32,6 +32,7 @@ type GridView struct {
 	Columns              []Column
 	Rows                 []Row
 	Pager                components.PagerView
+	Tools                components.GridTools // page size, column chooser, export
 }
 
 // ContentField is the default content or a store view's override.
