@@ -19,6 +19,7 @@ var routePermissions = map[string]auth.Permission{
 	"POST /admin/grids/:grid/columns": auth.PermSignedIn,
 
 	"GET /admin/audiences":             auth.PermAudiencesRead,
+	"GET /admin/audiences.csv":         auth.PermAudiencesRead,
 	"GET /admin/audiences/:id":         auth.PermAudiencesRead,
 	"GET /admin/audiences/sync-status": auth.PermAudiencesRead,
 	"POST /admin/audiences/sync":       auth.PermAudiencesSync,

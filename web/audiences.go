@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,8 +15,10 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/auth"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/dashboard"
+	"audienceactivation/internal/stores"
 	"audienceactivation/internal/validation"
 	aview "audienceactivation/templates/audiences"
 	"audienceactivation/templates/components"
@@ -22,13 +26,14 @@ import (
 	"audienceactivation/templates/layout"
 )
 
-const audiencesPerPage = 20
-
-var audienceColumns = []struct{ key, label string }{
-	{dashboard.SortName, "Audience"}, {dashboard.SortOrigin, "Origin"}, {dashboard.SortWebsites, "Websites"},
-	{dashboard.SortBlocks, "Dynamic Blocks"}, {dashboard.SortRules, "Cart Price Rules"},
-	{dashboard.SortModified, "Last Modified"}, {dashboard.SortStatus, "Status"},
-}
+// audiencesGrid is the Real-Time CDP Audiences dashboard as the column chooser and the
+// export see it; every column but the CDP id (export only) sorts.
+var audiencesGrid = registerGrid(&gridDef{name: "audiences", base: "/admin/audiences", perm: auth.PermAudiencesRead, file: "audiences",
+	keys: []string{"q", "website", "origin", "status", "from", "to", "sort", "dir", "page"},
+	columns: []gridColumn{{key: dashboard.SortName, label: "Audience", fixed: true}, {key: "cdp_id", label: "Audience ID", csvOnly: true},
+		{key: dashboard.SortOrigin, label: "Origin"}, {key: dashboard.SortWebsites, label: "Websites"},
+		{key: dashboard.SortBlocks, label: "Dynamic Blocks"}, {key: dashboard.SortRules, label: "Cart Price Rules"},
+		{key: dashboard.SortModified, label: "Last Modified"}, {key: dashboard.SortStatus, label: "Status"}}})
 
 func statusClass(st string) string { return "status-" + st }
 
@@ -117,37 +122,94 @@ func (s *Server) syncView(ctx context.Context, c echo.Context) (aview.SyncView, 
 	return v, nil
 }
 
-func (s *Server) audiencesList(c echo.Context) error {
-	ctx := c.Request().Context()
-	q := c.QueryParams()
-	v := aview.ListView{Base: s.base(c, "Real-Time CDP Audiences", layout.NavAudiences), Errors: map[string]string{},
-		Search: validation.Clean(q.Get("q"), 255), Website: q.Get("website"), Origin: validation.Clean(q.Get("origin"), 64),
-		Status: q.Get("status"), From: q.Get("from"), To: q.Get("to")}
-	configured, err := s.deps.Syncer.Configured(ctx)
-	if err != nil {
-		return err
-	}
-	v.Configured = configured
-	f := dashboard.Filter{Search: v.Search, Origin: v.Origin, PerPage: audiencesPerPage, Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
+// audiencesFilter reads the dashboard's filters and sort from the query, adding messages to
+// errs for dates that do not parse; an unknown status or sort is ignored.
+func audiencesFilter(q url.Values, websites []stores.Website, errs map[string]string) dashboard.Filter {
+	f := dashboard.Filter{Search: validation.Clean(q.Get("q"), 255), Origin: validation.Clean(q.Get("origin"), 64),
+		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
 	if !dashboard.ValidSort(f.Sort) {
 		f.Sort, f.Desc = dashboard.SortName, false
 	}
-	if _, ok := audiences.StatusLabels[audiences.Status(v.Status)]; ok {
-		f.Status = v.Status
-	} else {
-		v.Status = ""
+	if _, ok := audiences.StatusLabels[audiences.Status(q.Get("status"))]; ok {
+		f.Status = q.Get("status")
+	}
+	for _, w := range websites {
+		if w.Code == q.Get("website") {
+			f.WebsiteID = w.ID
+		}
+	}
+	f.ModifiedFrom, f.ModifiedTo = dateRange(q.Get("from"), q.Get("to"), errs)
+	return f
+}
+
+// audiencesCSV exports the audiences the dashboard's filters match (every page), with the
+// rules and blocks that use each.
+func (s *Server) audiencesCSV(c echo.Context) error {
+	ctx := c.Request().Context()
+	g, err := s.grid(c, audiencesGrid)
+	if err != nil {
+		return err
 	}
 	websites, err := s.deps.Stores.Websites(ctx)
 	if err != nil {
 		return err
 	}
-	for _, w := range websites {
-		if w.Code == v.Website {
-			f.WebsiteID = w.ID
+	errs := map[string]string{}
+	f := audiencesFilter(g.q, websites, errs)
+	if len(errs) > 0 {
+		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Correct the dates of the filter first: "+strings.Join(slices.Sorted(maps.Values(errs)), " "))
+	}
+	list, n, err := exportRows(func(page, perPage int) ([]dashboard.Row, int64, error) {
+		f.Page, f.PerPage = page, perPage
+		res, err := s.deps.Dashboard.Audiences(ctx, f)
+		return res.Rows, res.Matched, err
+	})
+	if err != nil {
+		return err
+	}
+	names := func(us []dashboard.Usage) string {
+		out := make([]string, len(us))
+		for i, u := range us {
+			out[i] = u.Name
 		}
+		return strings.Join(out, ", ")
+	}
+	rows := make([]map[string]string, len(list))
+	for i, r := range list {
+		rows[i] = map[string]string{dashboard.SortName: r.Name, "cdp_id": r.CDPID, dashboard.SortOrigin: audiences.OriginLabel(r.Origin),
+			dashboard.SortWebsites: strings.Join(r.Websites, ", "), dashboard.SortBlocks: names(r.Blocks), dashboard.SortRules: names(r.Rules),
+			dashboard.SortStatus: statusLabel(r.Status)}
+		if r.UpstreamUpdatedAt != nil {
+			rows[i][dashboard.SortModified] = r.UpstreamUpdatedAt.UTC().Format(time.RFC3339)
+		}
+	}
+	return writeGridCSV(c, g, rows, n)
+}
+
+func (s *Server) audiencesList(c echo.Context) error {
+	ctx := c.Request().Context()
+	g, err := s.grid(c, audiencesGrid)
+	if err != nil {
+		return err
+	}
+	q := g.q
+	v := aview.ListView{Base: s.base(c, "Real-Time CDP Audiences", layout.NavAudiences), Errors: map[string]string{},
+		Website: q.Get("website"), From: q.Get("from"), To: q.Get("to")}
+	configured, err := s.deps.Syncer.Configured(ctx)
+	if err != nil {
+		return err
+	}
+	v.Configured = configured
+	websites, err := s.deps.Stores.Websites(ctx)
+	if err != nil {
+		return err
+	}
+	f := audiencesFilter(q, websites, v.Errors)
+	f.PerPage = g.perPage
+	v.Search, v.Origin, v.Status = f.Search, f.Origin, f.Status
+	for _, w := range websites {
 		v.Websites = append(v.Websites, aview.Option{Value: w.Code, Label: w.Name, Selected: w.Code == v.Website})
 	}
-	f.ModifiedFrom, f.ModifiedTo = dateRange(v.From, v.To, v.Errors)
 	f.Page = pageParam(q)
 	origins, err := s.deps.Dashboard.Origins(ctx)
 	if err != nil {
@@ -168,8 +230,11 @@ func (s *Server) audiencesList(c echo.Context) error {
 		return err
 	}
 	// URLs keep every filter; sort links flip the direction of the active column.
-	link := gridLinker("/admin/audiences", q, "q", "website", "origin", "status", "from", "to", "sort", "dir", "page")
-	for _, col := range audienceColumns {
+	link := g.link
+	for _, col := range audiencesGrid.columns {
+		if col.csvOnly || !g.show(col.key) {
+			continue
+		}
 		c := aview.Column{Key: col.key, Label: col.label, Active: col.key == f.Sort, Desc: col.key == f.Sort && f.Desc}
 		dir := ""
 		if c.Active && !f.Desc {
@@ -196,7 +261,8 @@ func (s *Server) audiencesList(c echo.Context) error {
 		}
 		v.Rows = append(v.Rows, row)
 	}
-	v.Pager = withPageLinks(components.PagerView{Page: f.Page, PerPage: audiencesPerPage, Total: res.Matched, Of: res.Total, Noun: "audiences"}, link)
+	v.Pager = g.pager(f.Page, res.Matched, res.Total, "audiences")
+	v.Tools = g.tools(v.CSRF)
 	if f.Page > v.Pager.Pages() {
 		return c.Redirect(http.StatusSeeOther, link(map[string]string{"page": strconv.Itoa(v.Pager.Pages())}))
 	}

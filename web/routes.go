@@ -65,6 +65,7 @@ func (s *Server) routes() {
 	a.POST("/grids/:grid/columns", s.gridColumnsSave) // a grid's column chooser
 
 	a.GET("/audiences", s.audiencesList)
+	a.GET("/audiences.csv", s.audiencesCSV)
 	a.GET("/audiences/:id", s.audienceDetail)
 	a.POST("/audiences/sync", s.audiencesSync)
 	a.GET("/audiences/sync-status", s.audiencesSyncStatus)

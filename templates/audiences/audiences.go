@@ -68,6 +68,7 @@ type ListView struct {
 	Columns    []Column
 	Rows       []Row
 	Pager      components.PagerView
+	Tools      components.GridTools // page size, column chooser, export
 	GridURL    string
 	Total      int64
 }
