@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -157,7 +156,7 @@ func (s *Server) audiencesCSV(c echo.Context) error {
 	errs := map[string]string{}
 	f := audiencesFilter(g.q, websites, errs)
 	if len(errs) > 0 {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Correct the dates of the filter first: "+strings.Join(slices.Sorted(maps.Values(errs)), " "))
+		return s.exportRefused(c, g, errs)
 	}
 	list, n, err := exportRows(func(page, perPage int) ([]dashboard.Row, int64, error) {
 		f.Page, f.PerPage = page, perPage

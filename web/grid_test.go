@@ -6,10 +6,15 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"audienceactivation/internal/auth"
+	"audienceactivation/internal/customers"
+	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/web"
 )
 
@@ -213,4 +218,158 @@ func TestGridCSVExport(t *testing.T) {
 		res.header.Get("X-Export-Truncated") != "23" {
 		t.Fatalf("capped export: %d lines, last %v, header %q", len(recs), recs[len(recs)-1], res.header.Get("X-Export-Truncated"))
 	}
+}
+
+// placeMemberOrder places a guest order of three tees as a member of audience cdp and
+// returns its number.
+func placeMemberOrder(t *testing.T, a *app, cdp, email string) string {
+	t.Helper()
+	member := map[string]string{"aep-segments-membership": cdp}
+	id := a.gql(t, nil, `mutation { createGuestCart { cart { id } } }`, nil).ok(t).str("createGuestCart.cart.id")
+	a.gql(t, member, `mutation($id: String!, $email: String!) {
+		addProductsToCart(cartId: $id, cartItems: [{sku: "TEE-1", quantity: 3}]) { cart { id } }
+		setGuestEmailOnCart(input: {cart_id: $id, email: $email}) { cart { id } }
+		setShippingAddressesOnCart(input: {cart_id: $id, shipping_addresses: [{address: {firstname: "Ann", lastname: "Lee", street: ["1 Main St"], city: "Austin", postcode: "78701", country_code: "US"}}]}) { cart { id } }
+		setBillingAddressOnCart(input: {cart_id: $id, billing_address: {same_as_shipping: true}}) { cart { id } }
+		setShippingMethodsOnCart(input: {cart_id: $id, shipping_methods: [{carrier_code: "flatrate", method_code: "flatrate"}]}) { cart { id } }
+		setPaymentMethodOnCart(input: {cart_id: $id, payment_method: {code: "checkmo"}}) { cart { id } } }`, map[string]any{"id": id, "email": email}).ok(t)
+	return a.gql(t, member, `mutation($id: String!) { placeOrder(input: {cart_id: $id}) { order { order_number } } }`, map[string]any{"id": id}).ok(t).str("placeOrder.order.order_number")
+}
+
+// csvColumn is the cells of column name in an export (header first).
+func csvColumn(t *testing.T, recs [][]string, name string) []string {
+	t.Helper()
+	for i, h := range recs[0] {
+		if h == name {
+			var out []string
+			for _, r := range recs[1:] {
+				out = append(out, r[i])
+			}
+			return out
+		}
+	}
+	t.Fatalf("no column %q in %v", name, recs[0])
+	return nil
+}
+
+// Every grid has the bar (page size, chooser, export); its export follows its filters and
+// the columns the admin shows, and formula-like text is made inert.
+func TestEveryGridExports(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	ctx := context.Background()
+	a.createAdmin("admin", "correct-horse-1")
+	number := placeMemberOrder(t, a, s.cdp[0], "ann@example.com")
+	placeMemberOrder(t, a, "", "bob@example.com")
+	if _, err := a.full.Customers.Save(ctx, actorT(), 0, customers.Input{WebsiteID: 1, GroupID: 1, Email: "eve@example.com", Firstname: "=1+2", Lastname: "Eve", Password: "correct-horse-1"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := a.full.Blocks.SaveBlock(ctx, actorT(), dynamicblocks.Block{Name: "+Banner", Enabled: true, Type: dynamicblocks.TypeContent, Content: "<p>x</p>"}); err != nil {
+		t.Fatal(err)
+	}
+	c := a.client()
+	c.signIn("admin", "correct-horse-1")
+
+	for _, g := range []struct {
+		name, base, query, file string
+		header                  string // the export's header with every column shown
+		hide, hideLabel         string // a column to hide
+		column, want            string // a cell of the filtered export
+	}{
+		{"orders", "/admin/sales/orders", "audience=" + url.QueryEscape(s.cdp[0]), "orders",
+			"Order #,Purchase date,Customer,Store view,Shopper's audiences,Coupon,Cart price rules,Subtotal,Discount,Shipping,Grand total,Currency",
+			"coupon", "Coupon", "Order #", number},
+		{"customers", "/admin/customers", "q=eve", "customers", "ID,Email,Name,Group,Website,Since,Status", "group", "Group", "Name", "'=1+2 Eve"},
+		{"products", "/admin/catalog", "q=TEE-1", "products", "sku,name,price,weight,categories,websites,attributes", "weight", "weight", "sku", "TEE-1"},
+		{"price-rules", "/admin/price-rules", "q=runners&status=active", "cart-price-rules", "ID,Rule,Coupon Code,Priority,Status,Websites,From,To",
+			"from", "From", "Rule", "Runners: buy 2 get 1"},
+		{"dynamic-blocks", "/admin/dynamic-blocks", "q=banner", "dynamic-blocks", "ID,Dynamic Block,Type,Status,Audiences,Store Views",
+			"audiences", "Audiences", "Dynamic Block", "'+Banner"},
+		{"audiences", "/admin/audiences", "sort=name&q=" + url.QueryEscape(audienceNameOf(t, a, s.cdp[0])), "audiences",
+			"Audience,Audience ID,Origin,Websites,Dynamic Blocks,Cart Price Rules,Last Modified,Status", "origin", "Origin", "Audience ID", s.cdp[0]},
+	} {
+		t.Run(g.name, func(t *testing.T) {
+			p := c.get(g.base + "?" + g.query + "&per_page=50")
+			wantStatus(t, p, http.StatusOK)
+			if p.text(`[data-testid="page-size-current"]`) != "50 per page" {
+				t.Fatalf("page size %q", p.text(`[data-testid="page-size-current"]`))
+			}
+			export := p.testid("export-csv").AttrOr("href", "")
+			if !strings.HasPrefix(export, g.base+".csv?") || strings.Contains(export, "per_page") {
+				t.Fatalf("export link %q", export)
+			}
+			res := c.get(export)
+			if cd := res.header.Get("Content-Disposition"); cd != `attachment; filename="`+g.file+`.csv"` {
+				t.Fatalf("Content-Disposition %q", cd)
+			}
+			recs := readCSV(t, res)
+			if got := strings.Join(recs[0], ","); got != g.header {
+				t.Fatalf("header\n got %s\nwant %s", got, g.header)
+			}
+			if cells := csvColumn(t, recs, g.column); len(cells) != 1 || cells[0] != g.want {
+				t.Fatalf("%s cells %q, want just %q", g.column, cells, g.want)
+			}
+			// Hide a column: gone from the page's header and from the export.
+			res = c.post("/admin/grids/"+g.name+"/columns", url.Values{"back": {g.base}, "show": {"nothing"}})
+			if res.status != http.StatusSeeOther {
+				t.Fatalf("hide all: %d", res.status)
+			}
+			var show []string
+			p = c.get(g.base)
+			p.doc.Find(`[data-testid="columns-chooser"] input[name="show"]`).Each(func(_ int, in *goquery.Selection) {
+				if v := in.AttrOr("value", ""); v != g.hide {
+					show = append(show, v)
+				}
+			})
+			if len(show) == 0 {
+				t.Fatal("the chooser lists no columns")
+			}
+			c.post("/admin/grids/"+g.name+"/columns", url.Values{"back": {g.base}, "show": show})
+			p = c.get(g.base)
+			if strings.Contains(strings.ToLower(p.doc.Find("table.grid thead").Text()), strings.ToLower(g.hideLabel)) {
+				t.Fatalf("%s still in the header: %q", g.hideLabel, p.doc.Find("table.grid thead").Text())
+			}
+			recs = readCSV(t, c.get(export))
+			if slices.Contains(recs[0], g.hideLabel) || len(recs[0]) != strings.Count(g.header, ",") {
+				t.Fatalf("export with %s hidden: %v", g.hide, recs[0])
+			}
+		})
+	}
+	// Orders: amounts are plain decimals beside the currency; a filter nothing matches gives
+	// the header alone; a bad date is refused with the reason.
+	c.post("/admin/grids/orders/columns", url.Values{"reset": {"1"}})
+	recs := readCSV(t, c.get("/admin/sales/orders.csv?audience="+url.QueryEscape(s.cdp[0])))
+	if csvColumn(t, recs, "Grand total")[0] != "65.00" || csvColumn(t, recs, "Discount")[0] != "25.00" || csvColumn(t, recs, "Currency")[0] != "USD" ||
+		csvColumn(t, recs, "Customer")[0] != "ann@example.com (guest)" || csvColumn(t, recs, "Cart price rules")[0] != "Runners: buy 2 get 1" {
+		t.Fatalf("order row %v", recs)
+	}
+	if recs := readCSV(t, c.get("/admin/sales/orders.csv")); len(recs) != 3 {
+		t.Fatalf("all orders: %d lines", len(recs))
+	}
+	if recs := readCSV(t, c.get("/admin/sales/orders.csv?q=nobody")); len(recs) != 1 {
+		t.Fatalf("no match: %v", recs)
+	}
+	p := c.get("/admin/sales/orders.csv?from=yesterday&q=ann")
+	if p.status != http.StatusSeeOther || p.header.Get("Location") != "/admin/sales/orders?from=yesterday&q=ann" {
+		t.Fatalf("bad date: %d %q", p.status, p.header.Get("Location"))
+	}
+	p = c.get(p.header.Get("Location"))
+	if !strings.Contains(p.text(".flash-error"), "Nothing was exported: correct the filters first. Use a date such as 2026-11-28.") ||
+		p.text(`[data-testid="error-from"]`) != "Use a date such as 2026-11-28." {
+		t.Fatalf("bad date page: %q / %q", p.text(".flash-error"), p.text(`[data-testid="error-from"]`))
+	}
+}
+
+func audienceNameOf(t *testing.T, a *app, cdp string) string {
+	t.Helper()
+	ctx := context.Background()
+	local, err := a.full.Audiences.LocalIDs(ctx, []string{cdp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	au, _, err := a.full.Audiences.Get(ctx, local[cdp])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return au.Name
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/csv"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -229,6 +230,14 @@ func exportRows[T any](fetch func(page, perPage int) ([]T, int64, error)) ([]T, 
 		out = out[:csvMaxRows]
 	}
 	return out, max(matched, int64(len(out))), nil
+}
+
+// exportRefused answers an export whose filters do not make sense: back to the grid with the
+// same filters, where each problem is shown beside its field, and a message saying that
+// nothing was exported.
+func (s *Server) exportRefused(c echo.Context, g gridState, errs map[string]string) error {
+	msgs := slices.Sorted(maps.Values(errs))
+	return s.redirectWithFlash(c, g.link(nil), flashError, "Nothing was exported: correct the filters first. "+strings.Join(slices.Compact(msgs), " "))
 }
 
 // writeGridCSV answers a grid's rows (cells by column key) as a CSV attachment: a header

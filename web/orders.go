@@ -3,10 +3,8 @@ package web
 import (
 	"errors"
 	"fmt"
-	"maps"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -106,7 +104,7 @@ func (s *Server) ordersCSV(c echo.Context) error {
 	var v oview.ListView
 	f := ordersFilter(g.q, &v)
 	if len(v.Errors) > 0 {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "Correct the dates of the filter first: "+strings.Join(slices.Sorted(maps.Values(v.Errors)), " "))
+		return s.exportRefused(c, g, v.Errors)
 	}
 	orders, n, err := exportRows(func(page, perPage int) ([]checkout.OrderSummary, int64, error) {
 		f.Page, f.PerPage = page, perPage
