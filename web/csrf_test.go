@@ -217,3 +217,14 @@ func TestStorefrontCSRFPlantedCookieIsRefused(t *testing.T) {
 		t.Fatalf("no token: status %d, want 403", code)
 	}
 }
+
+// Anonymous storefront forms take small bodies, and no multipart at all.
+func TestStorefrontBodiesAreSmall(t *testing.T) {
+	a := newApp(t)
+	shop := a.client()
+	shop.get("/store/account/login")
+	p := shop.post("/store/account/login", url.Values{"email": {"bo@example.com"}, "password": {strings.Repeat("x", 70<<10)}})
+	wantStatus(t, p, http.StatusRequestEntityTooLarge)
+	p = shop.postMultipart("/store/account/login", map[string]string{"email": "bo@example.com", "password": "x"}, "", "", nil)
+	wantStatus(t, p, http.StatusUnsupportedMediaType)
+}

@@ -142,9 +142,15 @@ func (s *Server) bodyLimit(next echo.HandlerFunc) echo.HandlerFunc {
 	small := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "1M"})(parse)
 	// Rule imports are files of up to 8 MiB (pricerules.MaxImportSize), in a form.
 	large := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "9M"})(parse)
+	// The reference storefront's forms are anonymous and short (a quantity, a code, an
+	// email and password): 64 KiB is plenty.
+	store := middleware.BodyLimitWithConfig(middleware.BodyLimitConfig{Limit: "64K"})(parse)
 	return func(c echo.Context) error {
-		if c.Request().URL.Path == "/admin/price-rules/import" {
+		switch p := c.Request().URL.Path; {
+		case p == "/admin/price-rules/import":
 			return large(c)
+		case p == "/store" || strings.HasPrefix(p, "/store/"):
+			return store(c)
 		}
 		return small(c)
 	}
