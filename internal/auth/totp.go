@@ -268,9 +268,12 @@ func (s *Service) RecoveryCodesLeft(ctx context.Context, id int64) (int64, error
 	return n, err
 }
 
-// ResetTwoFactor removes the user's two-factor secret and recovery codes, so they enrol
-// again at their next sign-in, and ends their sessions.
+// ResetTwoFactor removes the user's two-factor secret, recovery codes and wrong-code
+// count, so they enrol again at their next sign-in, and ends their sessions.
 func (s *Service) ResetTwoFactor(ctx context.Context, actor audit.Actor, id int64) error {
+	if err := s.codeLimiter().Forget(ctx, fmt.Sprint(id)); err != nil {
+		return err
+	}
 	return db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
 		var u User
 		if err := tx.First(&u, id).Error; err != nil {
