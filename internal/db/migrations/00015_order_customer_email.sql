@@ -3,7 +3,7 @@
 -- Orders placed before this carried only a guest's email: fill in the customer's.
 
 -- +goose Up
-UPDATE orders SET email = (SELECT c.email FROM customers c WHERE c.id = orders.customer_id)
+UPDATE orders SET email = COALESCE((SELECT c.email FROM customers c WHERE c.id = orders.customer_id), '')
 WHERE email = '' AND customer_id IS NOT NULL;
 
 -- +goose Down
