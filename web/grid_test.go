@@ -200,6 +200,10 @@ func TestGridCSVExport(t *testing.T) {
 	if strings.Join(recs[1], ",") != "SKU-001,Product 1,1.50,1,Tees,base,color=blue" {
 		t.Fatalf("first row %v", recs[1])
 	}
+	// The file is in the import's format: importing it again updates, creates nothing.
+	if r, err := a.full.Catalog.Import(context.Background(), actorT(), strings.NewReader(res.body)); err != nil || r.Created != 0 || r.Updated != 30 {
+		t.Fatalf("import of the export: %+v %v", r, err)
+	}
 	recs = readCSV(t, c.get("/admin/catalog.csv?q=evil"))
 	want := map[string]string{"EVIL-1": `'=HYPERLINK("http://evil.example","x")`, "EVIL-2": "'+cmd|' /C calc'!A0", "EVIL-3": "'@SUM(1+1)", "EVIL-4": "'-2+3"}
 	if len(recs) != 5 {
