@@ -98,6 +98,12 @@ func TestGridPageSize(t *testing.T) {
 	if n := c.get("/admin/catalog?per_page=200").testid("product-row").Length(); n != 120 {
 		t.Fatalf("200 per page: %d rows", n)
 	}
+	// The export reads past one page of the domain's list (200 rows): every row, in order.
+	importProducts(t, a, 450)
+	recs := readCSV(t, c.get("/admin/catalog.csv"))
+	if len(recs) != 451 || recs[1][0] != "SKU-001" || recs[200][0] != "SKU-200" || recs[201][0] != "SKU-201" || recs[450][0] != "SKU-450" {
+		t.Fatalf("export of 450: %d lines", len(recs))
+	}
 }
 
 // A column an admin hides disappears, stays hidden on their next visit (another browser
