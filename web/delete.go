@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -27,6 +28,21 @@ func deleteURL(base string, id int64) string {
 	return fmt.Sprintf("%s/%d/delete", base, id)
 }
 
+// loadOr404 reads the :id of the path and the record it names; a record that is not
+// there is the 404 page.
+func loadOr404[T any](c echo.Context, get func(context.Context, int64) (T, error), notFound error) (int64, T, error) {
+	var zero T
+	id, err := idParam(c)
+	if err != nil {
+		return 0, zero, err
+	}
+	x, err := get(c.Request().Context(), id)
+	if errors.Is(err, notFound) {
+		return 0, zero, echo.ErrNotFound
+	}
+	return id, x, err
+}
+
 func (s *Server) confirmPage(c echo.Context, nav string, v confirm.View) error {
 	v.Base = s.base(c, "Delete?", nav)
 	if v.Button == "" {
@@ -37,14 +53,8 @@ func (s *Server) confirmPage(c echo.Context, nav string, v confirm.View) error {
 }
 
 func (s *Server) ruleDeleteConfirm(c echo.Context) error {
-	id, err := idParam(c)
+	id, r, err := loadOr404(c, s.deps.PriceRules.Get, pricerules.ErrNotFound)
 	if err != nil {
-		return err
-	}
-	r, err := s.deps.PriceRules.Get(c.Request().Context(), id)
-	if errors.Is(err, pricerules.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
 		return err
 	}
 	v := confirm.View{Question: fmt.Sprintf("Delete the cart price rule “%s”?", r.Name), Cancel: fmt.Sprintf("/admin/price-rules/%d/edit", id),
@@ -53,14 +63,8 @@ func (s *Server) ruleDeleteConfirm(c echo.Context) error {
 }
 
 func (s *Server) ruleDelete(c echo.Context) error {
-	id, err := idParam(c)
+	id, r, err := loadOr404(c, s.deps.PriceRules.Get, pricerules.ErrNotFound)
 	if err != nil {
-		return err
-	}
-	r, err := s.deps.PriceRules.Get(c.Request().Context(), id)
-	if errors.Is(err, pricerules.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
 		return err
 	}
 	if _, err := s.deps.PriceRules.Delete(c.Request().Context(), actor(c), []int64{id}); err != nil {
@@ -70,17 +74,11 @@ func (s *Server) ruleDelete(c echo.Context) error {
 }
 
 func (s *Server) blockDeleteConfirm(c echo.Context) error {
-	id, err := idParam(c)
+	id, b, err := loadOr404(c, s.deps.Blocks.Block, dynamicblocks.ErrNotFound)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	b, err := s.deps.Blocks.Block(ctx, id)
-	if errors.Is(err, dynamicblocks.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
-		return err
-	}
 	v := confirm.View{Question: fmt.Sprintf("Delete the dynamic block “%s”?", b.Name), Cancel: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", id)}
 	if ps, err := s.deps.Blocks.PlacementsShowing(ctx, b); err == nil && len(ps) > 0 {
 		v.Details = append(v.Details, fmt.Sprintf("It leaves the %d placement(s) that show it; the placements stay.", len(ps)))
@@ -90,14 +88,8 @@ func (s *Server) blockDeleteConfirm(c echo.Context) error {
 }
 
 func (s *Server) blockDelete(c echo.Context) error {
-	id, err := idParam(c)
+	id, b, err := loadOr404(c, s.deps.Blocks.Block, dynamicblocks.ErrNotFound)
 	if err != nil {
-		return err
-	}
-	b, err := s.deps.Blocks.Block(c.Request().Context(), id)
-	if errors.Is(err, dynamicblocks.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
 		return err
 	}
 	if _, err := s.deps.Blocks.DeleteBlocks(c.Request().Context(), actor(c), []int64{id}); err != nil {
@@ -107,14 +99,8 @@ func (s *Server) blockDelete(c echo.Context) error {
 }
 
 func (s *Server) placementDeleteConfirm(c echo.Context) error {
-	id, err := idParam(c)
+	id, p, err := loadOr404(c, s.deps.Blocks.Placement, dynamicblocks.ErrNotFound)
 	if err != nil {
-		return err
-	}
-	p, err := s.deps.Blocks.Placement(c.Request().Context(), id)
-	if errors.Is(err, dynamicblocks.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
 		return err
 	}
 	v := confirm.View{Question: fmt.Sprintf("Delete the placement “%s” (%s)?", p.Title, locationLabel(p.Location)),
@@ -138,17 +124,11 @@ func (s *Server) placementDelete(c echo.Context) error {
 }
 
 func (s *Server) customerDeleteConfirm(c echo.Context) error {
-	id, err := idParam(c)
+	id, cu, err := loadOr404(c, s.deps.Customers.Get, customers.ErrNotFound)
 	if err != nil {
 		return err
 	}
 	ctx := c.Request().Context()
-	cu, err := s.deps.Customers.Get(ctx, id)
-	if errors.Is(err, customers.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
-		return err
-	}
 	hasOrders, err := s.deps.Checkout.CustomerHasOrders(ctx, id)
 	if err != nil {
 		return err
@@ -189,14 +169,8 @@ func (s *Server) customerDelete(c echo.Context) error {
 
 // websiteDeleteConfirm asks before a website goes, or says why it cannot (the default).
 func (s *Server) websiteDeleteConfirm(c echo.Context) error {
-	id, err := idParam(c)
+	id, w, err := loadOr404(c, s.deps.Stores.Website, stores.ErrNotFound)
 	if err != nil {
-		return err
-	}
-	w, err := s.deps.Stores.Website(c.Request().Context(), id)
-	if errors.Is(err, stores.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
 		return err
 	}
 	v := confirm.View{Question: fmt.Sprintf("Delete the website “%s” (%s)?", w.Name, w.Code), Cancel: fmt.Sprintf("/admin/stores/websites/%d/edit", id),
@@ -217,14 +191,8 @@ func (s *Server) websiteDelete(c echo.Context) error {
 }
 
 func (s *Server) storeViewDeleteConfirm(c echo.Context) error {
-	id, err := idParam(c)
+	id, sv, err := loadOr404(c, s.deps.Stores.StoreView, stores.ErrNotFound)
 	if err != nil {
-		return err
-	}
-	sv, err := s.deps.Stores.StoreView(c.Request().Context(), id)
-	if errors.Is(err, stores.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
 		return err
 	}
 	v := confirm.View{Question: fmt.Sprintf("Delete the store view “%s” (%s)?", sv.Name, sv.Code), Cancel: fmt.Sprintf("/admin/stores/views/%d/edit", id),

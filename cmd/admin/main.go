@@ -4,7 +4,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"flag"
@@ -342,13 +341,10 @@ func userCreate(c *cli) int {
 		return 2
 	}
 	if password == "" {
-		fmt.Fprintln(c.stderr, "Password (read from standard input):")
-		line, err := bufio.NewReader(c.stdin).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			fmt.Fprintln(c.stderr, "admin: cannot read the password:", err)
+		var ok bool
+		if password, ok = c.readPassword("Password (read from standard input):"); !ok {
 			return 1
 		}
-		password = strings.TrimRight(line, "\r\n")
 	}
 	d, ok := c.openDB()
 	if !ok {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"audienceactivation/internal/audit"
@@ -21,13 +22,10 @@ func userResetPassword(c *cli) int {
 		return 2
 	}
 	if password == "" {
-		fmt.Fprintf(c.stderr, "New password for %s (at least %d characters): ", username, auth.MinPasswordLen)
-		line, err := bufio.NewReader(c.stdin).ReadString('\n')
-		if err != nil && line == "" {
-			fmt.Fprintln(c.stderr, "\nadmin: cannot read the password:", err)
+		var ok bool
+		if password, ok = c.readPassword(fmt.Sprintf("New password for %s (at least %d characters, read from standard input):", username, auth.MinPasswordLen)); !ok {
 			return 1
 		}
-		password = strings.TrimRight(line, "\r\n")
 	}
 	d, ok := c.openDB()
 	if !ok {
@@ -57,4 +55,15 @@ func userResetPassword(c *cli) int {
 	}
 	fmt.Fprintf(c.stdout, "The password of %q is changed; their other sessions ended.\n", u.Username)
 	return 0
+}
+
+// readPassword asks for a password on standard error and reads one line of standard input.
+func (c *cli) readPassword(prompt string) (string, bool) {
+	fmt.Fprintln(c.stderr, prompt)
+	line, err := bufio.NewReader(c.stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		fmt.Fprintln(c.stderr, "admin: cannot read the password:", err)
+		return "", false
+	}
+	return strings.TrimRight(line, "\r\n"), true
 }
