@@ -11,7 +11,6 @@ import (
 	"runtime/debug"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"audienceactivation/internal/audiences"
@@ -144,7 +143,11 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 			rates, err := a.LiveShipping.Current(ctx)
 			return rates[websiteID], err
 		},
-		Audiences: a.orderAudiences})
+		Audiences: a.orderAudiences, Usage: a.Rules,
+		CustomerEmail: func(ctx context.Context, id int64) (string, error) {
+			c, err := a.Customers.Get(ctx, id)
+			return c.Email, err
+		}})
 	a.Checkout.OnCouponUsedUp = a.LiveRules.Reload
 	tries, window := s.CouponTries, s.CouponWindow
 	if tries <= 0 {
@@ -304,42 +307,16 @@ func (d directory) AudienceCDPIDs(ctx context.Context, ids []int64) (map[int64]s
 	return out, nil
 }
 
-// fingerprint is a cheap summary of tables: it changes when a row is added, removed or
-// updated (every table named has updated_at or is append-only with an id).
-func (a *App) fingerprint(queries ...string) func(context.Context) (string, error) {
-	return func(ctx context.Context) (string, error) {
-		var b strings.Builder
-		for _, q := range queries {
-			var row struct {
-				N int64
-				M string
-			}
-			if err := a.DB.WithContext(ctx).Raw(q).Scan(&row).Error; err != nil {
-				return "", err
-			}
-			fmt.Fprintf(&b, "%d/%s;", row.N, row.M)
-		}
-		return b.String(), nil
-	}
-}
-
 // WatchSnapshots keeps the storefront snapshots current with changes saved by other
 // instances that share the database, checking every second.
 func (a *App) WatchSnapshots(ctx context.Context) {
-	go a.LiveRules.Watch(ctx, time.Second, a.fingerprint(
-		"SELECT COUNT(*) AS n, COALESCE(CAST(MAX(updated_at) AS TEXT), '') || '/' || CAST(COALESCE(SUM(version), 0) AS TEXT) AS m FROM price_rules",
-		"SELECT COUNT(*) AS n, CAST(COALESCE(SUM(times_used), 0) AS TEXT) || '/' || CAST(COALESCE(MAX(id), 0) AS TEXT) AS m FROM coupons"))
-	go a.LiveBlocks.Watch(ctx, time.Second, a.fingerprint(
-		"SELECT COUNT(*) AS n, CAST(COALESCE(SUM(version), 0) AS TEXT) AS m FROM dynamic_blocks",
-		"SELECT COUNT(*) AS n, CAST(COALESCE(SUM(version), 0) AS TEXT) AS m FROM block_placements"))
-	go a.LiveMembership.Watch(ctx, time.Second, a.fingerprint(
-		"SELECT COUNT(*) AS n, CAST(COALESCE(MAX(id), 0) AS TEXT) AS m FROM sync_runs WHERE status = 'succeeded'"))
-	settings := a.fingerprint("SELECT COUNT(*) AS n, COALESCE(CAST(MAX(updated_at) AS TEXT), '') AS m FROM config_values")
-	go a.LiveTrust.Watch(ctx, time.Second, settings)
-	go a.LiveSDKNames.Watch(ctx, time.Second, settings)
-	go a.LiveShipping.Watch(ctx, time.Second, settings)
-	go a.LiveCatalog.Watch(ctx, time.Second, a.fingerprint(
-		"SELECT COUNT(*) AS n, COALESCE(CAST(MAX(updated_at) AS TEXT), '') AS m FROM products"))
-	go a.LiveStoreViews.Watch(ctx, time.Second, a.fingerprint(
-		"SELECT COUNT(*) AS n, COALESCE(CAST(MAX(updated_at) AS TEXT), '') AS m FROM store_views"))
+	// Each domain summarises its own tables (its ChangeMarker); nothing here reads them.
+	go a.LiveRules.Watch(ctx, time.Second, a.Rules.ChangeMarker)
+	go a.LiveBlocks.Watch(ctx, time.Second, a.Blocks.ChangeMarker)
+	go a.LiveMembership.Watch(ctx, time.Second, a.Audiences.ChangeMarker)
+	go a.LiveTrust.Watch(ctx, time.Second, a.Services.ChangeMarker)
+	go a.LiveSDKNames.Watch(ctx, time.Second, a.Services.ChangeMarker)
+	go a.LiveShipping.Watch(ctx, time.Second, a.Services.ChangeMarker)
+	go a.LiveCatalog.Watch(ctx, time.Second, a.Catalog.ChangeMarker)
+	go a.LiveStoreViews.Watch(ctx, time.Second, a.Stores.ChangeMarker)
 }

@@ -73,6 +73,18 @@ type Sources struct {
 	// Audiences names local audience ids with their CDP ids, so an order records the
 	// shopper's audiences as they were (optional).
 	Audiences func(ctx context.Context, ids []int64) ([]OrderAudience, error)
+	// Usage reads and counts rule and coupon usage (the price rules service): checkout
+	// never touches the usage tables itself.
+	Usage Usage
+	// CustomerEmail is a customer's email, recorded on the order (optional).
+	CustomerEmail func(ctx context.Context, customerID int64) (string, error)
+}
+
+// Usage is what checkout needs of the price rules' usage counts. RecordUse runs in the
+// transaction ctx carries (db.InTx), so the order and its usage commit together.
+type Usage interface {
+	CustomerUses(ctx context.Context, customerID int64) (rules map[int64]int, coupons map[string]int, err error)
+	RecordUse(ctx context.Context, customerID int64, coupon string, applied []pricerules.Rule) (usedUp bool, err error)
 }
 
 // Service manages carts and orders.
@@ -373,7 +385,7 @@ func (s *Service) price(ctx context.Context, snap *pricerules.Snapshot, c Cart, 
 	pc := &pricerules.Context{WebsiteID: c.WebsiteID, StoreViewID: c.StoreViewID, CustomerGroupID: who.CustomerGroupID, CustomerID: c.CustomerID,
 		Audiences: who.Audiences, Coupon: c.CouponCode, Now: s.Now(), Location: who.Location}
 	if c.CustomerID != 0 {
-		if pc.CustomerRuleUses, pc.CustomerCouponUses, err = s.customerUses(ctx, c.CustomerID); err != nil {
+		if pc.CustomerRuleUses, pc.CustomerCouponUses, err = s.src.Usage.CustomerUses(ctx, c.CustomerID); err != nil {
 			return Totals{}, err
 		}
 	}
@@ -382,32 +394,6 @@ func (s *Service) price(ctx context.Context, snap *pricerules.Snapshot, c Cart, 
 		ShippingDiscount: res.ShippingDiscount}
 	t.GrandTotal = t.Subtotal + t.Shipping - t.Discount
 	return t, nil
-}
-
-func (s *Service) customerUses(ctx context.Context, customerID int64) (map[int64]int, map[string]int, error) {
-	var rules []struct {
-		RuleID    int64
-		TimesUsed int
-	}
-	g := s.db.WithContext(ctx)
-	if err := g.Raw("SELECT rule_id, times_used FROM price_rule_customer_usage WHERE customer_id = ?", customerID).Scan(&rules).Error; err != nil {
-		return nil, nil, err
-	}
-	var coupons []struct {
-		CodeKey   string
-		TimesUsed int
-	}
-	if err := g.Raw("SELECT c.code_key, u.times_used FROM coupon_usage u JOIN coupons c ON c.id = u.coupon_id WHERE u.customer_id = ?", customerID).Scan(&coupons).Error; err != nil {
-		return nil, nil, err
-	}
-	ru, cu := make(map[int64]int, len(rules)), make(map[string]int, len(coupons))
-	for _, r := range rules {
-		ru[r.RuleID] = r.TimesUsed
-	}
-	for _, c := range coupons {
-		cu[c.CodeKey] = c.TimesUsed
-	}
-	return ru, cu, nil
 }
 
 // Order is a placed order.
@@ -467,7 +453,16 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper, 
 	o := Order{CouponCode: coupon, Totals: t}
 	address := encodeAddress(c.Address)
 	usedUp := false
-	err = db.WithTx(ctx, s.db.DB, func(tx *gorm.DB) error {
+	email := c.Email
+	if email == "" && c.CustomerID != 0 && s.src.CustomerEmail != nil {
+		// The order keeps the customer's email as it is now, as Magento's orders do, so the
+		// orders grid reads it from the order alone.
+		if email, err = s.src.CustomerEmail(ctx, c.CustomerID); err != nil {
+			return Order{}, err
+		}
+	}
+	err = db.InTx(ctx, s.db.DB, func(ctx context.Context) error {
+		tx := db.Conn(ctx, s.db.DB)
 		// Closing the cart first makes a second placeOrder on it wait, then find it closed.
 		res := tx.Exec("UPDATE carts SET is_active = ?, updated_at = ? WHERE id = ? AND is_active = ?", false, s.Now().UTC(), c.ID, true)
 		if res.Error != nil {
@@ -485,7 +480,7 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper, 
 		row := map[string]any{"increment_id": fmt.Sprintf("cart-%d", c.ID), "cart_id": c.ID, "website_id": c.WebsiteID, "store_view_id": c.StoreViewID,
 			"customer_id": cust, "customer_group_id": who.CustomerGroupID, "coupon_code": coupon, "subtotal": t.Subtotal, "discount": t.Discount,
 			"shipping": t.Shipping, "shipping_discount": t.ShippingDiscount, "grand_total": t.GrandTotal, "created_at": s.Now().UTC(),
-			"email": c.Email, "shipping_address": address, "billing_address": encodeAddress(c.Billing), "payment_method": c.PaymentMethod}
+			"email": email, "shipping_address": address, "billing_address": encodeAddress(c.Billing), "payment_method": c.PaymentMethod}
 		if err := tx.Table("orders").Create(row).Error; err != nil {
 			return err
 		}
@@ -511,7 +506,7 @@ func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper, 
 		if err := s.recordAudiences(ctx, tx, o.ID, who.Audiences); err != nil {
 			return err
 		}
-		usedUp, err = pricerules.RecordUse(tx, c.CustomerID, coupon, applied)
+		usedUp, err = s.src.Usage.RecordUse(ctx, c.CustomerID, coupon, applied)
 		return err
 	})
 	if usedUp && s.OnCouponUsedUp != nil {

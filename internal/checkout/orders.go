@@ -85,7 +85,7 @@ func (r orderRow) summary() OrderSummary {
 }
 
 const orderColumns = `o.id, o.increment_id, o.created_at, o.website_id, o.store_view_id, COALESCE(o.customer_id, 0) AS customer_id,
-	o.customer_group_id, COALESCE(NULLIF(o.email, ''), cu.email, '') AS email, o.coupon_code, o.subtotal, o.discount, o.shipping, o.grand_total,
+	o.customer_group_id, o.email, o.coupon_code, o.subtotal, o.discount, o.shipping, o.grand_total,
 	o.shipping_discount, o.payment_method, o.shipping_address, o.billing_address`
 
 // The orders grid's sortable columns.
@@ -97,7 +97,7 @@ const (
 	OrderSortDiscount = "discount"
 )
 
-var orderSortColumns = map[string]string{OrderSortDate: "o.created_at", OrderSortNumber: "o.id", OrderSortCustomer: "email",
+var orderSortColumns = map[string]string{OrderSortDate: "o.created_at", OrderSortNumber: "o.id", OrderSortCustomer: "o.email",
 	OrderSortTotal: "o.grand_total", OrderSortDiscount: "o.discount"}
 
 // Orders returns a page of orders (newest first unless sorted otherwise) and how many match.
@@ -111,8 +111,8 @@ func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]OrderSummary, in
 	cond, args := "1 = 1", []any{}
 	if q := strings.ToLower(strings.TrimSpace(f.Search)); q != "" {
 		like := "%" + db.EscapeLike(q) + "%"
-		cond, args = `(o.increment_id LIKE ? ESCAPE '\' OR LOWER(o.email) LIKE ? ESCAPE '\' OR LOWER(cu.email) LIKE ? ESCAPE '\' OR LOWER(o.coupon_code) LIKE ? ESCAPE '\')`,
-			[]any{like, like, like, like}
+		cond, args = `(o.increment_id LIKE ? ESCAPE '\' OR LOWER(o.email) LIKE ? ESCAPE '\' OR LOWER(o.coupon_code) LIKE ? ESCAPE '\')`,
+			[]any{like, like, like}
 	}
 	if f.CustomerID != 0 {
 		cond, args = cond+" AND o.customer_id = ?", append(args, f.CustomerID)
@@ -139,11 +139,11 @@ func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]OrderSummary, in
 	}
 	g := s.db.WithContext(ctx)
 	var n int64
-	if err := g.Raw("SELECT COUNT(*) FROM orders o LEFT JOIN customers cu ON cu.id = o.customer_id WHERE "+cond, args...).Scan(&n).Error; err != nil {
+	if err := g.Raw("SELECT COUNT(*) FROM orders o WHERE "+cond, args...).Scan(&n).Error; err != nil {
 		return nil, 0, err
 	}
 	var rows []orderRow
-	if err := g.Raw("SELECT "+orderColumns+" FROM orders o LEFT JOIN customers cu ON cu.id = o.customer_id WHERE "+cond+
+	if err := g.Raw("SELECT "+orderColumns+" FROM orders o WHERE "+cond+
 		" ORDER BY "+order+" LIMIT ? OFFSET ?", append(args, f.PerPage, (f.Page-1)*f.PerPage)...).Scan(&rows).Error; err != nil {
 		return nil, 0, err
 	}
@@ -183,7 +183,7 @@ func (s *Service) Orders(ctx context.Context, f OrderFilter) ([]OrderSummary, in
 func (s *Service) Order(ctx context.Context, id int64) (OrderDetail, error) {
 	g := s.db.WithContext(ctx)
 	var rows []orderRow
-	if err := g.Raw("SELECT "+orderColumns+" FROM orders o LEFT JOIN customers cu ON cu.id = o.customer_id WHERE o.id = ?", id).Scan(&rows).Error; err != nil {
+	if err := g.Raw("SELECT "+orderColumns+" FROM orders o WHERE o.id = ?", id).Scan(&rows).Error; err != nil {
 		return OrderDetail{}, err
 	}
 	if len(rows) == 0 {

@@ -210,6 +210,30 @@ func WithTx(ctx context.Context, g *gorm.DB, fn func(tx *gorm.DB) error) error {
 	return g.WithContext(ctx).Transaction(fn)
 }
 
+type txKey struct{}
+
+// InTx runs fn in a transaction that ctx carries, committed when fn returns nil. Every
+// store that takes its connection with Conn(ctx, …) inside fn joins it, so two domains'
+// writes commit or roll back together without one handing the other a *gorm.DB (checkout
+// places an order and pricerules counts the use in one transaction, each on its own
+// tables). When ctx already carries a transaction, fn runs in it.
+func InTx(ctx context.Context, g *gorm.DB, fn func(ctx context.Context) error) error {
+	if _, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return fn(ctx)
+	}
+	return g.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		return fn(context.WithValue(ctx, txKey{}, tx))
+	})
+}
+
+// Conn returns the transaction ctx carries (see InTx), or else g bound to ctx.
+func Conn(ctx context.Context, g *gorm.DB) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx
+	}
+	return g.WithContext(ctx)
+}
+
 // IsUniqueViolation reports whether err is a unique-constraint violation on either engine.
 func IsUniqueViolation(err error) bool {
 	return errors.Is(err, gorm.ErrDuplicatedKey) || (err != nil && strings.Contains(err.Error(), "UNIQUE constraint failed"))
@@ -219,4 +243,22 @@ func IsUniqueViolation(err error) bool {
 // for "%" finds a percent sign, not everything.
 func EscapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
+}
+
+// Marker runs queries, each answering one row (n, m), and joins their answers into a cheap
+// summary that changes when a row is added, removed or updated. Each domain names its own
+// tables (its ChangeMarker); an instance compares markers to see what others changed.
+func Marker(ctx context.Context, g *gorm.DB, queries ...string) (string, error) {
+	var b strings.Builder
+	for _, q := range queries {
+		var row struct {
+			N int64
+			M string
+		}
+		if err := g.WithContext(ctx).Raw(q).Scan(&row).Error; err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "%d/%s;", row.N, row.M)
+	}
+	return b.String(), nil
 }
