@@ -14,6 +14,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/auth"
+	"audienceactivation/internal/validation"
 	"audienceactivation/templates/components"
 )
 
@@ -267,7 +268,7 @@ func writeGridCSV(c echo.Context, g gridState, rows []map[string]string, matched
 	w.Write(line)
 	for _, r := range rows {
 		for i, col := range cols {
-			line[i] = csvSafe(r[col.key])
+			line[i] = validation.SpreadsheetSafe(r[col.key])
 		}
 		w.Write(line)
 	}

@@ -8,12 +8,12 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/pricerules"
+	"audienceactivation/internal/validation"
 	"audienceactivation/templates/components"
 	"audienceactivation/templates/layout"
 	rview "audienceactivation/templates/reports"
@@ -165,7 +165,7 @@ func (s *Server) reportPromotionsCSV(c echo.Context) error {
 	w.Write([]string{"section", "cart_price_rule", "audience", "shoppers", "orders", "revenue", "discount", "average_order", "currency"})
 	amount := func(n int64) string { return formatMinor(n) }
 	row := func(section, rule, audience, who string, f checkout.Figures) {
-		w.Write([]string{section, csvSafe(rule), csvSafe(audience), who, strconv.Itoa(f.Orders), amount(f.Revenue), amount(f.Discount), amount(f.AOV()), v.Currency})
+		w.Write([]string{section, validation.SpreadsheetSafe(rule), validation.SpreadsheetSafe(audience), who, strconv.Itoa(f.Orders), amount(f.Revenue), amount(f.Discount), amount(f.AOV()), v.Currency})
 	}
 	row("all orders", "", "", "all", rep.All)
 	for _, r := range rep.Rules {
@@ -183,14 +183,6 @@ func (s *Server) reportPromotionsCSV(c echo.Context) error {
 	name := fmt.Sprintf("audience-promotions-%s-%s.csv", v.From, v.To)
 	c.Response().Header().Set(echo.HeaderContentDisposition, fmt.Sprintf("attachment; filename=%q", name))
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
-}
-
-// csvSafe keeps a cell a spreadsheet would read as a formula as text.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsAny(s[:1], "=+-@\t\r") {
-		return "'" + s
-	}
-	return s
 }
 
 // formatMinor writes minor units as a decimal amount, such as 1234 → 12.34.

@@ -161,18 +161,8 @@ func (s *Service) DeleteCoupons(ctx context.Context, actor audit.Actor, ruleID i
 	return int(n), err
 }
 
-// inertCell keeps a spreadsheet from reading a cell as a formula: one that starts with =, +,
-// -, @, a tab or a carriage return (a code with a "-" prefix, say) gets a leading
-// apostrophe, which spreadsheets show as text and do not display.
-func inertCell(v string) string {
-	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
-		return "'" + v
-	}
-	return v
-}
-
 // ExportCouponsCSV writes a rule's generated coupons as CSV: code, used, times used, created.
-// Codes are made inert for spreadsheets (inertCell).
+// Codes are made inert for spreadsheets (validation.SpreadsheetSafe).
 func (s *Service) ExportCouponsCSV(ctx context.Context, ruleID int64, w io.Writer) error {
 	var rows []CouponRow
 	if err := s.db.WithContext(ctx).Model(&couponRow{}).Where("rule_id = ? AND generated = ?", ruleID, true).
@@ -186,7 +176,7 @@ func (s *Service) ExportCouponsCSV(ctx context.Context, ruleID int64, w io.Write
 		if r.TimesUsed > 0 {
 			used = "Yes"
 		}
-		cw.Write([]string{inertCell(r.Code), used, fmt.Sprint(r.TimesUsed), r.CreatedAt.UTC().Format(time.RFC3339)})
+		cw.Write([]string{validation.SpreadsheetSafe(r.Code), used, fmt.Sprint(r.TimesUsed), r.CreatedAt.UTC().Format(time.RFC3339)})
 	}
 	cw.Flush()
 	return cw.Error()

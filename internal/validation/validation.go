@@ -70,3 +70,13 @@ func Clean(s string, max int) string {
 	}
 	return s
 }
+
+// SpreadsheetSafe keeps a CSV cell a spreadsheet would read as a formula (one starting
+// with = + - @, a tab or a carriage return) as text, with a leading apostrophe, so that a
+// code or a name typed by someone cannot run as a formula where the file is opened.
+func SpreadsheetSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
