@@ -88,3 +88,45 @@ func TestSignedMembershipKeyChangeLifetimeAndBinding(t *testing.T) {
 		t.Fatalf("the customer's own bound value was refused: %q", strings.TrimSpace(bo.get("/store").text("main")))
 	}
 }
+
+// On the GraphQL API too, a signed value bound to a customer counts for that customer's
+// bearer token, and for no other customer.
+func TestSignedMembershipBoundToACustomerOverGraphQL(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	ctx := context.Background()
+	key := "graphql-membership-key-0123456789abcdef"
+	if _, err := a.full.Services.Save(ctx, actorT(), config.Default, config.Submission{Values: map[string]string{
+		config.PathMembershipMode: "signed", config.PathMembershipKey: key}}); err != nil {
+		t.Fatal(err)
+	}
+	a.full.LiveTrust.Reload()
+	mk := func(email string) customers.Customer {
+		cu, err := a.full.Customers.Save(ctx, actorT(), 0, customers.Input{WebsiteID: 1, Email: email, Firstname: "Bo", Lastname: "Diaz", GroupID: 1, Password: "correct horse 42"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return cu
+	}
+	bo := mk("bo@example.com")
+	mk("al@example.com")
+	trust, _ := a.full.LiveTrust.Current(ctx)
+	bound, err := trust.Sign([]string{s.cdp[0]}, strconv.FormatInt(bo.ID, 10), time.Now(), time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	token := func(email string) string {
+		return a.gql(t, nil, `mutation($e: String!) { generateCustomerToken(email: $e, password: "correct horse 42") { token } }`, map[string]any{"e": email}).ok(t).str("generateCustomerToken.token")
+	}
+	discount := func(headers map[string]string) string {
+		id := a.gql(t, headers, `{ customerCart { id } }`, nil).ok(t).str("customerCart.id")
+		return a.gql(t, headers, `mutation($id: String!) { addProductsToCart(cartId: $id, cartItems: [{sku: "TEE-1", quantity: 3}]) {
+			cart { prices { grand_total { value } } } } }`, map[string]any{"id": id}).ok(t).str("addProductsToCart.cart.prices.grand_total.value")
+	}
+	if got := discount(map[string]string{"Authorization": "Bearer " + token("bo@example.com"), "aep-segments-membership": bound}); got != "50" {
+		t.Fatalf("the customer's own bound value: grand total %s, want 50 (one tee free)", got)
+	}
+	if got := discount(map[string]string{"Authorization": "Bearer " + token("al@example.com"), "aep-segments-membership": bound}); got != "75" {
+		t.Fatalf("another customer used a bound value: grand total %s", got)
+	}
+}

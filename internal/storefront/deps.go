@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -223,7 +224,12 @@ func (d Deps) readRequest(r *http.Request) (*request, error) {
 	if err != nil {
 		return nil, err
 	}
-	ids, err := trust.Read(raw, header, d.Now())
+	// A value bound to a customer counts only for that customer, once the token says who.
+	customer := ""
+	if req.customer != nil {
+		customer = strconv.FormatInt(req.customer.ID, 10)
+	}
+	ids, err := trust.ReadFor(raw, header, d.Now(), customer)
 	if errors.Is(err, audiences.ErrMembershipTooLarge) {
 		return nil, &apiError{msg: err.Error(), category: "graphql-input", status: http.StatusBadRequest}
 	}
