@@ -16,7 +16,6 @@ import (
 	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/config"
-	"audienceactivation/internal/dashboard"
 	"audienceactivation/internal/stores"
 	"audienceactivation/internal/validation"
 	aview "audienceactivation/templates/audiences"
@@ -29,10 +28,10 @@ import (
 // export see it; every column but the CDP id (export only) sorts.
 var audiencesGrid = registerGrid(&gridDef{name: "audiences", base: "/admin/audiences", perm: auth.PermAudiencesRead, file: "audiences",
 	keys: []string{"q", "website", "origin", "status", "from", "to", "sort", "dir", "page"},
-	columns: []gridColumn{{key: dashboard.SortName, label: "Audience", fixed: true}, {key: "cdp_id", label: "Audience ID", csvOnly: true},
-		{key: dashboard.SortOrigin, label: "Origin"}, {key: dashboard.SortWebsites, label: "Websites"},
-		{key: dashboard.SortBlocks, label: "Dynamic Blocks"}, {key: dashboard.SortRules, label: "Cart Price Rules"},
-		{key: dashboard.SortModified, label: "Last Modified"}, {key: dashboard.SortStatus, label: "Status"}}})
+	columns: []gridColumn{{key: audiences.SortName, label: "Audience", fixed: true}, {key: "cdp_id", label: "Audience ID", csvOnly: true},
+		{key: audiences.SortOrigin, label: "Origin"}, {key: audiences.SortWebsites, label: "Websites"},
+		{key: audiences.SortBlocks, label: "Dynamic Blocks"}, {key: audiences.SortRules, label: "Cart Price Rules"},
+		{key: audiences.SortModified, label: "Last Modified"}, {key: audiences.SortStatus, label: "Status"}}})
 
 func statusClass(st string) string { return "status-" + st }
 
@@ -123,11 +122,11 @@ func (s *Server) syncView(ctx context.Context, c echo.Context) (aview.SyncView, 
 
 // audiencesFilter reads the dashboard's filters and sort from the query, adding messages to
 // errs for dates that do not parse; an unknown status or sort is ignored.
-func audiencesFilter(q url.Values, websites []stores.Website, errs map[string]string) dashboard.Filter {
-	f := dashboard.Filter{Search: validation.Clean(q.Get("q"), 255), Origin: validation.Clean(q.Get("origin"), 64),
+func audiencesFilter(q url.Values, websites []stores.Website, errs map[string]string) audiences.GridFilter {
+	f := audiences.GridFilter{Websites: gridWebsites(websites), Search: validation.Clean(q.Get("q"), 255), Origin: validation.Clean(q.Get("origin"), 64),
 		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	if !dashboard.ValidSort(f.Sort) {
-		f.Sort, f.Desc = dashboard.SortName, false
+	if !audiences.ValidSort(f.Sort) {
+		f.Sort, f.Desc = audiences.SortName, false
 	}
 	if _, ok := audiences.StatusLabels[audiences.Status(q.Get("status"))]; ok {
 		f.Status = q.Get("status")
@@ -139,6 +138,15 @@ func audiencesFilter(q url.Values, websites []stores.Website, errs map[string]st
 	}
 	f.ModifiedFrom, f.ModifiedTo = dateRange(q.Get("from"), q.Get("to"), errs)
 	return f
+}
+
+// gridWebsites names the websites, in display order, for the audiences grid.
+func gridWebsites(websites []stores.Website) []audiences.Website {
+	out := make([]audiences.Website, len(websites))
+	for i, w := range websites {
+		out[i] = audiences.Website{ID: w.ID, Name: w.Name}
+	}
+	return out
 }
 
 // audiencesCSV exports the audiences the dashboard's filters match (every page), with the
@@ -158,15 +166,15 @@ func (s *Server) audiencesCSV(c echo.Context) error {
 	if len(errs) > 0 {
 		return s.exportRefused(c, g, errs)
 	}
-	list, n, err := exportRows(func(page, perPage int) ([]dashboard.Row, int64, error) {
+	list, n, err := exportRows(func(page, perPage int) ([]audiences.GridRow, int64, error) {
 		f.Page, f.PerPage = page, perPage
-		res, err := s.deps.Dashboard.Audiences(ctx, f)
+		res, err := s.deps.Audiences.Grid(ctx, f)
 		return res.Rows, res.Matched, err
 	})
 	if err != nil {
 		return err
 	}
-	names := func(us []dashboard.Usage) string {
+	names := func(us []audiences.GridUse) string {
 		out := make([]string, len(us))
 		for i, u := range us {
 			out[i] = u.Name
@@ -175,11 +183,11 @@ func (s *Server) audiencesCSV(c echo.Context) error {
 	}
 	rows := make([]map[string]string, len(list))
 	for i, r := range list {
-		rows[i] = map[string]string{dashboard.SortName: r.Name, "cdp_id": r.CDPID, dashboard.SortOrigin: audiences.OriginLabel(r.Origin),
-			dashboard.SortWebsites: strings.Join(r.Websites, ", "), dashboard.SortBlocks: names(r.Blocks), dashboard.SortRules: names(r.Rules),
-			dashboard.SortStatus: statusLabel(r.Status)}
+		rows[i] = map[string]string{audiences.SortName: r.Name, "cdp_id": r.CDPID, audiences.SortOrigin: audiences.OriginLabel(r.Origin),
+			audiences.SortWebsites: strings.Join(r.Websites, ", "), audiences.SortBlocks: names(r.Blocks), audiences.SortRules: names(r.Rules),
+			audiences.SortStatus: statusLabel(r.Status)}
 		if r.UpstreamUpdatedAt != nil {
-			rows[i][dashboard.SortModified] = r.UpstreamUpdatedAt.UTC().Format(time.RFC3339)
+			rows[i][audiences.SortModified] = r.UpstreamUpdatedAt.UTC().Format(time.RFC3339)
 		}
 	}
 	return writeGridCSV(c, g, rows, n)
@@ -210,7 +218,7 @@ func (s *Server) audiencesList(c echo.Context) error {
 		v.Websites = append(v.Websites, aview.Option{Value: w.Code, Label: w.Name, Selected: w.Code == v.Website})
 	}
 	f.Page = pageParam(q)
-	origins, err := s.deps.Dashboard.Origins(ctx)
+	origins, err := s.deps.Audiences.Origins(ctx)
 	if err != nil {
 		return err
 	}
@@ -220,7 +228,7 @@ func (s *Server) audiencesList(c echo.Context) error {
 	for _, st := range []audiences.Status{audiences.StatusActive, audiences.StatusInactive, audiences.StatusGone} {
 		v.Statuses = append(v.Statuses, aview.Option{Value: string(st), Label: audiences.StatusLabels[st], Selected: string(st) == v.Status})
 	}
-	res, err := s.deps.Dashboard.Audiences(ctx, f)
+	res, err := s.deps.Audiences.Grid(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -423,7 +431,11 @@ func (s *Server) chooserView(ctx context.Context, field, search string, page int
 			selected[n] = true
 		}
 	}
-	res, err := s.deps.Dashboard.Audiences(ctx, dashboard.Filter{Search: search, Sort: dashboard.SortName, Page: page, PerPage: chooserPerPage})
+	websites, err := s.deps.Stores.Websites(ctx)
+	if err != nil {
+		return v, err
+	}
+	res, err := s.deps.Audiences.Grid(ctx, audiences.GridFilter{Websites: gridWebsites(websites), Search: search, Sort: audiences.SortName, Page: page, PerPage: chooserPerPage})
 	if err != nil {
 		return v, err
 	}

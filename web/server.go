@@ -20,7 +20,6 @@ import (
 	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/customers"
-	"audienceactivation/internal/dashboard"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/pricerules"
@@ -39,7 +38,6 @@ type Deps struct {
 	Services   *config.Services
 	Audiences  *audiences.Store
 	Syncer     *audiences.Syncer
-	Dashboard  *dashboard.Query
 	PriceRules *pricerules.Service
 	Blocks     *dynamicblocks.Service
 	Catalog    *catalog.Service
@@ -95,9 +93,6 @@ func New(deps Deps) *Server {
 	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
-	}
-	if deps.Dashboard == nil {
-		deps.Dashboard = dashboard.New(deps.DB)
 	}
 	if deps.CreateUserCommand == "" {
 		deps.CreateUserCommand = "admin user create"
