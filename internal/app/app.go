@@ -120,6 +120,8 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	a.Rules.OnChange = a.LiveRules.Reload
 	a.Blocks = dynamicblocks.NewService(d, a.Audit, a.Audiences)
 	a.Catalog = catalog.NewService(d, a.Audit)
+	a.Catalog.WebsiteCodes = a.websiteCodes
+	a.Rules.WebsiteNames = a.ruleWebsiteNames
 	a.Customers = customers.NewService(d, a.Audit)
 	a.LiveBlocks = snapshot.New("dynamic blocks", a.Blocks.Snapshot, logger)
 	a.Blocks.OnChange = a.LiveBlocks.Reload
@@ -184,6 +186,26 @@ func (a *App) orderAudiences(ctx context.Context, ids []int64) ([]checkout.Order
 	out := make([]checkout.OrderAudience, len(as))
 	for i, au := range as {
 		out[i] = checkout.OrderAudience{CDPID: au.CDPID, Name: au.Name}
+	}
+	return out, err
+}
+
+// websiteCodes names each website by its code, for the catalog.
+func (a *App) websiteCodes(ctx context.Context) (map[int64]string, error) {
+	sites, err := a.Stores.Websites(ctx)
+	out := make(map[int64]string, len(sites))
+	for _, w := range sites {
+		out[w.ID] = w.Code
+	}
+	return out, err
+}
+
+// ruleWebsiteNames lists the websites in display order, for the rules grid.
+func (a *App) ruleWebsiteNames(ctx context.Context) ([]pricerules.WebsiteName, error) {
+	sites, err := a.Stores.Websites(ctx)
+	out := make([]pricerules.WebsiteName, len(sites))
+	for i, w := range sites {
+		out[i] = pricerules.WebsiteName{ID: w.ID, Name: w.Name}
 	}
 	return out, err
 }

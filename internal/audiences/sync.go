@@ -358,11 +358,25 @@ func (s *Syncer) sync(ctx context.Context, l *lock, runID int64) (syncResult, er
 	if err != nil {
 		return res, fmt.Errorf("listing audiences: %w", err)
 	}
+	// The websites that exist now, from the stores domain (Sources): audiences are linked
+	// only to those, so a website deleted during the sync is left out rather than failing
+	// the run on its foreign key. Without the source, every listed website is linked.
+	var sites []int64
+	if s.src.WebsiteNames != nil {
+		names, err := s.src.WebsiteNames(ctx)
+		if err != nil {
+			return res, err
+		}
+		sites = make([]int64, 0, len(names))
+		for id := range names {
+			sites = append(sites, id)
+		}
+	}
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if !l.held(tx) {
 			return errors.New("the sync lost its lock before saving; nothing was changed")
 		}
-		return merge(tx, runID, s.now(), &res)
+		return merge(tx, runID, s.now(), &res, sites)
 	})
 	return res, err
 }
@@ -376,7 +390,7 @@ func truncateRunes(s string, n int) string {
 }
 
 // merge applies a completed listing in one transaction.
-func merge(tx *gorm.DB, runID int64, now time.Time, res *syncResult) error {
+func merge(tx *gorm.DB, runID int64, now time.Time, res *syncResult, sites []int64) error {
 	var counts struct{ Added, Updated, Deactivated int }
 	if err := tx.Raw(`SELECT COUNT(*) FROM audience_sync_staging s WHERE s.run_id = ? AND s.activated
 		AND NOT EXISTS (SELECT 1 FROM audiences a WHERE a.cdp_id = s.cdp_id)`, runID).Scan(&counts.Added).Error; err != nil {
@@ -409,9 +423,13 @@ func merge(tx *gorm.DB, runID int64, now time.Time, res *syncResult) error {
 		JOIN audience_sync_staging s ON s.cdp_id = a.cdp_id WHERE s.run_id = ? AND s.activated)`, runID).Error; err != nil {
 		return err
 	}
-	if err := tx.Exec(`INSERT INTO audience_websites (audience_id, website_id)
+	link, args := `INSERT INTO audience_websites (audience_id, website_id)
 		SELECT a.id, w.website_id FROM audience_sync_staging_websites w JOIN audiences a ON a.cdp_id = w.cdp_id
-		WHERE w.run_id = ? AND EXISTS (SELECT 1 FROM websites ws WHERE ws.id = w.website_id)`, runID).Error; err != nil {
+		WHERE w.run_id = ?`, []any{runID}
+	if sites != nil {
+		link, args = link+" AND w.website_id IN ?", append(args, sites)
+	}
+	if err := tx.Exec(link, args...).Error; err != nil {
 		return err
 	}
 	// Known audiences the listing no longer has were removed from the CDP.

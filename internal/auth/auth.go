@@ -481,8 +481,8 @@ func (s *Service) ClearFailures(ctx context.Context, username string) (int64, er
 	if res.Error != nil {
 		return 0, res.Error
 	}
-	// Wrong two-factor codes too: of this user, or of everyone.
-	codes := s.db.WithContext(ctx).Table("attempt_failures").Where("scope = ?", codeScope)
+	// Wrong two-factor codes too: of this user, or of everyone (the throttle owns them).
+	subject := ""
 	if username != "" {
 		u, err := s.ByUsername(ctx, username)
 		if errors.Is(err, ErrNotFound) {
@@ -490,10 +490,10 @@ func (s *Service) ClearFailures(ctx context.Context, username string) (int64, er
 		} else if err != nil {
 			return 0, err
 		}
-		codes = codes.Where("subject = ?", fmt.Sprint(u.ID))
+		subject = fmt.Sprint(u.ID)
 	}
-	res2 := codes.Delete(nil)
-	return res.RowsAffected + res2.RowsAffected, res2.Error
+	n, err := s.codeLimiter().Clear(ctx, subject)
+	return res.RowsAffected + n, err
 }
 
 // HashPassword is passwords.Hash, for callers that create users.

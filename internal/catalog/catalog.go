@@ -44,6 +44,17 @@ type Service struct {
 	log *audit.Log
 	// OnChange is called after an import, so the storefront's copy is rebuilt.
 	OnChange func()
+	// WebsiteCodes names the websites by id with their codes (the stores domain owns
+	// them): the import file and the product lists speak in codes.
+	WebsiteCodes func(ctx context.Context) (map[int64]string, error)
+}
+
+// websiteCodes asks the stores domain for the website codes.
+func (s *Service) websiteCodes(ctx context.Context) (map[int64]string, error) {
+	if s.WebsiteCodes == nil {
+		return nil, errors.New("catalog: no website source wired (Service.WebsiteCodes)")
+	}
+	return s.WebsiteCodes(ctx)
 }
 
 // NewService returns a Service on d.
@@ -88,15 +99,12 @@ const MaxImportLines = 100000
 func (s *Service) Import(ctx context.Context, actor audit.Actor, r io.Reader) (ImportResult, error) {
 	var res ImportResult
 	sites := map[string]int64{}
-	var ws []struct {
-		ID   int64
-		Code string
-	}
-	if err := s.db.WithContext(ctx).Raw("SELECT id, code FROM websites").Scan(&ws).Error; err != nil {
+	codes, err := s.websiteCodes(ctx)
+	if err != nil {
 		return res, err
 	}
-	for _, w := range ws {
-		sites[w.Code] = w.ID
+	for id, code := range codes {
+		sites[code] = id
 	}
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
@@ -410,15 +418,24 @@ func (s *Service) fill(ctx context.Context, ps []Product) error {
 		ps[pos[c.ProductID]].Categories = append(ps[pos[c.ProductID]].Categories, c.Name)
 		ps[pos[c.ProductID]].CategoryID = append(ps[pos[c.ProductID]].CategoryID, c.CategoryID)
 	}
-	var sites []struct {
-		ProductID, WebsiteID int64
-		Code                 string
-	}
-	if err := g.Raw("SELECT pw.product_id, pw.website_id, w.code FROM product_websites pw JOIN websites w ON w.id = pw.website_id WHERE pw.product_id IN ? ORDER BY w.code", ids).Scan(&sites).Error; err != nil {
+	codes, err := s.websiteCodes(ctx)
+	if err != nil {
 		return err
 	}
+	var sites []struct{ ProductID, WebsiteID int64 }
+	if err := g.Raw("SELECT product_id, website_id FROM product_websites WHERE product_id IN ?", ids).Scan(&sites).Error; err != nil {
+		return err
+	}
+	// By code, as the import file names them; a website deleted meanwhile is left out.
+	slices.SortStableFunc(sites, func(a, b struct{ ProductID, WebsiteID int64 }) int {
+		return strings.Compare(codes[a.WebsiteID], codes[b.WebsiteID])
+	})
 	for _, st := range sites {
-		ps[pos[st.ProductID]].Websites = append(ps[pos[st.ProductID]].Websites, st.Code)
+		code, ok := codes[st.WebsiteID]
+		if !ok {
+			continue
+		}
+		ps[pos[st.ProductID]].Websites = append(ps[pos[st.ProductID]].Websites, code)
 		ps[pos[st.ProductID]].WebsiteIDs = append(ps[pos[st.ProductID]].WebsiteIDs, st.WebsiteID)
 	}
 	var attrs []struct {

@@ -10,6 +10,7 @@ import (
 	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/db/dbtest"
+	"audienceactivation/internal/stores"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -23,6 +24,16 @@ func TestImportAllOrNothing(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		s := catalog.NewService(d, audit.NewLog(d))
+		// The composition root wires the stores domain in the same way.
+		sites := stores.NewService(d, audit.NewLog(d))
+		s.WebsiteCodes = func(ctx context.Context) (map[int64]string, error) {
+			ws, err := sites.Websites(ctx)
+			out := map[int64]string{}
+			for _, w := range ws {
+				out[w.ID] = w.Code
+			}
+			return out, err
+		}
 		res, err := s.Import(ctx, audit.Actor{Username: "t"}, strings.NewReader(good))
 		if err != nil || res.Created != 2 {
 			t.Fatalf("%+v %v", res, err)

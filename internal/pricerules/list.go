@@ -28,7 +28,13 @@ type ListRow struct {
 	Active     bool
 	FromDate   string
 	ToDate     string
-	Websites   []string
+	Websites   []string // names, in display order
+}
+
+// WebsiteName is a website as the rules grid names it.
+type WebsiteName struct {
+	ID   int64
+	Name string
 }
 
 var ruleSort = map[string]string{
@@ -107,15 +113,30 @@ func (s *Service) List(ctx context.Context, f ListFilter) (rows []ListRow, match
 		ids[i] = r.ID
 		pos[r.ID] = i
 	}
-	var sites []struct {
-		RuleID int64
-		Name   string
-	}
-	if err = g.Raw("SELECT pw.rule_id, w.name FROM price_rule_websites pw JOIN websites w ON w.id = pw.website_id WHERE pw.rule_id IN ? ORDER BY w.sort_order, w.name", ids).Scan(&sites).Error; err != nil {
+	if s.WebsiteNames == nil {
 		return
 	}
+	names, err := s.WebsiteNames(ctx)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	var sites []struct{ RuleID, WebsiteID int64 }
+	if err = g.Raw("SELECT rule_id, website_id FROM price_rule_websites WHERE rule_id IN ?", ids).Scan(&sites).Error; err != nil {
+		return
+	}
+	on := map[int64]map[int64]bool{}
 	for _, st := range sites {
-		rows[pos[st.RuleID]].Websites = append(rows[pos[st.RuleID]].Websites, st.Name)
+		if on[st.RuleID] == nil {
+			on[st.RuleID] = map[int64]bool{}
+		}
+		on[st.RuleID][st.WebsiteID] = true
+	}
+	for i := range rows {
+		for _, w := range names {
+			if on[rows[i].ID][w.ID] {
+				rows[i].Websites = append(rows[i].Websites, w.Name)
+			}
+		}
 	}
 	return
 }

@@ -83,6 +83,9 @@ type Service struct {
 	now   func() time.Time
 	// OnChange is called after every committed change, to rebuild the snapshot.
 	OnChange func()
+	// WebsiteNames lists the websites in display order, for the grid's Websites column
+	// (the stores domain owns them); nil leaves the column empty.
+	WebsiteNames func(ctx context.Context) ([]WebsiteName, error)
 }
 
 // NewService returns a Service on d.

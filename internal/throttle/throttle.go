@@ -123,6 +123,17 @@ func (l *Limiter) Forget(ctx context.Context, subject string) error {
 	return l.db.WithContext(ctx).Where("scope = ? AND subject = ?", l.scope, validation.Clean(subject, 255)).Delete(&failure{}).Error
 }
 
+// Clear removes the recorded failures of subject, or of every subject when subject is
+// empty (an operator's unlock of everyone), and says how many went.
+func (l *Limiter) Clear(ctx context.Context, subject string) (int64, error) {
+	q := l.db.WithContext(ctx).Where("scope = ?", l.scope)
+	if subject != "" {
+		q = q.Where("subject = ?", validation.Clean(subject, 255))
+	}
+	res := q.Delete(&failure{})
+	return res.RowsAffected, res.Error
+}
+
 // Prune deletes failures older than the window.
 func (l *Limiter) Prune(ctx context.Context) error {
 	return l.db.WithContext(ctx).Where("scope = ? AND at < ?", l.scope, l.now().Add(-l.window)).Delete(&failure{}).Error
