@@ -144,7 +144,7 @@ func tableUses(t *testing.T, base string, owner map[string]string) []use {
 					if sel, ok := n.Fun.(*ast.SelectorExpr); ok && sel.Sel.Name == "Table" && len(n.Args) > 0 {
 						if lit, ok := n.Args[0].(*ast.BasicLit); ok {
 							s, _ := strconv.Unquote(lit.Value)
-							add(lit, strings.Fields(s+" x")[0])
+							add(lit, strings.Fields(s + " x")[0])
 						}
 					}
 				case *ast.FuncDecl:
