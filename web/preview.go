@@ -224,7 +224,7 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 	if err != nil {
 		return err
 	}
-	res := snap.Evaluate(cart, &pricerules.Context{WebsiteID: sv.WebsiteID, StoreViewID: sv.ID, CustomerGroupID: group,
+	res := snap.Evaluate(cart, &pricerules.Shopper{WebsiteID: sv.WebsiteID, StoreViewID: sv.ID, CustomerGroupID: group,
 		Audiences: audiencesIn, Coupon: v.Coupon, Now: now, Location: loc, Explain: true})
 	cur := sv.Currency
 	v.Ran = true

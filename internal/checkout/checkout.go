@@ -364,7 +364,7 @@ func (s *Service) Totals(ctx context.Context, c Cart, who Shopper) (Totals, erro
 
 // price is Totals with the snapshot given, so an order is priced and recorded from one;
 // evaluate is the snapshot's Evaluate or EvaluateRemembered.
-func (s *Service) price(ctx context.Context, snap *pricerules.Snapshot, c Cart, who Shopper, evaluate func(*pricerules.Cart, *pricerules.Context) *pricerules.Result) (Totals, error) {
+func (s *Service) price(ctx context.Context, snap *pricerules.Snapshot, c Cart, who Shopper, evaluate func(*pricerules.Cart, *pricerules.Shopper) *pricerules.Result) (Totals, error) {
 	rate, err := s.src.Shipping(ctx, c.WebsiteID)
 	if err != nil {
 		return Totals{}, err
@@ -382,7 +382,7 @@ func (s *Service) price(ctx context.Context, snap *pricerules.Snapshot, c Cart, 
 		cart.Postcode, cart.Region, cart.Country = a.Postcode, a.Region, a.CountryCode
 	}
 	cart.PaymentMethod = c.PaymentMethod
-	pc := &pricerules.Context{WebsiteID: c.WebsiteID, StoreViewID: c.StoreViewID, CustomerGroupID: who.CustomerGroupID, CustomerID: c.CustomerID,
+	pc := &pricerules.Shopper{WebsiteID: c.WebsiteID, StoreViewID: c.StoreViewID, CustomerGroupID: who.CustomerGroupID, CustomerID: c.CustomerID,
 		Audiences: who.Audiences, Coupon: c.CouponCode, Now: s.Now(), Location: who.Location}
 	if c.CustomerID != 0 {
 		if pc.CustomerRuleUses, pc.CustomerCouponUses, err = s.src.Usage.CustomerUses(ctx, c.CustomerID); err != nil {

@@ -201,7 +201,7 @@ func gatingAudiences(c Condition) []int64 {
 // evalCtx is one evaluation's cart facts, computed once.
 type evalCtx struct {
 	cart      *Cart
-	ctx       *Context
+	ctx       *Shopper
 	subtotal  int64
 	qty       int
 	weight    float64
@@ -221,7 +221,7 @@ func (ec *evalCtx) inAudience(id int64) bool {
 	return ok
 }
 
-func newEvalCtx(cart *Cart, ctx *Context) *evalCtx {
+func newEvalCtx(cart *Cart, ctx *Shopper) *evalCtx {
 	ec := &evalCtx{cart: cart, ctx: ctx, coupon: strings.ToLower(strings.TrimSpace(ctx.Coupon))}
 	ec.skus = make([]string, len(cart.Items))
 	for i := range cart.Items {
@@ -319,11 +319,11 @@ func (s *Snapshot) check(cr *compiled, ec *evalCtx, explain, indexed bool) (bool
 	return true, ""
 }
 
-// Evaluate applies the snapshot's rules to a cart. Without Context.Explain it evaluates
+// Evaluate applies the snapshot's rules to a cart. Without Shopper.Explain it evaluates
 // only the rules the index says can apply: those for the website and customer group that
 // are not gated by an audience, those gated by one of the shopper's audiences, and those
 // of the coupon.
-func (s *Snapshot) Evaluate(cart *Cart, ctx *Context) *Result {
+func (s *Snapshot) Evaluate(cart *Cart, ctx *Shopper) *Result {
 	ec := newEvalCtx(cart, ctx)
 	if ctx.Explain {
 		return s.evaluateAll(ec) // every rule, to say why each did not apply
@@ -366,7 +366,7 @@ func (s *Snapshot) Evaluate(cart *Cart, ctx *Context) *Result {
 // evaluateReference applies every rule in order with no index, reading the conditions
 // trees of sources (the rules the snapshot was built from, by id; see byID): the plain
 // evaluator that tests hold the indexed one equal to.
-func (s *Snapshot) evaluateReference(sources map[int64]*Rule, cart *Cart, ctx *Context) *Result {
+func (s *Snapshot) evaluateReference(sources map[int64]*Rule, cart *Cart, ctx *Shopper) *Result {
 	ec := newEvalCtx(cart, ctx)
 	ec.sources = sources
 	return s.evaluateAll(ec)

@@ -56,7 +56,7 @@ func benchRules(n int) []Rule {
 	return rules
 }
 
-func benchInput() (*Cart, *Context) {
+func benchInput() (*Cart, *Shopper) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	var items []Item
 	for i := 0; i < 10; i++ {
@@ -64,7 +64,7 @@ func benchInput() (*Cart, *Context) {
 	}
 	cart := cartOf(items...)
 	cart.Shipping = 500
-	c := &Context{WebsiteID: 1, StoreViewID: 1, CustomerGroupID: 1, Now: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
+	c := &Shopper{WebsiteID: 1, StoreViewID: 1, CustomerGroupID: 1, Now: time.Date(2026, 11, 28, 12, 0, 0, 0, time.UTC)}
 	for i := 0; i < 20; i++ {
 		c.Audiences = append(c.Audiences, int64(1+rng.IntN(1000)))
 	}
@@ -112,4 +112,32 @@ func BenchmarkEngine(b *testing.B) {
 			b.ReportMetric(float64(slow)/float64(fast), "speedup-x")
 		})
 	}
+}
+
+// BenchmarkRemembered reports the memo's two paths at 1,000 rules for benchInput's cart and
+// shopper: "hit", a cart priced again (a storefront's repeat), and "new", every call a new
+// shopper (the memo cannot help; its key, lookup and hash note are the overhead).
+func BenchmarkRemembered(b *testing.B) {
+	s, err := NewSnapshot(benchRules(1000), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cart, c := benchInput()
+	b.Run("hit", func(b *testing.B) {
+		s.EvaluateRemembered(cart, c)
+		s.EvaluateRemembered(cart, c)
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			s.EvaluateRemembered(cart, c)
+		}
+	})
+	b.Run("new", func(b *testing.B) {
+		b.ReportAllocs()
+		shopper := *c
+		for i := 0; i < b.N; i++ {
+			shopper.CustomerID = int64(i + 1)
+			s.EvaluateRemembered(cart, &shopper)
+		}
+	})
 }

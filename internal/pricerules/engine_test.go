@@ -19,8 +19,8 @@ func baseRule(id int64, action ActionType, amount int64) Rule {
 		Conditions: All(), ActionConditions: All()}
 }
 
-func ctx() *Context {
-	return &Context{WebsiteID: 1, StoreViewID: 1, CustomerGroupID: 1, Now: noon}
+func ctx() *Shopper {
+	return &Shopper{WebsiteID: 1, StoreViewID: 1, CustomerGroupID: 1, Now: noon}
 }
 
 func cartOf(items ...Item) *Cart {
@@ -33,7 +33,7 @@ func cartOf(items ...Item) *Cart {
 	return &Cart{Items: items}
 }
 
-func eval(t *testing.T, rules []Rule, cart *Cart, c *Context) *Result {
+func eval(t *testing.T, rules []Rule, cart *Cart, c *Shopper) *Result {
 	t.Helper()
 	s, err := NewSnapshot(rules, nil)
 	if err != nil {
@@ -502,8 +502,8 @@ func randomRules(rng *rand.Rand) []Rule {
 
 // randomShopper is a shopper on one of two websites and groups, in up to five audiences,
 // sometimes with a coupon.
-func randomShopper(rng *rand.Rand) *Context {
-	c := &Context{WebsiteID: 1 + int64(rng.IntN(2)), CustomerGroupID: int64(rng.IntN(2)), Now: noon, StoreViewID: 1}
+func randomShopper(rng *rand.Rand) *Shopper {
+	c := &Shopper{WebsiteID: 1 + int64(rng.IntN(2)), CustomerGroupID: int64(rng.IntN(2)), Now: noon, StoreViewID: 1}
 	for a := 0; a < rng.IntN(6); a++ {
 		c.Audiences = append(c.Audiences, int64(1+rng.IntN(30)))
 	}

@@ -94,7 +94,7 @@ func (g *generations[K, V]) put(k K, v V, size int) {
 // EvaluateRemembered is Evaluate, answered from memory when the same inputs were evaluated
 // on this snapshot recently (twice: see memo). The result is shared: callers must not change it. A request
 // to explain, and a cart of more than memoMaxItems lines, is always evaluated.
-func (s *Snapshot) EvaluateRemembered(cart *Cart, ctx *Context) *Result {
+func (s *Snapshot) EvaluateRemembered(cart *Cart, ctx *Shopper) *Result {
 	if ctx.Explain || len(cart.Items) > memoMaxItems {
 		return s.Evaluate(cart, ctx)
 	}
@@ -111,7 +111,7 @@ func (s *Snapshot) EvaluateRemembered(cart *Cart, ctx *Context) *Result {
 
 // memoKey encodes every input of an evaluation; strings carry their length, so no two
 // different inputs share a key.
-func memoKey(cart *Cart, ctx *Context) string {
+func memoKey(cart *Cart, ctx *Shopper) string {
 	b := make([]byte, 0, 256)
 	num := func(v int64) { b = binary.AppendVarint(b, v) }
 	str := func(v string) {

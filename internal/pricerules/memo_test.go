@@ -18,7 +18,7 @@ func TestRememberedEqualsEvaluated(t *testing.T) {
 		}
 		type ask struct {
 			cart *Cart
-			ctx  *Context
+			ctx  *Shopper
 		}
 		var asks []ask
 		for k := 0; k < 10; k++ {
@@ -43,40 +43,40 @@ func TestRememberedKeyCoversEveryInput(t *testing.T) {
 		c.Shipping, c.ShippingMethod, c.Postcode, c.Region, c.Country, c.PaymentMethod = 500, "flatrate_flatrate", "75001", "IDF", "FR", "checkmo"
 		return c
 	}
-	baseCtx := func() *Context {
-		return &Context{WebsiteID: 1, StoreViewID: 1, CustomerGroupID: 1, CustomerID: 7, Audiences: []int64{3, 9}, Coupon: "SAVE",
+	baseCtx := func() *Shopper {
+		return &Shopper{WebsiteID: 1, StoreViewID: 1, CustomerGroupID: 1, CustomerID: 7, Audiences: []int64{3, 9}, Coupon: "SAVE",
 			Now: noon, Location: time.UTC, CustomerRuleUses: map[int64]int{1: 1}, CustomerCouponUses: map[string]int{"SAVE": 1}}
 	}
-	changes := map[string]func(*Cart, *Context){
-		"website":         func(_ *Cart, c *Context) { c.WebsiteID = 2 },
-		"store view":      func(_ *Cart, c *Context) { c.StoreViewID = 2 },
-		"group":           func(_ *Cart, c *Context) { c.CustomerGroupID = 0 },
-		"customer":        func(_ *Cart, c *Context) { c.CustomerID = 8 },
-		"audience joined": func(_ *Cart, c *Context) { c.Audiences = append(c.Audiences, 12) },
-		"audience left":   func(_ *Cart, c *Context) { c.Audiences = c.Audiences[:1] },
-		"coupon":          func(_ *Cart, c *Context) { c.Coupon = "SAVE2" },
-		"next day":        func(_ *Cart, c *Context) { c.Now = noon.Add(24 * time.Hour) },
-		"timezone's day":  func(_ *Cart, c *Context) { c.Now = time.Date(2026, 11, 28, 23, 30, 0, 0, time.UTC); c.Location = paris },
-		"rule uses":       func(_ *Cart, c *Context) { c.CustomerRuleUses[1] = 2 },
-		"coupon uses":     func(_ *Cart, c *Context) { c.CustomerCouponUses["SAVE"] = 2 },
-		"shipping":        func(k *Cart, _ *Context) { k.Shipping = 600 },
-		"method":          func(k *Cart, _ *Context) { k.ShippingMethod = "" },
-		"postcode":        func(k *Cart, _ *Context) { k.Postcode = "75002" },
-		"region":          func(k *Cart, _ *Context) { k.Region = "" },
-		"country":         func(k *Cart, _ *Context) { k.Country = "DE" },
-		"payment":         func(k *Cart, _ *Context) { k.PaymentMethod = "free" },
-		"line added":      func(k *Cart, _ *Context) { k.Items = append(k.Items, Item{ID: 3, SKU: "SKU-3", Price: 100, Qty: 1}) },
-		"line removed":    func(k *Cart, _ *Context) { k.Items = k.Items[:1] },
-		"item id":         func(k *Cart, _ *Context) { k.Items[0].ID = 9 },
-		"sku":             func(k *Cart, _ *Context) { k.Items[0].SKU = "SKU-9" },
-		"price":           func(k *Cart, _ *Context) { k.Items[0].Price = 2400 },
-		"qty":             func(k *Cart, _ *Context) { k.Items[0].Qty = 3 },
-		"weight":          func(k *Cart, _ *Context) { k.Items[0].Weight = 0.6 },
-		"category":        func(k *Cart, _ *Context) { k.Items[1].CategoryIDs = []int64{4} },
-		"attribute value": func(k *Cart, _ *Context) { k.Items[0].Attributes["color"] = "blue" },
-		"attribute added": func(k *Cart, _ *Context) { k.Items[1].Attributes = map[string]string{"size": "m"} },
+	changes := map[string]func(*Cart, *Shopper){
+		"website":         func(_ *Cart, c *Shopper) { c.WebsiteID = 2 },
+		"store view":      func(_ *Cart, c *Shopper) { c.StoreViewID = 2 },
+		"group":           func(_ *Cart, c *Shopper) { c.CustomerGroupID = 0 },
+		"customer":        func(_ *Cart, c *Shopper) { c.CustomerID = 8 },
+		"audience joined": func(_ *Cart, c *Shopper) { c.Audiences = append(c.Audiences, 12) },
+		"audience left":   func(_ *Cart, c *Shopper) { c.Audiences = c.Audiences[:1] },
+		"coupon":          func(_ *Cart, c *Shopper) { c.Coupon = "SAVE2" },
+		"next day":        func(_ *Cart, c *Shopper) { c.Now = noon.Add(24 * time.Hour) },
+		"timezone's day":  func(_ *Cart, c *Shopper) { c.Now = time.Date(2026, 11, 28, 23, 30, 0, 0, time.UTC); c.Location = paris },
+		"rule uses":       func(_ *Cart, c *Shopper) { c.CustomerRuleUses[1] = 2 },
+		"coupon uses":     func(_ *Cart, c *Shopper) { c.CustomerCouponUses["SAVE"] = 2 },
+		"shipping":        func(k *Cart, _ *Shopper) { k.Shipping = 600 },
+		"method":          func(k *Cart, _ *Shopper) { k.ShippingMethod = "" },
+		"postcode":        func(k *Cart, _ *Shopper) { k.Postcode = "75002" },
+		"region":          func(k *Cart, _ *Shopper) { k.Region = "" },
+		"country":         func(k *Cart, _ *Shopper) { k.Country = "DE" },
+		"payment":         func(k *Cart, _ *Shopper) { k.PaymentMethod = "free" },
+		"line added":      func(k *Cart, _ *Shopper) { k.Items = append(k.Items, Item{ID: 3, SKU: "SKU-3", Price: 100, Qty: 1}) },
+		"line removed":    func(k *Cart, _ *Shopper) { k.Items = k.Items[:1] },
+		"item id":         func(k *Cart, _ *Shopper) { k.Items[0].ID = 9 },
+		"sku":             func(k *Cart, _ *Shopper) { k.Items[0].SKU = "SKU-9" },
+		"price":           func(k *Cart, _ *Shopper) { k.Items[0].Price = 2400 },
+		"qty":             func(k *Cart, _ *Shopper) { k.Items[0].Qty = 3 },
+		"weight":          func(k *Cart, _ *Shopper) { k.Items[0].Weight = 0.6 },
+		"category":        func(k *Cart, _ *Shopper) { k.Items[1].CategoryIDs = []int64{4} },
+		"attribute value": func(k *Cart, _ *Shopper) { k.Items[0].Attributes["color"] = "blue" },
+		"attribute added": func(k *Cart, _ *Shopper) { k.Items[1].Attributes = map[string]string{"size": "m"} },
 		// Lengths are encoded: moving characters between fields is a change.
-		"shifted text": func(k *Cart, _ *Context) { k.Postcode, k.Region = "75001I", "DF" },
+		"shifted text": func(k *Cart, _ *Shopper) { k.Postcode, k.Region = "75001I", "DF" },
 	}
 	base := memoKey(baseCart(), baseCtx())
 	if again := memoKey(baseCart(), baseCtx()); again != base {

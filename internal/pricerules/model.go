@@ -180,8 +180,9 @@ type Cart struct {
 	PaymentMethod  string
 }
 
-// Context is who is shopping, where and when.
-type Context struct {
+// Shopper is who is shopping, where and when: the engine's second input beside the Cart
+// (not a context.Context; it carries no deadline or cancellation).
+type Shopper struct {
 	WebsiteID       int64
 	StoreViewID     int64
 	CustomerGroupID int64
@@ -238,7 +239,7 @@ type Result struct {
 	ShippingDiscount int64
 	FreeShipping     bool
 	Applied          []AppliedRule
-	NotApplied       []Skipped // with Context.Explain
+	NotApplied       []Skipped // with Shopper.Explain
 	CouponApplied    bool      // the context's coupon belongs to an applied rule
 }
 

@@ -95,12 +95,12 @@ func TestRulesStore(t *testing.T) {
 			t.Fatal(err)
 		}
 		cart := &pricerules.Cart{Items: []pricerules.Item{{ID: 1, SKU: "TEE", Price: 1000, Qty: 3}}}
-		member := &pricerules.Context{WebsiteID: 1, StoreViewID: 1, CustomerGroupID: 1, Audiences: []int64{1}, Now: now}
+		member := &pricerules.Shopper{WebsiteID: 1, StoreViewID: 1, CustomerGroupID: 1, Audiences: []int64{1}, Now: now}
 		res := snap.Evaluate(cart, member)
 		if res.ItemsDiscount != 1000 || res.Applied[0].Label != "2 + 1 gratis" {
 			t.Fatalf("member: %+v", res)
 		}
-		if res := snap.Evaluate(cart, &pricerules.Context{WebsiteID: 1, CustomerGroupID: 1, Now: now}); res.ItemsDiscount != 0 {
+		if res := snap.Evaluate(cart, &pricerules.Shopper{WebsiteID: 1, CustomerGroupID: 1, Now: now}); res.ItemsDiscount != 0 {
 			t.Fatal("non-member discounted")
 		}
 

@@ -99,7 +99,7 @@ func TestRulesFilesAnOutsiderCanWrite(t *testing.T) {
 	// The combine without "expect" is TRUE: a member gets the discount.
 	snap, _ := dst.Rules.Snapshot(ctx)
 	cart := &pricerules.Cart{Items: []pricerules.Item{{ID: 1, SKU: "TEE", Price: 1000, Qty: 3}}}
-	if got := snap.Evaluate(cart, &pricerules.Context{WebsiteID: 1, CustomerGroupID: 0, Audiences: []int64{1}, Now: time.Now()}); got.Discount() != 1000 {
+	if got := snap.Evaluate(cart, &pricerules.Shopper{WebsiteID: 1, CustomerGroupID: 0, Audiences: []int64{1}, Now: time.Now()}); got.Discount() != 1000 {
 		t.Fatalf("a combine without expect did not mean TRUE: discount %d", got.Discount())
 	}
 	for name, tc := range map[string]struct{ file, want string }{
