@@ -353,7 +353,7 @@ type Totals struct {
 
 // Totals prices c for who from the rule snapshot; the only SQL is this customer's usage.
 // A cart priced again with nothing changed is answered from the snapshot's memory
-// (pricerules.Snapshot.EvaluateRemembered): the totals are shared, read-only.
+// (pricerules.Snapshot.EvaluateRemembered), as a copy of its own for this caller.
 func (s *Service) Totals(ctx context.Context, c Cart, who Shopper) (Totals, error) {
 	snap, err := s.src.Rules(ctx)
 	if err != nil {

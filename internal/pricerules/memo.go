@@ -92,21 +92,49 @@ func (g *generations[K, V]) put(k K, v V, size int) {
 }
 
 // EvaluateRemembered is Evaluate, answered from memory when the same inputs were evaluated
-// on this snapshot recently (twice: see memo). The result is shared: callers must not change it. A request
-// to explain, and a cart of more than memoMaxItems lines, is always evaluated.
-func (s *Snapshot) EvaluateRemembered(cart *Cart, ctx *Shopper) *Result {
-	if ctx.Explain || len(cart.Items) > memoMaxItems {
-		return s.Evaluate(cart, ctx)
+// on this snapshot recently (twice: see memo). Every call returns the caller's own Result:
+// the memory keeps a copy no caller holds, so a caller that changes its answer (or appends
+// to its slices) cannot change another shopper's. A request to explain, and a cart of more
+// than memoMaxItems lines, is always evaluated.
+func (s *Snapshot) EvaluateRemembered(cart *Cart, who *Shopper) *Result {
+	if who.Explain || len(cart.Items) > memoMaxItems {
+		return s.Evaluate(cart, who)
 	}
-	key := memoKey(cart, ctx)
+	key := memoKey(cart, who)
 	if r, ok := s.memo.get(key); ok {
-		return r
+		return r.clone()
 	}
-	r := s.Evaluate(cart, ctx)
+	r := s.Evaluate(cart, who)
 	if !s.memo.firstTime(key) {
-		s.memo.put(key, r)
+		s.memo.put(key, r.clone())
 	}
 	return r
+}
+
+// clone copies r so that the copy shares no memory a caller could write with r. The item
+// lines share one new array, each line's slice capped at its length, so an append to one
+// item's lines reallocates instead of writing over the next item's: four allocations
+// whatever the cart.
+func (r *Result) clone() *Result {
+	c := *r
+	c.Items = slices.Clone(r.Items)
+	n := 0
+	for i := range r.Items {
+		n += len(r.Items[i].Lines)
+	}
+	if n > 0 {
+		lines := make([]LineDiscount, 0, n)
+		for i := range c.Items {
+			if l := r.Items[i].Lines; l != nil {
+				start := len(lines)
+				lines = append(lines, l...)
+				c.Items[i].Lines = lines[start:len(lines):len(lines)]
+			}
+		}
+	}
+	c.Applied = slices.Clone(r.Applied)
+	c.NotApplied = slices.Clone(r.NotApplied)
+	return &c
 }
 
 // memoKey encodes every input of an evaluation; strings carry their length, so no two
@@ -137,14 +165,18 @@ func memoKey(cart *Cart, ctx *Shopper) string {
 	y, mo, d := ctx.Now.In(loc).Date()
 	num(int64(y*10000 + int(mo)*100 + d)) // rules are scheduled by the day
 	num(int64(len(ctx.CustomerRuleUses)))
-	for _, id := range slices.Sorted(maps.Keys(ctx.CustomerRuleUses)) {
-		num(id)
-		num(int64(ctx.CustomerRuleUses[id]))
+	if len(ctx.CustomerRuleUses) > 0 { // sorting allocates: not for a guest
+		for _, id := range slices.Sorted(maps.Keys(ctx.CustomerRuleUses)) {
+			num(id)
+			num(int64(ctx.CustomerRuleUses[id]))
+		}
 	}
 	num(int64(len(ctx.CustomerCouponUses)))
-	for _, code := range slices.Sorted(maps.Keys(ctx.CustomerCouponUses)) {
-		str(code)
-		num(int64(ctx.CustomerCouponUses[code]))
+	if len(ctx.CustomerCouponUses) > 0 {
+		for _, code := range slices.Sorted(maps.Keys(ctx.CustomerCouponUses)) {
+			str(code)
+			num(int64(ctx.CustomerCouponUses[code]))
+		}
 	}
 	num(cart.Shipping)
 	str(cart.ShippingMethod)
@@ -162,9 +194,11 @@ func memoKey(cart *Cart, ctx *Shopper) string {
 		b = binary.BigEndian.AppendUint64(b, math.Float64bits(it.Weight))
 		ids(it.CategoryIDs)
 		num(int64(len(it.Attributes)))
-		for _, k := range slices.Sorted(maps.Keys(it.Attributes)) {
-			str(k)
-			str(it.Attributes[k])
+		if len(it.Attributes) > 0 { // sorting allocates: not for a line without attributes
+			for _, k := range slices.Sorted(maps.Keys(it.Attributes)) {
+				str(k)
+				str(it.Attributes[k])
+			}
 		}
 	}
 	return string(b)

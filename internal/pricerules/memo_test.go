@@ -3,6 +3,7 @@ package pricerules
 import (
 	"math/rand/v2"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -139,16 +140,193 @@ func TestRememberedSkipsLargeCarts(t *testing.T) {
 func TestRememberedOnTheSecondTime(t *testing.T) {
 	s, _ := NewSnapshot([]Rule{baseRule(1, ByPercent, 1000)}, nil)
 	cart := cartOf(Item{Price: 1000, Qty: 1})
+	kept := func() int { return len(s.memo.answers.cur) + len(s.memo.answers.prev) }
 	first := s.EvaluateRemembered(cart, ctx())
+	if n := kept(); n != 0 {
+		t.Fatalf("%d answers kept after the first time, want none", n)
+	}
 	second := s.EvaluateRemembered(cart, ctx())
+	if n := kept(); n != 1 {
+		t.Fatalf("%d answers kept after the second time, want 1", n)
+	}
 	third := s.EvaluateRemembered(cart, ctx())
-	if first == second || second != third || !reflect.DeepEqual(first, third) {
-		t.Fatalf("first %p, second %p, third %p: want the second answer kept", first, second, third)
+	if !reflect.DeepEqual(first, second) || !reflect.DeepEqual(second, third) {
+		t.Fatalf("first %+v, second %+v, third %+v: want the same answer", first, second, third)
 	}
 	for i := range 5 * memoSize {
 		s.EvaluateRemembered(cartOf(Item{Price: int64(2000 + i), Qty: 1}), ctx())
 	}
 	if n := len(s.memo.answers.cur) + len(s.memo.answers.prev); n > 1 {
 		t.Fatalf("%d answers kept for carts priced once", n)
+	}
+}
+
+// memoIgnored lists the fields of the engine's inputs that are deliberately not in the memo
+// key, with the reason. Every other field must change the key (TestMemoKeyCoversEveryField).
+var memoIgnored = map[string]string{
+	"Shopper.Explain":  "an explained evaluation is never remembered (EvaluateRemembered evaluates it)",
+	"Shopper.Location": "only the day it makes of Now is keyed: tested with Now (\"timezone's day\" above)",
+}
+
+// TestMemoKeyCoversEveryField changes, one at a time, every field of Shopper, Cart and Item
+// (an item's fields on the first line), found by reflection, and requires a new key unless
+// the field is listed in memoIgnored. A field added to an input without keying it fails
+// here, before one shopper can be served another's totals.
+func TestMemoKeyCoversEveryField(t *testing.T) {
+	base := func() (*Cart, *Shopper) {
+		c := cartOf(Item{Price: 2500, Qty: 2, Weight: 0.5, CategoryIDs: []int64{3}, Attributes: map[string]string{"color": "red"}},
+			Item{Price: 900, Qty: 1})
+		c.Shipping, c.ShippingMethod, c.Country = 500, "flatrate_flatrate", "FR"
+		return c, &Shopper{WebsiteID: 1, StoreViewID: 1, CustomerGroupID: 1, CustomerID: 7, Audiences: []int64{3}, Coupon: "SAVE",
+			Now: noon, Location: time.UTC, CustomerRuleUses: map[int64]int{1: 1}, CustomerCouponUses: map[string]int{"save": 1}}
+	}
+	cart, who := base()
+	want := memoKey(cart, who)
+	checked := 0
+	// each visits the fields of the struct v points into, changing one at a time.
+	var each func(prefix string, get func(*Cart, *Shopper) reflect.Value)
+	each = func(prefix string, get func(*Cart, *Shopper) reflect.Value) {
+		c, w := base()
+		typ := get(c, w).Type()
+		for i := range typ.NumField() {
+			f := typ.Field(i)
+			name := prefix + "." + f.Name
+			if f.Name == "Items" && f.Type == reflect.TypeFor[[]Item]() {
+				// A line added or removed is tested above; here each field of a line.
+				each("Item", func(c *Cart, _ *Shopper) reflect.Value { return reflect.ValueOf(&c.Items[0]).Elem() })
+				continue
+			}
+			if _, ok := memoIgnored[name]; ok {
+				continue
+			}
+			c, w := base()
+			if !change(get(c, w).Field(i)) {
+				t.Errorf("%s (%s): the test cannot change this kind of field; teach change() or list it in memoIgnored", name, f.Type)
+				continue
+			}
+			checked++
+			if memoKey(c, w) == want {
+				t.Errorf("%s is not in the memo key: a changed %s would be answered with another's totals (key it in memoKey, or list it in memoIgnored with the reason)", name, name)
+			}
+		}
+	}
+	each("Shopper", func(_ *Cart, w *Shopper) reflect.Value { return reflect.ValueOf(w).Elem() })
+	each("Cart", func(c *Cart, _ *Shopper) reflect.Value { return reflect.ValueOf(c).Elem() })
+	if checked < 20 {
+		t.Fatalf("only %d fields changed: is the walk broken?", checked)
+	}
+	for name := range memoIgnored {
+		typ, field, _ := strings.Cut(name, ".")
+		var st reflect.Type
+		switch typ {
+		case "Shopper":
+			st = reflect.TypeFor[Shopper]()
+		case "Cart":
+			st = reflect.TypeFor[Cart]()
+		case "Item":
+			st = reflect.TypeFor[Item]()
+		}
+		if st == nil {
+			t.Errorf("memoIgnored names %s, which is no input type", name)
+		} else if _, ok := st.FieldByName(field); !ok {
+			t.Errorf("memoIgnored names %s, which %s does not have: delete the line", name, typ)
+		}
+	}
+}
+
+// change sets v to a different value of its type; false when it does not know the type.
+func change(v reflect.Value) bool {
+	switch v.Interface().(type) {
+	case time.Time:
+		v.Set(reflect.ValueOf(v.Interface().(time.Time).Add(24 * time.Hour)))
+		return true
+	case *time.Location:
+		return false
+	}
+	switch v.Kind() {
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		v.SetInt(v.Int() + 1)
+	case reflect.Float64:
+		v.SetFloat(v.Float() + 0.25)
+	case reflect.String:
+		v.SetString(v.String() + "x")
+	case reflect.Bool:
+		v.SetBool(!v.Bool())
+	case reflect.Slice:
+		if v.Len() == 0 {
+			v.Set(reflect.Append(v, reflect.New(v.Type().Elem()).Elem()))
+			return true
+		}
+		// Change the first element in a copy (the base's slices are the test's own).
+		cp := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+		reflect.Copy(cp, v)
+		if !change(cp.Index(0)) {
+			return false
+		}
+		v.Set(cp)
+	case reflect.Map:
+		cp := reflect.MakeMap(v.Type())
+		for _, k := range v.MapKeys() {
+			cp.SetMapIndex(k, v.MapIndex(k))
+		}
+		k := reflect.New(v.Type().Key()).Elem()
+		for change(k) && cp.MapIndex(k).IsValid() {
+		}
+		val := reflect.New(v.Type().Elem()).Elem()
+		change(val)
+		cp.SetMapIndex(k, val)
+		v.Set(cp)
+	default:
+		return false
+	}
+	return true
+}
+
+// TestRememberedAnswersAreTheCallers: whatever a caller does to the Result it got (every
+// field, found by reflection, changed; lines appended), the next caller gets the answer the
+// engine gives.
+func TestRememberedAnswersAreTheCallers(t *testing.T) {
+	r1, r2 := baseRule(1, ByPercent, 1000), baseRule(2, ByFixed, 100)
+	r1.ApplyToShipping = true
+	s, err := NewSnapshot([]Rule{r1, r2}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cart := cartOf(Item{Price: 2500, Qty: 2}, Item{Price: 900, Qty: 1})
+	cart.Shipping = 500
+	want := s.Evaluate(cart, ctx())
+	if len(want.Items) != 2 || len(want.Items[0].Lines) != 2 || len(want.Applied) != 2 {
+		t.Fatalf("the test needs two items with two lines each and two rules applied: %+v", want)
+	}
+	for round := range 4 {
+		got := s.EvaluateRemembered(cart, ctx())
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("round %d: got %+v\nwant %+v", round, got, want)
+		}
+		scribbleAll(reflect.ValueOf(got).Elem())
+		got.Items[0].Lines = append(got.Items[0].Lines, LineDiscount{RuleID: 99, Amount: 1})
+		got.Applied = append(got.Applied[:1], AppliedRule{RuleID: 98})
+	}
+}
+
+// scribbleAll changes every field reachable from v in place (slices' elements included).
+func scribbleAll(v reflect.Value) {
+	switch v.Kind() {
+	case reflect.Struct:
+		for i := range v.NumField() {
+			scribbleAll(v.Field(i))
+		}
+	case reflect.Slice:
+		for i := range v.Len() {
+			scribbleAll(v.Index(i))
+		}
+	case reflect.Pointer:
+		if !v.IsNil() {
+			scribbleAll(v.Elem())
+		}
+	default:
+		if v.CanSet() {
+			change(v)
+		}
 	}
 }
