@@ -504,7 +504,7 @@ func (s *Services) Save(ctx context.Context, actor audit.Actor, ref ScopeRef, su
 			if st.SetHere {
 				before = st.Value
 			}
-			changes = append(changes, Change{f.Path, before, orUnset(v)})
+			changes = append(changes, Change{f.Path, before, v})
 		}
 	}
 	// The client secret goes only to the IMS it was saved for (and its tokens only to the
@@ -590,10 +590,8 @@ func display(f Field, v string) string {
 	if f.Kind == KindSecret {
 		return Mask
 	}
-	return orUnset(v)
+	return v
 }
-
-func orUnset(v string) string { return v }
 
 func beforeMap(cs []Change) map[string]string {
 	m := map[string]string{}
