@@ -13,6 +13,7 @@ import (
 
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/catalog"
+	"audienceactivation/internal/money"
 	"audienceactivation/internal/validation"
 	cview "audienceactivation/templates/catalog"
 	"audienceactivation/templates/layout"
@@ -49,7 +50,7 @@ func (s *Server) renderCatalog(c echo.Context, status int, problems []string) er
 		for i, name := range p.Categories {
 			cats = append(cats, fmt.Sprintf("%s (%d)", name, p.CategoryID[i]))
 		}
-		v.Rows = append(v.Rows, cview.Row{ID: p.ID, SKU: p.SKU, Name: p.Name, Price: formatMinor(p.Price),
+		v.Rows = append(v.Rows, cview.Row{ID: p.ID, SKU: p.SKU, Name: p.Name, Price: money.Format(p.Price),
 			Weight: strconv.FormatFloat(p.Weight, 'f', -1, 64), Categories: strings.Join(cats, ", "), Websites: strings.Join(p.Websites, ", "),
 			Attributes: productAttributes(p, "; ")})
 	}
@@ -85,7 +86,7 @@ func (s *Server) productsCSV(c echo.Context) error {
 	}
 	rows := make([]map[string]string, len(ps))
 	for i, p := range ps {
-		rows[i] = map[string]string{"sku": p.SKU, "name": p.Name, "price": formatMinor(p.Price), "weight": strconv.FormatFloat(p.Weight, 'f', -1, 64),
+		rows[i] = map[string]string{"sku": p.SKU, "name": p.Name, "price": money.Format(p.Price), "weight": strconv.FormatFloat(p.Weight, 'f', -1, 64),
 			"categories": strings.Join(p.Categories, "|"), "websites": strings.Join(p.Websites, "|"), "attributes": productAttributes(p, ";")}
 	}
 	return writeGridCSV(c, g, rows, n)

@@ -13,6 +13,7 @@ import (
 
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/checkout"
+	"audienceactivation/internal/money"
 	"audienceactivation/internal/stores"
 	"audienceactivation/internal/validation"
 	"audienceactivation/templates/components"
@@ -85,7 +86,7 @@ func (s *Server) ordersList(c echo.Context) error {
 		}
 		v.Rows = append(v.Rows, oview.Row{Number: o.IncrementID, URL: fmt.Sprintf("/admin/sales/orders/%d", o.ID), Date: formatTime(o.CreatedAt),
 			Customer: orderCustomer(o), StoreView: views[o.StoreViewID].Name, Coupon: o.CouponCode, Rules: o.Rules,
-			Subtotal: money(cur, o.Subtotal), Discount: discountText(cur, o.Discount), Shipping: money(cur, o.Shipping), Total: money(cur, o.GrandTotal),
+			Subtotal: money.Display(cur, o.Subtotal), Discount: discountText(cur, o.Discount), Shipping: money.Display(cur, o.Shipping), Total: money.Display(cur, o.GrandTotal),
 			Audiences: orderAudienceNames(o.Audiences)})
 	}
 	v.Pager = g.pager(page, n, 0, "orders")
@@ -125,8 +126,8 @@ func (s *Server) ordersCSV(c echo.Context) error {
 		}
 		rows[i] = map[string]string{"number": o.IncrementID, "date": o.CreatedAt.UTC().Format(time.RFC3339), "customer": orderCustomer(o),
 			"store_view": views[o.StoreViewID].Name, "audiences": strings.Join(names, ", "), "coupon": o.CouponCode, "rules": o.Rules,
-			"subtotal": formatMinor(o.Subtotal), "discount": formatMinor(o.Discount), "shipping": formatMinor(o.Shipping),
-			"total": formatMinor(o.GrandTotal), "currency": views[o.StoreViewID].Currency}
+			"subtotal": money.Format(o.Subtotal), "discount": money.Format(o.Discount), "shipping": money.Format(o.Shipping),
+			"total": money.Format(o.GrandTotal), "currency": views[o.StoreViewID].Currency}
 	}
 	return writeGridCSV(c, g, rows, n)
 }
@@ -155,8 +156,8 @@ func (s *Server) orderView(c echo.Context) error {
 	cur := views[o.StoreViewID].Currency
 	v := oview.DetailView{Base: s.base(c, "Order # "+o.IncrementID, layout.NavOrders), Number: o.IncrementID, Date: formatTime(o.CreatedAt),
 		Customer: orderCustomer(o.OrderSummary), Group: groups[o.CustomerGroupID], StoreView: views[o.StoreViewID].Name, Coupon: o.CouponCode,
-		Payment: checkout.PaymentTitle(o.PaymentMethod), Subtotal: money(cur, o.Subtotal), Discount: discountText(cur, o.Discount),
-		Shipping: money(cur, o.Shipping), Total: money(cur, o.GrandTotal)}
+		Payment: checkout.PaymentTitle(o.PaymentMethod), Subtotal: money.Display(cur, o.Subtotal), Discount: discountText(cur, o.Discount),
+		Shipping: money.Display(cur, o.Shipping), Total: money.Display(cur, o.GrandTotal)}
 	if v.Payment == "" {
 		v.Payment = "Not recorded (placed on the reference storefront)"
 	}
@@ -172,8 +173,8 @@ func (s *Server) orderView(c echo.Context) error {
 		v.Address = compact(v.Address)
 	}
 	for _, l := range o.Lines {
-		v.Lines = append(v.Lines, oview.Line{SKU: l.SKU, Name: l.Name, Price: money(cur, l.Price), Qty: strconv.Itoa(l.Qty),
-			Discount: discountText(cur, l.Discount), Row: money(cur, l.Price*int64(l.Qty)-l.Discount)})
+		v.Lines = append(v.Lines, oview.Line{SKU: l.SKU, Name: l.Name, Price: money.Display(cur, l.Price), Qty: strconv.Itoa(l.Qty),
+			Discount: discountText(cur, l.Discount), Row: money.Display(cur, l.Price*int64(l.Qty)-l.Discount)})
 	}
 	for _, r := range o.AppliedRules {
 		line := oview.RuleLine{Name: r.Name, Label: r.Label, Discount: discountText(cur, r.Discount)}
@@ -213,7 +214,7 @@ func discountText(cur string, d int64) string {
 	if d == 0 {
 		return "—"
 	}
-	return "-" + money(cur, d)
+	return "-" + money.Display(cur, d)
 }
 
 func compact(lines []string) []string {

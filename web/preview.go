@@ -14,6 +14,7 @@ import (
 	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/dynamicblocks"
+	"audienceactivation/internal/money"
 	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/stores"
 	"audienceactivation/internal/validation"
@@ -24,22 +25,6 @@ import (
 const previewLines = 6
 
 var audienceIDsRe = regexp.MustCompile(`Real-Time CDP Audience (is (?:not )?one of) ([0-9]+(?:, [0-9]+)*)`)
-
-func money(currency string, minor int64) string {
-	sign := ""
-	if minor < 0 {
-		sign, minor = "-", -minor
-	}
-	return fmt.Sprintf("%s%s %d.%02d", sign, currency, minor/100, minor%100)
-}
-
-func parseMoney(s string) (int64, bool) {
-	f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil || f < 0 || f > 1e9 {
-		return 0, false
-	}
-	return int64(f*100 + 0.5), true
-}
 
 func (s *Server) previewPage(c echo.Context) error {
 	form := url.Values{"group": {"1"}, "sku": {"TEE-1"}, "price": {"25.00"}, "qty": {"3"}, "country": {"US"}}
@@ -143,7 +128,9 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 		}
 		price, ok := p.Price, true
 		if l.Price != "" {
-			price, ok = parseMoney(l.Price)
+			var err error
+			price, err = money.ParsePrice(l.Price)
+			ok = err == nil
 		}
 		qty, err := strconv.Atoi(strings.TrimSpace(l.Qty))
 		if !ok || err != nil || qty < 1 || qty > 10000 {
@@ -166,7 +153,7 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 		units += qty
 	}
 	if v.Shipping != "" {
-		if ship, ok := parseMoney(v.Shipping); ok {
+		if ship, err := money.ParsePrice(v.Shipping); err == nil {
 			cart.Shipping = ship
 		} else {
 			v.Errors["shipping"] = "Enter an amount such as 5.00."
@@ -228,15 +215,15 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 		Audiences: audiencesIn, Coupon: v.Coupon, Now: now, Location: loc, Explain: true})
 	cur := sv.Currency
 	v.Ran = true
-	v.Subtotal, v.Discount = money(cur, res.Subtotal), money(cur, res.Discount())
-	v.ShippingTotal = money(cur, res.Shipping-res.ShippingDiscount)
-	v.GrandTotal = money(cur, res.Subtotal+res.Shipping-res.Discount())
+	v.Subtotal, v.Discount = money.Display(cur, res.Subtotal), money.Display(cur, res.Discount())
+	v.ShippingTotal = money.Display(cur, res.Shipping-res.ShippingDiscount)
+	v.GrandTotal = money.Display(cur, res.Subtotal+res.Shipping-res.Discount())
 	v.FreeShipping = res.FreeShipping
 	names := map[int64]string{}
 	for _, r := range res.Applied {
 		names[r.RuleID] = r.Name
-		v.Applied = append(v.Applied, pview.RuleResult{Name: r.Name, Label: r.Label, Discount: money(cur, r.Discount-r.ShippingDiscount),
-			Shipping: "shipping " + money(cur, r.ShippingDiscount), FreeShipping: r.FreeShipping, Href: fmt.Sprintf("/admin/price-rules/%d/edit", r.RuleID)})
+		v.Applied = append(v.Applied, pview.RuleResult{Name: r.Name, Label: r.Label, Discount: money.Display(cur, r.Discount-r.ShippingDiscount),
+			Shipping: "shipping " + money.Display(cur, r.ShippingDiscount), FreeShipping: r.FreeShipping, Href: fmt.Sprintf("/admin/price-rules/%d/edit", r.RuleID)})
 	}
 	namer := s.audienceNamer(ctx)
 	for _, r := range res.NotApplied {
@@ -252,9 +239,9 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 		v.NotApplied = append(v.NotApplied, pview.Skipped{Name: r.Name, Reason: reason, Href: fmt.Sprintf("/admin/price-rules/%d/edit", r.RuleID)})
 	}
 	for i, it := range res.Items {
-		lr := pview.LineResult{SKU: cart.Items[i].SKU, RowTotal: money(cur, cart.Items[i].RowTotal()), Discount: money(cur, it.Discount)}
+		lr := pview.LineResult{SKU: cart.Items[i].SKU, RowTotal: money.Display(cur, cart.Items[i].RowTotal()), Discount: money.Display(cur, it.Discount)}
 		for _, l := range it.Lines {
-			lr.Details = append(lr.Details, fmt.Sprintf("%s: %s", names[l.RuleID], money(cur, l.Amount)))
+			lr.Details = append(lr.Details, fmt.Sprintf("%s: %s", names[l.RuleID], money.Display(cur, l.Amount)))
 		}
 		v.LineResults = append(v.LineResults, lr)
 	}

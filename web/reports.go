@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/checkout"
+	"audienceactivation/internal/money"
 	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/validation"
 	"audienceactivation/templates/components"
@@ -163,7 +164,7 @@ func (s *Server) reportPromotionsCSV(c echo.Context) error {
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	w.Write([]string{"section", "cart_price_rule", "audience", "shoppers", "orders", "revenue", "discount", "average_order", "currency"})
-	amount := func(n int64) string { return formatMinor(n) }
+	amount := money.Format
 	row := func(section, rule, audience, who string, f checkout.Figures) {
 		w.Write([]string{section, validation.SpreadsheetSafe(rule), validation.SpreadsheetSafe(audience), who, strconv.Itoa(f.Orders), amount(f.Revenue), amount(f.Discount), amount(f.AOV()), v.Currency})
 	}
@@ -185,17 +186,8 @@ func (s *Server) reportPromotionsCSV(c echo.Context) error {
 	return c.Blob(http.StatusOK, "text/csv; charset=utf-8", b.Bytes())
 }
 
-// formatMinor writes minor units as a decimal amount, such as 1234 → 12.34.
-func formatMinor(n int64) string {
-	sign := ""
-	if n < 0 {
-		sign, n = "-", -n
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
-}
-
 func figures(cur string, f checkout.Figures) rview.Figures {
-	return rview.Figures{Orders: strconv.Itoa(f.Orders), Revenue: money(cur, f.Revenue), Discount: money(cur, f.Discount), AOV: money(cur, f.AOV())}
+	return rview.Figures{Orders: strconv.Itoa(f.Orders), Revenue: money.Display(cur, f.Revenue), Discount: money.Display(cur, f.Discount), AOV: money.Display(cur, f.AOV())}
 }
 
 func splitView(cur string, sp checkout.AudienceSplit, href string) rview.Split {
@@ -218,7 +210,7 @@ func chartOf(cur string, days []checkout.Day) rview.Chart {
 		ch.Empty = true
 		return ch
 	}
-	ch.First, ch.Last, ch.Max = days[0].Date, days[len(days)-1].Date, money(cur, max)
+	ch.First, ch.Last, ch.Max = days[0].Date, days[len(days)-1].Date, money.Display(cur, max)
 	step := ch.Width / len(days)
 	if step < 1 {
 		step = 1
@@ -229,7 +221,7 @@ func chartOf(cur string, days []checkout.Day) rview.Chart {
 			h = 1
 		}
 		ch.Bars = append(ch.Bars, rview.Bar{X: i * step, Y: ch.Height - h, W: maxOf(step-1, 1), H: h,
-			Title: fmt.Sprintf("%s: %d order(s), %s, discount %s", d.Date, d.Orders, money(cur, d.Revenue), money(cur, d.Discount))})
+			Title: fmt.Sprintf("%s: %d order(s), %s, discount %s", d.Date, d.Orders, money.Display(cur, d.Revenue), money.Display(cur, d.Discount))})
 	}
 	return ch
 }

@@ -12,6 +12,7 @@ import (
 
 	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/checkout"
+	"audienceactivation/internal/money"
 	"audienceactivation/internal/stores"
 	sview "audienceactivation/templates/storefront"
 )
@@ -128,7 +129,7 @@ func (s *Server) storeProducts(c echo.Context) error {
 }
 
 func productCard(p catalog.Product, sv stores.StoreView) sview.ProductCard {
-	return sview.ProductCard{SKU: p.SKU, Name: p.Name, Price: money(sv.Currency, p.Price), URL: "/store/products/" + url.PathEscape(p.SKU)}
+	return sview.ProductCard{SKU: p.SKU, Name: p.Name, Price: money.Display(sv.Currency, p.Price), URL: "/store/products/" + url.PathEscape(p.SKU)}
 }
 
 // storeProduct is a product's page, with the product.top placements for the shopper.
@@ -208,10 +209,10 @@ func (s *Server) renderCart(c echo.Context, status int, msg, problem, typed stri
 		}
 		cur := sv.Currency
 		for i, l := range cart.Lines {
-			line := sview.CartLine{ItemID: strconv.FormatInt(l.ID, 10), SKU: l.SKU, Name: l.Item.Name, Price: money(cur, l.Item.Price), Qty: l.Qty,
-				Row: money(cur, l.Item.Price*int64(l.Qty)), Discount: "—"}
+			line := sview.CartLine{ItemID: strconv.FormatInt(l.ID, 10), SKU: l.SKU, Name: l.Item.Name, Price: money.Display(cur, l.Item.Price), Qty: l.Qty,
+				Row: money.Display(cur, l.Item.Price*int64(l.Qty)), Discount: "—"}
 			if d := t.Result.Items[i].Discount; d > 0 {
-				line.Discount = "-" + money(cur, d)
+				line.Discount = "-" + money.Display(cur, d)
 			}
 			v.Lines = append(v.Lines, line)
 		}
@@ -223,9 +224,9 @@ func (s *Server) renderCart(c echo.Context, status int, msg, problem, typed stri
 			if label == "" {
 				label = "Discount"
 			}
-			v.Discounts = append(v.Discounts, sview.CartDiscount{Label: label, Amount: money(cur, a.Discount)})
+			v.Discounts = append(v.Discounts, sview.CartDiscount{Label: label, Amount: money.Display(cur, a.Discount)})
 		}
-		v.Subtotal, v.Shipping, v.Total = money(cur, t.Subtotal), money(cur, t.Shipping), money(cur, t.GrandTotal)
+		v.Subtotal, v.Shipping, v.Total = money.Display(cur, t.Subtotal), money.Display(cur, t.Shipping), money.Display(cur, t.GrandTotal)
 		for _, a := range t.Result.Applied {
 			applied = append(applied, a.RuleID)
 		}

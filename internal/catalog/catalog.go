@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"regexp"
 	"slices"
 	"sort"
@@ -21,6 +20,7 @@ import (
 
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/db"
+	"audienceactivation/internal/money"
 	"audienceactivation/internal/validation"
 )
 
@@ -240,11 +240,11 @@ func parseLine(rec []string, sites map[string]int64) (Product, []string) {
 	if p.Name == "" || len(p.Name) > 255 {
 		msgs = append(msgs, "name: enter a name of at most 255 characters")
 	}
-	price, err := strconv.ParseFloat(strings.TrimSpace(rec[2]), 64)
-	if err != nil || price < 0 || price > 1e9 || math.IsNaN(price) {
+	price, err := money.ParsePrice(rec[2])
+	if err != nil {
 		msgs = append(msgs, fmt.Sprintf("price: %q is not a price such as 25.00", rec[2]))
 	}
-	p.Price = int64(math.Round(price * 100))
+	p.Price = price
 	if w := strings.TrimSpace(rec[3]); w != "" {
 		if p.Weight, err = strconv.ParseFloat(w, 64); err != nil || p.Weight < 0 || p.Weight > 1e6 {
 			msgs = append(msgs, fmt.Sprintf("weight: %q is not a weight", rec[3]))

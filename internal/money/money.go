@@ -19,10 +19,15 @@ const Scale = 100
 // price, and far from int64's limit, so sums of many amounts cannot overflow.
 const Max = 1_000_000_000_000
 
-// The errors Parse returns; callers word their own message for the field.
+// MaxPrice is the largest price a product, a cart line or a shipping charge may have, in
+// units (1,000,000,000.00).
+const MaxPrice = 1_000_000_000
+
+// The errors Parse and ParsePrice return; callers word their own message for the field.
 var (
-	ErrSyntax = errors.New("money: not an amount such as 10 or 5.99")
-	ErrRange  = errors.New("money: amount too large")
+	ErrSyntax   = errors.New("money: not an amount such as 10 or 5.99")
+	ErrRange    = errors.New("money: amount too large")
+	ErrNegative = errors.New("money: a price cannot be negative")
 )
 
 // Parse reads a decimal amount as it is typed or imported — "12", "12.5", "12.50", "-3.99",
@@ -64,6 +69,21 @@ func Parse(s string) (int64, error) {
 	v := units*Scale + minor
 	if neg {
 		v = -v
+	}
+	return v, nil
+}
+
+// ParsePrice is Parse for a price (a product's, a cart line's, a shipping charge): not
+// negative (ErrNegative) and at most MaxPrice (ErrRange).
+func ParsePrice(s string) (int64, error) {
+	v, err := Parse(s)
+	switch {
+	case err != nil:
+		return 0, err
+	case v < 0:
+		return 0, ErrNegative
+	case v > MaxPrice*Scale:
+		return 0, ErrRange
 	}
 	return v, nil
 }

@@ -56,6 +56,27 @@ func TestParse(t *testing.T) {
 	}
 }
 
+func TestParsePrice(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		err  error
+	}{
+		{"25.00", 2500, nil},
+		{"0", 0, nil},
+		{"-0", 0, nil},
+		{"1000000000", MaxPrice * Scale, nil},
+		{"1000000000.01", 0, ErrRange},
+		{"-0.01", 0, ErrNegative},
+		{"abc", 0, ErrSyntax},
+	} {
+		got, err := ParsePrice(c.in)
+		if !errors.Is(err, c.err) || got != c.want {
+			t.Errorf("ParsePrice(%q) = %d, %v; want %d, %v", c.in, got, err, c.want, c.err)
+		}
+	}
+}
+
 func TestFormatAndDisplay(t *testing.T) {
 	for _, c := range []struct {
 		minor         int64

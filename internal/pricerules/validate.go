@@ -3,12 +3,12 @@ package pricerules
 import (
 	"errors"
 	"fmt"
-	"math"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
 
+	"audienceactivation/internal/money"
 	"audienceactivation/internal/validation"
 )
 
@@ -166,11 +166,7 @@ func FormatAmount(action ActionType, amount int64) string {
 	case ByPercent:
 		return strconv.FormatFloat(float64(amount)/100, 'f', -1, 64)
 	}
-	sign, n := "", amount
-	if n < 0 {
-		sign, n = "-", -n
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, n/100, n%100)
+	return money.Format(amount)
 }
 
 // ParseAmount reads FormatAmount's text back into engine units.
@@ -186,9 +182,10 @@ func ParseAmount(action ActionType, text string) (int64, error) {
 		}
 		return n, nil
 	}
-	f, err := strconv.ParseFloat(text, 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f > 1e12 || f < -1e12 {
+	// A percent is held in hundredths, as money is in minor units: one decimal reader.
+	n, err := money.Parse(text)
+	if err != nil {
 		return 0, errors.New("enter a number, such as 10 or 5.99")
 	}
-	return int64(math.Round(f * 100)), nil // percent → hundredths; money → minor units
+	return n, nil
 }
