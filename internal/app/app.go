@@ -22,6 +22,7 @@ import (
 	"audienceactivation/internal/customers"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/dynamicblocks"
+	"audienceactivation/internal/money"
 	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/snapshot"
 	"audienceactivation/internal/stores"
@@ -236,7 +237,7 @@ func (a *App) FlatRates(ctx context.Context) (map[int64]checkout.FlatRate, error
 	for path, apply := range map[string]func(*checkout.FlatRate, string){
 		config.PathFlatRateActive: func(r *checkout.FlatRate, v string) { r.Enabled = v == "1" },
 		config.PathFlatRateType:   func(r *checkout.FlatRate, v string) { r.PerItem = v != "per_order" },
-		config.PathFlatRatePrice:  func(r *checkout.FlatRate, v string) { r.Price, _ = pricerules.ParseAmount(pricerules.ByFixed, v) },
+		config.PathFlatRatePrice:  func(r *checkout.FlatRate, v string) { r.Price, _ = money.ParsePrice(v) },
 	} {
 		values, err := a.perWebsite(ctx, path)
 		if err != nil {
