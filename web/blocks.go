@@ -306,9 +306,7 @@ func (s *Server) blockEdit(c echo.Context) error {
 		return err
 	}
 	b, err := s.deps.Blocks.Block(c.Request().Context(), id)
-	if errors.Is(err, dynamicblocks.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
+	if err != nil {
 		return err
 	}
 	return s.blockForm(c, http.StatusOK, b, blockFormOpts{})
@@ -370,8 +368,6 @@ func (s *Server) blockSave(c echo.Context, id int64) error {
 		return s.blockForm(c, http.StatusUnprocessableEntity, b, blockFormOpts{errs: ve, removed: removed})
 	case errors.Is(err, dynamicblocks.ErrConflict):
 		return s.blockForm(c, http.StatusConflict, b, blockFormOpts{conflict: true})
-	case errors.Is(err, dynamicblocks.ErrNotFound):
-		return echo.ErrNotFound
 	case err != nil:
 		return err
 	}
@@ -537,9 +533,7 @@ func (s *Server) placementEdit(c echo.Context) error {
 		return err
 	}
 	p, err := s.deps.Blocks.Placement(c.Request().Context(), id)
-	if errors.Is(err, dynamicblocks.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
+	if err != nil {
 		return err
 	}
 	return s.placementForm(c, http.StatusOK, p, nil, false)

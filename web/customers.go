@@ -139,9 +139,7 @@ func (s *Server) customerEdit(c echo.Context) error {
 		return err
 	}
 	cu, err := s.deps.Customers.Get(c.Request().Context(), id)
-	if errors.Is(err, customers.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
+	if err != nil {
 		return err
 	}
 	return s.customerForm(c, http.StatusOK, id, customers.Input{WebsiteID: cu.WebsiteID, Email: cu.Email, Firstname: cu.Firstname, Lastname: cu.Lastname, GroupID: cu.GroupID, Inactive: !cu.IsActive}, nil)
@@ -167,8 +165,6 @@ func (s *Server) customerSave(c echo.Context, id int64) error {
 	switch {
 	case errors.As(err, &ve):
 		return s.customerForm(c, http.StatusUnprocessableEntity, id, in, ve)
-	case errors.Is(err, customers.ErrNotFound):
-		return echo.ErrNotFound
 	case err != nil:
 		return err
 	}

@@ -115,9 +115,7 @@ func (s *Server) placementDelete(c echo.Context) error {
 		return err
 	}
 	err = s.deps.Blocks.DeletePlacement(c.Request().Context(), actor(c), id)
-	if errors.Is(err, dynamicblocks.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
+	if err != nil {
 		return err
 	}
 	return s.redirectWithFlash(c, "/admin/dynamic-blocks/placements", flashSuccess, "You deleted the placement.")
@@ -155,9 +153,7 @@ func (s *Server) customerDelete(c echo.Context) error {
 		return err
 	}
 	deactivated, err := s.deps.Customers.Delete(ctx, actor(c), id, hasOrders)
-	if errors.Is(err, customers.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
+	if err != nil {
 		return err
 	}
 	msg := "You deleted the customer."
@@ -218,8 +214,6 @@ func (s *Server) afterStoreDelete(c echo.Context, err error, back, done string) 
 	switch {
 	case errors.As(err, &inUse):
 		return s.redirectWithFlash(c, back, flashError, "Nothing was deleted: "+inUse.Reason)
-	case errors.Is(err, stores.ErrNotFound):
-		return echo.ErrNotFound
 	case err != nil:
 		return err
 	}

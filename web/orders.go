@@ -1,7 +1,6 @@
 package web
 
 import (
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -140,9 +139,7 @@ func (s *Server) orderView(c echo.Context) error {
 		return echo.ErrNotFound
 	}
 	o, err := s.deps.Checkout.Order(ctx, id)
-	if errors.Is(err, checkout.ErrOrderNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
+	if err != nil {
 		return err
 	}
 	views, err := s.storeViewsByID(c)

@@ -150,9 +150,7 @@ func (s *Server) ruleEdit(c echo.Context) error {
 		return err
 	}
 	r, err := s.deps.PriceRules.Get(c.Request().Context(), id)
-	if errors.Is(err, pricerules.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
+	if err != nil {
 		return err
 	}
 	return s.ruleForm(c, http.StatusOK, r, ruleFormOpts{})
@@ -382,8 +380,6 @@ func (s *Server) ruleSave(c echo.Context, id int64) error {
 		return s.ruleForm(c, http.StatusUnprocessableEntity, r, ruleFormOpts{errs: ve})
 	case errors.Is(err, pricerules.ErrConflict):
 		return s.ruleForm(c, http.StatusConflict, r, ruleFormOpts{conflict: true, typed: form})
-	case errors.Is(err, pricerules.ErrNotFound):
-		return echo.ErrNotFound
 	case err != nil:
 		return err
 	}
@@ -402,9 +398,7 @@ func (s *Server) ruleDuplicate(c echo.Context) error {
 		return err
 	}
 	r, err := s.deps.PriceRules.Duplicate(c.Request().Context(), actor(c), id)
-	if errors.Is(err, pricerules.ErrNotFound) {
-		return echo.ErrNotFound
-	} else if err != nil {
+	if err != nil {
 		return err
 	}
 	return s.redirectWithFlash(c, fmt.Sprintf("/admin/price-rules/%d/edit", r.ID), flashSuccess, fmt.Sprintf("You duplicated the rule as %q (inactive).", r.Name))
@@ -455,8 +449,6 @@ func (s *Server) couponsGenerate(c echo.Context) error {
 			return s.redirectWithFlash(c, fmt.Sprintf("/admin/price-rules/%d/edit#coupons", id), flashSuccess, fmt.Sprintf("%d coupon code(s) generated.", n))
 		case errors.Is(err, pricerules.ErrNotAutoCoupon):
 			return s.redirectWithFlash(c, fmt.Sprintf("/admin/price-rules/%d/edit", id), flashError, "Set the coupon to Auto and save the rule before generating codes.")
-		case errors.Is(err, pricerules.ErrNotFound):
-			return echo.ErrNotFound
 		case !errors.As(err, &ve):
 			return err
 		}
