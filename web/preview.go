@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -13,8 +14,8 @@ import (
 
 	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/checkout"
-	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/money"
+	"audienceactivation/internal/preview"
 	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/stores"
 	"audienceactivation/internal/validation"
@@ -96,79 +97,19 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 	for _, g := range groups {
 		v.Groups = append(v.Groups, pview.Option{Value: strconv.FormatInt(g.ID, 10), Label: g.Code, Selected: g.ID == group})
 	}
-	skus, prices, qtys, cats := form["sku"], form["price"], form["qty"], form["categories"]
-	cart := &pricerules.Cart{Country: v.Country, Region: v.Region, Postcode: v.Postcode, PaymentMethod: payment}
-	var wanted []string
-	for _, sku := range skus {
-		if sku = strings.TrimSpace(sku); sku != "" && len(wanted) < previewLines {
-			wanted = append(wanted, sku)
-		}
-	}
+	in, wanted := bindPreviewCart(form, &v)
+	in.Country, in.Region, in.Postcode, in.Payment = v.Country, v.Region, v.Postcode, payment
 	products, err := s.deps.Catalog.BySKU(ctx, wanted)
 	if err != nil {
 		return err
 	}
-	units := 0
-	for i := 0; i < previewLines; i++ {
-		at := func(xs []string) string {
-			if i < len(xs) {
-				return validation.Clean(xs[i], 64)
-			}
-			return ""
-		}
-		l := pview.Line{SKU: at(skus), Price: at(prices), Qty: at(qtys), Categories: at(cats)}
-		v.Lines = append(v.Lines, l)
-		if l.SKU == "" && l.Price == "" && l.Qty == "" {
-			continue
-		}
-		p, inCatalog := products[strings.TrimSpace(l.SKU)]
-		if l.Price == "" && !inCatalog {
-			v.Errors["lines"] = fmt.Sprintf("Line %d: %q is not in the catalog; enter its price.", i+1, l.SKU)
-			continue
-		}
-		price, ok := p.Price, true
-		if l.Price != "" {
-			var err error
-			price, err = money.ParsePrice(l.Price)
-			ok = err == nil
-		}
-		qty, err := strconv.Atoi(strings.TrimSpace(l.Qty))
-		if !ok || err != nil || qty < 1 || qty > 10000 {
-			v.Errors["lines"] = fmt.Sprintf("Line %d: enter a price such as 25.00 and a quantity of 1 or more.", i+1)
-			continue
-		}
-		it := pricerules.Item{ID: int64(i + 1), SKU: l.SKU, Price: price, Qty: qty}
-		if inCatalog {
-			it.SKU, it.Weight, it.Attributes, it.CategoryIDs = p.SKU, p.Weight, p.Attributes, p.CategoryID
-		}
-		if strings.TrimSpace(l.Categories) != "" {
-			it.CategoryIDs = nil
-			for _, cat := range strings.Split(l.Categories, ",") {
-				if n, err := strconv.ParseInt(strings.TrimSpace(cat), 10, 64); err == nil {
-					it.CategoryIDs = append(it.CategoryIDs, n)
-				}
-			}
-		}
-		cart.Items = append(cart.Items, it)
-		units += qty
+	rates, err := s.deps.LiveShipping.Current(ctx)
+	if err != nil {
+		return err
 	}
-	if v.Shipping != "" {
-		if ship, err := money.ParsePrice(v.Shipping); err == nil {
-			cart.Shipping = ship
-		} else {
-			v.Errors["shipping"] = "Enter an amount such as 5.00."
-		}
-	} else if units > 0 {
-		// The website's flat rate, as the storefront charges it.
-		rates, err := s.deps.LiveShipping.Current(ctx)
-		if err != nil {
-			return err
-		}
-		lines := make([]checkout.Line, 1)
-		lines[0].Qty = units
-		if amount, ok := rates[sv.WebsiteID].Quote(checkout.Cart{Lines: lines}); ok {
-			cart.Shipping, cart.ShippingMethod = amount, checkout.FlatRateMethod
-		}
+	cart, errs := preview.BuildCart(in, sv, products, rates[sv.WebsiteID])
+	for field, msg := range errs {
+		v.Errors[field] = msg
 	}
 	field := "audience_ids"
 	page := 1
@@ -185,35 +126,93 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 	if !run || len(v.Errors) > 0 {
 		return render(c, status, pview.Page(v))
 	}
-	// Only active audiences of the store view's website match, as on the storefront.
-	membership, err := s.deps.Audiences.Membership(ctx)
-	if err != nil {
+	var chosen []int64
+	for _, raw := range form[field] {
+		if id, err := strconv.ParseInt(raw, 10, 64); err == nil {
+			chosen = append(chosen, id)
+		}
+	}
+	src := preview.Sources{}
+	if src.Membership, err = s.deps.Audiences.Membership(ctx); err != nil {
 		return err
 	}
-	active := map[int64]bool{}
-	for _, id := range membership[sv.WebsiteID] {
-		active[id] = true
+	if src.Rules, err = s.deps.LiveRules.Current(ctx); err != nil {
+		return err
 	}
-	var audiencesIn []int64
-	for _, raw := range form[field] {
-		id, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil {
-			continue
-		}
-		if active[id] {
-			audiencesIn = append(audiencesIn, id)
-		} else if a, _, err := s.deps.Audiences.Get(ctx, id); err == nil {
+	if src.Blocks, err = s.deps.Blocks.Snapshot(ctx); err != nil {
+		return err
+	}
+	if src.Placements, err = s.deps.Blocks.Placements(ctx); err != nil {
+		return err
+	}
+	out := preview.Run(cart, preview.Shopper{StoreView: sv, GroupID: group, Audiences: chosen, Coupon: v.Coupon, Now: now}, src)
+	for _, id := range out.Inactive {
+		if a, _, err := s.deps.Audiences.Get(ctx, id); err == nil {
 			v.AudienceNotes = append(v.AudienceNotes, fmt.Sprintf("%q is not an active audience of this store view's website, so it matches nobody here.", a.Name))
 		}
 	}
-	loc := sv.Location()
-	snap, err := s.deps.LiveRules.Current(ctx)
-	if err != nil {
-		return err
+	s.previewResults(ctx, &v, cart, out, sv.Currency)
+	return render(c, http.StatusOK, pview.Page(v))
+}
+
+// bindPreviewCart reads the cart lines and the shipping amount from the form into v (as
+// typed) and into the simulator's cart, adding a message to v.Errors for each that does not
+// parse; wanted are the SKUs to look up in the catalog.
+func bindPreviewCart(form url.Values, v *pview.View) (in preview.Cart, wanted []string) {
+	skus, prices, qtys, cats := form["sku"], form["price"], form["qty"], form["categories"]
+	for i := 0; i < previewLines; i++ {
+		at := func(xs []string) string {
+			if i < len(xs) {
+				return validation.Clean(xs[i], 64)
+			}
+			return ""
+		}
+		l := pview.Line{SKU: at(skus), Price: at(prices), Qty: at(qtys), Categories: at(cats)}
+		v.Lines = append(v.Lines, l)
+		if l.SKU == "" && l.Price == "" && l.Qty == "" {
+			continue
+		}
+		line := preview.Line{Row: i + 1, SKU: l.SKU}
+		var err error
+		if l.Price != "" {
+			var price int64
+			price, err = money.ParsePrice(l.Price)
+			line.Price = &price
+		}
+		if err == nil {
+			line.Qty, err = strconv.Atoi(strings.TrimSpace(l.Qty))
+		}
+		if err != nil || line.Qty < 1 || line.Qty > 10000 {
+			v.Errors["lines"] = fmt.Sprintf("Line %d: enter a price such as 25.00 and a quantity of 1 or more.", i+1)
+			continue
+		}
+		if strings.TrimSpace(l.Categories) != "" {
+			line.CategoryIDs = []int64{}
+			for _, cat := range strings.Split(l.Categories, ",") {
+				if n, err := strconv.ParseInt(strings.TrimSpace(cat), 10, 64); err == nil {
+					line.CategoryIDs = append(line.CategoryIDs, n)
+				}
+			}
+		}
+		in.Lines = append(in.Lines, line)
+		if sku := strings.TrimSpace(l.SKU); sku != "" {
+			wanted = append(wanted, sku)
+		}
 	}
-	res := snap.Evaluate(cart, &pricerules.Shopper{WebsiteID: sv.WebsiteID, StoreViewID: sv.ID, CustomerGroupID: group,
-		Audiences: audiencesIn, Coupon: v.Coupon, Now: now, Location: loc, Explain: true})
-	cur := sv.Currency
+	if v.Shipping != "" {
+		if ship, err := money.ParsePrice(v.Shipping); err == nil {
+			in.Shipping = &ship
+		} else {
+			v.Errors["shipping"] = "Enter an amount such as 5.00."
+		}
+	}
+	return in, wanted
+}
+
+// previewResults shows the simulation's outcome in v: totals, each rule applied and each
+// not with its reason (audiences named), each line's discounts, each placement's blocks.
+func (s *Server) previewResults(ctx context.Context, v *pview.View, cart *pricerules.Cart, out preview.Outcome, cur string) {
+	res := out.Result
 	v.Ran = true
 	v.Subtotal, v.Discount = money.Display(cur, res.Subtotal), money.Display(cur, res.Discount())
 	v.ShippingTotal = money.Display(cur, res.Shipping-res.ShippingDiscount)
@@ -245,36 +244,7 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 		}
 		v.LineResults = append(v.LineResults, lr)
 	}
-	var applied []int64
-	for _, r := range res.Applied {
-		applied = append(applied, r.RuleID)
+	for _, p := range out.Placements {
+		v.Blocks = append(v.Blocks, pview.BlockResult{Placement: p.Title, Location: p.Location, Shown: p.Shown, Omitted: p.Omitted})
 	}
-	blocks, err := s.deps.Blocks.Snapshot(ctx)
-	if err != nil {
-		return err
-	}
-	placements, err := s.deps.Blocks.Placements(ctx)
-	if err != nil {
-		return err
-	}
-	for _, pl := range placements {
-		p := blocks.Placement(pl.ID)
-		if len(p.StoreViewIDs) > 0 && !containsID(p.StoreViewIDs, sv.ID) {
-			continue
-		}
-		r := blocks.Resolve(p, &dynamicblocks.Context{StoreViewID: sv.ID, Audiences: audiencesIn, AppliedRuleIDs: applied, Now: now, Location: loc, Explain: true})
-		br := pview.BlockResult{Placement: p.Title, Location: p.Location}
-		for _, b := range r.Blocks {
-			br.Shown = append(br.Shown, blocks.Block(b.BlockID).Name)
-		}
-		for _, o := range r.Omitted {
-			name := fmt.Sprintf("block %d", o.BlockID)
-			if b := blocks.Block(o.BlockID); b != nil {
-				name = b.Name
-			}
-			br.Omitted = append(br.Omitted, fmt.Sprintf("%s: %s", name, o.Reason))
-		}
-		v.Blocks = append(v.Blocks, br)
-	}
-	return render(c, http.StatusOK, pview.Page(v))
 }
