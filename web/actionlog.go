@@ -81,7 +81,7 @@ func (s *Server) actionLogDetail(c echo.Context) error {
 	}
 	e, err := s.deps.Audit.Get(c.Request().Context(), id)
 	if err != nil {
-		return echo.ErrNotFound
+		return err // audit.ErrNotFound is the 404 page; anything else, a 500
 	}
 	v := actionlog.DetailView{Base: s.base(c, "Action Log Entry", layout.NavActionLog), When: formatTime(e.At), Actor: e.Actor,
 		Address: e.RemoteAddr, Action: actionLabel(e.Action), Summary: e.Summary, RequestID: e.RequestID}

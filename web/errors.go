@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/customers"
@@ -40,7 +41,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	case errors.Is(err, errSignInFirst):
 		v.Status, v.Heading = http.StatusForbidden, "Sign in first"
 		v.Message = "Your session has ended. Sign in again, then repeat what you were doing."
-	case errors.Is(err, auth.ErrNotFound), errors.Is(err, stores.ErrNotFound), errors.Is(err, audiences.ErrNotFound), errors.Is(err, pricerules.ErrNotFound), errors.Is(err, dynamicblocks.ErrNotFound), errors.Is(err, customers.ErrNotFound), errors.Is(err, checkout.ErrOrderNotFound):
+	case errors.Is(err, auth.ErrNotFound), errors.Is(err, stores.ErrNotFound), errors.Is(err, audiences.ErrNotFound), errors.Is(err, pricerules.ErrNotFound), errors.Is(err, dynamicblocks.ErrNotFound), errors.Is(err, customers.ErrNotFound), errors.Is(err, checkout.ErrOrderNotFound), errors.Is(err, audit.ErrNotFound):
 		v.Status, v.Heading = http.StatusNotFound, "Not found"
 		v.Message = "What you are looking for does not exist. It may have been removed, or the link is out of date."
 	case errors.As(err, &ve):

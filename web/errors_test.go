@@ -21,6 +21,7 @@ func TestMissingRecordsAreNotFoundPages(t *testing.T) {
 		{http.MethodGet, "/admin/dynamic-blocks/placements/99999/edit"},
 		{http.MethodGet, "/admin/customers/99999/edit"},
 		{http.MethodGet, "/admin/sales/orders/99999"},
+		{http.MethodGet, "/admin/action-log/99999"},
 	} {
 		c.get("/admin/price-rules") // a page, for the CSRF token
 		var p = c.get(tc.path)

@@ -5,6 +5,7 @@ package audit
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"time"
 
@@ -162,9 +163,15 @@ func (l *Log) List(ctx context.Context, f Filter) (Page, error) {
 	return p, err
 }
 
-// Get returns one entry.
+// ErrNotFound means no entry has the id.
+var ErrNotFound = errors.New("audit: entry not found")
+
+// Get returns one entry, or ErrNotFound.
 func (l *Log) Get(ctx context.Context, id int64) (Entry, error) {
 	var e Entry
 	err := l.db.WithContext(ctx).First(&e, id).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return e, ErrNotFound
+	}
 	return e, err
 }
