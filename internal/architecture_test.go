@@ -100,8 +100,10 @@ type use struct {
 	pkg, table, at string
 }
 
-// tableUses finds every table named by the non-test Go code under dir: in SQL text (string
-// literals), in GORM's Table("…") and in TableName methods.
+// tableUses finds every table named by the non-test Go code under base's internal/, web/
+// and cmd/: after FROM, JOIN, INTO, UPDATE or TABLE in a string literal (SQL split across
+// concatenated literals is read piece by piece; a table listed after a comma in FROM is not
+// seen, and the code base joins with JOIN), in GORM's Table("…") and in TableName methods.
 func tableUses(t *testing.T, base string, owner map[string]string) []use {
 	t.Helper()
 	var out []use
