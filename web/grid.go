@@ -62,15 +62,21 @@ func withPageLinks(p components.PagerView, link func(changes map[string]string) 
 // dateRange reads a grid's from/to date filters (YYYY-MM-DD, both inclusive) into a
 // half-open range, adding messages to errs for dates that do not parse or are reversed.
 func dateRange(from, to string, errs map[string]string) (start, end time.Time) {
+	return dateRangeIn(from, to, time.UTC, errs)
+}
+
+// dateRangeIn is dateRange with the days read in loc (a store's timezone), so that an
+// order placed in the evening counts on the store's day, not UTC's.
+func dateRangeIn(from, to string, loc *time.Location, errs map[string]string) (start, end time.Time) {
 	if from != "" {
-		if t, err := time.Parse("2006-01-02", from); err == nil {
+		if t, err := time.ParseInLocation("2006-01-02", from, loc); err == nil {
 			start = t
 		} else {
 			errs["from"] = "Use a date such as 2026-11-28."
 		}
 	}
 	if to != "" {
-		if t, err := time.Parse("2006-01-02", to); err == nil {
+		if t, err := time.ParseInLocation("2006-01-02", to, loc); err == nil {
 			end = t.AddDate(0, 0, 1)
 		} else {
 			errs["to"] = "Use a date such as 2026-11-28."

@@ -31,11 +31,12 @@ var ordersGrid = registerGrid(&gridDef{name: "orders", base: "/admin/sales/order
 
 // ordersFilter reads the orders grid's filters and sort from the query into v and the
 // domain filter.
-func ordersFilter(q url.Values, v *oview.ListView) checkout.OrderFilter {
+func ordersFilter(q url.Values, v *oview.ListView, loc *time.Location) checkout.OrderFilter {
 	v.Search, v.Audience, v.From, v.To = validation.Clean(q.Get("q"), 255), validation.Clean(q.Get("audience"), 255), q.Get("from"), q.Get("to")
 	v.Errors = map[string]string{}
 	f := checkout.OrderFilter{Search: v.Search, Audience: v.Audience, Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
-	f.From, f.To = dateRange(v.From, v.To, v.Errors)
+	// Days are the default store view's (the admin has no timezone of its own).
+	f.From, f.To = dateRangeIn(v.From, v.To, loc, v.Errors)
 	if f.Sort == "" {
 		f.Sort, f.Desc = checkout.OrderSortDate, true // newest first
 	}
@@ -51,7 +52,7 @@ func (s *Server) ordersList(c echo.Context) error {
 	}
 	page := pageParam(g.q)
 	v := oview.ListView{Base: s.base(c, "Orders", layout.NavOrders), Sort: map[string]components.Column{}}
-	f := ordersFilter(g.q, &v)
+	f := ordersFilter(g.q, &v, s.defaultLocation(c))
 	f.Page, f.PerPage = page, g.perPage
 	orders, n, err := s.deps.Checkout.Orders(ctx, f)
 	if err != nil {
@@ -102,7 +103,7 @@ func (s *Server) ordersCSV(c echo.Context) error {
 		return err
 	}
 	var v oview.ListView
-	f := ordersFilter(g.q, &v)
+	f := ordersFilter(g.q, &v, s.defaultLocation(c))
 	if len(v.Errors) > 0 {
 		return s.exportRefused(c, g, v.Errors)
 	}
@@ -234,4 +235,28 @@ func orderAudienceNames(as []checkout.OrderAudience) string {
 		names[i] = a.Name
 	}
 	return strings.Join(names, ", ")
+}
+
+// defaultLocation is the timezone of the default website's default store view, in which
+// the admin reads dates that span websites (UTC when there is none).
+func (s *Server) defaultLocation(c echo.Context) *time.Location {
+	views, err := s.deps.Stores.StoreViews(c.Request().Context())
+	if err != nil {
+		return time.UTC
+	}
+	ws, err := s.deps.Stores.Websites(c.Request().Context())
+	if err != nil {
+		return time.UTC
+	}
+	for _, w := range ws {
+		if !w.IsDefault {
+			continue
+		}
+		for _, v := range views {
+			if v.WebsiteID == w.ID && v.IsDefault {
+				return v.Location()
+			}
+		}
+	}
+	return time.UTC
 }

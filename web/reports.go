@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -28,16 +29,7 @@ func (s *Server) promotionReport(c echo.Context) (rview.View, checkout.Promotion
 	q := c.QueryParams()
 	v := rview.View{Base: s.base(c, "Audience Promotions", layout.NavReports), Errors: map[string]string{}, From: q.Get("from"), To: q.Get("to")}
 	now := s.deps.Now().UTC()
-	if v.From == "" && v.To == "" {
-		v.From, v.To = now.AddDate(0, 0, -29).Format("2006-01-02"), now.Format("2006-01-02")
-	}
-	from, to := dateRange(v.From, v.To, v.Errors)
-	if from.IsZero() {
-		from = now.AddDate(-1, 0, 0)
-	}
-	if to.IsZero() {
-		to = now.AddDate(0, 0, 1)
-	}
+	loc := time.UTC
 	websites, err := s.deps.Stores.Websites(ctx)
 	if err != nil {
 		return v, checkout.PromotionReport{}, err
@@ -60,8 +52,21 @@ func (s *Server) promotionReport(c echo.Context) (rview.View, checkout.Promotion
 	}
 	for _, sv := range views {
 		if sv.WebsiteID == websiteID && (v.Currency == "" || sv.IsDefault) {
-			v.Currency = sv.Currency
+			v.Currency, loc = sv.Currency, sv.Location()
 		}
+	}
+	// Days are the store's: an evening order counts on its own date. By default, the last
+	// 30 days.
+	if v.From == "" && v.To == "" {
+		today := now.In(loc)
+		v.From, v.To = today.AddDate(0, 0, -29).Format("2006-01-02"), today.Format("2006-01-02")
+	}
+	from, to := dateRangeIn(v.From, v.To, loc, v.Errors)
+	if from.IsZero() {
+		from = now.AddDate(-1, 0, 0)
+	}
+	if to.IsZero() {
+		to = now.AddDate(0, 0, 1)
 	}
 	if len(v.Errors) > 0 {
 		return v, checkout.PromotionReport{}, nil
@@ -71,7 +76,7 @@ func (s *Server) promotionReport(c echo.Context) (rview.View, checkout.Promotion
 	if err != nil {
 		return v, checkout.PromotionReport{}, err
 	}
-	f := checkout.ReportFilter{WebsiteID: websiteID, From: from, To: to, RuleAudiences: map[int64]map[string]string{}, RuleNames: map[int64]string{}}
+	f := checkout.ReportFilter{WebsiteID: websiteID, From: from, To: to, Location: loc, RuleAudiences: map[int64]map[string]string{}, RuleNames: map[int64]string{}}
 	for _, r := range rules {
 		ids := pricerules.AudienceIDs(r.Conditions)
 		if len(ids) == 0 || !containsID(r.WebsiteIDs, websiteID) {

@@ -1,11 +1,13 @@
 package web_test
 
 import (
+	"context"
 	"encoding/csv"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 )
@@ -100,6 +102,16 @@ func TestAudiencePromotionsReport(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("csv lacks %v:\n%s", want, csvBody)
+	}
+	// Days are the store view's: today there (whatever UTC's date) holds both orders, in
+	// the report and in the orders grid.
+	sv, _ := a.full.Stores.StoreView(context.Background(), 1)
+	today := time.Now().In(sv.Location()).Format("2006-01-02")
+	if p := c.get("/admin/reports/audience-promotions?from=" + today + "&to=" + today); !strings.Contains(p.text(`[data-testid="report-totals"]`), "Orders2") {
+		t.Fatalf("today in %s: %q", sv.Timezone, p.text(`[data-testid="report-totals"]`))
+	}
+	if p := c.get("/admin/sales/orders?from=" + today + "&to=" + today); p.testid("order-row").Length() != 2 {
+		t.Fatalf("orders of today in %s: %d", sv.Timezone, p.testid("order-row").Length())
 	}
 	if p := c.get("/admin/reports/audience-promotions?from=2026-13-01"); p.status != http.StatusUnprocessableEntity {
 		t.Fatalf("bad date: %d", p.status)

@@ -34,7 +34,7 @@ type AudienceSplit struct {
 	With, Without Figures
 }
 
-// Day is one day's figures (in UTC) for a chart.
+// Day is one day's figures (in the store's timezone) for a chart.
 type Day struct {
 	Date string // YYYY-MM-DD
 	Figures
@@ -62,6 +62,8 @@ type PromotionReport struct {
 type ReportFilter struct {
 	WebsiteID int64
 	From, To  time.Time
+	// Location is the store's timezone, in which days are counted (nil: UTC).
+	Location *time.Location
 	// RuleAudiences names, for each rule, the audiences (CDP id → name) its conditions
 	// name: rules are pricerules', so the caller says which.
 	RuleAudiences map[int64]map[string]string
@@ -81,6 +83,10 @@ var ErrReportTooLarge = shopperError("The period holds more than 200,000 orders:
 // audiences it names, members against the rest), and per audience.
 func (s *Service) PromotionReport(ctx context.Context, f ReportFilter) (PromotionReport, error) {
 	var rep PromotionReport
+	loc := f.Location
+	if loc == nil {
+		loc = time.UTC
+	}
 	g := s.db.WithContext(ctx)
 	var n int64
 	where := "o.website_id = ? AND o.created_at >= ? AND o.created_at < ?"
@@ -177,7 +183,7 @@ func (s *Service) PromotionReport(ctx context.Context, f ReportFilter) (Promotio
 				perf[ruleID], days[ruleID] = p, map[string]*Figures{}
 			}
 			p.Applied.add(o.GrandTotal, d)
-			day := o.CreatedAt.UTC().Format("2006-01-02")
+			day := o.CreatedAt.In(loc).Format("2006-01-02")
 			if days[ruleID][day] == nil {
 				days[ruleID][day] = &Figures{}
 			}
@@ -202,7 +208,8 @@ func (s *Service) PromotionReport(ctx context.Context, f ReportFilter) (Promotio
 	}
 	for ruleID, p := range perf {
 		// Every day of the period, so a chart shows the quiet days too (at most a year).
-		for d := f.From.UTC().Truncate(24 * time.Hour); d.Before(f.To) && len(p.Days) < 366; d = d.AddDate(0, 0, 1) {
+		start := f.From.In(loc)
+		for d := time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, loc); d.Before(f.To) && len(p.Days) < 366; d = d.AddDate(0, 0, 1) {
 			key := d.Format("2006-01-02")
 			day := Day{Date: key}
 			if fig := days[ruleID][key]; fig != nil {
