@@ -81,6 +81,9 @@ func syncAdvice(msg string) string {
 	case strings.Contains(msg, audiences.ErrUnreachable.Error()):
 		return "Adobe could not be reached; the sync will be retried. (" + msg + ")"
 	}
+	if msg != "" && !strings.HasSuffix(msg, ".") {
+		msg += "."
+	}
 	return msg + " The sync will be retried."
 }
 
@@ -379,7 +382,7 @@ func (s *Server) audiencesSync(c echo.Context) error {
 func syncResult(r audiences.SyncRun) string { return "Sync finished: " + syncCounts(r) + "." }
 
 func syncCounts(r audiences.SyncRun) string {
-	return fmt.Sprintf("%d added, %d updated, %d deactivated (%d audiences in the CDP)", r.Added, r.Updated, r.Deactivated, r.Total)
+	return fmt.Sprintf("%d added, %d updated, %d deactivated (the CDP sandbox has %d audiences; those activated to the store are listed)", r.Added, r.Updated, r.Deactivated, r.Total)
 }
 
 // audiencesSyncStatus is polled while a sync runs; when it ends it tells the grid to reload.

@@ -105,7 +105,7 @@ func (s *Server) placementDeleteConfirm(c echo.Context) error {
 	}
 	v := confirm.View{Question: fmt.Sprintf("Delete the placement “%s” (%s)?", p.Title, locationLabel(p.Location)),
 		Cancel:  fmt.Sprintf("/admin/dynamic-blocks/placements/%d/edit", id),
-		Details: []string{"The storefront stops showing blocks there at once; the blocks themselves stay."}}
+		Details: []string{"The blocks it shows stop showing through it at once (other placements on the same location go on); the blocks themselves stay."}}
 	return s.confirmPage(c, layout.NavPlacements, v)
 }
 
@@ -143,7 +143,7 @@ func (s *Server) customerDeleteConfirm(c echo.Context) error {
 }
 
 func (s *Server) customerDelete(c echo.Context) error {
-	id, err := idParam(c)
+	id, cu, err := loadOr404(c, s.deps.Customers.Get, customers.ErrNotFound)
 	if err != nil {
 		return err
 	}
@@ -156,9 +156,9 @@ func (s *Server) customerDelete(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	msg := "You deleted the customer."
+	msg := "You deleted the customer " + cu.Email + "."
 	if deactivated {
-		msg = "The customer has orders, so the account was deactivated rather than deleted."
+		msg = "The customer " + cu.Email + " has orders, so the account was deactivated rather than deleted."
 	}
 	return s.redirectWithFlash(c, "/admin/customers", flashSuccess, msg)
 }
@@ -173,6 +173,16 @@ func (s *Server) websiteDeleteConfirm(c echo.Context) error {
 		Details: []string{"Rules, blocks and audiences stop applying to it; its configuration values are no longer used."}}
 	if w.IsDefault {
 		v.Refusal = "The default website cannot be deleted: the storefront and the configuration fall back to it."
+	} else if views, err := s.deps.Stores.StoreViews(c.Request().Context()); err == nil {
+		n := 0
+		for _, sv := range views {
+			if sv.WebsiteID == w.ID {
+				n++
+			}
+		}
+		if n > 0 {
+			v.Refusal = fmt.Sprintf("The website still has %s: delete them first (from Stores › All Stores).", countOf(n, "store view", "store views"))
+		}
 	}
 	return s.confirmPage(c, layout.NavStores, v)
 }
@@ -213,7 +223,7 @@ func (s *Server) afterStoreDelete(c echo.Context, err error, back, done string) 
 	var inUse *stores.InUseError
 	switch {
 	case errors.As(err, &inUse):
-		return s.redirectWithFlash(c, back, flashError, "Nothing was deleted: "+inUse.Reason)
+		return s.redirectWithFlash(c, back, flashError, "Nothing was deleted. "+inUse.Reason)
 	case err != nil:
 		return err
 	}
@@ -221,4 +231,12 @@ func (s *Server) afterStoreDelete(c echo.Context, err error, back, done string) 
 		s.deps.LiveStoreViews.Reload()
 	}
 	return s.redirectWithFlash(c, "/admin/stores", flashSuccess, done)
+}
+
+// countOf words a count: "1 store view", "2 store views".
+func countOf(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -81,7 +81,11 @@ func TestDeleteWebsitesAndStoreViewsSaysWhatKeepsThem(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// A website with store views: refused, saying so.
+	// A website with store views: refused, saying so — on the page that asks, and if
+	// posted anyway.
+	if p := c.get("/admin/stores/websites/" + itoa(w.ID) + "/delete"); !strings.Contains(p.text(`[data-testid="delete-refused"]`), "2 store views: delete them first") {
+		t.Fatalf("confirm page: %q", p.text(`[data-testid="confirm-delete"]`))
+	}
 	c.post("/admin/stores/websites/"+itoa(w.ID)+"/delete", nil)
 	if p := c.get("/admin/stores/websites/" + itoa(w.ID) + "/edit"); !strings.Contains(p.text(`[data-testid="flash-error"]`), "2 store view(s): delete them first") {
 		t.Fatalf("website with views: %q", p.text(`[data-testid="flash-error"]`))

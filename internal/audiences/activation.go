@@ -65,7 +65,17 @@ func (s *Syncer) commerceSpec(ctx context.Context, client *Client) (ConnectionSp
 			return ConnectionSpec{}, err
 		}
 		if id = strings.TrimSpace(id); id != "" {
-			return ConnectionSpec{ID: id, Name: CommerceDestinationName + " (set in configuration)"}, nil
+			// Set by hand: it must be a connection spec of this sandbox, or nothing matches
+			// and the datastreams would be blamed.
+			spec, ok, err := client.ConnectionSpecByID(ctx, id)
+			if err != nil {
+				return ConnectionSpec{}, fmt.Errorf("looking up the connection spec set in Services: %w", err)
+			}
+			if !ok {
+				return ConnectionSpec{}, fmt.Errorf("%w: the connection spec ID set in Services (%s) is not one of this sandbox's; correct it, or clear it to find the \"Adobe Commerce\" destination by name", ErrNoCommerceDestination, id)
+			}
+			spec.Name += " (set in Services)"
+			return spec, nil
 		}
 	}
 	specs, err := client.CommerceConnectionSpecs(ctx)

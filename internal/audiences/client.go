@@ -442,6 +442,25 @@ func (c *Client) CommerceConnectionSpecs(ctx context.Context) ([]ConnectionSpec,
 	return out, err
 }
 
+// ConnectionSpecByID looks a connection spec up by id; ok is false when the sandbox has
+// none with that id.
+func (c *Client) ConnectionSpecByID(ctx context.Context, id string) (spec ConnectionSpec, ok bool, err error) {
+	err = c.listFlowService(ctx, "connectionSpecs", url.Values{"property": {"id==" + id}}, func(raw json.RawMessage) error {
+		var s struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		}
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return fmt.Errorf("%w: a connection spec: %v", ErrMalformed, err)
+		}
+		if strings.EqualFold(s.ID, id) {
+			spec, ok = ConnectionSpec{ID: s.ID, Name: s.Name}, true
+		}
+		return nil
+	})
+	return spec, ok, err
+}
+
 // TargetConnection is a destination connection of the Adobe Commerce connection spec.
 type TargetConnection struct {
 	ID     string

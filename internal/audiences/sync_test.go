@@ -417,11 +417,14 @@ func TestSyncFailsLoudlyWhenNothingMatches(t *testing.T) {
 	f.emu.SetSpecName(cdpemu.CommerceSpecID, "Adobe Commerce")
 	f.emu.SetSpecName("0d6c1f4e-0000-4000-8000-00000000c0de", "Adobe Commerce")
 	check(audiences.ErrSeveralCommerceSpecs, cdpemu.CommerceSpecID, "0d6c1f4e-0000-4000-8000-00000000c0de")
-	// Set in configuration, the spec is not looked up.
+	// Set in configuration, the spec is used rather than looked up by name; one the
+	// sandbox does not have is named as the fault (not the datastreams).
 	f.spec = cdpemu.CommerceSpecID
 	if run := f.run(t); run.Status != audiences.RunSucceeded {
 		t.Fatalf("with the spec configured: %+v", run)
 	}
+	f.spec = "00000000-0000-4000-8000-0000000000ff"
+	check(audiences.ErrNoCommerceDestination, "connection spec ID set in Services (00000000-0000-4000-8000-0000000000ff) is not one of this sandbox's")
 }
 
 func TestConnectionReport(t *testing.T) {
