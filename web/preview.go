@@ -88,7 +88,7 @@ func (s *Server) renderPreview(c echo.Context, form url.Values, run bool) error 
 			now = t
 		}
 	}
-	v.AsOf = now.In(sv.Location()).Format("Mon 2 Jan 2006, 15:04") + " " + sv.Location().String()
+	v.AsOf = now.In(sv.Location()).Format("Jan 2, 2006, 3:04 PM") + " (" + sv.Location().String() + ")"
 	groups, err := s.deps.Stores.CustomerGroups(ctx)
 	if err != nil {
 		return err

@@ -142,7 +142,7 @@ func TestPreviewAsOfADateAndTime(t *testing.T) {
 	}
 	form.Set("at", day+"T00:00")
 	p = c.post("/admin/preview", form)
-	if p.text(`[data-testid="discount"]`) != "USD 5.00" || !strings.Contains(p.text(`[data-testid="preview-as-of"]`), "00:00") {
+	if p.text(`[data-testid="discount"]`) != "USD 5.00" || !strings.Contains(p.text(`[data-testid="preview-as-of"]`), "12:00 AM") {
 		t.Fatalf("on the day: discount %q, %q", p.text(`[data-testid="discount"]`), p.text(`[data-testid="preview-as-of"]`))
 	}
 	form.Set("at", "next friday")

@@ -106,8 +106,9 @@ func NewClient(creds Credentials, opts ...ClientOption) *Client {
 		// status says what failed (instead of "giving up after N attempts").
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	scopes := creds.Scopes
-	if strings.TrimSpace(scopes) == "" {
+	// IMS takes the list without spaces; people type "openid, AdobeID".
+	scopes := strings.ReplaceAll(creds.Scopes, " ", "")
+	if scopes == "" {
 		scopes = TokenScope
 	}
 	c := &Client{creds: creds, http: rc, now: time.Now,

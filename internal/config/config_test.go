@@ -170,6 +170,10 @@ func TestParseWorkspace(t *testing.T) {
 	if strings.Join(w.Scopes, ",") != config.DefaultCDPScopes {
 		t.Fatalf("scopes %q", w.Scopes)
 	}
+	// Typed with spaces after the commas, as people write lists, the scopes are accepted.
+	if f, _ := config.FieldByPath(config.PathCDPScopes); f.Validate("openid, AdobeID, read_organizations") != "" || f.Validate("openid,,x") == "" {
+		t.Fatal("scopes with spaces after commas refused, or an empty scope accepted")
+	}
 	for _, bad := range []string{``, `{`, `"text"`, `{"project":{}}`, strings.Repeat(" ", config.MaxWorkspaceSize+1)} {
 		if _, err := config.ParseWorkspace([]byte(bad)); !errors.Is(err, config.ErrWorkspace) {
 			t.Errorf("%.20q: %v", bad, err)

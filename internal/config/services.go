@@ -124,7 +124,7 @@ var (
 	reTechAcct  = regexp.MustCompile(`^[A-Za-z0-9._-]{1,128}@techacct\.adobe\.com$`)
 	reOrgID     = regexp.MustCompile(`^[A-Za-z0-9]{1,64}@AdobeOrg$`)
 	reSandbox   = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
-	reScopes    = regexp.MustCompile(`^[A-Za-z0-9_.:/-]+(,[A-Za-z0-9_.:/-]+)*$`)
+	reScopes    = regexp.MustCompile(`^[A-Za-z0-9_.:/-]+( *, *[A-Za-z0-9_.:/-]+)*$`)
 	reSpecID    = regexp.MustCompile(`^[A-Za-z0-9-]{8,64}$`)
 )
 

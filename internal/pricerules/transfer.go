@@ -249,6 +249,14 @@ var fileSchema = sync.OnceValue(func() *jsonschema.Schema {
 	return c.MustCompile("rules.schema.json")
 })
 
+// fieldForms says in words what form a field's value takes, for pattern mismatches.
+var fieldForms = map[string]string{
+	"discount_amount": "an amount written with digits, such as \"10\", \"5.00\" or \"1\"",
+	"code":            "a rule code: lowercase letters, digits, - and _, such as \"summer-sale\"",
+	"from_date":       "a date such as \"2026-11-27\"",
+	"to_date":         "a date such as \"2026-11-27\"",
+}
+
 // fileFieldNames maps the editor's field keys that Validate reports to the file's names.
 var fileFieldNames = map[string]string{"website_ids": "websites", "customer_group_ids": "customer_groups", "amount": "discount_amount"}
 
@@ -286,8 +294,18 @@ func schemaProblems(doc any) []string {
 			where = b.String()
 		}
 		msg := e.ErrorKind.LocalizedString(p)
-		if ap, ok := e.ErrorKind.(*kind.AdditionalProperties); ok {
-			msg = "unknown field " + strings.Join(quoteAll(ap.Properties), ", ")
+		switch k := e.ErrorKind.(type) {
+		case *kind.AdditionalProperties:
+			msg = "unknown field " + strings.Join(quoteAll(k.Properties), ", ")
+		case *kind.Pattern:
+			// The schema's pattern says nothing to a person: the field's form does.
+			field := ""
+			if len(e.InstanceLocation) > 0 {
+				field = e.InstanceLocation[len(e.InstanceLocation)-1]
+			}
+			if hint, ok := fieldForms[field]; ok {
+				msg = fmt.Sprintf("%q is not %s", fmt.Sprint(k.Got), hint)
+			}
 		}
 		out = append(out, where+": "+msg)
 	}
@@ -393,10 +411,12 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, dir Directory, 
 		} else {
 			r.Amount = n
 		}
+		reported := map[string]bool{} // file fields with a reference problem: Validate's word on them is noise
 		for _, code := range e.Websites {
 			id, ok := sites[code]
 			if !ok {
 				problems = append(problems, fmt.Sprintf("%s.websites: website %q does not exist here", where, code))
+				reported["website_ids"] = true
 				continue
 			}
 			r.WebsiteIDs = append(r.WebsiteIDs, id)
@@ -423,6 +443,7 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, dir Directory, 
 		})
 		if err != nil {
 			problems = append(problems, err.Error())
+			reported["conditions"] = true
 		}
 		if r.CouponType == CouponSpecific {
 			key := strings.ToLower(r.CouponCode)
@@ -438,6 +459,9 @@ func (s *Service) Import(ctx context.Context, actor audit.Actor, dir Directory, 
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
+			if reported[k] {
+				continue
+			}
 			name := k
 			if n, ok := fileFieldNames[k]; ok {
 				name = n

@@ -108,7 +108,7 @@ func TestRulesFilesAnOutsiderCanWrite(t *testing.T) {
 		"unknown rule field": {strings.Replace(handWritten, `"step": 2`, `"step": 2, "stop_rules_processing": true`, 1),
 			`rules[0]: unknown field "stop_rules_processing"`},
 		"file's own names": {strings.Replace(handWritten, `"websites": ["base"]`, `"websites": []`, 1), `rules[0].websites`},
-		"bad amount":       {strings.Replace(handWritten, `"discount_amount": "1"`, `"discount_amount": "ten"`, 1), `rules[0].discount_amount`},
+		"bad amount":       {strings.Replace(handWritten, `"discount_amount": "1"`, `"discount_amount": "ten"`, 1), `rules[0].discount_amount: "ten" is not an amount written with digits`},
 	} {
 		_, err := dst.Rules.Import(ctx, who, dst.Directory(), []byte(tc.file))
 		var ie *pricerules.ImportError

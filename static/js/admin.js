@@ -34,7 +34,8 @@
       form.querySelectorAll(":scope > fieldset.section").forEach(function (set) {
         var legend = set.querySelector(":scope > legend");
         if (!legend || legend.querySelector(".fold")) return;
-        var key = "aa:fold:" + editor + ":" + legend.textContent.trim();
+        var title = legend.textContent.trim(); // before the button adds its own words
+        var key = "aa:fold:" + editor + ":" + title;
         var button = document.createElement("button");
         button.type = "button";
         button.className = "fold link";
@@ -43,7 +44,7 @@
           set.classList.toggle("folded", folded);
           button.setAttribute("aria-expanded", folded ? "false" : "true");
           button.textContent = folded ? "Show" : "Hide";
-          button.setAttribute("aria-label", (folded ? "Show " : "Hide ") + legend.textContent.trim());
+          button.setAttribute("aria-label", (folded ? "Show " : "Hide ") + title);
         };
         button.addEventListener("click", function () {
           var folded = !set.classList.contains("folded");
