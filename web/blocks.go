@@ -512,6 +512,11 @@ func (s *Server) placementNew(c echo.Context) error {
 		if b, err := s.deps.Blocks.Block(c.Request().Context(), id); err == nil {
 			p.Title = b.Name
 			p.Blocks = []dynamicblocks.PlacementBlock{{BlockID: b.ID}}
+			// A header, footer or column block goes there; a content block to the hero.
+			switch b.Type {
+			case dynamicblocks.TypeHeader, dynamicblocks.TypeFooter, dynamicblocks.TypeLeft, dynamicblocks.TypeRight:
+				p.Location = string(b.Type)
+			}
 		}
 	}
 	return s.placementForm(c, http.StatusOK, p, nil, false)
