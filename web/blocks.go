@@ -438,6 +438,9 @@ func (s *Server) placementsList(c echo.Context) error {
 			sn = append(sn, vnames[id])
 		}
 		row.Blocks = strings.Join(bn, ", ")
+		if len(bn) == 0 && p.Display == dynamicblocks.DisplaySpecified {
+			row.Blocks = "None: this placement shows nothing"
+		}
 		if len(sn) > 0 {
 			row.Stores = strings.Join(sn, ", ")
 		}

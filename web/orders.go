@@ -85,7 +85,7 @@ func (s *Server) ordersList(c echo.Context) error {
 			o.CouponCode = "—"
 		}
 		v.Rows = append(v.Rows, oview.Row{Number: o.IncrementID, URL: fmt.Sprintf("/admin/sales/orders/%d", o.ID), Date: formatTime(o.CreatedAt),
-			Customer: orderCustomer(o), StoreView: views[o.StoreViewID].Name, Coupon: o.CouponCode, Rules: o.Rules,
+			Customer: orderCustomer(o), StoreView: views[o.StoreViewID].Name, Coupon: o.CouponCode, Rules: orDash(o.Rules),
 			Subtotal: money.Display(cur, o.Subtotal), Discount: discountText(cur, o.Discount), Shipping: money.Display(cur, o.Shipping), Total: money.Display(cur, o.GrandTotal),
 			Audiences: orderAudienceNames(o.Audiences)})
 	}
@@ -260,3 +260,4 @@ func (s *Server) defaultLocation(c echo.Context) *time.Location {
 	}
 	return time.UTC
 }
+
