@@ -260,4 +260,3 @@ func (s *Server) defaultLocation(c echo.Context) *time.Location {
 	}
 	return time.UTC
 }
-
