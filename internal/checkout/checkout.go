@@ -41,6 +41,10 @@ func IsShopperError(err error) bool {
 // MaxQty is the largest quantity of one line.
 const MaxQty = 10000
 
+// MaxLines is the most different products a cart holds: reading a cart through the public
+// storefront API costs in proportion to its lines.
+const MaxLines = 200
+
 // FlatRate is a website's flat-rate carrier.
 type FlatRate struct {
 	Enabled bool
@@ -266,10 +270,18 @@ func (s *Service) AddItem(ctx context.Context, maskedID, sku string, qty int) (C
 		return Cart{}, shopperError(fmt.Sprintf("Could not find a product with SKU %q.", sku))
 	}
 	sku = p.SKU // as the catalog spells it: SKUs match whatever their case
+	newLine := true
 	for _, l := range c.Lines {
-		if l.SKU == sku && l.Qty+qty > MaxQty {
-			return Cart{}, ErrQty
+		if l.SKU == sku {
+			newLine = false
+			if l.Qty+qty > MaxQty {
+				return Cart{}, ErrQty
+			}
 		}
+	}
+	// The storefront API is public: a cart's size bounds what reading it costs.
+	if newLine && len(c.Lines) >= MaxLines {
+		return Cart{}, shopperError(fmt.Sprintf("The cart already holds %d different products, the most it can: remove one before adding another.", MaxLines))
 	}
 	add := func(tx *gorm.DB) error {
 		if err := addQty(tx, c.ID, sku, qty); err != nil {

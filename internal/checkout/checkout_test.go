@@ -3,6 +3,7 @@ package checkout_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -271,4 +272,35 @@ func TestAddressAndPaymentConditionsApply(t *testing.T) {
 			t.Fatalf("order %+v %v", o.Totals, err)
 		}
 	})
+}
+
+// A cart holds at most MaxLines different products (the public API reads every line of a
+// cart); more of a product already in it is still added.
+func TestCartLinesAreBounded(t *testing.T) {
+	ctx := context.Background()
+	a := setup(t, dbtest.New(t))
+	var csv strings.Builder
+	csv.WriteString("sku,name,price,weight,categories,websites,attributes\n")
+	for i := 0; i <= checkout.MaxLines; i++ {
+		fmt.Fprintf(&csv, "P-%d,Product %d,1.00,0.1,Misc,base,\n", i, i)
+	}
+	if _, err := a.Catalog.Import(ctx, who, strings.NewReader(csv.String())); err != nil {
+		t.Fatal(err)
+	}
+	a.LiveCatalog.Reload()
+	c, err := a.Checkout.Create(ctx, 1, 1, 0, checkout.FlatRateMethod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < checkout.MaxLines; i++ {
+		if _, err := a.Checkout.AddItem(ctx, c.MaskedID, fmt.Sprintf("P-%d", i), 1); err != nil {
+			t.Fatalf("line %d: %v", i, err)
+		}
+	}
+	if _, err := a.Checkout.AddItem(ctx, c.MaskedID, fmt.Sprintf("P-%d", checkout.MaxLines), 1); err == nil || !strings.Contains(err.Error(), "the most it can") {
+		t.Fatalf("one line too many: %v", err)
+	}
+	if got, err := a.Checkout.AddItem(ctx, c.MaskedID, "P-0", 2); err != nil || len(got.Lines) != checkout.MaxLines {
+		t.Fatalf("more of a product already in the cart: %v", err)
+	}
 }
