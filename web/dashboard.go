@@ -61,8 +61,7 @@ func (s *Server) dashboard(c echo.Context) error {
 	checks := []dashboard.Check{
 		{Label: "Real-Time CDP service account", Done: clientID != "" && secretSet && org != "",
 			Detail: "Client ID, client secret and organization ID from the Developer Console.", Href: "/admin/config/services#audiences", Action: "Configure"},
-		{Label: "Datastream for every website", Done: missing == 0,
-			Detail: fmt.Sprintf("%d of %d website(s) have a datastream ID.", len(websites)-missing, len(websites)), Href: "/admin/config/services#experience_platform", Action: "Configure"},
+		datastreamCheck(len(websites), missing, s.unmatchedWebsites(ctx)),
 		{Label: "Commerce Services Connector", Done: csKey != "",
 			Detail: "API keys from the Commerce Services portal.", Href: "/admin/config/services#services_connector", Action: "Configure"},
 	}
@@ -118,6 +117,28 @@ func (s *Server) syncCheck(ctx context.Context) dashboard.Check {
 		if w := r.WarningList(); len(w) > 0 {
 			ch.Detail += " " + strings.Join(w, " ")
 		}
+	}
+	return ch
+}
+
+// unmatchedWebsites is how many websites' datastreams matched no Adobe Commerce destination
+// in the last sync that succeeded (0 before any).
+func (s *Server) unmatchedWebsites(ctx context.Context) int {
+	last, err := s.deps.Syncer.LastSuccess(ctx)
+	if err != nil || last == nil {
+		return 0
+	}
+	return last.UnmatchedWebsites()
+}
+
+// datastreamCheck is the home page's line on datastreams: each website needs one, and one
+// that matched no Adobe Commerce destination in the last sync does not count as done.
+func datastreamCheck(websites, missing, unmatched int) dashboard.Check {
+	ch := dashboard.Check{Label: "Datastream for every website", Done: missing == 0 && unmatched == 0,
+		Detail: fmt.Sprintf("%d of %d website(s) have a datastream ID.", websites-missing, websites),
+		Href:   "/admin/config/services#experience_platform", Action: "Configure"}
+	if unmatched > 0 {
+		ch.Detail += fmt.Sprintf(" %d matched no Adobe Commerce destination in the last sync: check it against the destination's datastream.", unmatched)
 	}
 	return ch
 }

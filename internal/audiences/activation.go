@@ -41,13 +41,17 @@ type activation struct {
 	activated map[string]map[int64]bool // audience id → websites
 }
 
+// unmatchedWords mark a warning about a website whose datastream matched nothing, so that
+// SyncRun.UnmatchedWebsites can count them.
+const unmatchedWords = "matched no Adobe Commerce destination connection"
+
 // warnings are the things a successful sync tells the merchant about: websites whose
 // datastream matched nothing, and disabled dataflows.
 func (a *activation) warnings() []string {
 	var out []string
 	for _, w := range a.sites {
 		if len(w.Connections) == 0 {
-			out = append(out, fmt.Sprintf("%s: its datastream %s matched no Adobe Commerce destination connection, so no audience applies there.", w.Website, w.Datastream))
+			out = append(out, fmt.Sprintf("%s: its datastream %s %s, so no audience applies there.", w.Website, w.Datastream, unmatchedWords))
 		}
 		for _, f := range w.DisabledFlows {
 			out = append(out, fmt.Sprintf("%s: the dataflow %q is disabled in Experience Platform; its audiences are not activated.", w.Website, f))

@@ -33,6 +33,12 @@ type SyncRun struct {
 	Warnings string
 }
 
+// UnmatchedWebsites counts the websites whose datastream matched no Adobe Commerce
+// destination connection in this run.
+func (r SyncRun) UnmatchedWebsites() int {
+	return strings.Count(r.Warnings, unmatchedWords)
+}
+
 // WarningList returns the run's warnings, one an element.
 func (r SyncRun) WarningList() []string {
 	if strings.TrimSpace(r.Warnings) == "" {
