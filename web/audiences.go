@@ -455,20 +455,21 @@ func (s *Server) chooserView(ctx context.Context, field, search string, page int
 		onPage[r.ID] = true
 		v.Rows = append(v.Rows, row)
 	}
-	for id := range selected {
-		if !onPage[id] {
-			v.Hidden = append(v.Hidden, id)
-		}
-	}
-	slices.Sort(v.Hidden)
 	ids := make([]int64, 0, len(selected))
 	for id := range selected {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	for _, id := range ids {
-		if a, _, err := s.deps.Audiences.Get(ctx, id); err == nil {
-			v.Chosen = append(v.Chosen, a.Name)
+	// The chosen audiences by name, and those not on this page as ticked boxes of their
+	// own, so they can be unticked without paging to them (one query for all).
+	picked, err := s.deps.Audiences.ByIDs(ctx, ids)
+	if err != nil {
+		return v, err
+	}
+	for _, a := range picked {
+		v.Chosen = append(v.Chosen, a.Name)
+		if !onPage[a.ID] {
+			v.Elsewhere = append(v.Elsewhere, aview.ChooserRow{ID: a.ID, Name: a.Name, CDPID: a.CDPID, Checked: true})
 		}
 	}
 	v.Pager = components.PagerView{Page: page, PerPage: chooserPerPage, Total: res.Matched}

@@ -96,14 +96,16 @@ type ChooserRow struct {
 
 // ChooserView is the audience chooser grid.
 type ChooserView struct {
-	Field    string // the form field the chosen ids are submitted as
-	Search   string
-	Rows     []ChooserRow
-	Hidden   []int64 // chosen ids not on this page, kept as hidden inputs
-	Pager    components.PagerView
-	Endpoint string
-	Empty    string
-	Chosen   []string // names of every chosen audience, on any page
+	Field  string // the form field the chosen ids are submitted as
+	Search string
+	Rows   []ChooserRow
+	// Elsewhere are the chosen audiences not on this page, shown as ticked boxes so that
+	// they can be unticked from here.
+	Elsewhere []ChooserRow
+	Pager     components.PagerView
+	Endpoint  string
+	Empty     string
+	Chosen    []string // names of every chosen audience, on any page
 	// FormAction, when set, is the enclosing editor's form action: ticking a box posts the
 	// form there to show it again (the chosen names and the condition sentence follow at
 	// once); otherwise ticking refreshes the chooser alone.
