@@ -226,6 +226,25 @@ func (s *Server) ruleForm(c echo.Context, status int, r pricerules.Rule, o ruleF
 	if v.ActionConditions, err = s.treeView(ctx, r.ActionConditions, actionRoot, action, true, true, o.choosers); err != nil {
 		return err
 	}
+	// A tree that does not compile: say which condition, beside it, and link the banner
+	// there rather than to the section's top.
+	for _, t := range []struct {
+		key     string
+		node    *prview.NodeView
+		tree    pricerules.Condition
+		product bool
+	}{{"conditions", &v.Conditions, r.Conditions, false}, {"action_conditions", &v.ActionConditions, r.ActionConditions, true}} {
+		if errs[t.key] == "" {
+			continue
+		}
+		if first := markLeafErrors(t.node, t.tree, t.product); first != "" {
+			for i := range v.ErrorLinks {
+				if v.ErrorLinks[i].Anchor == map[bool]string{false: "conditions", true: "actions"}[t.product] {
+					v.ErrorLinks[i].Anchor = first
+				}
+			}
+		}
+	}
 	v.ConditionsSentence = pricerules.DescribeWith(r.Conditions, s.audienceNamer(ctx))
 	ids := append(pricerules.AudienceIDs(r.Conditions), pricerules.AudienceIDs(r.ActionConditions)...)
 	if v.AudienceWarnings, err = s.audienceWarnings(ctx, ids, r.WebsiteIDs, websites); err != nil {
@@ -580,4 +599,26 @@ func ruleErrorLinks(errs map[string]string) []components.ErrorLink {
 		}
 	}
 	return out
+}
+
+// markLeafErrors puts each condition's own problem beside it (a leaf that does not compile
+// alone) and returns the element id of the first, for the error banner's link.
+func markLeafErrors(n *prview.NodeView, c pricerules.Condition, product bool) string {
+	first := ""
+	if len(c.Conditions) == 0 && c.Kind != pricerules.KindCombine {
+		if err := pricerules.ValidateConditions(pricerules.All(c), product || c.Kind == pricerules.KindProduct); err != nil {
+			n.Error = strings.TrimPrefix(err.Error(), pricerules.ErrInvalidCondition.Error()+": ")
+			return n.Anchor()
+		}
+		return ""
+	}
+	inner := product || c.Kind == pricerules.KindFound || c.Kind == pricerules.KindSubselect
+	for i := range n.Children {
+		if i < len(c.Conditions) {
+			if id := markLeafErrors(&n.Children[i], c.Conditions[i], inner); id != "" && first == "" {
+				first = id
+			}
+		}
+	}
+	return first
 }

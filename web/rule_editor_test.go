@@ -43,3 +43,24 @@ func TestRuleEditorErrorBannerLinksTheFields(t *testing.T) {
 		t.Fatal("banner text")
 	}
 }
+
+// A condition that does not compile is marked beside it, and the banner links there.
+func TestRuleEditorMarksTheConditionAtFault(t *testing.T) {
+	_, c := signedIn(t)
+	f := formOf(c.get("/admin/price-rules/new"), "#rule-form")
+	f.Set("name", "Big carts")
+	f.Set("add:c", "cart:subtotal")
+	f.Set("tree_op", "add:c")
+	p := c.post("/admin/price-rules", f)
+	f = formOf(p, "#rule-form")
+	f.Del("tree_op")
+	f.Set("c.0.value", "abc")
+	p = c.post("/admin/price-rules", f)
+	wantStatus(t, p, http.StatusUnprocessableEntity)
+	if msg := p.text(`[data-testid="error-c.0"]`); !strings.Contains(msg, "abc") {
+		t.Fatalf("the leaf's own error: %q (page: %q)", msg, p.text(`[data-testid="conditions"]`))
+	}
+	if href := p.doc.Find(`[data-testid="form-errors"] a`).FilterFunction(func(_ int, a *goquery.Selection) bool { return a.Text() == "Conditions" }).AttrOr("href", ""); href != "#cond-c-0" || p.doc.Find("#cond-c-0.has-error").Length() != 1 {
+		t.Fatalf("banner link %q", href)
+	}
+}

@@ -4,6 +4,7 @@ package pricerules
 
 import (
 	"strconv"
+	"strings"
 
 	"audienceactivation/templates/audiences"
 	"audienceactivation/templates/components"
@@ -54,7 +55,11 @@ type NodeView struct {
 	IsRoot     bool
 	Container  bool
 	FormAction string // where the builder's buttons post the form
+	Error      string // this condition's own problem, shown beside it
 }
+
+// Anchor is the node's element id, for links to it.
+func (n NodeView) Anchor() string { return "cond-" + strings.ReplaceAll(n.Path, ".", "-") }
 
 // EditView is the editor.
 type EditView struct {
