@@ -92,6 +92,11 @@ Settings (every command; flag or environment):
   --session-idle DUR       sign admins out after this inactivity (SESSION_IDLE_TIMEOUT, default 30m)
   --log-format FORMAT      text or json (LOG_FORMAT, default text)
   --trusted-proxies CIDRS  reverse proxies whose X-Forwarded-For is believed (TRUSTED_PROXIES)
+  --no-2fa                 admins sign in without two-factor codes: local development only (ADMIN_2FA=off)
+  --coupon-tries N         wrong coupon codes allowed per cart, customer and address (COUPON_TRIES, default 10)
+  --coupon-window DUR      the coupon quota's window (COUPON_WINDOW, default 1h)
+  --metrics-addr ADDR      serve /metrics on this address instead of the main one (METRICS_ADDR)
+  METRICS_TOKEN            bearer token /metrics asks for (environment only)
   SECRET_KEY               master key (environment only); default: DIR/secret.key, made on first start
 `
 
