@@ -32,7 +32,7 @@ test-short:
 	SKIP_BROWSER=1 $(GO) test -count=1 ./...
 
 ## bench: benchmarks (medians over 5 runs), then the storefront API load test against the
-## built admin binary serving as its own process (about 90 s)
+## built admin binary serving as its own process (about 50 s)
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
 	$(GO) run ./cmd/loadtest -binary bin/admin
