@@ -15,7 +15,9 @@ func TestHomeSaysWhatTheLastSyncFound(t *testing.T) {
 	a, c := signedIn(t)
 	emu, _ := withCDP(t, a)
 	c.syncAudiences()
-	home := func() string { return strings.Join(strings.Fields(c.get("/admin").text(`[data-testid="setup-checklist"]`)), " ") }
+	home := func() string {
+		return strings.Join(strings.Fields(c.get("/admin").text(`[data-testid="setup-checklist"]`)), " ")
+	}
 	if got := home(); !strings.Contains(got, "Audience sync") || !strings.Contains(got, "Last synced today") {
 		t.Fatalf("after a good sync: %q", got)
 	}
