@@ -216,7 +216,8 @@ func (s *Server) servicesImportWorkspace(c echo.Context) error {
 	if ws.Workspace != "" {
 		msg += fmt.Sprintf(" (workspace %s)", ws.Workspace)
 	}
-	return s.redirectWithFlash(c, "/admin/config/services#audiences", flashSuccess, msg+". The client secret is stored encrypted.")
+	return s.redirectWithFlash(c, "/admin/config/services#test-connection", flashSuccess,
+		msg+". The client secret is stored encrypted. They replace the credentials saved before: press Test connection to check them.")
 }
 
 // readWorkspaceUpload returns the uploaded file, or else the pasted text.
