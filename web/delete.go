@@ -8,9 +8,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 
-	"audienceactivation/internal/customers"
-	"audienceactivation/internal/dynamicblocks"
-	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/stores"
 	"audienceactivation/templates/confirm"
 	"audienceactivation/templates/layout"
@@ -28,18 +25,15 @@ func deleteURL(base string, id int64) string {
 	return fmt.Sprintf("%s/%d/delete", base, id)
 }
 
-// loadOr404 reads the :id of the path and the record it names; a record that is not
-// there is the 404 page.
-func loadOr404[T any](c echo.Context, get func(context.Context, int64) (T, error), notFound error) (int64, T, error) {
+// load reads the :id of the path and the record it names; a record that is not there is
+// the domain's ErrNotFound, which the error handler turns into the 404 page.
+func load[T any](c echo.Context, get func(context.Context, int64) (T, error)) (int64, T, error) {
 	var zero T
 	id, err := idParam(c)
 	if err != nil {
 		return 0, zero, err
 	}
 	x, err := get(c.Request().Context(), id)
-	if errors.Is(err, notFound) {
-		return 0, zero, echo.ErrNotFound
-	}
 	return id, x, err
 }
 
@@ -53,7 +47,7 @@ func (s *Server) confirmPage(c echo.Context, nav string, v confirm.View) error {
 }
 
 func (s *Server) ruleDeleteConfirm(c echo.Context) error {
-	id, r, err := loadOr404(c, s.deps.PriceRules.Get, pricerules.ErrNotFound)
+	id, r, err := load(c, s.deps.PriceRules.Get)
 	if err != nil {
 		return err
 	}
@@ -63,7 +57,7 @@ func (s *Server) ruleDeleteConfirm(c echo.Context) error {
 }
 
 func (s *Server) ruleDelete(c echo.Context) error {
-	id, r, err := loadOr404(c, s.deps.PriceRules.Get, pricerules.ErrNotFound)
+	id, r, err := load(c, s.deps.PriceRules.Get)
 	if err != nil {
 		return err
 	}
@@ -74,7 +68,7 @@ func (s *Server) ruleDelete(c echo.Context) error {
 }
 
 func (s *Server) blockDeleteConfirm(c echo.Context) error {
-	id, b, err := loadOr404(c, s.deps.Blocks.Block, dynamicblocks.ErrNotFound)
+	id, b, err := load(c, s.deps.Blocks.Block)
 	if err != nil {
 		return err
 	}
@@ -88,7 +82,7 @@ func (s *Server) blockDeleteConfirm(c echo.Context) error {
 }
 
 func (s *Server) blockDelete(c echo.Context) error {
-	id, b, err := loadOr404(c, s.deps.Blocks.Block, dynamicblocks.ErrNotFound)
+	id, b, err := load(c, s.deps.Blocks.Block)
 	if err != nil {
 		return err
 	}
@@ -99,7 +93,7 @@ func (s *Server) blockDelete(c echo.Context) error {
 }
 
 func (s *Server) placementDeleteConfirm(c echo.Context) error {
-	id, p, err := loadOr404(c, s.deps.Blocks.Placement, dynamicblocks.ErrNotFound)
+	id, p, err := load(c, s.deps.Blocks.Placement)
 	if err != nil {
 		return err
 	}
@@ -122,7 +116,7 @@ func (s *Server) placementDelete(c echo.Context) error {
 }
 
 func (s *Server) customerDeleteConfirm(c echo.Context) error {
-	id, cu, err := loadOr404(c, s.deps.Customers.Get, customers.ErrNotFound)
+	id, cu, err := load(c, s.deps.Customers.Get)
 	if err != nil {
 		return err
 	}
@@ -143,7 +137,7 @@ func (s *Server) customerDeleteConfirm(c echo.Context) error {
 }
 
 func (s *Server) customerDelete(c echo.Context) error {
-	id, cu, err := loadOr404(c, s.deps.Customers.Get, customers.ErrNotFound)
+	id, cu, err := load(c, s.deps.Customers.Get)
 	if err != nil {
 		return err
 	}
@@ -165,7 +159,7 @@ func (s *Server) customerDelete(c echo.Context) error {
 
 // websiteDeleteConfirm asks before a website goes, or says why it cannot (the default).
 func (s *Server) websiteDeleteConfirm(c echo.Context) error {
-	id, w, err := loadOr404(c, s.deps.Stores.Website, stores.ErrNotFound)
+	id, w, err := load(c, s.deps.Stores.Website)
 	if err != nil {
 		return err
 	}
@@ -197,7 +191,7 @@ func (s *Server) websiteDelete(c echo.Context) error {
 }
 
 func (s *Server) storeViewDeleteConfirm(c echo.Context) error {
-	id, sv, err := loadOr404(c, s.deps.Stores.StoreView, stores.ErrNotFound)
+	id, sv, err := load(c, s.deps.Stores.StoreView)
 	if err != nil {
 		return err
 	}

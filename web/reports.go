@@ -207,33 +207,26 @@ func splitView(cur string, sp checkout.AudienceSplit, href string) rview.Split {
 // chartOf draws a rule's days as bars of the revenue with the rule.
 func chartOf(cur string, days []checkout.Day) rview.Chart {
 	ch := rview.Chart{Width: 720, Height: 120}
-	var max int64
+	var top int64
 	for _, d := range days {
-		max = maxOf(max, d.Revenue)
+		top = max(top, d.Revenue)
 	}
-	if len(days) == 0 || max == 0 {
+	if len(days) == 0 || top == 0 {
 		ch.Empty = true
 		return ch
 	}
-	ch.First, ch.Last, ch.Max = days[0].Date, days[len(days)-1].Date, money.Display(cur, max)
+	ch.First, ch.Last, ch.Max = days[0].Date, days[len(days)-1].Date, money.Display(cur, top)
 	step := ch.Width / len(days)
 	if step < 1 {
 		step = 1
 	}
 	for i, d := range days {
-		h := int(d.Revenue * int64(ch.Height-14) / max)
+		h := int(d.Revenue * int64(ch.Height-14) / top)
 		if d.Revenue > 0 && h < 1 {
 			h = 1
 		}
-		ch.Bars = append(ch.Bars, rview.Bar{X: i * step, Y: ch.Height - h, W: maxOf(step-1, 1), H: h,
+		ch.Bars = append(ch.Bars, rview.Bar{X: i * step, Y: ch.Height - h, W: max(step-1, 1), H: h,
 			Title: fmt.Sprintf("%s: %d order(s), %s, discount %s", d.Date, d.Orders, money.Display(cur, d.Revenue), money.Display(cur, d.Discount))})
 	}
 	return ch
-}
-
-func maxOf[T int | int64](a, b T) T {
-	if b > a {
-		return b
-	}
-	return a
 }

@@ -1,6 +1,7 @@
 package audiences
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -142,7 +143,7 @@ func (s *Syncer) lookupActivation(ctx context.Context, client *Client) (*activat
 		for _, c := range a.conns {
 			for _, v := range c.Params {
 				if strings.EqualFold(strings.TrimSpace(v), w.Datastream) {
-					w.Connections = append(w.Connections, firstNonEmpty(c.Name, c.ID))
+					w.Connections = append(w.Connections, cmp.Or(c.Name, c.ID))
 					connSites[c.ID] = append(connSites[c.ID], i)
 					break
 				}
@@ -161,7 +162,7 @@ func (s *Syncer) lookupActivation(ctx context.Context, client *Client) (*activat
 		for _, tc := range f.TargetConnectionIDs {
 			for _, i := range connSites[tc] {
 				if !f.Enabled() {
-					a.sites[i].DisabledFlows = append(a.sites[i].DisabledFlows, firstNonEmpty(f.Name, f.ID))
+					a.sites[i].DisabledFlows = append(a.sites[i].DisabledFlows, cmp.Or(f.Name, f.ID))
 					continue
 				}
 				if perSite[i] == nil {
@@ -201,26 +202,10 @@ func (a *activation) unmatched(sandbox string) error {
 				}
 			}
 			sort.Strings(streams)
-			fs = append(fs, fmt.Sprintf("%q (datastream %s)", firstNonEmpty(c.Name, c.ID), orNone(strings.Join(streams, ", "))))
+			fs = append(fs, fmt.Sprintf("%q (datastream %s)", cmp.Or(c.Name, c.ID), cmp.Or(strings.Join(streams, ", "), "none")))
 		}
 		found = "found " + strings.Join(fs, "; ")
 	}
 	return fmt.Errorf("%w in sandbox %q: configured %s; %s. Check each website's datastream ID, and that the destination was set up with that datastream",
 		ErrDatastreamsUnmatched, sandbox, strings.Join(want, ", "), found)
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none"
-	}
-	return s
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 
 	"gorm.io/gorm"
+
+	"audienceactivation/internal/validation"
 )
 
 // OrderAudience is a Real-Time CDP audience the shopper was in when the order was placed,
@@ -30,24 +32,12 @@ func (s *Service) recordAudiences(ctx context.Context, tx *gorm.DB, orderID int6
 			continue
 		}
 		seen[a.CDPID] = true
-		if err := tx.Exec("INSERT INTO order_audiences (order_id, cdp_id, name) VALUES (?, ?, ?)", orderID, a.CDPID, truncate(a.Name, 255)).Error; err != nil {
+		if err := tx.Exec("INSERT INTO order_audiences (order_id, cdp_id, name) VALUES (?, ?, ?)", orderID, a.CDPID, validation.Clean(a.Name, 255)).Error; err != nil {
 			return err
 		}
 	}
 	return nil
 }
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8Start(s[n]) {
-		n--
-	}
-	return s[:n]
-}
-
-func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
 
 // orderAudiences returns each order's audiences, by name.
 func (s *Service) orderAudiences(ctx context.Context, ids []int64) (map[int64][]OrderAudience, error) {
