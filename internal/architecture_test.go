@@ -227,13 +227,15 @@ func TestTheScanSeesCrossDomainSQL(t *testing.T) {
 }
 
 // TestImportDirection: nothing under internal/ imports web, echo, templ (or the templates,
-// which are templ) or cmd, and web does not import the wiring. Test files may: they build the whole
+// which are templ) or cmd, and web does not import the wiring (cmd/admin/wiring). Tests
+// under internal/ do not import cmd or web either: a domain's tests wire its real
+// collaborators themselves. web's tests may import the wiring: they drive the whole
 // application.
 func TestImportDirection(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("the go command is not on PATH")
 	}
-	cmd := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, "./...")
+	cmd := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}{{range .TestImports}} test:{{.}}{{end}}{{range .XTestImports}} test:{{.}}{{end}}`, "./...")
 	cmd.Dir = root(t)
 	out, err := cmd.Output()
 	if err != nil {
@@ -245,6 +247,7 @@ func TestImportDirection(t *testing.T) {
 		fields := strings.Fields(line)
 		pkg, imports := strings.TrimPrefix(fields[0], mod), fields[1:]
 		for _, imp := range imports {
+			imp, inTest := strings.CutPrefix(imp, "test:")
 			switch {
 			case strings.HasPrefix(pkg, "internal/") || pkg == "internal":
 				checked++
@@ -252,14 +255,9 @@ func TestImportDirection(t *testing.T) {
 					strings.HasPrefix(imp, "github.com/labstack/echo") || strings.HasPrefix(imp, "github.com/a-h/templ") {
 					t.Errorf("%s imports %s: internal packages know nothing of HTTP handlers, templates or the binary", pkg, imp)
 				}
-			case pkg == "web" || strings.HasPrefix(pkg, "web/"):
+			case (pkg == "web" || strings.HasPrefix(pkg, "web/")) && !inTest:
 				checked++
-				if imp == mod+"internal/app" || strings.HasPrefix(imp, mod+"cmd/") {
-					if reason, ok := wiringDebt[pkg+" "+imp]; ok {
-						t.Logf("known: %s imports %s (%s)", pkg, imp, reason)
-						wiringSeen[pkg+" "+imp] = true
-						continue
-					}
+				if strings.HasPrefix(imp, mod+"cmd/") {
 					t.Errorf("%s imports the wiring %s: web declares what it needs and cmd/admin wires it in", pkg, imp)
 				}
 			}
@@ -268,18 +266,4 @@ func TestImportDirection(t *testing.T) {
 	if checked == 0 {
 		t.Fatal("go list named no internal or web imports: is the check broken?")
 	}
-	for key := range wiringDebt {
-		if !wiringSeen[key] {
-			t.Errorf("wiring debt %q is paid: delete its line from architecture_test.go", key)
-		}
-	}
 }
-
-// wiringDebt lists the imports of the wiring that web still has, with the reason; the test
-// fails when one is gone, so the list only shrinks.
-var (
-	wiringDebt = map[string]string{
-		"web audienceactivation/internal/app": "issue 15 item 1 moves the composition root to cmd/admin (web.DepsFrom takes *app.App)",
-	}
-	wiringSeen = map[string]bool{}
-)

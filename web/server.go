@@ -4,7 +4,6 @@
 package web
 
 import (
-	"audienceactivation/internal/app"
 	"context"
 	"log/slog"
 	"net"
@@ -27,7 +26,8 @@ import (
 	"audienceactivation/internal/stores"
 )
 
-// Deps are the services the handlers use, wired by cmd/admin.
+// Deps are the services the handlers use: web declares them here, and cmd/admin's
+// composition root (cmd/admin/wiring) fills them in. web imports no wiring.
 type Deps struct {
 	Settings   config.Settings
 	MasterKey  []byte
@@ -62,17 +62,6 @@ type Deps struct {
 	CreateUserCommand string
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-}
-
-// DepsFrom takes the services of the wired application.
-func DepsFrom(a *app.App) Deps {
-	return Deps{
-		Settings: a.Settings, MasterKey: a.Key, DB: a.DB, Logger: a.Log,
-		Auth: a.Auth, Stores: a.Stores, Audit: a.Audit, Services: a.Services,
-		Audiences: a.Audiences, Syncer: a.Syncer, PriceRules: a.Rules, RuleDirectory: a.Directory(), Blocks: a.Blocks, Catalog: a.Catalog,
-		Customers: a.Customers, LiveRules: a.LiveRules, LiveBlocks: a.LiveBlocks, LiveMembership: a.LiveMembership, LiveTrust: a.LiveTrust,
-		LiveSDKNames: a.LiveSDKNames, LiveStoreViews: a.LiveStoreViews, LiveShipping: a.LiveShipping, LiveCatalog: a.LiveCatalog, Checkout: a.Checkout,
-	}
 }
 
 // Server is the admin application's HTTP server.

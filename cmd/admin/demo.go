@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"audienceactivation/internal/app"
+	"audienceactivation/cmd/admin/wiring"
 	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audiences/cdpemu"
 	"audienceactivation/internal/audit"
@@ -133,7 +133,7 @@ CAP-1,Trail cap,18.00,0.1,Running|Hats,base,
 
 // seedDemoOffers adds, once, the demo catalog, a buy-2-get-1 rule and a hero block for demo audiences, and
 // the home.hero placement that shows the block.
-func seedDemoOffers(c *cli, a *app.App, who audit.Actor) error {
+func seedDemoOffers(c *cli, a *wiring.App, who audit.Actor) error {
 	ctx := c.ctx
 	if _, total, _, err := a.Catalog.List(ctx, catalog.Filter{PerPage: 1}); err != nil {
 		return err
@@ -142,7 +142,7 @@ func seedDemoOffers(c *cli, a *app.App, who audit.Actor) error {
 			return err
 		}
 	}
-	if rules, _, err := a.Rules.All(ctx); err != nil || len(rules) > 0 {
+	if rules, _, err := a.PriceRules.All(ctx); err != nil || len(rules) > 0 {
 		return err
 	}
 	local, err := a.Audiences.LocalIDs(ctx, []string{cdpemu.ID(1), cdpemu.ID(7)}) // "Abandoned cart", "Runners"
@@ -154,7 +154,7 @@ func seedDemoOffers(c *cli, a *app.App, who audit.Actor) error {
 	if err != nil {
 		return err
 	}
-	rule, err := a.Rules.Save(ctx, who, pricerules.Rule{Name: "Runners: buy 2 get 1 free", Active: true, WebsiteIDs: []int64{base.ID},
+	rule, err := a.PriceRules.Save(ctx, who, pricerules.Rule{Name: "Runners: buy 2 get 1 free", Active: true, WebsiteIDs: []int64{base.ID},
 		CustomerGroupIDs: []int64{0, 1, 2, 3}, CouponType: pricerules.CouponNone, Action: pricerules.BuyXGetY, Amount: 1, Step: 2,
 		FreeShipping: pricerules.FreeShippingNo, DefaultLabel: "Buy 2, get 1 free",
 		Conditions:       pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{fmt.Sprint(runners)}}),

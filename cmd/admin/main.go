@@ -17,7 +17,7 @@ import (
 	"syscall"
 	"time"
 
-	"audienceactivation/internal/app"
+	"audienceactivation/cmd/admin/wiring"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/config"
@@ -27,7 +27,7 @@ import (
 )
 
 func main() {
-	app.TuneRuntime(os.Getenv)
+	wiring.TuneRuntime(os.Getenv)
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }
 
@@ -238,7 +238,7 @@ func (c *cli) openDB() (*db.DB, bool) {
 }
 
 // openApp opens the database and wires every service with the master key.
-func (c *cli) openApp() (*app.App, func(), bool) {
+func (c *cli) openApp() (*wiring.App, func(), bool) {
 	d, ok := c.openDB()
 	if !ok {
 		return nil, nil, false
@@ -249,7 +249,7 @@ func (c *cli) openApp() (*app.App, func(), bool) {
 		fmt.Fprintln(c.stderr, "admin:", err)
 		return nil, nil, false
 	}
-	return app.New(c.settings, d, c.logger, key), func() { d.Close() }, true
+	return wiring.New(c.settings, d, c.logger, key), func() { d.Close() }, true
 }
 
 func migrateCmd(c *cli) int {
@@ -272,27 +272,27 @@ func serve(c *cli) int {
 }
 
 // serveApp runs the admin with its background jobs until ctx ends.
-func serveApp(ctx context.Context, a *app.App, addr string, stderr io.Writer) int {
+func serveApp(ctx context.Context, a *wiring.App, addr string, stderr io.Writer) int {
 	return serveWith(ctx, a, addr, stderr, false)
 }
 
 // serveDemo is serveApp with the storefront's panel for joining and leaving audiences.
-func serveDemo(ctx context.Context, a *app.App, addr string, stderr io.Writer) int {
+func serveDemo(ctx context.Context, a *wiring.App, addr string, stderr io.Writer) int {
 	return serveWith(ctx, a, addr, stderr, true)
 }
 
-func serveWith(ctx context.Context, a *app.App, addr string, stderr io.Writer, demo bool) int {
+func serveWith(ctx context.Context, a *wiring.App, addr string, stderr io.Writer, demo bool) int {
 	if a.Settings.TwoFactorOff {
 		fmt.Fprintln(stderr, "admin: WARNING: two-factor sign-in is OFF (--no-2fa / ADMIN_2FA=off): admins sign in with a password alone. For local development only.")
 	}
-	go pruneLoginFailures(ctx, a.Auth, a.Log)
+	go pruneLoginFailures(ctx, a.Auth, a.Logger)
 	go a.Syncer.Schedule(ctx, a.SyncInterval)
 	a.WatchSnapshots(ctx)
 	deps := webDeps(a)
 	deps.DemoMode = demo
 	srv := web.New(deps)
 	if a.Settings.MetricsAddr != "" {
-		go serveMetrics(ctx, a.Settings.MetricsAddr, srv.MetricsHandler(), a.Log)
+		go serveMetrics(ctx, a.Settings.MetricsAddr, srv.MetricsHandler(), a.Logger)
 	}
 	if err := srv.ListenAndServe(ctx, addr); err != nil {
 		fmt.Fprintln(stderr, "admin:", err)
@@ -301,8 +301,8 @@ func serveWith(ctx context.Context, a *app.App, addr string, stderr io.Writer, d
 	return 0
 }
 
-func webDeps(a *app.App) web.Deps {
-	d := web.DepsFrom(a)
+func webDeps(a *wiring.App) web.Deps {
+	d := a.Deps
 	d.CreateUserCommand = createUserCommand(a.Settings)
 	return d
 }

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"audienceactivation/internal/app"
+	"audienceactivation/cmd/admin/wiring"
 	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audiences/cdpemu"
 	"audienceactivation/internal/audit"
@@ -123,7 +123,7 @@ func TestAudiencesCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	key, _ := s.MasterKey()
-	a := app.New(s, d, nil, key)
+	a := wiring.New(s, d, nil, key)
 	who := audit.Actor{Username: "t"}
 	if _, err := a.Services.Save(context.Background(), who, config.Default, config.Submission{Values: map[string]string{
 		config.PathCDPClientID: emu.ClientID, config.PathCDPClientSecret: emu.ClientSecret, config.PathCDPOrgID: emu.OrgID,
@@ -180,7 +180,7 @@ func TestMembershipSign(t *testing.T) {
 	s := config.Settings{DataDir: dir}
 	d, _ := db.Open("", s.SQLitePath())
 	key, _ := s.MasterKey()
-	a := app.New(s, d, nil, key)
+	a := wiring.New(s, d, nil, key)
 	signing := "cli-signing-key-0123456789abcdef-xyz"
 	if _, err := a.Services.Save(context.Background(), audit.Actor{Username: "t"}, config.Default, config.Submission{Values: map[string]string{
 		config.PathMembershipMode: "signed", config.PathMembershipKey: signing}}); err != nil {

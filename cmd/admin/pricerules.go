@@ -17,7 +17,7 @@ func rulesExport(c *cli) int {
 		return 1
 	}
 	defer closeApp()
-	b, err := a.Rules.Export(c.ctx, a.Directory())
+	b, err := a.PriceRules.Export(c.ctx, a.RuleDirectory)
 	if err != nil {
 		return c.fail(err)
 	}
@@ -52,7 +52,7 @@ func rulesImport(c *cli) int {
 		return 1
 	}
 	defer closeApp()
-	res, err := a.Rules.Import(c.ctx, audit.Actor{Username: "cli"}, a.Directory(), data)
+	res, err := a.PriceRules.Import(c.ctx, audit.Actor{Username: "cli"}, a.RuleDirectory, data)
 	var ie *pricerules.ImportError
 	if errors.As(err, &ie) {
 		fmt.Fprintln(c.stderr, "admin: nothing was imported:")

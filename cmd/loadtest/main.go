@@ -40,7 +40,7 @@ import (
 	"syscall"
 	"time"
 
-	"audienceactivation/internal/app"
+	"audienceactivation/cmd/admin/wiring"
 	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audiences/cdpemu"
 	"audienceactivation/internal/audit"
@@ -357,7 +357,7 @@ func prepare(ctx context.Context, dir string, o Options) ([]string, error) {
 	if _, err := d.Migrate(ctx, quiet); err != nil {
 		return nil, err
 	}
-	a := app.New(settings, d, quiet, []byte(secretKey))
+	a := wiring.New(settings, d, quiet, []byte(secretKey))
 	ids, err := seed(ctx, a, o)
 	if err != nil {
 		return nil, err
@@ -771,7 +771,7 @@ func post(ctx context.Context, c *http.Client, base, membership, query string, v
 // seed builds the store: audiences synced from the CDP emulator, 120 products in 20
 // categories, the rules and the blocks. The snapshots are rebuilt once at the end rather
 // than after each save.
-func seed(ctx context.Context, a *app.App, o Options) ([]string, error) {
+func seed(ctx context.Context, a *wiring.App, o Options) ([]string, error) {
 	who := audit.Actor{Username: "loadtest"}
 	emu := cdpemu.New("load0123456789abcdef0123456789ab", "p8e-loadtest-secret", "LOAD0123456789ABCDEF0123@AdobeOrg", "prod")
 	defer emu.Close()
@@ -811,10 +811,10 @@ func seed(ctx context.Context, a *app.App, o Options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.Rules.OnChange, a.Blocks.OnChange = nil, nil
+	a.PriceRules.OnChange, a.Blocks.OnChange = nil, nil
 	rng := rand.New(rand.NewPCG(7, 7))
 	for i, r := range storeRules(o.Rules, localIDs, cats, rng) {
-		if _, err := a.Rules.Save(ctx, who, r); err != nil {
+		if _, err := a.PriceRules.Save(ctx, who, r); err != nil {
 			return nil, fmt.Errorf("rule %d: %w", i, err)
 		}
 	}

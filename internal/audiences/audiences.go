@@ -215,49 +215,52 @@ func (s *Store) SetUsage(ctx context.Context, tx *gorm.DB, kind string, entityID
 }
 
 // LocalIDs maps CDP audience ids (UUIDs in any case, other ids as sent) to local ids, for
-// the audiences in the store; the keys are the ids as NormalizeID writes them.
+// the audiences in the store; the keys are the ids as NormalizeID writes them. A rule file
+// may name tens of thousands of audiences: the lookups go in chunks of lookupChunk.
 func (s *Store) LocalIDs(ctx context.Context, cdpIDs []string) (map[string]int64, error) {
 	out := map[string]int64{}
-	if len(cdpIDs) == 0 {
-		return out, nil
-	}
 	lower := make([]string, 0, len(cdpIDs))
 	for _, id := range cdpIDs {
 		if n, ok := NormalizeID(id); ok {
 			lower = append(lower, n)
 		}
 	}
-	var rows []struct {
-		ID    int64
-		CDPID string `gorm:"column:cdp_id"`
-	}
-	if err := s.db.WithContext(ctx).Raw("SELECT id, cdp_id FROM audiences WHERE cdp_id IN ?", lower).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		out[r.CDPID] = r.ID
+	for chunk := range slices.Chunk(lower, lookupChunk) {
+		var rows []struct {
+			ID    int64
+			CDPID string `gorm:"column:cdp_id"`
+		}
+		if err := s.db.WithContext(ctx).Raw("SELECT id, cdp_id FROM audiences WHERE cdp_id IN ?", chunk).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[r.CDPID] = r.ID
+		}
 	}
 	return out, nil
 }
 
-// CDPIDs maps local audience ids to their CDP ids.
+// CDPIDs maps local audience ids to their CDP ids, in chunks of lookupChunk.
 func (s *Store) CDPIDs(ctx context.Context, ids []int64) (map[int64]string, error) {
 	out := map[int64]string{}
-	if len(ids) == 0 {
-		return out, nil
-	}
-	var rows []struct {
-		ID    int64
-		CDPID string `gorm:"column:cdp_id"`
-	}
-	if err := s.db.WithContext(ctx).Raw("SELECT id, cdp_id FROM audiences WHERE id IN ?", ids).Scan(&rows).Error; err != nil {
-		return nil, err
-	}
-	for _, r := range rows {
-		out[r.ID] = r.CDPID
+	for chunk := range slices.Chunk(ids, lookupChunk) {
+		var rows []struct {
+			ID    int64
+			CDPID string `gorm:"column:cdp_id"`
+		}
+		if err := s.db.WithContext(ctx).Raw("SELECT id, cdp_id FROM audiences WHERE id IN ?", chunk).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			out[r.ID] = r.CDPID
+		}
 	}
 	return out, nil
 }
+
+// lookupChunk bounds the ids of one lookup query, so that none passes the databases'
+// limits on bound parameters (SQLite 32,766, PostgreSQL 65,535).
+const lookupChunk = 1000
 
 // ByIDs returns the audiences with the given local ids (unknown ids are left out), in one
 // query per 500 ids.

@@ -8,23 +8,62 @@ import (
 	"sync"
 	"testing"
 
-	"audienceactivation/internal/app"
+	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audit"
+	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/checkout"
-	"audienceactivation/internal/config"
 	"audienceactivation/internal/customers"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/db/dbtest"
 	"audienceactivation/internal/pricerules"
+	"audienceactivation/internal/snapshot"
+	"audienceactivation/internal/stores"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
 var who = audit.Actor{Username: "t"}
 
-func setup(t *testing.T, d *db.DB) *app.App {
+// store is checkout with the real services it works with, on d: the catalog (of the stock
+// websites), the price rules (their snapshot and usage counts) and the customers. Shipping
+// is the stock flat rate, 5.00 per item (Magento's default and this project's).
+type store struct {
+	Catalog     *catalog.Service
+	Rules       *pricerules.Service
+	Customers   *customers.Service
+	LiveCatalog *snapshot.Holder[*catalog.Index]
+	Checkout    *checkout.Service
+}
+
+func setup(t *testing.T, d *db.DB) *store {
 	t.Helper()
-	a := app.New(config.Settings{}, d, nil, []byte("0123456789abcdef0123456789abcdef"))
+	log := audit.NewLog(d)
+	a := &store{Catalog: catalog.NewService(d, log), Rules: pricerules.NewService(d, log, audiences.NewStore(d)), Customers: customers.NewService(d, log)}
+	live := snapshot.New("price rules", a.Rules.Snapshot, nil)
+	a.Rules.OnChange = live.Reload
+	sites := stores.NewService(d, log)
+	a.Catalog.WebsiteCodes = func(ctx context.Context) (map[int64]string, error) {
+		ws, err := sites.Websites(ctx)
+		codes := map[int64]string{}
+		for _, w := range ws {
+			codes[w.ID] = w.Code
+		}
+		return codes, err
+	}
+	a.LiveCatalog = snapshot.New("catalog", a.Catalog.Index, nil)
+	a.Catalog.OnChange = a.LiveCatalog.Reload
+	a.Checkout = checkout.NewService(d, checkout.Sources{Rules: live.Current, Usage: a.Rules,
+		Products: func(ctx context.Context, skus []string) (map[string]catalog.Product, error) {
+			x, err := a.LiveCatalog.Current(ctx)
+			if err != nil {
+				return nil, err
+			}
+			return x.BySKU(skus), nil
+		},
+		Shipping: func(context.Context, int64) (checkout.FlatRate, error) {
+			return checkout.FlatRate{Enabled: true, PerItem: true, Price: 500}, nil
+		}})
+	a.Checkout.OnCouponUsedUp = live.Reload
 	csv := "sku,name,price,weight,categories,websites,attributes\nTEE-1,Running tee,25.00,0.2,Tees,base,\nMUG,Coffee mug,9.50,0.4,Home,base,\n"
 	if res, err := a.Catalog.Import(context.Background(), who, strings.NewReader(csv)); err != nil || res.Created != 2 {
 		t.Fatalf("import: %v %+v", err, res)
@@ -32,7 +71,7 @@ func setup(t *testing.T, d *db.DB) *app.App {
 	return a
 }
 
-func couponRule(t *testing.T, a *app.App, code string, limit int) {
+func couponRule(t *testing.T, a *store, code string, limit int) {
 	t.Helper()
 	if _, err := a.Rules.Save(context.Background(), who, pricerules.Rule{Name: "Ten off", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1},
 		CouponType: pricerules.CouponSpecific, CouponCode: code, UsesPerCoupon: limit, Action: pricerules.ByPercent, Amount: 1000,

@@ -24,12 +24,13 @@ import (
 )
 
 // Directory translates the references a rule holds into ones that travel between stores:
-// website and store view codes, and audiences' CDP ids.
-type Directory interface {
-	WebsiteIDs(ctx context.Context) (map[string]int64, error)   // code → id
-	StoreViewIDs(ctx context.Context) (map[string]int64, error) // code → id
-	AudienceLocalIDs(ctx context.Context, cdpIDs []string) (map[string]int64, error)
-	AudienceCDPIDs(ctx context.Context, ids []int64) (map[int64]string, error)
+// website and store view codes, and audiences' CDP ids. The stores and audiences services
+// answer these (cmd/admin wires their methods in).
+type Directory struct {
+	WebsiteIDs       func(ctx context.Context) (map[string]int64, error) // code → id
+	StoreViewIDs     func(ctx context.Context) (map[string]int64, error) // code → id
+	AudienceLocalIDs func(ctx context.Context, cdpIDs []string) (map[string]int64, error)
+	AudienceCDPIDs   func(ctx context.Context, ids []int64) (map[int64]string, error)
 }
 
 // ExportFormat names the JSON file format of Export and Import.

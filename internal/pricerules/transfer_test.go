@@ -10,15 +10,25 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
-	"audienceactivation/internal/app"
-	"audienceactivation/internal/config"
+	"audienceactivation/internal/audiences"
+	"audienceactivation/internal/audit"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/db/dbtest"
 	"audienceactivation/internal/pricerules"
+	"audienceactivation/internal/stores"
 )
 
-// storeWithAudience is a whole application on d with one audience (local id varies).
-func storeWithAudience(t *testing.T, d *db.DB, padding int) *app.App {
+// shop is the price rules of one store, with the directory that names its websites, store
+// views and audiences in files, as cmd/admin wires it.
+type shop struct {
+	Rules *pricerules.Service
+	dir   pricerules.Directory
+}
+
+func (s *shop) Directory() pricerules.Directory { return s.dir }
+
+// storeWithAudience is a store on d with one audience (local id varies).
+func storeWithAudience(t *testing.T, d *db.DB, padding int) *shop {
 	t.Helper()
 	now := time.Now().UTC()
 	for i := 0; i < padding; i++ {
@@ -26,7 +36,11 @@ func storeWithAudience(t *testing.T, d *db.DB, padding int) *app.App {
 			"00000000-0000-4000-8000-00000000000"+string(rune('0'+i)), now, now, now)
 	}
 	d.Exec("INSERT INTO audiences (cdp_id, name, search_name, status, synced_at, created_at, updated_at) VALUES ('5eed0001-0001-4001-8007-000000000001', 'Runners', 'runners', 'active', ?, ?, ?)", now, now, now)
-	return app.New(config.Settings{}, d, nil, []byte("0123456789abcdef0123456789abcdef"))
+	log := audit.NewLog(d)
+	as := audiences.NewStore(d)
+	st := stores.NewService(d, log)
+	return &shop{Rules: pricerules.NewService(d, log, as), dir: pricerules.Directory{WebsiteIDs: st.WebsiteIDs, StoreViewIDs: st.StoreViewIDs,
+		AudienceLocalIDs: as.LocalIDs, AudienceCDPIDs: as.CDPIDs}}
 }
 
 func TestExportImportBetweenStores(t *testing.T) {

@@ -154,6 +154,26 @@ func (s *Service) SaveWebsite(ctx context.Context, actor audit.Actor, w Website)
 	return w, err
 }
 
+// WebsiteIDs maps each website's code to its id.
+func (s *Service) WebsiteIDs(ctx context.Context) (map[string]int64, error) {
+	ws, err := s.Websites(ctx)
+	out := make(map[string]int64, len(ws))
+	for _, w := range ws {
+		out[w.Code] = w.ID
+	}
+	return out, err
+}
+
+// StoreViewIDs maps each store view's code to its id.
+func (s *Service) StoreViewIDs(ctx context.Context) (map[string]int64, error) {
+	vs, err := s.StoreViews(ctx)
+	out := make(map[string]int64, len(vs))
+	for _, v := range vs {
+		out[v.Code] = v.ID
+	}
+	return out, err
+}
+
 // StoreViews returns all store views in sort order.
 func (s *Service) StoreViews(ctx context.Context) ([]StoreView, error) {
 	var vs []StoreView

@@ -1,4 +1,4 @@
-package app_test
+package wiring_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"audienceactivation/internal/app"
+	"audienceactivation/cmd/admin/wiring"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/db"
@@ -20,7 +20,7 @@ import (
 func TestEachDomainsChangeMarkerMoves(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		a := app.New(config.Settings{}, d, nil, []byte("0123456789abcdef0123456789abcdef"))
+		a := wiring.New(config.Settings{}, d, nil, []byte("0123456789abcdef0123456789abcdef"))
 		who := audit.Actor{Username: "t"}
 		for _, tc := range []struct {
 			name   string

@@ -1,15 +1,15 @@
-// Package app is the composition root: it wires every domain service once, for the serve,
-// demo and command-line paths of cmd/admin and for tests that need the whole application.
-package app
+// Package wiring is the composition root: it wires every domain service once, for the
+// serve, demo and command-line paths of cmd/admin and for tests that need the whole
+// application. The services are the web layer's own list (web.Deps): web declares what it
+// needs and knows nothing of this package.
+package wiring
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
-	"maps"
 	"os"
 	"runtime/debug"
-	"slices"
 	"strconv"
 	"time"
 
@@ -27,39 +27,13 @@ import (
 	"audienceactivation/internal/snapshot"
 	"audienceactivation/internal/stores"
 	"audienceactivation/internal/throttle"
+	"audienceactivation/web"
 )
 
-// App holds every service of the application.
+// App is the wired application: the services the web layer declares it needs, and the
+// adapters between domains that the wiring supplies.
 type App struct {
-	Settings  config.Settings
-	DB        *db.DB
-	Log       *slog.Logger
-	Key       []byte
-	Audit     *audit.Log
-	Auth      *auth.Service
-	Stores    *stores.Service
-	Services  *config.Services
-	Audiences *audiences.Store
-	Syncer    *audiences.Syncer
-	Rules     *pricerules.Service
-	Blocks    *dynamicblocks.Service
-	Catalog   *catalog.Service
-	Customers *customers.Service
-	// The snapshots the storefront reads, rebuilt after each change.
-	LiveRules      *snapshot.Holder[*pricerules.Snapshot]
-	LiveBlocks     *snapshot.Holder[*dynamicblocks.Snapshot]
-	LiveMembership *snapshot.Holder[audiences.Membership]
-	// LiveTrust is how the storefront reads membership: plain, or signed with a key.
-	LiveTrust *snapshot.Holder[audiences.Trust]
-	// LiveSDKNames is each website's Web SDK global name.
-	LiveSDKNames *snapshot.Holder[map[int64]string]
-	// LiveStoreViews is every store view, as the storefront selects them.
-	LiveStoreViews *snapshot.Holder[[]stores.StoreView]
-	// LiveCatalog is the catalog by SKU.
-	LiveCatalog *snapshot.Holder[*catalog.Index]
-	// LiveShipping is each website's flat-rate carrier.
-	LiveShipping *snapshot.Holder[map[int64]checkout.FlatRate]
-	Checkout     *checkout.Service
+	web.Deps
 }
 
 // DefaultGCPercent is the garbage collector's target when GOGC is not set: the storefront
@@ -101,7 +75,7 @@ func (a *App) MembershipTrust(ctx context.Context) (audiences.Trust, error) {
 
 // New wires the services on d, sealing secrets with a key derived from key.
 func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts ...audiences.ClientOption) *App {
-	a := &App{Settings: s, DB: d, Log: logger, Key: key, Audit: audit.NewLog(d)}
+	a := &App{web.Deps{Settings: s, DB: d, Logger: logger, MasterKey: key, Audit: audit.NewLog(d)}}
 	a.Auth = auth.NewService(d, a.Audit)
 	// Two-factor secrets are sealed like configuration secrets, with the server key.
 	a.Auth.UseSealer(config.NewSealer(key))
@@ -116,13 +90,13 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 			return a.Services.Get(ctx, config.PathCDPConnectionSpecID, 0)
 		}}, logger,
 		fmt.Sprintf("%s:%d", host, os.Getpid()), cdpOpts...)
-	a.Rules = pricerules.NewService(d, a.Audit, a.Audiences)
-	a.LiveRules = snapshot.New("price rules", a.Rules.Snapshot, logger)
-	a.Rules.OnChange = a.LiveRules.Reload
+	a.PriceRules = pricerules.NewService(d, a.Audit, a.Audiences)
+	a.LiveRules = snapshot.New("price rules", a.PriceRules.Snapshot, logger)
+	a.PriceRules.OnChange = a.LiveRules.Reload
 	a.Blocks = dynamicblocks.NewService(d, a.Audit, a.Audiences)
 	a.Catalog = catalog.NewService(d, a.Audit)
 	a.Catalog.WebsiteCodes = a.websiteCodes
-	a.Rules.WebsiteNames = a.ruleWebsiteNames
+	a.PriceRules.WebsiteNames = a.ruleWebsiteNames
 	a.Customers = customers.NewService(d, a.Audit)
 	a.LiveBlocks = snapshot.New("dynamic blocks", a.Blocks.Snapshot, logger)
 	a.Blocks.OnChange = a.LiveBlocks.Reload
@@ -146,11 +120,13 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 			rates, err := a.LiveShipping.Current(ctx)
 			return rates[websiteID], err
 		},
-		Audiences: a.orderAudiences, Usage: a.Rules,
+		Audiences: a.orderAudiences, Usage: a.PriceRules,
 		CustomerEmail: func(ctx context.Context, id int64) (string, error) {
 			c, err := a.Customers.Get(ctx, id)
 			return c.Email, err
 		}})
+	a.RuleDirectory = pricerules.Directory{WebsiteIDs: a.Stores.WebsiteIDs, StoreViewIDs: a.Stores.StoreViewIDs,
+		AudienceLocalIDs: a.Audiences.LocalIDs, AudienceCDPIDs: a.Audiences.CDPIDs}
 	a.Checkout.OnCouponUsedUp = a.LiveRules.Reload
 	tries, window := s.CouponTries, s.CouponWindow
 	if tries <= 0 {
@@ -279,62 +255,11 @@ func (a *App) SyncInterval(ctx context.Context) time.Duration {
 	return time.Duration(n) * time.Minute
 }
 
-// Directory translates rule references for import and export.
-func (a *App) Directory() pricerules.Directory { return directory{a} }
-
-type directory struct{ a *App }
-
-func (d directory) WebsiteIDs(ctx context.Context) (map[string]int64, error) {
-	ws, err := d.a.Stores.Websites(ctx)
-	out := map[string]int64{}
-	for _, w := range ws {
-		out[w.Code] = w.ID
-	}
-	return out, err
-}
-
-func (d directory) StoreViewIDs(ctx context.Context) (map[string]int64, error) {
-	vs, err := d.a.Stores.StoreViews(ctx)
-	out := map[string]int64{}
-	for _, v := range vs {
-		out[v.Code] = v.ID
-	}
-	return out, err
-}
-
-// A rule file may name tens of thousands of audiences; the lookups go in chunks so that no
-// query passes the databases' limits on bound parameters (SQLite 32,766, PostgreSQL 65,535).
-const lookupChunk = 1000
-
-func (d directory) AudienceLocalIDs(ctx context.Context, cdpIDs []string) (map[string]int64, error) {
-	out := make(map[string]int64, len(cdpIDs))
-	for chunk := range slices.Chunk(cdpIDs, lookupChunk) {
-		m, err := d.a.Audiences.LocalIDs(ctx, chunk)
-		if err != nil {
-			return nil, err
-		}
-		maps.Copy(out, m)
-	}
-	return out, nil
-}
-
-func (d directory) AudienceCDPIDs(ctx context.Context, ids []int64) (map[int64]string, error) {
-	out := make(map[int64]string, len(ids))
-	for chunk := range slices.Chunk(ids, lookupChunk) {
-		m, err := d.a.Audiences.CDPIDs(ctx, chunk)
-		if err != nil {
-			return nil, err
-		}
-		maps.Copy(out, m)
-	}
-	return out, nil
-}
-
 // WatchSnapshots keeps the storefront snapshots current with changes saved by other
 // instances that share the database, checking every second.
 func (a *App) WatchSnapshots(ctx context.Context) {
 	// Each domain summarises its own tables (its ChangeMarker); nothing here reads them.
-	go a.LiveRules.Watch(ctx, time.Second, a.Rules.ChangeMarker)
+	go a.LiveRules.Watch(ctx, time.Second, a.PriceRules.ChangeMarker)
 	go a.LiveBlocks.Watch(ctx, time.Second, a.Blocks.ChangeMarker)
 	go a.LiveMembership.Watch(ctx, time.Second, a.Audiences.ChangeMarker)
 	go a.LiveTrust.Watch(ctx, time.Second, a.Services.ChangeMarker)

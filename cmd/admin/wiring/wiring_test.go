@@ -1,4 +1,4 @@
-package app_test
+package wiring_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"audienceactivation/internal/app"
+	"audienceactivation/cmd/admin/wiring"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/db"
@@ -24,13 +24,13 @@ func TestChangesReachOtherInstances(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
 		key := []byte("0123456789abcdef0123456789abcdef")
-		one, two := app.New(config.Settings{}, d, nil, key), app.New(config.Settings{}, d, nil, key)
+		one, two := wiring.New(config.Settings{}, d, nil, key), wiring.New(config.Settings{}, d, nil, key)
 		two.WatchSnapshots(ctx)
 		if snap, err := two.LiveRules.Current(ctx); err != nil || snap.Len() != 0 {
 			t.Fatalf("start: %v", err)
 		}
 		who := audit.Actor{Username: "t"}
-		if _, err := one.Rules.Save(ctx, who, pricerules.Rule{Name: "Sale", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{1},
+		if _, err := one.PriceRules.Save(ctx, who, pricerules.Rule{Name: "Sale", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{1},
 			CouponType: pricerules.CouponNone, Action: pricerules.ByPercent, Amount: 1000, FreeShipping: pricerules.FreeShippingNo,
 			Conditions: pricerules.All(), ActionConditions: pricerules.All()}); err != nil {
 			t.Fatal(err)
@@ -58,7 +58,7 @@ func TestChangesReachOtherInstances(t *testing.T) {
 func TestDirectoryLooksUpManyAudiences(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		a := app.New(config.Settings{}, d, nil, []byte("0123456789abcdef0123456789abcdef"))
+		a := wiring.New(config.Settings{}, d, nil, []byte("0123456789abcdef0123456789abcdef"))
 		now := time.Now().UTC()
 		for i := 0; i < 3; i++ {
 			if err := d.Exec("INSERT INTO audiences (cdp_id, name, search_name, status, synced_at, created_at, updated_at) VALUES (?, 'A', 'a', 'active', ?, ?, ?)",
@@ -71,7 +71,7 @@ func TestDirectoryLooksUpManyAudiences(t *testing.T) {
 			ids[i] = fmt.Sprintf("5eed%04d-0001-4001-8007-000000000001", i%10000)
 		}
 		ids = append(ids, fmt.Sprintf("5eed%04d-0001-4001-8007-000000000001", 2))
-		local, err := a.Directory().AudienceLocalIDs(ctx, ids)
+		local, err := a.RuleDirectory.AudienceLocalIDs(ctx, ids)
 		if err != nil || len(local) != 3 {
 			t.Fatalf("%d found, %v", len(local), err)
 		}
@@ -79,7 +79,7 @@ func TestDirectoryLooksUpManyAudiences(t *testing.T) {
 		for i := range many {
 			many[i] = int64(i + 1)
 		}
-		cdp, err := a.Directory().AudienceCDPIDs(ctx, many)
+		cdp, err := a.RuleDirectory.AudienceCDPIDs(ctx, many)
 		if err != nil || len(cdp) != 3 {
 			t.Fatalf("%d found, %v", len(cdp), err)
 		}
