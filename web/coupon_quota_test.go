@@ -38,7 +38,7 @@ func (a *app) gqlFrom(t *testing.T, addr, query string, vars map[string]any) gql
 // affected; the reference storefront shares the quota.
 func TestCouponGuessingIsThrottled(t *testing.T) {
 	a := newAppOn(t, dbtest.New(t), behindProxy)
-	if _, err := a.full.Rules.Save(context.Background(), actorT(), pricerules.Rule{Name: "Ten off", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
+	if _, err := a.full.PriceRules.Save(context.Background(), actorT(), pricerules.Rule{Name: "Ten off", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
 		CouponType: pricerules.CouponSpecific, CouponCode: "RIGHT-CODE", Action: pricerules.ByPercent, Amount: 1000, FreeShipping: pricerules.FreeShippingNo,
 		DefaultLabel: "Ten off", Conditions: pricerules.All(), ActionConditions: pricerules.All()}); err != nil {
 		t.Fatal(err)

@@ -15,13 +15,13 @@ import (
 func TestCouponCSVCellsAreInert(t *testing.T) {
 	a, c := signedIn(t)
 	ctx := context.Background()
-	r, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Generated", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
+	r, err := a.full.PriceRules.Save(ctx, actorT(), pricerules.Rule{Name: "Generated", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
 		CouponType: pricerules.CouponAuto, Action: pricerules.ByPercent, Amount: 500, FreeShipping: pricerules.FreeShippingNo,
 		Conditions: pricerules.All(), ActionConditions: pricerules.All()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.full.Rules.GenerateCoupons(ctx, actorT(), r.ID, pricerules.GenerateSpec{Qty: 3, Length: 6, Format: "numeric", Prefix: "-A1"}); err != nil {
+	if _, err := a.full.PriceRules.GenerateCoupons(ctx, actorT(), r.ID, pricerules.GenerateSpec{Qty: 3, Length: 6, Format: "numeric", Prefix: "-A1"}); err != nil {
 		t.Fatal(err)
 	}
 	p := c.get("/admin/price-rules/" + itoa(r.ID) + "/coupons.csv")

@@ -17,7 +17,7 @@ import (
 func TestDeleteFromTheEditors(t *testing.T) {
 	a, c := signedIn(t)
 	ctx := context.Background()
-	rule, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Old promo", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
+	rule, err := a.full.PriceRules.Save(ctx, actorT(), pricerules.Rule{Name: "Old promo", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
 		CouponType: pricerules.CouponNone, Action: pricerules.ByPercent, Amount: 1000, FreeShipping: pricerules.FreeShippingNo,
 		Conditions: pricerules.All(), ActionConditions: pricerules.All()})
 	if err != nil {

@@ -456,7 +456,7 @@ func pwaShop(t *testing.T) shopFixture {
 	s := newShop(t)
 	ctx := context.Background()
 	blocksFixture(t, s)
-	if _, err := s.a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Ten percent", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1},
+	if _, err := s.a.full.PriceRules.Save(ctx, actorT(), pricerules.Rule{Name: "Ten percent", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1},
 		CouponType: pricerules.CouponSpecific, CouponCode: "SAVE10", Action: pricerules.ByPercent, Amount: 1000, FreeShipping: pricerules.FreeShippingNo,
 		DefaultLabel: "10% off", Conditions: pricerules.All(), ActionConditions: pricerules.All()}); err != nil {
 		t.Fatal(err)

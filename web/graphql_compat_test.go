@@ -169,7 +169,7 @@ func TestGraphQLStaleCouponCanBeReplaced(t *testing.T) {
 		if audience {
 			cond = pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{fmt.Sprint(local[s.cdp[0]])}})
 		}
-		if _, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: code, Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
+		if _, err := a.full.PriceRules.Save(ctx, actorT(), pricerules.Rule{Name: code, Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
 			CouponType: pricerules.CouponSpecific, CouponCode: code, Action: pricerules.ByPercent, Amount: 1000, FreeShipping: pricerules.FreeShippingNo,
 			Conditions: cond, ActionConditions: pricerules.All()}); err != nil {
 			t.Fatal(err)
@@ -301,7 +301,7 @@ func TestGraphQLCheckoutOnBothDatabases(t *testing.T) {
 			t.Fatal(err)
 		}
 		local, _ := a.full.Audiences.LocalIDs(ctx, []string{cdp[0]})
-		if _, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Runners 2+1", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{1},
+		if _, err := a.full.PriceRules.Save(ctx, actorT(), pricerules.Rule{Name: "Runners 2+1", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{1},
 			CouponType: pricerules.CouponNone, Action: pricerules.BuyXGetY, Amount: 1, Step: 2, FreeShipping: pricerules.FreeShippingNo, DefaultLabel: "Buy 2, get 1 free",
 			Conditions:       pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{itoa(local[cdp[0]])}}),
 			ActionConditions: pricerules.All()}); err != nil {

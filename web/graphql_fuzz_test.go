@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	wiring "audienceactivation/internal/app"
+	"audienceactivation/cmd/admin/wiring"
 	"audienceactivation/internal/config"
 	"audienceactivation/internal/db/dbtest"
 	"audienceactivation/web"
@@ -25,7 +25,7 @@ import (
 func FuzzGraphQLEntry(f *testing.F) {
 	d := dbtest.New(f)
 	full := wiring.New(config.Settings{SessionIdle: 30 * time.Minute}, d, slog.New(slog.DiscardHandler), []byte(testKey))
-	srv := web.New(web.DepsFrom(full))
+	srv := web.New(full.Deps)
 	seeds := []struct {
 		get               bool
 		accept, query     string

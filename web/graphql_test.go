@@ -123,7 +123,7 @@ func newShop(t *testing.T) shopFixture {
 	a, cdp := newStore(t)
 	ctx := context.Background()
 	local, _ := a.full.Audiences.LocalIDs(ctx, []string{cdp[0]})
-	rule, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Runners: buy 2 get 1", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1},
+	rule, err := a.full.PriceRules.Save(ctx, actorT(), pricerules.Rule{Name: "Runners: buy 2 get 1", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1},
 		CouponType: pricerules.CouponNone, Action: pricerules.BuyXGetY, Amount: 1, Step: 2, FreeShipping: pricerules.FreeShippingNo, DefaultLabel: "Buy 2, get 1 free",
 		Conditions:       pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{strconv.FormatInt(local[cdp[0]], 10)}}),
 		ActionConditions: pricerules.All(pricerules.Condition{Kind: pricerules.KindProduct, Attribute: pricerules.AttrSKU, Operator: pricerules.OpIs, Value: "TEE-1"})})
@@ -147,7 +147,7 @@ func TestGraphQLGuestCheckoutAppliesAudienceRules(t *testing.T) {
 	s := newShop(t)
 	a := s.a
 	ctx := context.Background()
-	if _, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Five off", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
+	if _, err := a.full.PriceRules.Save(ctx, actorT(), pricerules.Rule{Name: "Five off", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
 		CouponType: pricerules.CouponSpecific, CouponCode: "FIVE", Action: pricerules.CartFixed, Amount: 500, FreeShipping: pricerules.FreeShippingNo,
 		DefaultLabel: "Five off", Conditions: pricerules.All(), ActionConditions: pricerules.All()}); err != nil {
 		t.Fatal(err)
@@ -295,7 +295,7 @@ func TestGraphQLCustomerTokenFlow(t *testing.T) {
 		Password: "correct horse 42"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "General 10%", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{1},
+	if _, err := a.full.PriceRules.Save(ctx, actorT(), pricerules.Rule{Name: "General 10%", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{1},
 		CouponType: pricerules.CouponNone, Action: pricerules.ByPercent, Amount: 1000, FreeShipping: pricerules.FreeShippingNo, DefaultLabel: "Members 10%",
 		Conditions: pricerules.All(), ActionConditions: pricerules.All()}); err != nil {
 		t.Fatal(err)
@@ -598,7 +598,7 @@ func TestGraphQLSignedMembership(t *testing.T) {
 func TestGraphQLConcurrentPlaceOrderHoldsTheCouponLimit(t *testing.T) {
 	s := newShop(t)
 	a := s.a
-	if _, err := a.full.Rules.Save(context.Background(), actorT(), pricerules.Rule{Name: "Ten", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
+	if _, err := a.full.PriceRules.Save(context.Background(), actorT(), pricerules.Rule{Name: "Ten", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
 		CouponType: pricerules.CouponSpecific, CouponCode: "TEN", UsesPerCoupon: 10, Action: pricerules.ByPercent, Amount: 1000,
 		FreeShipping: pricerules.FreeShippingNo, Conditions: pricerules.All(), ActionConditions: pricerules.All()}); err != nil {
 		t.Fatal(err)

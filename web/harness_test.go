@@ -16,7 +16,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	wiring "audienceactivation/internal/app"
+	"audienceactivation/cmd/admin/wiring"
 	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/audit"
 	"audienceactivation/internal/auth"
@@ -90,7 +90,7 @@ func newAppOn(t *testing.T, d *db.DB, opts ...func(*web.Deps)) *app {
 	full := wiring.New(config.Settings{SessionIdle: 30 * time.Minute}, d, logger, []byte(testKey),
 		audiences.WithRetries(1, time.Millisecond), audiences.WithHTTPClient(&http.Client{Timeout: 2 * time.Second}))
 	a := &app{t: t, db: d, logs: logs, clock: clock, auth: full.Auth, full: full}
-	deps := web.DepsFrom(full)
+	deps := full.Deps
 	deps.Now = clock.Now
 	// Most tests sign in with a password alone (the development switch); the two-factor
 	// tests turn it back on with enforceTwoFactor.

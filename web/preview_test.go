@@ -23,7 +23,7 @@ func TestPersonalizationPreviewExplainsRulesAndBlocks(t *testing.T) {
 		DefaultLabel:     "Buy 2, get 1 free",
 		Conditions:       pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{"1"}}),
 		ActionConditions: pricerules.All()}
-	if _, err := a.full.Rules.Save(ctx, who, rule); err != nil {
+	if _, err := a.full.PriceRules.Save(ctx, who, rule); err != nil {
 		t.Fatal(err)
 	}
 	b, _, err := a.full.Blocks.SaveBlock(ctx, who, dynamicblocks.Block{Name: "Hero for runners", Enabled: true, Type: dynamicblocks.TypeContent,
@@ -100,7 +100,7 @@ func TestPreviewAddressAndPaymentConditions(t *testing.T) {
 		rule("Check payers", pricerules.Condition{Kind: pricerules.KindCart, Attribute: pricerules.AttrPaymentMethod, Operator: pricerules.OpIs, Value: "checkmo"}),
 		rule("Paris postcodes", pricerules.Condition{Kind: pricerules.KindCart, Attribute: pricerules.AttrPostcode, Operator: pricerules.OpContains, Value: "750"}),
 	} {
-		if _, err := a.full.Rules.Save(ctx, actorT(), r); err != nil {
+		if _, err := a.full.PriceRules.Save(ctx, actorT(), r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -130,7 +130,7 @@ func TestPreviewAsOfADateAndTime(t *testing.T) {
 	a, c := signedIn(t)
 	ctx := context.Background()
 	day := a.clock.Now().AddDate(0, 1, 0).Format("2006-01-02")
-	if _, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Black Friday", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1, 2, 3},
+	if _, err := a.full.PriceRules.Save(ctx, actorT(), pricerules.Rule{Name: "Black Friday", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0, 1, 2, 3},
 		CouponType: pricerules.CouponNone, Action: pricerules.ByPercent, Amount: 2000, FreeShipping: pricerules.FreeShippingNo, FromDate: day, ToDate: day,
 		DefaultLabel: "Black Friday 20 %", Conditions: pricerules.All(), ActionConditions: pricerules.All()}); err != nil {
 		t.Fatal(err)

@@ -257,7 +257,7 @@ func TestChooserPagesWithoutJavaScript(t *testing.T) {
 	if id := p.testid("chooser-c.0.values").AttrOr("id", ""); strings.Contains(id, ".") {
 		t.Fatalf("chooser id %q is not a valid CSS id selector", id)
 	}
-	if rows, _, _, _ := a.full.Rules.List(context.Background(), pricerules.ListFilter{}); len(rows) != 0 {
+	if rows, _, _, _ := a.full.PriceRules.List(context.Background(), pricerules.ListFilter{}); len(rows) != 0 {
 		t.Fatal("paging the chooser saved the rule")
 	}
 }
@@ -276,7 +276,7 @@ func TestRuleWarnsAboutAudiencesThatMatchNobodyThere(t *testing.T) {
 		t.Fatal(err)
 	}
 	id := func(cdpID string) string { return strconv.FormatInt(local[cdpID], 10) }
-	r, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Members", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{1},
+	r, err := a.full.PriceRules.Save(ctx, actorT(), pricerules.Rule{Name: "Members", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{1},
 		CouponType: pricerules.CouponNone, Action: pricerules.ByPercent, Amount: 1000, FreeShipping: pricerules.FreeShippingNo,
 		Conditions:       pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{id(cdp[0])}}),
 		ActionConditions: pricerules.All()})
@@ -288,7 +288,7 @@ func TestRuleWarnsAboutAudiencesThatMatchNobodyThere(t *testing.T) {
 		t.Fatalf("a warning for an audience activated to the rule's website: %q", p.text(`[data-testid="audience-warnings"]`))
 	}
 	r.Conditions = pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{id(cdp[0]), id(cdp[5]), id(cdp[50])}})
-	if r, err = a.full.Rules.Save(ctx, actorT(), r); err != nil {
+	if r, err = a.full.PriceRules.Save(ctx, actorT(), r); err != nil {
 		t.Fatal(err)
 	}
 	a.db.Exec("UPDATE audiences SET status = 'gone' WHERE id = ?", local[cdp[5]])

@@ -19,7 +19,7 @@ func TestStorefrontCustomerSignInAppliesTheirGroupOnce(t *testing.T) {
 		Password: "correct horse 42"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Welcome, members", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{1},
+	if _, err := a.full.PriceRules.Save(ctx, actorT(), pricerules.Rule{Name: "Welcome, members", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{1},
 		CouponType: pricerules.CouponNone, UsesPerCustomer: 1, Action: pricerules.ByPercent, Amount: 1000, FreeShipping: pricerules.FreeShippingNo,
 		DefaultLabel: "Members: 10% off your first order", Conditions: pricerules.All(), ActionConditions: pricerules.All()}); err != nil {
 		t.Fatal(err)

@@ -22,7 +22,7 @@ func TestStorefrontCartAppliesAudienceRules(t *testing.T) {
 	a, cdp := newStore(t)
 	ctx := context.Background()
 	local, _ := a.full.Audiences.LocalIDs(ctx, []string{cdp[0]})
-	if _, err := a.full.Rules.Save(ctx, actorT(), pricerules.Rule{Name: "Come back", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
+	if _, err := a.full.PriceRules.Save(ctx, actorT(), pricerules.Rule{Name: "Come back", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
 		CouponType: pricerules.CouponNone, Action: pricerules.ByPercent, Amount: 2000, FreeShipping: pricerules.FreeShippingNo, DefaultLabel: "Welcome back: 20% off",
 		Conditions:       pricerules.All(pricerules.Condition{Kind: pricerules.KindAudience, Operator: pricerules.OpOneOf, Values: []string{strconv.FormatInt(local[cdp[0]], 10)}}),
 		ActionConditions: pricerules.All()}); err != nil {
