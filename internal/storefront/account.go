@@ -10,6 +10,7 @@ import (
 
 	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/customers"
+	"audienceactivation/internal/storefront/model"
 )
 
 // signedIn is the request's customer, or Magento's refusal for a guest.
@@ -25,8 +26,8 @@ func signedIn(ctx context.Context) (*customers.Customer, error) {
 // book and the orders are read only when asked for. Customer's fields have no resolvers of
 // their own (see edits.go: nothing below the root is resolved concurrently), so the
 // orders' arguments are read here, from the query.
-func (r *Resolver) customerView(ctx context.Context, c *customers.Customer) (*Customer, error) {
-	out := &Customer{Firstname: &c.Firstname, Lastname: &c.Lastname, Email: &c.Email, IsSubscribed: ptr(false), Wishlists: []*Wishlist{}}
+func (r *Resolver) customerView(ctx context.Context, c *customers.Customer) (*model.Customer, error) {
+	out := &model.Customer{Firstname: &c.Firstname, Lastname: &c.Lastname, Email: &c.Email, IsSubscribed: ptr(false), Wishlists: []*model.Wishlist{}}
 	oc := graphql.GetOperationContext(ctx)
 	book := false
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
@@ -49,7 +50,7 @@ func (r *Resolver) customerView(ctx context.Context, c *customers.Customer) (*Cu
 		if err != nil {
 			return nil, err
 		}
-		out.Addresses = []*CustomerAddress{}
+		out.Addresses = []*model.CustomerAddress{}
 		for _, a := range addresses {
 			v := customerAddressView(a)
 			out.Addresses = append(out.Addresses, v)
@@ -65,7 +66,7 @@ func (r *Resolver) customerView(ctx context.Context, c *customers.Customer) (*Cu
 }
 
 // customerOrders are the customer's orders, newest first, filtered by number as asked.
-func (r *Resolver) customerOrders(ctx context.Context, c *customers.Customer, args map[string]any) (*CustomerOrders, error) {
+func (r *Resolver) customerOrders(ctx context.Context, c *customers.Customer, args map[string]any) (*model.CustomerOrders, error) {
 	size, page, err := paging(intArg(args["pageSize"]), intArg(args["currentPage"]), 100)
 	if err != nil {
 		return nil, err
@@ -85,15 +86,15 @@ func (r *Resolver) customerOrders(ctx context.Context, c *customers.Customer, ar
 		return nil, err
 	}
 	cur := requestOf(ctx).view.Currency
-	out := &CustomerOrders{Items: []*CustomerOrder{}, TotalCount: ptr(int(total)), PageInfo: pageInfo(page, size, int(total))}
+	out := &model.CustomerOrders{Items: []*model.CustomerOrder{}, TotalCount: ptr(int(total)), PageInfo: pageInfo(page, size, int(total))}
 	for _, s := range list {
 		o, err := r.deps.Checkout.Order(ctx, s.ID)
 		if err != nil {
 			return nil, err
 		}
-		v := &CustomerOrder{ID: encodeUID(o.ID), Number: o.IncrementID, OrderDate: o.CreatedAt.UTC().Format(time.DateTime), Status: "Pending",
-			Email: &o.Email, Total: &OrderTotal{Subtotal: money(o.Subtotal, cur), GrandTotal: money(o.GrandTotal, cur), TotalShipping: money(o.Shipping, cur),
-				Discounts: []*Discount{}}}
+		v := &model.CustomerOrder{ID: encodeUID(o.ID), Number: o.IncrementID, OrderDate: o.CreatedAt.UTC().Format(time.DateTime), Status: "Pending",
+			Email: &o.Email, Total: &model.OrderTotal{Subtotal: money(o.Subtotal, cur), GrandTotal: money(o.GrandTotal, cur), TotalShipping: money(o.Shipping, cur),
+				Discounts: []*model.Discount{}}}
 		if a := o.Address; a != nil {
 			v.ShippingAddress = orderAddressView(a)
 			v.ShippingMethod = ptr("Flat Rate - Fixed")
@@ -106,7 +107,7 @@ func (r *Resolver) customerOrders(ctx context.Context, c *customers.Customer, ar
 			if label == "" {
 				label = "Discount"
 			}
-			v.Total.Discounts = append(v.Total.Discounts, &Discount{Label: label, Amount: money(rule.Discount, cur), AppliedTo: CartDiscountTypeItem})
+			v.Total.Discounts = append(v.Total.Discounts, &model.Discount{Label: label, Amount: money(rule.Discount, cur), AppliedTo: model.CartDiscountTypeItem})
 		}
 		out.Items = append(out.Items, v)
 	}
@@ -124,13 +125,13 @@ func intArg(v any) *int {
 	return nil
 }
 
-func orderAddressView(a *checkout.Address) *OrderAddress {
-	out := &OrderAddress{Firstname: a.Firstname, Lastname: a.Lastname, Company: optional(a.Company), City: a.City, Region: optional(a.Region),
+func orderAddressView(a *checkout.Address) *model.OrderAddress {
+	out := &model.OrderAddress{Firstname: a.Firstname, Lastname: a.Lastname, Company: optional(a.Company), City: a.City, Region: optional(a.Region),
 		Postcode: optional(a.Postcode), Telephone: optional(a.Telephone), Street: []*string{}}
 	if a.RegionID != 0 {
 		out.RegionID = ptr(fmt.Sprint(a.RegionID))
 	}
-	code := CountryCodeEnum(a.CountryCode)
+	code := model.CountryCodeEnum(a.CountryCode)
 	if code.IsValid() {
 		out.CountryCode = &code
 	}
@@ -140,15 +141,15 @@ func orderAddressView(a *checkout.Address) *OrderAddress {
 	return out
 }
 
-func customerAddressView(a customers.Address) *CustomerAddress {
+func customerAddressView(a customers.Address) *model.CustomerAddress {
 	id := int(a.ID)
-	out := &CustomerAddress{ID: &id, Firstname: &a.Firstname, Lastname: &a.Lastname, Company: optional(a.Company), City: &a.City,
+	out := &model.CustomerAddress{ID: &id, Firstname: &a.Firstname, Lastname: &a.Lastname, Company: optional(a.Company), City: &a.City,
 		Postcode: optional(a.Postcode), Telephone: optional(a.Telephone), CountryID: &a.CountryCode, DefaultShipping: &a.DefaultShipping,
-		DefaultBilling: &a.DefaultBilling, Street: []*string{}, Region: &CustomerAddressRegion{Region: optional(a.Region), RegionCode: optional(a.RegionCode)}}
+		DefaultBilling: &a.DefaultBilling, Street: []*string{}, Region: &model.CustomerAddressRegion{Region: optional(a.Region), RegionCode: optional(a.RegionCode)}}
 	if a.RegionID != 0 {
 		out.RegionID, out.Region.RegionID = &a.RegionID, &a.RegionID
 	}
-	code := CountryCodeEnum(a.CountryCode)
+	code := model.CountryCodeEnum(a.CountryCode)
 	out.CountryCode = &code
 	for _, s := range a.Street {
 		out.Street = append(out.Street, &s)
@@ -158,7 +159,7 @@ func customerAddressView(a customers.Address) *CustomerAddress {
 
 // addressFromInput lays the given fields of a customer address input over a (Magento's
 // updateCustomerAddress changes only the fields it is sent).
-func addressFromInput(a customers.Address, in CustomerAddressInput) customers.Address {
+func addressFromInput(a customers.Address, in model.CustomerAddressInput) customers.Address {
 	for dst, src := range map[*string]*string{&a.Firstname: in.Firstname, &a.Lastname: in.Lastname, &a.Company: in.Company, &a.City: in.City,
 		&a.Postcode: in.Postcode, &a.Telephone: in.Telephone} {
 		if src != nil {

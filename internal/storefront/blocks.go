@@ -6,18 +6,19 @@ import (
 	"slices"
 
 	"audienceactivation/internal/dynamicblocks"
+	"audienceactivation/internal/storefront/model"
 )
 
 // blockTypes maps the schema's locations to block types.
-var blockTypes = map[DynamicBlockLocationEnum]dynamicblocks.BlockType{
-	DynamicBlockLocationEnumContent: dynamicblocks.TypeContent, DynamicBlockLocationEnumHeader: dynamicblocks.TypeHeader,
-	DynamicBlockLocationEnumFooter: dynamicblocks.TypeFooter, DynamicBlockLocationEnumLeft: dynamicblocks.TypeLeft,
-	DynamicBlockLocationEnumRight: dynamicblocks.TypeRight,
+var blockTypes = map[model.DynamicBlockLocationEnum]dynamicblocks.BlockType{
+	model.DynamicBlockLocationEnumContent: dynamicblocks.TypeContent, model.DynamicBlockLocationEnumHeader: dynamicblocks.TypeHeader,
+	model.DynamicBlockLocationEnumFooter: dynamicblocks.TypeFooter, model.DynamicBlockLocationEnumLeft: dynamicblocks.TypeLeft,
+	model.DynamicBlockLocationEnumRight: dynamicblocks.TypeRight,
 }
 
 // dynamicBlocks resolves the store view's placements of the asked type for the shopper,
 // from the in-memory snapshot: the same resolution as the server-rendered storefront.
-func (r *Resolver) dynamicBlocks(ctx context.Context, in *DynamicBlocksFilterInput, pageSize, currentPage *int) (*DynamicBlocks, error) {
+func (r *Resolver) dynamicBlocks(ctx context.Context, in *model.DynamicBlocksFilterInput, pageSize, currentPage *int) (*model.DynamicBlocks, error) {
 	if in == nil {
 		return nil, inputError(`Required parameter "input" is missing: give at least its "type".`)
 	}
@@ -26,13 +27,13 @@ func (r *Resolver) dynamicBlocks(ctx context.Context, in *DynamicBlocksFilterInp
 		return nil, err
 	}
 	req := requestOf(ctx)
-	out := &DynamicBlocks{Items: []*DynamicBlock{}}
+	out := &model.DynamicBlocks{Items: []*model.DynamicBlock{}}
 	var display dynamicblocks.DisplayMode
 	var applied []int64
 	switch in.Type {
-	case DynamicBlockTypeEnumSpecified:
+	case model.DynamicBlockTypeEnumSpecified:
 		display = dynamicblocks.DisplaySpecified
-	case DynamicBlockTypeEnumCartPriceRuleRelated:
+	case model.DynamicBlockTypeEnumCartPriceRuleRelated:
 		display = dynamicblocks.DisplayRuleRelated
 		if in.CartID == nil || *in.CartID == "" {
 			return nil, inputError(`"cart_id" is required for CART_PRICE_RULE_RELATED dynamic blocks.`)
@@ -64,7 +65,7 @@ func (r *Resolver) dynamicBlocks(ctx context.Context, in *DynamicBlocksFilterInp
 	if in.RotationState != nil {
 		states = dynamicblocks.DecodeStates(*in.RotationState)
 	}
-	var all []*DynamicBlock
+	var all []*model.DynamicBlock
 	seen := map[int64]bool{}
 	for _, p := range snap.PlacementsIn(req.view.ID) {
 		if p.Display != display || (in.PlacementLocations != nil && !slices.Contains(in.PlacementLocations, p.Location)) {
@@ -80,7 +81,7 @@ func (r *Resolver) dynamicBlocks(ctx context.Context, in *DynamicBlocksFilterInp
 				continue
 			}
 			seen[b.BlockID] = true
-			item := &DynamicBlock{UID: encodeUID(b.BlockID), Content: &ComplexTextValue{HTML: b.HTML}, PlacementLocation: &p.Location,
+			item := &model.DynamicBlock{UID: encodeUID(b.BlockID), Content: &model.ComplexTextValue{HTML: b.HTML}, PlacementLocation: &p.Location,
 				AudienceID: []*string{}}
 			// A block shows only to members of one of its audiences, so the ids it names
 			// are among those the shopper sent.
@@ -104,14 +105,14 @@ func (r *Resolver) dynamicBlocks(ctx context.Context, in *DynamicBlocksFilterInp
 }
 
 // blockFilter is what the input's locations, uids and audience ids ask for (nil: all).
-func (r *Resolver) blockFilter(ctx context.Context, in *DynamicBlocksFilterInput) (func(*dynamicblocks.Block) bool, error) {
+func (r *Resolver) blockFilter(ctx context.Context, in *model.DynamicBlocksFilterInput) (func(*dynamicblocks.Block) bool, error) {
 	var types []dynamicblocks.BlockType
 	for _, l := range in.Locations {
 		if l != nil {
 			types = append(types, blockTypes[*l])
 		}
 	}
-	if len(in.DynamicBlockUids) > maxFilterValues || (in.AudienceID != nil && len(in.AudienceID.values()) > maxFilterValues) {
+	if len(in.DynamicBlockUids) > maxFilterValues || (in.AudienceID != nil && len(filterValues(in.AudienceID)) > maxFilterValues) {
 		return nil, inputError(fmt.Sprintf("Filter by at most %d block uids or audience ids at once.", maxFilterValues))
 	}
 	var ids []int64
@@ -126,13 +127,13 @@ func (r *Resolver) blockFilter(ctx context.Context, in *DynamicBlocksFilterInput
 		ids = append(ids, id)
 	}
 	var audiences []int64
-	audienceFilter := in.AudienceID != nil && len(in.AudienceID.values()) > 0
+	audienceFilter := in.AudienceID != nil && len(filterValues(in.AudienceID)) > 0
 	if audienceFilter {
 		m, err := r.deps.Membership(ctx)
 		if err != nil {
 			return nil, err
 		}
-		audiences = m.Resolve(requestOf(ctx).view.WebsiteID, in.AudienceID.values())
+		audiences = m.Resolve(requestOf(ctx).view.WebsiteID, filterValues(in.AudienceID))
 	}
 	// An empty list of uids filters nothing, as Magento reads it (Venia sends [] for the
 	// blocks related to the cart's rules).

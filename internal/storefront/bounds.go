@@ -10,6 +10,8 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
+
+	"audienceactivation/internal/storefront/exec"
 )
 
 // Bounds on a query's text, checked before gqlgen validates it. The API is public and
@@ -141,7 +143,7 @@ func checkBounds(ctx context.Context, query string) *gqlerror.Error {
 }
 
 // smallOnly is a cache of query documents or texts that keeps only those of small queries
-// (maxRememberedQuery bytes, as the API's other memories): a query can hold a megabyte in
+// (exec.MaxRememberedQuery bytes, as the API's other memories): a query can hold a megabyte in
 // a single string token, and a cache of a thousand of them would hold gigabytes. A large
 // query is checked, parsed and validated each time it comes, in time linear in its size.
 type smallOnly[T any] struct {
@@ -150,7 +152,7 @@ type smallOnly[T any] struct {
 }
 
 func (c smallOnly[T]) Add(ctx context.Context, key string, value T) {
-	if len(c.query(key, value)) <= maxRememberedQuery {
+	if len(c.query(key, value)) <= exec.MaxRememberedQuery {
 		c.Cache.Add(ctx, key, value)
 	}
 }

@@ -18,6 +18,8 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
 	"github.com/vektah/gqlparser/v2/validator"
+
+	"audienceactivation/internal/storefront/exec"
 )
 
 // doublingFragments is the query whose fragments each spread the next twice, depth deep:
@@ -115,7 +117,7 @@ func TestBoundsRefuseCostlyQueriesBeforeValidation(t *testing.T) {
 // shapes that make its field comparison quadratic: one name many times at one place,
 // directly, through fragments, and under fields of the same name.
 func TestValidationWithinTheBoundsIsQuick(t *testing.T) {
-	schema := NewExecutableSchema(Config{Resolvers: &Resolver{}}).Schema()
+	schema := exec.NewExecutableSchema(exec.Config{Resolvers: &Resolver{}}).Schema()
 	frag := "fragment F on Cart { " + times(6, "a: id ") + "}"
 	var nested strings.Builder
 	for range 99 {
@@ -148,7 +150,7 @@ func TestValidationWithinTheBoundsIsQuick(t *testing.T) {
 // number on queries with fragments, interfaces, introspection and nesting, and
 // milliseconds for fragments that double 30 deep.
 func TestComplexityIsGqlgensWithFragmentsOnce(t *testing.T) {
-	es := NewExecutableSchema(Config{Resolvers: &Resolver{}})
+	es := exec.NewExecutableSchema(exec.Config{Resolvers: &Resolver{}})
 	for _, q := range []string{
 		`{ __typename }`,
 		`query($c: String!) { cart(cart_id: $c) { id items { uid quantity product { sku name } prices { price { value } } } prices { grand_total { value } } } }`,
@@ -250,8 +252,8 @@ func TestIntrospectionWithinTheBoundsIsQuick(t *testing.T) {
 // small page is not; with the page size a variable, each request's own value counts,
 // though the operation's cost is remembered.
 func TestValuesCountPagesInFull(t *testing.T) {
-	es := NewExecutableSchema(Config{Resolvers: &Resolver{}})
-	limit := newComplexityLimit(MaxComplexity, ComplexityRoot{})
+	es := exec.NewExecutableSchema(exec.Config{Resolvers: &Resolver{}})
+	limit := newComplexityLimit(MaxComplexity, exec.ComplexityRoot{})
 	limit.Validate(es)
 	ask := func(q string, vars map[string]any) *gqlerror.Error {
 		doc, err := parser.ParseQuery(&ast.Source{Input: q})

@@ -13,6 +13,7 @@ import (
 	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/customers"
 	"audienceactivation/internal/directory"
+	"audienceactivation/internal/storefront/model"
 )
 
 // maxCartID bounds a masked cart id read from a request.
@@ -55,7 +56,7 @@ func (r *Resolver) openCartAs(ctx context.Context, maskedID string, customerID i
 }
 
 // cartView prices the cart for the request's shopper and shapes it as the schema's Cart.
-func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*Cart, error) {
+func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*model.Cart, error) {
 	req := requestOf(ctx)
 	t, err := r.deps.Checkout.Totals(ctx, c, req.shopper())
 	if err != nil {
@@ -67,46 +68,46 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*Cart, error)
 	}
 	cur := req.view.Currency
 	labels := map[int64]string{}
-	out := &Cart{ID: c.MaskedID, ShippingAddresses: []*ShippingCartAddress{}, Items: []CartItemInterface{}, Rules: []*CartRuleStorefront{},
-		AppliedGiftCards: []*AppliedGiftCard{}}
+	out := &model.Cart{ID: c.MaskedID, ShippingAddresses: []*model.ShippingCartAddress{}, Items: []model.CartItemInterface{}, Rules: []*model.CartRuleStorefront{},
+		AppliedGiftCards: []*model.AppliedGiftCard{}}
 	for _, a := range t.Result.Applied {
 		label := a.Label
 		if label == "" {
 			label = "Discount"
 		}
 		labels[a.RuleID] = label
-		out.Rules = append(out.Rules, &CartRuleStorefront{Name: a.Name})
+		out.Rules = append(out.Rules, &model.CartRuleStorefront{Name: a.Name})
 	}
 	for i, l := range c.Lines {
 		ir := t.Result.Items[i]
 		row := l.Item.Price * int64(l.Qty)
-		prices := &CartItemPrices{Price: money(l.Item.Price, cur), RowTotal: money(row, cur), RowTotalIncludingTax: money(row, cur),
-			TotalItemDiscount: money(ir.Discount, cur), Discounts: []*Discount{}}
+		prices := &model.CartItemPrices{Price: money(l.Item.Price, cur), RowTotal: money(row, cur), RowTotalIncludingTax: money(row, cur),
+			TotalItemDiscount: money(ir.Discount, cur), Discounts: []*model.Discount{}}
 		for _, ld := range ir.Lines {
 			if ld.Amount > 0 {
-				prices.Discounts = append(prices.Discounts, &Discount{Label: labels[ld.RuleID], Amount: money(ld.Amount, cur), AppliedTo: CartDiscountTypeItem})
+				prices.Discounts = append(prices.Discounts, &model.Discount{Label: labels[ld.RuleID], Amount: money(ld.Amount, cur), AppliedTo: model.CartDiscountTypeItem})
 			}
 		}
-		out.Items = append(out.Items, &SimpleCartItem{UID: encodeUID(l.ID), ID: strconv.FormatInt(l.ID, 10), Quantity: float64(l.Qty),
-			Product: productView(l.Item, cur), Prices: prices, Errors: []*CartItemError{}})
+		out.Items = append(out.Items, &model.SimpleCartItem{UID: encodeUID(l.ID), ID: strconv.FormatInt(l.ID, 10), Quantity: float64(l.Qty),
+			Product: productView(l.Item, cur), Prices: prices, Errors: []*model.CartItemError{}})
 		out.TotalQuantity += float64(l.Qty)
 	}
 	out.TotalSummaryQuantityIncludingConfig = ptr(out.TotalQuantity)
-	discounts := []*Discount{}
+	discounts := []*model.Discount{}
 	for _, a := range t.Result.Applied {
 		if item := a.Discount - a.ShippingDiscount; item > 0 {
-			discounts = append(discounts, &Discount{Label: labels[a.RuleID], Amount: money(item, cur), AppliedTo: CartDiscountTypeItem})
+			discounts = append(discounts, &model.Discount{Label: labels[a.RuleID], Amount: money(item, cur), AppliedTo: model.CartDiscountTypeItem})
 		}
 		if a.ShippingDiscount > 0 {
-			discounts = append(discounts, &Discount{Label: labels[a.RuleID], Amount: money(a.ShippingDiscount, cur), AppliedTo: CartDiscountTypeShipping})
+			discounts = append(discounts, &model.Discount{Label: labels[a.RuleID], Amount: money(a.ShippingDiscount, cur), AppliedTo: model.CartDiscountTypeShipping})
 		}
 	}
 	itemsDiscount := t.Result.ItemsDiscount
-	out.Prices = &CartPrices{GrandTotal: money(t.GrandTotal, cur), SubtotalExcludingTax: money(t.Subtotal, cur), SubtotalIncludingTax: money(t.Subtotal, cur),
-		SubtotalWithDiscountExcludingTax: money(t.Subtotal-itemsDiscount, cur), Discounts: discounts, AppliedTaxes: []*CartTaxItem{}}
+	out.Prices = &model.CartPrices{GrandTotal: money(t.GrandTotal, cur), SubtotalExcludingTax: money(t.Subtotal, cur), SubtotalIncludingTax: money(t.Subtotal, cur),
+		SubtotalWithDiscountExcludingTax: money(t.Subtotal-itemsDiscount, cur), Discounts: discounts, AppliedTaxes: []*model.CartTaxItem{}}
 	if t.Result.CouponApplied {
-		out.AppliedCoupon = &AppliedCoupon{Code: c.CouponCode}
-		out.AppliedCoupons = []*AppliedCoupon{out.AppliedCoupon}
+		out.AppliedCoupon = &model.AppliedCoupon{Code: c.CouponCode}
+		out.AppliedCoupons = []*model.AppliedCoupon{out.AppliedCoupon}
 	}
 	if c.Email != "" {
 		out.Email = &c.Email
@@ -115,14 +116,14 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*Cart, error)
 	}
 	if a := c.Address; a != nil {
 		v := addressView(a)
-		addr := &ShippingCartAddress{Firstname: v.Firstname, Lastname: v.Lastname, Company: v.Company, Street: v.Street, City: v.City, Region: v.Region,
+		addr := &model.ShippingCartAddress{Firstname: v.Firstname, Lastname: v.Lastname, Company: v.Company, Street: v.Street, City: v.City, Region: v.Region,
 			Postcode: v.Postcode, Country: v.Country, Telephone: v.Telephone}
 		if amount, ok := rate.Quote(c); ok {
 			code, title := "flatrate", "Flat Rate"
-			addr.AvailableShippingMethods = []*AvailableShippingMethod{{CarrierCode: code, CarrierTitle: title, MethodCode: &code, MethodTitle: &title,
+			addr.AvailableShippingMethods = []*model.AvailableShippingMethod{{CarrierCode: code, CarrierTitle: title, MethodCode: &code, MethodTitle: &title,
 				Amount: money(amount, cur), Available: true, PriceExclTax: money(amount, cur), PriceInclTax: money(amount, cur)}}
 			if c.ShippingMethod == checkout.FlatRateMethod {
-				addr.SelectedShippingMethod = &SelectedShippingMethod{CarrierCode: code, CarrierTitle: title, MethodCode: code, MethodTitle: title,
+				addr.SelectedShippingMethod = &model.SelectedShippingMethod{CarrierCode: code, CarrierTitle: title, MethodCode: code, MethodTitle: title,
 					Amount: money(t.Shipping, cur)}
 			}
 		}
@@ -134,15 +135,15 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*Cart, error)
 		out.BillingAddress = addressView(b)
 	}
 	for _, m := range checkout.AvailablePaymentMethods(t) {
-		out.AvailablePaymentMethods = append(out.AvailablePaymentMethods, &AvailablePaymentMethod{Code: m.Code, Title: m.Title})
+		out.AvailablePaymentMethods = append(out.AvailablePaymentMethods, &model.AvailablePaymentMethod{Code: m.Code, Title: m.Title})
 	}
-	out.SelectedPaymentMethod = &SelectedPaymentMethod{Code: c.PaymentMethod, Title: checkout.PaymentTitle(c.PaymentMethod)}
+	out.SelectedPaymentMethod = &model.SelectedPaymentMethod{Code: c.PaymentMethod, Title: checkout.PaymentTitle(c.PaymentMethod)}
 	return out, nil
 }
 
 // addressFrom reads an address input. Venia sends the second street line as null when it
 // is empty: null lines are dropped, as empty ones are.
-func addressFrom(in *CartAddressInput) checkout.Address {
+func addressFrom(in *model.CartAddressInput) checkout.Address {
 	a := checkout.Address{Firstname: in.Firstname, Lastname: in.Lastname, City: in.City, CountryCode: in.CountryCode}
 	for _, l := range in.Street {
 		if l != nil {
@@ -167,27 +168,27 @@ func addressFromBook(b customers.Address) checkout.Address {
 }
 
 // addressView shows an address as the schema's cart address fields.
-func addressView(a *checkout.Address) *BillingCartAddress {
-	country := &CartAddressCountry{Code: a.CountryCode, Label: a.CountryCode}
+func addressView(a *checkout.Address) *model.BillingCartAddress {
+	country := &model.CartAddressCountry{Code: a.CountryCode, Label: a.CountryCode}
 	if c, ok := directory.CountryByCode(a.CountryCode); ok {
 		country.Label = c.Name
 	}
-	out := &BillingCartAddress{Firstname: a.Firstname, Lastname: a.Lastname, City: a.City, Country: country,
+	out := &model.BillingCartAddress{Firstname: a.Firstname, Lastname: a.Lastname, City: a.City, Country: country,
 		Company: optional(a.Company), Postcode: optional(a.Postcode), Telephone: optional(a.Telephone), Street: []*string{}}
 	for _, s := range a.Street {
 		out.Street = append(out.Street, &s)
 	}
 	switch {
 	case a.RegionID != 0:
-		out.Region = &CartAddressRegion{Code: &a.RegionCode, Label: &a.Region, RegionID: &a.RegionID}
+		out.Region = &model.CartAddressRegion{Code: &a.RegionCode, Label: &a.Region, RegionID: &a.RegionID}
 	case a.Region != "":
-		out.Region = &CartAddressRegion{Code: &a.Region, Label: &a.Region}
+		out.Region = &model.CartAddressRegion{Code: &a.Region, Label: &a.Region}
 	}
 	return out
 }
 
 // cartAfter shapes the cart a mutation returns, or passes the mutation's error on.
-func (r *Resolver) cartAfter(ctx context.Context, c checkout.Cart, err error) (*Cart, error) {
+func (r *Resolver) cartAfter(ctx context.Context, c checkout.Cart, err error) (*model.Cart, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -198,17 +199,17 @@ func (r *Resolver) cartAfter(ctx context.Context, c checkout.Cart, err error) (*
 // in lower case (the url_key filter reads it back so). Products here carry no images,
 // descriptions or attribute metadata: those fields answer empty (image URLs null, lists
 // []), as Magento answers for a product that has none.
-func productView(p catalog.Product, cur string) *SimpleProduct {
+func productView(p catalog.Product, cur string) *model.SimpleProduct {
 	// Immutable parts are shared: the cart's items are marshalled, never changed, and a
 	// cart answer builds one of these per line.
 	m := money(p.Price, cur)
-	price := &ProductPrice{RegularPrice: m, FinalPrice: m, Discount: noDiscount}
-	amount := &Price{Amount: m}
-	image := &ProductImage{Label: &p.Name}
-	out := &SimpleProduct{ID: ptr(int(p.ID)), UID: encodeUID(p.ID), Sku: &p.SKU, Name: &p.Name, URLKey: ptr(strings.ToLower(p.SKU)), StockStatus: &inStock,
-		PriceRange: &PriceRange{MinimumPrice: price, MaximumPrice: price}, Price: &ProductPrices{RegularPrice: amount, MinimalPrice: amount, MaximalPrice: amount},
+	price := &model.ProductPrice{RegularPrice: m, FinalPrice: m, Discount: noDiscount}
+	amount := &model.Price{Amount: m}
+	image := &model.ProductImage{Label: &p.Name}
+	out := &model.SimpleProduct{ID: ptr(int(p.ID)), UID: encodeUID(p.ID), Sku: &p.SKU, Name: &p.Name, URLKey: ptr(strings.ToLower(p.SKU)), StockStatus: &inStock,
+		PriceRange: &model.PriceRange{MinimumPrice: price, MaximumPrice: price}, Price: &model.ProductPrices{RegularPrice: amount, MinimalPrice: amount, MaximalPrice: amount},
 		SmallImage: image, Thumbnail: image, Description: noText, ShortDescription: noText, MetaTitle: &p.Name,
-		MediaGalleryEntries: []*MediaGalleryEntry{}, Categories: []CategoryInterface{}, CustomAttributes: []*CustomAttribute{}, Type: &productRoute}
+		MediaGalleryEntries: []*model.MediaGalleryEntry{}, Categories: []model.CategoryInterface{}, CustomAttributes: []*model.CustomAttribute{}, Type: &productRoute}
 	out.RelativeURL = ptr(*out.URLKey + productURLSuffix)
 	if p.Weight > 0 {
 		out.Weight = &p.Weight
@@ -220,7 +221,7 @@ func productView(p catalog.Product, cur string) *SimpleProduct {
 		}
 		key := categoryKey(name)
 		// Categories have no storefront pages here: no relative_url.
-		out.Categories = append(out.Categories, &CategoryTree{UID: encodeUID(id), Name: ptr(name), URLKey: &key, URLPath: &key, Breadcrumbs: []*Breadcrumb{},
+		out.Categories = append(out.Categories, &model.CategoryTree{UID: encodeUID(id), Name: ptr(name), URLKey: &key, URLPath: &key, Breadcrumbs: []*model.Breadcrumb{},
 			Type: &categoryRoute})
 	}
 	return out
@@ -228,11 +229,11 @@ func productView(p catalog.Product, cur string) *SimpleProduct {
 
 // The values every product shares (never changed once made).
 var (
-	noText        = &ComplexTextValue{}
-	noDiscount    = &ProductDiscount{AmountOff: ptr(0.0), PercentOff: ptr(0.0)}
-	inStock       = ProductStockStatusInStock
-	productRoute  = URLRewriteEntityTypeEnumProduct
-	categoryRoute = URLRewriteEntityTypeEnumCategory
+	noText        = &model.ComplexTextValue{}
+	noDiscount    = &model.ProductDiscount{AmountOff: ptr(0.0), PercentOff: ptr(0.0)}
+	inStock       = model.ProductStockStatusInStock
+	productRoute  = model.URLRewriteEntityTypeEnumProduct
+	categoryRoute = model.URLRewriteEntityTypeEnumCategory
 )
 
 // categoryKey is a category's URL key: its name in lower case, each run of characters
@@ -255,9 +256,9 @@ func categoryKey(s string) string {
 }
 
 // money is an amount in minor units as the schema's Money.
-func money(minor int64, currency string) *Money {
+func money(minor int64, currency string) *model.Money {
 	v := float64(minor) / 100
-	return &Money{Value: &v, Currency: &currency}
+	return &model.Money{Value: &v, Currency: &currency}
 }
 
 func optional(s string) *string {
@@ -307,7 +308,7 @@ func quantity(q float64) (int, error) {
 // addItems adds the items to the cart one by one; an item refused (an unknown SKU, a bad
 // quantity, options this catalog does not have) is a user error beside the others, as
 // Magento's addProductsToCart reports it.
-func (r *Resolver) addItems(ctx context.Context, cartID string, cartItems []CartItemInput) (*AddProductsToCartOutput, error) {
+func (r *Resolver) addItems(ctx context.Context, cartID string, cartItems []model.CartItemInput) (*model.AddProductsToCartOutput, error) {
 	if len(cartItems) > maxCartItems {
 		return nil, inputError(fmt.Sprintf("Add at most %d items at once.", maxCartItems))
 	}
@@ -315,7 +316,7 @@ func (r *Resolver) addItems(ctx context.Context, cartID string, cartItems []Cart
 	if err != nil {
 		return nil, err
 	}
-	out := &AddProductsToCartOutput{UserErrors: []CartUserInputError{}}
+	out := &model.AddProductsToCartOutput{UserErrors: []model.CartUserInputError{}}
 	for _, item := range cartItems {
 		qty, err := quantity(item.Quantity)
 		if err == nil && qty == 0 {
@@ -325,12 +326,12 @@ func (r *Resolver) addItems(ctx context.Context, cartID string, cartItems []Cart
 		case err != nil:
 		case item.ParentSku != nil && *item.ParentSku != "" && !strings.EqualFold(*item.ParentSku, item.Sku):
 			// Only configurable products have variants, and the catalog has none.
-			out.UserErrors = append(out.UserErrors, CartUserInputError{Message: fmt.Sprintf("Could not find a product with SKU %q", *item.ParentSku),
-				Code: CartUserInputErrorTypeProductNotFound})
+			out.UserErrors = append(out.UserErrors, model.CartUserInputError{Message: fmt.Sprintf("Could not find a product with SKU %q", *item.ParentSku),
+				Code: model.CartUserInputErrorTypeProductNotFound})
 			continue
 		case len(item.SelectedOptions) > 0 || len(item.EnteredOptions) > 0:
-			out.UserErrors = append(out.UserErrors, CartUserInputError{Message: "The product's required option(s) weren't entered. Make sure the options are entered and try again.",
-				Code: CartUserInputErrorTypeUndefined})
+			out.UserErrors = append(out.UserErrors, model.CartUserInputError{Message: "The product's required option(s) weren't entered. Make sure the options are entered and try again.",
+				Code: model.CartUserInputErrorTypeUndefined})
 			continue
 		default:
 			c, err = r.deps.Checkout.AddItem(ctx, cartID, item.Sku, qty)
@@ -338,11 +339,11 @@ func (r *Resolver) addItems(ctx context.Context, cartID string, cartItems []Cart
 		switch {
 		case err == nil:
 		case checkout.IsShopperError(err):
-			code := CartUserInputErrorTypeUndefined
+			code := model.CartUserInputErrorTypeUndefined
 			if strings.HasPrefix(err.Error(), "Could not find a product") {
-				code = CartUserInputErrorTypeProductNotFound
+				code = model.CartUserInputErrorTypeProductNotFound
 			}
-			out.UserErrors = append(out.UserErrors, CartUserInputError{Message: err.Error(), Code: code})
+			out.UserErrors = append(out.UserErrors, model.CartUserInputError{Message: err.Error(), Code: code})
 		default:
 			return nil, err
 		}

@@ -13,6 +13,8 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/extension"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"audienceactivation/internal/storefront/exec"
 )
 
 // complexityLimit refuses an operation whose complexity exceeds limit, with the error of
@@ -38,11 +40,11 @@ type complexityLimit struct {
 }
 
 // maxKnownOperations bounds what complexityLimit remembers (past it, it starts again): the
-// operations of small documents only (see maxRememberedQuery), so what it keeps alive
+// operations of small documents only (see exec.MaxRememberedQuery), so what it keeps alive
 // stays small whatever clients send.
 const maxKnownOperations = 256
 
-func newComplexityLimit(limit int, costs ComplexityRoot) *complexityLimit {
+func newComplexityLimit(limit int, costs exec.ComplexityRoot) *complexityLimit {
 	if hasFuncs(reflect.ValueOf(costs)) {
 		return nil
 	}
@@ -83,7 +85,7 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 		// Complexity reads no variable; an answer's size does when a page size is one.
 		cost = operationCost(c.es.Schema(), op, opCtx.Variables)
 	}
-	if !ok && len(opCtx.RawQuery) <= maxRememberedQuery {
+	if !ok && len(opCtx.RawQuery) <= exec.MaxRememberedQuery {
 		c.mu.Lock()
 		if len(c.known) >= maxKnownOperations {
 			clear(c.known)

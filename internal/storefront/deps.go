@@ -4,7 +4,7 @@
 // in-memory snapshots; only carts, orders and customers touch the database.
 package storefront
 
-//go:generate sh -c "go tool gqlgen generate && perl -0p -i edits.pl generated.go"
+//go:generate sh -c "go tool gqlgen generate && perl -0p -i edits.pl exec/generated.go"
 
 import (
 	"context"
@@ -29,6 +29,7 @@ import (
 	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/customers"
 	"audienceactivation/internal/dynamicblocks"
+	"audienceactivation/internal/storefront/exec"
 	"audienceactivation/internal/stores"
 )
 
@@ -65,9 +66,9 @@ const MaxComplexity = 1000
 
 // NewHandler returns the GraphQL endpoint (POST and GET).
 func NewHandler(d Deps) http.Handler {
-	cfg := Config{Resolvers: &Resolver{deps: d}}
-	exec := NewExecutableSchema(cfg)
-	srv := handler.New(exec)
+	cfg := exec.Config{Resolvers: &Resolver{deps: d}}
+	es := exec.NewExecutableSchema(cfg)
+	srv := handler.New(es)
 	srv.AddTransport(get{})
 	srv.AddTransport(post{})
 	queries := smallOnly[*ast.QueryDocument]{lru.New[*ast.QueryDocument](1000), func(query string, _ *ast.QueryDocument) string { return query }}
@@ -81,7 +82,7 @@ func NewHandler(d Deps) http.Handler {
 	} else {
 		srv.Use(extension.FixedComplexityLimit(MaxComplexity))
 	}
-	schema := exec.Schema()
+	schema := es.Schema()
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error { return d.presentError(ctx, schema, err) })
 	srv.AroundOperations(limitRootFields)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
@@ -132,11 +133,7 @@ func limitRootFields(ctx context.Context, next graphql.OperationHandler) graphql
 	if oc.Operation == nil {
 		return next(ctx)
 	}
-	root := queryImplementors
-	if oc.Operation.Operation == ast.Mutation {
-		root = mutationImplementors
-	}
-	fields := collectFields(oc, oc.Operation.SelectionSet, root)
+	fields := exec.RootFields(oc)
 	signIns := 0
 	for _, f := range fields {
 		if f.Name == "generateCustomerToken" {

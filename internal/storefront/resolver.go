@@ -6,6 +6,7 @@ import (
 
 	"audienceactivation/internal/customers"
 	"audienceactivation/internal/passwords"
+	"audienceactivation/internal/storefront/model"
 )
 
 // Resolver is the root of the storefront API's resolvers.
@@ -45,15 +46,16 @@ func paging(pageSize, currentPage *int, maxSize int) (int, int, error) {
 	return size, page, nil
 }
 
-func pageInfo(page, size, total int) *SearchResultPageInfo {
+func pageInfo(page, size, total int) *model.SearchResultPageInfo {
 	pages := (total + size - 1) / size
-	return &SearchResultPageInfo{CurrentPage: &page, PageSize: &size, TotalPages: &pages}
+	return &model.SearchResultPageInfo{CurrentPage: &page, PageSize: &size, TotalPages: &pages}
 }
 
 func ptr[T any](v T) *T { return &v }
 
-// values are the strings an equality filter names (eq, then in), trimmed, without blanks.
-func (f *FilterEqualTypeInput) values() []string {
+// filterValues are the strings an equality filter names (eq, then in), trimmed, without
+// blanks.
+func filterValues(f *model.FilterEqualTypeInput) []string {
 	if f == nil {
 		return nil
 	}

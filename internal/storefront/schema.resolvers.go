@@ -10,6 +10,8 @@ import (
 	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/customers"
 	"audienceactivation/internal/directory"
+	"audienceactivation/internal/storefront/exec"
+	"audienceactivation/internal/storefront/model"
 	"context"
 	"errors"
 	"fmt"
@@ -19,7 +21,7 @@ import (
 )
 
 // CreateGuestCart is the resolver for the createGuestCart field.
-func (r *mutationResolver) CreateGuestCart(ctx context.Context, input *CreateGuestCartInput) (*CreateGuestCartOutput, error) {
+func (r *mutationResolver) CreateGuestCart(ctx context.Context, input *model.CreateGuestCartInput) (*model.CreateGuestCartOutput, error) {
 	if input != nil && input.CartUID != nil {
 		return nil, inputError("Choosing the cart_uid is not supported; leave it out and use the id of the cart returned.")
 	}
@@ -32,11 +34,11 @@ func (r *mutationResolver) CreateGuestCart(ctx context.Context, input *CreateGue
 		return nil, err
 	}
 	cart, err := r.cartView(ctx, c)
-	return &CreateGuestCartOutput{Cart: cart}, err
+	return &model.CreateGuestCartOutput{Cart: cart}, err
 }
 
 // CreateEmptyCart is the resolver for the createEmptyCart field.
-func (r *mutationResolver) CreateEmptyCart(ctx context.Context, input *CreateEmptyCartInput) (*string, error) {
+func (r *mutationResolver) CreateEmptyCart(ctx context.Context, input *model.CreateEmptyCartInput) (*string, error) {
 	if input != nil && input.CartID != nil {
 		return nil, inputError("Choosing the cart_id is not supported; leave it out and use the id returned.")
 	}
@@ -55,7 +57,7 @@ func (r *mutationResolver) CreateEmptyCart(ctx context.Context, input *CreateEmp
 }
 
 // AddProductsToCart is the resolver for the addProductsToCart field.
-func (r *mutationResolver) AddProductsToCart(ctx context.Context, cartID string, cartItems []CartItemInput) (*AddProductsToCartOutput, error) {
+func (r *mutationResolver) AddProductsToCart(ctx context.Context, cartID string, cartItems []model.CartItemInput) (*model.AddProductsToCartOutput, error) {
 	out, err := r.addItems(ctx, cartID, cartItems)
 	if err != nil {
 		return nil, err
@@ -64,7 +66,7 @@ func (r *mutationResolver) AddProductsToCart(ctx context.Context, cartID string,
 }
 
 // UpdateCartItems is the resolver for the updateCartItems field.
-func (r *mutationResolver) UpdateCartItems(ctx context.Context, input *UpdateCartItemsInput) (*UpdateCartItemsOutput, error) {
+func (r *mutationResolver) UpdateCartItems(ctx context.Context, input *model.UpdateCartItemsInput) (*model.UpdateCartItemsOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -92,11 +94,11 @@ func (r *mutationResolver) UpdateCartItems(ctx context.Context, input *UpdateCar
 	}
 	c, err := r.deps.Checkout.UpdateItems(ctx, input.CartID, changes)
 	cart, err := r.cartAfter(ctx, c, err)
-	return &UpdateCartItemsOutput{Cart: cart}, err
+	return &model.UpdateCartItemsOutput{Cart: cart}, err
 }
 
 // RemoveItemFromCart is the resolver for the removeItemFromCart field.
-func (r *mutationResolver) RemoveItemFromCart(ctx context.Context, input *RemoveItemFromCartInput) (*RemoveItemFromCartOutput, error) {
+func (r *mutationResolver) RemoveItemFromCart(ctx context.Context, input *model.RemoveItemFromCartInput) (*model.RemoveItemFromCartOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -109,11 +111,11 @@ func (r *mutationResolver) RemoveItemFromCart(ctx context.Context, input *Remove
 		c, err = r.deps.Checkout.RemoveItem(ctx, input.CartID, id)
 	}
 	cart, err := r.cartAfter(ctx, c, err)
-	return &RemoveItemFromCartOutput{Cart: cart}, err
+	return &model.RemoveItemFromCartOutput{Cart: cart}, err
 }
 
 // ApplyCouponToCart is the resolver for the applyCouponToCart field.
-func (r *mutationResolver) ApplyCouponToCart(ctx context.Context, input *ApplyCouponToCartInput) (*ApplyCouponToCartOutput, error) {
+func (r *mutationResolver) ApplyCouponToCart(ctx context.Context, input *model.ApplyCouponToCartInput) (*model.ApplyCouponToCartOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -143,11 +145,11 @@ func (r *mutationResolver) ApplyCouponToCart(ctx context.Context, input *ApplyCo
 		err = inputError("The coupon code isn't valid. Verify the code and try again.")
 	}
 	cart, err := r.cartAfter(ctx, c, err)
-	return &ApplyCouponToCartOutput{Cart: cart}, err
+	return &model.ApplyCouponToCartOutput{Cart: cart}, err
 }
 
 // RemoveCouponFromCart is the resolver for the removeCouponFromCart field.
-func (r *mutationResolver) RemoveCouponFromCart(ctx context.Context, input *RemoveCouponFromCartInput) (*RemoveCouponFromCartOutput, error) {
+func (r *mutationResolver) RemoveCouponFromCart(ctx context.Context, input *model.RemoveCouponFromCartInput) (*model.RemoveCouponFromCartOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -159,11 +161,11 @@ func (r *mutationResolver) RemoveCouponFromCart(ctx context.Context, input *Remo
 		c, err = r.deps.Checkout.Get(ctx, input.CartID)
 	}
 	cart, err := r.cartAfter(ctx, c, err)
-	return &RemoveCouponFromCartOutput{Cart: cart}, err
+	return &model.RemoveCouponFromCartOutput{Cart: cart}, err
 }
 
 // SetGuestEmailOnCart is the resolver for the setGuestEmailOnCart field.
-func (r *mutationResolver) SetGuestEmailOnCart(ctx context.Context, input *SetGuestEmailOnCartInput) (*SetGuestEmailOnCartOutput, error) {
+func (r *mutationResolver) SetGuestEmailOnCart(ctx context.Context, input *model.SetGuestEmailOnCartInput) (*model.SetGuestEmailOnCartOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -172,11 +174,11 @@ func (r *mutationResolver) SetGuestEmailOnCart(ctx context.Context, input *SetGu
 	}
 	c, err := r.deps.Checkout.SetEmail(ctx, input.CartID, input.Email)
 	cart, err := r.cartAfter(ctx, c, err)
-	return &SetGuestEmailOnCartOutput{Cart: cart}, err
+	return &model.SetGuestEmailOnCartOutput{Cart: cart}, err
 }
 
 // SetShippingAddressesOnCart is the resolver for the setShippingAddressesOnCart field.
-func (r *mutationResolver) SetShippingAddressesOnCart(ctx context.Context, input *SetShippingAddressesOnCartInput) (*SetShippingAddressesOnCartOutput, error) {
+func (r *mutationResolver) SetShippingAddressesOnCart(ctx context.Context, input *model.SetShippingAddressesOnCartInput) (*model.SetShippingAddressesOnCartOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -204,11 +206,11 @@ func (r *mutationResolver) SetShippingAddressesOnCart(ctx context.Context, input
 	}
 	c, err := r.deps.Checkout.SetAddress(ctx, input.CartID, a)
 	cart, err := r.cartAfter(ctx, c, err)
-	return &SetShippingAddressesOnCartOutput{Cart: cart}, err
+	return &model.SetShippingAddressesOnCartOutput{Cart: cart}, err
 }
 
 // SetBillingAddressOnCart is the resolver for the setBillingAddressOnCart field.
-func (r *mutationResolver) SetBillingAddressOnCart(ctx context.Context, input *SetBillingAddressOnCartInput) (*SetBillingAddressOnCartOutput, error) {
+func (r *mutationResolver) SetBillingAddressOnCart(ctx context.Context, input *model.SetBillingAddressOnCartInput) (*model.SetBillingAddressOnCartOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -244,11 +246,11 @@ func (r *mutationResolver) SetBillingAddressOnCart(ctx context.Context, input *S
 		}
 	}
 	cart, err := r.cartAfter(ctx, c, err)
-	return &SetBillingAddressOnCartOutput{Cart: cart}, err
+	return &model.SetBillingAddressOnCartOutput{Cart: cart}, err
 }
 
 // SetShippingMethodsOnCart is the resolver for the setShippingMethodsOnCart field.
-func (r *mutationResolver) SetShippingMethodsOnCart(ctx context.Context, input *SetShippingMethodsOnCartInput) (*SetShippingMethodsOnCartOutput, error) {
+func (r *mutationResolver) SetShippingMethodsOnCart(ctx context.Context, input *model.SetShippingMethodsOnCartInput) (*model.SetShippingMethodsOnCartOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -261,11 +263,11 @@ func (r *mutationResolver) SetShippingMethodsOnCart(ctx context.Context, input *
 	m := input.ShippingMethods[0]
 	c, err := r.deps.Checkout.SetShippingMethod(ctx, input.CartID, m.CarrierCode, m.MethodCode)
 	cart, err := r.cartAfter(ctx, c, err)
-	return &SetShippingMethodsOnCartOutput{Cart: cart}, err
+	return &model.SetShippingMethodsOnCartOutput{Cart: cart}, err
 }
 
 // SetPaymentMethodOnCart is the resolver for the setPaymentMethodOnCart field.
-func (r *mutationResolver) SetPaymentMethodOnCart(ctx context.Context, input *SetPaymentMethodOnCartInput) (*SetPaymentMethodOnCartOutput, error) {
+func (r *mutationResolver) SetPaymentMethodOnCart(ctx context.Context, input *model.SetPaymentMethodOnCartInput) (*model.SetPaymentMethodOnCartOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -274,11 +276,11 @@ func (r *mutationResolver) SetPaymentMethodOnCart(ctx context.Context, input *Se
 	}
 	c, err := r.deps.Checkout.SetPaymentMethod(ctx, input.CartID, input.PaymentMethod.Code, requestOf(ctx).shopper())
 	cart, err := r.cartAfter(ctx, c, err)
-	return &SetPaymentMethodOnCartOutput{Cart: cart}, err
+	return &model.SetPaymentMethodOnCartOutput{Cart: cart}, err
 }
 
 // PlaceOrder is the resolver for the placeOrder field.
-func (r *mutationResolver) PlaceOrder(ctx context.Context, input *PlaceOrderInput) (*PlaceOrderOutput, error) {
+func (r *mutationResolver) PlaceOrder(ctx context.Context, input *model.PlaceOrderInput) (*model.PlaceOrderOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -289,12 +291,12 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input *PlaceOrderInpu
 	for _, f := range graphql.CollectFieldsCtx(ctx, nil) {
 		asksErrors = asksErrors || f.Name == "errors"
 	}
-	refuse := func(code PlaceOrderErrorCodes, msg string) (*PlaceOrderOutput, error) {
+	refuse := func(code model.PlaceOrderErrorCodes, msg string) (*model.PlaceOrderOutput, error) {
 		if asksErrors {
-			return &PlaceOrderOutput{Errors: []PlaceOrderError{{Code: code, Message: msg}}}, nil
+			return &model.PlaceOrderOutput{Errors: []model.PlaceOrderError{{Code: code, Message: msg}}}, nil
 		}
 		category := "graphql-input"
-		if code == PlaceOrderErrorCodesCartNotFound {
+		if code == model.PlaceOrderErrorCodesCartNotFound {
 			category = "graphql-no-such-entity"
 		}
 		return nil, &apiError{msg: msg, category: category}
@@ -305,28 +307,28 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input *PlaceOrderInpu
 		if placed, perr := r.deps.Checkout.Placed(ctx, input.CartID); perr != nil {
 			return nil, perr
 		} else if placed {
-			return refuse(PlaceOrderErrorCodesCartNotActive, checkout.ErrCartNotFound.Error())
+			return refuse(model.PlaceOrderErrorCodesCartNotActive, checkout.ErrCartNotFound.Error())
 		}
-		return refuse(PlaceOrderErrorCodesCartNotFound, ae.msg)
+		return refuse(model.PlaceOrderErrorCodesCartNotFound, ae.msg)
 	} else if err != nil {
 		return nil, err
 	}
 	o, err := r.deps.Checkout.PlaceOrder(ctx, input.CartID, requestOf(ctx).shopper(), checkout.ReadyCheck)
 	switch {
 	case errors.Is(err, checkout.ErrNoEmail):
-		return refuse(PlaceOrderErrorCodesGuestEmailMissing, "Unable to place order: "+err.Error())
+		return refuse(model.PlaceOrderErrorCodesGuestEmailMissing, "Unable to place order: "+err.Error())
 	case errors.Is(err, checkout.ErrCartNotFound):
-		return refuse(PlaceOrderErrorCodesCartNotActive, checkout.ErrCartNotFound.Error())
+		return refuse(model.PlaceOrderErrorCodesCartNotActive, checkout.ErrCartNotFound.Error())
 	case checkout.IsShopperError(err):
-		return refuse(PlaceOrderErrorCodesUnableToPlaceOrder, "Unable to place order: "+err.Error())
+		return refuse(model.PlaceOrderErrorCodesUnableToPlaceOrder, "Unable to place order: "+err.Error())
 	case err != nil:
 		return nil, err
 	}
-	return &PlaceOrderOutput{Order: &Order{OrderNumber: o.IncrementID}, Errors: []PlaceOrderError{}}, nil
+	return &model.PlaceOrderOutput{Order: &model.Order{OrderNumber: o.IncrementID}, Errors: []model.PlaceOrderError{}}, nil
 }
 
 // MergeCarts is the resolver for the mergeCarts field.
-func (r *mutationResolver) MergeCarts(ctx context.Context, sourceCartID string, destinationCartID *string) (*Cart, error) {
+func (r *mutationResolver) MergeCarts(ctx context.Context, sourceCartID string, destinationCartID *string) (*model.Cart, error) {
 	req := requestOf(ctx)
 	if req.customer == nil {
 		return nil, errUnauthorized
@@ -352,7 +354,7 @@ func (r *mutationResolver) MergeCarts(ctx context.Context, sourceCartID string, 
 }
 
 // GenerateCustomerToken is the resolver for the generateCustomerToken field.
-func (r *mutationResolver) GenerateCustomerToken(ctx context.Context, email string, password string) (*CustomerToken, error) {
+func (r *mutationResolver) GenerateCustomerToken(ctx context.Context, email string, password string) (*model.CustomerToken, error) {
 	req := requestOf(ctx)
 	email = strings.ToLower(strings.TrimSpace(email))
 	switch {
@@ -388,11 +390,11 @@ func (r *mutationResolver) GenerateCustomerToken(ctx context.Context, email stri
 	if err != nil {
 		return nil, err
 	}
-	return &CustomerToken{Token: &token}, nil
+	return &model.CustomerToken{Token: &token}, nil
 }
 
 // RevokeCustomerToken is the resolver for the revokeCustomerToken field.
-func (r *mutationResolver) RevokeCustomerToken(ctx context.Context) (*RevokeCustomerTokenOutput, error) {
+func (r *mutationResolver) RevokeCustomerToken(ctx context.Context) (*model.RevokeCustomerTokenOutput, error) {
 	req := requestOf(ctx)
 	if req.customer == nil {
 		return nil, errUnauthorized
@@ -400,15 +402,15 @@ func (r *mutationResolver) RevokeCustomerToken(ctx context.Context) (*RevokeCust
 	if err := r.deps.Customers.RevokeToken(ctx, req.token); err != nil {
 		return nil, err
 	}
-	return &RevokeCustomerTokenOutput{Result: true}, nil
+	return &model.RevokeCustomerTokenOutput{Result: true}, nil
 }
 
 // AddSimpleProductsToCart is the resolver for the addSimpleProductsToCart field.
-func (r *mutationResolver) AddSimpleProductsToCart(ctx context.Context, input *AddSimpleProductsToCartInput) (*AddSimpleProductsToCartOutput, error) {
+func (r *mutationResolver) AddSimpleProductsToCart(ctx context.Context, input *model.AddSimpleProductsToCartInput) (*model.AddSimpleProductsToCartOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
-	items := make([]CartItemInput, 0, len(input.CartItems))
+	items := make([]model.CartItemInput, 0, len(input.CartItems))
 	for _, it := range input.CartItems {
 		if it == nil || it.Data == nil {
 			return nil, inputError(`Required parameter "data" for "cart_items" is missing.`)
@@ -423,11 +425,11 @@ func (r *mutationResolver) AddSimpleProductsToCart(ctx context.Context, input *A
 	if len(out.UserErrors) > 0 {
 		return nil, inputError(out.UserErrors[0].Message)
 	}
-	return &AddSimpleProductsToCartOutput{Cart: out.Cart}, nil
+	return &model.AddSimpleProductsToCartOutput{Cart: out.Cart}, nil
 }
 
 // AddConfigurableProductsToCart is the resolver for the addConfigurableProductsToCart field.
-func (r *mutationResolver) AddConfigurableProductsToCart(ctx context.Context, input *AddConfigurableProductsToCartInput) (*AddConfigurableProductsToCartOutput, error) {
+func (r *mutationResolver) AddConfigurableProductsToCart(ctx context.Context, input *model.AddConfigurableProductsToCartInput) (*model.AddConfigurableProductsToCartOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -445,7 +447,7 @@ func (r *mutationResolver) AddConfigurableProductsToCart(ctx context.Context, in
 }
 
 // CreateCustomerAddress is the resolver for the createCustomerAddress field.
-func (r *mutationResolver) CreateCustomerAddress(ctx context.Context, input CustomerAddressInput) (*CustomerAddress, error) {
+func (r *mutationResolver) CreateCustomerAddress(ctx context.Context, input model.CustomerAddressInput) (*model.CustomerAddress, error) {
 	c, err := signedIn(ctx)
 	if err != nil {
 		return nil, err
@@ -458,7 +460,7 @@ func (r *mutationResolver) CreateCustomerAddress(ctx context.Context, input Cust
 }
 
 // UpdateCustomerAddress is the resolver for the updateCustomerAddress field.
-func (r *mutationResolver) UpdateCustomerAddress(ctx context.Context, id int, input *CustomerAddressInput) (*CustomerAddress, error) {
+func (r *mutationResolver) UpdateCustomerAddress(ctx context.Context, id int, input *model.CustomerAddressInput) (*model.CustomerAddress, error) {
 	c, err := signedIn(ctx)
 	if err != nil {
 		return nil, err
@@ -490,7 +492,7 @@ func (r *mutationResolver) DeleteCustomerAddress(ctx context.Context, id int) (*
 }
 
 // SetGiftOptionsOnCart is the resolver for the setGiftOptionsOnCart field.
-func (r *mutationResolver) SetGiftOptionsOnCart(ctx context.Context, input *SetGiftOptionsOnCartInput) (*SetGiftOptionsOnCartOutput, error) {
+func (r *mutationResolver) SetGiftOptionsOnCart(ctx context.Context, input *model.SetGiftOptionsOnCartInput) (*model.SetGiftOptionsOnCartOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -501,7 +503,7 @@ func (r *mutationResolver) SetGiftOptionsOnCart(ctx context.Context, input *SetG
 }
 
 // ApplyGiftCardToCart is the resolver for the applyGiftCardToCart field.
-func (r *mutationResolver) ApplyGiftCardToCart(ctx context.Context, input *ApplyGiftCardToCartInput) (*ApplyGiftCardToCartOutput, error) {
+func (r *mutationResolver) ApplyGiftCardToCart(ctx context.Context, input *model.ApplyGiftCardToCartInput) (*model.ApplyGiftCardToCartOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -512,7 +514,7 @@ func (r *mutationResolver) ApplyGiftCardToCart(ctx context.Context, input *Apply
 }
 
 // RemoveGiftCardFromCart is the resolver for the removeGiftCardFromCart field.
-func (r *mutationResolver) RemoveGiftCardFromCart(ctx context.Context, input *RemoveGiftCardFromCartInput) (*RemoveGiftCardFromCartOutput, error) {
+func (r *mutationResolver) RemoveGiftCardFromCart(ctx context.Context, input *model.RemoveGiftCardFromCartInput) (*model.RemoveGiftCardFromCartOutput, error) {
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -523,7 +525,7 @@ func (r *mutationResolver) RemoveGiftCardFromCart(ctx context.Context, input *Re
 }
 
 // AddProductsToWishlist is the resolver for the addProductsToWishlist field.
-func (r *mutationResolver) AddProductsToWishlist(ctx context.Context, wishlistID string, wishlistItems []WishlistItemInput) (*AddProductsToWishlistOutput, error) {
+func (r *mutationResolver) AddProductsToWishlist(ctx context.Context, wishlistID string, wishlistItems []model.WishlistItemInput) (*model.AddProductsToWishlistOutput, error) {
 	if _, err := signedIn(ctx); err != nil {
 		return nil, err
 	}
@@ -531,7 +533,7 @@ func (r *mutationResolver) AddProductsToWishlist(ctx context.Context, wishlistID
 }
 
 // CreateWishlist is the resolver for the createWishlist field.
-func (r *mutationResolver) CreateWishlist(ctx context.Context, input CreateWishlistInput) (*CreateWishlistOutput, error) {
+func (r *mutationResolver) CreateWishlist(ctx context.Context, input model.CreateWishlistInput) (*model.CreateWishlistOutput, error) {
 	if _, err := signedIn(ctx); err != nil {
 		return nil, err
 	}
@@ -539,13 +541,13 @@ func (r *mutationResolver) CreateWishlist(ctx context.Context, input CreateWishl
 }
 
 // Cart is the resolver for the cart field.
-func (r *queryResolver) Cart(ctx context.Context, cartID string) (*Cart, error) {
+func (r *queryResolver) Cart(ctx context.Context, cartID string) (*model.Cart, error) {
 	c, err := r.openCart(ctx, cartID)
 	return r.cartAfter(ctx, c, err)
 }
 
 // CustomerCart is the resolver for the customerCart field.
-func (r *queryResolver) CustomerCart(ctx context.Context) (*Cart, error) {
+func (r *queryResolver) CustomerCart(ctx context.Context) (*model.Cart, error) {
 	req := requestOf(ctx)
 	if req.customer == nil {
 		return nil, errUnauthorized
@@ -555,7 +557,7 @@ func (r *queryResolver) CustomerCart(ctx context.Context) (*Cart, error) {
 }
 
 // Customer is the resolver for the customer field.
-func (r *queryResolver) Customer(ctx context.Context) (*Customer, error) {
+func (r *queryResolver) Customer(ctx context.Context) (*model.Customer, error) {
 	c, err := signedIn(ctx)
 	if err != nil {
 		return nil, err
@@ -564,7 +566,7 @@ func (r *queryResolver) Customer(ctx context.Context) (*Customer, error) {
 }
 
 // Products is the resolver for the products field.
-func (r *queryResolver) Products(ctx context.Context, search *string, filter *ProductAttributeFilterInput, pageSize *int, currentPage *int) (*Products, error) {
+func (r *queryResolver) Products(ctx context.Context, search *string, filter *model.ProductAttributeFilterInput, pageSize *int, currentPage *int) (*model.Products, error) {
 	req := requestOf(ctx)
 	size, page, err := paging(pageSize, currentPage, 200)
 	if err != nil {
@@ -575,11 +577,11 @@ func (r *queryResolver) Products(ctx context.Context, search *string, filter *Pr
 		f.Search = *search
 	}
 	if filter != nil && filter.Sku != nil {
-		f.SKUs = filter.Sku.values()
+		f.SKUs = filterValues(filter.Sku)
 	}
 	// A product's URL key is its SKU in lower case, and SKUs match in any case.
 	if filter != nil && filter.URLKey != nil {
-		f.SKUs = append(f.SKUs, filter.URLKey.values()...)
+		f.SKUs = append(f.SKUs, filterValues(filter.URLKey)...)
 		if f.SKUs == nil {
 			f.SKUs = []string{}
 		}
@@ -592,7 +594,7 @@ func (r *queryResolver) Products(ctx context.Context, search *string, filter *Pr
 	}
 	switch {
 	case filter != nil && filter.URLKey != nil && len(f.SKUs) == 0:
-		return &Products{TotalCount: ptr(0), PageInfo: pageInfo(page, size, 0), Items: []ProductInterface{}}, nil
+		return &model.Products{TotalCount: ptr(0), PageInfo: pageInfo(page, size, 0), Items: []model.ProductInterface{}}, nil
 	case f.SKUs == nil && f.Search == "":
 		return nil, inputError("'search' or 'filter' input argument is required.")
 	case len(f.Search) > maxSearchLength:
@@ -605,7 +607,7 @@ func (r *queryResolver) Products(ctx context.Context, search *string, filter *Pr
 	if pages := (int(matched) + size - 1) / size; page > 1 && page > pages {
 		return nil, inputError(fmt.Sprintf("currentPage value %d specified is greater than the %d page(s) available.", page, pages))
 	}
-	out := &Products{TotalCount: ptr(int(matched)), PageInfo: pageInfo(page, size, int(matched)), Items: []ProductInterface{}}
+	out := &model.Products{TotalCount: ptr(int(matched)), PageInfo: pageInfo(page, size, int(matched)), Items: []model.ProductInterface{}}
 	for _, p := range ps {
 		out.Items = append(out.Items, productView(p, req.view.Currency))
 	}
@@ -613,18 +615,18 @@ func (r *queryResolver) Products(ctx context.Context, search *string, filter *Pr
 }
 
 // DynamicBlocks is the resolver for the dynamicBlocks field.
-func (r *queryResolver) DynamicBlocks(ctx context.Context, input *DynamicBlocksFilterInput, pageSize *int, currentPage *int) (*DynamicBlocks, error) {
+func (r *queryResolver) DynamicBlocks(ctx context.Context, input *model.DynamicBlocksFilterInput, pageSize *int, currentPage *int) (*model.DynamicBlocks, error) {
 	return r.dynamicBlocks(ctx, input, pageSize, currentPage)
 }
 
 // StoreConfig is the resolver for the storeConfig field.
-func (r *queryResolver) StoreConfig(ctx context.Context) (*StoreConfig, error) {
+func (r *queryResolver) StoreConfig(ctx context.Context) (*model.StoreConfig, error) {
 	return storeConfig(requestOf(ctx).view), nil
 }
 
 // Countries is the resolver for the countries field.
-func (r *queryResolver) Countries(ctx context.Context) ([]*Country, error) {
-	out := []*Country{}
+func (r *queryResolver) Countries(ctx context.Context) ([]*model.Country, error) {
+	out := []*model.Country{}
 	for _, c := range directory.Countries() {
 		out = append(out, countryView(c))
 	}
@@ -632,7 +634,7 @@ func (r *queryResolver) Countries(ctx context.Context) ([]*Country, error) {
 }
 
 // Country is the resolver for the country field.
-func (r *queryResolver) Country(ctx context.Context, id *string) (*Country, error) {
+func (r *queryResolver) Country(ctx context.Context, id *string) (*model.Country, error) {
 	code := ""
 	if id != nil {
 		code = *id
@@ -645,43 +647,43 @@ func (r *queryResolver) Country(ctx context.Context, id *string) (*Country, erro
 }
 
 // IsEmailAvailable is the resolver for the isEmailAvailable field.
-func (r *queryResolver) IsEmailAvailable(ctx context.Context, email string) (*IsEmailAvailableOutput, error) {
+func (r *queryResolver) IsEmailAvailable(ctx context.Context, email string) (*model.IsEmailAvailableOutput, error) {
 	if err := validEmail(email); err != nil {
 		return nil, err
 	}
-	return &IsEmailAvailableOutput{IsEmailAvailable: ptr(true)}, nil
+	return &model.IsEmailAvailableOutput{IsEmailAvailable: ptr(true)}, nil
 }
 
 // AvailableStores is the resolver for the availableStores field.
-func (r *queryResolver) AvailableStores(ctx context.Context, useCurrentGroup *bool) ([]*StoreConfig, error) {
+func (r *queryResolver) AvailableStores(ctx context.Context, useCurrentGroup *bool) ([]*model.StoreConfig, error) {
 	return r.availableStores(ctx)
 }
 
 // Currency is the resolver for the currency field.
-func (r *queryResolver) Currency(ctx context.Context) (*Currency, error) {
+func (r *queryResolver) Currency(ctx context.Context) (*model.Currency, error) {
 	return currencyView(requestOf(ctx).view), nil
 }
 
 // Route is the resolver for the route field.
-func (r *queryResolver) Route(ctx context.Context, url string) (RoutableInterface, error) {
+func (r *queryResolver) Route(ctx context.Context, url string) (model.RoutableInterface, error) {
 	return r.route(ctx, url)
 }
 
 // RecaptchaV3Config is the resolver for the recaptchaV3Config field.
-func (r *queryResolver) RecaptchaV3Config(ctx context.Context) (*ReCaptchaConfigurationV3, error) {
+func (r *queryResolver) RecaptchaV3Config(ctx context.Context) (*model.ReCaptchaConfigurationV3, error) {
 	return nil, nil
 }
 
 // GiftCardAccount is the resolver for the giftCardAccount field.
-func (r *queryResolver) GiftCardAccount(ctx context.Context, input GiftCardAccountInput) (*GiftCardAccount, error) {
+func (r *queryResolver) GiftCardAccount(ctx context.Context, input model.GiftCardAccountInput) (*model.GiftCardAccount, error) {
 	return nil, &apiError{msg: fmt.Sprintf("The gift card account %q was not found.", input.GiftCardCode), category: "graphql-no-such-entity"}
 }
 
-// Mutation returns MutationResolver implementation.
-func (r *Resolver) Mutation() MutationResolver { return &mutationResolver{r} }
+// Mutation returns exec.MutationResolver implementation.
+func (r *Resolver) Mutation() exec.MutationResolver { return &mutationResolver{r} }
 
-// Query returns QueryResolver implementation.
-func (r *Resolver) Query() QueryResolver { return &queryResolver{r} }
+// Query returns exec.QueryResolver implementation.
+func (r *Resolver) Query() exec.QueryResolver { return &queryResolver{r} }
 
 type (
 	mutationResolver struct{ *Resolver }

@@ -9,6 +9,7 @@ import (
 	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/customers"
 	"audienceactivation/internal/directory"
+	"audienceactivation/internal/storefront/model"
 	"audienceactivation/internal/stores"
 )
 
@@ -16,10 +17,10 @@ import (
 // the store does not have (wishlists, gift options) are reported off, so a storefront such
 // as Venia hides them; URL suffixes are Magento's defaults; the password rules are the customers service's
 // (8 characters, letters and digits).
-func storeConfig(v stores.StoreView) *StoreConfig {
+func storeConfig(v stores.StoreView) *model.StoreConfig {
 	id := int(v.ID)
 	off := "0"
-	return &StoreConfig{ID: &id, StoreCode: &v.Code, StoreName: &v.Name, Timezone: &v.Timezone, Locale: ptr("en_US"),
+	return &model.StoreConfig{ID: &id, StoreCode: &v.Code, StoreName: &v.Name, Timezone: &v.Timezone, Locale: ptr("en_US"),
 		BaseCurrencyCode: &v.Currency, DefaultDisplayCurrencyCode: &v.Currency, ProductURLSuffix: ptr(productURLSuffix), CategoryURLSuffix: ptr(".html"),
 		ProductCanonicalTag: ptr(false), CategoryCanonicalTag: ptr(false), ConfigurableThumbnailSource: ptr("parent"),
 		GridPerPage: ptr(12), ListPerPage: ptr(10), MinimumPasswordLength: ptr("8"), RequiredCharacterClassesNumber: ptr("2"),
@@ -33,7 +34,7 @@ func storeConfig(v stores.StoreView) *StoreConfig {
 var errWishlistsOff = inputError("The wishlist configuration is currently disabled.")
 
 // availableStores are the active store views of the website, in their sort order.
-func (r *Resolver) availableStores(ctx context.Context) ([]*StoreConfig, error) {
+func (r *Resolver) availableStores(ctx context.Context) ([]*model.StoreConfig, error) {
 	views, err := r.deps.StoreViews(ctx)
 	if err != nil {
 		return nil, err
@@ -46,7 +47,7 @@ func (r *Resolver) availableStores(ctx context.Context) ([]*StoreConfig, error) 
 		}
 	}
 	sort.SliceStable(list, func(i, j int) bool { return list[i].SortOrder < list[j].SortOrder })
-	out := []*StoreConfig{}
+	out := []*model.StoreConfig{}
 	for _, v := range list {
 		out = append(out, storeConfig(v))
 	}
@@ -57,8 +58,8 @@ func (r *Resolver) availableStores(ctx context.Context) ([]*StoreConfig, error) 
 var currencySymbols = map[string]string{"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CAD": "CA$", "AUD": "A$", "CHF": "CHF"}
 
 // currencyView is the store view's currency: each store view sells in one.
-func currencyView(v stores.StoreView) *Currency {
-	out := &Currency{BaseCurrencyCode: &v.Currency, DefaultDisplayCurrencyCode: &v.Currency, AvailableCurrencyCodes: []*string{&v.Currency}}
+func currencyView(v stores.StoreView) *model.Currency {
+	out := &model.Currency{BaseCurrencyCode: &v.Currency, DefaultDisplayCurrencyCode: &v.Currency, AvailableCurrencyCodes: []*string{&v.Currency}}
 	if sym, ok := currencySymbols[v.Currency]; ok {
 		out.BaseCurrencySymbol, out.DefaultDisplayCurrencySymbol = &sym, &sym
 	}
@@ -71,7 +72,7 @@ const productURLSuffix = ".html"
 // route is what a storefront URL leads to: the product whose URL key is the URL without
 // its suffix, or nothing (null, as Magento answers an unknown URL). Categories and CMS
 // pages have no storefront URLs here.
-func (r *Resolver) route(ctx context.Context, url string) (RoutableInterface, error) {
+func (r *Resolver) route(ctx context.Context, url string) (model.RoutableInterface, error) {
 	key, ok := strings.CutSuffix(strings.TrimPrefix(strings.TrimSpace(url), "/"), productURLSuffix)
 	if !ok || key == "" || strings.Contains(key, "/") || len(key) > maxSearchLength {
 		return nil, nil
@@ -85,11 +86,11 @@ func (r *Resolver) route(ctx context.Context, url string) (RoutableInterface, er
 }
 
 // countryView is a country of the directory, with its regions.
-func countryView(c directory.Country) *Country {
-	out := &Country{ID: &c.Code, TwoLetterAbbreviation: &c.Code, ThreeLetterAbbreviation: &c.Code3, FullNameLocale: &c.Name,
-		FullNameEnglish: &c.Name, AvailableRegions: []*Region{}}
+func countryView(c directory.Country) *model.Country {
+	out := &model.Country{ID: &c.Code, TwoLetterAbbreviation: &c.Code, ThreeLetterAbbreviation: &c.Code3, FullNameLocale: &c.Name,
+		FullNameEnglish: &c.Name, AvailableRegions: []*model.Region{}}
 	for _, r := range directory.Regions(c.Code) {
-		out.AvailableRegions = append(out.AvailableRegions, &Region{ID: ptr(r.ID), Code: ptr(r.Code), Name: ptr(r.Name)})
+		out.AvailableRegions = append(out.AvailableRegions, &model.Region{ID: ptr(r.ID), Code: ptr(r.Code), Name: ptr(r.Name)})
 	}
 	return out
 }

@@ -9,12 +9,14 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/validator"
+
+	"audienceactivation/internal/storefront/exec"
 )
 
 // Errors in a request's variables are worded as Magento words them, whatever gqlparser
 // says, and other errors are left as they are.
 func TestVariableMessages(t *testing.T) {
-	schema := NewExecutableSchema(Config{Resolvers: &Resolver{}}).Schema()
+	schema := exec.NewExecutableSchema(exec.Config{Resolvers: &Resolver{}}).Schema()
 	doc, errs := gqlparser.LoadQuery(schema, `mutation($id: String!, $n: Float!, $a: CartAddressInput!) {
 		setShippingAddressesOnCart(input: {cart_id: $id, shipping_addresses: [{address: $a}]}) { cart { id } }
 		placeOrder(input: {cart_id: $id}) { order { order_number } }

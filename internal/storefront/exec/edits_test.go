@@ -1,4 +1,4 @@
-package storefront
+package exec
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 )
 
-// The edits `go generate` makes to gqlgen's output (see slice.go) hold only while no field
+// The edits `go generate` makes to gqlgen's output (see edits.go) hold only while no field
 // below the root is resolved concurrently: such a field would put a client's @defer into
 // the deferred group the edit leaves empty. A schema or model change that makes gqlgen
 // resolve a field concurrently fails here, not in production.

@@ -1,4 +1,4 @@
-package storefront
+package exec
 
 // Eight edits `go generate` makes to gqlgen's output (edits.pl), each for speed and each
 // keeping what the library does (TestGeneratedCodeKeepsTheEdits checks they are made):

@@ -1,4 +1,4 @@
-package storefront
+package exec
 
 import (
 	"sync"
@@ -23,7 +23,7 @@ import (
 // never changes. Only small documents are remembered, and at most maxDocuments of them,
 // so what the memory keeps alive stays small whatever clients send.
 func collectFields(opCtx *graphql.OperationContext, sel ast.SelectionSet, satisfies []string) []graphql.CollectedField {
-	if len(sel) == 0 || len(satisfies) == 0 || opCtx.Doc == nil || len(opCtx.RawQuery) > maxRememberedQuery {
+	if len(sel) == 0 || len(satisfies) == 0 || opCtx.Doc == nil || len(opCtx.RawQuery) > MaxRememberedQuery {
 		return graphql.CollectFields(opCtx, sel, satisfies)
 	}
 	k := collectKey{sel: &sel[0], n: len(sel), satisfies: &satisfies[0], m: len(satisfies)}
@@ -68,12 +68,13 @@ type rememberedDoc struct {
 	fields map[collectKey][]graphql.CollectedField
 }
 
-// maxDocuments bounds the documents remembered (past it, the memory starts again), and
-// maxRememberedQuery the size of their text: a storefront's queries are a few KB.
-const (
-	maxDocuments       = 256
-	maxRememberedQuery = 16 << 10
-)
+// maxDocuments bounds the documents remembered (past it, the memory starts again).
+const maxDocuments = 256
+
+// MaxRememberedQuery is the longest query text (in bytes) whose document the API's
+// memories keep anything of, here and in the storefront package: a storefront's queries
+// are a few KB, and a query can hold a megabyte in a single string token.
+const MaxRememberedQuery = 16 << 10
 
 var collected = struct {
 	mu   sync.RWMutex
