@@ -40,7 +40,7 @@ func withCDP(t *testing.T, a *app) (*cdpemu.Emulator, []string) {
 	}
 	configureCDP(t, a, emu.URL(), emu.ClientSecret)
 	for site, ds := range map[int64]string{1: datastream, second.ID: dsSecond} {
-		if _, err := a.full.Services.Save(ctx, who, config.Website(site), config.Submission{Values: map[string]string{config.PathDatastreamID: ds}}); err != nil {
+		if _, err := a.full.StoreConfig.Save(ctx, who, config.Website(site), config.Submission{Values: map[string]string{config.PathDatastreamID: ds}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -49,7 +49,7 @@ func withCDP(t *testing.T, a *app) (*cdpemu.Emulator, []string) {
 
 func configureCDP(t *testing.T, a *app, baseURL, secret string) {
 	t.Helper()
-	_, err := a.full.Services.Save(context.Background(), audit.Actor{Username: "test"}, config.Default, config.Submission{Values: map[string]string{
+	_, err := a.full.StoreConfig.Save(context.Background(), audit.Actor{Username: "test"}, config.Default, config.Submission{Values: map[string]string{
 		config.PathCDPClientID: "abcdef0123456789abcdef0123456789", config.PathCDPClientSecret: secret,
 		config.PathCDPOrgID: "ABCDEF0123456789ABCDEF01@AdobeOrg", config.PathCDPSandbox: "prod",
 		config.PathCDPIMSURL: baseURL, config.PathCDPPlatformURL: baseURL,
@@ -365,7 +365,7 @@ func TestTestConnection(t *testing.T) {
 	// No Commerce connection sends to the configured datastreams.
 	who := audit.Actor{Username: "test"}
 	for _, site := range []int64{1, 2} {
-		if _, err := a.full.Services.Save(context.Background(), who, config.Website(site), config.Submission{Values: map[string]string{
+		if _, err := a.full.StoreConfig.Save(context.Background(), who, config.Website(site), config.Submission{Values: map[string]string{
 			config.PathDatastreamID: "aaaaaaaa-0000-4000-8000-00000000000" + itoa(site)}}); err != nil {
 			t.Fatal(err)
 		}
@@ -421,7 +421,7 @@ func TestStoredSecretIsNeverSentToAChangedIMSURL(t *testing.T) {
 	if len(heard) != 0 {
 		t.Fatalf("the changed IMS URL was called: %q", heard)
 	}
-	if v, _ := a.full.Services.Get(context.Background(), config.PathCDPIMSURL, 0); v == listener.URL {
+	if v, _ := a.full.StoreConfig.Get(context.Background(), config.PathCDPIMSURL, 0); v == listener.URL {
 		t.Fatal("the IMS URL was saved")
 	}
 }

@@ -57,7 +57,7 @@ type servicesExtras struct {
 func (s *Server) renderServices(c echo.Context, status int, ref config.ScopeRef, w *stores.Website, x servicesExtras) error {
 	typed, errs, importErr := x.typed, x.errs, x.importErr
 	ctx := c.Request().Context()
-	state, err := s.deps.Services.State(ctx, ref)
+	state, err := s.deps.StoreConfig.State(ctx, ref)
 	if err != nil {
 		return err
 	}
@@ -174,7 +174,7 @@ func (s *Server) servicesSave(c echo.Context) error {
 			sub.ClearSecret[f.Path] = form.Get("clear:"+f.Path) == "1"
 		}
 	}
-	changes, err := s.deps.Services.Save(c.Request().Context(), actor(c), ref, sub)
+	changes, err := s.deps.StoreConfig.Save(c.Request().Context(), actor(c), ref, sub)
 	var ve validation.Errors
 	if errors.As(err, &ve) {
 		return s.renderServices(c, http.StatusUnprocessableEntity, ref, w, servicesExtras{typed: &sub, errs: ve})
@@ -203,7 +203,7 @@ func (s *Server) servicesImportWorkspace(c echo.Context) error {
 		ws, err = config.ParseWorkspace(data)
 	}
 	if err == nil {
-		_, err = s.deps.Services.ImportWorkspace(ctx, actor(c), ws)
+		_, err = s.deps.StoreConfig.ImportWorkspace(ctx, actor(c), ws)
 	}
 	if errors.Is(err, config.ErrWorkspace) {
 		msg := strings.TrimPrefix(err.Error(), config.ErrWorkspace.Error()+": ")

@@ -30,23 +30,23 @@ func (s *Server) dashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	clientID, err := s.deps.Services.Get(ctx, config.PathCDPClientID, 0)
+	clientID, err := s.deps.StoreConfig.Get(ctx, config.PathCDPClientID, 0)
 	if err != nil {
 		return err
 	}
 	// Whether the secret is set, without decrypting it (a lost key must not break this page).
-	state, err := s.deps.Services.State(ctx, config.Default)
+	state, err := s.deps.StoreConfig.State(ctx, config.Default)
 	if err != nil {
 		return err
 	}
 	secretSet := state[config.PathCDPClientSecret].Secret.Set
-	org, err := s.deps.Services.Get(ctx, config.PathCDPOrgID, 0)
+	org, err := s.deps.StoreConfig.Get(ctx, config.PathCDPOrgID, 0)
 	if err != nil {
 		return err
 	}
 	missing := 0
 	for _, w := range websites {
-		ds, err := s.deps.Services.Get(ctx, config.PathDatastreamID, w.ID)
+		ds, err := s.deps.StoreConfig.Get(ctx, config.PathDatastreamID, w.ID)
 		if err != nil {
 			return err
 		}
@@ -54,7 +54,7 @@ func (s *Server) dashboard(c echo.Context) error {
 			missing++
 		}
 	}
-	csKey, err := s.deps.Services.Get(ctx, config.PathCSProductionAPIKey, 0)
+	csKey, err := s.deps.StoreConfig.Get(ctx, config.PathCSProductionAPIKey, 0)
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func TestHomeSaysWhatTheLastSyncFound(t *testing.T) {
 		t.Fatalf("after a good sync: %q", got)
 	}
 	// The second website's datastream matches nothing: the sync works and says so.
-	if _, err := a.full.Services.Save(context.Background(), actorT(), config.Website(2), config.Submission{Values: map[string]string{
+	if _, err := a.full.StoreConfig.Save(context.Background(), actorT(), config.Website(2), config.Submission{Values: map[string]string{
 		config.PathDatastreamID: "aaaaaaaa-0000-4000-8000-000000000002"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -569,7 +569,7 @@ func TestGraphQLSignedMembership(t *testing.T) {
 	blocksFixture(t, s)
 	ctx := context.Background()
 	key := "membership-signing-key-0123456789abcdef"
-	if _, err := a.full.Services.Save(ctx, actorT(), config.Default, config.Submission{Values: map[string]string{
+	if _, err := a.full.StoreConfig.Save(ctx, actorT(), config.Default, config.Submission{Values: map[string]string{
 		config.PathMembershipMode: "signed", config.PathMembershipKey: key}}); err != nil {
 		t.Fatal(err)
 	}

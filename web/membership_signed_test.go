@@ -33,7 +33,7 @@ func TestSignedMembershipKeyChangeLifetimeAndBinding(t *testing.T) {
 		for _, p := range clear {
 			sub.ClearSecret[p] = true
 		}
-		if _, err := a.full.Services.Save(ctx, actorT(), config.Default, sub); err != nil {
+		if _, err := a.full.StoreConfig.Save(ctx, actorT(), config.Default, sub); err != nil {
 			t.Fatal(err)
 		}
 		a.full.LiveTrust.Reload()
@@ -96,7 +96,7 @@ func TestSignedMembershipBoundToACustomerOverGraphQL(t *testing.T) {
 	a := s.a
 	ctx := context.Background()
 	key := "graphql-membership-key-0123456789abcdef"
-	if _, err := a.full.Services.Save(ctx, actorT(), config.Default, config.Submission{Values: map[string]string{
+	if _, err := a.full.StoreConfig.Save(ctx, actorT(), config.Default, config.Submission{Values: map[string]string{
 		config.PathMembershipMode: "signed", config.PathMembershipKey: key}}); err != nil {
 		t.Fatal(err)
 	}

@@ -29,19 +29,19 @@ import (
 // Deps are the services the handlers use: web declares them here, and cmd/admin's
 // composition root (cmd/admin/wiring) fills them in. web imports no wiring.
 type Deps struct {
-	Settings   config.Settings
-	MasterKey  []byte
-	DB         *db.DB
-	Auth       *auth.Service
-	Stores     *stores.Service
-	Audit      *audit.Log
-	Services   *config.Services
-	Audiences  *audiences.Store
-	Syncer     *audiences.Syncer
-	PriceRules *pricerules.Service
-	Blocks     *dynamicblocks.Service
-	Catalog    *catalog.Service
-	Customers  *customers.Service
+	Settings    config.Settings
+	MasterKey   []byte
+	DB          *db.DB
+	Auth        *auth.Service
+	Stores      *stores.Service
+	Audit       *audit.Log
+	StoreConfig *config.StoreConfig
+	Audiences   *audiences.Store
+	Syncer      *audiences.Syncer
+	PriceRules  *pricerules.Service
+	Blocks      *dynamicblocks.Service
+	Catalog     *catalog.Service
+	Customers   *customers.Service
 	// The storefront's snapshots: compiled rules, blocks, audience membership.
 	LiveRules      *snapshot.Holder[*pricerules.Snapshot]
 	LiveBlocks     *snapshot.Holder[*dynamicblocks.Snapshot]

@@ -79,12 +79,12 @@ func TestSignedMembershipGrantsNothingWhenForged(t *testing.T) {
 	a.full.Blocks.SavePlacement(ctx, actorT(), dynamicblocks.Placement{Title: "Hero", Location: "home.hero", Display: dynamicblocks.DisplaySpecified,
 		Rotation: dynamicblocks.RotateAll, Blocks: []dynamicblocks.PlacementBlock{{BlockID: b.ID}}})
 	// Signed mode needs a key.
-	_, err := a.full.Services.Save(ctx, actorT(), config.Default, config.Submission{Values: map[string]string{config.PathMembershipMode: "signed"}})
+	_, err := a.full.StoreConfig.Save(ctx, actorT(), config.Default, config.Submission{Values: map[string]string{config.PathMembershipMode: "signed"}})
 	if err == nil {
 		t.Fatal("signed mode accepted without a key")
 	}
 	key := "membership-signing-key-0123456789abcdef"
-	if _, err := a.full.Services.Save(ctx, actorT(), config.Default, config.Submission{Values: map[string]string{
+	if _, err := a.full.StoreConfig.Save(ctx, actorT(), config.Default, config.Submission{Values: map[string]string{
 		config.PathMembershipMode: "signed", config.PathMembershipKey: key}}); err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +120,7 @@ func TestStorefrontUsesTheWebsitesSDKName(t *testing.T) {
 	if got := sdk(); got != "alloy" {
 		t.Fatalf("default SDK name %q", got)
 	}
-	if _, err := a.full.Services.Save(context.Background(), actorT(), config.Website(1), config.Submission{Values: map[string]string{
+	if _, err := a.full.StoreConfig.Save(context.Background(), actorT(), config.Website(1), config.Submission{Values: map[string]string{
 		config.PathWebSDKName: "shopSdk"}}); err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func audiencesConfigStatus(c *cli) int {
 	defer closeApp()
 	verbose := *c.bools["v"]
 	ctx := c.ctx
-	state, err := a.Services.State(ctx, config.Default)
+	state, err := a.StoreConfig.State(ctx, config.Default)
 	if err != nil {
 		fmt.Fprintln(c.stderr, "admin:", err)
 		return 1
@@ -66,7 +66,7 @@ func audiencesConfigStatus(c *cli) int {
 		secret = fmt.Sprintf("%s (set %s by %s)", config.Mask, st.UpdatedAt.UTC().Format("2006-01-02 15:04 UTC"), st.UpdatedBy)
 	}
 	show("Client secret", secret)
-	tech, _ := a.Services.Get(ctx, config.PathCDPTechAccountID, 0)
+	tech, _ := a.StoreConfig.Get(ctx, config.PathCDPTechAccountID, 0)
 	show("Technical account", tech)
 	show("Organization", creds.OrgID)
 	show("Sandbox", creds.Sandbox)

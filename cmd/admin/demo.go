@@ -68,7 +68,7 @@ func demo(c *cli) int {
 	if err != nil {
 		return c.fail(err)
 	}
-	if _, err := a.Services.Save(ctx, who, config.Default, config.Submission{Summary: "Demo: credentials of the CDP emulator",
+	if _, err := a.StoreConfig.Save(ctx, who, config.Default, config.Submission{Summary: "Demo: credentials of the CDP emulator",
 		Values: map[string]string{
 			config.PathCDPClientID: emu.ClientID, config.PathCDPClientSecret: emu.ClientSecret, config.PathCDPOrgID: emu.OrgID,
 			config.PathCDPSandbox: emu.Sandbox, config.PathCDPTechAccountID: "demo1234@techacct.adobe.com",
@@ -77,7 +77,7 @@ func demo(c *cli) int {
 		return c.fail(err)
 	}
 	for site, ds := range map[int64]string{base.ID: demoDatastreamMain, eu.ID: demoDatastreamEU} {
-		if _, err := a.Services.Save(ctx, who, config.Website(site), config.Submission{Values: map[string]string{config.PathDatastreamID: ds}}); err != nil {
+		if _, err := a.StoreConfig.Save(ctx, who, config.Website(site), config.Submission{Values: map[string]string{config.PathDatastreamID: ds}}); err != nil {
 			return c.fail(err)
 		}
 	}

@@ -125,12 +125,12 @@ func TestAudiencesCommands(t *testing.T) {
 	key, _ := s.MasterKey()
 	a := wiring.New(s, d, nil, key)
 	who := audit.Actor{Username: "t"}
-	if _, err := a.Services.Save(context.Background(), who, config.Default, config.Submission{Values: map[string]string{
+	if _, err := a.StoreConfig.Save(context.Background(), who, config.Default, config.Submission{Values: map[string]string{
 		config.PathCDPClientID: emu.ClientID, config.PathCDPClientSecret: emu.ClientSecret, config.PathCDPOrgID: emu.OrgID,
 		config.PathCDPIMSURL: emu.URL(), config.PathCDPPlatformURL: emu.URL(), config.PathCDPSandbox: "prod"}}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := a.Services.Save(context.Background(), who, config.Website(1), config.Submission{Values: map[string]string{
+	if _, err := a.StoreConfig.Save(context.Background(), who, config.Website(1), config.Submission{Values: map[string]string{
 		config.PathDatastreamID: "3f0c3e54-8f1d-4c8e-9d0e-2f8a1b6c7d90"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestMembershipSign(t *testing.T) {
 	key, _ := s.MasterKey()
 	a := wiring.New(s, d, nil, key)
 	signing := "cli-signing-key-0123456789abcdef-xyz"
-	if _, err := a.Services.Save(context.Background(), audit.Actor{Username: "t"}, config.Default, config.Submission{Values: map[string]string{
+	if _, err := a.StoreConfig.Save(context.Background(), audit.Actor{Username: "t"}, config.Default, config.Submission{Values: map[string]string{
 		config.PathMembershipMode: "signed", config.PathMembershipKey: signing}}); err != nil {
 		t.Fatal(err)
 	}

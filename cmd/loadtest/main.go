@@ -778,14 +778,14 @@ func seed(ctx context.Context, a *wiring.App, o Options) ([]string, error) {
 	cdpIDs := emu.Seed(o.Audiences)
 	const datastream = "5a0c3e54-8f1d-4c8e-9d0e-2f8a1b6c7d90"
 	emu.Activate(emu.AddDestination(datastream), cdpIDs...)
-	if _, err := a.Services.Save(ctx, who, config.Default, config.Submission{Values: map[string]string{
+	if _, err := a.StoreConfig.Save(ctx, who, config.Default, config.Submission{Values: map[string]string{
 		config.PathCDPClientID: emu.ClientID, config.PathCDPClientSecret: emu.ClientSecret, config.PathCDPOrgID: emu.OrgID,
 		config.PathCDPSandbox: emu.Sandbox, config.PathCDPTechAccountID: "load1234@techacct.adobe.com",
 		config.PathCDPTechAccountEmail: "load1234@techacct.adobe.com", config.PathCDPIMSURL: emu.URL(), config.PathCDPPlatformURL: emu.URL(),
 	}}); err != nil {
 		return nil, err
 	}
-	if _, err := a.Services.Save(ctx, who, config.Website(1), config.Submission{Values: map[string]string{config.PathDatastreamID: datastream}}); err != nil {
+	if _, err := a.StoreConfig.Save(ctx, who, config.Website(1), config.Submission{Values: map[string]string{config.PathDatastreamID: datastream}}); err != nil {
 		return nil, err
 	}
 	if _, err := a.Syncer.Run(ctx, audiences.TriggerManual); err != nil {

@@ -13,6 +13,6 @@ func (s *Store) ChangeMarker(ctx context.Context) (string, error) {
 }
 
 // ChangeMarker is the configuration store's (see Store.ChangeMarker).
-func (s *Services) ChangeMarker(ctx context.Context) (string, error) {
+func (s *StoreConfig) ChangeMarker(ctx context.Context) (string, error) {
 	return s.store.ChangeMarker(ctx)
 }

@@ -101,14 +101,14 @@ func TestSealer(t *testing.T) {
 	}
 }
 
-func newServices(d *db.DB) *config.Services {
-	return config.NewServices(config.NewStore(d, config.NewSealer([]byte("0123456789abcdef0123456789abcdef"))), audit.NewLog(d))
+func newStoreConfig(d *db.DB) *config.StoreConfig {
+	return config.NewStoreConfig(config.NewStore(d, config.NewSealer([]byte("0123456789abcdef0123456789abcdef"))), audit.NewLog(d))
 }
 
 func TestServicesScopesAndSecrets(t *testing.T) {
 	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		svc := newServices(d)
+		svc := newStoreConfig(d)
 		who := audit.Actor{Username: "admin"}
 		const ds1, ds2 = "3f0c3e54-8f1d-4c8e-9d0e-2f8a1b6c7d90", "11111111-2222-3333-4444-555555555555"
 		if _, err := svc.Save(ctx, who, config.Default, config.Submission{Values: map[string]string{
@@ -199,7 +199,7 @@ func FuzzParseWorkspace(f *testing.F) {
 // API URL needs it typed again; and the URLs must be https unless on this machine.
 func TestChangingCDPURLsNeedsTheSecretAgain(t *testing.T) {
 	ctx := context.Background()
-	svc := newServices(dbtest.New(t))
+	svc := newStoreConfig(dbtest.New(t))
 	who := audit.Actor{Username: "admin"}
 	if _, err := svc.Save(ctx, who, config.Default, config.Submission{Values: map[string]string{
 		config.PathCDPClientSecret: "p8e-secret-value", config.PathCDPIMSURL: "https://ims-na1.adobelogin.com"}}); err != nil {
@@ -237,7 +237,7 @@ func TestChangingCDPURLsNeedsTheSecretAgain(t *testing.T) {
 // are not counted as changed.
 func TestSavingDefaultsIsNotAChange(t *testing.T) {
 	ctx := context.Background()
-	svc := newServices(dbtest.New(t))
+	svc := newStoreConfig(dbtest.New(t))
 	who := audit.Actor{Username: "admin"}
 	state, err := svc.State(ctx, config.Default)
 	if err != nil {

@@ -309,16 +309,17 @@ func (f Field) EditableAt(ref ScopeRef) bool {
 	return ref.Scope == ScopeDefault || f.Scope == PerWebsite
 }
 
-// Services reads and saves the Services configuration.
-type Services struct {
+// StoreConfig reads and saves the scoped store configuration: the fields of the Services
+// page (ServicesSections) at default and website scope.
+type StoreConfig struct {
 	store *Store
 	log   *audit.Log
 	// OnChange is called after a save commits (to rebuild what is read from it).
 	OnChange func()
 }
 
-// NewServices returns the Services configuration service.
-func NewServices(store *Store, log *audit.Log) *Services { return &Services{store: store, log: log} }
+// NewStoreConfig returns the store configuration service.
+func NewStoreConfig(store *Store, log *audit.Log) *StoreConfig { return &StoreConfig{store: store, log: log} }
 
 // SecretState is what the page may know of a stored secret: never its value.
 type SecretState struct {
@@ -340,7 +341,7 @@ type FieldState struct {
 }
 
 // State returns every Services field's state at ref.
-func (s *Services) State(ctx context.Context, ref ScopeRef) (map[string]FieldState, error) {
+func (s *StoreConfig) State(ctx context.Context, ref ScopeRef) (map[string]FieldState, error) {
 	here, err := s.store.Values(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -428,7 +429,7 @@ func cleanText(v string, multiline bool) (string, string) {
 // Save validates every editable field of the submission at ref and, when all are valid,
 // writes the changes and their action log entry in one transaction. Nothing is written when
 // any field is invalid; the validation errors are keyed by path.
-func (s *Services) Save(ctx context.Context, actor audit.Actor, ref ScopeRef, sub Submission) ([]Change, error) {
+func (s *StoreConfig) Save(ctx context.Context, actor audit.Actor, ref ScopeRef, sub Submission) ([]Change, error) {
 	state, err := s.State(ctx, ref)
 	if err != nil {
 		return nil, err
@@ -733,7 +734,7 @@ func firstNonEmpty(vs ...string) string {
 
 // ImportWorkspace saves the credential fields of a parsed workspace file at the default
 // scope, validated like a form save.
-func (s *Services) ImportWorkspace(ctx context.Context, actor audit.Actor, w Workspace) ([]Change, error) {
+func (s *StoreConfig) ImportWorkspace(ctx context.Context, actor audit.Actor, w Workspace) ([]Change, error) {
 	sub := Submission{Values: map[string]string{PathCDPAuthType: "oauth_server_to_server"},
 		Summary: fmt.Sprintf("Credentials imported from the workspace file of project %q", w.Project)}
 	// A field the file lacks keeps its stored value.
@@ -757,7 +758,7 @@ func (s *Services) ImportWorkspace(ctx context.Context, actor audit.Actor, w Wor
 
 // Get returns the effective plaintext value of path for a website (0: default scope),
 // falling back to the field's default.
-func (s *Services) Get(ctx context.Context, path string, websiteID int64) (string, error) {
+func (s *StoreConfig) Get(ctx context.Context, path string, websiteID int64) (string, error) {
 	v, ok, err := s.store.Get(ctx, path, websiteID)
 	if err != nil {
 		return "", err

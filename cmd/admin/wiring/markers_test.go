@@ -27,8 +27,8 @@ func TestEachDomainsChangeMarkerMoves(t *testing.T) {
 			marker func(context.Context) (string, error)
 			change func() error
 		}{
-			{"configuration", a.Services.ChangeMarker, func() error {
-				_, err := a.Services.Save(ctx, who, config.Default, config.Submission{Values: map[string]string{config.PathFlatRatePrice: "7.00"}})
+			{"configuration", a.StoreConfig.ChangeMarker, func() error {
+				_, err := a.StoreConfig.Save(ctx, who, config.Default, config.Submission{Values: map[string]string{config.PathFlatRatePrice: "7.00"}})
 				return err
 			}},
 			{"catalog", a.Catalog.ChangeMarker, func() error {

@@ -49,17 +49,17 @@ func TuneRuntime(getenv func(string) string) {
 	}
 }
 
-// MembershipTrust reads the membership mode of the Services configuration: plain, or signed
+// MembershipTrust reads the membership mode of the store configuration: plain, or signed
 // with the current key, the previous key during a change, and the maximum lifetime.
 func (a *App) MembershipTrust(ctx context.Context) (audiences.Trust, error) {
-	mode, err := a.Services.Get(ctx, config.PathMembershipMode, 0)
+	mode, err := a.StoreConfig.Get(ctx, config.PathMembershipMode, 0)
 	if err != nil || mode != "signed" {
 		return audiences.Trust{}, err
 	}
 	t := audiences.Trust{Signed: true}
 	values := map[string]string{}
 	for _, path := range []string{config.PathMembershipKey, config.PathMembershipPreviousKey, config.PathMembershipMaxLifetime} {
-		if values[path], err = a.Services.Get(ctx, path, 0); err != nil {
+		if values[path], err = a.StoreConfig.Get(ctx, path, 0); err != nil {
 			return audiences.Trust{Signed: true}, err
 		}
 	}
@@ -82,12 +82,12 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	a.Stores = stores.NewService(d, a.Audit)
 	a.LiveStoreViews = snapshot.New("store views", a.Stores.StoreViews, logger)
 	a.Stores.OnChange = a.LiveStoreViews.Reload
-	a.Services = config.NewServices(config.NewStore(d, config.NewSealer(key)), a.Audit)
+	a.StoreConfig = config.NewStoreConfig(config.NewStore(d, config.NewSealer(key)), a.Audit)
 	a.Audiences = audiences.NewStore(d)
 	host, _ := os.Hostname()
 	a.Syncer = audiences.NewSyncer(d, audiences.Sources{Credentials: a.CDPCredentials, Datastreams: a.Datastreams,
 		WebsiteNames: a.WebsiteNames, ConnectionSpecID: func(ctx context.Context) (string, error) {
-			return a.Services.Get(ctx, config.PathCDPConnectionSpecID, 0)
+			return a.StoreConfig.Get(ctx, config.PathCDPConnectionSpecID, 0)
 		}}, logger,
 		fmt.Sprintf("%s:%d", host, os.Getpid()), cdpOpts...)
 	a.PriceRules = pricerules.NewService(d, a.Audit, a.Audiences)
@@ -105,7 +105,7 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	a.LiveTrust = snapshot.New("membership trust", a.MembershipTrust, logger)
 	a.LiveSDKNames = snapshot.New("web sdk names", a.SDKNames, logger)
 	a.LiveShipping = snapshot.New("flat rates", a.FlatRates, logger)
-	a.Services.OnChange = func() { a.LiveTrust.Reload(); a.LiveSDKNames.Reload(); a.LiveShipping.Reload() }
+	a.StoreConfig.OnChange = func() { a.LiveTrust.Reload(); a.LiveSDKNames.Reload(); a.LiveShipping.Reload() }
 	a.LiveCatalog = snapshot.New("catalog", a.Catalog.Index, logger)
 	a.Catalog.OnChange = a.LiveCatalog.Reload
 	a.Checkout = checkout.NewService(d, checkout.Sources{Rules: a.LiveRules.Current,
@@ -139,7 +139,7 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	return a
 }
 
-// CDPCredentials reads the Real-Time CDP credentials from the Services configuration.
+// CDPCredentials reads the Real-Time CDP credentials from the store configuration.
 func (a *App) CDPCredentials(ctx context.Context) (audiences.Credentials, error) {
 	var c audiences.Credentials
 	for path, dst := range map[string]*string{
@@ -147,7 +147,7 @@ func (a *App) CDPCredentials(ctx context.Context) (audiences.Credentials, error)
 		config.PathCDPSandbox: &c.Sandbox, config.PathCDPIMSURL: &c.IMSURL, config.PathCDPPlatformURL: &c.PlatformURL,
 		config.PathCDPScopes: &c.Scopes,
 	} {
-		v, err := a.Services.Get(ctx, path, 0)
+		v, err := a.StoreConfig.Get(ctx, path, 0)
 		if err != nil {
 			return c, fmt.Errorf("reading %s: %w", path, err)
 		}
@@ -236,7 +236,7 @@ func (a *App) perWebsite(ctx context.Context, path string) (map[int64]string, er
 	}
 	out := make(map[int64]string, len(ws))
 	for _, w := range ws {
-		v, err := a.Services.Get(ctx, path, w.ID)
+		v, err := a.StoreConfig.Get(ctx, path, w.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -247,7 +247,7 @@ func (a *App) perWebsite(ctx context.Context, path string) (map[int64]string, er
 
 // SyncInterval is the configured schedule.
 func (a *App) SyncInterval(ctx context.Context) time.Duration {
-	v, err := a.Services.Get(ctx, config.PathCDPSyncInterval, 0)
+	v, err := a.StoreConfig.Get(ctx, config.PathCDPSyncInterval, 0)
 	if err != nil {
 		return 0
 	}
@@ -262,9 +262,9 @@ func (a *App) WatchSnapshots(ctx context.Context) {
 	go a.LiveRules.Watch(ctx, time.Second, a.PriceRules.ChangeMarker)
 	go a.LiveBlocks.Watch(ctx, time.Second, a.Blocks.ChangeMarker)
 	go a.LiveMembership.Watch(ctx, time.Second, a.Audiences.ChangeMarker)
-	go a.LiveTrust.Watch(ctx, time.Second, a.Services.ChangeMarker)
-	go a.LiveSDKNames.Watch(ctx, time.Second, a.Services.ChangeMarker)
-	go a.LiveShipping.Watch(ctx, time.Second, a.Services.ChangeMarker)
+	go a.LiveTrust.Watch(ctx, time.Second, a.StoreConfig.ChangeMarker)
+	go a.LiveSDKNames.Watch(ctx, time.Second, a.StoreConfig.ChangeMarker)
+	go a.LiveShipping.Watch(ctx, time.Second, a.StoreConfig.ChangeMarker)
 	go a.LiveCatalog.Watch(ctx, time.Second, a.Catalog.ChangeMarker)
 	go a.LiveStoreViews.Watch(ctx, time.Second, a.Stores.ChangeMarker)
 }
