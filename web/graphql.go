@@ -10,30 +10,24 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"audienceactivation/internal/shopper"
 	"audienceactivation/internal/storefront"
 	"audienceactivation/static"
 )
 
-// requestInfoKey carries the request id and client address to the GraphQL handler, which
-// sees only the *http.Request.
-type requestInfoKey struct{}
-
-type requestInfo struct{ id, ip string }
-
 // storefrontAPI builds the GraphQL endpoint on the storefront's snapshots.
 func (s *Server) storefrontAPI() http.Handler {
-	info := func(r *http.Request) requestInfo {
-		v, _ := r.Context().Value(requestInfoKey{}).(requestInfo)
-		return v
-	}
-	return storefront.NewHandler(storefront.Deps{
+	return storefront.NewHandler(storefront.Deps{Shoppers: s.deps.Shoppers,
 		StoreViews: s.deps.LiveStoreViews.Current, Blocks: s.deps.LiveBlocks.Current, Membership: s.deps.LiveMembership.Current,
-		Trust: s.deps.LiveTrust.Current, Checkout: s.deps.Checkout, Catalog: s.deps.Catalog, Customers: s.deps.Customers,
+		Checkout: s.deps.Checkout, Catalog: s.deps.Catalog, Customers: s.deps.Customers,
 		Throttle: s.deps.Auth, Log: s.deps.Logger, Now: s.deps.Now, Rand: rand.IntN,
-		ClientIP:          func(r *http.Request) string { return info(r).ip },
-		RequestID:         func(r *http.Request) string { return info(r).id },
-		MembershipRefused: s.metrics.membershipRefused.Inc,
 	})
+}
+
+// withOrigin is the request's context carrying its id and the client's address, as values
+// for the shopper reader (logs, throttling).
+func withOrigin(c echo.Context) context.Context {
+	return shopper.WithOrigin(c.Request().Context(), shopper.Origin{RequestID: requestIDOf(c), ClientIP: c.RealIP()})
 }
 
 // graphqlAPI serves the storefront GraphQL API (POST, and GET for queries), and the
@@ -43,8 +37,7 @@ func (s *Server) graphqlAPI(c echo.Context) error {
 	if wantsExplorer(r) {
 		return graphqlExplorer(c)
 	}
-	ctx := context.WithValue(r.Context(), requestInfoKey{}, requestInfo{id: requestIDOf(c), ip: c.RealIP()})
-	s.graphql.ServeHTTP(c.Response(), r.WithContext(ctx))
+	s.graphql.ServeHTTP(c.Response(), r.WithContext(withOrigin(c)))
 	return nil
 }
 

@@ -90,8 +90,8 @@ func newAppOn(t *testing.T, d *db.DB, opts ...func(*web.Deps)) *app {
 	full := wiring.New(config.Settings{SessionIdle: 30 * time.Minute}, d, logger, []byte(testKey),
 		audiences.WithRetries(1, time.Millisecond), audiences.WithHTTPClient(&http.Client{Timeout: 2 * time.Second}))
 	a := &app{t: t, db: d, logs: logs, clock: clock, auth: full.Auth, full: full}
+	full.Now = clock.Now
 	deps := full.Deps
-	deps.Now = clock.Now
 	// Most tests sign in with a password alone (the development switch); the two-factor
 	// tests turn it back on with enforceTwoFactor.
 	deps.Settings.TwoFactorOff = true

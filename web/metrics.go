@@ -16,10 +16,9 @@ import (
 // metrics are the server's Prometheus series, on a registry of its own so that several
 // servers (as in tests) never collide.
 type metrics struct {
-	registry          *prometheus.Registry
-	requests          *prometheus.CounterVec
-	duration          *prometheus.HistogramVec
-	membershipRefused prometheus.Counter
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
 }
 
 func newMetrics(s *Server) *metrics {
@@ -32,12 +31,15 @@ func newMetrics(s *Server) *metrics {
 			Name: "audience_activation_http_request_duration_seconds", Help: "Time to answer HTTP requests, by route pattern.",
 			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
 		}, []string{"route", "method"}),
-		membershipRefused: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "audience_activation_membership_refused_total", Help: "Storefront requests whose membership value was refused (unsigned, forged, expired or unreadable) and counted as none.",
-		}),
 	}
-	m.registry.MustRegister(m.requests, m.duration, m.membershipRefused,
+	m.registry.MustRegister(m.requests, m.duration,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if s.deps.Shoppers != nil {
+		// Both storefronts read shoppers through the one reader, which counts the refusals.
+		m.registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name: "audience_activation_membership_refused_total", Help: "Storefront requests whose membership value was refused (unsigned, forged, expired or unreadable) and counted as none.",
+		}, func() float64 { return float64(s.deps.Shoppers.Refused()) }))
+	}
 	snapshotGauge := func(name, help string, value func(context.Context) (float64, error)) {
 		m.registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, func() float64 {
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

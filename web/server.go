@@ -22,6 +22,7 @@ import (
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/pricerules"
+	"audienceactivation/internal/shopper"
 	"audienceactivation/internal/snapshot"
 	"audienceactivation/internal/stores"
 )
@@ -52,6 +53,8 @@ type Deps struct {
 	LiveShipping   *snapshot.Holder[map[int64]checkout.FlatRate]
 	LiveCatalog    *snapshot.Holder[*catalog.Index]
 	Checkout       *checkout.Service
+	// Shoppers reads who is shopping from a storefront request, for both storefronts.
+	Shoppers *shopper.Reader
 	// RuleDirectory translates rule references for import and export.
 	RuleDirectory pricerules.Directory
 	Logger        *slog.Logger

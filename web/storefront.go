@@ -1,10 +1,10 @@
 package web
 
 import (
+	"errors"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -12,8 +12,8 @@ import (
 
 	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/checkout"
-	"audienceactivation/internal/customers"
 	"audienceactivation/internal/dynamicblocks"
+	"audienceactivation/internal/shopper"
 	"audienceactivation/internal/stores"
 	sview "audienceactivation/templates/storefront"
 )
@@ -22,68 +22,30 @@ import (
 // stays stateless.
 const rotationCookie = "aa_rotation"
 
-// storeCookie remembers the store view a shopper switched to.
-const storeCookie = "aa_store"
-
-// storeView picks the store view of a storefront request: ?store=, the Store header or
-// the shopper's switcher choice, else the default store view of the default website.
-func (s *Server) storeView(c echo.Context) (stores.StoreView, error) {
-	views, err := s.deps.LiveStoreViews.Current(c.Request().Context())
-	if err != nil {
-		return stores.StoreView{}, err
+// storeShopper is who is shopping on a /store request: store view, customer and
+// audiences, read once per request by the same reader as the GraphQL API's (the Pages
+// channel: ?store=, the Store header or the switcher's cookie; the customer cookie; the
+// membership cookie). A customer cookie that no longer names a customer (expired,
+// revoked, another website's) signs the shopper out.
+func (s *Server) storeShopper(c echo.Context) (*shopper.Shopper, error) {
+	if who, ok := c.Get(ctxShopper).(*shopper.Shopper); ok {
+		return who, nil
 	}
-	code := c.QueryParam("store")
-	if code == "" {
-		code = c.Request().Header.Get("Store")
-	}
-	if ck, err := c.Cookie(storeCookie); err == nil && code == "" {
-		code = ck.Value
-	}
-	var fallback *stores.StoreView
-	for i, v := range views {
-		if v.Code == code && v.IsActive {
-			return v, nil
-		}
-		if fallback == nil && v.IsDefault {
-			fallback = &views[i]
-		}
-	}
-	if fallback == nil {
-		return stores.StoreView{}, echo.ErrNotFound
-	}
-	return *fallback, nil
-}
-
-// shopperAudiences reads the membership cookie and maps it to the website's active
-// audiences; a malformed or oversized value — or, in signed mode, an unsigned, forged or
-// expired one — counts as no membership, and the refusal is logged.
-func (s *Server) shopperAudiences(c echo.Context, websiteID int64) ([]int64, error) {
-	ck, err := c.Cookie(audiences.MembershipName)
-	if err != nil {
-		return nil, nil
-	}
-	trust, err := s.deps.LiveTrust.Current(c.Request().Context())
-	if err != nil {
+	who, err := s.deps.Shoppers.Read(c.Request().WithContext(withOrigin(c)), shopper.Pages)
+	if errors.Is(err, shopper.ErrNoStoreView) {
+		return nil, echo.ErrNotFound
+	} else if err != nil {
 		return nil, err
 	}
-	// A signed value bound to a customer is read for the signed-in customer (shopper looks
-	// them up first), never for anyone else.
-	customer := ""
-	if cu, ok := c.Get(ctxCustomer).(*customers.Customer); ok && cu != nil {
-		customer = strconv.FormatInt(cu.ID, 10)
+	if who.TokenRefused {
+		s.setCustomerCookie(c, "")
 	}
-	ids, err := trust.ReadFor(ck.Value, false, s.deps.Now(), customer)
-	if err != nil {
-		s.metrics.membershipRefused.Inc()
-		s.deps.Logger.Info("membership refused", "request_id", requestIDOf(c), "reason", err.Error())
-		return nil, nil
-	}
-	m, err := s.deps.LiveMembership.Current(c.Request().Context())
-	if err != nil {
-		return nil, err
-	}
-	return m.Resolve(websiteID, ids), nil
+	c.Set(ctxShopper, who)
+	return who, nil
 }
+
+// ctxShopper keeps the shopper a request has read.
+const ctxShopper = "store_shopper"
 
 // storeHome is the reference storefront's home page with the home.hero placements, chosen
 // per request from the in-memory snapshots (so page caches stay shareable).
@@ -140,7 +102,7 @@ func (s *Server) storeSwitch(c echo.Context) error {
 	code := c.QueryParam("store")
 	for _, v := range views {
 		if v.Code == code && v.IsActive {
-			c.SetCookie(&http.Cookie{Name: storeCookie, Value: code, Path: "/store", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
+			c.SetCookie(&http.Cookie{Name: shopper.StoreCookie, Value: code, Path: "/store", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https"})
 			return c.Redirect(http.StatusSeeOther, "/store")
 		}
 	}
@@ -160,13 +122,11 @@ type storePage struct {
 // title (followed by the store view's name; the name alone when title is empty).
 func (s *Server) startPage(c echo.Context, title string) (storePage, error) {
 	var p storePage
-	var err error
-	if p.sv, err = s.storeView(c); err != nil {
+	who, err := s.storeShopper(c)
+	if err != nil {
 		return p, err
 	}
-	if p.who, p.members, err = s.shopper(c, p.sv); err != nil {
-		return p, err
-	}
+	p.sv, p.who, p.members = who.View, who.Pricing(), who.Audiences
 	if title == "" {
 		title = p.sv.Name
 	} else {
@@ -188,10 +148,10 @@ func (s *Server) storeShell(c echo.Context, sv stores.StoreView, members []int64
 			}
 		}
 	}
-	if cu, err := s.storeCustomer(c, sv); err != nil {
+	if who, err := s.storeShopper(c); err != nil {
 		return v, err
-	} else if cu != nil {
-		v.Customer = cu.Firstname
+	} else if who.Customer != nil {
+		v.Customer = who.Customer.Firstname
 	}
 	if names, err := s.deps.LiveSDKNames.Current(ctx); err == nil && names[sv.WebsiteID] != "" {
 		v.SDKName = names[sv.WebsiteID]

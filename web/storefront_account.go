@@ -11,47 +11,18 @@ import (
 	"audienceactivation/internal/auth"
 	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/customers"
-	"audienceactivation/internal/stores"
+	"audienceactivation/internal/shopper"
 	sview "audienceactivation/templates/storefront"
 )
-
-// customerCookie holds a signed-in shopper's customer token (stored hashed on our side,
-// as the API's tokens are).
-const customerCookie = "aa_customer"
-
-// ctxCustomer keeps the customer a request has read.
-const ctxCustomer = "store_customer"
 
 // errSignInRefused is the one answer to a failed storefront sign-in, whatever failed, as
 // Magento words it.
 const errSignInRefused = "The account sign-in was incorrect or your account is disabled temporarily. Please wait and try again later."
 
-// storeCustomer is the signed-in customer of the store view's website, or nil; a token
-// that expired or was revoked signs the shopper out.
-func (s *Server) storeCustomer(c echo.Context, sv stores.StoreView) (*customers.Customer, error) {
-	if cu, ok := c.Get(ctxCustomer).(*customers.Customer); ok {
-		return cu, nil
-	}
-	ck, err := c.Cookie(customerCookie)
-	if err != nil || ck.Value == "" {
-		c.Set(ctxCustomer, (*customers.Customer)(nil))
-		return nil, nil
-	}
-	cu, err := s.deps.Customers.ByToken(c.Request().Context(), ck.Value, s.deps.Now())
-	switch {
-	case errors.Is(err, customers.ErrBadToken) || (err == nil && cu.WebsiteID != sv.WebsiteID):
-		s.setCustomerCookie(c, "")
-		c.Set(ctxCustomer, (*customers.Customer)(nil))
-		return nil, nil
-	case err != nil:
-		return nil, err
-	}
-	c.Set(ctxCustomer, &cu)
-	return &cu, nil
-}
-
+// setCustomerCookie keeps a signed-in shopper's customer token (stored hashed on our side,
+// as the API's tokens are) in shopper.CustomerCookie, or clears it.
 func (s *Server) setCustomerCookie(c echo.Context, token string) {
-	ck := &http.Cookie{Name: customerCookie, Value: token, Path: "/store", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https",
+	ck := &http.Cookie{Name: shopper.CustomerCookie, Value: token, Path: "/store", HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: c.Scheme() == "https",
 		MaxAge: int(customers.TokenLifetime.Seconds())}
 	if token == "" {
 		ck.MaxAge = -1
@@ -77,10 +48,11 @@ func (s *Server) renderLogin(c echo.Context, status int, email, problem string) 
 // their customer group's rules apply from now on.
 func (s *Server) storeLoginSubmit(c echo.Context) error {
 	ctx := c.Request().Context()
-	sv, err := s.storeView(c)
+	who, err := s.storeShopper(c)
 	if err != nil {
 		return err
 	}
+	sv := who.View
 	email, password := strings.TrimSpace(c.FormValue("email")), c.FormValue("password")
 	if email == "" || password == "" || len(email) > 255 || len(password) > 256 {
 		return s.renderLogin(c, http.StatusUnprocessableEntity, email, "Enter your email and password.")
@@ -124,7 +96,7 @@ func (s *Server) storeLoginSubmit(c echo.Context) error {
 
 // storeLogout signs the customer out and ends the token.
 func (s *Server) storeLogout(c echo.Context) error {
-	if ck, err := c.Cookie(customerCookie); err == nil && ck.Value != "" {
+	if ck, err := c.Cookie(shopper.CustomerCookie); err == nil && ck.Value != "" {
 		if err := s.deps.Customers.RevokeToken(c.Request().Context(), ck.Value); err != nil {
 			return err
 		}

@@ -23,8 +23,6 @@ const cartCookie = "aa_cart"
 // orderCookie carries the number of the order just placed to the page that confirms it.
 const orderCookie = "aa_order"
 
-// guestGroup is the customer group of shoppers who are not signed in.
-const guestGroup = 0
 
 // ctxCart keeps the cart a request has loaded, so the page and its header share one read.
 const ctxCart = "store_cart"
@@ -36,11 +34,11 @@ func (s *Server) shopperCart(c echo.Context, sv stores.StoreView, create bool) (
 		return cart, nil
 	}
 	ctx := c.Request().Context()
-	customer, err := s.storeCustomer(c, sv)
+	who, err := s.storeShopper(c)
 	if err != nil {
 		return nil, err
 	}
-	if customer != nil {
+	if customer := who.Customer; customer != nil {
 		// A signed-in customer's cart is theirs, whichever browser they use.
 		var cart checkout.Cart
 		if create {
@@ -88,26 +86,6 @@ func (s *Server) loadCart(c echo.Context, sv stores.StoreView) (*checkout.Cart, 
 		return nil, nil
 	}
 	return &cart, nil
-}
-
-// shopper is who a storefront request prices the cart for: a guest, or the signed-in
-// customer's group, with the audiences of their membership cookie.
-func (s *Server) shopper(c echo.Context, sv stores.StoreView) (checkout.Shopper, []int64, error) {
-	// The customer first: a signed membership value may be bound to them.
-	customer, err := s.storeCustomer(c, sv)
-	if err != nil {
-		return checkout.Shopper{}, nil, err
-	}
-	members, err := s.shopperAudiences(c, sv.WebsiteID)
-	if err != nil {
-		return checkout.Shopper{}, nil, err
-	}
-	loc := sv.Location()
-	who := checkout.Shopper{CustomerGroupID: guestGroup, Audiences: members, Location: loc}
-	if customer != nil {
-		who.CustomerGroupID = customer.GroupID
-	}
-	return who, members, nil
 }
 
 // storeProducts lists the website's products.
@@ -241,10 +219,11 @@ func (s *Server) renderCart(c echo.Context, status int, msg, problem, typed stri
 
 // storeCartAdd adds a product to the cart, starting one when needed.
 func (s *Server) storeCartAdd(c echo.Context) error {
-	sv, err := s.storeView(c)
+	who, err := s.storeShopper(c)
 	if err != nil {
 		return err
 	}
+	sv := who.View
 	sku := strings.TrimSpace(c.FormValue("sku"))
 	qty, err := strconv.Atoi(strings.TrimSpace(c.FormValue("qty")))
 	if err != nil {
@@ -263,15 +242,12 @@ func (s *Server) storeCartAdd(c echo.Context) error {
 // cartAction is the shopper and the cart an action on an existing cart works with; a
 // nil cart means the page has already answered (there is no cart).
 func (s *Server) cartAction(c echo.Context) (checkout.Shopper, *checkout.Cart, error) {
-	sv, err := s.storeView(c)
+	shopping, err := s.storeShopper(c)
 	if err != nil {
 		return checkout.Shopper{}, nil, err
 	}
-	who, _, err := s.shopper(c, sv)
-	if err != nil {
-		return who, nil, err
-	}
-	cart, err := s.shopperCart(c, sv, false)
+	who := shopping.Pricing()
+	cart, err := s.shopperCart(c, shopping.View, false)
 	if err != nil || cart != nil {
 		return who, cart, err
 	}

@@ -157,21 +157,20 @@ func (s *Store) Membership(ctx context.Context) (Membership, error) {
 }
 
 // Resolve maps a shopper's membership ids on a website to local audience ids; unknown,
-// inactive and removed audiences match nothing.
+// inactive and removed audiences match nothing. The ids are as NormalizeID writes them,
+// which is how Trust.Read and ReadFor return them: they are normalised once, where they
+// are read.
 func (m Membership) Resolve(websiteID int64, ids []string) []int64 {
 	out, _ := m.ResolveNamed(websiteID, ids)
 	return out
 }
 
-// ResolveNamed is Resolve that also returns, for each local id, the membership id (as
-// NormalizeID writes it) it came from.
+// ResolveNamed is Resolve that also returns, for each local id, the membership id it came
+// from.
 func (m Membership) ResolveNamed(websiteID int64, ids []string) (local []int64, named []string) {
 	site := m[websiteID]
 	local, named = make([]int64, 0, len(ids)), make([]string, 0, len(ids))
 	for _, id := range ids {
-		if IsUUID(id) {
-			id = strings.ToLower(id)
-		}
 		if l, ok := site[id]; ok {
 			local, named = append(local, l), append(named, id)
 		}

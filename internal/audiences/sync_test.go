@@ -112,7 +112,12 @@ func TestSyncBringsActivatedAudiencesAndTracksChanges(t *testing.T) {
 			t.Fatalf("membership sizes base %d second %d", len(m[1]), len(m[f.second]))
 		}
 		// Ids 15–20 are on both websites.
-		if got := m.Resolve(f.second, []string{strings.ToUpper(f.ids[15]), f.ids[0], "unknown"}); len(got) != 1 {
+		// A shopper's value as sent (a UUID in capitals too), read as the storefronts read it.
+		ids, err := audiences.ParseCookie(strings.ToUpper(f.ids[15]) + "," + f.ids[0] + ",unknown")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Resolve(f.second, ids); len(got) != 1 {
 			t.Fatalf("resolve on second website: %v", got)
 		}
 

@@ -15,7 +15,7 @@ import (
 
 // signedIn is the request's customer, or Magento's refusal for a guest.
 func signedIn(ctx context.Context) (*customers.Customer, error) {
-	c := requestOf(ctx).customer
+	c := shopperOf(ctx).Customer
 	if c == nil {
 		return nil, errUnauthorized
 	}
@@ -85,7 +85,7 @@ func (r *Resolver) customerOrders(ctx context.Context, c *customers.Customer, ar
 	if err != nil {
 		return nil, err
 	}
-	cur := requestOf(ctx).view.Currency
+	cur := shopperOf(ctx).View.Currency
 	out := &model.CustomerOrders{Items: []*model.CustomerOrder{}, TotalCount: ptr(int(total)), PageInfo: pageInfo(page, size, int(total))}
 	for _, s := range list {
 		o, err := r.deps.Checkout.Order(ctx, s.ID)

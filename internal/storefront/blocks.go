@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 
+	"audienceactivation/internal/audiences"
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/storefront/model"
 )
@@ -26,7 +27,7 @@ func (r *Resolver) dynamicBlocks(ctx context.Context, in *model.DynamicBlocksFil
 	if err != nil {
 		return nil, err
 	}
-	req := requestOf(ctx)
+	req := shopperOf(ctx)
 	out := &model.DynamicBlocks{Items: []*model.DynamicBlock{}}
 	var display dynamicblocks.DisplayMode
 	var applied []int64
@@ -42,7 +43,7 @@ func (r *Resolver) dynamicBlocks(ctx context.Context, in *model.DynamicBlocksFil
 		if err != nil {
 			return nil, err
 		}
-		t, err := r.deps.Checkout.Totals(ctx, c, req.shopper())
+		t, err := r.deps.Checkout.Totals(ctx, c, req.Pricing())
 		if err != nil {
 			return nil, err
 		}
@@ -67,12 +68,12 @@ func (r *Resolver) dynamicBlocks(ctx context.Context, in *model.DynamicBlocksFil
 	}
 	var all []*model.DynamicBlock
 	seen := map[int64]bool{}
-	for _, p := range snap.PlacementsIn(req.view.ID) {
+	for _, p := range snap.PlacementsIn(req.View.ID) {
 		if p.Display != display || (in.PlacementLocations != nil && !slices.Contains(in.PlacementLocations, p.Location)) {
 			continue
 		}
-		res := snap.Resolve(p, &dynamicblocks.Context{StoreViewID: req.view.ID, Audiences: req.audiences, AppliedRuleIDs: applied,
-			Now: r.deps.Now(), Location: req.loc, State: states[p.ID], Rand: r.deps.Rand, Want: want})
+		res := snap.Resolve(p, &dynamicblocks.Context{StoreViewID: req.View.ID, Audiences: req.Audiences, AppliedRuleIDs: applied,
+			Now: r.deps.Now(), Location: req.Location, State: states[p.ID], Rand: r.deps.Rand, Want: want})
 		if res.State.Next != 0 || len(res.State.Seen) > 0 {
 			states[p.ID] = res.State
 		}
@@ -86,8 +87,8 @@ func (r *Resolver) dynamicBlocks(ctx context.Context, in *model.DynamicBlocksFil
 			// A block shows only to members of one of its audiences, so the ids it names
 			// are among those the shopper sent.
 			for _, a := range b.AudienceIDs {
-				if i := slices.Index(req.audiences, a); i >= 0 {
-					item.AudienceID = append(item.AudienceID, &req.cdpIDs[i])
+				if i := slices.Index(req.Audiences, a); i >= 0 {
+					item.AudienceID = append(item.AudienceID, &req.CDPIDs[i])
 				}
 			}
 			all = append(all, item)
@@ -126,14 +127,21 @@ func (r *Resolver) blockFilter(ctx context.Context, in *model.DynamicBlocksFilte
 		}
 		ids = append(ids, id)
 	}
-	var audiences []int64
+	var wanted []int64
 	audienceFilter := in.AudienceID != nil && len(filterValues(in.AudienceID)) > 0
 	if audienceFilter {
 		m, err := r.deps.Membership(ctx)
 		if err != nil {
 			return nil, err
 		}
-		audiences = m.Resolve(requestOf(ctx).view.WebsiteID, filterValues(in.AudienceID))
+		// Ids are matched as the membership values' are: normalised once, here.
+		var ids []string
+		for _, v := range filterValues(in.AudienceID) {
+			if id, ok := audiences.NormalizeID(v); ok {
+				ids = append(ids, id)
+			}
+		}
+		wanted = m.Resolve(shopperOf(ctx).View.WebsiteID, ids)
 	}
 	// An empty list of uids filters nothing, as Magento reads it (Venia sends [] for the
 	// blocks related to the cart's rules).
@@ -148,7 +156,7 @@ func (r *Resolver) blockFilter(ctx context.Context, in *model.DynamicBlocksFilte
 		if uidFilter && !slices.Contains(ids, b.ID) {
 			return false
 		}
-		if audienceFilter && !slices.ContainsFunc(b.AudienceIDs, func(a int64) bool { return slices.Contains(audiences, a) }) {
+		if audienceFilter && !slices.ContainsFunc(b.AudienceIDs, func(a int64) bool { return slices.Contains(wanted, a) }) {
 			return false
 		}
 		return true

@@ -24,7 +24,7 @@ const maxCartID = 64
 // customer's token, and only on its own website.
 func (r *Resolver) openCart(ctx context.Context, maskedID string) (checkout.Cart, error) {
 	var customerID int64
-	if c := requestOf(ctx).customer; c != nil {
+	if c := shopperOf(ctx).Customer; c != nil {
 		customerID = c.ID
 	}
 	return r.openCartAs(ctx, maskedID, customerID)
@@ -32,7 +32,7 @@ func (r *Resolver) openCart(ctx context.Context, maskedID string) (checkout.Cart
 
 // openCartAs is openCart for a cart that must belong to customerID (0: a guest's cart).
 func (r *Resolver) openCartAs(ctx context.Context, maskedID string, customerID int64) (checkout.Cart, error) {
-	req := requestOf(ctx)
+	req := shopperOf(ctx)
 	if maskedID == "" {
 		return checkout.Cart{}, inputError(`Required parameter "cart_id" is missing`)
 	}
@@ -49,7 +49,7 @@ func (r *Resolver) openCartAs(ctx context.Context, maskedID string, customerID i
 	switch {
 	case c.CustomerID != customerID:
 		return checkout.Cart{}, &apiError{msg: fmt.Sprintf("The current user cannot perform operations on cart %q", maskedID), category: "graphql-authorization"}
-	case c.WebsiteID != req.view.WebsiteID:
+	case c.WebsiteID != req.View.WebsiteID:
 		return checkout.Cart{}, inputError("Wrong store code specified for cart")
 	}
 	return c, nil
@@ -57,8 +57,8 @@ func (r *Resolver) openCartAs(ctx context.Context, maskedID string, customerID i
 
 // cartView prices the cart for the request's shopper and shapes it as the schema's Cart.
 func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*model.Cart, error) {
-	req := requestOf(ctx)
-	t, err := r.deps.Checkout.Totals(ctx, c, req.shopper())
+	req := shopperOf(ctx)
+	t, err := r.deps.Checkout.Totals(ctx, c, req.Pricing())
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*model.Cart, 
 	if err != nil {
 		return nil, err
 	}
-	cur := req.view.Currency
+	cur := req.View.Currency
 	labels := map[int64]string{}
 	out := &model.Cart{ID: c.MaskedID, ShippingAddresses: []*model.ShippingCartAddress{}, Items: []model.CartItemInterface{}, Rules: []*model.CartRuleStorefront{},
 		AppliedGiftCards: []*model.AppliedGiftCard{}}
@@ -111,8 +111,8 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*model.Cart, 
 	}
 	if c.Email != "" {
 		out.Email = &c.Email
-	} else if req.customer != nil && c.CustomerID == req.customer.ID {
-		out.Email = &req.customer.Email
+	} else if req.Customer != nil && c.CustomerID == req.Customer.ID {
+		out.Email = &req.Customer.Email
 	}
 	if a := c.Address; a != nil {
 		v := addressView(a)

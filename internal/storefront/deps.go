@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -29,6 +27,7 @@ import (
 	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/customers"
 	"audienceactivation/internal/dynamicblocks"
+	"audienceactivation/internal/shopper"
 	"audienceactivation/internal/storefront/exec"
 	"audienceactivation/internal/stores"
 )
@@ -41,22 +40,18 @@ type Throttle interface {
 
 // Deps are the services and snapshots the storefront API reads.
 type Deps struct {
+	// Shoppers reads who is shopping (store view, customer, audiences) from each request,
+	// as the /store pages read it.
+	Shoppers   *shopper.Reader
 	StoreViews func(context.Context) ([]stores.StoreView, error)
 	Blocks     func(context.Context) (*dynamicblocks.Snapshot, error)
 	Membership func(context.Context) (audiences.Membership, error)
-	Trust      func(context.Context) (audiences.Trust, error)
 	Checkout   *checkout.Service
 	Catalog    *catalog.Service
 	Customers  *customers.Service
 	Throttle   Throttle
 	Log        *slog.Logger
 	Now        func() time.Time
-	// ClientIP is the address sign-in attempts are throttled by.
-	ClientIP func(*http.Request) string
-	// RequestID names the request in logs.
-	RequestID func(*http.Request) string
-	// MembershipRefused is told of each membership value that counted as none.
-	MembershipRefused func()
 	// Rand picks a block for random rotation.
 	Rand func(n int) int
 }
@@ -86,18 +81,15 @@ func NewHandler(d Deps) http.Handler {
 	srv.SetErrorPresenter(func(ctx context.Context, err error) *gqlerror.Error { return d.presentError(ctx, schema, err) })
 	srv.AroundOperations(limitRootFields)
 	srv.SetRecoverFunc(func(ctx context.Context, p any) error {
-		d.Log.Error("storefront api panic", "panic", p, "request_id", requestOf(ctx).id)
+		d.Log.Error("storefront api panic", "panic", p, "request_id", shopper.OriginOf(ctx).RequestID)
 		return errInternal
 	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		req, err := d.readRequest(r)
+		who, err := d.Shoppers.Read(r, shopper.API)
 		if err != nil {
-			var ae *apiError
-			status := http.StatusInternalServerError
-			if errors.As(err, &ae) {
-				status = ae.status
-			} else {
-				d.Log.Error("storefront api", "error", err, "request_id", d.RequestID(r))
+			status, err := refusal(err)
+			if status == http.StatusInternalServerError {
+				d.Log.Error("storefront api", "error", err, "request_id", shopper.OriginOf(r.Context()).RequestID)
 				err = errInternal
 			}
 			writeErrors(w, status, err)
@@ -106,7 +98,7 @@ func NewHandler(d Deps) http.Handler {
 		// Answers depend on the shopper's headers: no shared cache may keep one.
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Add("Vary", "Store, Authorization, aep-segments-membership, Cookie")
-		srv.ServeHTTP(magentoStatus{w}, r.WithContext(context.WithValue(r.Context(), requestKey{}, req)))
+		srv.ServeHTTP(magentoStatus{w}, r.WithContext(shopper.NewContext(r.Context(), who)))
 	})
 }
 
@@ -152,106 +144,27 @@ func limitRootFields(ctx context.Context, next graphql.OperationHandler) graphql
 	return next(ctx)
 }
 
-// request is what the headers of a request say: the store view, the customer and the
-// shopper's audiences.
-type request struct {
-	id        string
-	ip        string
-	view      stores.StoreView
-	loc       *time.Location
-	token     string
-	customer  *customers.Customer
-	audiences []int64  // local ids of the shopper's active audiences on the website
-	cdpIDs    []string // the membership id of each of audiences, in lower case
+// shopperOf is the shopper the request's headers name (shopper.Reader, API channel): who
+// every resolver answers for. A context without one (a test's) is a guest of no store view.
+func shopperOf(ctx context.Context) *shopper.Shopper {
+	if s := shopper.FromContext(ctx); s != nil {
+		return s
+	}
+	return &shopper.Shopper{Location: time.UTC}
 }
 
-type requestKey struct{}
-
-func requestOf(ctx context.Context) *request {
-	if r, ok := ctx.Value(requestKey{}).(*request); ok {
-		return r
+// refusal is how the API answers a request whose shopper cannot be read: Magento's
+// messages and categories, and HTTP statuses; anything else is a fault.
+func refusal(err error) (int, error) {
+	switch {
+	case errors.Is(err, shopper.ErrNoStoreView):
+		return http.StatusNotFound, &apiError{msg: err.Error(), category: "graphql-no-such-entity", status: http.StatusNotFound}
+	case errors.Is(err, shopper.ErrBadToken):
+		return http.StatusUnauthorized, errBadToken
+	case errors.Is(err, audiences.ErrMembershipTooLarge):
+		return http.StatusBadRequest, &apiError{msg: err.Error(), category: "graphql-input", status: http.StatusBadRequest}
 	}
-	return &request{loc: time.UTC}
-}
-
-// readRequest reads the Store, Authorization and membership headers.
-func (d Deps) readRequest(r *http.Request) (*request, error) {
-	ctx := r.Context()
-	req := &request{id: d.RequestID(r), ip: d.ClientIP(r), loc: time.UTC}
-	views, err := d.StoreViews(ctx)
-	if err != nil {
-		return nil, err
-	}
-	code := strings.TrimSpace(r.Header.Get("Store"))
-	found := false
-	for _, v := range views {
-		if (code == "" && v.IsDefault) || (code != "" && v.Code == code && v.IsActive) {
-			req.view, found = v, true
-			break
-		}
-	}
-	if !found {
-		return nil, &apiError{msg: "Requested store is not found", category: "graphql-no-such-entity", status: http.StatusNotFound}
-	}
-	req.loc = req.view.Location()
-	// A bearer token names a customer; other schemes (a proxy's Basic credentials, say)
-	// are not ours to read, as on Magento.
-	if scheme, token, ok := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " "); ok && strings.EqualFold(scheme, "bearer") {
-		c, err := d.Customers.ByToken(ctx, strings.TrimSpace(token), d.Now())
-		if errors.Is(err, customers.ErrBadToken) || (err == nil && c.WebsiteID != req.view.WebsiteID) {
-			return nil, errBadToken
-		} else if err != nil {
-			return nil, err
-		}
-		req.token, req.customer = strings.TrimSpace(token), &c
-	}
-	// The header, when sent (repeated headers are one comma-separated list, as HTTP has
-	// it), wins over the cookie.
-	values, header := r.Header.Values(audiences.MembershipName), true
-	raw := strings.Join(values, ",")
-	if values == nil {
-		if ck, err := r.Cookie(audiences.MembershipName); err == nil {
-			raw, header = ck.Value, false
-		}
-	}
-	if raw == "" {
-		return req, nil
-	}
-	trust, err := d.Trust(ctx)
-	if err != nil {
-		return nil, err
-	}
-	// A value bound to a customer counts only for that customer, once the token says who.
-	customer := ""
-	if req.customer != nil {
-		customer = strconv.FormatInt(req.customer.ID, 10)
-	}
-	ids, err := trust.ReadFor(raw, header, d.Now(), customer)
-	if errors.Is(err, audiences.ErrMembershipTooLarge) {
-		return nil, &apiError{msg: err.Error(), category: "graphql-input", status: http.StatusBadRequest}
-	}
-	if err != nil {
-		if d.MembershipRefused != nil {
-			d.MembershipRefused()
-		}
-		d.Log.Info("membership refused", "request_id", req.id, "reason", err.Error())
-		return req, nil
-	}
-	m, err := d.Membership(ctx)
-	if err != nil {
-		return nil, err
-	}
-	req.audiences, req.cdpIDs = m.ResolveNamed(req.view.WebsiteID, ids)
-	return req, nil
-}
-
-// shopper is who the request prices carts for.
-func (r *request) shopper() checkout.Shopper {
-	s := checkout.Shopper{Audiences: r.audiences, Location: r.loc}
-	if r.customer != nil {
-		s.CustomerGroupID = r.customer.GroupID
-	}
-	return s
+	return http.StatusInternalServerError, err
 }
 
 // apiError is an error the client is told, with Magento's error category.
@@ -302,7 +215,7 @@ func (d Deps) presentError(ctx context.Context, schema *ast.Schema, err error) *
 	case checkout.IsShopperError(err):
 		out.Extensions = map[string]any{"category": "graphql-input"}
 	default:
-		d.Log.Error("storefront api", "error", err, "request_id", requestOf(ctx).id, "path", out.Path.String())
+		d.Log.Error("storefront api", "error", err, "request_id", shopperOf(ctx).RequestID, "path", out.Path.String())
 		out.Message = errInternal.msg
 		out.Extensions = map[string]any{"category": errInternal.category}
 	}

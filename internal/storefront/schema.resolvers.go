@@ -25,11 +25,11 @@ func (r *mutationResolver) CreateGuestCart(ctx context.Context, input *model.Cre
 	if input != nil && input.CartUID != nil {
 		return nil, inputError("Choosing the cart_uid is not supported; leave it out and use the id of the cart returned.")
 	}
-	req := requestOf(ctx)
-	if req.customer != nil {
+	req := shopperOf(ctx)
+	if req.Customer != nil {
 		return nil, inputError("Use `Query.customerCart` for logged in customer.")
 	}
-	c, err := r.deps.Checkout.Create(ctx, req.view.WebsiteID, req.view.ID, 0, "")
+	c, err := r.deps.Checkout.Create(ctx, req.View.WebsiteID, req.View.ID, 0, "")
 	if err != nil {
 		return nil, err
 	}
@@ -42,13 +42,13 @@ func (r *mutationResolver) CreateEmptyCart(ctx context.Context, input *model.Cre
 	if input != nil && input.CartID != nil {
 		return nil, inputError("Choosing the cart_id is not supported; leave it out and use the id returned.")
 	}
-	req := requestOf(ctx)
+	req := shopperOf(ctx)
 	var c checkout.Cart
 	var err error
-	if req.customer != nil {
-		c, err = r.deps.Checkout.CustomerCart(ctx, req.customer.ID, req.view.WebsiteID, req.view.ID, "")
+	if req.Customer != nil {
+		c, err = r.deps.Checkout.CustomerCart(ctx, req.Customer.ID, req.View.WebsiteID, req.View.ID, "")
 	} else {
-		c, err = r.deps.Checkout.Create(ctx, req.view.WebsiteID, req.view.ID, 0, "")
+		c, err = r.deps.Checkout.Create(ctx, req.View.WebsiteID, req.View.ID, 0, "")
 	}
 	if err != nil {
 		return nil, err
@@ -132,7 +132,7 @@ func (r *mutationResolver) ApplyCouponToCart(ctx context.Context, input *model.A
 	case c.CouponCode != "":
 		// A coupon that no longer applies (the shopper left the rule's audience, say) is not
 		// shown as applied, so it does not stand in the way of another.
-		t, err := r.deps.Checkout.Totals(ctx, c, requestOf(ctx).shopper())
+		t, err := r.deps.Checkout.Totals(ctx, c, shopperOf(ctx).Pricing())
 		if err != nil {
 			return nil, err
 		}
@@ -140,7 +140,7 @@ func (r *mutationResolver) ApplyCouponToCart(ctx context.Context, input *model.A
 			return nil, inputError("A coupon is already applied to the cart. Please remove it to apply another")
 		}
 	}
-	c, err = r.deps.Checkout.SetCoupon(ctx, input.CartID, code, requestOf(ctx).shopper())
+	c, err = r.deps.Checkout.SetCoupon(ctx, input.CartID, code, shopperOf(ctx).Pricing())
 	if checkout.IsShopperError(err) && strings.HasPrefix(err.Error(), "The coupon code") && strings.HasSuffix(err.Error(), "is not valid.") {
 		err = inputError("The coupon code isn't valid. Verify the code and try again.")
 	}
@@ -156,7 +156,7 @@ func (r *mutationResolver) RemoveCouponFromCart(ctx context.Context, input *mode
 	if _, err := r.openCart(ctx, input.CartID); err != nil {
 		return nil, err
 	}
-	c, err := r.deps.Checkout.SetCoupon(ctx, input.CartID, "", requestOf(ctx).shopper())
+	c, err := r.deps.Checkout.SetCoupon(ctx, input.CartID, "", shopperOf(ctx).Pricing())
 	if err == nil {
 		c, err = r.deps.Checkout.Get(ctx, input.CartID)
 	}
@@ -274,7 +274,7 @@ func (r *mutationResolver) SetPaymentMethodOnCart(ctx context.Context, input *mo
 	if _, err := r.openCart(ctx, input.CartID); err != nil {
 		return nil, err
 	}
-	c, err := r.deps.Checkout.SetPaymentMethod(ctx, input.CartID, input.PaymentMethod.Code, requestOf(ctx).shopper())
+	c, err := r.deps.Checkout.SetPaymentMethod(ctx, input.CartID, input.PaymentMethod.Code, shopperOf(ctx).Pricing())
 	cart, err := r.cartAfter(ctx, c, err)
 	return &model.SetPaymentMethodOnCartOutput{Cart: cart}, err
 }
@@ -313,7 +313,7 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input *model.PlaceOrd
 	} else if err != nil {
 		return nil, err
 	}
-	o, err := r.deps.Checkout.PlaceOrder(ctx, input.CartID, requestOf(ctx).shopper(), checkout.ReadyCheck)
+	o, err := r.deps.Checkout.PlaceOrder(ctx, input.CartID, shopperOf(ctx).Pricing(), checkout.ReadyCheck)
 	switch {
 	case errors.Is(err, checkout.ErrNoEmail):
 		return refuse(model.PlaceOrderErrorCodesGuestEmailMissing, "Unable to place order: "+err.Error())
@@ -329,8 +329,8 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input *model.PlaceOrd
 
 // MergeCarts is the resolver for the mergeCarts field.
 func (r *mutationResolver) MergeCarts(ctx context.Context, sourceCartID string, destinationCartID *string) (*model.Cart, error) {
-	req := requestOf(ctx)
-	if req.customer == nil {
+	req := shopperOf(ctx)
+	if req.Customer == nil {
 		return nil, errUnauthorized
 	}
 	if _, err := r.openCartAs(ctx, sourceCartID, 0); err != nil {
@@ -341,7 +341,7 @@ func (r *mutationResolver) MergeCarts(ctx context.Context, sourceCartID string, 
 		dest = *destinationCartID
 	}
 	if dest == "" {
-		c, err := r.deps.Checkout.CustomerCart(ctx, req.customer.ID, req.view.WebsiteID, req.view.ID, "")
+		c, err := r.deps.Checkout.CustomerCart(ctx, req.Customer.ID, req.View.WebsiteID, req.View.ID, "")
 		if err != nil {
 			return nil, err
 		}
@@ -355,7 +355,7 @@ func (r *mutationResolver) MergeCarts(ctx context.Context, sourceCartID string, 
 
 // GenerateCustomerToken is the resolver for the generateCustomerToken field.
 func (r *mutationResolver) GenerateCustomerToken(ctx context.Context, email string, password string) (*model.CustomerToken, error) {
-	req := requestOf(ctx)
+	req := shopperOf(ctx)
 	email = strings.ToLower(strings.TrimSpace(email))
 	switch {
 	case email == "":
@@ -368,15 +368,15 @@ func (r *mutationResolver) GenerateCustomerToken(ctx context.Context, email stri
 	}
 	refused := &apiError{msg: "The account sign-in was incorrect or your account is disabled temporarily. Please wait and try again later.",
 		category: "graphql-authentication"}
-	key := fmt.Sprintf("customer:%d:%s", req.view.WebsiteID, email)
-	if _, err := r.deps.Throttle.Attempt(ctx, key, ""); err != nil {
+	key := fmt.Sprintf("customer:%d:%s", req.View.WebsiteID, email)
+	if _, err := r.deps.Throttle.Attempt(ctx, key, req.ClientIP); err != nil {
 		var te interface{ Minutes() int }
 		if errors.As(err, &te) {
 			return nil, refused
 		}
 		return nil, err
 	}
-	c, err := r.deps.Customers.Authenticate(ctx, req.view.WebsiteID, email, password)
+	c, err := r.deps.Customers.Authenticate(ctx, req.View.WebsiteID, email, password)
 	if err != nil {
 		if errors.Is(err, errNotFoundCustomer) {
 			return nil, refused
@@ -395,11 +395,11 @@ func (r *mutationResolver) GenerateCustomerToken(ctx context.Context, email stri
 
 // RevokeCustomerToken is the resolver for the revokeCustomerToken field.
 func (r *mutationResolver) RevokeCustomerToken(ctx context.Context) (*model.RevokeCustomerTokenOutput, error) {
-	req := requestOf(ctx)
-	if req.customer == nil {
+	req := shopperOf(ctx)
+	if req.Customer == nil {
 		return nil, errUnauthorized
 	}
-	if err := r.deps.Customers.RevokeToken(ctx, req.token); err != nil {
+	if err := r.deps.Customers.RevokeToken(ctx, req.Token); err != nil {
 		return nil, err
 	}
 	return &model.RevokeCustomerTokenOutput{Result: true}, nil
@@ -548,11 +548,11 @@ func (r *queryResolver) Cart(ctx context.Context, cartID string) (*model.Cart, e
 
 // CustomerCart is the resolver for the customerCart field.
 func (r *queryResolver) CustomerCart(ctx context.Context) (*model.Cart, error) {
-	req := requestOf(ctx)
-	if req.customer == nil {
+	req := shopperOf(ctx)
+	if req.Customer == nil {
 		return nil, errUnauthorized
 	}
-	c, err := r.deps.Checkout.CustomerCart(ctx, req.customer.ID, req.view.WebsiteID, req.view.ID, "")
+	c, err := r.deps.Checkout.CustomerCart(ctx, req.Customer.ID, req.View.WebsiteID, req.View.ID, "")
 	return r.cartAfter(ctx, c, err)
 }
 
@@ -567,12 +567,12 @@ func (r *queryResolver) Customer(ctx context.Context) (*model.Customer, error) {
 
 // Products is the resolver for the products field.
 func (r *queryResolver) Products(ctx context.Context, search *string, filter *model.ProductAttributeFilterInput, pageSize *int, currentPage *int) (*model.Products, error) {
-	req := requestOf(ctx)
+	req := shopperOf(ctx)
 	size, page, err := paging(pageSize, currentPage, 200)
 	if err != nil {
 		return nil, err
 	}
-	f := catalog.Filter{WebsiteID: req.view.WebsiteID, Page: page, PerPage: size}
+	f := catalog.Filter{WebsiteID: req.View.WebsiteID, Page: page, PerPage: size}
 	if search != nil {
 		f.Search = *search
 	}
@@ -609,7 +609,7 @@ func (r *queryResolver) Products(ctx context.Context, search *string, filter *mo
 	}
 	out := &model.Products{TotalCount: ptr(int(matched)), PageInfo: pageInfo(page, size, int(matched)), Items: []model.ProductInterface{}}
 	for _, p := range ps {
-		out.Items = append(out.Items, productView(p, req.view.Currency))
+		out.Items = append(out.Items, productView(p, req.View.Currency))
 	}
 	return out, nil
 }
@@ -621,7 +621,7 @@ func (r *queryResolver) DynamicBlocks(ctx context.Context, input *model.DynamicB
 
 // StoreConfig is the resolver for the storeConfig field.
 func (r *queryResolver) StoreConfig(ctx context.Context) (*model.StoreConfig, error) {
-	return storeConfig(requestOf(ctx).view), nil
+	return storeConfig(shopperOf(ctx).View), nil
 }
 
 // Countries is the resolver for the countries field.
@@ -661,7 +661,7 @@ func (r *queryResolver) AvailableStores(ctx context.Context, useCurrentGroup *bo
 
 // Currency is the resolver for the currency field.
 func (r *queryResolver) Currency(ctx context.Context) (*model.Currency, error) {
-	return currencyView(requestOf(ctx).view), nil
+	return currencyView(shopperOf(ctx).View), nil
 }
 
 // Route is the resolver for the route field.

@@ -39,7 +39,7 @@ func (r *Resolver) availableStores(ctx context.Context) ([]*model.StoreConfig, e
 	if err != nil {
 		return nil, err
 	}
-	site := requestOf(ctx).view.WebsiteID
+	site := shopperOf(ctx).View.WebsiteID
 	var list []stores.StoreView
 	for _, v := range views {
 		if v.WebsiteID == site && v.IsActive {
@@ -77,12 +77,12 @@ func (r *Resolver) route(ctx context.Context, url string) (model.RoutableInterfa
 	if !ok || key == "" || strings.Contains(key, "/") || len(key) > maxSearchLength {
 		return nil, nil
 	}
-	req := requestOf(ctx)
-	ps, _, _, err := r.deps.Catalog.List(ctx, catalog.Filter{WebsiteID: req.view.WebsiteID, SKUs: []string{key}, Page: 1, PerPage: 1})
+	req := shopperOf(ctx)
+	ps, _, _, err := r.deps.Catalog.List(ctx, catalog.Filter{WebsiteID: req.View.WebsiteID, SKUs: []string{key}, Page: 1, PerPage: 1})
 	if err != nil || len(ps) == 0 {
 		return nil, err
 	}
-	return productView(ps[0], req.view.Currency), nil
+	return productView(ps[0], req.View.Currency), nil
 }
 
 // countryView is a country of the directory, with its regions.

@@ -24,6 +24,7 @@ import (
 	"audienceactivation/internal/dynamicblocks"
 	"audienceactivation/internal/money"
 	"audienceactivation/internal/pricerules"
+	"audienceactivation/internal/shopper"
 	"audienceactivation/internal/snapshot"
 	"audienceactivation/internal/stores"
 	"audienceactivation/internal/throttle"
@@ -125,6 +126,10 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 			c, err := a.Customers.Get(ctx, id)
 			return c.Email, err
 		}})
+	// The reader asks the application's clock (Deps.Now, which tests may set) for the time.
+	a.Now = time.Now
+	a.Shoppers = shopper.NewReader(shopper.Sources{StoreViews: a.LiveStoreViews.Current, Customer: a.Customers.ByToken,
+		Trust: a.LiveTrust.Current, Membership: a.LiveMembership.Current, Now: func() time.Time { return a.Now() }, Log: logger})
 	a.RuleDirectory = pricerules.Directory{WebsiteIDs: a.Stores.WebsiteIDs, StoreViewIDs: a.Stores.StoreViewIDs,
 		AudienceLocalIDs: a.Audiences.LocalIDs, AudienceCDPIDs: a.Audiences.CDPIDs}
 	a.Checkout.OnCouponUsedUp = a.LiveRules.Reload
