@@ -81,24 +81,3 @@ func scribble(r *Rule) {
 	walk(&r.Conditions)
 	walk(&r.ActionConditions)
 }
-
-// A copy from a slab holds exactly its values: appending to it moves it rather than
-// writing over the next copy.
-func TestSlabCopiesDoNotOverlap(t *testing.T) {
-	var s slab[int64]
-	a := clone(&s, []int64{1, 2})
-	b := clone(&s, []int64{3, 4})
-	a = append(a, 5)
-	if !reflect.DeepEqual(a, []int64{1, 2, 5}) || !reflect.DeepEqual(b, []int64{3, 4}) {
-		t.Fatalf("a %v, b %v", a, b)
-	}
-	r := reserve(&s, 2)
-	c := clone(&s, []int64{6})
-	r = append(r, 7, 8, 9)
-	if !reflect.DeepEqual(r, []int64{7, 8, 9}) || !reflect.DeepEqual(c, []int64{6}) {
-		t.Fatalf("r %v, c %v", r, c)
-	}
-	if clone(&s, []int64(nil)) != nil || clone(&s, []int64{}) == nil {
-		t.Fatal("nil and empty lists must stay apart")
-	}
-}

@@ -129,8 +129,8 @@ func compileCart(a *arena, c Condition, depth int) (node, error) {
 	}
 	switch c.Kind {
 	case KindCombine, "":
-		n := alloc(&a.combines)
-		*n = combineNode{any: c.Aggregator == "any", expect: c.Expect || c.Kind == "", children: reserve(&a.nodes, len(c.Conditions))}
+		n := a.combines.New()
+		*n = combineNode{any: c.Aggregator == "any", expect: c.Expect || c.Kind == "", children: a.nodes.Make(len(c.Conditions))[:0]}
 		if c.Aggregator != "all" && c.Aggregator != "any" && c.Aggregator != "" {
 			return nil, invalid("aggregator %q: use all or any", c.Aggregator)
 		}
@@ -143,7 +143,7 @@ func compileCart(a *arena, c Condition, depth int) (node, error) {
 		}
 		return n, nil
 	case KindCart:
-		n := alloc(&a.carts)
+		n := a.carts.New()
 		cmp, err := compileCompare(a, KindCart, c)
 		if err != nil {
 			return nil, err
@@ -157,8 +157,8 @@ func compileCart(a *arena, c Condition, depth int) (node, error) {
 		if len(c.Values) > MaxValues {
 			return nil, invalid("a condition may name at most %d audiences", MaxValues)
 		}
-		n := alloc(&a.audiences)
-		*n = audienceNode{negate: c.Operator == OpNotOneOf, text: a.str(Describe(c)), ids: reserve(&a.ints, len(c.Values))}
+		n := a.audiences.New()
+		*n = audienceNode{negate: c.Operator == OpNotOneOf, text: a.str(Describe(c)), ids: a.ints.Make(len(c.Values))[:0]}
 		for _, v := range c.Values {
 			id, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 			if err != nil || id <= 0 {
@@ -175,7 +175,7 @@ func compileCart(a *arena, c Condition, depth int) (node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n := alloc(&a.founds)
+		n := a.founds.New()
 		*n = foundNode{items: items, found: c.Expect, text: a.str(Describe(c))}
 		return n, nil
 	case KindSubselect:
@@ -187,7 +187,7 @@ func compileCart(a *arena, c Condition, depth int) (node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n := alloc(&a.subselects)
+		n := a.subselects.New()
 		*n = subselectNode{items: items, amount: c.Attribute == AttrRowTotal, cmp: cmp, text: a.str(Describe(c))}
 		return n, nil
 	}
@@ -202,15 +202,15 @@ func compileItems(a *arena, c Condition, depth int) (*itemCombine, error) {
 	if c.Aggregator != "all" && c.Aggregator != "any" && c.Aggregator != "" {
 		return nil, invalid("aggregator %q: use all or any", c.Aggregator)
 	}
-	n := alloc(&a.items)
-	*n = itemCombine{any: c.Aggregator == "any", expect: true, children: reserve(&a.itemNodes, len(c.Conditions))}
+	n := a.items.New()
+	*n = itemCombine{any: c.Aggregator == "any", expect: true, children: a.itemNodes.Make(len(c.Conditions))[:0]}
 	if c.Kind == KindCombine {
 		n.expect = c.Expect
 	}
 	for _, ch := range c.Conditions {
 		switch ch.Kind {
 		case KindProduct:
-			p := alloc(&a.products)
+			p := a.products.New()
 			cmp, err := compileCompare(a, KindProduct, ch)
 			if err != nil {
 				return nil, err
@@ -301,7 +301,7 @@ func compileCompare(a *arena, kind string, c Condition) (compare, error) {
 			return compare{}, invalid("enter at least one category id")
 		}
 		slices.Sort(cmp.ids)
-		cmp.ids = clone(&a.ints, slices.Compact(cmp.ids))
+		cmp.ids = a.ints.Clone(slices.Compact(cmp.ids))
 	case c.Operator == OpOneOf || c.Operator == OpNotOneOf:
 		if len(values) == 0 {
 			return compare{}, invalid("enter at least one value")
@@ -316,7 +316,7 @@ func compileCompare(a *arena, kind string, c Condition) (compare, error) {
 				nums = append(nums, f)
 			}
 			slices.Sort(nums)
-			cmp.nums = clone(&a.floats, slices.Compact(nums))
+			cmp.nums = a.floats.Clone(slices.Compact(nums))
 		} else {
 			strs := make([]string, 0, len(values))
 			for _, v := range values {

@@ -54,7 +54,7 @@ func NewSnapshot(rules []Rule, coupons []Coupon) (*Snapshot, error) {
 	s := &Snapshot{coupons: make(map[string]*Coupon, len(coupons)), scopes: map[scopeKey]*scopeIndex{}}
 	a := new(arena)
 	for i := range coupons {
-		c := alloc(&a.coupons)
+		c := a.coupons.New()
 		*c = coupons[i]
 		c.Code = a.str(c.Code)
 		s.coupons[a.str(strings.ToLower(c.Code))] = c
@@ -112,12 +112,12 @@ func NewSnapshot(rules []Rule, coupons []Coupon) (*Snapshot, error) {
 	}
 	// The lists were built by appending; their final copies go into the arena.
 	for _, idx := range s.scopes {
-		idx.always = clone(&a.int32s, idx.always)
+		idx.always = a.int32s.Clone(idx.always)
 		for id, ps := range idx.byAudience {
-			idx.byAudience[id] = clone(&a.int32s, ps)
+			idx.byAudience[id] = a.int32s.Clone(ps)
 		}
 		for code, ps := range idx.byCoupon {
-			idx.byCoupon[code] = clone(&a.int32s, ps)
+			idx.byCoupon[code] = a.int32s.Clone(ps)
 		}
 	}
 	return s, nil
@@ -159,17 +159,17 @@ func compileRule(a *arena, r *Rule) (*compiled, error) {
 	}
 	gating := gatingAudiences(r.Conditions)
 	r = a.rule(r)
-	cr := alloc(&a.compiled)
+	cr := a.compiled.New()
 	*cr = compiled{rule: r, cond: cond, act: act}
-	cr.websites = clone(&a.ints, slices.Compact(slices.Sorted(slices.Values(r.WebsiteIDs))))
-	cr.groups = clone(&a.ints, slices.Compact(slices.Sorted(slices.Values(r.CustomerGroupIDs))))
+	cr.websites = a.ints.Clone(slices.Compact(slices.Sorted(slices.Values(r.WebsiteIDs))))
+	cr.groups = a.ints.Clone(slices.Compact(slices.Sorted(slices.Values(r.CustomerGroupIDs))))
 	if cr.from, err = parseDay(r.FromDate); err != nil {
 		return nil, err
 	}
 	if cr.to, err = parseDay(r.ToDate); err != nil {
 		return nil, err
 	}
-	cr.gating = clone(&a.ints, gating)
+	cr.gating = a.ints.Clone(gating)
 	cr.active, cr.couponType, cr.usesPerCustomer = r.Active, r.CouponType, r.UsesPerCustomer
 	cr.itemsOnly, cr.needCats = !r.ApplyToShipping && r.FreeShipping != FreeShippingWhole, act.needCats
 	return cr, nil
