@@ -51,7 +51,7 @@ type scopeIndex struct {
 // NewSnapshot compiles and indexes rules and their coupons. A rule whose conditions do not
 // compile is an error: the store validates rules before saving them.
 func NewSnapshot(rules []Rule, coupons []Coupon) (*Snapshot, error) {
-	s := &Snapshot{coupons: make(map[string]*Coupon, len(coupons)), scopes: map[scopeKey]*scopeIndex{}}
+	s := &Snapshot{coupons: make(map[string]*Coupon, len(coupons)), scopes: map[scopeKey]*scopeIndex{}, memo: newMemo()}
 	a := new(arena)
 	for i := range coupons {
 		c := a.coupons.New()

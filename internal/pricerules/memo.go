@@ -6,8 +6,9 @@ import (
 	"maps"
 	"math"
 	"slices"
-	"sync"
 	"time"
+
+	lru "github.com/hashicorp/golang-lru/v2"
 )
 
 // A storefront prices the same cart again and again (every page shows the mini-cart, a
@@ -19,76 +20,47 @@ import (
 // method, and the shopper's website, store view, group, customer, audiences, coupon, usage
 // and day in the store's timezone. Nothing can make a remembered answer stale.
 
-// memoSize bounds the answers one snapshot remembers: between memoSize and twice that.
-// memoMaxItems bounds the carts remembered, and so the memory: a cart of more lines, rare
-// and slower to price anyway, is priced every time.
+// memoSize bounds the answers one snapshot remembers, and memoSeen the hashes of inputs
+// seen once (see memo). memoMaxItems bounds the carts remembered, and so the memory: a
+// cart of more lines, rare and slower to price anyway, is priced every time.
 const (
-	memoSize     = 2048
+	memoSize     = 4096
+	memoSeen     = 4 * memoSize
 	memoMaxItems = 50
 )
 
-// memo keeps the recent answers in two generations (see generations).
+// memo keeps the answers most recently asked for, in an LRU cache (hashicorp's
+// golang-lru, which gqlgen's own query cache uses too).
 //
 // An answer is kept only when its inputs come a second time: the first time, memo notes
-// the key's hash alone (seen, in two generations too). A cart priced once (a shopper's
-// audiences change with every page, say) then costs the collector eight bytes, not a
-// result it would mark in every cycle while no request ever asks for it again.
+// the key's hash alone, in a second LRU cache. A cart priced once (a shopper's audiences
+// change with every page, say) then costs one small entry, its hash, not a copy of a
+// result that the collector would mark in every cycle while no request asks for it again.
+// (golang-lru's 2Q cache tells repeats apart too, but keeps the value the first time:
+// every new shopper's answer would be copied and held.)
 type memo struct {
-	mu      sync.Mutex
-	answers generations[string, *Result]
-	seen    generations[uint64, struct{}]
+	answers *lru.Cache[string, *Result]
+	seen    *lru.Cache[uint64, struct{}]
+}
+
+func newMemo() memo {
+	answers, err := lru.New[string, *Result](memoSize)
+	if err != nil {
+		panic(err) // only for a size below one
+	}
+	seen, err := lru.New[uint64, struct{}](memoSeen)
+	if err != nil {
+		panic(err)
+	}
+	return memo{answers: answers, seen: seen}
 }
 
 var memoSeed = maphash.MakeSeed()
 
 // firstTime notes key and reports whether it is new to the memo.
 func (m *memo) firstTime(key string) bool {
-	h := maphash.String(memoSeed, key)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if _, again := m.seen.get(h, 4*memoSize); again {
-		return false
-	}
-	m.seen.put(h, struct{}{}, 4*memoSize)
-	return true
-}
-
-func (m *memo) get(key string) (*Result, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.answers.get(key, memoSize)
-}
-
-func (m *memo) put(key string, r *Result) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.answers.put(key, r, memoSize)
-}
-
-// generations is a map kept in two generations of at most size entries: a lookup searches
-// the current one, then the previous (and brings what it finds there into the current
-// one); when the current one is full it becomes the previous one, and the entries not
-// asked for during a whole generation are forgotten.
-type generations[K comparable, V any] struct {
-	cur, prev map[K]V
-}
-
-func (g *generations[K, V]) get(k K, size int) (V, bool) {
-	if v, ok := g.cur[k]; ok {
-		return v, true
-	}
-	v, ok := g.prev[k]
-	if ok {
-		g.put(k, v, size)
-	}
-	return v, ok
-}
-
-func (g *generations[K, V]) put(k K, v V, size int) {
-	if g.cur == nil || len(g.cur) >= size {
-		g.prev, g.cur = g.cur, make(map[K]V, size)
-	}
-	g.cur[k] = v
+	again, _ := m.seen.ContainsOrAdd(maphash.String(memoSeed, key), struct{}{})
+	return !again
 }
 
 // EvaluateRemembered is Evaluate, answered from memory when the same inputs were evaluated
@@ -101,12 +73,12 @@ func (s *Snapshot) EvaluateRemembered(cart *Cart, who *Shopper) *Result {
 		return s.Evaluate(cart, who)
 	}
 	key := memoKey(cart, who)
-	if r, ok := s.memo.get(key); ok {
+	if r, ok := s.memo.answers.Get(key); ok {
 		return r.clone()
 	}
 	r := s.Evaluate(cart, who)
 	if !s.memo.firstTime(key) {
-		s.memo.put(key, r.clone())
+		s.memo.answers.Add(key, r.clone())
 	}
 	return r
 }

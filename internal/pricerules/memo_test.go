@@ -127,7 +127,7 @@ func TestRememberedSkipsLargeCarts(t *testing.T) {
 		s.EvaluateRemembered(small, ctx())
 		s.EvaluateRemembered(large, ctx())
 	}
-	if n := len(s.memo.answers.cur); n != 1 {
+	if n := s.memo.answers.Len(); n != 1 {
 		t.Fatalf("%d carts remembered, want the small one only", n)
 	}
 	if got, want := s.EvaluateRemembered(large, ctx()), s.Evaluate(large, ctx()); !reflect.DeepEqual(got, want) {
@@ -140,7 +140,7 @@ func TestRememberedSkipsLargeCarts(t *testing.T) {
 func TestRememberedOnTheSecondTime(t *testing.T) {
 	s, _ := NewSnapshot([]Rule{baseRule(1, ByPercent, 1000)}, nil)
 	cart := cartOf(Item{Price: 1000, Qty: 1})
-	kept := func() int { return len(s.memo.answers.cur) + len(s.memo.answers.prev) }
+	kept := s.memo.answers.Len
 	first := s.EvaluateRemembered(cart, ctx())
 	if n := kept(); n != 0 {
 		t.Fatalf("%d answers kept after the first time, want none", n)
@@ -156,7 +156,7 @@ func TestRememberedOnTheSecondTime(t *testing.T) {
 	for i := range 5 * memoSize {
 		s.EvaluateRemembered(cartOf(Item{Price: int64(2000 + i), Qty: 1}), ctx())
 	}
-	if n := len(s.memo.answers.cur) + len(s.memo.answers.prev); n > 1 {
+	if n := kept(); n > 1 {
 		t.Fatalf("%d answers kept for carts priced once", n)
 	}
 }
@@ -328,5 +328,35 @@ func scribbleAll(v reflect.Value) {
 		if v.CanSet() {
 			change(v)
 		}
+	}
+}
+
+// However many carts are priced twice, the memory holds at most memoSize answers and
+// memoSeen hashes, and a cart asked for on every page meanwhile (the mini-cart) is among
+// those kept: the least recently asked for go first.
+func TestRememberedIsBoundedAndKeepsTheRecent(t *testing.T) {
+	s, _ := NewSnapshot([]Rule{baseRule(1, ByPercent, 1000)}, nil)
+	mine := cartOf(Item{Price: 1000, Qty: 1})
+	s.EvaluateRemembered(mine, ctx())
+	s.EvaluateRemembered(mine, ctx())
+	for i := range 3 * memoSize {
+		other := cartOf(Item{Price: int64(2000 + i), Qty: 1})
+		s.EvaluateRemembered(other, ctx())
+		s.EvaluateRemembered(other, ctx())
+		if i%100 == 0 {
+			if !s.memo.answers.Contains(memoKey(mine, ctx())) {
+				t.Fatalf("after %d other carts, the cart asked for all along was forgotten", i)
+			}
+			s.EvaluateRemembered(mine, ctx())
+		}
+	}
+	if n := s.memo.answers.Len(); n > memoSize {
+		t.Errorf("%d answers kept, more than %d", n, memoSize)
+	}
+	if n := s.memo.seen.Len(); n > memoSeen {
+		t.Errorf("%d hashes kept, more than %d", n, memoSeen)
+	}
+	if s.memo.answers.Contains(memoKey(cartOf(Item{Price: 2000, Qty: 1}), ctx())) {
+		t.Error("the first of the other carts, not asked for since, is still kept")
 	}
 }
