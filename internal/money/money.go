@@ -113,6 +113,27 @@ func Format(minor int64) string {
 	return string(append(out, '.', byte('0'+c/10), byte('0'+c%10)))
 }
 
+// Float is minor units as the float64 nearest to the amount's decimal value, for a format
+// whose amounts are floats (the GraphQL API's Money.value, which clients read from JSON):
+// rounded once, from the exact decimal, as strconv.ParseFloat(Format(minor), 64) rounds
+// it, so that it marshals as Format writes it, without the trailing zeros. Up to 2^53
+// minor units float64(minor) is exact and one correctly rounded division gives that
+// nearest float; past it (a cart of large prices and quantities can get there) the
+// conversion would round first and the division again, off by as much as a few cents.
+func Float(minor int64) float64 {
+	if -maxExact <= minor && minor <= maxExact {
+		return float64(minor) / Scale
+	}
+	f, err := strconv.ParseFloat(Format(minor), 64)
+	if err != nil {
+		panic(err) // Format writes only what ParseFloat reads
+	}
+	return f
+}
+
+// maxExact is the largest integer every one up to which a float64 holds exactly.
+const maxExact = 1 << 53
+
 // Display writes minor units for a person, with the currency code: "USD 12.34", "-USD 0.05".
 // An empty currency shows the amount alone.
 func Display(currency string, minor int64) string {

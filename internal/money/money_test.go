@@ -174,3 +174,40 @@ func reference(s string) (*big.Int, bool) {
 	}
 	return n, true
 }
+
+// Float is the float64 nearest to the amount, as math/big rounds the exact fraction, on
+// both sides of 2^53 minor units, where converting first and dividing after is off:
+// 9007199254740997 minor units would come out 90071992547409.95.
+func TestFloat(t *testing.T) {
+	for _, c := range []struct {
+		minor int64
+		want  float64
+	}{{0, 0}, {1, 0.01}, {30, 0.3}, {-5, -0.05}, {1999, 19.99}, {9007199254740997, 90071992547409.97},
+		{-9007199254740997, -90071992547409.97}, {9007199254740999, 90071992547409.99}} {
+		if got := Float(c.minor); got != c.want {
+			t.Errorf("Float(%d) = %v, want %v", c.minor, got, c.want)
+		}
+	}
+	for _, v := range []int64{1<<53 - 1, 1 << 53, 1<<53 + 1, 1<<53 + 3, 1<<60 + 7, math.MaxInt64, math.MinInt64, math.MinInt64 + 1, -(1 << 53) - 3} {
+		if got, want := Float(v), nearest(v); got != want {
+			t.Errorf("Float(%d) = %v, want %v", v, got, want)
+		}
+	}
+}
+
+// FuzzFloat: every amount is the float64 nearest to it.
+func FuzzFloat(f *testing.F) {
+	for _, v := range []int64{0, 7, -30, 1<<53 + 1, 1<<53 + 97, math.MaxInt64} {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, v int64) {
+		if got, want := Float(v), nearest(v); got != want {
+			t.Fatalf("Float(%d) = %v, want %v", v, got, want)
+		}
+	})
+}
+
+func nearest(minor int64) float64 {
+	f, _ := new(big.Rat).SetFrac(big.NewInt(minor), big.NewInt(Scale)).Float64()
+	return f
+}

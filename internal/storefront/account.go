@@ -93,7 +93,7 @@ func (r *Resolver) customerOrders(ctx context.Context, c *customers.Customer, ar
 			return nil, err
 		}
 		v := &model.CustomerOrder{ID: encodeUID(o.ID), Number: o.IncrementID, OrderDate: o.CreatedAt.UTC().Format(time.DateTime), Status: "Pending",
-			Email: &o.Email, Total: &model.OrderTotal{Subtotal: money(o.Subtotal, cur), GrandTotal: money(o.GrandTotal, cur), TotalShipping: money(o.Shipping, cur),
+			Email: &o.Email, Total: &model.OrderTotal{Subtotal: moneyOf(o.Subtotal, cur), GrandTotal: moneyOf(o.GrandTotal, cur), TotalShipping: moneyOf(o.Shipping, cur),
 				Discounts: []*model.Discount{}}}
 		if a := o.Address; a != nil {
 			v.ShippingAddress = orderAddressView(a)
@@ -107,7 +107,7 @@ func (r *Resolver) customerOrders(ctx context.Context, c *customers.Customer, ar
 			if label == "" {
 				label = "Discount"
 			}
-			v.Total.Discounts = append(v.Total.Discounts, &model.Discount{Label: label, Amount: money(rule.Discount, cur), AppliedTo: model.CartDiscountTypeItem})
+			v.Total.Discounts = append(v.Total.Discounts, &model.Discount{Label: label, Amount: moneyOf(rule.Discount, cur), AppliedTo: model.CartDiscountTypeItem})
 		}
 		out.Items = append(out.Items, v)
 	}

@@ -13,6 +13,7 @@ import (
 	"audienceactivation/internal/checkout"
 	"audienceactivation/internal/customers"
 	"audienceactivation/internal/directory"
+	"audienceactivation/internal/money"
 	"audienceactivation/internal/storefront/model"
 )
 
@@ -81,11 +82,11 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*model.Cart, 
 	for i, l := range c.Lines {
 		ir := t.Result.Items[i]
 		row := l.Item.Price * int64(l.Qty)
-		prices := &model.CartItemPrices{Price: money(l.Item.Price, cur), RowTotal: money(row, cur), RowTotalIncludingTax: money(row, cur),
-			TotalItemDiscount: money(ir.Discount, cur), Discounts: []*model.Discount{}}
+		prices := &model.CartItemPrices{Price: moneyOf(l.Item.Price, cur), RowTotal: moneyOf(row, cur), RowTotalIncludingTax: moneyOf(row, cur),
+			TotalItemDiscount: moneyOf(ir.Discount, cur), Discounts: []*model.Discount{}}
 		for _, ld := range ir.Lines {
 			if ld.Amount > 0 {
-				prices.Discounts = append(prices.Discounts, &model.Discount{Label: labels[ld.RuleID], Amount: money(ld.Amount, cur), AppliedTo: model.CartDiscountTypeItem})
+				prices.Discounts = append(prices.Discounts, &model.Discount{Label: labels[ld.RuleID], Amount: moneyOf(ld.Amount, cur), AppliedTo: model.CartDiscountTypeItem})
 			}
 		}
 		out.Items = append(out.Items, &model.SimpleCartItem{UID: encodeUID(l.ID), ID: strconv.FormatInt(l.ID, 10), Quantity: float64(l.Qty),
@@ -96,15 +97,15 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*model.Cart, 
 	discounts := []*model.Discount{}
 	for _, a := range t.Result.Applied {
 		if item := a.Discount - a.ShippingDiscount; item > 0 {
-			discounts = append(discounts, &model.Discount{Label: labels[a.RuleID], Amount: money(item, cur), AppliedTo: model.CartDiscountTypeItem})
+			discounts = append(discounts, &model.Discount{Label: labels[a.RuleID], Amount: moneyOf(item, cur), AppliedTo: model.CartDiscountTypeItem})
 		}
 		if a.ShippingDiscount > 0 {
-			discounts = append(discounts, &model.Discount{Label: labels[a.RuleID], Amount: money(a.ShippingDiscount, cur), AppliedTo: model.CartDiscountTypeShipping})
+			discounts = append(discounts, &model.Discount{Label: labels[a.RuleID], Amount: moneyOf(a.ShippingDiscount, cur), AppliedTo: model.CartDiscountTypeShipping})
 		}
 	}
 	itemsDiscount := t.Result.ItemsDiscount
-	out.Prices = &model.CartPrices{GrandTotal: money(t.GrandTotal, cur), SubtotalExcludingTax: money(t.Subtotal, cur), SubtotalIncludingTax: money(t.Subtotal, cur),
-		SubtotalWithDiscountExcludingTax: money(t.Subtotal-itemsDiscount, cur), Discounts: discounts, AppliedTaxes: []*model.CartTaxItem{}}
+	out.Prices = &model.CartPrices{GrandTotal: moneyOf(t.GrandTotal, cur), SubtotalExcludingTax: moneyOf(t.Subtotal, cur), SubtotalIncludingTax: moneyOf(t.Subtotal, cur),
+		SubtotalWithDiscountExcludingTax: moneyOf(t.Subtotal-itemsDiscount, cur), Discounts: discounts, AppliedTaxes: []*model.CartTaxItem{}}
 	if t.Result.CouponApplied {
 		out.AppliedCoupon = &model.AppliedCoupon{Code: c.CouponCode}
 		out.AppliedCoupons = []*model.AppliedCoupon{out.AppliedCoupon}
@@ -121,10 +122,10 @@ func (r *Resolver) cartView(ctx context.Context, c checkout.Cart) (*model.Cart, 
 		if amount, ok := rate.Quote(c); ok {
 			code, title := "flatrate", "Flat Rate"
 			addr.AvailableShippingMethods = []*model.AvailableShippingMethod{{CarrierCode: code, CarrierTitle: title, MethodCode: &code, MethodTitle: &title,
-				Amount: money(amount, cur), Available: true, PriceExclTax: money(amount, cur), PriceInclTax: money(amount, cur)}}
+				Amount: moneyOf(amount, cur), Available: true, PriceExclTax: moneyOf(amount, cur), PriceInclTax: moneyOf(amount, cur)}}
 			if c.ShippingMethod == checkout.FlatRateMethod {
 				addr.SelectedShippingMethod = &model.SelectedShippingMethod{CarrierCode: code, CarrierTitle: title, MethodCode: code, MethodTitle: title,
-					Amount: money(t.Shipping, cur)}
+					Amount: moneyOf(t.Shipping, cur)}
 			}
 		}
 		out.ShippingAddresses = append(out.ShippingAddresses, addr)
@@ -202,7 +203,7 @@ func (r *Resolver) cartAfter(ctx context.Context, c checkout.Cart, err error) (*
 func productView(p catalog.Product, cur string) *model.SimpleProduct {
 	// Immutable parts are shared: the cart's items are marshalled, never changed, and a
 	// cart answer builds one of these per line.
-	m := money(p.Price, cur)
+	m := moneyOf(p.Price, cur)
 	price := &model.ProductPrice{RegularPrice: m, FinalPrice: m, Discount: noDiscount}
 	amount := &model.Price{Amount: m}
 	image := &model.ProductImage{Label: &p.Name}
@@ -255,9 +256,10 @@ func categoryKey(s string) string {
 	return b.String()
 }
 
-// money is an amount in minor units as the schema's Money.
-func money(minor int64, currency string) *model.Money {
-	v := float64(minor) / 100
+// moneyOf is an amount in minor units as the schema's Money, whose value is a Float:
+// the float nearest to the exact amount (money.Float), written as money.Format writes it.
+func moneyOf(minor int64, currency string) *model.Money {
+	v := money.Float(minor)
 	return &model.Money{Value: &v, Currency: &currency}
 }
 
@@ -334,7 +336,10 @@ func (r *Resolver) addItems(ctx context.Context, cartID string, cartItems []mode
 				Code: model.CartUserInputErrorTypeUndefined})
 			continue
 		default:
-			c, err = r.deps.Checkout.AddItem(ctx, cartID, item.Sku, qty)
+			var added checkout.Cart
+			if added, err = r.deps.Checkout.AddItem(ctx, c, item.Sku, qty); err == nil {
+				c = added
+			}
 		}
 		switch {
 		case err == nil:
@@ -345,11 +350,6 @@ func (r *Resolver) addItems(ctx context.Context, cartID string, cartItems []mode
 			}
 			out.UserErrors = append(out.UserErrors, model.CartUserInputError{Message: err.Error(), Code: code})
 		default:
-			return nil, err
-		}
-	}
-	if len(out.UserErrors) > 0 {
-		if c, err = r.deps.Checkout.Get(ctx, cartID); err != nil {
 			return nil, err
 		}
 	}
