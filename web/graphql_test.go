@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -702,6 +703,70 @@ func TestGraphQLCartAndBlocksReadOnlyTheCart(t *testing.T) {
 			if strings.Contains(q, table) {
 				t.Errorf("a storefront request read %s: %s", table, q)
 			}
+		}
+	}
+}
+
+// A cart mutation reads its cart once: the read that checks the shopper may use it. The
+// change answers the cart as it is after, from that read, and the answer equals what a
+// fresh query reads.
+func TestGraphQLMutationsReadTheirCartOnce(t *testing.T) {
+	s := newShop(t)
+	a := s.a
+	ctx := context.Background()
+	if _, err := a.full.PriceRules.Save(ctx, actorT(), pricerules.Rule{Name: "Five off", Active: true, WebsiteIDs: []int64{1}, CustomerGroupIDs: []int64{0},
+		CouponType: pricerules.CouponSpecific, CouponCode: "FIVE", Action: pricerules.CartFixed, Amount: 500, FreeShipping: pricerules.FreeShippingNo,
+		DefaultLabel: "Five off", Conditions: pricerules.All(), ActionConditions: pricerules.All()}); err != nil {
+		t.Fatal(err)
+	}
+	member := map[string]string{"aep-segments-membership": s.cdp[0]}
+	id := a.gql(t, nil, `mutation { createGuestCart { cart { id } } }`, nil).ok(t).str("createGuestCart.cart.id")
+	vars := map[string]any{"id": id}
+	var mu sync.Mutex
+	reads := 0
+	a.db.TracePrepared(func(q string) {
+		if strings.Contains(q, "FROM carts c LEFT JOIN cart_items") {
+			mu.Lock()
+			reads++
+			mu.Unlock()
+		}
+	})
+	defer a.db.TracePrepared(nil)
+	address := `{firstname: "Ann", lastname: "Lee", street: ["1 Main St"], city: "Austin", region: "TX", postcode: "78701", country_code: "US", telephone: "555"}`
+	var uid string
+	for _, step := range []struct{ name, doc string }{
+		{"addProductsToCart", `mutation($id: String!) { addProductsToCart(cartId: $id, cartItems: [{sku: "TEE-1", quantity: 2}, {sku: "NOPE", quantity: 1}, {sku: "MUG", quantity: 1}]) { cart { ` + cartFields + ` } } }`},
+		{"updateCartItems", `mutation($id: String!, $uid: ID!) { updateCartItems(input: {cart_id: $id, cart_items: [{cart_item_uid: $uid, quantity: 3}]}) { cart { ` + cartFields + ` } } }`},
+		{"applyCouponToCart", `mutation($id: String!) { applyCouponToCart(input: {cart_id: $id, coupon_code: "FIVE"}) { cart { ` + cartFields + ` } } }`},
+		{"removeCouponFromCart", `mutation($id: String!) { removeCouponFromCart(input: {cart_id: $id}) { cart { ` + cartFields + ` } } }`},
+		{"setGuestEmailOnCart", `mutation($id: String!) { setGuestEmailOnCart(input: {cart_id: $id, email: "ann@example.com"}) { cart { ` + cartFields + ` } } }`},
+		{"setShippingAddressesOnCart", `mutation($id: String!) { setShippingAddressesOnCart(input: {cart_id: $id, shipping_addresses: [{address: ` + address + `}]}) { cart { ` + cartFields + ` } } }`},
+		{"setBillingAddressOnCart", `mutation($id: String!) { setBillingAddressOnCart(input: {cart_id: $id, billing_address: {address: ` + address + `}}) { cart { ` + cartFields + ` } } }`},
+		{"setShippingMethodsOnCart", `mutation($id: String!) { setShippingMethodsOnCart(input: {cart_id: $id, shipping_methods: [{carrier_code: "flatrate", method_code: "flatrate"}]}) { cart { ` + cartFields + ` } } }`},
+		{"setPaymentMethodOnCart", `mutation($id: String!) { setPaymentMethodOnCart(input: {cart_id: $id, payment_method: {code: "checkmo"}}) { cart { ` + cartFields + ` } } }`},
+		{"removeItemFromCart", `mutation($id: String!, $uid: ID!) { removeItemFromCart(input: {cart_id: $id, cart_item_uid: $uid}) { cart { ` + cartFields + ` } } }`},
+	} {
+		vars["uid"] = uid
+		mu.Lock()
+		reads = 0
+		mu.Unlock()
+		r := a.gql(t, member, step.doc, vars)
+		if step.name != "addProductsToCart" {
+			r.ok(t)
+		}
+		mu.Lock()
+		n := reads
+		mu.Unlock()
+		if n != 1 {
+			t.Errorf("%s read its cart %d times, want once", step.name, n)
+		}
+		after := r.at(step.name + ".cart")
+		fresh := a.gql(t, member, `query($id: String!) { cart(cart_id: $id) { `+cartFields+` } }`, vars).ok(t).at("cart")
+		if !reflect.DeepEqual(after, fresh) {
+			t.Errorf("%s answered\n%v\nbut the cart reads\n%v", step.name, after, fresh)
+		}
+		if uid == "" {
+			uid = r.str(step.name + ".cart.items.0.uid")
 		}
 	}
 }

@@ -85,7 +85,7 @@ func (s *Server) storeLoginSubmit(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if _, err := s.deps.Checkout.Merge(ctx, guest.MaskedID, mine.MaskedID); err != nil && !checkout.IsShopperError(err) {
+		if _, err := s.deps.Checkout.Merge(ctx, *guest, mine); err != nil && !checkout.IsShopperError(err) {
 			return err
 		}
 	}

@@ -233,7 +233,7 @@ func (s *Server) storeCartAdd(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.deps.Checkout.AddItem(c.Request().Context(), cart.MaskedID, sku, qty); err != nil {
+	if _, err := s.deps.Checkout.AddItem(c.Request().Context(), *cart, sku, qty); err != nil {
 		return s.cartFailure(c, err, "")
 	}
 	return c.Redirect(http.StatusSeeOther, "/store/cart?added="+url.QueryEscape(sku))
@@ -286,7 +286,7 @@ func (s *Server) storeCartUpdate(c echo.Context) error {
 			changes = append(changes, checkout.QtyChange{ItemID: id, Qty: qty})
 		}
 	}
-	if _, err := s.deps.Checkout.UpdateItems(c.Request().Context(), cart.MaskedID, changes); err != nil {
+	if _, err := s.deps.Checkout.UpdateItems(c.Request().Context(), *cart, changes); err != nil {
 		return s.cartFailure(c, err, "")
 	}
 	return c.Redirect(http.StatusSeeOther, "/store/cart?done=updated")
@@ -304,7 +304,7 @@ func (s *Server) storeCartCoupon(c echo.Context) error {
 	} else if code == "" || len(code) > 255 {
 		return s.renderCart(c, http.StatusUnprocessableEntity, "", "Enter a discount code.", code)
 	}
-	if _, err := s.deps.Checkout.SetCoupon(c.Request().Context(), cart.MaskedID, code, who); err != nil {
+	if _, err := s.deps.Checkout.SetCoupon(c.Request().Context(), *cart, code, who); err != nil {
 		return s.cartFailure(c, err, code)
 	}
 	return c.Redirect(http.StatusSeeOther, "/store/cart?done="+done)
@@ -316,7 +316,7 @@ func (s *Server) storeCartPlace(c echo.Context) error {
 	if err != nil || cart == nil {
 		return err
 	}
-	o, err := s.deps.Checkout.PlaceOrder(c.Request().Context(), cart.MaskedID, who, false)
+	o, err := s.deps.Checkout.PlaceOrder(c.Request().Context(), *cart, who, false)
 	if err != nil {
 		return s.cartFailure(c, err, "")
 	}

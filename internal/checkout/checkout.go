@@ -252,14 +252,10 @@ func (s *Service) read(ctx context.Context, st *db.Stmt, args ...any) (Cart, err
 }
 
 // AddItem adds qty of the product with sku to the cart (to its line when there is one).
-func (s *Service) AddItem(ctx context.Context, maskedID, sku string, qty int) (Cart, error) {
+func (s *Service) AddItem(ctx context.Context, c Cart, sku string, qty int) (Cart, error) {
 	sku = strings.TrimSpace(sku)
 	if qty < 1 || qty > MaxQty {
 		return Cart{}, ErrQty
-	}
-	c, err := s.Get(ctx, maskedID)
-	if err != nil {
-		return Cart{}, err
 	}
 	ps, err := s.src.Products(ctx, []string{sku})
 	if err != nil {
@@ -283,31 +279,24 @@ func (s *Service) AddItem(ctx context.Context, maskedID, sku string, qty int) (C
 	if newLine && len(c.Lines) >= MaxLines {
 		return Cart{}, shopperError(fmt.Sprintf("The cart already holds %d different products, the most it can: remove one before adding another.", MaxLines))
 	}
-	add := func(tx *gorm.DB) error {
-		if err := addQty(tx, c.ID, sku, qty); err != nil {
-			return err
-		}
-		return tx.Exec("UPDATE carts SET updated_at = ? WHERE id = ?", s.Now().UTC(), c.ID).Error
+	var id int64
+	var total int
+	add := func(tx *gorm.DB) (err error) {
+		id, total, err = addQty(tx, c.ID, sku, qty)
+		return err
 	}
-	err = db.WithTx(ctx, s.db.DB, add)
+	changed, err := s.update(ctx, c, add, func(c *Cart) { c.setLine(id, total, p) })
 	if db.IsUniqueViolation(err) {
 		// Two adds of a new line raced (a double click); the other made the line: add to it.
-		err = db.WithTx(ctx, s.db.DB, add)
+		changed, err = s.update(ctx, c, add, func(c *Cart) { c.setLine(id, total, p) })
 	}
-	if err != nil {
-		return Cart{}, err
-	}
-	return s.Get(ctx, maskedID)
+	return changed, err
 }
 
 // SetCoupon applies code to the cart (or removes the coupon when code is empty). A code no
 // rule knows, or one that gives this shopper nothing, is refused as Magento refuses it.
-func (s *Service) SetCoupon(ctx context.Context, maskedID, code string, who Shopper) (Cart, error) {
+func (s *Service) SetCoupon(ctx context.Context, c Cart, code string, who Shopper) (Cart, error) {
 	code = strings.TrimSpace(code)
-	c, err := s.Get(ctx, maskedID)
-	if err != nil {
-		return Cart{}, err
-	}
 	if code != "" {
 		ticket, err := s.couponTry(ctx, c)
 		if err != nil {
@@ -325,11 +314,9 @@ func (s *Service) SetCoupon(ctx context.Context, maskedID, code string, who Shop
 			return Cart{}, err
 		}
 	}
-	if err := s.db.WithContext(ctx).Exec("UPDATE carts SET coupon_code = ?, updated_at = ? WHERE id = ?", code, s.Now().UTC(), c.ID).Error; err != nil {
-		return Cart{}, err
-	}
-	c.CouponCode = code
-	return c, nil
+	return s.update(ctx, c, func(tx *gorm.DB) error {
+		return tx.Exec("UPDATE carts SET coupon_code = ? WHERE id = ?", code, c.ID).Error
+	}, func(c *Cart) { c.CouponCode = code })
 }
 
 // couponTry counts a coupon code try against CouponQuota (a right code is taken off again
@@ -421,14 +408,10 @@ type Order struct {
 // order records — as a headless checkout must.
 const ReadyCheck = true
 
-// PlaceOrder turns the cart into an order in one transaction: the order, its lines and
-// applied rules, the usage counts, and the cart closed. When the coupon has just been used
-// up by other orders, nothing is written and the error says so.
-func (s *Service) PlaceOrder(ctx context.Context, maskedID string, who Shopper, checkReady bool) (Order, error) {
-	c, err := s.Get(ctx, maskedID)
-	if err != nil {
-		return Order{}, err
-	}
+// PlaceOrder turns the cart c (as the caller read it) into an order in one transaction:
+// the order, its lines and applied rules, the usage counts, and the cart closed. When the
+// coupon has just been used up by other orders, nothing is written and the error says so.
+func (s *Service) PlaceOrder(ctx context.Context, c Cart, who Shopper, checkReady bool) (Order, error) {
 	if len(c.Lines) == 0 {
 		return Order{}, ErrEmptyCart
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -92,15 +93,18 @@ func TestCartTotalsCouponAndOrder(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := a.Checkout.AddItem(ctx, c.MaskedID, "NOPE", 1); err == nil || !strings.Contains(err.Error(), `"NOPE"`) {
+		if _, err := a.Checkout.AddItem(ctx, c, "NOPE", 1); err == nil || !strings.Contains(err.Error(), `"NOPE"`) {
 			t.Fatalf("unknown SKU: %v", err)
 		}
-		if _, err := a.Checkout.AddItem(ctx, c.MaskedID, "TEE-1", 0); !errors.Is(err, checkout.ErrQty) {
+		if _, err := a.Checkout.AddItem(ctx, c, "TEE-1", 0); !errors.Is(err, checkout.ErrQty) {
 			t.Fatalf("qty 0: %v", err)
 		}
-		a.Checkout.AddItem(ctx, c.MaskedID, "TEE-1", 1)
-		a.Checkout.AddItem(ctx, c.MaskedID, "TEE-1", 1)
-		if c, err = a.Checkout.AddItem(ctx, c.MaskedID, "MUG", 1); err != nil || len(c.Lines) != 2 || c.Lines[0].Qty != 2 {
+		// Each change answers the cart as it is after, without reading it again: the second
+		// add starts from the cart before the first, as a second browser tab would.
+		before := c
+		c, _ = a.Checkout.AddItem(ctx, before, "TEE-1", 1)
+		c, _ = a.Checkout.AddItem(ctx, before, "TEE-1", 1)
+		if c, err = a.Checkout.AddItem(ctx, c, "MUG", 1); err != nil || len(c.Lines) != 2 || c.Lines[0].Qty != 2 || c.Lines[1].SKU != "MUG" {
 			t.Fatalf("lines: %+v %v", c.Lines, err)
 		}
 		tot, err := a.Checkout.Totals(ctx, c, shopper)
@@ -111,20 +115,26 @@ func TestCartTotalsCouponAndOrder(t *testing.T) {
 		if tot.Subtotal != 5950 || tot.Shipping != 1500 || tot.Discount != 0 || tot.GrandTotal != 7450 {
 			t.Fatalf("totals %+v", tot)
 		}
-		if _, err := a.Checkout.SetCoupon(ctx, c.MaskedID, "WRONG", shopper); err == nil || err.Error() != `The coupon code "WRONG" is not valid.` {
+		if _, err := a.Checkout.SetCoupon(ctx, c, "WRONG", shopper); err == nil || err.Error() != `The coupon code "WRONG" is not valid.` {
 			t.Fatalf("unknown coupon: %v", err)
 		}
-		if c, err = a.Checkout.SetCoupon(ctx, c.MaskedID, "save10", shopper); err != nil {
+		if c, err = a.Checkout.SetCoupon(ctx, c, "save10", shopper); err != nil {
 			t.Fatal(err)
 		}
 		if tot, _ = a.Checkout.Totals(ctx, c, shopper); tot.Discount != 595 || tot.GrandTotal != 6855 || tot.Result.Applied[0].Label != "10% off" {
 			t.Fatalf("with coupon %+v", tot)
 		}
-		o, err := a.Checkout.PlaceOrder(ctx, c.MaskedID, shopper, false)
+		if stored, err := a.Checkout.Get(ctx, c.MaskedID); err != nil || !reflect.DeepEqual(stored, c) {
+			t.Fatalf("the cart as the changes answered it:\n%+v\nas stored:\n%+v (%v)", c, stored, err)
+		}
+		o, err := a.Checkout.PlaceOrder(ctx, c, shopper, false)
 		if err != nil || o.Totals.GrandTotal != 6855 {
 			t.Fatalf("order %+v %v", o, err)
 		}
-		if _, err := a.Checkout.PlaceOrder(ctx, c.MaskedID, shopper, false); !errors.Is(err, checkout.ErrCartNotFound) {
+		if _, err := a.Checkout.PlaceOrder(ctx, c, shopper, false); !errors.Is(err, checkout.ErrCartNotFound) {
+			t.Fatalf("second order from one cart: %v", err)
+		}
+		if _, err := a.Checkout.AddItem(ctx, c, "MUG", 1); !errors.Is(err, checkout.ErrCartNotFound) {
 			t.Fatalf("second order from one cart: %v", err)
 		}
 		var used, rules int64
@@ -144,26 +154,25 @@ func TestCouponLimitHoldsUnderConcurrentOrders(t *testing.T) {
 		a := setup(t, d)
 		couponRule(t, a, "TEN", 10)
 		shopper := checkout.Shopper{CustomerGroupID: 0}
-		carts := make([]string, 50)
+		carts := make([]checkout.Cart, 50)
 		for i := range carts {
 			c, err := a.Checkout.Create(ctx, 1, 1, 0, checkout.FlatRateMethod)
 			if err != nil {
 				t.Fatal(err)
 			}
-			a.Checkout.AddItem(ctx, c.MaskedID, "MUG", 1)
-			if _, err := a.Checkout.SetCoupon(ctx, c.MaskedID, "TEN", shopper); err != nil {
+			c, _ = a.Checkout.AddItem(ctx, c, "MUG", 1)
+			if carts[i], err = a.Checkout.SetCoupon(ctx, c, "TEN", shopper); err != nil {
 				t.Fatal(err)
 			}
-			carts[i] = c.MaskedID
 		}
 		var wg sync.WaitGroup
 		var mu sync.Mutex
 		placed, refused := 0, 0
-		for _, id := range carts {
+		for _, c := range carts {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := a.Checkout.PlaceOrder(ctx, id, shopper, false)
+				_, err := a.Checkout.PlaceOrder(ctx, c, shopper, false)
 				mu.Lock()
 				defer mu.Unlock()
 				switch {
@@ -204,7 +213,7 @@ func TestCartsHoldUnderConcurrentRequests(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := a.Checkout.AddItem(ctx, c.MaskedID, "MUG", 1)
+				_, err := a.Checkout.AddItem(ctx, c, "MUG", 1)
 				errs <- err
 			}()
 		}
@@ -251,7 +260,14 @@ func TestCartsHoldUnderConcurrentRequests(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				a.Checkout.Merge(ctx, c.MaskedID, mine)
+				guest, err := a.Checkout.Get(ctx, c.MaskedID)
+				if err != nil {
+					return // merged already
+				}
+				dest, err := a.Checkout.Get(ctx, mine)
+				if err == nil {
+					a.Checkout.Merge(ctx, guest, dest)
+				}
 			}()
 		}
 		wg.Wait()
@@ -284,29 +300,29 @@ func TestAddressAndPaymentConditionsApply(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		c, _ = a.Checkout.AddItem(ctx, c.MaskedID, "TEE-1", 2)
+		c, _ = a.Checkout.AddItem(ctx, c, "TEE-1", 2)
 		if tot, _ := a.Checkout.Totals(ctx, c, shopper); len(tot.Result.Applied) != 0 {
 			t.Fatalf("before the address: %+v", tot.Result.Applied)
 		}
 		addr := checkout.Address{Firstname: "Ana", Lastname: "Roy", Street: []string{"1 rue de Rivoli"}, City: "Paris", Postcode: "75001", CountryCode: "FR", Telephone: "0102030405"}
-		if c, err = a.Checkout.SetAddress(ctx, c.MaskedID, addr); err != nil {
+		if c, err = a.Checkout.SetAddress(ctx, c, addr); err != nil {
 			t.Fatal(err)
 		}
-		if c, err = a.Checkout.SetShippingMethod(ctx, c.MaskedID, "flatrate", "flatrate"); err != nil {
+		if c, err = a.Checkout.SetShippingMethod(ctx, c, "flatrate", "flatrate"); err != nil {
 			t.Fatal(err)
 		}
 		tot, _ := a.Checkout.Totals(ctx, c, shopper)
 		if !tot.Result.FreeShipping || tot.Shipping == 0 || tot.ShippingDiscount != tot.Shipping || tot.Discount != tot.Shipping {
 			t.Fatalf("French address: %+v", tot)
 		}
-		if c, err = a.Checkout.SetPaymentMethod(ctx, c.MaskedID, "checkmo", shopper); err != nil {
+		if c, err = a.Checkout.SetPaymentMethod(ctx, c, "checkmo", shopper); err != nil {
 			t.Fatal(err)
 		}
 		tot, _ = a.Checkout.Totals(ctx, c, shopper)
 		if tot.Discount != tot.Shipping+250 || len(tot.Result.Applied) != 2 {
 			t.Fatalf("paying by check: %+v", tot)
 		}
-		o, err := a.Checkout.PlaceOrder(ctx, c.MaskedID, shopper, false)
+		o, err := a.Checkout.PlaceOrder(ctx, c, shopper, false)
 		if err != nil || o.Totals.GrandTotal != 5000-250 {
 			t.Fatalf("order %+v %v", o.Totals, err)
 		}
@@ -332,14 +348,14 @@ func TestCartLinesAreBounded(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < checkout.MaxLines; i++ {
-		if _, err := a.Checkout.AddItem(ctx, c.MaskedID, fmt.Sprintf("P-%d", i), 1); err != nil {
+		if c, err = a.Checkout.AddItem(ctx, c, fmt.Sprintf("P-%d", i), 1); err != nil {
 			t.Fatalf("line %d: %v", i, err)
 		}
 	}
-	if _, err := a.Checkout.AddItem(ctx, c.MaskedID, fmt.Sprintf("P-%d", checkout.MaxLines), 1); err == nil || !strings.Contains(err.Error(), "the most it can") {
+	if _, err := a.Checkout.AddItem(ctx, c, fmt.Sprintf("P-%d", checkout.MaxLines), 1); err == nil || !strings.Contains(err.Error(), "the most it can") {
 		t.Fatalf("one line too many: %v", err)
 	}
-	if got, err := a.Checkout.AddItem(ctx, c.MaskedID, "P-0", 2); err != nil || len(got.Lines) != checkout.MaxLines {
+	if got, err := a.Checkout.AddItem(ctx, c, "P-0", 2); err != nil || len(got.Lines) != checkout.MaxLines {
 		t.Fatalf("more of a product already in the cart: %v", err)
 	}
 }

@@ -1,15 +1,18 @@
 package checkout
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
+	"slices"
 	"strings"
 
 	"gorm.io/gorm"
 
+	"audienceactivation/internal/catalog"
 	"audienceactivation/internal/db"
 	"audienceactivation/internal/directory"
 )
@@ -63,22 +66,31 @@ var (
 	errAddressTooLarge error = shopperError("The shipping address is too long.")
 )
 
-// update runs f on the active cart in a transaction and returns the cart as it is after.
-func (s *Service) update(ctx context.Context, maskedID string, f func(tx *gorm.DB, c Cart) error) (Cart, error) {
-	c, err := s.Get(ctx, maskedID)
-	if err != nil {
-		return Cart{}, err
-	}
-	err = db.WithTx(ctx, s.db.DB, func(tx *gorm.DB) error {
-		if err := f(tx, c); err != nil {
-			return err
+// The operations that change a cart take the cart the caller has read (and checked the
+// shopper may use) and return it as it is after the change, worked out in memory: a
+// storefront mutation reads its cart once. Each writes in one transaction that first
+// touches the cart's row while it is still active, so a cart whose order was placed in
+// the meantime is not changed (ErrCartNotFound).
+
+// update runs f on the active cart c in a transaction; change then makes the same change
+// to a copy of c, which it returns.
+func (s *Service) update(ctx context.Context, c Cart, f func(tx *gorm.DB) error, change func(*Cart)) (Cart, error) {
+	err := db.WithTx(ctx, s.db.DB, func(tx *gorm.DB) error {
+		res := tx.Exec("UPDATE carts SET updated_at = ? WHERE id = ? AND is_active = ?", s.Now().UTC(), c.ID, true)
+		if res.Error != nil {
+			return res.Error
 		}
-		return tx.Exec("UPDATE carts SET updated_at = ? WHERE id = ?", s.Now().UTC(), c.ID).Error
+		if res.RowsAffected == 0 {
+			return ErrCartNotFound
+		}
+		return f(tx)
 	})
 	if err != nil {
 		return Cart{}, err
 	}
-	return s.Get(ctx, maskedID)
+	c.Lines = slices.Clone(c.Lines)
+	change(&c)
+	return c, nil
 }
 
 // QtyChange sets the quantity of a cart item; 0 removes it.
@@ -88,13 +100,13 @@ type QtyChange struct {
 }
 
 // UpdateItems changes the quantities of cart items, all or none.
-func (s *Service) UpdateItems(ctx context.Context, maskedID string, changes []QtyChange) (Cart, error) {
+func (s *Service) UpdateItems(ctx context.Context, c Cart, changes []QtyChange) (Cart, error) {
 	for _, ch := range changes {
 		if ch.Qty < 0 || ch.Qty > MaxQty {
 			return Cart{}, ErrQty
 		}
 	}
-	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
+	return s.update(ctx, c, func(tx *gorm.DB) error {
 		for _, ch := range changes {
 			var res *gorm.DB
 			if ch.Qty == 0 {
@@ -110,45 +122,72 @@ func (s *Service) UpdateItems(ctx context.Context, maskedID string, changes []Qt
 			}
 		}
 		return nil
+	}, func(c *Cart) {
+		for _, ch := range changes {
+			c.setQty(ch.ItemID, ch.Qty)
+		}
 	})
 }
 
 // RemoveItem takes an item out of the cart.
-func (s *Service) RemoveItem(ctx context.Context, maskedID string, itemID int64) (Cart, error) {
-	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
+func (s *Service) RemoveItem(ctx context.Context, c Cart, itemID int64) (Cart, error) {
+	return s.update(ctx, c, func(tx *gorm.DB) error {
 		res := tx.Exec("DELETE FROM cart_items WHERE id = ? AND cart_id = ?", itemID, c.ID)
 		if res.Error == nil && res.RowsAffected == 0 {
 			return ErrNotInCart
 		}
 		return res.Error
-	})
+	}, func(c *Cart) { c.setQty(itemID, 0) })
+}
+
+// setQty sets the quantity of the line with the item id; 0 takes the line out.
+func (c *Cart) setQty(itemID int64, qty int) {
+	c.Lines = slices.DeleteFunc(c.Lines, func(l Line) bool { return l.ID == itemID && qty == 0 })
+	for i := range c.Lines {
+		if c.Lines[i].ID == itemID {
+			c.Lines[i].Qty = qty
+		}
+	}
+}
+
+// setLine sets the quantity of the line with the item id, or adds the line (the lines
+// stay in the order of their ids, as the cart reads them).
+func (c *Cart) setLine(itemID int64, qty int, p catalog.Product) {
+	for i := range c.Lines {
+		if c.Lines[i].ID == itemID {
+			c.Lines[i].Qty = qty
+			return
+		}
+	}
+	c.Lines = append(c.Lines, Line{ID: itemID, SKU: p.SKU, Qty: qty, Item: p})
+	slices.SortFunc(c.Lines, func(a, b Line) int { return cmp.Compare(a.ID, b.ID) })
 }
 
 // SetEmail sets the email of a guest's cart.
-func (s *Service) SetEmail(ctx context.Context, maskedID, email string) (Cart, error) {
+func (s *Service) SetEmail(ctx context.Context, c Cart, email string) (Cart, error) {
 	email = strings.TrimSpace(email)
 	if a, err := mail.ParseAddress(email); err != nil || a.Address != email || len(email) > 255 {
 		return Cart{}, ErrInvalidEmail
 	}
-	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
-		if c.CustomerID != 0 {
-			return ErrEmailForGuests
-		}
+	if c.CustomerID != 0 {
+		return Cart{}, ErrEmailForGuests
+	}
+	return s.update(ctx, c, func(tx *gorm.DB) error {
 		return tx.Exec("UPDATE carts SET email = ? WHERE id = ?", email, c.ID).Error
-	})
+	}, func(c *Cart) { c.Email = email })
 }
 
 // SetAddress sets the shipping address after checking its required fields.
-func (s *Service) SetAddress(ctx context.Context, maskedID string, a Address) (Cart, error) {
-	return s.setAddress(ctx, maskedID, "shipping_address", a)
+func (s *Service) SetAddress(ctx context.Context, c Cart, a Address) (Cart, error) {
+	return s.setAddress(ctx, c, "shipping_address", a)
 }
 
 // SetBillingAddress sets the billing address after checking its required fields.
-func (s *Service) SetBillingAddress(ctx context.Context, maskedID string, a Address) (Cart, error) {
-	return s.setAddress(ctx, maskedID, "billing_address", a)
+func (s *Service) SetBillingAddress(ctx context.Context, c Cart, a Address) (Cart, error) {
+	return s.setAddress(ctx, c, "billing_address", a)
 }
 
-func (s *Service) setAddress(ctx context.Context, maskedID, column string, a Address) (Cart, error) {
+func (s *Service) setAddress(ctx context.Context, c Cart, column string, a Address) (Cart, error) {
 	a.Firstname, a.Lastname, a.City = strings.TrimSpace(a.Firstname), strings.TrimSpace(a.Lastname), strings.TrimSpace(a.City)
 	a.CountryCode = strings.ToUpper(strings.TrimSpace(a.CountryCode))
 	var street []string
@@ -171,8 +210,14 @@ func (s *Service) setAddress(ctx context.Context, maskedID, column string, a Add
 	if len(enc) > 4096 {
 		return Cart{}, errAddressTooLarge
 	}
-	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
+	return s.update(ctx, c, func(tx *gorm.DB) error {
 		return tx.Exec("UPDATE carts SET "+column+" = ? WHERE id = ?", enc, c.ID).Error
+	}, func(c *Cart) {
+		if column == "billing_address" {
+			c.Billing = &a
+		} else {
+			c.Address = &a
+		}
 	})
 }
 
@@ -194,20 +239,20 @@ func decodeAddress(v string) (*Address, error) {
 
 // SetShippingMethod chooses the carrier and method; the address must be set and the
 // carrier enabled on the cart's website.
-func (s *Service) SetShippingMethod(ctx context.Context, maskedID, carrier, method string) (Cart, error) {
-	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
-		if c.Address == nil {
-			return ErrNoAddress
-		}
-		rate, err := s.src.Shipping(ctx, c.WebsiteID)
-		if err != nil {
-			return err
-		}
-		if carrier+"_"+method != FlatRateMethod || !rate.Enabled {
-			return shopperError(fmt.Sprintf("Carrier with such method not found: %s, %s", carrier, method))
-		}
+func (s *Service) SetShippingMethod(ctx context.Context, c Cart, carrier, method string) (Cart, error) {
+	if c.Address == nil {
+		return Cart{}, ErrNoAddress
+	}
+	rate, err := s.src.Shipping(ctx, c.WebsiteID)
+	if err != nil {
+		return Cart{}, err
+	}
+	if carrier+"_"+method != FlatRateMethod || !rate.Enabled {
+		return Cart{}, shopperError(fmt.Sprintf("Carrier with such method not found: %s, %s", carrier, method))
+	}
+	return s.update(ctx, c, func(tx *gorm.DB) error {
 		return tx.Exec("UPDATE carts SET shipping_method = ? WHERE id = ?", FlatRateMethod, c.ID).Error
-	})
+	}, func(c *Cart) { c.ShippingMethod = FlatRateMethod })
 }
 
 // AvailablePaymentMethods are the payment methods a cart with these totals may be paid
@@ -225,13 +270,9 @@ func AvailablePaymentMethods(t Totals) []PaymentMethod {
 // SetPaymentMethod chooses how the order is paid: one of the methods available for the
 // cart as the shopper's totals stand (as Magento, which refuses "free" on a cart with
 // something to pay when it is set, not only when the order is placed).
-func (s *Service) SetPaymentMethod(ctx context.Context, maskedID, code string, who Shopper) (Cart, error) {
+func (s *Service) SetPaymentMethod(ctx context.Context, c Cart, code string, who Shopper) (Cart, error) {
 	if PaymentTitle(code) == "" {
 		return Cart{}, ErrPaymentMethod
-	}
-	c, err := s.Get(ctx, maskedID)
-	if err != nil {
-		return Cart{}, err
 	}
 	t, err := s.Totals(ctx, c, who)
 	if err != nil {
@@ -244,9 +285,9 @@ func (s *Service) SetPaymentMethod(ctx context.Context, maskedID, code string, w
 	if !available {
 		return Cart{}, ErrPaymentMethod
 	}
-	return s.update(ctx, maskedID, func(tx *gorm.DB, c Cart) error {
+	return s.update(ctx, c, func(tx *gorm.DB) error {
 		return tx.Exec("UPDATE carts SET payment_method = ? WHERE id = ?", code, c.ID).Error
-	})
+	}, func(c *Cart) { c.PaymentMethod = code })
 }
 
 // ShippingRate is the flat-rate carrier of the cart's website.
@@ -257,15 +298,21 @@ func (s *Service) ShippingRate(ctx context.Context, c Cart) (FlatRate, error) {
 // Merge moves the lines of the source cart into the destination cart (a guest's cart into
 // the customer's after sign-in) and closes the source, in one transaction: a second merge
 // of the same source finds it closed and adds nothing.
-func (s *Service) Merge(ctx context.Context, sourceID, destID string) (Cart, error) {
-	src, err := s.Get(ctx, sourceID)
-	if err != nil {
-		return Cart{}, err
+func (s *Service) Merge(ctx context.Context, src, dest Cart) (Cart, error) {
+	if dest.ID == src.ID {
+		return Cart{}, shopperError("The source and destination carts are the same.")
 	}
-	return s.update(ctx, destID, func(tx *gorm.DB, c Cart) error {
-		if c.ID == src.ID {
-			return shopperError("The source and destination carts are the same.")
-		}
+	type merged struct {
+		id  int64
+		qty int
+		p   catalog.Product
+	}
+	var lines []merged
+	coupon := dest.CouponCode
+	if coupon == "" {
+		coupon = src.CouponCode
+	}
+	return s.update(ctx, dest, func(tx *gorm.DB) error {
 		res := tx.Exec("UPDATE carts SET is_active = ?, updated_at = ? WHERE id = ? AND is_active = ?", false, s.Now().UTC(), src.ID, true)
 		if res.Error != nil {
 			return res.Error
@@ -274,25 +321,38 @@ func (s *Service) Merge(ctx context.Context, sourceID, destID string) (Cart, err
 			return ErrCartNotFound
 		}
 		for _, l := range src.Lines {
-			if err := addQty(tx, c.ID, l.SKU, l.Qty); err != nil {
+			id, qty, err := addQty(tx, dest.ID, l.SKU, l.Qty)
+			if err != nil {
 				return err
 			}
+			lines = append(lines, merged{id, qty, l.Item})
 		}
-		if c.CouponCode == "" && src.CouponCode != "" {
-			return tx.Exec("UPDATE carts SET coupon_code = ? WHERE id = ?", src.CouponCode, c.ID).Error
+		if coupon != dest.CouponCode {
+			return tx.Exec("UPDATE carts SET coupon_code = ? WHERE id = ?", coupon, dest.ID).Error
 		}
 		return nil
+	}, func(c *Cart) {
+		for _, l := range lines {
+			c.setLine(l.id, l.qty, l.p)
+		}
+		c.CouponCode = coupon
 	})
 }
 
-// addQty adds qty of sku to the cart's line (at most MaxQty in all), or starts the line.
-func addQty(tx *gorm.DB, cartID int64, sku string, qty int) error {
-	res := tx.Exec("UPDATE cart_items SET qty = CASE WHEN qty + ? > ? THEN ? ELSE qty + ? END WHERE cart_id = ? AND sku = ?",
-		qty, MaxQty, MaxQty, qty, cartID, sku)
-	if res.Error != nil || res.RowsAffected > 0 {
-		return res.Error
+// addQty adds qty of sku to the cart's line (at most MaxQty in all), or starts the line,
+// and returns the line's item id and quantity as written.
+func addQty(tx *gorm.DB, cartID int64, sku string, qty int) (id int64, total int, err error) {
+	var line struct {
+		ID  int64
+		Qty int
 	}
-	return tx.Exec("INSERT INTO cart_items (cart_id, sku, qty) VALUES (?, ?, ?)", cartID, sku, qty).Error
+	res := tx.Raw("UPDATE cart_items SET qty = CASE WHEN qty + ? > ? THEN ? ELSE qty + ? END WHERE cart_id = ? AND sku = ? RETURNING id, qty",
+		qty, MaxQty, MaxQty, qty, cartID, sku).Scan(&line)
+	if res.Error != nil || res.RowsAffected > 0 {
+		return line.ID, line.Qty, res.Error
+	}
+	err = tx.Raw("INSERT INTO cart_items (cart_id, sku, qty) VALUES (?, ?, ?) RETURNING id, qty", cartID, sku, qty).Scan(&line).Error
+	return line.ID, line.Qty, err
 }
 
 // Placed reports whether the masked id names a cart that is no longer active (its order

@@ -70,7 +70,8 @@ func (r *mutationResolver) UpdateCartItems(ctx context.Context, input *model.Upd
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
-	if _, err := r.openCart(ctx, input.CartID); err != nil {
+	c, err := r.openCart(ctx, input.CartID)
+	if err != nil {
 		return nil, err
 	}
 	if len(input.CartItems) > maxCartItems {
@@ -92,7 +93,7 @@ func (r *mutationResolver) UpdateCartItems(ctx context.Context, input *model.Upd
 		}
 		changes[i] = checkout.QtyChange{ItemID: id, Qty: qty}
 	}
-	c, err := r.deps.Checkout.UpdateItems(ctx, input.CartID, changes)
+	c, err = r.deps.Checkout.UpdateItems(ctx, c, changes)
 	cart, err := r.cartAfter(ctx, c, err)
 	return &model.UpdateCartItemsOutput{Cart: cart}, err
 }
@@ -108,7 +109,7 @@ func (r *mutationResolver) RemoveItemFromCart(ctx context.Context, input *model.
 	}
 	id, err := itemID(input.CartItemUID, input.CartItemID)
 	if err == nil {
-		c, err = r.deps.Checkout.RemoveItem(ctx, input.CartID, id)
+		c, err = r.deps.Checkout.RemoveItem(ctx, c, id)
 	}
 	cart, err := r.cartAfter(ctx, c, err)
 	return &model.RemoveItemFromCartOutput{Cart: cart}, err
@@ -140,7 +141,7 @@ func (r *mutationResolver) ApplyCouponToCart(ctx context.Context, input *model.A
 			return nil, inputError("A coupon is already applied to the cart. Please remove it to apply another")
 		}
 	}
-	c, err = r.deps.Checkout.SetCoupon(ctx, input.CartID, code, shopperOf(ctx).Pricing())
+	c, err = r.deps.Checkout.SetCoupon(ctx, c, code, shopperOf(ctx).Pricing())
 	if checkout.IsShopperError(err) && strings.HasPrefix(err.Error(), "The coupon code") && strings.HasSuffix(err.Error(), "is not valid.") {
 		err = inputError("The coupon code isn't valid. Verify the code and try again.")
 	}
@@ -153,13 +154,11 @@ func (r *mutationResolver) RemoveCouponFromCart(ctx context.Context, input *mode
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
-	if _, err := r.openCart(ctx, input.CartID); err != nil {
+	c, err := r.openCart(ctx, input.CartID)
+	if err != nil {
 		return nil, err
 	}
-	c, err := r.deps.Checkout.SetCoupon(ctx, input.CartID, "", shopperOf(ctx).Pricing())
-	if err == nil {
-		c, err = r.deps.Checkout.Get(ctx, input.CartID)
-	}
+	c, err = r.deps.Checkout.SetCoupon(ctx, c, "", shopperOf(ctx).Pricing())
 	cart, err := r.cartAfter(ctx, c, err)
 	return &model.RemoveCouponFromCartOutput{Cart: cart}, err
 }
@@ -169,10 +168,11 @@ func (r *mutationResolver) SetGuestEmailOnCart(ctx context.Context, input *model
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
-	if _, err := r.openCart(ctx, input.CartID); err != nil {
+	c, err := r.openCart(ctx, input.CartID)
+	if err != nil {
 		return nil, err
 	}
-	c, err := r.deps.Checkout.SetEmail(ctx, input.CartID, input.Email)
+	c, err = r.deps.Checkout.SetEmail(ctx, c, input.Email)
 	cart, err := r.cartAfter(ctx, c, err)
 	return &model.SetGuestEmailOnCartOutput{Cart: cart}, err
 }
@@ -182,7 +182,8 @@ func (r *mutationResolver) SetShippingAddressesOnCart(ctx context.Context, input
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
-	if _, err := r.openCart(ctx, input.CartID); err != nil {
+	c, err := r.openCart(ctx, input.CartID)
+	if err != nil {
 		return nil, err
 	}
 	if len(input.ShippingAddresses) != 1 {
@@ -204,7 +205,7 @@ func (r *mutationResolver) SetShippingAddressesOnCart(ctx context.Context, input
 	default:
 		a = addressFrom(in.Address)
 	}
-	c, err := r.deps.Checkout.SetAddress(ctx, input.CartID, a)
+	c, err = r.deps.Checkout.SetAddress(ctx, c, a)
 	cart, err := r.cartAfter(ctx, c, err)
 	return &model.SetShippingAddressesOnCartOutput{Cart: cart}, err
 }
@@ -227,22 +228,22 @@ func (r *mutationResolver) SetBillingAddressOnCart(ctx context.Context, input *m
 		if err != nil {
 			return nil, err
 		}
-		c, err = r.deps.Checkout.SetBillingAddress(ctx, input.CartID, a)
+		c, err = r.deps.Checkout.SetBillingAddress(ctx, c, a)
 		if err == nil && ((in.UseForShipping != nil && *in.UseForShipping) || (in.SameAsShipping != nil && *in.SameAsShipping)) {
-			c, err = r.deps.Checkout.SetAddress(ctx, input.CartID, a)
+			c, err = r.deps.Checkout.SetAddress(ctx, c, a)
 		}
 	case in.SameAsShipping != nil && *in.SameAsShipping && in.Address == nil:
 		if c.Address == nil {
 			return nil, inputError("Could not use the \"same_as_shipping\" option, because the shipping address has not been set.")
 		}
-		c, err = r.deps.Checkout.SetBillingAddress(ctx, input.CartID, *c.Address)
+		c, err = r.deps.Checkout.SetBillingAddress(ctx, c, *c.Address)
 	case in.Address == nil:
 		return nil, inputError(`The billing address must contain either "customer_address_id", "address", or "same_as_shipping".`)
 	default:
 		a := addressFrom(in.Address)
-		c, err = r.deps.Checkout.SetBillingAddress(ctx, input.CartID, a)
+		c, err = r.deps.Checkout.SetBillingAddress(ctx, c, a)
 		if err == nil && ((in.UseForShipping != nil && *in.UseForShipping) || (in.SameAsShipping != nil && *in.SameAsShipping)) {
-			c, err = r.deps.Checkout.SetAddress(ctx, input.CartID, a)
+			c, err = r.deps.Checkout.SetAddress(ctx, c, a)
 		}
 	}
 	cart, err := r.cartAfter(ctx, c, err)
@@ -254,14 +255,15 @@ func (r *mutationResolver) SetShippingMethodsOnCart(ctx context.Context, input *
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
-	if _, err := r.openCart(ctx, input.CartID); err != nil {
+	c, err := r.openCart(ctx, input.CartID)
+	if err != nil {
 		return nil, err
 	}
 	if len(input.ShippingMethods) != 1 {
 		return nil, inputError("You cannot specify multiple shipping methods.")
 	}
 	m := input.ShippingMethods[0]
-	c, err := r.deps.Checkout.SetShippingMethod(ctx, input.CartID, m.CarrierCode, m.MethodCode)
+	c, err = r.deps.Checkout.SetShippingMethod(ctx, c, m.CarrierCode, m.MethodCode)
 	cart, err := r.cartAfter(ctx, c, err)
 	return &model.SetShippingMethodsOnCartOutput{Cart: cart}, err
 }
@@ -271,10 +273,11 @@ func (r *mutationResolver) SetPaymentMethodOnCart(ctx context.Context, input *mo
 	if input == nil {
 		return nil, inputError(`Required parameter "cart_id" is missing`)
 	}
-	if _, err := r.openCart(ctx, input.CartID); err != nil {
+	c, err := r.openCart(ctx, input.CartID)
+	if err != nil {
 		return nil, err
 	}
-	c, err := r.deps.Checkout.SetPaymentMethod(ctx, input.CartID, input.PaymentMethod.Code, shopperOf(ctx).Pricing())
+	c, err = r.deps.Checkout.SetPaymentMethod(ctx, c, input.PaymentMethod.Code, shopperOf(ctx).Pricing())
 	cart, err := r.cartAfter(ctx, c, err)
 	return &model.SetPaymentMethodOnCartOutput{Cart: cart}, err
 }
@@ -301,7 +304,7 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input *model.PlaceOrd
 		}
 		return nil, &apiError{msg: msg, category: category}
 	}
-	_, err := r.openCart(ctx, input.CartID)
+	c, err := r.openCart(ctx, input.CartID)
 	var ae *apiError
 	if errors.As(err, &ae) && ae.category == "graphql-no-such-entity" {
 		if placed, perr := r.deps.Checkout.Placed(ctx, input.CartID); perr != nil {
@@ -313,7 +316,7 @@ func (r *mutationResolver) PlaceOrder(ctx context.Context, input *model.PlaceOrd
 	} else if err != nil {
 		return nil, err
 	}
-	o, err := r.deps.Checkout.PlaceOrder(ctx, input.CartID, shopperOf(ctx).Pricing(), checkout.ReadyCheck)
+	o, err := r.deps.Checkout.PlaceOrder(ctx, c, shopperOf(ctx).Pricing(), checkout.ReadyCheck)
 	switch {
 	case errors.Is(err, checkout.ErrNoEmail):
 		return refuse(model.PlaceOrderErrorCodesGuestEmailMissing, "Unable to place order: "+err.Error())
@@ -333,23 +336,20 @@ func (r *mutationResolver) MergeCarts(ctx context.Context, sourceCartID string, 
 	if req.Customer == nil {
 		return nil, errUnauthorized
 	}
-	if _, err := r.openCartAs(ctx, sourceCartID, 0); err != nil {
+	src, err := r.openCartAs(ctx, sourceCartID, 0)
+	if err != nil {
 		return nil, err
 	}
-	dest := ""
-	if destinationCartID != nil {
-		dest = *destinationCartID
+	var dest checkout.Cart
+	if destinationCartID == nil || *destinationCartID == "" {
+		dest, err = r.deps.Checkout.CustomerCart(ctx, req.Customer.ID, req.View.WebsiteID, req.View.ID, "")
+	} else {
+		dest, err = r.openCart(ctx, *destinationCartID)
 	}
-	if dest == "" {
-		c, err := r.deps.Checkout.CustomerCart(ctx, req.Customer.ID, req.View.WebsiteID, req.View.ID, "")
-		if err != nil {
-			return nil, err
-		}
-		dest = c.MaskedID
-	} else if _, err := r.openCart(ctx, dest); err != nil {
+	if err != nil {
 		return nil, err
 	}
-	c, err := r.deps.Checkout.Merge(ctx, sourceCartID, dest)
+	c, err := r.deps.Checkout.Merge(ctx, src, dest)
 	return r.cartAfter(ctx, c, err)
 }
 
