@@ -6,6 +6,8 @@ import (
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"audienceactivation/internal/chunk"
 )
 
 // WithAnswer gives an operation a pooled answer to be built in: run the operation with the
@@ -29,15 +31,15 @@ const maxPooled = 64 << 10
 // answer is what one request's answer is built in, reused by later requests once it is
 // written: the buffer it is marshalled into, its objects' field sets and values, and its
 // lists' field contexts (the generated code asks answerBuffer and newFieldSet for them,
-// the rewritten generated code, see edits.go; marshalSlice asks too). A request's context holds
-// its answer under answerKey.
+// the rewritten generated code, see edits.go; marshalSlice asks too), in chunks (package
+// chunk) that Reset hands out again. A request's context holds its answer under answerKey.
 type answer struct {
 	buf      bytes.Buffer
 	mu       sync.Mutex // root fields are resolved concurrently
-	sets     chunks[graphql.FieldSet]
-	values   chunks[graphql.Marshaler]
-	contexts chunks[graphql.FieldContext]
-	indexes  chunks[int]
+	sets     chunk.Allocator[graphql.FieldSet]
+	values   chunk.Allocator[graphql.Marshaler]
+	contexts chunk.Allocator[graphql.FieldContext]
+	indexes  chunk.Allocator[int]
 }
 
 type answerKey struct{}
@@ -68,8 +70,8 @@ func newFieldSet(ctx context.Context, fields []graphql.CollectedField) *graphql.
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	fs := &a.sets.take(1)[0]
-	fs.Values = a.values.take(len(fields))
+	fs := a.sets.New()
+	fs.Values = a.values.Make(len(fields))
 	return fs
 }
 
@@ -81,7 +83,7 @@ func fieldContextIn(ctx context.Context, v graphql.FieldContext) *graphql.FieldC
 		fc = new(graphql.FieldContext)
 	} else {
 		a.mu.Lock()
-		fc = &a.contexts.take(1)[0]
+		fc = a.contexts.New()
 		a.mu.Unlock()
 	}
 	*fc = v // v itself stays on the stack
@@ -96,46 +98,14 @@ func (a *answer) listParts(n int) (graphql.Array, []graphql.FieldContext, []int)
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	return a.values.take(n), a.contexts.take(n), a.indexes.take(n)
+	return a.values.Make(n), a.contexts.Make(n), a.indexes.Make(n)
 }
 
 // reset forgets the answer's objects, so the next request can use its chunks.
 func (a *answer) reset() {
 	a.buf.Reset()
-	a.sets.reset()
-	a.values.reset()
-	a.contexts.reset()
-	a.indexes.reset()
-}
-
-// chunks hand out slices of Ts in order, from chunks kept from request to request.
-type chunks[T any] struct {
-	all         [][]T
-	chunk, next int // the next free T is all[chunk][next]
-}
-
-const chunkSize = 256
-
-// take returns n zero Ts, whose slice cannot grow into the next ones.
-func (c *chunks[T]) take(n int) []T {
-	if n > chunkSize {
-		return make([]T, n)
-	}
-	if c.chunk < len(c.all) && c.next+n > chunkSize {
-		c.chunk, c.next = c.chunk+1, 0
-	}
-	if c.chunk == len(c.all) {
-		c.all = append(c.all, make([]T, chunkSize))
-	}
-	out := c.all[c.chunk][c.next : c.next+n : c.next+n]
-	c.next += n
-	return out
-}
-
-// reset zeroes what was handed out and starts again.
-func (c *chunks[T]) reset() {
-	for i := range c.all[:min(c.chunk+1, len(c.all))] {
-		clear(c.all[i])
-	}
-	c.chunk, c.next = 0, 0
+	a.sets.Reset()
+	a.values.Reset()
+	a.contexts.Reset()
+	a.indexes.Reset()
 }
