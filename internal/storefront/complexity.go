@@ -6,11 +6,11 @@ import (
 	"math"
 	"reflect"
 	"strconv"
-	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/errcode"
 	"github.com/99designs/gqlgen/graphql/handler/extension"
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
@@ -30,25 +30,29 @@ import (
 // With gqlgen's default costs (a field costs one plus its children) an operation's
 // complexity does not depend on its variables, so the parsed operation, which the query
 // cache keeps, is the key; its values are worked out again only when a page size is a
-// variable. newComplexityLimit returns nil when the schema has costs of its
-// own (Config.Complexity), which may read arguments: use gqlgen's extension then.
+// variable. The costs are kept in an LRU cache (golang-lru, as gqlgen's query cache),
+// asked once per operation. newComplexityLimit returns nil when the schema has costs of
+// its own (Config.Complexity), which may read arguments: use gqlgen's extension then.
 type complexityLimit struct {
 	limit int
 	es    graphql.ExecutableSchema
-	mu    sync.RWMutex
-	known map[*ast.OperationDefinition]cost
+	known *lru.Cache[*ast.OperationDefinition, cost]
 }
 
-// maxKnownOperations bounds what complexityLimit remembers (past it, it starts again): the
-// operations of small documents only (see exec.MaxRememberedQuery), so what it keeps alive
-// stays small whatever clients send.
+// maxKnownOperations bounds what complexityLimit remembers, the least recently asked
+// forgotten first: the operations of small documents only (see exec.MaxRememberedQuery),
+// so what it keeps alive stays small whatever clients send.
 const maxKnownOperations = 256
 
 func newComplexityLimit(limit int, costs exec.ComplexityRoot) *complexityLimit {
 	if hasFuncs(reflect.ValueOf(costs)) {
 		return nil
 	}
-	return &complexityLimit{limit: limit, known: map[*ast.OperationDefinition]cost{}}
+	known, err := lru.New[*ast.OperationDefinition, cost](maxKnownOperations)
+	if err != nil {
+		panic(err) // only for a size below one
+	}
+	return &complexityLimit{limit: limit, known: known}
 }
 
 // hasFuncs reports whether v, a struct of structs of funcs, holds a func.
@@ -78,20 +82,13 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 	if op == nil {
 		return nil
 	}
-	c.mu.RLock()
-	cost, ok := c.known[op]
-	c.mu.RUnlock()
+	cost, ok := c.known.Get(op)
 	if !ok || cost.variable {
 		// Complexity reads no variable; an answer's size does when a page size is one.
 		cost = operationCost(c.es.Schema(), op, opCtx.Variables)
 	}
 	if !ok && len(opCtx.RawQuery) <= exec.MaxRememberedQuery {
-		c.mu.Lock()
-		if len(c.known) >= maxKnownOperations {
-			clear(c.known)
-		}
-		c.known[op] = cost
-		c.mu.Unlock()
+		c.known.Add(op, cost)
 	}
 	n := cost.complexity
 	opCtx.Stats.SetExtension("ComplexityLimit", &extension.ComplexityStats{Complexity: n, ComplexityLimit: c.limit})
