@@ -76,7 +76,7 @@ func (s *Server) slots(c echo.Context, sv stores.StoreView, location string, mem
 	}
 	var out []sview.Slot
 	for _, p := range snap.Placements(location, sv.ID) {
-		r := snap.Resolve(p, &dynamicblocks.Context{StoreViewID: sv.ID, Audiences: members, AppliedRuleIDs: appliedRules, Now: s.deps.Now(),
+		r := snap.Resolve(p, &dynamicblocks.Shopper{StoreViewID: sv.ID, Audiences: members, AppliedRuleIDs: appliedRules, Now: s.deps.Now(),
 			Location: sv.Location(), State: states[p.ID], Rand: rand.IntN})
 		slot := sview.Slot{Placement: p.Title}
 		for _, b := range r.Blocks {

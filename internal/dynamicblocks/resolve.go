@@ -81,8 +81,9 @@ func (s *Snapshot) Placement(id int64) *Placement { return s.placements[id] }
 // Block returns a block by id.
 func (s *Snapshot) Block(id int64) *Block { return s.blocks[id] }
 
-// Context is the shopper a placement is resolved for.
-type Context struct {
+// Shopper is who a placement is resolved for, and when: the store view, audiences and
+// applied rules, the time and the rotation state (named as pricerules.Shopper is).
+type Shopper struct {
 	StoreViewID    int64
 	Audiences      []int64 // local ids of the shopper's active audiences
 	AppliedRuleIDs []int64 // cart price rules applied to the shopper's cart
@@ -136,7 +137,7 @@ func parseDay(d string) int {
 }
 
 // eligible decides whether a block can show to this shopper; if not, why.
-func (s *Snapshot) eligible(p *Placement, b *Block, ctx *Context, today int) string {
+func (s *Snapshot) eligible(p *Placement, b *Block, who *Shopper, today int) string {
 	switch {
 	case b == nil:
 		return "The block no longer exists"
@@ -148,12 +149,12 @@ func (s *Snapshot) eligible(p *Placement, b *Block, ctx *Context, today int) str
 		return "Scheduled from " + b.FromDate
 	case b.ToDate != "" && today > parseDay(b.ToDate):
 		return "Scheduled until " + b.ToDate
-	case ctx.Want != nil && !ctx.Want(b):
+	case who.Want != nil && !who.Want(b):
 		return "Not asked for by the request's filters"
 	}
 	if len(b.AudienceIDs) > 0 {
 		for _, a := range b.AudienceIDs {
-			if slices.Contains(ctx.Audiences, a) {
+			if slices.Contains(who.Audiences, a) {
 				return ""
 			}
 		}
@@ -163,19 +164,19 @@ func (s *Snapshot) eligible(p *Placement, b *Block, ctx *Context, today int) str
 }
 
 // Resolve decides which blocks a placement shows to a shopper. It is a pure function of
-// the snapshot and the context (with ctx.Rand as the only source of chance).
-func (s *Snapshot) Resolve(p *Placement, ctx *Context) Resolution {
+// the snapshot and the shopper (with who.Rand as the only source of chance).
+func (s *Snapshot) Resolve(p *Placement, who *Shopper) Resolution {
 	var res Resolution
-	loc := ctx.Location
+	loc := who.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	today := day(ctx.Now.In(loc))
+	today := day(who.Now.In(loc))
 	var ok []*Block
 	consider := func(id int64) {
 		b := s.blocks[id]
-		if why := s.eligible(p, b, ctx, today); why != "" {
-			if ctx.Explain {
+		if why := s.eligible(p, b, who, today); why != "" {
+			if who.Explain {
 				res.Omitted = append(res.Omitted, Omitted{BlockID: id, Reason: why})
 			}
 			return
@@ -184,7 +185,7 @@ func (s *Snapshot) Resolve(p *Placement, ctx *Context) Resolution {
 	}
 	if p.Display == DisplayRuleRelated {
 		var candidates []int64
-		for _, r := range ctx.AppliedRuleIDs {
+		for _, r := range who.AppliedRuleIDs {
 			candidates = append(candidates, s.byRule[r]...)
 		}
 		slices.Sort(candidates)
@@ -198,18 +199,18 @@ func (s *Snapshot) Resolve(p *Placement, ctx *Context) Resolution {
 	}
 	pick := func(i int) {
 		for j, b := range ok {
-			if j != i && ctx.Explain {
+			if j != i && who.Explain {
 				res.Omitted = append(res.Omitted, Omitted{BlockID: b.ID, Reason: "Another block's turn in the rotation"})
 			}
 		}
 		b := ok[i]
-		res.Blocks = append(res.Blocks, Shown{BlockID: b.ID, HTML: b.ContentFor(ctx.StoreViewID), AudienceIDs: b.AudienceIDs})
+		res.Blocks = append(res.Blocks, Shown{BlockID: b.ID, HTML: b.ContentFor(who.StoreViewID), AudienceIDs: b.AudienceIDs})
 	}
-	res.State = ctx.State
+	res.State = who.State
 	if len(ok) == 0 {
 		return res
 	}
-	random := ctx.Rand
+	random := who.Rand
 	if random == nil {
 		random = func(int) int { return 0 }
 	}
@@ -217,7 +218,7 @@ func (s *Snapshot) Resolve(p *Placement, ctx *Context) Resolution {
 	case RotateRandom:
 		pick(random(len(ok)))
 	case RotateSeries:
-		i := ctx.State.Next % len(ok)
+		i := who.State.Next % len(ok)
 		if i < 0 {
 			i = 0
 		}
@@ -226,11 +227,11 @@ func (s *Snapshot) Resolve(p *Placement, ctx *Context) Resolution {
 	case RotateShuffle:
 		var unseen []int
 		for i, b := range ok {
-			if !slices.Contains(ctx.State.Seen, b.ID) {
+			if !slices.Contains(who.State.Seen, b.ID) {
 				unseen = append(unseen, i)
 			}
 		}
-		seen := slices.Clone(ctx.State.Seen)
+		seen := slices.Clone(who.State.Seen)
 		if len(unseen) == 0 { // a new cycle
 			seen = nil
 			for i := range ok {
@@ -243,7 +244,7 @@ func (s *Snapshot) Resolve(p *Placement, ctx *Context) Resolution {
 	default:
 		res.Blocks = make([]Shown, 0, len(ok))
 		for _, b := range ok {
-			res.Blocks = append(res.Blocks, Shown{BlockID: b.ID, HTML: b.ContentFor(ctx.StoreViewID), AudienceIDs: b.AudienceIDs})
+			res.Blocks = append(res.Blocks, Shown{BlockID: b.ID, HTML: b.ContentFor(who.StoreViewID), AudienceIDs: b.AudienceIDs})
 		}
 	}
 	return res

@@ -29,13 +29,13 @@ func BenchmarkResolve(b *testing.B) {
 		placements = append(placements, pl)
 	}
 	s := NewSnapshot(blocks, placements)
-	ctx := &Context{StoreViewID: 1, Now: now, Rand: rng.IntN}
+	who := &Shopper{StoreViewID: 1, Now: now, Rand: rng.IntN}
 	for i := 0; i < 20; i++ {
-		ctx.Audiences = append(ctx.Audiences, int64(1+rng.IntN(1000)))
+		who.Audiences = append(who.Audiences, int64(1+rng.IntN(1000)))
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		s.Resolve(s.Placement(int64(1+i%100)), ctx)
+		s.Resolve(s.Placement(int64(1+i%100)), who)
 	}
 }

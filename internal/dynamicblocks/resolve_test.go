@@ -42,7 +42,7 @@ func TestDisplayAllAndReasons(t *testing.T) {
 	p := place(RotateAll, 1, 2, 3, 4, 5, 6)
 	s := NewSnapshot(blocks(), []Placement{p})
 	// A shopper in audience 5; audience 9 left the CDP, so it is not among theirs.
-	r := s.Resolve(s.Placement(1), &Context{StoreViewID: 1, Audiences: []int64{5}, Now: now, Explain: true})
+	r := s.Resolve(s.Placement(1), &Shopper{StoreViewID: 1, Audiences: []int64{5}, Now: now, Explain: true})
 	if got := shownIDs(r); !slices.Equal(got, []int64{1, 2, 5}) {
 		t.Fatalf("shown %v", got)
 	}
@@ -54,15 +54,15 @@ func TestDisplayAllAndReasons(t *testing.T) {
 		t.Fatalf("reasons %v", reasons)
 	}
 	// The storefront asks for no reasons: the same blocks, nothing explained.
-	if quiet := s.Resolve(s.Placement(1), &Context{StoreViewID: 1, Audiences: []int64{5}, Now: now}); !slices.Equal(shownIDs(quiet), shownIDs(r)) || quiet.Omitted != nil {
+	if quiet := s.Resolve(s.Placement(1), &Shopper{StoreViewID: 1, Audiences: []int64{5}, Now: now}); !slices.Equal(shownIDs(quiet), shownIDs(r)) || quiet.Omitted != nil {
 		t.Fatalf("without Explain: %+v", quiet)
 	}
 	// Nobody in audience 5 sees the targeted block; everyone sees the untargeted one.
-	if got := shownIDs(s.Resolve(s.Placement(1), &Context{StoreViewID: 1, Now: now})); !slices.Equal(got, []int64{1, 5}) {
+	if got := shownIDs(s.Resolve(s.Placement(1), &Shopper{StoreViewID: 1, Now: now})); !slices.Equal(got, []int64{1, 5}) {
 		t.Fatalf("anonymous: %v", got)
 	}
 	// Store-view override.
-	r = s.Resolve(s.Placement(1), &Context{StoreViewID: 2, Audiences: []int64{5}, Now: now})
+	r = s.Resolve(s.Placement(1), &Shopper{StoreViewID: 2, Audiences: []int64{5}, Now: now})
 	if r.Blocks[1].HTML != "<p>laufen</p>" || r.Blocks[0].HTML != "<p>all</p>" {
 		t.Fatalf("store view content: %+v", r.Blocks)
 	}
@@ -84,7 +84,7 @@ func TestTypeRestrictionAndSchedule(t *testing.T) {
 		{time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), nil, []int64{5}},
 	}
 	for _, tc := range cases {
-		if got := shownIDs(s.Resolve(s.Placement(1), &Context{Now: tc.at, Location: tc.loc})); !slices.Equal(got, tc.want) {
+		if got := shownIDs(s.Resolve(s.Placement(1), &Shopper{Now: tc.at, Location: tc.loc})); !slices.Equal(got, tc.want) {
 			t.Errorf("%v: %v, want %v", tc.at, got, tc.want)
 		}
 	}
@@ -93,10 +93,10 @@ func TestTypeRestrictionAndSchedule(t *testing.T) {
 func TestRuleRelated(t *testing.T) {
 	p := Placement{ID: 1, Location: "cart.top", Display: DisplayRuleRelated, Rotation: RotateAll}
 	s := NewSnapshot(blocks(), []Placement{p})
-	if got := shownIDs(s.Resolve(s.Placement(1), &Context{AppliedRuleIDs: []int64{8, 7}, Audiences: []int64{5}, Now: now})); !slices.Equal(got, []int64{2, 5}) {
+	if got := shownIDs(s.Resolve(s.Placement(1), &Shopper{AppliedRuleIDs: []int64{8, 7}, Audiences: []int64{5}, Now: now})); !slices.Equal(got, []int64{2, 5}) {
 		t.Fatalf("rule related: %v", got)
 	}
-	if got := shownIDs(s.Resolve(s.Placement(1), &Context{Now: now})); len(got) != 0 {
+	if got := shownIDs(s.Resolve(s.Placement(1), &Shopper{Now: now})); len(got) != 0 {
 		t.Fatalf("no rules applied: %v", got)
 	}
 }
@@ -106,7 +106,7 @@ func TestSeriesVisitsEveryBlockInOrder(t *testing.T) {
 	var state PlacementState
 	var seen []int64
 	for i := 0; i < 6; i++ {
-		r := s.Resolve(s.Placement(1), &Context{Audiences: []int64{5}, Now: now, State: state})
+		r := s.Resolve(s.Placement(1), &Shopper{Audiences: []int64{5}, Now: now, State: state})
 		if len(r.Blocks) != 1 {
 			t.Fatalf("series shows %d blocks", len(r.Blocks))
 		}
@@ -125,7 +125,7 @@ func TestShuffleShowsEachBlockOncePerCycle(t *testing.T) {
 	for cycle := 0; cycle < 5; cycle++ {
 		var got []int64
 		for i := 0; i < 3; i++ {
-			r := s.Resolve(s.Placement(1), &Context{Audiences: []int64{5}, Now: now, State: state, Rand: rng.IntN})
+			r := s.Resolve(s.Placement(1), &Shopper{Audiences: []int64{5}, Now: now, State: state, Rand: rng.IntN})
 			got = append(got, r.Blocks[0].BlockID)
 			state = DecodeStates(EncodeStates(map[int64]PlacementState{1: r.State}))[1]
 		}
@@ -141,7 +141,7 @@ func TestRandomShowsOne(t *testing.T) {
 	counts := map[int64]int{}
 	rng := rand.New(rand.NewPCG(1, 1))
 	for i := 0; i < 300; i++ {
-		r := s.Resolve(s.Placement(1), &Context{Audiences: []int64{5}, Now: now, Rand: rng.IntN, Explain: true})
+		r := s.Resolve(s.Placement(1), &Shopper{Audiences: []int64{5}, Now: now, Rand: rng.IntN, Explain: true})
 		if len(r.Blocks) != 1 || len(r.Omitted) != 2 {
 			t.Fatalf("random: %+v", r)
 		}
@@ -207,7 +207,7 @@ func TestSnapshotSanitizesOnOutput(t *testing.T) {
 		StoreContent: map[int64]string{2: `<img src=x onerror=alert(1)>`}}}
 	s := NewSnapshot(bs, []Placement{place(RotateAll, 1)})
 	for _, sv := range []int64{1, 2} {
-		r := s.Resolve(s.Placement(1), &Context{StoreViewID: sv, Now: now})
+		r := s.Resolve(s.Placement(1), &Shopper{StoreViewID: sv, Now: now})
 		h := r.Blocks[0].HTML
 		if strings.Contains(h, "script") || strings.Contains(h, "onclick") || strings.Contains(h, "onerror") {
 			t.Fatalf("store view %d output not sanitized: %s", sv, h)

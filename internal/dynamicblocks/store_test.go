@@ -67,10 +67,10 @@ func TestBlocksAndPlacementsStore(t *testing.T) {
 		if len(ps) != 1 || ps[0].ID != p.ID {
 			t.Fatalf("placements %v", ps)
 		}
-		if r := snap.Resolve(ps[0], &dynamicblocks.Context{StoreViewID: 1, Audiences: []int64{1}, Now: now}); len(r.Blocks) != 1 || r.Blocks[0].HTML != "<p>Laufen</p>" {
+		if r := snap.Resolve(ps[0], &dynamicblocks.Shopper{StoreViewID: 1, Audiences: []int64{1}, Now: now}); len(r.Blocks) != 1 || r.Blocks[0].HTML != "<p>Laufen</p>" {
 			t.Fatalf("member: %+v", r)
 		}
-		if r := snap.Resolve(ps[0], &dynamicblocks.Context{StoreViewID: 1, Now: now}); len(r.Blocks) != 0 {
+		if r := snap.Resolve(ps[0], &dynamicblocks.Shopper{StoreViewID: 1, Now: now}); len(r.Blocks) != 0 {
 			t.Fatal("non-member sees the block")
 		}
 		if n, err := s.DeleteBlocks(ctx, who, []int64{b.ID}); err != nil || n != 1 {

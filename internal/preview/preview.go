@@ -144,7 +144,7 @@ func Run(cart *pricerules.Cart, who Shopper, src Sources) Outcome {
 		if p == nil || len(p.StoreViewIDs) > 0 && !slices.Contains(p.StoreViewIDs, sv.ID) {
 			continue
 		}
-		r := src.Blocks.Resolve(p, &dynamicblocks.Context{StoreViewID: sv.ID, Audiences: in, AppliedRuleIDs: applied, Now: who.Now, Location: loc, Explain: true})
+		r := src.Blocks.Resolve(p, &dynamicblocks.Shopper{StoreViewID: sv.ID, Audiences: in, AppliedRuleIDs: applied, Now: who.Now, Location: loc, Explain: true})
 		po := PlacementOutcome{Title: p.Title, Location: p.Location}
 		for _, b := range r.Blocks {
 			po.Shown = append(po.Shown, blockName(src.Blocks, b.BlockID))

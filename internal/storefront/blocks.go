@@ -72,7 +72,7 @@ func (r *Resolver) dynamicBlocks(ctx context.Context, in *model.DynamicBlocksFil
 		if p.Display != display || (in.PlacementLocations != nil && !slices.Contains(in.PlacementLocations, p.Location)) {
 			continue
 		}
-		res := snap.Resolve(p, &dynamicblocks.Context{StoreViewID: req.View.ID, Audiences: req.Audiences, AppliedRuleIDs: applied,
+		res := snap.Resolve(p, &dynamicblocks.Shopper{StoreViewID: req.View.ID, Audiences: req.Audiences, AppliedRuleIDs: applied,
 			Now: r.deps.Now(), Location: req.Location, State: states[p.ID], Rand: r.deps.Rand, Want: want})
 		if res.State.Next != 0 || len(res.State.Seen) > 0 {
 			states[p.ID] = res.State
