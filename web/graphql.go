@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"io/fs"
-	"math/rand/v2"
 	"mime"
 	"net/http"
 	"strings"
@@ -11,18 +10,8 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"audienceactivation/internal/shopper"
-	"audienceactivation/internal/storefront"
 	"audienceactivation/static"
 )
-
-// storefrontAPI builds the GraphQL endpoint on the storefront's snapshots.
-func (s *Server) storefrontAPI() http.Handler {
-	return storefront.NewHandler(storefront.Deps{Shoppers: s.deps.Shoppers,
-		StoreViews: s.deps.LiveStoreViews.Current, Blocks: s.deps.LiveBlocks.Current, Membership: s.deps.LiveMembership.Current,
-		Checkout: s.deps.Checkout, Catalog: s.deps.Catalog, Customers: s.deps.Customers,
-		Throttle: s.deps.Auth, Log: s.deps.Logger, Now: s.deps.Now, Rand: rand.IntN,
-	})
-}
 
 // withOrigin is the request's context carrying its id and the client's address, as values
 // for the shopper reader (logs, throttling).
@@ -37,7 +26,10 @@ func (s *Server) graphqlAPI(c echo.Context) error {
 	if wantsExplorer(r) {
 		return graphqlExplorer(c)
 	}
-	s.graphql.ServeHTTP(c.Response(), r.WithContext(withOrigin(c)))
+	if s.deps.StorefrontAPI == nil {
+		return echo.ErrNotFound
+	}
+	s.deps.StorefrontAPI.ServeHTTP(c.Response(), r.WithContext(withOrigin(c)))
 	return nil
 }
 

@@ -55,6 +55,9 @@ type Deps struct {
 	Checkout       *checkout.Service
 	// Shoppers reads who is shopping from a storefront request, for both storefronts.
 	Shoppers *shopper.Reader
+	// StorefrontAPI is the storefront GraphQL API (internal/storefront) served at /graphql;
+	// it reads the request's id and client address from shopper.Origin.
+	StorefrontAPI http.Handler
 	// RuleDirectory translates rule references for import and export.
 	RuleDirectory pricerules.Directory
 	Logger        *slog.Logger
@@ -73,7 +76,6 @@ type Server struct {
 	echo     *echo.Echo
 	sessions *sessionManager
 	metrics  *metrics
-	graphql  http.Handler
 	// storeCSRFKey signs the storefront's CSRF tokens (csrf.go).
 	storeCSRFKey []byte
 }
@@ -105,7 +107,6 @@ func New(deps Deps) *Server {
 		s.echo.IPExtractor = echo.ExtractIPFromXFFHeader(opts...)
 	}
 	s.metrics = newMetrics(s)
-	s.graphql = s.storefrontAPI()
 	s.routes()
 	return s
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -26,6 +27,7 @@ import (
 	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/shopper"
 	"audienceactivation/internal/snapshot"
+	"audienceactivation/internal/storefront"
 	"audienceactivation/internal/stores"
 	"audienceactivation/internal/throttle"
 	"audienceactivation/web"
@@ -76,6 +78,9 @@ func (a *App) MembershipTrust(ctx context.Context) (audiences.Trust, error) {
 
 // New wires the services on d, sealing secrets with a key derived from key.
 func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts ...audiences.ClientOption) *App {
+	if logger == nil {
+		logger = slog.Default()
+	}
 	a := &App{web.Deps{Settings: s, DB: d, Logger: logger, MasterKey: key, Audit: audit.NewLog(d)}}
 	a.Auth = auth.NewService(d, a.Audit)
 	// Two-factor secrets are sealed like configuration secrets, with the server key.
@@ -130,6 +135,10 @@ func New(s config.Settings, d *db.DB, logger *slog.Logger, key []byte, cdpOpts .
 	a.Now = time.Now
 	a.Shoppers = shopper.NewReader(shopper.Sources{StoreViews: a.LiveStoreViews.Current, Customer: a.Customers.ByToken,
 		Trust: a.LiveTrust.Current, Membership: a.LiveMembership.Current, Now: func() time.Time { return a.Now() }, Log: logger})
+	a.StorefrontAPI = storefront.NewHandler(storefront.Deps{Shoppers: a.Shoppers,
+		StoreViews: a.LiveStoreViews.Current, Blocks: a.LiveBlocks.Current, Membership: a.LiveMembership.Current,
+		Checkout: a.Checkout, Catalog: a.Catalog, Customers: a.Customers, Throttle: a.Auth, Log: logger,
+		Now: func() time.Time { return a.Now() }, Rand: rand.IntN})
 	a.RuleDirectory = pricerules.Directory{WebsiteIDs: a.Stores.WebsiteIDs, StoreViewIDs: a.Stores.StoreViewIDs,
 		AudienceLocalIDs: a.Audiences.LocalIDs, AudienceCDPIDs: a.Audiences.CDPIDs}
 	a.Checkout.OnCouponUsedUp = a.LiveRules.Reload
