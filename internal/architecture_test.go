@@ -267,3 +267,51 @@ func TestImportDirection(t *testing.T) {
 		t.Fatal("go list named no internal or web imports: is the check broken?")
 	}
 }
+
+// TestReadmeLayoutNamesEveryPackage: the README's Layout section is how a newcomer finds
+// their way, so it must name every package under cmd/ and internal/ (a nested one by its
+// own path, or as "name/" in its parent's line), and every path it starts a line with must
+// exist.
+func TestReadmeLayoutNamesEveryPackage(t *testing.T) {
+	dir := root(t)
+	readme, err := os.ReadFile(filepath.Join(dir, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(readme), "\n## Layout\n")
+	if !ok {
+		t.Fatal("README.md has no Layout section")
+	}
+	_, block, _ := strings.Cut(after, "```\n")
+	block, _, _ = strings.Cut(block, "```")
+	for _, line := range strings.Split(block, "\n") {
+		if fields := strings.Fields(line); len(fields) > 0 && !strings.HasPrefix(line, " ") {
+			if _, err := os.Stat(filepath.Join(dir, strings.TrimSuffix(fields[0], "/"))); err != nil {
+				t.Errorf("the layout names %s, which is not in the tree", fields[0])
+			}
+		}
+	}
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || !d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		rel = filepath.ToSlash(rel)
+		if strings.Contains(rel, "node_modules") || strings.Contains(rel, "testdata") || strings.HasPrefix(rel, ".") && rel != "." {
+			return fs.SkipDir
+		}
+		if !strings.HasPrefix(rel, "cmd/") && !strings.HasPrefix(rel, "internal/") {
+			return nil
+		}
+		if gos, _ := filepath.Glob(filepath.Join(path, "*.go")); len(gos) == 0 {
+			return nil
+		}
+		if !strings.Contains(block, "\n"+rel+"/") && !strings.HasPrefix(block, rel+"/") && !strings.Contains(block, " "+filepath.Base(rel)+"/") {
+			t.Errorf("README's Layout does not name %s/", rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
