@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -19,7 +17,6 @@ import (
 	"audienceactivation/internal/pricerules"
 	"audienceactivation/internal/validation"
 	bview "audienceactivation/templates/blocks"
-	"audienceactivation/templates/components"
 	"audienceactivation/templates/layout"
 )
 
@@ -51,100 +48,40 @@ var blocksGridDef = registerGrid(&gridDef{name: "dynamic-blocks", base: "/admin/
 	columns: []gridColumn{{key: "id", label: "ID"}, {key: "name", label: "Dynamic Block", fixed: true}, {key: "type", label: "Type"},
 		{key: "status", label: "Status"}, {key: "audiences", label: "Audiences"}, {key: "store_views", label: "Store Views"}}})
 
-// blockList is the blocks the grid's filters match, sorted as asked, with the store views
-// each shows in and the number of blocks in all. Blocks are few (a merchant's banners), so
-// they are filtered here rather than in SQL.
-type blockList struct {
-	rows     []dynamicblocks.Block
-	all      int
-	storesOf map[int64]string
-	sort     string
-	desc     bool
+// blocksFilter reads the grid's filters and sort from its query; an unknown sort is by id.
+func blocksFilter(q url.Values) dynamicblocks.ListFilter {
+	f := dynamicblocks.ListFilter{Search: validation.Clean(q.Get("q"), 255), Type: q.Get("type"), Status: q.Get("status"),
+		Sort: q.Get("sort"), Desc: q.Get("dir") == "desc"}
+	if !dynamicblocks.ValidBlockSort(f.Sort) {
+		f.Sort = "id"
+	}
+	return f
 }
 
-func (s *Server) blockList(ctx context.Context, q url.Values) (blockList, error) {
-	all, err := s.deps.Blocks.Blocks(ctx)
-	if err != nil {
-		return blockList{}, err
-	}
-	placements, err := s.deps.Blocks.Placements(ctx)
-	if err != nil {
-		return blockList{}, err
-	}
+// storeViewNames names the store views (which the stores package owns) for the blocks list.
+func (s *Server) storeViewNames(ctx context.Context) (map[int64]string, error) {
 	views, err := s.deps.Stores.StoreViews(ctx)
 	if err != nil {
-		return blockList{}, err
+		return nil, err
 	}
-	viewNames := map[int64]string{}
+	names := make(map[int64]string, len(views))
 	for _, sv := range views {
-		viewNames[sv.ID] = sv.Name
+		names[sv.ID] = sv.Name
 	}
-	// Store views a block shows in: those of the placements that list it.
-	storesOf := map[int64][]string{}
-	for _, p := range placements {
-		names := []string{"All store views"}
-		if len(p.StoreViewIDs) > 0 {
-			names = nil
-			for _, id := range p.StoreViewIDs {
-				names = append(names, viewNames[id])
-			}
-		}
-		for _, b := range p.Blocks {
-			storesOf[b.BlockID] = append(storesOf[b.BlockID], names...)
-		}
-		// A rule-related placement shows every block related to a rule the cart earned.
-		if p.Display == dynamicblocks.DisplayRuleRelated {
-			for _, b := range all {
-				if len(b.RuleIDs) > 0 {
-					for _, n := range names {
-						storesOf[b.ID] = append(storesOf[b.ID], n+" (with its rules)")
-					}
-				}
-			}
-		}
+	return names, nil
+}
+
+// blockCells are a block's grid and export cells.
+func (s *Server) blockCells(ctx context.Context, b dynamicblocks.ListRow, audiences bool) bview.Row {
+	r := bview.Row{ID: b.ID, Name: b.Name, Type: typeLabel(b.Type), Enabled: b.Enabled, Status: "Disabled",
+		StoreViews: cmp.Or(strings.Join(b.StoreViews, ", "), "Not placed"), EditURL: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", b.ID)}
+	if b.Enabled {
+		r.Status = "Enabled"
 	}
-	l := blockList{all: len(all), storesOf: map[int64]string{}, sort: q.Get("sort"), desc: q.Get("dir") == "desc"}
-	for id, names := range storesOf {
-		slices.Sort(names)
-		l.storesOf[id] = strings.Join(slices.Compact(names), ", ")
+	if audiences {
+		r.Audiences = s.audienceNames(ctx, b.AudienceIDs)
 	}
-	search, typ, status := strings.ToLower(validation.Clean(q.Get("q"), 255)), q.Get("type"), q.Get("status")
-	for _, b := range all {
-		if search != "" && !strings.Contains(strings.ToLower(b.Name), search) {
-			continue
-		}
-		if typ != "" && string(b.Type) != typ {
-			continue
-		}
-		if (status == "enabled" && !b.Enabled) || (status == "disabled" && b.Enabled) {
-			continue
-		}
-		l.rows = append(l.rows, b)
-	}
-	switch l.sort {
-	case "name", "type", "status":
-	default:
-		l.sort = "id"
-	}
-	sort.SliceStable(l.rows, func(i, j int) bool {
-		a, b := l.rows[i], l.rows[j]
-		var less bool
-		switch l.sort {
-		case "name":
-			less = strings.ToLower(a.Name) < strings.ToLower(b.Name)
-		case "type":
-			less = a.Type < b.Type
-		case "status":
-			less = !a.Enabled && b.Enabled
-		default:
-			less = a.ID < b.ID
-		}
-		if l.desc {
-			return !less
-		}
-		return less
-	})
-	return l, nil
+	return r
 }
 
 func (s *Server) blocksGrid(c echo.Context) error {
@@ -153,77 +90,77 @@ func (s *Server) blocksGrid(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	q := g.q
-	v := bview.GridView{Base: s.base(c, "Dynamic Blocks", layout.NavBlocks), Search: validation.Clean(q.Get("q"), 255), Type: q.Get("type"), Status: q.Get("status")}
-	for _, t := range dynamicblocks.BlockTypes {
-		v.Types = append(v.Types, bview.Option{Value: string(t.Type), Label: t.Label, Selected: string(t.Type) == v.Type})
-	}
-	l, err := s.blockList(ctx, q)
+	f := blocksFilter(g.q)
+	f.Page, f.PerPage = pageParam(g.q), g.perPage
+	names, err := s.storeViewNames(ctx)
 	if err != nil {
 		return err
+	}
+	rows, matched, total, err := s.deps.Blocks.List(ctx, f, names)
+	if err != nil {
+		return err
+	}
+	v := bview.GridView{Base: s.base(c, "Dynamic Blocks", layout.NavBlocks), Search: f.Search, Type: f.Type, Status: f.Status}
+	v.Pager = g.pager(f.Page, matched, total, "blocks")
+	if last := v.Pager.Pages(); f.Page > last {
+		// Past the last page (a filter narrowed, blocks were deleted): show the last one.
+		f.Page = last
+		if rows, matched, total, err = s.deps.Blocks.List(ctx, f, names); err != nil {
+			return err
+		}
+		v.Pager = g.pager(f.Page, matched, total, "blocks")
+	}
+	for _, t := range dynamicblocks.BlockTypes {
+		v.Types = append(v.Types, bview.Option{Value: string(t.Type), Label: t.Label, Selected: string(t.Type) == v.Type})
 	}
 	for _, col := range blocksGridDef.columns {
 		if !g.show(col.key) {
 			continue
 		}
-		cv := bview.Column{Key: col.key, Label: col.label, Active: col.key == l.sort, Desc: col.key == l.sort && l.desc}
-		if col.key == "id" || col.key == "name" || col.key == "type" || col.key == "status" {
+		cv := bview.Column{Key: col.key, Label: col.label, Active: col.key == f.Sort, Desc: col.key == f.Sort && f.Desc}
+		if dynamicblocks.ValidBlockSort(col.key) {
 			dir := ""
-			if cv.Active && !l.desc {
+			if cv.Active && !f.Desc {
 				dir = "desc"
 			}
 			cv.SortURL = g.link(map[string]string{"sort": col.key, "dir": dir, "page": ""})
 		}
 		v.Columns = append(v.Columns, cv)
 	}
-	page := pageParam(q)
-	v.Pager = components.PagerView{Page: page, PerPage: g.perPage, Total: int64(len(l.rows)), Of: int64(l.all), Noun: "blocks"}
-	if page > v.Pager.Pages() {
-		page = v.Pager.Pages()
-		v.Pager.Page = page
+	for _, b := range rows {
+		v.Rows = append(v.Rows, s.blockCells(ctx, b, g.show("audiences")))
 	}
-	start := min((page-1)*g.perPage, len(l.rows))
-	for _, b := range l.rows[start:min(start+g.perPage, len(l.rows))] {
-		r := bview.Row{ID: b.ID, Name: b.Name, Type: typeLabel(b.Type), Enabled: b.Enabled, Status: "Disabled",
-			StoreViews: l.storesOf[b.ID], EditURL: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", b.ID)}
-		if g.show("audiences") {
-			r.Audiences = s.audienceNames(ctx, b.AudienceIDs)
-		}
-		if b.Enabled {
-			r.Status = "Enabled"
-		}
-		if r.StoreViews == "" {
-			r.StoreViews = "Not placed"
-		}
-		v.Rows = append(v.Rows, r)
-	}
-	v.Pager = withPageLinks(v.Pager, g.link)
 	v.Tools = g.tools(v.CSRF)
 	return render(c, http.StatusOK, bview.Grid(v))
 }
 
-// blocksCSV exports the blocks the grid's filters match, in the grid's order.
+// blocksCSV exports the blocks the grid's filters match (every page), in the grid's order.
 func (s *Server) blocksCSV(c echo.Context) error {
 	ctx := c.Request().Context()
 	g, err := s.grid(c, blocksGridDef)
 	if err != nil {
 		return err
 	}
-	l, err := s.blockList(ctx, g.q)
+	names, err := s.storeViewNames(ctx)
 	if err != nil {
 		return err
 	}
-	blocks := l.rows[:min(len(l.rows), csvMaxRows)]
+	f := blocksFilter(g.q)
+	blocks, n, err := exportRows(func(page, perPage int) ([]dynamicblocks.ListRow, int64, error) {
+		f.Page, f.PerPage = page, perPage
+		rows, matched, _, err := s.deps.Blocks.List(ctx, f, names)
+		return rows, matched, err
+	})
+	if err != nil {
+		return err
+	}
 	rows := make([]map[string]string, len(blocks))
 	for i, b := range blocks {
-		status := "Disabled"
-		if b.Enabled {
-			status = "Enabled"
-		}
-		rows[i] = map[string]string{"id": strconv.FormatInt(b.ID, 10), "name": b.Name, "type": typeLabel(b.Type), "status": status,
-			"audiences": s.audienceNames(ctx, b.AudienceIDs), "store_views": cmp.Or(l.storesOf[b.ID], "Not placed")}
+		r := s.blockCells(ctx, b, g.show("audiences"))
+		rows[i] = map[string]string{"id": strconv.FormatInt(r.ID, 10), "name": r.Name, "type": r.Type, "status": r.Status,
+			"audiences": r.Audiences, "store_views": r.StoreViews}
 	}
-	return writeGridCSV(c, g, rows, int64(len(l.rows)))
+	return writeGridCSV(c, g, rows, n)
 }
 
 type blockFormOpts struct {
