@@ -45,7 +45,7 @@ const (
 // blockSort maps the grid's sort keys to SQL; every order ends with the id (in the same
 // direction), so pages never share or skip a row.
 var blockSort = map[string]string{
-	"id": "b.id", "name": "LOWER(b.name)", "type": "b.block_type", "status": "b.is_enabled",
+	"id": "b.id", "name": "b.search_name", "type": "b.block_type", "status": "b.is_enabled",
 }
 
 // ValidBlockSort reports whether col sorts the blocks grid.
@@ -63,7 +63,7 @@ func (s *Service) List(ctx context.Context, f ListFilter, viewNames map[int64]st
 	where := []string{"1 = 1"}
 	var args []any
 	if q := strings.ToLower(strings.TrimSpace(f.Search)); q != "" {
-		where = append(where, `LOWER(b.name) LIKE ? ESCAPE '\'`)
+		where = append(where, `b.search_name LIKE ? ESCAPE '\'`)
 		args = append(args, "%"+db.EscapeLike(q)+"%")
 	}
 	if f.Type != "" {

@@ -216,3 +216,39 @@ func TestListStoreViews(t *testing.T) {
 		}
 	})
 }
+
+// TestListSearchesNamesInAnyCase: search and name sort fold case beyond ASCII on both
+// databases (SQLite's LOWER does not), and follow a rename.
+func TestListSearchesNamesInAnyCase(t *testing.T) {
+	dbtest.ForEach(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := dynamicblocks.NewService(d, audit.NewLog(d), nil)
+		save := func(b dynamicblocks.Block) dynamicblocks.Block {
+			t.Helper()
+			b.Type, b.Content = dynamicblocks.TypeContent, "<p>x</p>"
+			saved, _, err := s.SaveBlock(ctx, who, b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return saved
+		}
+		ete := save(dynamicblocks.Block{Name: "Été à Paris"})
+		oko := save(dynamicblocks.Block{Name: "ÖKO Woche"})
+		spring := save(dynamicblocks.Block{Name: "Spring"})
+		for q, want := range map[string][]int64{
+			"été": {ete.ID}, "ÉTÉ À": {ete.ID}, "öko": {oko.ID}, "Öko woche": {oko.ID}, "WOCHE": {oko.ID}, "I": {ete.ID, spring.ID}, "ete": {},
+		} {
+			rows, matched, _, err := s.List(ctx, dynamicblocks.ListFilter{Search: q}, nil)
+			if err != nil || !slices.Equal(listIDs(rows), want) || matched != int64(len(want)) {
+				t.Errorf("search %q: %v (%d matched) %v, want %v", q, listIDs(rows), matched, err, want)
+			}
+		}
+		spring.Name = "Autumn"
+		save(spring)
+		for q, want := range map[string][]int64{"spring": {}, "AUTUMN": {spring.ID}} {
+			if rows, _, _, err := s.List(ctx, dynamicblocks.ListFilter{Search: q}, nil); err != nil || !slices.Equal(listIDs(rows), want) {
+				t.Errorf("after the rename, search %q: %v %v, want %v", q, listIDs(rows), err, want)
+			}
+		}
+	})
+}

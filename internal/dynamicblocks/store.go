@@ -29,16 +29,19 @@ type AudienceUsage interface {
 }
 
 type blockRow struct {
-	ID        int64
-	Name      string
-	IsEnabled bool
-	BlockType string
-	Content   string
-	FromDate  string
-	ToDate    string
-	Version   int
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID   int64
+	Name string
+	// SearchName is the name in lowercase (Unicode-aware), which the grid searches and sorts
+	// by: SQLite's LOWER folds ASCII letters alone.
+	SearchName string
+	IsEnabled  bool
+	BlockType  string
+	Content    string
+	FromDate   string
+	ToDate     string
+	Version    int
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 func (blockRow) TableName() string { return "dynamic_blocks" }
@@ -149,7 +152,7 @@ func (s *Service) SaveBlock(ctx context.Context, actor audit.Actor, b Block) (Bl
 		return b, removed, ve
 	}
 	err := db.WithTx(ctx, s.db, func(tx *gorm.DB) error {
-		row := blockRow{ID: b.ID, Name: b.Name, IsEnabled: b.Enabled, BlockType: string(b.Type), Content: b.Content,
+		row := blockRow{ID: b.ID, Name: b.Name, SearchName: strings.ToLower(b.Name), IsEnabled: b.Enabled, BlockType: string(b.Type), Content: b.Content,
 			FromDate: b.FromDate, ToDate: b.ToDate, UpdatedAt: s.now()}
 		if b.ID == 0 {
 			row.CreatedAt, row.Version = row.UpdatedAt, 1
