@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -29,17 +30,31 @@ func typeLabel(t dynamicblocks.BlockType) string {
 	return string(t)
 }
 
-func (s *Server) audienceNames(ctx context.Context, ids []int64) string {
-	if len(ids) == 0 {
-		return "Everyone"
+// audienceListNames reads the names of the audiences in lists (one lookup for them all) and
+// returns what names one list: "Everyone" when empty, ids no longer audiences left out.
+func (s *Server) audienceListNames(ctx context.Context, lists ...[]int64) (func(ids []int64) string, error) {
+	all := slices.Concat(lists...)
+	slices.Sort(all)
+	as, err := s.deps.Audiences.ByIDs(ctx, slices.Compact(all))
+	if err != nil {
+		return nil, err
 	}
-	var names []string
-	for _, id := range ids {
-		if a, _, err := s.deps.Audiences.Get(ctx, id); err == nil {
-			names = append(names, a.Name)
+	names := make(map[int64]string, len(as))
+	for _, a := range as {
+		names[a.ID] = a.Name
+	}
+	return func(ids []int64) string {
+		if len(ids) == 0 {
+			return "Everyone"
 		}
-	}
-	return strings.Join(names, ", ")
+		var out []string
+		for _, id := range ids {
+			if n, ok := names[id]; ok {
+				out = append(out, n)
+			}
+		}
+		return strings.Join(out, ", ")
+	}, nil
 }
 
 // blocksGridDef is Content › Dynamic Blocks as the column chooser and the export see it.
@@ -71,17 +86,29 @@ func (s *Server) storeViewNames(ctx context.Context) (map[int64]string, error) {
 	return names, nil
 }
 
-// blockCells are a block's grid and export cells.
-func (s *Server) blockCells(ctx context.Context, b dynamicblocks.ListRow, audiences bool) bview.Row {
-	r := bview.Row{ID: b.ID, Name: b.Name, Type: typeLabel(b.Type), Enabled: b.Enabled, Status: "Disabled",
-		StoreViews: cmp.Or(strings.Join(b.StoreViews, ", "), "Not placed"), EditURL: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", b.ID)}
-	if b.Enabled {
-		r.Status = "Enabled"
-	}
+// blockRows are the grid's (and the export's) cells of blocks; the audiences' names are
+// read only when the column is shown.
+func (s *Server) blockRows(ctx context.Context, blocks []dynamicblocks.ListRow, audiences bool) ([]bview.Row, error) {
+	audienceNames := func([]int64) string { return "" }
 	if audiences {
-		r.Audiences = s.audienceNames(ctx, b.AudienceIDs)
+		lists := make([][]int64, len(blocks))
+		for i, b := range blocks {
+			lists[i] = b.AudienceIDs
+		}
+		var err error
+		if audienceNames, err = s.audienceListNames(ctx, lists...); err != nil {
+			return nil, err
+		}
 	}
-	return r
+	rows := make([]bview.Row, len(blocks))
+	for i, b := range blocks {
+		rows[i] = bview.Row{ID: b.ID, Name: b.Name, Type: typeLabel(b.Type), Enabled: b.Enabled, Status: "Disabled", Audiences: audienceNames(b.AudienceIDs),
+			StoreViews: cmp.Or(strings.Join(b.StoreViews, ", "), "Not placed"), EditURL: fmt.Sprintf("/admin/dynamic-blocks/%d/edit", b.ID)}
+		if b.Enabled {
+			rows[i].Status = "Enabled"
+		}
+	}
+	return rows, nil
 }
 
 func (s *Server) blocksGrid(c echo.Context) error {
@@ -127,8 +154,8 @@ func (s *Server) blocksGrid(c echo.Context) error {
 		}
 		v.Columns = append(v.Columns, cv)
 	}
-	for _, b := range rows {
-		v.Rows = append(v.Rows, s.blockCells(ctx, b, g.show("audiences")))
+	if v.Rows, err = s.blockRows(ctx, rows, g.show("audiences")); err != nil {
+		return err
 	}
 	v.Tools = g.tools(v.CSRF)
 	return render(c, http.StatusOK, bview.Grid(v))
@@ -154,9 +181,12 @@ func (s *Server) blocksCSV(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows := make([]map[string]string, len(blocks))
-	for i, b := range blocks {
-		r := s.blockCells(ctx, b, g.show("audiences"))
+	cells, err := s.blockRows(ctx, blocks, g.show("audiences"))
+	if err != nil {
+		return err
+	}
+	rows := make([]map[string]string, len(cells))
+	for i, r := range cells {
 		rows[i] = map[string]string{"id": strconv.FormatInt(r.ID, 10), "name": r.Name, "type": r.Type, "status": r.Status,
 			"audiences": r.Audiences, "store_views": r.StoreViews}
 	}
@@ -431,8 +461,16 @@ func (s *Server) placementForm(c echo.Context, status int, p dynamicblocks.Place
 	for _, pb := range p.Blocks {
 		order[pb.BlockID] = pb.SortOrder + 1
 	}
+	lists := make([][]int64, len(blocks))
+	for i, b := range blocks {
+		lists[i] = b.AudienceIDs
+	}
+	audienceNames, err := s.audienceListNames(ctx, lists...)
+	if err != nil {
+		return err
+	}
 	for _, b := range blocks {
-		f := bview.PlacementBlockField{ID: b.ID, Name: b.Name, Chosen: order[b.ID] > 0, Enabled: "Disabled", Target: s.audienceNames(ctx, b.AudienceIDs)}
+		f := bview.PlacementBlockField{ID: b.ID, Name: b.Name, Chosen: order[b.ID] > 0, Enabled: "Disabled", Target: audienceNames(b.AudienceIDs)}
 		if b.Enabled {
 			f.Enabled = "Enabled"
 		}
