@@ -23,7 +23,6 @@ const cartCookie = "aa_cart"
 // orderCookie carries the number of the order just placed to the page that confirms it.
 const orderCookie = "aa_order"
 
-
 // ctxCart keeps the cart a request has loaded, so the page and its header share one read.
 const ctxCart = "store_cart"
 

@@ -319,7 +319,9 @@ type StoreConfig struct {
 }
 
 // NewStoreConfig returns the store configuration service.
-func NewStoreConfig(store *Store, log *audit.Log) *StoreConfig { return &StoreConfig{store: store, log: log} }
+func NewStoreConfig(store *Store, log *audit.Log) *StoreConfig {
+	return &StoreConfig{store: store, log: log}
+}
 
 // SecretState is what the page may know of a stored secret: never its value.
 type SecretState struct {
