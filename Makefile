@@ -37,7 +37,8 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count 5 ./...
 	$(GO) run ./cmd/loadtest -binary bin/admin
 
-## generate: regenerate templ and gqlgen code (committed)
+## generate: regenerate templ and gqlgen code (committed); gqlgen's executor is then edited by
+## internal/storefront/rewrite, which fails when an edit does not find what it expects
 generate:
 	$(GO) tool templ generate
 	$(GO) generate ./internal/storefront

@@ -10,8 +10,6 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 	"github.com/vektah/gqlparser/v2/parser"
-
-	"audienceactivation/internal/storefront/exec"
 )
 
 // Bounds on a query's text, checked before gqlgen validates it. The API is public and
@@ -142,8 +140,13 @@ func checkBounds(ctx context.Context, query string) *gqlerror.Error {
 	return nil
 }
 
+// maxRememberedQuery is the longest query text (in bytes) whose parsed document or
+// worked-out cost the API's caches keep: a storefront's queries are a few KB, and a query
+// can hold a megabyte in a single string token.
+const maxRememberedQuery = 16 << 10
+
 // smallOnly is a cache of query documents or texts that keeps only those of small queries
-// (exec.MaxRememberedQuery bytes, as the API's other memories): a query can hold a megabyte in
+// (maxRememberedQuery bytes, as the API's other memories): a query can hold a megabyte in
 // a single string token, and a cache of a thousand of them would hold gigabytes. A large
 // query is checked, parsed and validated each time it comes, in time linear in its size.
 type smallOnly[T any] struct {
@@ -152,7 +155,7 @@ type smallOnly[T any] struct {
 }
 
 func (c smallOnly[T]) Add(ctx context.Context, key string, value T) {
-	if len(c.query(key, value)) <= exec.MaxRememberedQuery {
+	if len(c.query(key, value)) <= maxRememberedQuery {
 		c.Cache.Add(ctx, key, value)
 	}
 }

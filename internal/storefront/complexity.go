@@ -40,7 +40,7 @@ type complexityLimit struct {
 }
 
 // maxKnownOperations bounds what complexityLimit remembers, the least recently asked
-// forgotten first: the operations of small documents only (see exec.MaxRememberedQuery),
+// forgotten first: the operations of small documents only (see maxRememberedQuery),
 // so what it keeps alive stays small whatever clients send.
 const maxKnownOperations = 256
 
@@ -87,7 +87,7 @@ func (c *complexityLimit) MutateOperationContext(ctx context.Context, opCtx *gra
 		// Complexity reads no variable; an answer's size does when a page size is one.
 		cost = operationCost(c.es.Schema(), op, opCtx.Variables)
 	}
-	if !ok && len(opCtx.RawQuery) <= exec.MaxRememberedQuery {
+	if !ok && len(opCtx.RawQuery) <= maxRememberedQuery {
 		c.known.Add(op, cost)
 	}
 	n := cost.complexity

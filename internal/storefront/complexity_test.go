@@ -57,7 +57,7 @@ func TestKnownOperationsAreBoundedAndRecent(t *testing.T) {
 	if known(first) {
 		t.Error("the first of the others, not asked for since, is still remembered")
 	}
-	large := parse(`{ products(search: "` + strings.Repeat("x", exec.MaxRememberedQuery) + `") { total_count } }`)
+	large := parse(`{ products(search: "` + strings.Repeat("x", maxRememberedQuery) + `") { total_count } }`)
 	ask(large)
 	if known(large) {
 		t.Error("the operation of a large document was remembered")

@@ -14,8 +14,6 @@ import (
 	"github.com/99designs/gqlgen/graphql/handler/transport"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
-
-	"audienceactivation/internal/storefront/exec"
 )
 
 // post is the POST transport (GraphQL over HTTP, application/json). For a client that
@@ -23,8 +21,6 @@ import (
 // transport.POST answers, byte for byte, at less cost:
 //
 //   - the request body is read into a pooled buffer;
-//   - the answer is built in a pooled answer (exec.WithAnswer): the buffer it is marshalled into, and its
-//     objects' field sets;
 //   - an answer with data only is written as {"data":…} around it, HTML-escaped as
 //     encoding/json escapes it, instead of through json.Marshal, which also checks and
 //     compacts the answer gqlgen has just written: 5 % of the API's CPU under load.
@@ -157,8 +153,6 @@ func run(w http.ResponseWriter, r *http.Request, executor graphql.GraphExecutor,
 		writeGone(w)
 		return
 	}
-	ctx, release := exec.WithAnswer(ctx)
-	defer release()
 	responses, ctx := executor.DispatchOperation(ctx, rc)
 	if resp := responses(ctx); resp != nil {
 		writeAnswer(w, resp)

@@ -1,6 +1,6 @@
-// Package exec is gqlgen's executor for the storefront schema, generated into
-// generated.go by `go generate ./internal/storefront` (never edited by hand), and the
-// hand-written helpers the generated code is pointed to after generation, for speed (see
-// edits.go): the resolvers in package storefront implement ResolverRoot, and the
-// storefront's transports build answers through WithAnswer.
+// Package exec is gqlgen's executor for the storefront schema: generated.go, written by
+// `go generate ./internal/storefront` (gqlgen, then the rewriter in ../rewrite, which
+// points a few calls at the helpers in edits.go; never edited by hand), and those helpers.
+// The resolvers in package storefront implement its ResolverRoot; the types it marshals
+// are in ../model.
 package exec

@@ -3909,8 +3909,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 					return nil
 				}
 			}
-			var buf *bytes.Buffer = answerBuffer(ctx)
-			data.MarshalGQL(buf)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
 			response.Data = buf.Bytes()
 			if atomic.LoadInt32(&ec.Deferred) > 0 {
 				hasNext := atomic.LoadInt32(&ec.PendingDeferred) > 0
@@ -3927,8 +3927,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			first = false
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
-			var buf *bytes.Buffer = answerBuffer(ctx)
-			data.MarshalGQL(buf)
+			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
 				Data: buf.Bytes(),
@@ -7461,7 +7461,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _AddConfigurableProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.AddConfigurableProductsToCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7479,8 +7479,8 @@ func (ec *executionContext) _AddConfigurableProductsToCartOutput_cart(ctx contex
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AddConfigurableProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_AddConfigurableProductsToCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "AddConfigurableProductsToCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -7488,12 +7488,12 @@ func (ec *executionContext) fieldContext_AddConfigurableProductsToCartOutput_car
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _AddProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.AddProductsToCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7511,8 +7511,8 @@ func (ec *executionContext) _AddProductsToCartOutput_cart(ctx context.Context, f
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AddProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_AddProductsToCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "AddProductsToCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -7520,12 +7520,12 @@ func (ec *executionContext) fieldContext_AddProductsToCartOutput_cart(ctx contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _AddProductsToCartOutput_user_errors(ctx context.Context, field graphql.CollectedField, obj *model.AddProductsToCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7543,8 +7543,8 @@ func (ec *executionContext) _AddProductsToCartOutput_user_errors(ctx context.Con
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AddProductsToCartOutput_user_errors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_AddProductsToCartOutput_user_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "AddProductsToCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -7552,12 +7552,12 @@ func (ec *executionContext) fieldContext_AddProductsToCartOutput_user_errors(ctx
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartUserInputError(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _AddProductsToWishlistOutput_wishlist(ctx context.Context, field graphql.CollectedField, obj *model.AddProductsToWishlistOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7575,8 +7575,8 @@ func (ec *executionContext) _AddProductsToWishlistOutput_wishlist(ctx context.Co
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AddProductsToWishlistOutput_wishlist(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_AddProductsToWishlistOutput_wishlist(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "AddProductsToWishlistOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -7584,12 +7584,12 @@ func (ec *executionContext) fieldContext_AddProductsToWishlistOutput_wishlist(ct
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Wishlist(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _AddProductsToWishlistOutput_user_errors(ctx context.Context, field graphql.CollectedField, obj *model.AddProductsToWishlistOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7607,8 +7607,8 @@ func (ec *executionContext) _AddProductsToWishlistOutput_user_errors(ctx context
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AddProductsToWishlistOutput_user_errors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_AddProductsToWishlistOutput_user_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "AddProductsToWishlistOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -7616,12 +7616,12 @@ func (ec *executionContext) fieldContext_AddProductsToWishlistOutput_user_errors
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_WishListUserInputError(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _AddSimpleProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.AddSimpleProductsToCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7639,8 +7639,8 @@ func (ec *executionContext) _AddSimpleProductsToCartOutput_cart(ctx context.Cont
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AddSimpleProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_AddSimpleProductsToCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "AddSimpleProductsToCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -7648,12 +7648,12 @@ func (ec *executionContext) fieldContext_AddSimpleProductsToCartOutput_cart(ctx 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _AppliedCoupon_code(ctx context.Context, field graphql.CollectedField, obj *model.AppliedCoupon) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7676,7 +7676,7 @@ func (ec *executionContext) fieldContext_AppliedCoupon_code(_ context.Context, f
 }
 
 func (ec *executionContext) _AppliedGiftCard_code(ctx context.Context, field graphql.CollectedField, obj *model.AppliedGiftCard) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7699,7 +7699,7 @@ func (ec *executionContext) fieldContext_AppliedGiftCard_code(_ context.Context,
 }
 
 func (ec *executionContext) _AppliedGiftCard_current_balance(ctx context.Context, field graphql.CollectedField, obj *model.AppliedGiftCard) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7717,8 +7717,8 @@ func (ec *executionContext) _AppliedGiftCard_current_balance(ctx context.Context
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_AppliedGiftCard_current_balance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_AppliedGiftCard_current_balance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "AppliedGiftCard",
 		Field:      field,
 		IsMethod:   false,
@@ -7726,12 +7726,12 @@ func (ec *executionContext) fieldContext_AppliedGiftCard_current_balance(ctx con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _AppliedGiftCard_applied_balance(ctx context.Context, field graphql.CollectedField, obj *model.AppliedGiftCard) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7749,8 +7749,8 @@ func (ec *executionContext) _AppliedGiftCard_applied_balance(ctx context.Context
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_AppliedGiftCard_applied_balance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_AppliedGiftCard_applied_balance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "AppliedGiftCard",
 		Field:      field,
 		IsMethod:   false,
@@ -7758,12 +7758,12 @@ func (ec *executionContext) fieldContext_AppliedGiftCard_applied_balance(ctx con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _AppliedGiftCard_expiration_date(ctx context.Context, field graphql.CollectedField, obj *model.AppliedGiftCard) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7786,7 +7786,7 @@ func (ec *executionContext) fieldContext_AppliedGiftCard_expiration_date(_ conte
 }
 
 func (ec *executionContext) _ApplyCouponToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.ApplyCouponToCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7804,8 +7804,8 @@ func (ec *executionContext) _ApplyCouponToCartOutput_cart(ctx context.Context, f
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ApplyCouponToCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ApplyCouponToCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ApplyCouponToCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -7813,12 +7813,12 @@ func (ec *executionContext) fieldContext_ApplyCouponToCartOutput_cart(ctx contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ApplyGiftCardToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.ApplyGiftCardToCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7836,8 +7836,8 @@ func (ec *executionContext) _ApplyGiftCardToCartOutput_cart(ctx context.Context,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ApplyGiftCardToCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ApplyGiftCardToCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ApplyGiftCardToCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -7845,12 +7845,12 @@ func (ec *executionContext) fieldContext_ApplyGiftCardToCartOutput_cart(ctx cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _AttributeOption_uid(ctx context.Context, field graphql.CollectedField, obj *model.AttributeOption) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7873,7 +7873,7 @@ func (ec *executionContext) fieldContext_AttributeOption_uid(_ context.Context, 
 }
 
 func (ec *executionContext) _AttributeOption_label(ctx context.Context, field graphql.CollectedField, obj *model.AttributeOption) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7896,7 +7896,7 @@ func (ec *executionContext) fieldContext_AttributeOption_label(_ context.Context
 }
 
 func (ec *executionContext) _AttributeOption_is_default(ctx context.Context, field graphql.CollectedField, obj *model.AttributeOption) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7919,7 +7919,7 @@ func (ec *executionContext) fieldContext_AttributeOption_is_default(_ context.Co
 }
 
 func (ec *executionContext) _AvailablePaymentMethod_code(ctx context.Context, field graphql.CollectedField, obj *model.AvailablePaymentMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7942,7 +7942,7 @@ func (ec *executionContext) fieldContext_AvailablePaymentMethod_code(_ context.C
 }
 
 func (ec *executionContext) _AvailablePaymentMethod_title(ctx context.Context, field graphql.CollectedField, obj *model.AvailablePaymentMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7965,7 +7965,7 @@ func (ec *executionContext) fieldContext_AvailablePaymentMethod_title(_ context.
 }
 
 func (ec *executionContext) _AvailableShippingMethod_carrier_code(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7988,7 +7988,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_carrier_code(_ 
 }
 
 func (ec *executionContext) _AvailableShippingMethod_carrier_title(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8011,7 +8011,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_carrier_title(_
 }
 
 func (ec *executionContext) _AvailableShippingMethod_method_code(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8034,7 +8034,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_method_code(_ c
 }
 
 func (ec *executionContext) _AvailableShippingMethod_method_title(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8057,7 +8057,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_method_title(_ 
 }
 
 func (ec *executionContext) _AvailableShippingMethod_amount(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8075,8 +8075,8 @@ func (ec *executionContext) _AvailableShippingMethod_amount(ctx context.Context,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AvailableShippingMethod_amount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_AvailableShippingMethod_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "AvailableShippingMethod",
 		Field:      field,
 		IsMethod:   false,
@@ -8084,12 +8084,12 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_amount(ctx cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _AvailableShippingMethod_available(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8112,7 +8112,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_available(_ con
 }
 
 func (ec *executionContext) _AvailableShippingMethod_price_excl_tax(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8130,8 +8130,8 @@ func (ec *executionContext) _AvailableShippingMethod_price_excl_tax(ctx context.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AvailableShippingMethod_price_excl_tax(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_AvailableShippingMethod_price_excl_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "AvailableShippingMethod",
 		Field:      field,
 		IsMethod:   false,
@@ -8139,12 +8139,12 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_price_excl_tax(
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _AvailableShippingMethod_price_incl_tax(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8162,8 +8162,8 @@ func (ec *executionContext) _AvailableShippingMethod_price_incl_tax(ctx context.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_AvailableShippingMethod_price_incl_tax(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_AvailableShippingMethod_price_incl_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "AvailableShippingMethod",
 		Field:      field,
 		IsMethod:   false,
@@ -8171,12 +8171,12 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_price_incl_tax(
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _BillingCartAddress_firstname(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8199,7 +8199,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_firstname(_ context.
 }
 
 func (ec *executionContext) _BillingCartAddress_lastname(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8222,7 +8222,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_lastname(_ context.C
 }
 
 func (ec *executionContext) _BillingCartAddress_company(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8245,7 +8245,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_company(_ context.Co
 }
 
 func (ec *executionContext) _BillingCartAddress_street(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8268,7 +8268,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_street(_ context.Con
 }
 
 func (ec *executionContext) _BillingCartAddress_city(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8291,7 +8291,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_city(_ context.Conte
 }
 
 func (ec *executionContext) _BillingCartAddress_region(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8309,8 +8309,8 @@ func (ec *executionContext) _BillingCartAddress_region(ctx context.Context, fiel
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_BillingCartAddress_region(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_BillingCartAddress_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "BillingCartAddress",
 		Field:      field,
 		IsMethod:   false,
@@ -8318,12 +8318,12 @@ func (ec *executionContext) fieldContext_BillingCartAddress_region(ctx context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartAddressRegion(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _BillingCartAddress_postcode(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8346,7 +8346,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_postcode(_ context.C
 }
 
 func (ec *executionContext) _BillingCartAddress_country(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8364,8 +8364,8 @@ func (ec *executionContext) _BillingCartAddress_country(ctx context.Context, fie
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_BillingCartAddress_country(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_BillingCartAddress_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "BillingCartAddress",
 		Field:      field,
 		IsMethod:   false,
@@ -8373,12 +8373,12 @@ func (ec *executionContext) fieldContext_BillingCartAddress_country(ctx context.
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartAddressCountry(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _BillingCartAddress_telephone(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8401,7 +8401,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_telephone(_ context.
 }
 
 func (ec *executionContext) _Breadcrumb_category_uid(ctx context.Context, field graphql.CollectedField, obj *model.Breadcrumb) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8424,7 +8424,7 @@ func (ec *executionContext) fieldContext_Breadcrumb_category_uid(_ context.Conte
 }
 
 func (ec *executionContext) _Breadcrumb_category_name(ctx context.Context, field graphql.CollectedField, obj *model.Breadcrumb) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8447,7 +8447,7 @@ func (ec *executionContext) fieldContext_Breadcrumb_category_name(_ context.Cont
 }
 
 func (ec *executionContext) _Breadcrumb_category_level(ctx context.Context, field graphql.CollectedField, obj *model.Breadcrumb) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8470,7 +8470,7 @@ func (ec *executionContext) fieldContext_Breadcrumb_category_level(_ context.Con
 }
 
 func (ec *executionContext) _Breadcrumb_category_url_key(ctx context.Context, field graphql.CollectedField, obj *model.Breadcrumb) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8493,7 +8493,7 @@ func (ec *executionContext) fieldContext_Breadcrumb_category_url_key(_ context.C
 }
 
 func (ec *executionContext) _Breadcrumb_category_url_path(ctx context.Context, field graphql.CollectedField, obj *model.Breadcrumb) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8516,7 +8516,7 @@ func (ec *executionContext) fieldContext_Breadcrumb_category_url_path(_ context.
 }
 
 func (ec *executionContext) _Cart_id(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8539,7 +8539,7 @@ func (ec *executionContext) fieldContext_Cart_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Cart_email(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8562,7 +8562,7 @@ func (ec *executionContext) fieldContext_Cart_email(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Cart_is_virtual(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8585,7 +8585,7 @@ func (ec *executionContext) fieldContext_Cart_is_virtual(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Cart_items(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8603,8 +8603,8 @@ func (ec *executionContext) _Cart_items(ctx context.Context, field graphql.Colle
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -8612,12 +8612,12 @@ func (ec *executionContext) fieldContext_Cart_items(ctx context.Context, field g
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Cart_total_quantity(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8640,7 +8640,7 @@ func (ec *executionContext) fieldContext_Cart_total_quantity(_ context.Context, 
 }
 
 func (ec *executionContext) _Cart_prices(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8658,8 +8658,8 @@ func (ec *executionContext) _Cart_prices(ctx context.Context, field graphql.Coll
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_prices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_prices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -8667,12 +8667,12 @@ func (ec *executionContext) fieldContext_Cart_prices(ctx context.Context, field 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartPrices(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Cart_applied_coupons(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8690,8 +8690,8 @@ func (ec *executionContext) _Cart_applied_coupons(ctx context.Context, field gra
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_applied_coupons(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_applied_coupons(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -8699,12 +8699,12 @@ func (ec *executionContext) fieldContext_Cart_applied_coupons(ctx context.Contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AppliedCoupon(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Cart_applied_coupon(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8722,8 +8722,8 @@ func (ec *executionContext) _Cart_applied_coupon(ctx context.Context, field grap
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_applied_coupon(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_applied_coupon(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -8731,12 +8731,12 @@ func (ec *executionContext) fieldContext_Cart_applied_coupon(ctx context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AppliedCoupon(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Cart_rules(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8754,8 +8754,8 @@ func (ec *executionContext) _Cart_rules(ctx context.Context, field graphql.Colle
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_rules(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_rules(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -8763,12 +8763,12 @@ func (ec *executionContext) fieldContext_Cart_rules(ctx context.Context, field g
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartRuleStorefront(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Cart_total_summary_quantity_including_config(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8791,7 +8791,7 @@ func (ec *executionContext) fieldContext_Cart_total_summary_quantity_including_c
 }
 
 func (ec *executionContext) _Cart_applied_gift_cards(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8809,8 +8809,8 @@ func (ec *executionContext) _Cart_applied_gift_cards(ctx context.Context, field 
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_applied_gift_cards(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_applied_gift_cards(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -8818,12 +8818,12 @@ func (ec *executionContext) fieldContext_Cart_applied_gift_cards(ctx context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AppliedGiftCard(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Cart_gift_message(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8841,8 +8841,8 @@ func (ec *executionContext) _Cart_gift_message(ctx context.Context, field graphq
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_gift_message(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_gift_message(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -8850,12 +8850,12 @@ func (ec *executionContext) fieldContext_Cart_gift_message(ctx context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_GiftMessage(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Cart_gift_receipt_included(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8878,7 +8878,7 @@ func (ec *executionContext) fieldContext_Cart_gift_receipt_included(_ context.Co
 }
 
 func (ec *executionContext) _Cart_printed_card_included(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8901,7 +8901,7 @@ func (ec *executionContext) fieldContext_Cart_printed_card_included(_ context.Co
 }
 
 func (ec *executionContext) _Cart_shipping_addresses(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8919,8 +8919,8 @@ func (ec *executionContext) _Cart_shipping_addresses(ctx context.Context, field 
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_shipping_addresses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_shipping_addresses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -8928,12 +8928,12 @@ func (ec *executionContext) fieldContext_Cart_shipping_addresses(ctx context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ShippingCartAddress(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Cart_billing_address(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8951,8 +8951,8 @@ func (ec *executionContext) _Cart_billing_address(ctx context.Context, field gra
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_billing_address(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_billing_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -8960,12 +8960,12 @@ func (ec *executionContext) fieldContext_Cart_billing_address(ctx context.Contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_BillingCartAddress(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Cart_available_payment_methods(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8983,8 +8983,8 @@ func (ec *executionContext) _Cart_available_payment_methods(ctx context.Context,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_available_payment_methods(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_available_payment_methods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -8992,12 +8992,12 @@ func (ec *executionContext) fieldContext_Cart_available_payment_methods(ctx cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AvailablePaymentMethod(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Cart_selected_payment_method(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9015,8 +9015,8 @@ func (ec *executionContext) _Cart_selected_payment_method(ctx context.Context, f
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Cart_selected_payment_method(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Cart_selected_payment_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Cart",
 		Field:      field,
 		IsMethod:   false,
@@ -9024,12 +9024,12 @@ func (ec *executionContext) fieldContext_Cart_selected_payment_method(ctx contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SelectedPaymentMethod(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CartAddressCountry_code(ctx context.Context, field graphql.CollectedField, obj *model.CartAddressCountry) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9052,7 +9052,7 @@ func (ec *executionContext) fieldContext_CartAddressCountry_code(_ context.Conte
 }
 
 func (ec *executionContext) _CartAddressCountry_label(ctx context.Context, field graphql.CollectedField, obj *model.CartAddressCountry) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9075,7 +9075,7 @@ func (ec *executionContext) fieldContext_CartAddressCountry_label(_ context.Cont
 }
 
 func (ec *executionContext) _CartAddressRegion_code(ctx context.Context, field graphql.CollectedField, obj *model.CartAddressRegion) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9098,7 +9098,7 @@ func (ec *executionContext) fieldContext_CartAddressRegion_code(_ context.Contex
 }
 
 func (ec *executionContext) _CartAddressRegion_label(ctx context.Context, field graphql.CollectedField, obj *model.CartAddressRegion) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9121,7 +9121,7 @@ func (ec *executionContext) fieldContext_CartAddressRegion_label(_ context.Conte
 }
 
 func (ec *executionContext) _CartAddressRegion_region_id(ctx context.Context, field graphql.CollectedField, obj *model.CartAddressRegion) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9144,7 +9144,7 @@ func (ec *executionContext) fieldContext_CartAddressRegion_region_id(_ context.C
 }
 
 func (ec *executionContext) _CartItemError_code(ctx context.Context, field graphql.CollectedField, obj *model.CartItemError) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9167,7 +9167,7 @@ func (ec *executionContext) fieldContext_CartItemError_code(_ context.Context, f
 }
 
 func (ec *executionContext) _CartItemError_message(ctx context.Context, field graphql.CollectedField, obj *model.CartItemError) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9190,7 +9190,7 @@ func (ec *executionContext) fieldContext_CartItemError_message(_ context.Context
 }
 
 func (ec *executionContext) _CartItemPrices_price(ctx context.Context, field graphql.CollectedField, obj *model.CartItemPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9208,8 +9208,8 @@ func (ec *executionContext) _CartItemPrices_price(ctx context.Context, field gra
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CartItemPrices_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartItemPrices_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CartItemPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -9217,12 +9217,12 @@ func (ec *executionContext) fieldContext_CartItemPrices_price(ctx context.Contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CartItemPrices_row_total(ctx context.Context, field graphql.CollectedField, obj *model.CartItemPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9240,8 +9240,8 @@ func (ec *executionContext) _CartItemPrices_row_total(ctx context.Context, field
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CartItemPrices_row_total(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartItemPrices_row_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CartItemPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -9249,12 +9249,12 @@ func (ec *executionContext) fieldContext_CartItemPrices_row_total(ctx context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CartItemPrices_row_total_including_tax(ctx context.Context, field graphql.CollectedField, obj *model.CartItemPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9272,8 +9272,8 @@ func (ec *executionContext) _CartItemPrices_row_total_including_tax(ctx context.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CartItemPrices_row_total_including_tax(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartItemPrices_row_total_including_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CartItemPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -9281,12 +9281,12 @@ func (ec *executionContext) fieldContext_CartItemPrices_row_total_including_tax(
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CartItemPrices_total_item_discount(ctx context.Context, field graphql.CollectedField, obj *model.CartItemPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9304,8 +9304,8 @@ func (ec *executionContext) _CartItemPrices_total_item_discount(ctx context.Cont
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartItemPrices_total_item_discount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartItemPrices_total_item_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CartItemPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -9313,12 +9313,12 @@ func (ec *executionContext) fieldContext_CartItemPrices_total_item_discount(ctx 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CartItemPrices_discounts(ctx context.Context, field graphql.CollectedField, obj *model.CartItemPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9336,8 +9336,8 @@ func (ec *executionContext) _CartItemPrices_discounts(ctx context.Context, field
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartItemPrices_discounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartItemPrices_discounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CartItemPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -9345,12 +9345,12 @@ func (ec *executionContext) fieldContext_CartItemPrices_discounts(ctx context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Discount(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CartPrices_grand_total(ctx context.Context, field graphql.CollectedField, obj *model.CartPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9368,8 +9368,8 @@ func (ec *executionContext) _CartPrices_grand_total(ctx context.Context, field g
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartPrices_grand_total(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartPrices_grand_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CartPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -9377,12 +9377,12 @@ func (ec *executionContext) fieldContext_CartPrices_grand_total(ctx context.Cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CartPrices_subtotal_excluding_tax(ctx context.Context, field graphql.CollectedField, obj *model.CartPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9400,8 +9400,8 @@ func (ec *executionContext) _CartPrices_subtotal_excluding_tax(ctx context.Conte
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartPrices_subtotal_excluding_tax(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartPrices_subtotal_excluding_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CartPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -9409,12 +9409,12 @@ func (ec *executionContext) fieldContext_CartPrices_subtotal_excluding_tax(ctx c
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CartPrices_subtotal_including_tax(ctx context.Context, field graphql.CollectedField, obj *model.CartPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9432,8 +9432,8 @@ func (ec *executionContext) _CartPrices_subtotal_including_tax(ctx context.Conte
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartPrices_subtotal_including_tax(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartPrices_subtotal_including_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CartPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -9441,12 +9441,12 @@ func (ec *executionContext) fieldContext_CartPrices_subtotal_including_tax(ctx c
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CartPrices_subtotal_with_discount_excluding_tax(ctx context.Context, field graphql.CollectedField, obj *model.CartPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9464,8 +9464,8 @@ func (ec *executionContext) _CartPrices_subtotal_with_discount_excluding_tax(ctx
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartPrices_subtotal_with_discount_excluding_tax(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartPrices_subtotal_with_discount_excluding_tax(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CartPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -9473,12 +9473,12 @@ func (ec *executionContext) fieldContext_CartPrices_subtotal_with_discount_exclu
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CartPrices_discounts(ctx context.Context, field graphql.CollectedField, obj *model.CartPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9496,8 +9496,8 @@ func (ec *executionContext) _CartPrices_discounts(ctx context.Context, field gra
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartPrices_discounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartPrices_discounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CartPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -9505,12 +9505,12 @@ func (ec *executionContext) fieldContext_CartPrices_discounts(ctx context.Contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Discount(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CartPrices_applied_taxes(ctx context.Context, field graphql.CollectedField, obj *model.CartPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9528,8 +9528,8 @@ func (ec *executionContext) _CartPrices_applied_taxes(ctx context.Context, field
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartPrices_applied_taxes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartPrices_applied_taxes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CartPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -9537,12 +9537,12 @@ func (ec *executionContext) fieldContext_CartPrices_applied_taxes(ctx context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartTaxItem(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CartPrices_gift_options(ctx context.Context, field graphql.CollectedField, obj *model.CartPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9560,8 +9560,8 @@ func (ec *executionContext) _CartPrices_gift_options(ctx context.Context, field 
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CartPrices_gift_options(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartPrices_gift_options(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CartPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -9569,12 +9569,12 @@ func (ec *executionContext) fieldContext_CartPrices_gift_options(ctx context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_GiftOptionsPrices(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CartRuleStorefront_name(ctx context.Context, field graphql.CollectedField, obj *model.CartRuleStorefront) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9597,7 +9597,7 @@ func (ec *executionContext) fieldContext_CartRuleStorefront_name(_ context.Conte
 }
 
 func (ec *executionContext) _CartTaxItem_amount(ctx context.Context, field graphql.CollectedField, obj *model.CartTaxItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9615,8 +9615,8 @@ func (ec *executionContext) _CartTaxItem_amount(ctx context.Context, field graph
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CartTaxItem_amount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CartTaxItem_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CartTaxItem",
 		Field:      field,
 		IsMethod:   false,
@@ -9624,12 +9624,12 @@ func (ec *executionContext) fieldContext_CartTaxItem_amount(ctx context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CartTaxItem_label(ctx context.Context, field graphql.CollectedField, obj *model.CartTaxItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9652,7 +9652,7 @@ func (ec *executionContext) fieldContext_CartTaxItem_label(_ context.Context, fi
 }
 
 func (ec *executionContext) _CartUserInputError_message(ctx context.Context, field graphql.CollectedField, obj *model.CartUserInputError) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9675,7 +9675,7 @@ func (ec *executionContext) fieldContext_CartUserInputError_message(_ context.Co
 }
 
 func (ec *executionContext) _CartUserInputError_code(ctx context.Context, field graphql.CollectedField, obj *model.CartUserInputError) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9698,7 +9698,7 @@ func (ec *executionContext) fieldContext_CartUserInputError_code(_ context.Conte
 }
 
 func (ec *executionContext) _CategoryTree_uid(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9721,7 +9721,7 @@ func (ec *executionContext) fieldContext_CategoryTree_uid(_ context.Context, fie
 }
 
 func (ec *executionContext) _CategoryTree_name(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9744,7 +9744,7 @@ func (ec *executionContext) fieldContext_CategoryTree_name(_ context.Context, fi
 }
 
 func (ec *executionContext) _CategoryTree_url_key(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9767,7 +9767,7 @@ func (ec *executionContext) fieldContext_CategoryTree_url_key(_ context.Context,
 }
 
 func (ec *executionContext) _CategoryTree_url_path(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9790,7 +9790,7 @@ func (ec *executionContext) fieldContext_CategoryTree_url_path(_ context.Context
 }
 
 func (ec *executionContext) _CategoryTree_breadcrumbs(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9808,8 +9808,8 @@ func (ec *executionContext) _CategoryTree_breadcrumbs(ctx context.Context, field
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CategoryTree_breadcrumbs(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CategoryTree_breadcrumbs(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CategoryTree",
 		Field:      field,
 		IsMethod:   false,
@@ -9817,12 +9817,12 @@ func (ec *executionContext) fieldContext_CategoryTree_breadcrumbs(ctx context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Breadcrumb(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CategoryTree_relative_url(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9845,7 +9845,7 @@ func (ec *executionContext) fieldContext_CategoryTree_relative_url(_ context.Con
 }
 
 func (ec *executionContext) _CategoryTree_redirect_code(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9868,7 +9868,7 @@ func (ec *executionContext) fieldContext_CategoryTree_redirect_code(_ context.Co
 }
 
 func (ec *executionContext) _CategoryTree_type(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9891,7 +9891,7 @@ func (ec *executionContext) fieldContext_CategoryTree_type(_ context.Context, fi
 }
 
 func (ec *executionContext) _CmsPage_identifier(ctx context.Context, field graphql.CollectedField, obj *model.CmsPage) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9914,7 +9914,7 @@ func (ec *executionContext) fieldContext_CmsPage_identifier(_ context.Context, f
 }
 
 func (ec *executionContext) _CmsPage_url_key(ctx context.Context, field graphql.CollectedField, obj *model.CmsPage) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9937,7 +9937,7 @@ func (ec *executionContext) fieldContext_CmsPage_url_key(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CmsPage_title(ctx context.Context, field graphql.CollectedField, obj *model.CmsPage) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9960,7 +9960,7 @@ func (ec *executionContext) fieldContext_CmsPage_title(_ context.Context, field 
 }
 
 func (ec *executionContext) _CmsPage_content(ctx context.Context, field graphql.CollectedField, obj *model.CmsPage) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9983,7 +9983,7 @@ func (ec *executionContext) fieldContext_CmsPage_content(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CmsPage_relative_url(ctx context.Context, field graphql.CollectedField, obj *model.CmsPage) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10006,7 +10006,7 @@ func (ec *executionContext) fieldContext_CmsPage_relative_url(_ context.Context,
 }
 
 func (ec *executionContext) _CmsPage_redirect_code(ctx context.Context, field graphql.CollectedField, obj *model.CmsPage) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10029,7 +10029,7 @@ func (ec *executionContext) fieldContext_CmsPage_redirect_code(_ context.Context
 }
 
 func (ec *executionContext) _CmsPage_type(ctx context.Context, field graphql.CollectedField, obj *model.CmsPage) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10052,7 +10052,7 @@ func (ec *executionContext) fieldContext_CmsPage_type(_ context.Context, field g
 }
 
 func (ec *executionContext) _ColorSwatchData_value(ctx context.Context, field graphql.CollectedField, obj *model.ColorSwatchData) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10075,7 +10075,7 @@ func (ec *executionContext) fieldContext_ColorSwatchData_value(_ context.Context
 }
 
 func (ec *executionContext) _ComplexTextValue_html(ctx context.Context, field graphql.CollectedField, obj *model.ComplexTextValue) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10098,7 +10098,7 @@ func (ec *executionContext) fieldContext_ComplexTextValue_html(_ context.Context
 }
 
 func (ec *executionContext) _ConfigurableAttributeOption_uid(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableAttributeOption) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10121,7 +10121,7 @@ func (ec *executionContext) fieldContext_ConfigurableAttributeOption_uid(_ conte
 }
 
 func (ec *executionContext) _ConfigurableAttributeOption_code(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableAttributeOption) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10144,7 +10144,7 @@ func (ec *executionContext) fieldContext_ConfigurableAttributeOption_code(_ cont
 }
 
 func (ec *executionContext) _ConfigurableAttributeOption_label(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableAttributeOption) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10167,7 +10167,7 @@ func (ec *executionContext) fieldContext_ConfigurableAttributeOption_label(_ con
 }
 
 func (ec *executionContext) _ConfigurableAttributeOption_value_index(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableAttributeOption) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10190,7 +10190,7 @@ func (ec *executionContext) fieldContext_ConfigurableAttributeOption_value_index
 }
 
 func (ec *executionContext) _ConfigurableCartItem_uid(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10213,7 +10213,7 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_uid(_ context.Cont
 }
 
 func (ec *executionContext) _ConfigurableCartItem_id(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10236,7 +10236,7 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_id(_ context.Conte
 }
 
 func (ec *executionContext) _ConfigurableCartItem_quantity(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10259,7 +10259,7 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_quantity(_ context
 }
 
 func (ec *executionContext) _ConfigurableCartItem_product(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10277,8 +10277,8 @@ func (ec *executionContext) _ConfigurableCartItem_product(ctx context.Context, f
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableCartItem_product(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableCartItem_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableCartItem",
 		Field:      field,
 		IsMethod:   false,
@@ -10286,12 +10286,12 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_product(ctx contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableCartItem_prices(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10309,8 +10309,8 @@ func (ec *executionContext) _ConfigurableCartItem_prices(ctx context.Context, fi
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableCartItem_prices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableCartItem_prices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableCartItem",
 		Field:      field,
 		IsMethod:   false,
@@ -10318,12 +10318,12 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_prices(ctx context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartItemPrices(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableCartItem_errors(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10341,8 +10341,8 @@ func (ec *executionContext) _ConfigurableCartItem_errors(ctx context.Context, fi
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableCartItem_errors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableCartItem_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableCartItem",
 		Field:      field,
 		IsMethod:   false,
@@ -10350,12 +10350,12 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_errors(ctx context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartItemError(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableCartItem_configurable_options(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10373,8 +10373,8 @@ func (ec *executionContext) _ConfigurableCartItem_configurable_options(ctx conte
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableCartItem_configurable_options(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableCartItem_configurable_options(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableCartItem",
 		Field:      field,
 		IsMethod:   false,
@@ -10382,12 +10382,12 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_configurable_optio
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SelectedConfigurableOption(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableCartItem_configured_variant(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10405,8 +10405,8 @@ func (ec *executionContext) _ConfigurableCartItem_configured_variant(ctx context
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableCartItem_configured_variant(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableCartItem_configured_variant(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableCartItem",
 		Field:      field,
 		IsMethod:   false,
@@ -10414,12 +10414,12 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_configured_variant
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableProduct_id(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10442,7 +10442,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_id(_ context.Contex
 }
 
 func (ec *executionContext) _ConfigurableProduct_uid(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10465,7 +10465,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_uid(_ context.Conte
 }
 
 func (ec *executionContext) _ConfigurableProduct_sku(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10488,7 +10488,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_sku(_ context.Conte
 }
 
 func (ec *executionContext) _ConfigurableProduct_name(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10511,7 +10511,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_name(_ context.Cont
 }
 
 func (ec *executionContext) _ConfigurableProduct_url_key(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10534,7 +10534,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_url_key(_ context.C
 }
 
 func (ec *executionContext) _ConfigurableProduct_stock_status(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10557,7 +10557,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_stock_status(_ cont
 }
 
 func (ec *executionContext) _ConfigurableProduct_small_image(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10575,8 +10575,8 @@ func (ec *executionContext) _ConfigurableProduct_small_image(ctx context.Context
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableProduct_small_image(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableProduct_small_image(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -10584,12 +10584,12 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_small_image(ctx con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProductImage(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableProduct_thumbnail(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10607,8 +10607,8 @@ func (ec *executionContext) _ConfigurableProduct_thumbnail(ctx context.Context, 
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableProduct_thumbnail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableProduct_thumbnail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -10616,12 +10616,12 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_thumbnail(ctx conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProductImage(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableProduct_price_range(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10639,8 +10639,8 @@ func (ec *executionContext) _ConfigurableProduct_price_range(ctx context.Context
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableProduct_price_range(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableProduct_price_range(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -10648,12 +10648,12 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_price_range(ctx con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PriceRange(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableProduct_price(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10671,8 +10671,8 @@ func (ec *executionContext) _ConfigurableProduct_price(ctx context.Context, fiel
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableProduct_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableProduct_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -10680,12 +10680,12 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_price(ctx context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProductPrices(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableProduct_description(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10703,8 +10703,8 @@ func (ec *executionContext) _ConfigurableProduct_description(ctx context.Context
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableProduct_description(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableProduct_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -10712,12 +10712,12 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_description(ctx con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ComplexTextValue(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableProduct_short_description(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10735,8 +10735,8 @@ func (ec *executionContext) _ConfigurableProduct_short_description(ctx context.C
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableProduct_short_description(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableProduct_short_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -10744,12 +10744,12 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_short_description(c
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ComplexTextValue(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableProduct_meta_title(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10772,7 +10772,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_meta_title(_ contex
 }
 
 func (ec *executionContext) _ConfigurableProduct_meta_description(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10795,7 +10795,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_meta_description(_ 
 }
 
 func (ec *executionContext) _ConfigurableProduct_media_gallery_entries(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10813,8 +10813,8 @@ func (ec *executionContext) _ConfigurableProduct_media_gallery_entries(ctx conte
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableProduct_media_gallery_entries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableProduct_media_gallery_entries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -10822,12 +10822,12 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_media_gallery_entri
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MediaGalleryEntry(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableProduct_categories(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10845,8 +10845,8 @@ func (ec *executionContext) _ConfigurableProduct_categories(ctx context.Context,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableProduct_categories(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableProduct_categories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -10854,12 +10854,12 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_categories(ctx cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableProduct_custom_attributes(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10877,8 +10877,8 @@ func (ec *executionContext) _ConfigurableProduct_custom_attributes(ctx context.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableProduct_custom_attributes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableProduct_custom_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -10886,12 +10886,12 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_custom_attributes(c
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomAttribute(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableProduct_weight(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10914,7 +10914,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_weight(_ context.Co
 }
 
 func (ec *executionContext) _ConfigurableProduct_relative_url(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10937,7 +10937,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_relative_url(_ cont
 }
 
 func (ec *executionContext) _ConfigurableProduct_redirect_code(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10960,7 +10960,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_redirect_code(_ con
 }
 
 func (ec *executionContext) _ConfigurableProduct_type(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10983,7 +10983,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_type(_ context.Cont
 }
 
 func (ec *executionContext) _ConfigurableProduct_configurable_options(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11001,8 +11001,8 @@ func (ec *executionContext) _ConfigurableProduct_configurable_options(ctx contex
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableProduct_configurable_options(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableProduct_configurable_options(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -11010,12 +11010,12 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_configurable_option
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ConfigurableProductOptions(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableProduct_variants(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11033,8 +11033,8 @@ func (ec *executionContext) _ConfigurableProduct_variants(ctx context.Context, f
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableProduct_variants(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableProduct_variants(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -11042,12 +11042,12 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_variants(ctx contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ConfigurableVariant(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_uid(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11070,7 +11070,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_uid(_ contex
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_attribute_code(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11093,7 +11093,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_attribute_co
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_attribute_id(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11116,7 +11116,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_attribute_id
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_attribute_uid(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11139,7 +11139,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_attribute_ui
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_label(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11162,7 +11162,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_label(_ cont
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_position(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11185,7 +11185,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_position(_ c
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_use_default(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11208,7 +11208,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_use_default(
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_values(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11226,8 +11226,8 @@ func (ec *executionContext) _ConfigurableProductOptions_values(ctx context.Conte
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableProductOptions_values(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableProductOptions_values(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableProductOptions",
 		Field:      field,
 		IsMethod:   false,
@@ -11235,12 +11235,12 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_values(ctx c
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ConfigurableProductOptionsValues(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableProductOptionsValues_uid(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11263,7 +11263,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_uid(_ 
 }
 
 func (ec *executionContext) _ConfigurableProductOptionsValues_default_label(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11286,7 +11286,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_defaul
 }
 
 func (ec *executionContext) _ConfigurableProductOptionsValues_label(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11309,7 +11309,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_label(
 }
 
 func (ec *executionContext) _ConfigurableProductOptionsValues_store_label(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11332,7 +11332,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_store_
 }
 
 func (ec *executionContext) _ConfigurableProductOptionsValues_use_default_value(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11355,7 +11355,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_use_de
 }
 
 func (ec *executionContext) _ConfigurableProductOptionsValues_value_index(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11378,7 +11378,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_value_
 }
 
 func (ec *executionContext) _ConfigurableProductOptionsValues_swatch_data(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11396,8 +11396,8 @@ func (ec *executionContext) _ConfigurableProductOptionsValues_swatch_data(ctx co
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_swatch_data(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_swatch_data(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableProductOptionsValues",
 		Field:      field,
 		IsMethod:   false,
@@ -11405,12 +11405,12 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_swatch
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableVariant_attributes(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableVariant) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11428,8 +11428,8 @@ func (ec *executionContext) _ConfigurableVariant_attributes(ctx context.Context,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableVariant_attributes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableVariant_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableVariant",
 		Field:      field,
 		IsMethod:   false,
@@ -11437,12 +11437,12 @@ func (ec *executionContext) fieldContext_ConfigurableVariant_attributes(ctx cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ConfigurableAttributeOption(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ConfigurableVariant_product(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableVariant) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11460,8 +11460,8 @@ func (ec *executionContext) _ConfigurableVariant_product(ctx context.Context, fi
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ConfigurableVariant_product(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ConfigurableVariant_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ConfigurableVariant",
 		Field:      field,
 		IsMethod:   false,
@@ -11469,12 +11469,12 @@ func (ec *executionContext) fieldContext_ConfigurableVariant_product(ctx context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SimpleProduct(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Country_id(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11497,7 +11497,7 @@ func (ec *executionContext) fieldContext_Country_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Country_two_letter_abbreviation(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11520,7 +11520,7 @@ func (ec *executionContext) fieldContext_Country_two_letter_abbreviation(_ conte
 }
 
 func (ec *executionContext) _Country_three_letter_abbreviation(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11543,7 +11543,7 @@ func (ec *executionContext) fieldContext_Country_three_letter_abbreviation(_ con
 }
 
 func (ec *executionContext) _Country_full_name_locale(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11566,7 +11566,7 @@ func (ec *executionContext) fieldContext_Country_full_name_locale(_ context.Cont
 }
 
 func (ec *executionContext) _Country_full_name_english(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11589,7 +11589,7 @@ func (ec *executionContext) fieldContext_Country_full_name_english(_ context.Con
 }
 
 func (ec *executionContext) _Country_available_regions(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11607,8 +11607,8 @@ func (ec *executionContext) _Country_available_regions(ctx context.Context, fiel
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Country_available_regions(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Country_available_regions(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Country",
 		Field:      field,
 		IsMethod:   false,
@@ -11616,12 +11616,12 @@ func (ec *executionContext) fieldContext_Country_available_regions(ctx context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Region(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CreateGuestCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.CreateGuestCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11639,8 +11639,8 @@ func (ec *executionContext) _CreateGuestCartOutput_cart(ctx context.Context, fie
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CreateGuestCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CreateGuestCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CreateGuestCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -11648,12 +11648,12 @@ func (ec *executionContext) fieldContext_CreateGuestCartOutput_cart(ctx context.
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CreateWishlistOutput_wishlist(ctx context.Context, field graphql.CollectedField, obj *model.CreateWishlistOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11671,8 +11671,8 @@ func (ec *executionContext) _CreateWishlistOutput_wishlist(ctx context.Context, 
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CreateWishlistOutput_wishlist(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CreateWishlistOutput_wishlist(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CreateWishlistOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -11680,12 +11680,12 @@ func (ec *executionContext) fieldContext_CreateWishlistOutput_wishlist(ctx conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Wishlist(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Currency_base_currency_code(ctx context.Context, field graphql.CollectedField, obj *model.Currency) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11708,7 +11708,7 @@ func (ec *executionContext) fieldContext_Currency_base_currency_code(_ context.C
 }
 
 func (ec *executionContext) _Currency_base_currency_symbol(ctx context.Context, field graphql.CollectedField, obj *model.Currency) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11731,7 +11731,7 @@ func (ec *executionContext) fieldContext_Currency_base_currency_symbol(_ context
 }
 
 func (ec *executionContext) _Currency_default_display_currency_code(ctx context.Context, field graphql.CollectedField, obj *model.Currency) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11754,7 +11754,7 @@ func (ec *executionContext) fieldContext_Currency_default_display_currency_code(
 }
 
 func (ec *executionContext) _Currency_default_display_currency_symbol(ctx context.Context, field graphql.CollectedField, obj *model.Currency) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11777,7 +11777,7 @@ func (ec *executionContext) fieldContext_Currency_default_display_currency_symbo
 }
 
 func (ec *executionContext) _Currency_available_currency_codes(ctx context.Context, field graphql.CollectedField, obj *model.Currency) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11800,7 +11800,7 @@ func (ec *executionContext) fieldContext_Currency_available_currency_codes(_ con
 }
 
 func (ec *executionContext) _CustomAttribute_selected_attribute_options(ctx context.Context, field graphql.CollectedField, obj *model.CustomAttribute) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11818,8 +11818,8 @@ func (ec *executionContext) _CustomAttribute_selected_attribute_options(ctx cont
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CustomAttribute_selected_attribute_options(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CustomAttribute_selected_attribute_options(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CustomAttribute",
 		Field:      field,
 		IsMethod:   false,
@@ -11827,12 +11827,12 @@ func (ec *executionContext) fieldContext_CustomAttribute_selected_attribute_opti
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SelectedAttributeOption(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CustomAttribute_entered_attribute_value(ctx context.Context, field graphql.CollectedField, obj *model.CustomAttribute) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11850,8 +11850,8 @@ func (ec *executionContext) _CustomAttribute_entered_attribute_value(ctx context
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CustomAttribute_entered_attribute_value(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CustomAttribute_entered_attribute_value(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CustomAttribute",
 		Field:      field,
 		IsMethod:   false,
@@ -11859,12 +11859,12 @@ func (ec *executionContext) fieldContext_CustomAttribute_entered_attribute_value
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_EnteredAttributeValue(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CustomAttribute_attribute_metadata(ctx context.Context, field graphql.CollectedField, obj *model.CustomAttribute) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11882,8 +11882,8 @@ func (ec *executionContext) _CustomAttribute_attribute_metadata(ctx context.Cont
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CustomAttribute_attribute_metadata(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CustomAttribute_attribute_metadata(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CustomAttribute",
 		Field:      field,
 		IsMethod:   false,
@@ -11891,12 +11891,12 @@ func (ec *executionContext) fieldContext_CustomAttribute_attribute_metadata(ctx 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11919,7 +11919,7 @@ func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Customer_firstname(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11942,7 +11942,7 @@ func (ec *executionContext) fieldContext_Customer_firstname(_ context.Context, f
 }
 
 func (ec *executionContext) _Customer_lastname(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11965,7 +11965,7 @@ func (ec *executionContext) fieldContext_Customer_lastname(_ context.Context, fi
 }
 
 func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11988,7 +11988,7 @@ func (ec *executionContext) fieldContext_Customer_email(_ context.Context, field
 }
 
 func (ec *executionContext) _Customer_is_subscribed(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12011,7 +12011,7 @@ func (ec *executionContext) fieldContext_Customer_is_subscribed(_ context.Contex
 }
 
 func (ec *executionContext) _Customer_addresses(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12029,8 +12029,8 @@ func (ec *executionContext) _Customer_addresses(ctx context.Context, field graph
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Customer_addresses(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Customer_addresses(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Customer",
 		Field:      field,
 		IsMethod:   false,
@@ -12038,12 +12038,12 @@ func (ec *executionContext) fieldContext_Customer_addresses(ctx context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomerAddress(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Customer_default_shipping(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12066,7 +12066,7 @@ func (ec *executionContext) fieldContext_Customer_default_shipping(_ context.Con
 }
 
 func (ec *executionContext) _Customer_default_billing(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12089,7 +12089,7 @@ func (ec *executionContext) fieldContext_Customer_default_billing(_ context.Cont
 }
 
 func (ec *executionContext) _Customer_wishlists(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12132,7 +12132,7 @@ func (ec *executionContext) fieldContext_Customer_wishlists(ctx context.Context,
 }
 
 func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12175,7 +12175,7 @@ func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, fi
 }
 
 func (ec *executionContext) _CustomerAddress_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12198,7 +12198,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_id(_ context.Context, f
 }
 
 func (ec *executionContext) _CustomerAddress_firstname(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12221,7 +12221,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_firstname(_ context.Con
 }
 
 func (ec *executionContext) _CustomerAddress_lastname(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12244,7 +12244,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_lastname(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerAddress_company(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12267,7 +12267,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_company(_ context.Conte
 }
 
 func (ec *executionContext) _CustomerAddress_street(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12290,7 +12290,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_street(_ context.Contex
 }
 
 func (ec *executionContext) _CustomerAddress_city(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12313,7 +12313,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_city(_ context.Context,
 }
 
 func (ec *executionContext) _CustomerAddress_region(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12331,8 +12331,8 @@ func (ec *executionContext) _CustomerAddress_region(ctx context.Context, field g
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CustomerAddress_region(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CustomerAddress_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CustomerAddress",
 		Field:      field,
 		IsMethod:   false,
@@ -12340,12 +12340,12 @@ func (ec *executionContext) fieldContext_CustomerAddress_region(ctx context.Cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomerAddressRegion(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CustomerAddress_region_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12368,7 +12368,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_region_id(_ context.Con
 }
 
 func (ec *executionContext) _CustomerAddress_postcode(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12391,7 +12391,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_postcode(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerAddress_country_code(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12414,7 +12414,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_country_code(_ context.
 }
 
 func (ec *executionContext) _CustomerAddress_country_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12437,7 +12437,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_country_id(_ context.Co
 }
 
 func (ec *executionContext) _CustomerAddress_telephone(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12460,7 +12460,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_telephone(_ context.Con
 }
 
 func (ec *executionContext) _CustomerAddress_default_shipping(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12483,7 +12483,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_default_shipping(_ cont
 }
 
 func (ec *executionContext) _CustomerAddress_default_billing(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12506,7 +12506,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_default_billing(_ conte
 }
 
 func (ec *executionContext) _CustomerAddressRegion_region_code(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddressRegion) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12529,7 +12529,7 @@ func (ec *executionContext) fieldContext_CustomerAddressRegion_region_code(_ con
 }
 
 func (ec *executionContext) _CustomerAddressRegion_region(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddressRegion) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12552,7 +12552,7 @@ func (ec *executionContext) fieldContext_CustomerAddressRegion_region(_ context.
 }
 
 func (ec *executionContext) _CustomerAddressRegion_region_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddressRegion) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12575,7 +12575,7 @@ func (ec *executionContext) fieldContext_CustomerAddressRegion_region_id(_ conte
 }
 
 func (ec *executionContext) _CustomerOrder_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12598,7 +12598,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _CustomerOrder_number(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12621,7 +12621,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_number(_ context.Context,
 }
 
 func (ec *executionContext) _CustomerOrder_order_date(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12644,7 +12644,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_order_date(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerOrder_status(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12667,7 +12667,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_status(_ context.Context,
 }
 
 func (ec *executionContext) _CustomerOrder_email(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12690,7 +12690,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_email(_ context.Context, 
 }
 
 func (ec *executionContext) _CustomerOrder_shipping_address(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12708,8 +12708,8 @@ func (ec *executionContext) _CustomerOrder_shipping_address(ctx context.Context,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CustomerOrder_shipping_address(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CustomerOrder_shipping_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CustomerOrder",
 		Field:      field,
 		IsMethod:   false,
@@ -12717,12 +12717,12 @@ func (ec *executionContext) fieldContext_CustomerOrder_shipping_address(ctx cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrderAddress(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CustomerOrder_billing_address(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12740,8 +12740,8 @@ func (ec *executionContext) _CustomerOrder_billing_address(ctx context.Context, 
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CustomerOrder_billing_address(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CustomerOrder_billing_address(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CustomerOrder",
 		Field:      field,
 		IsMethod:   false,
@@ -12749,12 +12749,12 @@ func (ec *executionContext) fieldContext_CustomerOrder_billing_address(ctx conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrderAddress(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CustomerOrder_shipping_method(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12777,7 +12777,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_shipping_method(_ context
 }
 
 func (ec *executionContext) _CustomerOrder_total(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12795,8 +12795,8 @@ func (ec *executionContext) _CustomerOrder_total(ctx context.Context, field grap
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CustomerOrder_total(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CustomerOrder_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CustomerOrder",
 		Field:      field,
 		IsMethod:   false,
@@ -12804,12 +12804,12 @@ func (ec *executionContext) fieldContext_CustomerOrder_total(ctx context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_OrderTotal(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CustomerOrders_items(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrders) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12827,8 +12827,8 @@ func (ec *executionContext) _CustomerOrders_items(ctx context.Context, field gra
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_CustomerOrders_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CustomerOrders_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CustomerOrders",
 		Field:      field,
 		IsMethod:   false,
@@ -12836,12 +12836,12 @@ func (ec *executionContext) fieldContext_CustomerOrders_items(ctx context.Contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomerOrder(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CustomerOrders_page_info(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrders) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12859,8 +12859,8 @@ func (ec *executionContext) _CustomerOrders_page_info(ctx context.Context, field
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_CustomerOrders_page_info(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_CustomerOrders_page_info(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "CustomerOrders",
 		Field:      field,
 		IsMethod:   false,
@@ -12868,12 +12868,12 @@ func (ec *executionContext) fieldContext_CustomerOrders_page_info(ctx context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SearchResultPageInfo(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _CustomerOrders_total_count(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrders) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12896,7 +12896,7 @@ func (ec *executionContext) fieldContext_CustomerOrders_total_count(_ context.Co
 }
 
 func (ec *executionContext) _CustomerToken_token(ctx context.Context, field graphql.CollectedField, obj *model.CustomerToken) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12919,7 +12919,7 @@ func (ec *executionContext) fieldContext_CustomerToken_token(_ context.Context, 
 }
 
 func (ec *executionContext) _Discount_amount(ctx context.Context, field graphql.CollectedField, obj *model.Discount) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12937,8 +12937,8 @@ func (ec *executionContext) _Discount_amount(ctx context.Context, field graphql.
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Discount_amount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Discount_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Discount",
 		Field:      field,
 		IsMethod:   false,
@@ -12946,12 +12946,12 @@ func (ec *executionContext) fieldContext_Discount_amount(ctx context.Context, fi
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Discount_label(ctx context.Context, field graphql.CollectedField, obj *model.Discount) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12974,7 +12974,7 @@ func (ec *executionContext) fieldContext_Discount_label(_ context.Context, field
 }
 
 func (ec *executionContext) _Discount_applied_to(ctx context.Context, field graphql.CollectedField, obj *model.Discount) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12997,7 +12997,7 @@ func (ec *executionContext) fieldContext_Discount_applied_to(_ context.Context, 
 }
 
 func (ec *executionContext) _DynamicBlock_uid(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlock) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13020,7 +13020,7 @@ func (ec *executionContext) fieldContext_DynamicBlock_uid(_ context.Context, fie
 }
 
 func (ec *executionContext) _DynamicBlock_content(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlock) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13038,8 +13038,8 @@ func (ec *executionContext) _DynamicBlock_content(ctx context.Context, field gra
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_DynamicBlock_content(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_DynamicBlock_content(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "DynamicBlock",
 		Field:      field,
 		IsMethod:   false,
@@ -13047,12 +13047,12 @@ func (ec *executionContext) fieldContext_DynamicBlock_content(ctx context.Contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ComplexTextValue(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _DynamicBlock_audience_id(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlock) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13075,7 +13075,7 @@ func (ec *executionContext) fieldContext_DynamicBlock_audience_id(_ context.Cont
 }
 
 func (ec *executionContext) _DynamicBlock_placement_location(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlock) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13098,7 +13098,7 @@ func (ec *executionContext) fieldContext_DynamicBlock_placement_location(_ conte
 }
 
 func (ec *executionContext) _DynamicBlocks_items(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlocks) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13116,8 +13116,8 @@ func (ec *executionContext) _DynamicBlocks_items(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_DynamicBlocks_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_DynamicBlocks_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "DynamicBlocks",
 		Field:      field,
 		IsMethod:   false,
@@ -13125,12 +13125,12 @@ func (ec *executionContext) fieldContext_DynamicBlocks_items(ctx context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_DynamicBlock(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _DynamicBlocks_page_info(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlocks) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13148,8 +13148,8 @@ func (ec *executionContext) _DynamicBlocks_page_info(ctx context.Context, field 
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_DynamicBlocks_page_info(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_DynamicBlocks_page_info(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "DynamicBlocks",
 		Field:      field,
 		IsMethod:   false,
@@ -13157,12 +13157,12 @@ func (ec *executionContext) fieldContext_DynamicBlocks_page_info(ctx context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SearchResultPageInfo(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _DynamicBlocks_total_count(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlocks) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13185,7 +13185,7 @@ func (ec *executionContext) fieldContext_DynamicBlocks_total_count(_ context.Con
 }
 
 func (ec *executionContext) _DynamicBlocks_rotation_state(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlocks) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13208,7 +13208,7 @@ func (ec *executionContext) fieldContext_DynamicBlocks_rotation_state(_ context.
 }
 
 func (ec *executionContext) _EnteredAttributeValue_value(ctx context.Context, field graphql.CollectedField, obj *model.EnteredAttributeValue) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13231,7 +13231,7 @@ func (ec *executionContext) fieldContext_EnteredAttributeValue_value(_ context.C
 }
 
 func (ec *executionContext) _GiftCardAccount_code(ctx context.Context, field graphql.CollectedField, obj *model.GiftCardAccount) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13254,7 +13254,7 @@ func (ec *executionContext) fieldContext_GiftCardAccount_code(_ context.Context,
 }
 
 func (ec *executionContext) _GiftCardAccount_balance(ctx context.Context, field graphql.CollectedField, obj *model.GiftCardAccount) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13272,8 +13272,8 @@ func (ec *executionContext) _GiftCardAccount_balance(ctx context.Context, field 
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_GiftCardAccount_balance(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_GiftCardAccount_balance(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "GiftCardAccount",
 		Field:      field,
 		IsMethod:   false,
@@ -13281,12 +13281,12 @@ func (ec *executionContext) fieldContext_GiftCardAccount_balance(ctx context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _GiftCardAccount_expiration_date(ctx context.Context, field graphql.CollectedField, obj *model.GiftCardAccount) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13309,7 +13309,7 @@ func (ec *executionContext) fieldContext_GiftCardAccount_expiration_date(_ conte
 }
 
 func (ec *executionContext) _GiftMessage_to(ctx context.Context, field graphql.CollectedField, obj *model.GiftMessage) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13332,7 +13332,7 @@ func (ec *executionContext) fieldContext_GiftMessage_to(_ context.Context, field
 }
 
 func (ec *executionContext) _GiftMessage_from(ctx context.Context, field graphql.CollectedField, obj *model.GiftMessage) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13355,7 +13355,7 @@ func (ec *executionContext) fieldContext_GiftMessage_from(_ context.Context, fie
 }
 
 func (ec *executionContext) _GiftMessage_message(ctx context.Context, field graphql.CollectedField, obj *model.GiftMessage) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13378,7 +13378,7 @@ func (ec *executionContext) fieldContext_GiftMessage_message(_ context.Context, 
 }
 
 func (ec *executionContext) _GiftOptionsPrices_gift_wrapping_for_order(ctx context.Context, field graphql.CollectedField, obj *model.GiftOptionsPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13396,8 +13396,8 @@ func (ec *executionContext) _GiftOptionsPrices_gift_wrapping_for_order(ctx conte
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_GiftOptionsPrices_gift_wrapping_for_order(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_GiftOptionsPrices_gift_wrapping_for_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "GiftOptionsPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -13405,12 +13405,12 @@ func (ec *executionContext) fieldContext_GiftOptionsPrices_gift_wrapping_for_ord
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _GiftOptionsPrices_gift_wrapping_for_items(ctx context.Context, field graphql.CollectedField, obj *model.GiftOptionsPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13428,8 +13428,8 @@ func (ec *executionContext) _GiftOptionsPrices_gift_wrapping_for_items(ctx conte
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_GiftOptionsPrices_gift_wrapping_for_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_GiftOptionsPrices_gift_wrapping_for_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "GiftOptionsPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -13437,12 +13437,12 @@ func (ec *executionContext) fieldContext_GiftOptionsPrices_gift_wrapping_for_ite
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _GiftOptionsPrices_printed_card(ctx context.Context, field graphql.CollectedField, obj *model.GiftOptionsPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13460,8 +13460,8 @@ func (ec *executionContext) _GiftOptionsPrices_printed_card(ctx context.Context,
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_GiftOptionsPrices_printed_card(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_GiftOptionsPrices_printed_card(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "GiftOptionsPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -13469,12 +13469,12 @@ func (ec *executionContext) fieldContext_GiftOptionsPrices_printed_card(ctx cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ImageSwatchData_value(ctx context.Context, field graphql.CollectedField, obj *model.ImageSwatchData) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13497,7 +13497,7 @@ func (ec *executionContext) fieldContext_ImageSwatchData_value(_ context.Context
 }
 
 func (ec *executionContext) _ImageSwatchData_thumbnail(ctx context.Context, field graphql.CollectedField, obj *model.ImageSwatchData) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13520,7 +13520,7 @@ func (ec *executionContext) fieldContext_ImageSwatchData_thumbnail(_ context.Con
 }
 
 func (ec *executionContext) _IsEmailAvailableOutput_is_email_available(ctx context.Context, field graphql.CollectedField, obj *model.IsEmailAvailableOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13543,7 +13543,7 @@ func (ec *executionContext) fieldContext_IsEmailAvailableOutput_is_email_availab
 }
 
 func (ec *executionContext) _MediaGalleryEntry_uid(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13566,7 +13566,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_uid(_ context.Context
 }
 
 func (ec *executionContext) _MediaGalleryEntry_id(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13589,7 +13589,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_id(_ context.Context,
 }
 
 func (ec *executionContext) _MediaGalleryEntry_media_type(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13612,7 +13612,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_media_type(_ context.
 }
 
 func (ec *executionContext) _MediaGalleryEntry_label(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13635,7 +13635,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_label(_ context.Conte
 }
 
 func (ec *executionContext) _MediaGalleryEntry_position(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13658,7 +13658,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_position(_ context.Co
 }
 
 func (ec *executionContext) _MediaGalleryEntry_disabled(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13681,7 +13681,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_disabled(_ context.Co
 }
 
 func (ec *executionContext) _MediaGalleryEntry_types(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13704,7 +13704,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_types(_ context.Conte
 }
 
 func (ec *executionContext) _MediaGalleryEntry_file(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13727,7 +13727,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_file(_ context.Contex
 }
 
 func (ec *executionContext) _Money_value(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13750,7 +13750,7 @@ func (ec *executionContext) fieldContext_Money_value(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13773,7 +13773,7 @@ func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field
 }
 
 func (ec *executionContext) _Mutation_createGuestCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13817,7 +13817,7 @@ func (ec *executionContext) fieldContext_Mutation_createGuestCart(ctx context.Co
 }
 
 func (ec *executionContext) _Mutation_createEmptyCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13861,7 +13861,7 @@ func (ec *executionContext) fieldContext_Mutation_createEmptyCart(ctx context.Co
 }
 
 func (ec *executionContext) _Mutation_addProductsToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13905,7 +13905,7 @@ func (ec *executionContext) fieldContext_Mutation_addProductsToCart(ctx context.
 }
 
 func (ec *executionContext) _Mutation_updateCartItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13949,7 +13949,7 @@ func (ec *executionContext) fieldContext_Mutation_updateCartItems(ctx context.Co
 }
 
 func (ec *executionContext) _Mutation_removeItemFromCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13993,7 +13993,7 @@ func (ec *executionContext) fieldContext_Mutation_removeItemFromCart(ctx context
 }
 
 func (ec *executionContext) _Mutation_applyCouponToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14037,7 +14037,7 @@ func (ec *executionContext) fieldContext_Mutation_applyCouponToCart(ctx context.
 }
 
 func (ec *executionContext) _Mutation_removeCouponFromCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14081,7 +14081,7 @@ func (ec *executionContext) fieldContext_Mutation_removeCouponFromCart(ctx conte
 }
 
 func (ec *executionContext) _Mutation_setGuestEmailOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14125,7 +14125,7 @@ func (ec *executionContext) fieldContext_Mutation_setGuestEmailOnCart(ctx contex
 }
 
 func (ec *executionContext) _Mutation_setShippingAddressesOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14169,7 +14169,7 @@ func (ec *executionContext) fieldContext_Mutation_setShippingAddressesOnCart(ctx
 }
 
 func (ec *executionContext) _Mutation_setBillingAddressOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14213,7 +14213,7 @@ func (ec *executionContext) fieldContext_Mutation_setBillingAddressOnCart(ctx co
 }
 
 func (ec *executionContext) _Mutation_setShippingMethodsOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14257,7 +14257,7 @@ func (ec *executionContext) fieldContext_Mutation_setShippingMethodsOnCart(ctx c
 }
 
 func (ec *executionContext) _Mutation_setPaymentMethodOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14301,7 +14301,7 @@ func (ec *executionContext) fieldContext_Mutation_setPaymentMethodOnCart(ctx con
 }
 
 func (ec *executionContext) _Mutation_placeOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14345,7 +14345,7 @@ func (ec *executionContext) fieldContext_Mutation_placeOrder(ctx context.Context
 }
 
 func (ec *executionContext) _Mutation_mergeCarts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14389,7 +14389,7 @@ func (ec *executionContext) fieldContext_Mutation_mergeCarts(ctx context.Context
 }
 
 func (ec *executionContext) _Mutation_generateCustomerToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14433,7 +14433,7 @@ func (ec *executionContext) fieldContext_Mutation_generateCustomerToken(ctx cont
 }
 
 func (ec *executionContext) _Mutation_revokeCustomerToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14451,8 +14451,8 @@ func (ec *executionContext) _Mutation_revokeCustomerToken(ctx context.Context, f
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Mutation_revokeCustomerToken(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Mutation_revokeCustomerToken(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Mutation",
 		Field:      field,
 		IsMethod:   true,
@@ -14460,12 +14460,12 @@ func (ec *executionContext) fieldContext_Mutation_revokeCustomerToken(ctx contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_RevokeCustomerTokenOutput(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Mutation_addSimpleProductsToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14509,7 +14509,7 @@ func (ec *executionContext) fieldContext_Mutation_addSimpleProductsToCart(ctx co
 }
 
 func (ec *executionContext) _Mutation_addConfigurableProductsToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14553,7 +14553,7 @@ func (ec *executionContext) fieldContext_Mutation_addConfigurableProductsToCart(
 }
 
 func (ec *executionContext) _Mutation_createCustomerAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14597,7 +14597,7 @@ func (ec *executionContext) fieldContext_Mutation_createCustomerAddress(ctx cont
 }
 
 func (ec *executionContext) _Mutation_updateCustomerAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14641,7 +14641,7 @@ func (ec *executionContext) fieldContext_Mutation_updateCustomerAddress(ctx cont
 }
 
 func (ec *executionContext) _Mutation_deleteCustomerAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14685,7 +14685,7 @@ func (ec *executionContext) fieldContext_Mutation_deleteCustomerAddress(ctx cont
 }
 
 func (ec *executionContext) _Mutation_setGiftOptionsOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14729,7 +14729,7 @@ func (ec *executionContext) fieldContext_Mutation_setGiftOptionsOnCart(ctx conte
 }
 
 func (ec *executionContext) _Mutation_applyGiftCardToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14773,7 +14773,7 @@ func (ec *executionContext) fieldContext_Mutation_applyGiftCardToCart(ctx contex
 }
 
 func (ec *executionContext) _Mutation_removeGiftCardFromCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14817,7 +14817,7 @@ func (ec *executionContext) fieldContext_Mutation_removeGiftCardFromCart(ctx con
 }
 
 func (ec *executionContext) _Mutation_addProductsToWishlist(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14861,7 +14861,7 @@ func (ec *executionContext) fieldContext_Mutation_addProductsToWishlist(ctx cont
 }
 
 func (ec *executionContext) _Mutation_createWishlist(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14905,7 +14905,7 @@ func (ec *executionContext) fieldContext_Mutation_createWishlist(ctx context.Con
 }
 
 func (ec *executionContext) _Order_order_number(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14928,7 +14928,7 @@ func (ec *executionContext) fieldContext_Order_order_number(_ context.Context, f
 }
 
 func (ec *executionContext) _OrderAddress_firstname(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14951,7 +14951,7 @@ func (ec *executionContext) fieldContext_OrderAddress_firstname(_ context.Contex
 }
 
 func (ec *executionContext) _OrderAddress_lastname(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14974,7 +14974,7 @@ func (ec *executionContext) fieldContext_OrderAddress_lastname(_ context.Context
 }
 
 func (ec *executionContext) _OrderAddress_company(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14997,7 +14997,7 @@ func (ec *executionContext) fieldContext_OrderAddress_company(_ context.Context,
 }
 
 func (ec *executionContext) _OrderAddress_street(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15020,7 +15020,7 @@ func (ec *executionContext) fieldContext_OrderAddress_street(_ context.Context, 
 }
 
 func (ec *executionContext) _OrderAddress_city(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15043,7 +15043,7 @@ func (ec *executionContext) fieldContext_OrderAddress_city(_ context.Context, fi
 }
 
 func (ec *executionContext) _OrderAddress_region(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15066,7 +15066,7 @@ func (ec *executionContext) fieldContext_OrderAddress_region(_ context.Context, 
 }
 
 func (ec *executionContext) _OrderAddress_region_id(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15089,7 +15089,7 @@ func (ec *executionContext) fieldContext_OrderAddress_region_id(_ context.Contex
 }
 
 func (ec *executionContext) _OrderAddress_postcode(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15112,7 +15112,7 @@ func (ec *executionContext) fieldContext_OrderAddress_postcode(_ context.Context
 }
 
 func (ec *executionContext) _OrderAddress_country_code(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15135,7 +15135,7 @@ func (ec *executionContext) fieldContext_OrderAddress_country_code(_ context.Con
 }
 
 func (ec *executionContext) _OrderAddress_telephone(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15158,7 +15158,7 @@ func (ec *executionContext) fieldContext_OrderAddress_telephone(_ context.Contex
 }
 
 func (ec *executionContext) _OrderTotal_subtotal(ctx context.Context, field graphql.CollectedField, obj *model.OrderTotal) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15176,8 +15176,8 @@ func (ec *executionContext) _OrderTotal_subtotal(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_OrderTotal_subtotal(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_OrderTotal_subtotal(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "OrderTotal",
 		Field:      field,
 		IsMethod:   false,
@@ -15185,12 +15185,12 @@ func (ec *executionContext) fieldContext_OrderTotal_subtotal(ctx context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _OrderTotal_grand_total(ctx context.Context, field graphql.CollectedField, obj *model.OrderTotal) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15208,8 +15208,8 @@ func (ec *executionContext) _OrderTotal_grand_total(ctx context.Context, field g
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_OrderTotal_grand_total(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_OrderTotal_grand_total(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "OrderTotal",
 		Field:      field,
 		IsMethod:   false,
@@ -15217,12 +15217,12 @@ func (ec *executionContext) fieldContext_OrderTotal_grand_total(ctx context.Cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _OrderTotal_total_shipping(ctx context.Context, field graphql.CollectedField, obj *model.OrderTotal) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15240,8 +15240,8 @@ func (ec *executionContext) _OrderTotal_total_shipping(ctx context.Context, fiel
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_OrderTotal_total_shipping(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_OrderTotal_total_shipping(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "OrderTotal",
 		Field:      field,
 		IsMethod:   false,
@@ -15249,12 +15249,12 @@ func (ec *executionContext) fieldContext_OrderTotal_total_shipping(ctx context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _OrderTotal_discounts(ctx context.Context, field graphql.CollectedField, obj *model.OrderTotal) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15272,8 +15272,8 @@ func (ec *executionContext) _OrderTotal_discounts(ctx context.Context, field gra
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_OrderTotal_discounts(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_OrderTotal_discounts(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "OrderTotal",
 		Field:      field,
 		IsMethod:   false,
@@ -15281,12 +15281,12 @@ func (ec *executionContext) fieldContext_OrderTotal_discounts(ctx context.Contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Discount(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _PlaceOrderError_message(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderError) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15309,7 +15309,7 @@ func (ec *executionContext) fieldContext_PlaceOrderError_message(_ context.Conte
 }
 
 func (ec *executionContext) _PlaceOrderError_code(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderError) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15332,7 +15332,7 @@ func (ec *executionContext) fieldContext_PlaceOrderError_code(_ context.Context,
 }
 
 func (ec *executionContext) _PlaceOrderOutput_order(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15350,8 +15350,8 @@ func (ec *executionContext) _PlaceOrderOutput_order(ctx context.Context, field g
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_PlaceOrderOutput_order(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_PlaceOrderOutput_order(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "PlaceOrderOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -15359,12 +15359,12 @@ func (ec *executionContext) fieldContext_PlaceOrderOutput_order(ctx context.Cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Order(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _PlaceOrderOutput_errors(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15382,8 +15382,8 @@ func (ec *executionContext) _PlaceOrderOutput_errors(ctx context.Context, field 
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_PlaceOrderOutput_errors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_PlaceOrderOutput_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "PlaceOrderOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -15391,12 +15391,12 @@ func (ec *executionContext) fieldContext_PlaceOrderOutput_errors(ctx context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PlaceOrderError(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Price_amount(ctx context.Context, field graphql.CollectedField, obj *model.Price) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15414,8 +15414,8 @@ func (ec *executionContext) _Price_amount(ctx context.Context, field graphql.Col
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Price_amount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Price_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Price",
 		Field:      field,
 		IsMethod:   false,
@@ -15423,12 +15423,12 @@ func (ec *executionContext) fieldContext_Price_amount(ctx context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _PriceRange_minimum_price(ctx context.Context, field graphql.CollectedField, obj *model.PriceRange) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15446,8 +15446,8 @@ func (ec *executionContext) _PriceRange_minimum_price(ctx context.Context, field
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_PriceRange_minimum_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_PriceRange_minimum_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "PriceRange",
 		Field:      field,
 		IsMethod:   false,
@@ -15455,12 +15455,12 @@ func (ec *executionContext) fieldContext_PriceRange_minimum_price(ctx context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProductPrice(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _PriceRange_maximum_price(ctx context.Context, field graphql.CollectedField, obj *model.PriceRange) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15478,8 +15478,8 @@ func (ec *executionContext) _PriceRange_maximum_price(ctx context.Context, field
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_PriceRange_maximum_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_PriceRange_maximum_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "PriceRange",
 		Field:      field,
 		IsMethod:   false,
@@ -15487,12 +15487,12 @@ func (ec *executionContext) fieldContext_PriceRange_maximum_price(ctx context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProductPrice(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_uid(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15515,7 +15515,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_uid(_ context.
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_code(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15538,7 +15538,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_code(_ context
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_label(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15561,7 +15561,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_label(_ contex
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_attribute_labels(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15579,8 +15579,8 @@ func (ec *executionContext) _ProductAttributeMetadata_attribute_labels(ctx conte
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ProductAttributeMetadata_attribute_labels(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ProductAttributeMetadata_attribute_labels(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ProductAttributeMetadata",
 		Field:      field,
 		IsMethod:   false,
@@ -15588,12 +15588,12 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_attribute_labe
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StoreLabels(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_data_type(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15616,7 +15616,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_data_type(_ co
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_sort_order(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15639,7 +15639,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_sort_order(_ c
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_entity_type(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15662,7 +15662,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_entity_type(_ 
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_is_system(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15685,7 +15685,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_is_system(_ co
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_ui_input(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15703,8 +15703,8 @@ func (ec *executionContext) _ProductAttributeMetadata_ui_input(ctx context.Conte
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ProductAttributeMetadata_ui_input(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ProductAttributeMetadata_ui_input(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ProductAttributeMetadata",
 		Field:      field,
 		IsMethod:   false,
@@ -15712,12 +15712,12 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_ui_input(ctx c
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_used_in_components(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15740,7 +15740,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_used_in_compon
 }
 
 func (ec *executionContext) _ProductDiscount_amount_off(ctx context.Context, field graphql.CollectedField, obj *model.ProductDiscount) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15763,7 +15763,7 @@ func (ec *executionContext) fieldContext_ProductDiscount_amount_off(_ context.Co
 }
 
 func (ec *executionContext) _ProductDiscount_percent_off(ctx context.Context, field graphql.CollectedField, obj *model.ProductDiscount) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15786,7 +15786,7 @@ func (ec *executionContext) fieldContext_ProductDiscount_percent_off(_ context.C
 }
 
 func (ec *executionContext) _ProductImage_url(ctx context.Context, field graphql.CollectedField, obj *model.ProductImage) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15809,7 +15809,7 @@ func (ec *executionContext) fieldContext_ProductImage_url(_ context.Context, fie
 }
 
 func (ec *executionContext) _ProductImage_label(ctx context.Context, field graphql.CollectedField, obj *model.ProductImage) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15832,7 +15832,7 @@ func (ec *executionContext) fieldContext_ProductImage_label(_ context.Context, f
 }
 
 func (ec *executionContext) _ProductPrice_regular_price(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrice) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15850,8 +15850,8 @@ func (ec *executionContext) _ProductPrice_regular_price(ctx context.Context, fie
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ProductPrice_regular_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ProductPrice_regular_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ProductPrice",
 		Field:      field,
 		IsMethod:   false,
@@ -15859,12 +15859,12 @@ func (ec *executionContext) fieldContext_ProductPrice_regular_price(ctx context.
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ProductPrice_final_price(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrice) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15882,8 +15882,8 @@ func (ec *executionContext) _ProductPrice_final_price(ctx context.Context, field
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ProductPrice_final_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ProductPrice_final_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ProductPrice",
 		Field:      field,
 		IsMethod:   false,
@@ -15891,12 +15891,12 @@ func (ec *executionContext) fieldContext_ProductPrice_final_price(ctx context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ProductPrice_discount(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrice) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15914,8 +15914,8 @@ func (ec *executionContext) _ProductPrice_discount(ctx context.Context, field gr
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ProductPrice_discount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ProductPrice_discount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ProductPrice",
 		Field:      field,
 		IsMethod:   false,
@@ -15923,12 +15923,12 @@ func (ec *executionContext) fieldContext_ProductPrice_discount(ctx context.Conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProductDiscount(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ProductPrices_minimalPrice(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15946,8 +15946,8 @@ func (ec *executionContext) _ProductPrices_minimalPrice(ctx context.Context, fie
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ProductPrices_minimalPrice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ProductPrices_minimalPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ProductPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -15955,12 +15955,12 @@ func (ec *executionContext) fieldContext_ProductPrices_minimalPrice(ctx context.
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Price(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ProductPrices_maximalPrice(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15978,8 +15978,8 @@ func (ec *executionContext) _ProductPrices_maximalPrice(ctx context.Context, fie
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ProductPrices_maximalPrice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ProductPrices_maximalPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ProductPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -15987,12 +15987,12 @@ func (ec *executionContext) fieldContext_ProductPrices_maximalPrice(ctx context.
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Price(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ProductPrices_regularPrice(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrices) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16010,8 +16010,8 @@ func (ec *executionContext) _ProductPrices_regularPrice(ctx context.Context, fie
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ProductPrices_regularPrice(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ProductPrices_regularPrice(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ProductPrices",
 		Field:      field,
 		IsMethod:   false,
@@ -16019,12 +16019,12 @@ func (ec *executionContext) fieldContext_ProductPrices_regularPrice(ctx context.
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Price(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Products_items(ctx context.Context, field graphql.CollectedField, obj *model.Products) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16042,8 +16042,8 @@ func (ec *executionContext) _Products_items(ctx context.Context, field graphql.C
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Products_items(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Products_items(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Products",
 		Field:      field,
 		IsMethod:   false,
@@ -16051,12 +16051,12 @@ func (ec *executionContext) fieldContext_Products_items(ctx context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Products_total_count(ctx context.Context, field graphql.CollectedField, obj *model.Products) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16079,7 +16079,7 @@ func (ec *executionContext) fieldContext_Products_total_count(_ context.Context,
 }
 
 func (ec *executionContext) _Products_page_info(ctx context.Context, field graphql.CollectedField, obj *model.Products) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16097,8 +16097,8 @@ func (ec *executionContext) _Products_page_info(ctx context.Context, field graph
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Products_page_info(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Products_page_info(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Products",
 		Field:      field,
 		IsMethod:   false,
@@ -16106,12 +16106,12 @@ func (ec *executionContext) fieldContext_Products_page_info(ctx context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SearchResultPageInfo(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Query_cart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16155,7 +16155,7 @@ func (ec *executionContext) fieldContext_Query_cart(ctx context.Context, field g
 }
 
 func (ec *executionContext) _Query_customerCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16173,8 +16173,8 @@ func (ec *executionContext) _Query_customerCart(ctx context.Context, field graph
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query_customerCart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Query_customerCart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -16182,12 +16182,12 @@ func (ec *executionContext) fieldContext_Query_customerCart(ctx context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Query_customer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16205,8 +16205,8 @@ func (ec *executionContext) _Query_customer(ctx context.Context, field graphql.C
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Query_customer(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Query_customer(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -16214,12 +16214,12 @@ func (ec *executionContext) fieldContext_Query_customer(ctx context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Customer(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Query_products(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16263,7 +16263,7 @@ func (ec *executionContext) fieldContext_Query_products(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Query_dynamicBlocks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16307,7 +16307,7 @@ func (ec *executionContext) fieldContext_Query_dynamicBlocks(ctx context.Context
 }
 
 func (ec *executionContext) _Query_storeConfig(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16325,8 +16325,8 @@ func (ec *executionContext) _Query_storeConfig(ctx context.Context, field graphq
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Query_storeConfig(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Query_storeConfig(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -16334,12 +16334,12 @@ func (ec *executionContext) fieldContext_Query_storeConfig(ctx context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_StoreConfig(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Query_countries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16357,8 +16357,8 @@ func (ec *executionContext) _Query_countries(ctx context.Context, field graphql.
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Query_countries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Query_countries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -16366,12 +16366,12 @@ func (ec *executionContext) fieldContext_Query_countries(ctx context.Context, fi
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Country(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Query_country(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16415,7 +16415,7 @@ func (ec *executionContext) fieldContext_Query_country(ctx context.Context, fiel
 }
 
 func (ec *executionContext) _Query_isEmailAvailable(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16459,7 +16459,7 @@ func (ec *executionContext) fieldContext_Query_isEmailAvailable(ctx context.Cont
 }
 
 func (ec *executionContext) _Query_availableStores(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16503,7 +16503,7 @@ func (ec *executionContext) fieldContext_Query_availableStores(ctx context.Conte
 }
 
 func (ec *executionContext) _Query_currency(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16521,8 +16521,8 @@ func (ec *executionContext) _Query_currency(ctx context.Context, field graphql.C
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Query_currency(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Query_currency(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -16530,12 +16530,12 @@ func (ec *executionContext) fieldContext_Query_currency(ctx context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Currency(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Query_route(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16579,7 +16579,7 @@ func (ec *executionContext) fieldContext_Query_route(ctx context.Context, field 
 }
 
 func (ec *executionContext) _Query_recaptchaV3Config(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16597,8 +16597,8 @@ func (ec *executionContext) _Query_recaptchaV3Config(ctx context.Context, field 
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_Query_recaptchaV3Config(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Query_recaptchaV3Config(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -16606,12 +16606,12 @@ func (ec *executionContext) fieldContext_Query_recaptchaV3Config(ctx context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ReCaptchaConfigurationV3(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _Query_giftCardAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16655,7 +16655,7 @@ func (ec *executionContext) fieldContext_Query_giftCardAccount(ctx context.Conte
 }
 
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16699,7 +16699,7 @@ func (ec *executionContext) fieldContext_Query___type(ctx context.Context, field
 }
 
 func (ec *executionContext) _Query___schema(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16717,8 +16717,8 @@ func (ec *executionContext) _Query___schema(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_Query___schema(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "Query",
 		Field:      field,
 		IsMethod:   true,
@@ -16726,12 +16726,12 @@ func (ec *executionContext) fieldContext_Query___schema(ctx context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Schema(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_website_key(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16754,7 +16754,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_website_key(_ 
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_minimum_score(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16777,7 +16777,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_minimum_score(
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_badge_position(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16800,7 +16800,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_badge_position
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_language_code(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16823,7 +16823,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_language_code(
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_failure_message(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16846,7 +16846,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_failure_messag
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_forms(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16869,7 +16869,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_forms(_ contex
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_is_enabled(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16892,7 +16892,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_is_enabled(_ c
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_theme(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16915,7 +16915,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_theme(_ contex
 }
 
 func (ec *executionContext) _Region_id(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16938,7 +16938,7 @@ func (ec *executionContext) fieldContext_Region_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16961,7 +16961,7 @@ func (ec *executionContext) fieldContext_Region_code(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16984,7 +16984,7 @@ func (ec *executionContext) fieldContext_Region_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) _RemoveCouponFromCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.RemoveCouponFromCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17002,8 +17002,8 @@ func (ec *executionContext) _RemoveCouponFromCartOutput_cart(ctx context.Context
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_RemoveCouponFromCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_RemoveCouponFromCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "RemoveCouponFromCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -17011,12 +17011,12 @@ func (ec *executionContext) fieldContext_RemoveCouponFromCartOutput_cart(ctx con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _RemoveGiftCardFromCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.RemoveGiftCardFromCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17034,8 +17034,8 @@ func (ec *executionContext) _RemoveGiftCardFromCartOutput_cart(ctx context.Conte
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RemoveGiftCardFromCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_RemoveGiftCardFromCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "RemoveGiftCardFromCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -17043,12 +17043,12 @@ func (ec *executionContext) fieldContext_RemoveGiftCardFromCartOutput_cart(ctx c
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _RemoveItemFromCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.RemoveItemFromCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17066,8 +17066,8 @@ func (ec *executionContext) _RemoveItemFromCartOutput_cart(ctx context.Context, 
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_RemoveItemFromCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_RemoveItemFromCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "RemoveItemFromCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -17075,12 +17075,12 @@ func (ec *executionContext) fieldContext_RemoveItemFromCartOutput_cart(ctx conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _RevokeCustomerTokenOutput_result(ctx context.Context, field graphql.CollectedField, obj *model.RevokeCustomerTokenOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17103,7 +17103,7 @@ func (ec *executionContext) fieldContext_RevokeCustomerTokenOutput_result(_ cont
 }
 
 func (ec *executionContext) _SearchResultPageInfo_current_page(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultPageInfo) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17126,7 +17126,7 @@ func (ec *executionContext) fieldContext_SearchResultPageInfo_current_page(_ con
 }
 
 func (ec *executionContext) _SearchResultPageInfo_page_size(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultPageInfo) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17149,7 +17149,7 @@ func (ec *executionContext) fieldContext_SearchResultPageInfo_page_size(_ contex
 }
 
 func (ec *executionContext) _SearchResultPageInfo_total_pages(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultPageInfo) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17172,7 +17172,7 @@ func (ec *executionContext) fieldContext_SearchResultPageInfo_total_pages(_ cont
 }
 
 func (ec *executionContext) _SelectedAttributeOption_attribute_option(ctx context.Context, field graphql.CollectedField, obj *model.SelectedAttributeOption) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17190,8 +17190,8 @@ func (ec *executionContext) _SelectedAttributeOption_attribute_option(ctx contex
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_SelectedAttributeOption_attribute_option(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SelectedAttributeOption_attribute_option(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SelectedAttributeOption",
 		Field:      field,
 		IsMethod:   false,
@@ -17199,12 +17199,12 @@ func (ec *executionContext) fieldContext_SelectedAttributeOption_attribute_optio
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SelectedConfigurableOption_configurable_product_option_uid(ctx context.Context, field graphql.CollectedField, obj *model.SelectedConfigurableOption) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17227,7 +17227,7 @@ func (ec *executionContext) fieldContext_SelectedConfigurableOption_configurable
 }
 
 func (ec *executionContext) _SelectedConfigurableOption_configurable_product_option_value_uid(ctx context.Context, field graphql.CollectedField, obj *model.SelectedConfigurableOption) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17250,7 +17250,7 @@ func (ec *executionContext) fieldContext_SelectedConfigurableOption_configurable
 }
 
 func (ec *executionContext) _SelectedConfigurableOption_id(ctx context.Context, field graphql.CollectedField, obj *model.SelectedConfigurableOption) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17273,7 +17273,7 @@ func (ec *executionContext) fieldContext_SelectedConfigurableOption_id(_ context
 }
 
 func (ec *executionContext) _SelectedConfigurableOption_option_label(ctx context.Context, field graphql.CollectedField, obj *model.SelectedConfigurableOption) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17296,7 +17296,7 @@ func (ec *executionContext) fieldContext_SelectedConfigurableOption_option_label
 }
 
 func (ec *executionContext) _SelectedConfigurableOption_value_id(ctx context.Context, field graphql.CollectedField, obj *model.SelectedConfigurableOption) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17319,7 +17319,7 @@ func (ec *executionContext) fieldContext_SelectedConfigurableOption_value_id(_ c
 }
 
 func (ec *executionContext) _SelectedConfigurableOption_value_label(ctx context.Context, field graphql.CollectedField, obj *model.SelectedConfigurableOption) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17342,7 +17342,7 @@ func (ec *executionContext) fieldContext_SelectedConfigurableOption_value_label(
 }
 
 func (ec *executionContext) _SelectedPaymentMethod_code(ctx context.Context, field graphql.CollectedField, obj *model.SelectedPaymentMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17365,7 +17365,7 @@ func (ec *executionContext) fieldContext_SelectedPaymentMethod_code(_ context.Co
 }
 
 func (ec *executionContext) _SelectedPaymentMethod_title(ctx context.Context, field graphql.CollectedField, obj *model.SelectedPaymentMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17388,7 +17388,7 @@ func (ec *executionContext) fieldContext_SelectedPaymentMethod_title(_ context.C
 }
 
 func (ec *executionContext) _SelectedPaymentMethod_purchase_order_number(ctx context.Context, field graphql.CollectedField, obj *model.SelectedPaymentMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17411,7 +17411,7 @@ func (ec *executionContext) fieldContext_SelectedPaymentMethod_purchase_order_nu
 }
 
 func (ec *executionContext) _SelectedShippingMethod_carrier_code(ctx context.Context, field graphql.CollectedField, obj *model.SelectedShippingMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17434,7 +17434,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_carrier_code(_ c
 }
 
 func (ec *executionContext) _SelectedShippingMethod_carrier_title(ctx context.Context, field graphql.CollectedField, obj *model.SelectedShippingMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17457,7 +17457,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_carrier_title(_ 
 }
 
 func (ec *executionContext) _SelectedShippingMethod_method_code(ctx context.Context, field graphql.CollectedField, obj *model.SelectedShippingMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17480,7 +17480,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_method_code(_ co
 }
 
 func (ec *executionContext) _SelectedShippingMethod_method_title(ctx context.Context, field graphql.CollectedField, obj *model.SelectedShippingMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17503,7 +17503,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_method_title(_ c
 }
 
 func (ec *executionContext) _SelectedShippingMethod_amount(ctx context.Context, field graphql.CollectedField, obj *model.SelectedShippingMethod) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17521,8 +17521,8 @@ func (ec *executionContext) _SelectedShippingMethod_amount(ctx context.Context, 
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SelectedShippingMethod_amount(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SelectedShippingMethod_amount(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SelectedShippingMethod",
 		Field:      field,
 		IsMethod:   false,
@@ -17530,12 +17530,12 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_amount(ctx conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Money(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SetBillingAddressOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.SetBillingAddressOnCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17553,8 +17553,8 @@ func (ec *executionContext) _SetBillingAddressOnCartOutput_cart(ctx context.Cont
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SetBillingAddressOnCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SetBillingAddressOnCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SetBillingAddressOnCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -17562,12 +17562,12 @@ func (ec *executionContext) fieldContext_SetBillingAddressOnCartOutput_cart(ctx 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SetGiftOptionsOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.SetGiftOptionsOnCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17585,8 +17585,8 @@ func (ec *executionContext) _SetGiftOptionsOnCartOutput_cart(ctx context.Context
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SetGiftOptionsOnCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SetGiftOptionsOnCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SetGiftOptionsOnCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -17594,12 +17594,12 @@ func (ec *executionContext) fieldContext_SetGiftOptionsOnCartOutput_cart(ctx con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SetGuestEmailOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.SetGuestEmailOnCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17617,8 +17617,8 @@ func (ec *executionContext) _SetGuestEmailOnCartOutput_cart(ctx context.Context,
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SetGuestEmailOnCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SetGuestEmailOnCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SetGuestEmailOnCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -17626,12 +17626,12 @@ func (ec *executionContext) fieldContext_SetGuestEmailOnCartOutput_cart(ctx cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SetPaymentMethodOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.SetPaymentMethodOnCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17649,8 +17649,8 @@ func (ec *executionContext) _SetPaymentMethodOnCartOutput_cart(ctx context.Conte
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SetPaymentMethodOnCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SetPaymentMethodOnCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SetPaymentMethodOnCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -17658,12 +17658,12 @@ func (ec *executionContext) fieldContext_SetPaymentMethodOnCartOutput_cart(ctx c
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SetShippingAddressesOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.SetShippingAddressesOnCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17681,8 +17681,8 @@ func (ec *executionContext) _SetShippingAddressesOnCartOutput_cart(ctx context.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SetShippingAddressesOnCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SetShippingAddressesOnCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SetShippingAddressesOnCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -17690,12 +17690,12 @@ func (ec *executionContext) fieldContext_SetShippingAddressesOnCartOutput_cart(c
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SetShippingMethodsOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.SetShippingMethodsOnCartOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17713,8 +17713,8 @@ func (ec *executionContext) _SetShippingMethodsOnCartOutput_cart(ctx context.Con
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SetShippingMethodsOnCartOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SetShippingMethodsOnCartOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SetShippingMethodsOnCartOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -17722,12 +17722,12 @@ func (ec *executionContext) fieldContext_SetShippingMethodsOnCartOutput_cart(ctx
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ShippingCartAddress_firstname(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17750,7 +17750,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_firstname(_ context
 }
 
 func (ec *executionContext) _ShippingCartAddress_lastname(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17773,7 +17773,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_lastname(_ context.
 }
 
 func (ec *executionContext) _ShippingCartAddress_company(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17796,7 +17796,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_company(_ context.C
 }
 
 func (ec *executionContext) _ShippingCartAddress_street(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17819,7 +17819,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_street(_ context.Co
 }
 
 func (ec *executionContext) _ShippingCartAddress_city(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17842,7 +17842,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_city(_ context.Cont
 }
 
 func (ec *executionContext) _ShippingCartAddress_region(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17860,8 +17860,8 @@ func (ec *executionContext) _ShippingCartAddress_region(ctx context.Context, fie
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ShippingCartAddress_region(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ShippingCartAddress_region(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ShippingCartAddress",
 		Field:      field,
 		IsMethod:   false,
@@ -17869,12 +17869,12 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_region(ctx context.
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartAddressRegion(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ShippingCartAddress_postcode(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17897,7 +17897,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_postcode(_ context.
 }
 
 func (ec *executionContext) _ShippingCartAddress_country(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17915,8 +17915,8 @@ func (ec *executionContext) _ShippingCartAddress_country(ctx context.Context, fi
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_ShippingCartAddress_country(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ShippingCartAddress_country(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ShippingCartAddress",
 		Field:      field,
 		IsMethod:   false,
@@ -17924,12 +17924,12 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_country(ctx context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartAddressCountry(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ShippingCartAddress_telephone(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17952,7 +17952,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_telephone(_ context
 }
 
 func (ec *executionContext) _ShippingCartAddress_available_shipping_methods(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17970,8 +17970,8 @@ func (ec *executionContext) _ShippingCartAddress_available_shipping_methods(ctx 
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ShippingCartAddress_available_shipping_methods(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ShippingCartAddress_available_shipping_methods(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ShippingCartAddress",
 		Field:      field,
 		IsMethod:   false,
@@ -17979,12 +17979,12 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_available_shipping_
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_AvailableShippingMethod(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _ShippingCartAddress_selected_shipping_method(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18002,8 +18002,8 @@ func (ec *executionContext) _ShippingCartAddress_selected_shipping_method(ctx co
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_ShippingCartAddress_selected_shipping_method(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_ShippingCartAddress_selected_shipping_method(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "ShippingCartAddress",
 		Field:      field,
 		IsMethod:   false,
@@ -18011,12 +18011,12 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_selected_shipping_m
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_SelectedShippingMethod(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SimpleCartItem_uid(ctx context.Context, field graphql.CollectedField, obj *model.SimpleCartItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18039,7 +18039,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_uid(_ context.Context, f
 }
 
 func (ec *executionContext) _SimpleCartItem_id(ctx context.Context, field graphql.CollectedField, obj *model.SimpleCartItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18062,7 +18062,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _SimpleCartItem_quantity(ctx context.Context, field graphql.CollectedField, obj *model.SimpleCartItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18085,7 +18085,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_quantity(_ context.Conte
 }
 
 func (ec *executionContext) _SimpleCartItem_product(ctx context.Context, field graphql.CollectedField, obj *model.SimpleCartItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18103,8 +18103,8 @@ func (ec *executionContext) _SimpleCartItem_product(ctx context.Context, field g
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleCartItem_product(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleCartItem_product(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SimpleCartItem",
 		Field:      field,
 		IsMethod:   false,
@@ -18112,12 +18112,12 @@ func (ec *executionContext) fieldContext_SimpleCartItem_product(ctx context.Cont
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SimpleCartItem_prices(ctx context.Context, field graphql.CollectedField, obj *model.SimpleCartItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18135,8 +18135,8 @@ func (ec *executionContext) _SimpleCartItem_prices(ctx context.Context, field gr
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleCartItem_prices(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleCartItem_prices(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SimpleCartItem",
 		Field:      field,
 		IsMethod:   false,
@@ -18144,12 +18144,12 @@ func (ec *executionContext) fieldContext_SimpleCartItem_prices(ctx context.Conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartItemPrices(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SimpleCartItem_errors(ctx context.Context, field graphql.CollectedField, obj *model.SimpleCartItem) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18167,8 +18167,8 @@ func (ec *executionContext) _SimpleCartItem_errors(ctx context.Context, field gr
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleCartItem_errors(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleCartItem_errors(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SimpleCartItem",
 		Field:      field,
 		IsMethod:   false,
@@ -18176,12 +18176,12 @@ func (ec *executionContext) fieldContext_SimpleCartItem_errors(ctx context.Conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CartItemError(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SimpleProduct_id(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18204,7 +18204,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _SimpleProduct_uid(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18227,7 +18227,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_uid(_ context.Context, fi
 }
 
 func (ec *executionContext) _SimpleProduct_sku(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18250,7 +18250,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_sku(_ context.Context, fi
 }
 
 func (ec *executionContext) _SimpleProduct_name(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18273,7 +18273,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_name(_ context.Context, f
 }
 
 func (ec *executionContext) _SimpleProduct_url_key(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18296,7 +18296,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_url_key(_ context.Context
 }
 
 func (ec *executionContext) _SimpleProduct_stock_status(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18319,7 +18319,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_stock_status(_ context.Co
 }
 
 func (ec *executionContext) _SimpleProduct_small_image(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18337,8 +18337,8 @@ func (ec *executionContext) _SimpleProduct_small_image(ctx context.Context, fiel
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleProduct_small_image(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleProduct_small_image(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SimpleProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -18346,12 +18346,12 @@ func (ec *executionContext) fieldContext_SimpleProduct_small_image(ctx context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProductImage(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SimpleProduct_thumbnail(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18369,8 +18369,8 @@ func (ec *executionContext) _SimpleProduct_thumbnail(ctx context.Context, field 
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleProduct_thumbnail(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleProduct_thumbnail(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SimpleProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -18378,12 +18378,12 @@ func (ec *executionContext) fieldContext_SimpleProduct_thumbnail(ctx context.Con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProductImage(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SimpleProduct_price_range(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18401,8 +18401,8 @@ func (ec *executionContext) _SimpleProduct_price_range(ctx context.Context, fiel
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleProduct_price_range(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleProduct_price_range(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SimpleProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -18410,12 +18410,12 @@ func (ec *executionContext) fieldContext_SimpleProduct_price_range(ctx context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_PriceRange(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SimpleProduct_price(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18433,8 +18433,8 @@ func (ec *executionContext) _SimpleProduct_price(ctx context.Context, field grap
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleProduct_price(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleProduct_price(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SimpleProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -18442,12 +18442,12 @@ func (ec *executionContext) fieldContext_SimpleProduct_price(ctx context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ProductPrices(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SimpleProduct_description(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18465,8 +18465,8 @@ func (ec *executionContext) _SimpleProduct_description(ctx context.Context, fiel
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleProduct_description(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleProduct_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SimpleProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -18474,12 +18474,12 @@ func (ec *executionContext) fieldContext_SimpleProduct_description(ctx context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ComplexTextValue(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SimpleProduct_short_description(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18497,8 +18497,8 @@ func (ec *executionContext) _SimpleProduct_short_description(ctx context.Context
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleProduct_short_description(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleProduct_short_description(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SimpleProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -18506,12 +18506,12 @@ func (ec *executionContext) fieldContext_SimpleProduct_short_description(ctx con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_ComplexTextValue(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SimpleProduct_meta_title(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18534,7 +18534,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_meta_title(_ context.Cont
 }
 
 func (ec *executionContext) _SimpleProduct_meta_description(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18557,7 +18557,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_meta_description(_ contex
 }
 
 func (ec *executionContext) _SimpleProduct_media_gallery_entries(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18575,8 +18575,8 @@ func (ec *executionContext) _SimpleProduct_media_gallery_entries(ctx context.Con
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleProduct_media_gallery_entries(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleProduct_media_gallery_entries(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SimpleProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -18584,12 +18584,12 @@ func (ec *executionContext) fieldContext_SimpleProduct_media_gallery_entries(ctx
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_MediaGalleryEntry(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SimpleProduct_categories(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18607,8 +18607,8 @@ func (ec *executionContext) _SimpleProduct_categories(ctx context.Context, field
 		false,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleProduct_categories(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleProduct_categories(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SimpleProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -18616,12 +18616,12 @@ func (ec *executionContext) fieldContext_SimpleProduct_categories(ctx context.Co
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return nil, errors.New("FieldContext.Child cannot be called on type INTERFACE")
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SimpleProduct_custom_attributes(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18639,8 +18639,8 @@ func (ec *executionContext) _SimpleProduct_custom_attributes(ctx context.Context
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_SimpleProduct_custom_attributes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_SimpleProduct_custom_attributes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "SimpleProduct",
 		Field:      field,
 		IsMethod:   false,
@@ -18648,12 +18648,12 @@ func (ec *executionContext) fieldContext_SimpleProduct_custom_attributes(ctx con
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_CustomAttribute(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _SimpleProduct_weight(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18676,7 +18676,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_weight(_ context.Context,
 }
 
 func (ec *executionContext) _SimpleProduct_relative_url(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18699,7 +18699,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_relative_url(_ context.Co
 }
 
 func (ec *executionContext) _SimpleProduct_redirect_code(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18722,7 +18722,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_redirect_code(_ context.C
 }
 
 func (ec *executionContext) _SimpleProduct_type(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18745,7 +18745,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_type(_ context.Context, f
 }
 
 func (ec *executionContext) _StoreConfig_id(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18768,7 +18768,7 @@ func (ec *executionContext) fieldContext_StoreConfig_id(_ context.Context, field
 }
 
 func (ec *executionContext) _StoreConfig_store_code(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18791,7 +18791,7 @@ func (ec *executionContext) fieldContext_StoreConfig_store_code(_ context.Contex
 }
 
 func (ec *executionContext) _StoreConfig_store_name(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18814,7 +18814,7 @@ func (ec *executionContext) fieldContext_StoreConfig_store_name(_ context.Contex
 }
 
 func (ec *executionContext) _StoreConfig_store_group_code(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18837,7 +18837,7 @@ func (ec *executionContext) fieldContext_StoreConfig_store_group_code(_ context.
 }
 
 func (ec *executionContext) _StoreConfig_website_code(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18860,7 +18860,7 @@ func (ec *executionContext) fieldContext_StoreConfig_website_code(_ context.Cont
 }
 
 func (ec *executionContext) _StoreConfig_locale(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18883,7 +18883,7 @@ func (ec *executionContext) fieldContext_StoreConfig_locale(_ context.Context, f
 }
 
 func (ec *executionContext) _StoreConfig_timezone(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18906,7 +18906,7 @@ func (ec *executionContext) fieldContext_StoreConfig_timezone(_ context.Context,
 }
 
 func (ec *executionContext) _StoreConfig_base_currency_code(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18929,7 +18929,7 @@ func (ec *executionContext) fieldContext_StoreConfig_base_currency_code(_ contex
 }
 
 func (ec *executionContext) _StoreConfig_default_display_currency_code(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18952,7 +18952,7 @@ func (ec *executionContext) fieldContext_StoreConfig_default_display_currency_co
 }
 
 func (ec *executionContext) _StoreConfig_product_url_suffix(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18975,7 +18975,7 @@ func (ec *executionContext) fieldContext_StoreConfig_product_url_suffix(_ contex
 }
 
 func (ec *executionContext) _StoreConfig_category_url_suffix(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18998,7 +18998,7 @@ func (ec *executionContext) fieldContext_StoreConfig_category_url_suffix(_ conte
 }
 
 func (ec *executionContext) _StoreConfig_product_canonical_tag(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19021,7 +19021,7 @@ func (ec *executionContext) fieldContext_StoreConfig_product_canonical_tag(_ con
 }
 
 func (ec *executionContext) _StoreConfig_category_canonical_tag(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19044,7 +19044,7 @@ func (ec *executionContext) fieldContext_StoreConfig_category_canonical_tag(_ co
 }
 
 func (ec *executionContext) _StoreConfig_configurable_thumbnail_source(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19067,7 +19067,7 @@ func (ec *executionContext) fieldContext_StoreConfig_configurable_thumbnail_sour
 }
 
 func (ec *executionContext) _StoreConfig_root_category_uid(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19090,7 +19090,7 @@ func (ec *executionContext) fieldContext_StoreConfig_root_category_uid(_ context
 }
 
 func (ec *executionContext) _StoreConfig_grid_per_page(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19113,7 +19113,7 @@ func (ec *executionContext) fieldContext_StoreConfig_grid_per_page(_ context.Con
 }
 
 func (ec *executionContext) _StoreConfig_list_per_page(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19136,7 +19136,7 @@ func (ec *executionContext) fieldContext_StoreConfig_list_per_page(_ context.Con
 }
 
 func (ec *executionContext) _StoreConfig_minimum_password_length(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19159,7 +19159,7 @@ func (ec *executionContext) fieldContext_StoreConfig_minimum_password_length(_ c
 }
 
 func (ec *executionContext) _StoreConfig_required_character_classes_number(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19182,7 +19182,7 @@ func (ec *executionContext) fieldContext_StoreConfig_required_character_classes_
 }
 
 func (ec *executionContext) _StoreConfig_customer_access_token_lifetime(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19205,7 +19205,7 @@ func (ec *executionContext) fieldContext_StoreConfig_customer_access_token_lifet
 }
 
 func (ec *executionContext) _StoreConfig_magento_wishlist_general_is_enabled(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19228,7 +19228,7 @@ func (ec *executionContext) fieldContext_StoreConfig_magento_wishlist_general_is
 }
 
 func (ec *executionContext) _StoreConfig_enable_multiple_wishlists(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19251,7 +19251,7 @@ func (ec *executionContext) fieldContext_StoreConfig_enable_multiple_wishlists(_
 }
 
 func (ec *executionContext) _StoreConfig_maximum_number_of_wishlists(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19274,7 +19274,7 @@ func (ec *executionContext) fieldContext_StoreConfig_maximum_number_of_wishlists
 }
 
 func (ec *executionContext) _StoreConfig_allow_order(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19297,7 +19297,7 @@ func (ec *executionContext) fieldContext_StoreConfig_allow_order(_ context.Conte
 }
 
 func (ec *executionContext) _StoreConfig_allow_items(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19320,7 +19320,7 @@ func (ec *executionContext) fieldContext_StoreConfig_allow_items(_ context.Conte
 }
 
 func (ec *executionContext) _StoreConfig_allow_gift_receipt(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19343,7 +19343,7 @@ func (ec *executionContext) fieldContext_StoreConfig_allow_gift_receipt(_ contex
 }
 
 func (ec *executionContext) _StoreConfig_allow_printed_card(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19366,7 +19366,7 @@ func (ec *executionContext) fieldContext_StoreConfig_allow_printed_card(_ contex
 }
 
 func (ec *executionContext) _StoreConfig_allow_gift_wrapping_on_order(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19389,7 +19389,7 @@ func (ec *executionContext) fieldContext_StoreConfig_allow_gift_wrapping_on_orde
 }
 
 func (ec *executionContext) _StoreConfig_allow_gift_wrapping_on_order_items(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19412,7 +19412,7 @@ func (ec *executionContext) fieldContext_StoreConfig_allow_gift_wrapping_on_orde
 }
 
 func (ec *executionContext) _StoreConfig_cart_gift_wrapping(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19435,7 +19435,7 @@ func (ec *executionContext) fieldContext_StoreConfig_cart_gift_wrapping(_ contex
 }
 
 func (ec *executionContext) _StoreConfig_cart_printed_card(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19458,7 +19458,7 @@ func (ec *executionContext) fieldContext_StoreConfig_cart_printed_card(_ context
 }
 
 func (ec *executionContext) _StoreConfig_is_default_store(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19481,7 +19481,7 @@ func (ec *executionContext) fieldContext_StoreConfig_is_default_store(_ context.
 }
 
 func (ec *executionContext) _StoreConfig_store_group_name(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19504,7 +19504,7 @@ func (ec *executionContext) fieldContext_StoreConfig_store_group_name(_ context.
 }
 
 func (ec *executionContext) _StoreConfig_store_sort_order(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19527,7 +19527,7 @@ func (ec *executionContext) fieldContext_StoreConfig_store_sort_order(_ context.
 }
 
 func (ec *executionContext) _StoreConfig_secure_base_media_url(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19550,7 +19550,7 @@ func (ec *executionContext) fieldContext_StoreConfig_secure_base_media_url(_ con
 }
 
 func (ec *executionContext) _StoreConfig_copyright(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19573,7 +19573,7 @@ func (ec *executionContext) fieldContext_StoreConfig_copyright(_ context.Context
 }
 
 func (ec *executionContext) _StoreLabels_store_code(ctx context.Context, field graphql.CollectedField, obj *model.StoreLabels) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19596,7 +19596,7 @@ func (ec *executionContext) fieldContext_StoreLabels_store_code(_ context.Contex
 }
 
 func (ec *executionContext) _StoreLabels_label(ctx context.Context, field graphql.CollectedField, obj *model.StoreLabels) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19619,7 +19619,7 @@ func (ec *executionContext) fieldContext_StoreLabels_label(_ context.Context, fi
 }
 
 func (ec *executionContext) _TextSwatchData_value(ctx context.Context, field graphql.CollectedField, obj *model.TextSwatchData) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19642,7 +19642,7 @@ func (ec *executionContext) fieldContext_TextSwatchData_value(_ context.Context,
 }
 
 func (ec *executionContext) _UiAttributeTypeAny_ui_input_type(ctx context.Context, field graphql.CollectedField, obj *model.UIAttributeTypeAny) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19665,7 +19665,7 @@ func (ec *executionContext) fieldContext_UiAttributeTypeAny_ui_input_type(_ cont
 }
 
 func (ec *executionContext) _UiAttributeTypeAny_is_html_allowed(ctx context.Context, field graphql.CollectedField, obj *model.UIAttributeTypeAny) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19688,7 +19688,7 @@ func (ec *executionContext) fieldContext_UiAttributeTypeAny_is_html_allowed(_ co
 }
 
 func (ec *executionContext) _UpdateCartItemsOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.UpdateCartItemsOutput) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19706,8 +19706,8 @@ func (ec *executionContext) _UpdateCartItemsOutput_cart(ctx context.Context, fie
 		true,
 	)
 }
-func (ec *executionContext) fieldContext_UpdateCartItemsOutput_cart(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext_UpdateCartItemsOutput_cart(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "UpdateCartItemsOutput",
 		Field:      field,
 		IsMethod:   false,
@@ -19715,12 +19715,12 @@ func (ec *executionContext) fieldContext_UpdateCartItemsOutput_cart(ctx context.
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Cart(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) _WishListUserInputError_message(ctx context.Context, field graphql.CollectedField, obj *model.WishListUserInputError) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19743,7 +19743,7 @@ func (ec *executionContext) fieldContext_WishListUserInputError_message(_ contex
 }
 
 func (ec *executionContext) _WishListUserInputError_code(ctx context.Context, field graphql.CollectedField, obj *model.WishListUserInputError) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19766,7 +19766,7 @@ func (ec *executionContext) fieldContext_WishListUserInputError_code(_ context.C
 }
 
 func (ec *executionContext) _Wishlist_id(ctx context.Context, field graphql.CollectedField, obj *model.Wishlist) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19789,7 +19789,7 @@ func (ec *executionContext) fieldContext_Wishlist_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Wishlist_name(ctx context.Context, field graphql.CollectedField, obj *model.Wishlist) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19812,7 +19812,7 @@ func (ec *executionContext) fieldContext_Wishlist_name(_ context.Context, field 
 }
 
 func (ec *executionContext) _Wishlist_visibility(ctx context.Context, field graphql.CollectedField, obj *model.Wishlist) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19835,7 +19835,7 @@ func (ec *executionContext) fieldContext_Wishlist_visibility(_ context.Context, 
 }
 
 func (ec *executionContext) _Wishlist_items_count(ctx context.Context, field graphql.CollectedField, obj *model.Wishlist) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19858,7 +19858,7 @@ func (ec *executionContext) fieldContext_Wishlist_items_count(_ context.Context,
 }
 
 func (ec *executionContext) _Wishlist_sharing_code(ctx context.Context, field graphql.CollectedField, obj *model.Wishlist) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19881,7 +19881,7 @@ func (ec *executionContext) fieldContext_Wishlist_sharing_code(_ context.Context
 }
 
 func (ec *executionContext) _Wishlist_updated_at(ctx context.Context, field graphql.CollectedField, obj *model.Wishlist) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19904,7 +19904,7 @@ func (ec *executionContext) fieldContext_Wishlist_updated_at(_ context.Context, 
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19927,7 +19927,7 @@ func (ec *executionContext) fieldContext___Directive_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___Directive_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19950,7 +19950,7 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19973,7 +19973,7 @@ func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Cont
 }
 
 func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19996,7 +19996,7 @@ func (ec *executionContext) fieldContext___Directive_locations(_ context.Context
 }
 
 func (ec *executionContext) ___Directive_args(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20040,7 +20040,7 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20063,7 +20063,7 @@ func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___EnumValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20086,7 +20086,7 @@ func (ec *executionContext) fieldContext___EnumValue_description(_ context.Conte
 }
 
 func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20109,7 +20109,7 @@ func (ec *executionContext) fieldContext___EnumValue_isDeprecated(_ context.Cont
 }
 
 func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20132,7 +20132,7 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20155,7 +20155,7 @@ func (ec *executionContext) fieldContext___Field_name(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20178,7 +20178,7 @@ func (ec *executionContext) fieldContext___Field_description(_ context.Context, 
 }
 
 func (ec *executionContext) ___Field_args(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20222,7 +20222,7 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 }
 
 func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20240,8 +20240,8 @@ func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.Col
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Field_type(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext___Field_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "__Field",
 		Field:      field,
 		IsMethod:   false,
@@ -20249,12 +20249,12 @@ func (ec *executionContext) fieldContext___Field_type(ctx context.Context, field
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20277,7 +20277,7 @@ func (ec *executionContext) fieldContext___Field_isDeprecated(_ context.Context,
 }
 
 func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20300,7 +20300,7 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20323,7 +20323,7 @@ func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20346,7 +20346,7 @@ func (ec *executionContext) fieldContext___InputValue_description(_ context.Cont
 }
 
 func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20364,8 +20364,8 @@ func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphq
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___InputValue_type(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "__InputValue",
 		Field:      field,
 		IsMethod:   false,
@@ -20373,12 +20373,12 @@ func (ec *executionContext) fieldContext___InputValue_type(ctx context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20401,7 +20401,7 @@ func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20424,7 +20424,7 @@ func (ec *executionContext) fieldContext___InputValue_isDeprecated(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20447,7 +20447,7 @@ func (ec *executionContext) fieldContext___InputValue_deprecationReason(_ contex
 }
 
 func (ec *executionContext) ___Schema_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20470,7 +20470,7 @@ func (ec *executionContext) fieldContext___Schema_description(_ context.Context,
 }
 
 func (ec *executionContext) ___Schema_types(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20488,8 +20488,8 @@ func (ec *executionContext) ___Schema_types(ctx context.Context, field graphql.C
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_types(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext___Schema_types(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
@@ -20497,12 +20497,12 @@ func (ec *executionContext) fieldContext___Schema_types(ctx context.Context, fie
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) ___Schema_queryType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20520,8 +20520,8 @@ func (ec *executionContext) ___Schema_queryType(ctx context.Context, field graph
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_queryType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext___Schema_queryType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
@@ -20529,12 +20529,12 @@ func (ec *executionContext) fieldContext___Schema_queryType(ctx context.Context,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) ___Schema_mutationType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20552,8 +20552,8 @@ func (ec *executionContext) ___Schema_mutationType(ctx context.Context, field gr
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_mutationType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext___Schema_mutationType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
@@ -20561,12 +20561,12 @@ func (ec *executionContext) fieldContext___Schema_mutationType(ctx context.Conte
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) ___Schema_subscriptionType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20584,8 +20584,8 @@ func (ec *executionContext) ___Schema_subscriptionType(ctx context.Context, fiel
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_subscriptionType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext___Schema_subscriptionType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
@@ -20593,12 +20593,12 @@ func (ec *executionContext) fieldContext___Schema_subscriptionType(ctx context.C
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) ___Schema_directives(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20616,8 +20616,8 @@ func (ec *executionContext) ___Schema_directives(ctx context.Context, field grap
 		true,
 	)
 }
-func (ec *executionContext) fieldContext___Schema_directives(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "__Schema",
 		Field:      field,
 		IsMethod:   true,
@@ -20625,12 +20625,12 @@ func (ec *executionContext) fieldContext___Schema_directives(ctx context.Context
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Directive(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20653,7 +20653,7 @@ func (ec *executionContext) fieldContext___Type_kind(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20676,7 +20676,7 @@ func (ec *executionContext) fieldContext___Type_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20699,7 +20699,7 @@ func (ec *executionContext) fieldContext___Type_description(_ context.Context, f
 }
 
 func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20722,7 +20722,7 @@ func (ec *executionContext) fieldContext___Type_specifiedByURL(_ context.Context
 }
 
 func (ec *executionContext) ___Type_fields(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20766,7 +20766,7 @@ func (ec *executionContext) fieldContext___Type_fields(ctx context.Context, fiel
 }
 
 func (ec *executionContext) ___Type_interfaces(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20784,8 +20784,8 @@ func (ec *executionContext) ___Type_interfaces(ctx context.Context, field graphq
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_interfaces(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext___Type_interfaces(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "__Type",
 		Field:      field,
 		IsMethod:   true,
@@ -20793,12 +20793,12 @@ func (ec *executionContext) fieldContext___Type_interfaces(ctx context.Context, 
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) ___Type_possibleTypes(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20816,8 +20816,8 @@ func (ec *executionContext) ___Type_possibleTypes(ctx context.Context, field gra
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_possibleTypes(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext___Type_possibleTypes(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "__Type",
 		Field:      field,
 		IsMethod:   true,
@@ -20825,12 +20825,12 @@ func (ec *executionContext) fieldContext___Type_possibleTypes(ctx context.Contex
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) ___Type_enumValues(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20874,7 +20874,7 @@ func (ec *executionContext) fieldContext___Type_enumValues(ctx context.Context, 
 }
 
 func (ec *executionContext) ___Type_inputFields(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20918,7 +20918,7 @@ func (ec *executionContext) fieldContext___Type_inputFields(ctx context.Context,
 }
 
 func (ec *executionContext) ___Type_ofType(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20936,8 +20936,8 @@ func (ec *executionContext) ___Type_ofType(ctx context.Context, field graphql.Co
 		false,
 	)
 }
-func (ec *executionContext) fieldContext___Type_ofType(ctx context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	fc = fieldContextIn(ctx, graphql.FieldContext{
+func (ec *executionContext) fieldContext___Type_ofType(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
 		Object:     "__Type",
 		Field:      field,
 		IsMethod:   true,
@@ -20945,12 +20945,12 @@ func (ec *executionContext) fieldContext___Type_ofType(ctx context.Context, fiel
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields___Type(ctx, field)
 		},
-	})
+	}
 	return fc, nil
 }
 
 func (ec *executionContext) ___Type_isOneOf(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return resolveField(
+	return graphql.ResolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -23484,9 +23484,9 @@ func (ec *executionContext) _UiInputTypeInterface(ctx context.Context, sel ast.S
 var addConfigurableProductsToCartOutputImplementors = []string{"AddConfigurableProductsToCartOutput"}
 
 func (ec *executionContext) _AddConfigurableProductsToCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.AddConfigurableProductsToCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, addConfigurableProductsToCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, addConfigurableProductsToCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -23517,9 +23517,9 @@ func (ec *executionContext) _AddConfigurableProductsToCartOutput(ctx context.Con
 var addProductsToCartOutputImplementors = []string{"AddProductsToCartOutput"}
 
 func (ec *executionContext) _AddProductsToCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.AddProductsToCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, addProductsToCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, addProductsToCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -23555,9 +23555,9 @@ func (ec *executionContext) _AddProductsToCartOutput(ctx context.Context, sel as
 var addProductsToWishlistOutputImplementors = []string{"AddProductsToWishlistOutput"}
 
 func (ec *executionContext) _AddProductsToWishlistOutput(ctx context.Context, sel ast.SelectionSet, obj *model.AddProductsToWishlistOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, addProductsToWishlistOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, addProductsToWishlistOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -23593,9 +23593,9 @@ func (ec *executionContext) _AddProductsToWishlistOutput(ctx context.Context, se
 var addSimpleProductsToCartOutputImplementors = []string{"AddSimpleProductsToCartOutput"}
 
 func (ec *executionContext) _AddSimpleProductsToCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.AddSimpleProductsToCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, addSimpleProductsToCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, addSimpleProductsToCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -23626,9 +23626,9 @@ func (ec *executionContext) _AddSimpleProductsToCartOutput(ctx context.Context, 
 var appliedCouponImplementors = []string{"AppliedCoupon"}
 
 func (ec *executionContext) _AppliedCoupon(ctx context.Context, sel ast.SelectionSet, obj *model.AppliedCoupon) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, appliedCouponImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, appliedCouponImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -23659,9 +23659,9 @@ func (ec *executionContext) _AppliedCoupon(ctx context.Context, sel ast.Selectio
 var appliedGiftCardImplementors = []string{"AppliedGiftCard"}
 
 func (ec *executionContext) _AppliedGiftCard(ctx context.Context, sel ast.SelectionSet, obj *model.AppliedGiftCard) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, appliedGiftCardImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, appliedGiftCardImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -23707,9 +23707,9 @@ func (ec *executionContext) _AppliedGiftCard(ctx context.Context, sel ast.Select
 var applyCouponToCartOutputImplementors = []string{"ApplyCouponToCartOutput"}
 
 func (ec *executionContext) _ApplyCouponToCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.ApplyCouponToCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, applyCouponToCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, applyCouponToCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -23740,9 +23740,9 @@ func (ec *executionContext) _ApplyCouponToCartOutput(ctx context.Context, sel as
 var applyGiftCardToCartOutputImplementors = []string{"ApplyGiftCardToCartOutput"}
 
 func (ec *executionContext) _ApplyGiftCardToCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.ApplyGiftCardToCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, applyGiftCardToCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, applyGiftCardToCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -23773,9 +23773,9 @@ func (ec *executionContext) _ApplyGiftCardToCartOutput(ctx context.Context, sel 
 var attributeOptionImplementors = []string{"AttributeOption", "AttributeOptionInterface"}
 
 func (ec *executionContext) _AttributeOption(ctx context.Context, sel ast.SelectionSet, obj *model.AttributeOption) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, attributeOptionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, attributeOptionImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -23816,9 +23816,9 @@ func (ec *executionContext) _AttributeOption(ctx context.Context, sel ast.Select
 var availablePaymentMethodImplementors = []string{"AvailablePaymentMethod"}
 
 func (ec *executionContext) _AvailablePaymentMethod(ctx context.Context, sel ast.SelectionSet, obj *model.AvailablePaymentMethod) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, availablePaymentMethodImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, availablePaymentMethodImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -23854,9 +23854,9 @@ func (ec *executionContext) _AvailablePaymentMethod(ctx context.Context, sel ast
 var availableShippingMethodImplementors = []string{"AvailableShippingMethod"}
 
 func (ec *executionContext) _AvailableShippingMethod(ctx context.Context, sel ast.SelectionSet, obj *model.AvailableShippingMethod) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, availableShippingMethodImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, availableShippingMethodImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -23922,9 +23922,9 @@ func (ec *executionContext) _AvailableShippingMethod(ctx context.Context, sel as
 var billingCartAddressImplementors = []string{"BillingCartAddress"}
 
 func (ec *executionContext) _BillingCartAddress(ctx context.Context, sel ast.SelectionSet, obj *model.BillingCartAddress) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, billingCartAddressImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, billingCartAddressImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -23995,9 +23995,9 @@ func (ec *executionContext) _BillingCartAddress(ctx context.Context, sel ast.Sel
 var breadcrumbImplementors = []string{"Breadcrumb"}
 
 func (ec *executionContext) _Breadcrumb(ctx context.Context, sel ast.SelectionSet, obj *model.Breadcrumb) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, breadcrumbImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, breadcrumbImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24048,9 +24048,9 @@ func (ec *executionContext) _Breadcrumb(ctx context.Context, sel ast.SelectionSe
 var cartImplementors = []string{"Cart"}
 
 func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj *model.Cart) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, cartImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, cartImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24166,9 +24166,9 @@ func (ec *executionContext) _Cart(ctx context.Context, sel ast.SelectionSet, obj
 var cartAddressCountryImplementors = []string{"CartAddressCountry"}
 
 func (ec *executionContext) _CartAddressCountry(ctx context.Context, sel ast.SelectionSet, obj *model.CartAddressCountry) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, cartAddressCountryImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, cartAddressCountryImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24204,9 +24204,9 @@ func (ec *executionContext) _CartAddressCountry(ctx context.Context, sel ast.Sel
 var cartAddressRegionImplementors = []string{"CartAddressRegion"}
 
 func (ec *executionContext) _CartAddressRegion(ctx context.Context, sel ast.SelectionSet, obj *model.CartAddressRegion) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, cartAddressRegionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, cartAddressRegionImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24247,9 +24247,9 @@ func (ec *executionContext) _CartAddressRegion(ctx context.Context, sel ast.Sele
 var cartItemErrorImplementors = []string{"CartItemError"}
 
 func (ec *executionContext) _CartItemError(ctx context.Context, sel ast.SelectionSet, obj *model.CartItemError) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, cartItemErrorImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, cartItemErrorImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24285,9 +24285,9 @@ func (ec *executionContext) _CartItemError(ctx context.Context, sel ast.Selectio
 var cartItemPricesImplementors = []string{"CartItemPrices"}
 
 func (ec *executionContext) _CartItemPrices(ctx context.Context, sel ast.SelectionSet, obj *model.CartItemPrices) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, cartItemPricesImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, cartItemPricesImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24338,9 +24338,9 @@ func (ec *executionContext) _CartItemPrices(ctx context.Context, sel ast.Selecti
 var cartPricesImplementors = []string{"CartPrices"}
 
 func (ec *executionContext) _CartPrices(ctx context.Context, sel ast.SelectionSet, obj *model.CartPrices) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, cartPricesImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, cartPricesImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24401,9 +24401,9 @@ func (ec *executionContext) _CartPrices(ctx context.Context, sel ast.SelectionSe
 var cartRuleStorefrontImplementors = []string{"CartRuleStorefront"}
 
 func (ec *executionContext) _CartRuleStorefront(ctx context.Context, sel ast.SelectionSet, obj *model.CartRuleStorefront) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, cartRuleStorefrontImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, cartRuleStorefrontImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24434,9 +24434,9 @@ func (ec *executionContext) _CartRuleStorefront(ctx context.Context, sel ast.Sel
 var cartTaxItemImplementors = []string{"CartTaxItem"}
 
 func (ec *executionContext) _CartTaxItem(ctx context.Context, sel ast.SelectionSet, obj *model.CartTaxItem) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, cartTaxItemImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, cartTaxItemImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24472,9 +24472,9 @@ func (ec *executionContext) _CartTaxItem(ctx context.Context, sel ast.SelectionS
 var cartUserInputErrorImplementors = []string{"CartUserInputError"}
 
 func (ec *executionContext) _CartUserInputError(ctx context.Context, sel ast.SelectionSet, obj *model.CartUserInputError) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, cartUserInputErrorImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, cartUserInputErrorImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24510,9 +24510,9 @@ func (ec *executionContext) _CartUserInputError(ctx context.Context, sel ast.Sel
 var categoryTreeImplementors = []string{"CategoryTree", "CategoryInterface", "RoutableInterface"}
 
 func (ec *executionContext) _CategoryTree(ctx context.Context, sel ast.SelectionSet, obj *model.CategoryTree) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, categoryTreeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, categoryTreeImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24578,9 +24578,9 @@ func (ec *executionContext) _CategoryTree(ctx context.Context, sel ast.Selection
 var cmsPageImplementors = []string{"CmsPage", "RoutableInterface"}
 
 func (ec *executionContext) _CmsPage(ctx context.Context, sel ast.SelectionSet, obj *model.CmsPage) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, cmsPageImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, cmsPageImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24641,9 +24641,9 @@ func (ec *executionContext) _CmsPage(ctx context.Context, sel ast.SelectionSet, 
 var colorSwatchDataImplementors = []string{"ColorSwatchData", "SwatchDataInterface"}
 
 func (ec *executionContext) _ColorSwatchData(ctx context.Context, sel ast.SelectionSet, obj *model.ColorSwatchData) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, colorSwatchDataImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, colorSwatchDataImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24674,9 +24674,9 @@ func (ec *executionContext) _ColorSwatchData(ctx context.Context, sel ast.Select
 var complexTextValueImplementors = []string{"ComplexTextValue"}
 
 func (ec *executionContext) _ComplexTextValue(ctx context.Context, sel ast.SelectionSet, obj *model.ComplexTextValue) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, complexTextValueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, complexTextValueImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24707,9 +24707,9 @@ func (ec *executionContext) _ComplexTextValue(ctx context.Context, sel ast.Selec
 var configurableAttributeOptionImplementors = []string{"ConfigurableAttributeOption"}
 
 func (ec *executionContext) _ConfigurableAttributeOption(ctx context.Context, sel ast.SelectionSet, obj *model.ConfigurableAttributeOption) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, configurableAttributeOptionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, configurableAttributeOptionImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24755,9 +24755,9 @@ func (ec *executionContext) _ConfigurableAttributeOption(ctx context.Context, se
 var configurableCartItemImplementors = []string{"ConfigurableCartItem", "CartItemInterface"}
 
 func (ec *executionContext) _ConfigurableCartItem(ctx context.Context, sel ast.SelectionSet, obj *model.ConfigurableCartItem) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, configurableCartItemImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, configurableCartItemImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24823,9 +24823,9 @@ func (ec *executionContext) _ConfigurableCartItem(ctx context.Context, sel ast.S
 var configurableProductImplementors = []string{"ConfigurableProduct", "ProductInterface", "PhysicalProductInterface", "RoutableInterface"}
 
 func (ec *executionContext) _ConfigurableProduct(ctx context.Context, sel ast.SelectionSet, obj *model.ConfigurableProduct) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, configurableProductImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, configurableProductImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -24966,9 +24966,9 @@ func (ec *executionContext) _ConfigurableProduct(ctx context.Context, sel ast.Se
 var configurableProductOptionsImplementors = []string{"ConfigurableProductOptions"}
 
 func (ec *executionContext) _ConfigurableProductOptions(ctx context.Context, sel ast.SelectionSet, obj *model.ConfigurableProductOptions) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, configurableProductOptionsImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, configurableProductOptionsImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25034,9 +25034,9 @@ func (ec *executionContext) _ConfigurableProductOptions(ctx context.Context, sel
 var configurableProductOptionsValuesImplementors = []string{"ConfigurableProductOptionsValues"}
 
 func (ec *executionContext) _ConfigurableProductOptionsValues(ctx context.Context, sel ast.SelectionSet, obj *model.ConfigurableProductOptionsValues) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, configurableProductOptionsValuesImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, configurableProductOptionsValuesImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25097,9 +25097,9 @@ func (ec *executionContext) _ConfigurableProductOptionsValues(ctx context.Contex
 var configurableVariantImplementors = []string{"ConfigurableVariant"}
 
 func (ec *executionContext) _ConfigurableVariant(ctx context.Context, sel ast.SelectionSet, obj *model.ConfigurableVariant) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, configurableVariantImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, configurableVariantImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25135,9 +25135,9 @@ func (ec *executionContext) _ConfigurableVariant(ctx context.Context, sel ast.Se
 var countryImplementors = []string{"Country"}
 
 func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, obj *model.Country) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, countryImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, countryImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25193,9 +25193,9 @@ func (ec *executionContext) _Country(ctx context.Context, sel ast.SelectionSet, 
 var createGuestCartOutputImplementors = []string{"CreateGuestCartOutput"}
 
 func (ec *executionContext) _CreateGuestCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.CreateGuestCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, createGuestCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, createGuestCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25226,9 +25226,9 @@ func (ec *executionContext) _CreateGuestCartOutput(ctx context.Context, sel ast.
 var createWishlistOutputImplementors = []string{"CreateWishlistOutput"}
 
 func (ec *executionContext) _CreateWishlistOutput(ctx context.Context, sel ast.SelectionSet, obj *model.CreateWishlistOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, createWishlistOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, createWishlistOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25259,9 +25259,9 @@ func (ec *executionContext) _CreateWishlistOutput(ctx context.Context, sel ast.S
 var currencyImplementors = []string{"Currency"}
 
 func (ec *executionContext) _Currency(ctx context.Context, sel ast.SelectionSet, obj *model.Currency) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, currencyImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, currencyImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25312,9 +25312,9 @@ func (ec *executionContext) _Currency(ctx context.Context, sel ast.SelectionSet,
 var customAttributeImplementors = []string{"CustomAttribute"}
 
 func (ec *executionContext) _CustomAttribute(ctx context.Context, sel ast.SelectionSet, obj *model.CustomAttribute) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, customAttributeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, customAttributeImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25355,9 +25355,9 @@ func (ec *executionContext) _CustomAttribute(ctx context.Context, sel ast.Select
 var customerImplementors = []string{"Customer"}
 
 func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet, obj *model.Customer) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, customerImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25433,9 +25433,9 @@ func (ec *executionContext) _Customer(ctx context.Context, sel ast.SelectionSet,
 var customerAddressImplementors = []string{"CustomerAddress"}
 
 func (ec *executionContext) _CustomerAddress(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerAddress) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, customerAddressImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerAddressImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25531,9 +25531,9 @@ func (ec *executionContext) _CustomerAddress(ctx context.Context, sel ast.Select
 var customerAddressRegionImplementors = []string{"CustomerAddressRegion"}
 
 func (ec *executionContext) _CustomerAddressRegion(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerAddressRegion) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, customerAddressRegionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerAddressRegionImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25574,9 +25574,9 @@ func (ec *executionContext) _CustomerAddressRegion(ctx context.Context, sel ast.
 var customerOrderImplementors = []string{"CustomerOrder"}
 
 func (ec *executionContext) _CustomerOrder(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerOrder) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, customerOrderImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerOrderImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25647,9 +25647,9 @@ func (ec *executionContext) _CustomerOrder(ctx context.Context, sel ast.Selectio
 var customerOrdersImplementors = []string{"CustomerOrders"}
 
 func (ec *executionContext) _CustomerOrders(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerOrders) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, customerOrdersImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerOrdersImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25690,9 +25690,9 @@ func (ec *executionContext) _CustomerOrders(ctx context.Context, sel ast.Selecti
 var customerTokenImplementors = []string{"CustomerToken"}
 
 func (ec *executionContext) _CustomerToken(ctx context.Context, sel ast.SelectionSet, obj *model.CustomerToken) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, customerTokenImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, customerTokenImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25723,9 +25723,9 @@ func (ec *executionContext) _CustomerToken(ctx context.Context, sel ast.Selectio
 var discountImplementors = []string{"Discount"}
 
 func (ec *executionContext) _Discount(ctx context.Context, sel ast.SelectionSet, obj *model.Discount) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, discountImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, discountImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25766,9 +25766,9 @@ func (ec *executionContext) _Discount(ctx context.Context, sel ast.SelectionSet,
 var dynamicBlockImplementors = []string{"DynamicBlock"}
 
 func (ec *executionContext) _DynamicBlock(ctx context.Context, sel ast.SelectionSet, obj *model.DynamicBlock) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, dynamicBlockImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, dynamicBlockImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25814,9 +25814,9 @@ func (ec *executionContext) _DynamicBlock(ctx context.Context, sel ast.Selection
 var dynamicBlocksImplementors = []string{"DynamicBlocks"}
 
 func (ec *executionContext) _DynamicBlocks(ctx context.Context, sel ast.SelectionSet, obj *model.DynamicBlocks) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, dynamicBlocksImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, dynamicBlocksImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25862,9 +25862,9 @@ func (ec *executionContext) _DynamicBlocks(ctx context.Context, sel ast.Selectio
 var enteredAttributeValueImplementors = []string{"EnteredAttributeValue"}
 
 func (ec *executionContext) _EnteredAttributeValue(ctx context.Context, sel ast.SelectionSet, obj *model.EnteredAttributeValue) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, enteredAttributeValueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, enteredAttributeValueImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25895,9 +25895,9 @@ func (ec *executionContext) _EnteredAttributeValue(ctx context.Context, sel ast.
 var giftCardAccountImplementors = []string{"GiftCardAccount"}
 
 func (ec *executionContext) _GiftCardAccount(ctx context.Context, sel ast.SelectionSet, obj *model.GiftCardAccount) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, giftCardAccountImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, giftCardAccountImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25938,9 +25938,9 @@ func (ec *executionContext) _GiftCardAccount(ctx context.Context, sel ast.Select
 var giftMessageImplementors = []string{"GiftMessage"}
 
 func (ec *executionContext) _GiftMessage(ctx context.Context, sel ast.SelectionSet, obj *model.GiftMessage) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, giftMessageImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, giftMessageImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -25981,9 +25981,9 @@ func (ec *executionContext) _GiftMessage(ctx context.Context, sel ast.SelectionS
 var giftOptionsPricesImplementors = []string{"GiftOptionsPrices"}
 
 func (ec *executionContext) _GiftOptionsPrices(ctx context.Context, sel ast.SelectionSet, obj *model.GiftOptionsPrices) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, giftOptionsPricesImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, giftOptionsPricesImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26024,9 +26024,9 @@ func (ec *executionContext) _GiftOptionsPrices(ctx context.Context, sel ast.Sele
 var imageSwatchDataImplementors = []string{"ImageSwatchData", "SwatchDataInterface"}
 
 func (ec *executionContext) _ImageSwatchData(ctx context.Context, sel ast.SelectionSet, obj *model.ImageSwatchData) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, imageSwatchDataImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, imageSwatchDataImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26062,9 +26062,9 @@ func (ec *executionContext) _ImageSwatchData(ctx context.Context, sel ast.Select
 var isEmailAvailableOutputImplementors = []string{"IsEmailAvailableOutput"}
 
 func (ec *executionContext) _IsEmailAvailableOutput(ctx context.Context, sel ast.SelectionSet, obj *model.IsEmailAvailableOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, isEmailAvailableOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, isEmailAvailableOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26095,9 +26095,9 @@ func (ec *executionContext) _IsEmailAvailableOutput(ctx context.Context, sel ast
 var mediaGalleryEntryImplementors = []string{"MediaGalleryEntry"}
 
 func (ec *executionContext) _MediaGalleryEntry(ctx context.Context, sel ast.SelectionSet, obj *model.MediaGalleryEntry) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, mediaGalleryEntryImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, mediaGalleryEntryImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26163,9 +26163,9 @@ func (ec *executionContext) _MediaGalleryEntry(ctx context.Context, sel ast.Sele
 var moneyImplementors = []string{"Money"}
 
 func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, obj *model.Money) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, moneyImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, moneyImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26201,12 +26201,12 @@ func (ec *executionContext) _Money(ctx context.Context, sel ast.SelectionSet, ob
 var mutationImplementors = []string{"Mutation"}
 
 func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, mutationImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, mutationImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Mutation",
 	})
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
@@ -26419,9 +26419,9 @@ func (ec *executionContext) _Mutation(ctx context.Context, sel ast.SelectionSet)
 var orderImplementors = []string{"Order"}
 
 func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, obj *model.Order) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, orderImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26452,9 +26452,9 @@ func (ec *executionContext) _Order(ctx context.Context, sel ast.SelectionSet, ob
 var orderAddressImplementors = []string{"OrderAddress"}
 
 func (ec *executionContext) _OrderAddress(ctx context.Context, sel ast.SelectionSet, obj *model.OrderAddress) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, orderAddressImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderAddressImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26530,9 +26530,9 @@ func (ec *executionContext) _OrderAddress(ctx context.Context, sel ast.Selection
 var orderTotalImplementors = []string{"OrderTotal"}
 
 func (ec *executionContext) _OrderTotal(ctx context.Context, sel ast.SelectionSet, obj *model.OrderTotal) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, orderTotalImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, orderTotalImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26578,9 +26578,9 @@ func (ec *executionContext) _OrderTotal(ctx context.Context, sel ast.SelectionSe
 var placeOrderErrorImplementors = []string{"PlaceOrderError"}
 
 func (ec *executionContext) _PlaceOrderError(ctx context.Context, sel ast.SelectionSet, obj *model.PlaceOrderError) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, placeOrderErrorImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, placeOrderErrorImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26616,9 +26616,9 @@ func (ec *executionContext) _PlaceOrderError(ctx context.Context, sel ast.Select
 var placeOrderOutputImplementors = []string{"PlaceOrderOutput"}
 
 func (ec *executionContext) _PlaceOrderOutput(ctx context.Context, sel ast.SelectionSet, obj *model.PlaceOrderOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, placeOrderOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, placeOrderOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26654,9 +26654,9 @@ func (ec *executionContext) _PlaceOrderOutput(ctx context.Context, sel ast.Selec
 var priceImplementors = []string{"Price"}
 
 func (ec *executionContext) _Price(ctx context.Context, sel ast.SelectionSet, obj *model.Price) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, priceImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26687,9 +26687,9 @@ func (ec *executionContext) _Price(ctx context.Context, sel ast.SelectionSet, ob
 var priceRangeImplementors = []string{"PriceRange"}
 
 func (ec *executionContext) _PriceRange(ctx context.Context, sel ast.SelectionSet, obj *model.PriceRange) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, priceRangeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, priceRangeImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26725,9 +26725,9 @@ func (ec *executionContext) _PriceRange(ctx context.Context, sel ast.SelectionSe
 var productAttributeMetadataImplementors = []string{"ProductAttributeMetadata", "AttributeMetadataInterface"}
 
 func (ec *executionContext) _ProductAttributeMetadata(ctx context.Context, sel ast.SelectionSet, obj *model.ProductAttributeMetadata) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, productAttributeMetadataImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, productAttributeMetadataImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26803,9 +26803,9 @@ func (ec *executionContext) _ProductAttributeMetadata(ctx context.Context, sel a
 var productDiscountImplementors = []string{"ProductDiscount"}
 
 func (ec *executionContext) _ProductDiscount(ctx context.Context, sel ast.SelectionSet, obj *model.ProductDiscount) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, productDiscountImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, productDiscountImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26841,9 +26841,9 @@ func (ec *executionContext) _ProductDiscount(ctx context.Context, sel ast.Select
 var productImageImplementors = []string{"ProductImage"}
 
 func (ec *executionContext) _ProductImage(ctx context.Context, sel ast.SelectionSet, obj *model.ProductImage) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, productImageImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, productImageImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26879,9 +26879,9 @@ func (ec *executionContext) _ProductImage(ctx context.Context, sel ast.Selection
 var productPriceImplementors = []string{"ProductPrice"}
 
 func (ec *executionContext) _ProductPrice(ctx context.Context, sel ast.SelectionSet, obj *model.ProductPrice) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, productPriceImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, productPriceImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26922,9 +26922,9 @@ func (ec *executionContext) _ProductPrice(ctx context.Context, sel ast.Selection
 var productPricesImplementors = []string{"ProductPrices"}
 
 func (ec *executionContext) _ProductPrices(ctx context.Context, sel ast.SelectionSet, obj *model.ProductPrices) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, productPricesImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, productPricesImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -26965,9 +26965,9 @@ func (ec *executionContext) _ProductPrices(ctx context.Context, sel ast.Selectio
 var productsImplementors = []string{"Products"}
 
 func (ec *executionContext) _Products(ctx context.Context, sel ast.SelectionSet, obj *model.Products) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, productsImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, productsImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27008,12 +27008,12 @@ func (ec *executionContext) _Products(ctx context.Context, sel ast.SelectionSet,
 var queryImplementors = []string{"Query"}
 
 func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, queryImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, queryImplementors)
 	ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{
 		Object: "Query",
 	})
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		innerCtx := graphql.WithRootFieldContext(ctx, &graphql.RootFieldContext{
@@ -27142,9 +27142,9 @@ func (ec *executionContext) _Query(ctx context.Context, sel ast.SelectionSet) gr
 var reCaptchaConfigurationV3Implementors = []string{"ReCaptchaConfigurationV3"}
 
 func (ec *executionContext) _ReCaptchaConfigurationV3(ctx context.Context, sel ast.SelectionSet, obj *model.ReCaptchaConfigurationV3) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, reCaptchaConfigurationV3Implementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, reCaptchaConfigurationV3Implementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27210,9 +27210,9 @@ func (ec *executionContext) _ReCaptchaConfigurationV3(ctx context.Context, sel a
 var regionImplementors = []string{"Region"}
 
 func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, obj *model.Region) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, regionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, regionImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27253,9 +27253,9 @@ func (ec *executionContext) _Region(ctx context.Context, sel ast.SelectionSet, o
 var removeCouponFromCartOutputImplementors = []string{"RemoveCouponFromCartOutput"}
 
 func (ec *executionContext) _RemoveCouponFromCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.RemoveCouponFromCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, removeCouponFromCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, removeCouponFromCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27286,9 +27286,9 @@ func (ec *executionContext) _RemoveCouponFromCartOutput(ctx context.Context, sel
 var removeGiftCardFromCartOutputImplementors = []string{"RemoveGiftCardFromCartOutput"}
 
 func (ec *executionContext) _RemoveGiftCardFromCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.RemoveGiftCardFromCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, removeGiftCardFromCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, removeGiftCardFromCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27319,9 +27319,9 @@ func (ec *executionContext) _RemoveGiftCardFromCartOutput(ctx context.Context, s
 var removeItemFromCartOutputImplementors = []string{"RemoveItemFromCartOutput"}
 
 func (ec *executionContext) _RemoveItemFromCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.RemoveItemFromCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, removeItemFromCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, removeItemFromCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27352,9 +27352,9 @@ func (ec *executionContext) _RemoveItemFromCartOutput(ctx context.Context, sel a
 var revokeCustomerTokenOutputImplementors = []string{"RevokeCustomerTokenOutput"}
 
 func (ec *executionContext) _RevokeCustomerTokenOutput(ctx context.Context, sel ast.SelectionSet, obj *model.RevokeCustomerTokenOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, revokeCustomerTokenOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, revokeCustomerTokenOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27385,9 +27385,9 @@ func (ec *executionContext) _RevokeCustomerTokenOutput(ctx context.Context, sel 
 var searchResultPageInfoImplementors = []string{"SearchResultPageInfo"}
 
 func (ec *executionContext) _SearchResultPageInfo(ctx context.Context, sel ast.SelectionSet, obj *model.SearchResultPageInfo) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, searchResultPageInfoImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, searchResultPageInfoImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27428,9 +27428,9 @@ func (ec *executionContext) _SearchResultPageInfo(ctx context.Context, sel ast.S
 var selectedAttributeOptionImplementors = []string{"SelectedAttributeOption"}
 
 func (ec *executionContext) _SelectedAttributeOption(ctx context.Context, sel ast.SelectionSet, obj *model.SelectedAttributeOption) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, selectedAttributeOptionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, selectedAttributeOptionImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27461,9 +27461,9 @@ func (ec *executionContext) _SelectedAttributeOption(ctx context.Context, sel as
 var selectedConfigurableOptionImplementors = []string{"SelectedConfigurableOption"}
 
 func (ec *executionContext) _SelectedConfigurableOption(ctx context.Context, sel ast.SelectionSet, obj *model.SelectedConfigurableOption) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, selectedConfigurableOptionImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, selectedConfigurableOptionImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27519,9 +27519,9 @@ func (ec *executionContext) _SelectedConfigurableOption(ctx context.Context, sel
 var selectedPaymentMethodImplementors = []string{"SelectedPaymentMethod"}
 
 func (ec *executionContext) _SelectedPaymentMethod(ctx context.Context, sel ast.SelectionSet, obj *model.SelectedPaymentMethod) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, selectedPaymentMethodImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, selectedPaymentMethodImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27562,9 +27562,9 @@ func (ec *executionContext) _SelectedPaymentMethod(ctx context.Context, sel ast.
 var selectedShippingMethodImplementors = []string{"SelectedShippingMethod"}
 
 func (ec *executionContext) _SelectedShippingMethod(ctx context.Context, sel ast.SelectionSet, obj *model.SelectedShippingMethod) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, selectedShippingMethodImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, selectedShippingMethodImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27615,9 +27615,9 @@ func (ec *executionContext) _SelectedShippingMethod(ctx context.Context, sel ast
 var setBillingAddressOnCartOutputImplementors = []string{"SetBillingAddressOnCartOutput"}
 
 func (ec *executionContext) _SetBillingAddressOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.SetBillingAddressOnCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, setBillingAddressOnCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, setBillingAddressOnCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27648,9 +27648,9 @@ func (ec *executionContext) _SetBillingAddressOnCartOutput(ctx context.Context, 
 var setGiftOptionsOnCartOutputImplementors = []string{"SetGiftOptionsOnCartOutput"}
 
 func (ec *executionContext) _SetGiftOptionsOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.SetGiftOptionsOnCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, setGiftOptionsOnCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, setGiftOptionsOnCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27681,9 +27681,9 @@ func (ec *executionContext) _SetGiftOptionsOnCartOutput(ctx context.Context, sel
 var setGuestEmailOnCartOutputImplementors = []string{"SetGuestEmailOnCartOutput"}
 
 func (ec *executionContext) _SetGuestEmailOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.SetGuestEmailOnCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, setGuestEmailOnCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, setGuestEmailOnCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27714,9 +27714,9 @@ func (ec *executionContext) _SetGuestEmailOnCartOutput(ctx context.Context, sel 
 var setPaymentMethodOnCartOutputImplementors = []string{"SetPaymentMethodOnCartOutput"}
 
 func (ec *executionContext) _SetPaymentMethodOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.SetPaymentMethodOnCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, setPaymentMethodOnCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, setPaymentMethodOnCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27747,9 +27747,9 @@ func (ec *executionContext) _SetPaymentMethodOnCartOutput(ctx context.Context, s
 var setShippingAddressesOnCartOutputImplementors = []string{"SetShippingAddressesOnCartOutput"}
 
 func (ec *executionContext) _SetShippingAddressesOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.SetShippingAddressesOnCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, setShippingAddressesOnCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, setShippingAddressesOnCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27780,9 +27780,9 @@ func (ec *executionContext) _SetShippingAddressesOnCartOutput(ctx context.Contex
 var setShippingMethodsOnCartOutputImplementors = []string{"SetShippingMethodsOnCartOutput"}
 
 func (ec *executionContext) _SetShippingMethodsOnCartOutput(ctx context.Context, sel ast.SelectionSet, obj *model.SetShippingMethodsOnCartOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, setShippingMethodsOnCartOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, setShippingMethodsOnCartOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27813,9 +27813,9 @@ func (ec *executionContext) _SetShippingMethodsOnCartOutput(ctx context.Context,
 var shippingCartAddressImplementors = []string{"ShippingCartAddress"}
 
 func (ec *executionContext) _ShippingCartAddress(ctx context.Context, sel ast.SelectionSet, obj *model.ShippingCartAddress) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, shippingCartAddressImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, shippingCartAddressImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27896,9 +27896,9 @@ func (ec *executionContext) _ShippingCartAddress(ctx context.Context, sel ast.Se
 var simpleCartItemImplementors = []string{"SimpleCartItem", "CartItemInterface"}
 
 func (ec *executionContext) _SimpleCartItem(ctx context.Context, sel ast.SelectionSet, obj *model.SimpleCartItem) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, simpleCartItemImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, simpleCartItemImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -27954,9 +27954,9 @@ func (ec *executionContext) _SimpleCartItem(ctx context.Context, sel ast.Selecti
 var simpleProductImplementors = []string{"SimpleProduct", "ProductInterface", "PhysicalProductInterface", "RoutableInterface"}
 
 func (ec *executionContext) _SimpleProduct(ctx context.Context, sel ast.SelectionSet, obj *model.SimpleProduct) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, simpleProductImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, simpleProductImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -28087,9 +28087,9 @@ func (ec *executionContext) _SimpleProduct(ctx context.Context, sel ast.Selectio
 var storeConfigImplementors = []string{"StoreConfig"}
 
 func (ec *executionContext) _StoreConfig(ctx context.Context, sel ast.SelectionSet, obj *model.StoreConfig) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, storeConfigImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, storeConfigImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -28295,9 +28295,9 @@ func (ec *executionContext) _StoreConfig(ctx context.Context, sel ast.SelectionS
 var storeLabelsImplementors = []string{"StoreLabels"}
 
 func (ec *executionContext) _StoreLabels(ctx context.Context, sel ast.SelectionSet, obj *model.StoreLabels) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, storeLabelsImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, storeLabelsImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -28333,9 +28333,9 @@ func (ec *executionContext) _StoreLabels(ctx context.Context, sel ast.SelectionS
 var textSwatchDataImplementors = []string{"TextSwatchData", "SwatchDataInterface"}
 
 func (ec *executionContext) _TextSwatchData(ctx context.Context, sel ast.SelectionSet, obj *model.TextSwatchData) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, textSwatchDataImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, textSwatchDataImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -28366,9 +28366,9 @@ func (ec *executionContext) _TextSwatchData(ctx context.Context, sel ast.Selecti
 var uiAttributeTypeAnyImplementors = []string{"UiAttributeTypeAny", "UiInputTypeInterface"}
 
 func (ec *executionContext) _UiAttributeTypeAny(ctx context.Context, sel ast.SelectionSet, obj *model.UIAttributeTypeAny) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, uiAttributeTypeAnyImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, uiAttributeTypeAnyImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -28404,9 +28404,9 @@ func (ec *executionContext) _UiAttributeTypeAny(ctx context.Context, sel ast.Sel
 var updateCartItemsOutputImplementors = []string{"UpdateCartItemsOutput"}
 
 func (ec *executionContext) _UpdateCartItemsOutput(ctx context.Context, sel ast.SelectionSet, obj *model.UpdateCartItemsOutput) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, updateCartItemsOutputImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, updateCartItemsOutputImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -28437,9 +28437,9 @@ func (ec *executionContext) _UpdateCartItemsOutput(ctx context.Context, sel ast.
 var wishListUserInputErrorImplementors = []string{"WishListUserInputError"}
 
 func (ec *executionContext) _WishListUserInputError(ctx context.Context, sel ast.SelectionSet, obj *model.WishListUserInputError) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, wishListUserInputErrorImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, wishListUserInputErrorImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -28475,9 +28475,9 @@ func (ec *executionContext) _WishListUserInputError(ctx context.Context, sel ast
 var wishlistImplementors = []string{"Wishlist"}
 
 func (ec *executionContext) _Wishlist(ctx context.Context, sel ast.SelectionSet, obj *model.Wishlist) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, wishlistImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, wishlistImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -28533,9 +28533,9 @@ func (ec *executionContext) _Wishlist(ctx context.Context, sel ast.SelectionSet,
 var __DirectiveImplementors = []string{"__Directive"}
 
 func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionSet, obj *introspection.Directive) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, __DirectiveImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __DirectiveImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -28586,9 +28586,9 @@ func (ec *executionContext) ___Directive(ctx context.Context, sel ast.SelectionS
 var __EnumValueImplementors = []string{"__EnumValue"}
 
 func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.EnumValue) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, __EnumValueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __EnumValueImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -28634,9 +28634,9 @@ func (ec *executionContext) ___EnumValue(ctx context.Context, sel ast.SelectionS
 var __FieldImplementors = []string{"__Field"}
 
 func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, obj *introspection.Field) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, __FieldImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __FieldImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -28692,9 +28692,9 @@ func (ec *executionContext) ___Field(ctx context.Context, sel ast.SelectionSet, 
 var __InputValueImplementors = []string{"__InputValue"}
 
 func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.SelectionSet, obj *introspection.InputValue) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, __InputValueImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __InputValueImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -28750,9 +28750,9 @@ func (ec *executionContext) ___InputValue(ctx context.Context, sel ast.Selection
 var __SchemaImplementors = []string{"__Schema"}
 
 func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet, obj *introspection.Schema) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, __SchemaImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __SchemaImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
@@ -28808,9 +28808,9 @@ func (ec *executionContext) ___Schema(ctx context.Context, sel ast.SelectionSet,
 var __TypeImplementors = []string{"__Type"}
 
 func (ec *executionContext) ___Type(ctx context.Context, sel ast.SelectionSet, obj *introspection.Type) graphql.Marshaler {
-	fields := collectFields(ec.OperationContext, sel, __TypeImplementors)
+	fields := graphql.CollectFields(ec.OperationContext, sel, __TypeImplementors)
 
-	out := newFieldSet(ctx, fields)
+	out := graphql.NewFieldSet(fields)
 	var deferred graphql.DeferredGroup
 	for i, field := range fields {
 		switch field.Name {
