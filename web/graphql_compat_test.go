@@ -343,7 +343,7 @@ func TestGraphQLCheckoutOnBothDatabases(t *testing.T) {
 
 // A query using @defer (a built-in directive clients may send) is answered whole, in one
 // response: the storefront API streams nothing, and the generated code's deferred groups
-// stay empty (see internal/storefront/slice.go).
+// stay empty (see internal/storefront/exec/edits.go).
 func TestDeferIsAnsweredWhole(t *testing.T) {
 	s := newShop(t)
 	a := s.a

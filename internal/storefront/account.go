@@ -24,7 +24,7 @@ func signedIn(ctx context.Context) (*customers.Customer, error) {
 
 // customerView is the signed-in customer with what the query asks of them: the address
 // book and the orders are read only when asked for. Customer's fields have no resolvers of
-// their own (see edits.go: nothing below the root is resolved concurrently), so the
+// their own (see exec/edits.go: nothing below the root is resolved concurrently), so the
 // orders' arguments are read here, from the query.
 func (r *Resolver) customerView(ctx context.Context, c *customers.Customer) (*model.Customer, error) {
 	out := &model.Customer{Firstname: &c.Firstname, Lastname: &c.Lastname, Email: &c.Email, IsSubscribed: ptr(false), Wishlists: []*model.Wishlist{}}
