@@ -24,7 +24,7 @@ type edit struct {
 	// one in ours.
 	original, rewritten func(fn *ast.FuncDecl, n ast.Node) bool
 	// replace rewrites the site at c, in the unit fn.
-	replace func(c *astutil.Cursor, fn *ast.FuncDecl) error
+	replace func(c *astutil.Cursor, fn *ast.FuncDecl)
 	// check, when set, is what must hold of a unit for the edit to keep what the library
 	// does.
 	check func(fn *ast.FuncDecl) error
@@ -37,9 +37,8 @@ var edits = []edit{
 		units:     (*executor).objectLists,
 		original:  anywhere(isCall("graphql", "MarshalSliceConcurrently")),
 		rewritten: anywhere(isCall("", "marshalSlice")),
-		replace: func(c *astutil.Cursor, _ *ast.FuncDecl) error {
+		replace: func(c *astutil.Cursor, _ *ast.FuncDecl) {
 			c.Node().(*ast.CallExpr).Fun = ast.NewIdent("marshalSlice")
-			return nil
 		},
 	},
 	{
@@ -47,7 +46,7 @@ var edits = []edit{
 		units:     (*executor).objects,
 		original:  anywhere(isDefine(isCall("graphql", "NewDeferredGroup"))),
 		rewritten: anywhere(isVarOf("graphql", "DeferredGroup")),
-		replace: func(c *astutil.Cursor, _ *ast.FuncDecl) error {
+		replace: func(c *astutil.Cursor, _ *ast.FuncDecl) {
 			as := c.Node().(*ast.AssignStmt)
 			name := as.Lhs[0].(*ast.Ident)
 			// At the statement's place, so that it is printed where it was.
@@ -56,7 +55,6 @@ var edits = []edit{
 			c.Replace(&ast.DeclStmt{Decl: &ast.GenDecl{TokPos: as.Pos(), Tok: token.VAR, Specs: []ast.Spec{
 				&ast.ValueSpec{Names: []*ast.Ident{{Name: name.Name, NamePos: name.Pos()}}, Type: typ},
 			}}})
-			return nil
 		},
 		check: deferredGroupStaysEmpty,
 	},
@@ -65,7 +63,7 @@ var edits = []edit{
 		units:     (*executor).objects,
 		original:  isReturnOfFieldSet,
 		rewritten: anywhere(isReturnOfObjectWriter),
-		replace: func(c *astutil.Cursor, fn *ast.FuncDecl) error {
+		replace: func(c *astutil.Cursor, fn *ast.FuncDecl) {
 			ret := c.Node().(*ast.ReturnStmt)
 			set := ret.Results[0].(*ast.Ident)
 			fields := fieldSetFields(fn, set.Name)
@@ -74,7 +72,6 @@ var edits = []edit{
 				Type: &ast.Ident{NamePos: at, Name: "objectWriter"}, Lbrace: at, Rbrace: at,
 				Elts: []ast.Expr{&ast.Ident{NamePos: at, Name: fields}, &ast.Ident{NamePos: at, Name: set.Name}},
 			}}
-			return nil
 		},
 	},
 }
@@ -86,6 +83,7 @@ type executor struct {
 	funcs []*ast.FuncDecl // the methods of its executionContext
 }
 
+// parse reads src as gqlgen's executor: a file with methods of executionContext.
 func parse(path string, src []byte) (*executor, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, path, src, parser.ParseComments)
@@ -148,9 +146,7 @@ func (e *executor) apply(ed edit) error {
 				return true
 			}
 			n++
-			if err := ed.replace(c, fn); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", fn.Name.Name, err))
-			}
+			ed.replace(c, fn)
 			return false
 		}, nil)
 		if n != 1 {
