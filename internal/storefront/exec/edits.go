@@ -16,11 +16,14 @@ package exec
 //     the edit (web's TestDeferIsAnsweredWhole), and the rewriter refuses to make the edit
 //     in an object with a field that is.
 //
-// Measured (paired, interleaved, medians; see the commit that chose them): on the API's
-// introspection benchmark these three give three quarters of the CPU saving of the eight
-// edits made before, which also pooled answers, remembered collected fields across
-// requests and took a short way for leaf fields at the cost of 300 more hand-written lines
-// that mirrored gqlgen's internals.
+// Why these three and no more: paired, interleaved runs (medians), against the eight edits
+// made before, which also pooled each answer's buffer, field sets and field contexts,
+// remembered collected fields across requests and took a short way for leaf fields, in
+// 300 more hand-written lines that mirrored gqlgen's internals. BenchmarkTransports/GET
+// on one core (15 rounds): 269 µs per query with no edit, 75 µs with the eight, 100 µs
+// with these three (87 % of the saving). The load test's server CPU per request (6
+// rounds): 548 µs with no edit, 376 µs with the eight, 380 µs with these three, whose
+// answers allocate 119 KB against the eight's 60 KB (177 KB with none).
 
 import (
 	"context"
