@@ -4,7 +4,6 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"runtime"
-	"slices"
 	"testing"
 	"unsafe"
 )
@@ -70,58 +69,24 @@ func TestHandedOutMemoryIsDisjoint(t *testing.T) {
 	}
 }
 
-// Reset hands the same memory out again, zeroed, and keeps its chunks: a request served
-// after another of the same shape allocates nothing. What is handed out after a Reset is
-// as disjoint as before it.
-func TestResetReusesZeroedChunks(t *testing.T) {
-	var a Allocator[int]
-	shape := []int{3, 40, 1, 200, 7, 1000, 2, 2}
-	fill := func() [][]int {
-		var out [][]int
-		for i, n := range shape {
-			s := a.Make(n)
-			for j := range s {
-				if s[j] != 0 {
-					t.Fatalf("slice %d of %d handed out again without being zeroed", i, n)
-				}
-				s[j] = i + 1
-			}
-			out = append(out, s)
-		}
-		return out
+// Chunks start small, so that building something small stays cheap, and grow to
+// maxChunk bytes and no further; a large request gets a slice of its own and leaves the
+// current chunk as it was.
+func TestChunksGrowToTheirBound(t *testing.T) {
+	var a Allocator[int64]
+	a.New()
+	if a.size != firstChunk/8 {
+		t.Fatalf("first chunk of %d values, want %d", a.size, firstChunk/8)
 	}
-	first := fill()
-	a.Reset()
-	second := fill()
-	if &first[0][0] != &second[0][0] {
-		t.Error("after Reset the first slice is not the first chunk's start")
+	for range 100_000 {
+		a.New()
 	}
-	for i, s := range second {
-		if !slices.Equal(s, slices.Repeat([]int{i + 1}, len(s))) {
-			t.Fatalf("slice %d written over: %v", i, s)
-		}
+	if a.size != maxChunk/8 {
+		t.Fatalf("chunks grew to %d values, want %d", a.size, maxChunk/8)
 	}
-	if allocs := testing.AllocsPerRun(20, func() {
-		a.Reset()
-		for _, n := range shape {
-			a.Make(n)
-		}
-	}); allocs != 0 {
-		t.Errorf("a request of the same shape after Reset: %v allocations, want none", allocs)
-	}
-}
-
-// A chunk kept after Reset that is too small for a later request is replaced, not
-// skipped over for ever: the allocator settles on chunks that fit what it serves.
-func TestResetReplacesChunksTooSmall(t *testing.T) {
-	var a Allocator[byte]
-	a.Make(10)         // the first, smallest chunk
-	a.Make(firstChunk) // does not fit its rest: a second chunk
-	a.Reset()
-	a.Make(10)
-	big := a.Make(3 * firstChunk) // the second chunk is too small: replaced
-	if len(a.all) != 2 || len(a.all[1]) < 3*firstChunk || &a.all[1][0] != &big[0] {
-		t.Fatalf("chunks %d, second of %d", len(a.all), len(a.all[1]))
+	rest := len(a.free)
+	if big := a.Make(maxChunk/8/4 + 1); len(big) != maxChunk/8/4+1 || len(a.free) != rest {
+		t.Fatalf("a request over a quarter of a chunk took %d of the chunk", rest-len(a.free))
 	}
 }
 

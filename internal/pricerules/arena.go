@@ -15,7 +15,7 @@ import (
 // which the collector marks once each.
 //
 // What an arena holds is never changed after the snapshot is built, and lives as long as
-// the snapshot: a chunk stays alive while anything points into it. An arena is never Reset.
+// the snapshot: a chunk stays alive while anything points into it.
 type arena struct {
 	rules      chunk.Allocator[Rule]
 	compiled   chunk.Allocator[compiled]
