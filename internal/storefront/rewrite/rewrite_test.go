@@ -7,6 +7,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vektah/gqlparser/v2"
+	gqlast "github.com/vektah/gqlparser/v2/ast"
 )
 
 func fixture(t *testing.T) string {
@@ -152,6 +155,25 @@ func TestCommittedExecutorHasEveryEdit(t *testing.T) {
 	for _, ed := range edits {
 		units, _ := ed.units(e)
 		t.Logf("%s: %d sites", ed.name, len(units))
+	}
+	// The object marshallers found by their shape are one per object type of the schema
+	// (introspection's included): counted apart, from the schema itself.
+	schemaText, err := os.ReadFile("../schema.graphqls")
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, gqlErr := gqlparser.LoadSchema(&gqlast.Source{Name: "schema.graphqls", Input: string(schemaText)})
+	if gqlErr != nil {
+		t.Fatal(gqlErr)
+	}
+	types := 0
+	for _, d := range schema.Types {
+		if d.Kind == gqlast.Object {
+			types++
+		}
+	}
+	if objects, err := e.objects(); err != nil || len(objects) != types {
+		t.Errorf("%d object marshallers (%v), %d object types in the schema", len(objects), err, types)
 	}
 }
 
