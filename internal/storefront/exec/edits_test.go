@@ -2,6 +2,7 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -61,6 +62,69 @@ func TestMarshalSliceAnswersAsTheLibrary(t *testing.T) {
 		}
 		if n == 5 && (!strings.Contains(ours.json, `"SKU-4 at items[4]"`) || !strings.Contains(ours.errors, "items[2]: internal system error: broken")) {
 			t.Errorf("5 elements: %+v", ours)
+		}
+	}
+}
+
+// The short way for leaves answers as the library does, whatever the resolver gives: a
+// value, a nil pointer (for a nullable and a non-null field), an error or a panic: the
+// same JSON, the same errors with the same paths.
+func TestResolveFieldAnswersAsTheLibrary(t *testing.T) {
+	ten := 10.0
+	outcomes := map[string]func(ctx context.Context) (any, error){
+		"value":       func(context.Context) (any, error) { return &ten, nil },
+		"nil":         func(context.Context) (any, error) { return (*float64)(nil), nil },
+		"untyped nil": func(context.Context) (any, error) { return nil, nil },
+		"error":       func(context.Context) (any, error) { return nil, errors.New("no price") },
+		"panic":       func(context.Context) (any, error) { panic("broken") },
+	}
+	type answer struct {
+		json   string
+		errors string
+	}
+	run := func(resolve func(context.Context, *graphql.OperationContext, graphql.CollectedField,
+		func(context.Context, graphql.CollectedField) (*graphql.FieldContext, error), func(context.Context) (any, error),
+		func(context.Context, graphql.Resolver) graphql.Resolver, func(context.Context, ast.SelectionSet, *float64) graphql.Marshaler, bool, bool) graphql.Marshaler,
+		resolver func(context.Context) (any, error), nonNull bool) answer {
+		quiet := func(_ context.Context, p any) error { return fmt.Errorf("internal system error: %v", p) }
+		oc := &graphql.OperationContext{RawQuery: "{ price { value } }", Variables: map[string]any{}, RecoverFunc: quiet,
+			ResolverMiddleware:     func(ctx context.Context, next graphql.Resolver) (any, error) { return next(ctx) },
+			RootResolverMiddleware: func(ctx context.Context, next graphql.RootResolver) graphql.Marshaler { return next(ctx) }}
+		ctx := graphql.WithOperationContext(context.Background(), oc)
+		ctx = graphql.WithResponseContext(ctx, graphql.DefaultErrorPresenter, quiet)
+		ctx = graphql.WithFieldContext(ctx, &graphql.FieldContext{Object: "Money", Field: graphql.CollectedField{Field: &ast.Field{Alias: "price", Name: "price"}}})
+		field := graphql.CollectedField{Field: &ast.Field{Alias: "value", Name: "value", Position: &ast.Position{Line: 1, Column: 11},
+			Definition: &ast.FieldDefinition{Name: "value", Type: &ast.Type{NamedType: "Float", NonNull: nonNull}}}}
+		initFC := func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return graphql.NewScalarFieldContext("Money", field, false, false, "Float")
+		}
+		marshal := func(ctx context.Context, _ ast.SelectionSet, v *float64) graphql.Marshaler {
+			if v == nil {
+				if nonNull {
+					graphql.AddInvalidNullError(ctx, "")
+				}
+				return graphql.Null
+			}
+			return graphql.MarshalFloat(*v)
+		}
+		var b strings.Builder
+		resolve(ctx, oc, field, initFC, resolver, nil, marshal, true, nonNull).MarshalGQL(&b)
+		var errs []string
+		for _, e := range graphql.GetErrors(ctx) {
+			errs = append(errs, e.Path.String()+": "+e.Message)
+		}
+		return answer{b.String(), strings.Join(errs, "; ")}
+	}
+	for name, resolver := range outcomes {
+		for _, nonNull := range []bool{false, true} {
+			ours := run(resolveField[*float64], resolver, nonNull)
+			theirs := run(graphql.ResolveField[*float64], resolver, nonNull)
+			if ours != theirs {
+				t.Errorf("%s (non-null %v): ours %+v, the library's %+v", name, nonNull, ours, theirs)
+			}
+			if name == "value" && ours.json != "10" {
+				t.Errorf("value: %+v", ours)
+			}
 		}
 	}
 }

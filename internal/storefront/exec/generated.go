@@ -7461,7 +7461,7 @@ func (ec *executionContext) field___Type_inputFields_args(ctx context.Context, r
 // region    **************************** field.gotpl *****************************
 
 func (ec *executionContext) _AddConfigurableProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.AddConfigurableProductsToCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7493,7 +7493,7 @@ func (ec *executionContext) fieldContext_AddConfigurableProductsToCartOutput_car
 }
 
 func (ec *executionContext) _AddProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.AddProductsToCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7525,7 +7525,7 @@ func (ec *executionContext) fieldContext_AddProductsToCartOutput_cart(_ context.
 }
 
 func (ec *executionContext) _AddProductsToCartOutput_user_errors(ctx context.Context, field graphql.CollectedField, obj *model.AddProductsToCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7557,7 +7557,7 @@ func (ec *executionContext) fieldContext_AddProductsToCartOutput_user_errors(_ c
 }
 
 func (ec *executionContext) _AddProductsToWishlistOutput_wishlist(ctx context.Context, field graphql.CollectedField, obj *model.AddProductsToWishlistOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7589,7 +7589,7 @@ func (ec *executionContext) fieldContext_AddProductsToWishlistOutput_wishlist(_ 
 }
 
 func (ec *executionContext) _AddProductsToWishlistOutput_user_errors(ctx context.Context, field graphql.CollectedField, obj *model.AddProductsToWishlistOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7621,7 +7621,7 @@ func (ec *executionContext) fieldContext_AddProductsToWishlistOutput_user_errors
 }
 
 func (ec *executionContext) _AddSimpleProductsToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.AddSimpleProductsToCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7653,7 +7653,7 @@ func (ec *executionContext) fieldContext_AddSimpleProductsToCartOutput_cart(_ co
 }
 
 func (ec *executionContext) _AppliedCoupon_code(ctx context.Context, field graphql.CollectedField, obj *model.AppliedCoupon) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7676,7 +7676,7 @@ func (ec *executionContext) fieldContext_AppliedCoupon_code(_ context.Context, f
 }
 
 func (ec *executionContext) _AppliedGiftCard_code(ctx context.Context, field graphql.CollectedField, obj *model.AppliedGiftCard) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7699,7 +7699,7 @@ func (ec *executionContext) fieldContext_AppliedGiftCard_code(_ context.Context,
 }
 
 func (ec *executionContext) _AppliedGiftCard_current_balance(ctx context.Context, field graphql.CollectedField, obj *model.AppliedGiftCard) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7731,7 +7731,7 @@ func (ec *executionContext) fieldContext_AppliedGiftCard_current_balance(_ conte
 }
 
 func (ec *executionContext) _AppliedGiftCard_applied_balance(ctx context.Context, field graphql.CollectedField, obj *model.AppliedGiftCard) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7763,7 +7763,7 @@ func (ec *executionContext) fieldContext_AppliedGiftCard_applied_balance(_ conte
 }
 
 func (ec *executionContext) _AppliedGiftCard_expiration_date(ctx context.Context, field graphql.CollectedField, obj *model.AppliedGiftCard) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7786,7 +7786,7 @@ func (ec *executionContext) fieldContext_AppliedGiftCard_expiration_date(_ conte
 }
 
 func (ec *executionContext) _ApplyCouponToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.ApplyCouponToCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7818,7 +7818,7 @@ func (ec *executionContext) fieldContext_ApplyCouponToCartOutput_cart(_ context.
 }
 
 func (ec *executionContext) _ApplyGiftCardToCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.ApplyGiftCardToCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7850,7 +7850,7 @@ func (ec *executionContext) fieldContext_ApplyGiftCardToCartOutput_cart(_ contex
 }
 
 func (ec *executionContext) _AttributeOption_uid(ctx context.Context, field graphql.CollectedField, obj *model.AttributeOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7873,7 +7873,7 @@ func (ec *executionContext) fieldContext_AttributeOption_uid(_ context.Context, 
 }
 
 func (ec *executionContext) _AttributeOption_label(ctx context.Context, field graphql.CollectedField, obj *model.AttributeOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7896,7 +7896,7 @@ func (ec *executionContext) fieldContext_AttributeOption_label(_ context.Context
 }
 
 func (ec *executionContext) _AttributeOption_is_default(ctx context.Context, field graphql.CollectedField, obj *model.AttributeOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7919,7 +7919,7 @@ func (ec *executionContext) fieldContext_AttributeOption_is_default(_ context.Co
 }
 
 func (ec *executionContext) _AvailablePaymentMethod_code(ctx context.Context, field graphql.CollectedField, obj *model.AvailablePaymentMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7942,7 +7942,7 @@ func (ec *executionContext) fieldContext_AvailablePaymentMethod_code(_ context.C
 }
 
 func (ec *executionContext) _AvailablePaymentMethod_title(ctx context.Context, field graphql.CollectedField, obj *model.AvailablePaymentMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7965,7 +7965,7 @@ func (ec *executionContext) fieldContext_AvailablePaymentMethod_title(_ context.
 }
 
 func (ec *executionContext) _AvailableShippingMethod_carrier_code(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -7988,7 +7988,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_carrier_code(_ 
 }
 
 func (ec *executionContext) _AvailableShippingMethod_carrier_title(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8011,7 +8011,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_carrier_title(_
 }
 
 func (ec *executionContext) _AvailableShippingMethod_method_code(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8034,7 +8034,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_method_code(_ c
 }
 
 func (ec *executionContext) _AvailableShippingMethod_method_title(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8057,7 +8057,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_method_title(_ 
 }
 
 func (ec *executionContext) _AvailableShippingMethod_amount(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8089,7 +8089,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_amount(_ contex
 }
 
 func (ec *executionContext) _AvailableShippingMethod_available(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8112,7 +8112,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_available(_ con
 }
 
 func (ec *executionContext) _AvailableShippingMethod_price_excl_tax(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8144,7 +8144,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_price_excl_tax(
 }
 
 func (ec *executionContext) _AvailableShippingMethod_price_incl_tax(ctx context.Context, field graphql.CollectedField, obj *model.AvailableShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8176,7 +8176,7 @@ func (ec *executionContext) fieldContext_AvailableShippingMethod_price_incl_tax(
 }
 
 func (ec *executionContext) _BillingCartAddress_firstname(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8199,7 +8199,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_firstname(_ context.
 }
 
 func (ec *executionContext) _BillingCartAddress_lastname(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8222,7 +8222,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_lastname(_ context.C
 }
 
 func (ec *executionContext) _BillingCartAddress_company(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8245,7 +8245,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_company(_ context.Co
 }
 
 func (ec *executionContext) _BillingCartAddress_street(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8268,7 +8268,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_street(_ context.Con
 }
 
 func (ec *executionContext) _BillingCartAddress_city(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8291,7 +8291,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_city(_ context.Conte
 }
 
 func (ec *executionContext) _BillingCartAddress_region(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8323,7 +8323,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_region(_ context.Con
 }
 
 func (ec *executionContext) _BillingCartAddress_postcode(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8346,7 +8346,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_postcode(_ context.C
 }
 
 func (ec *executionContext) _BillingCartAddress_country(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8378,7 +8378,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_country(_ context.Co
 }
 
 func (ec *executionContext) _BillingCartAddress_telephone(ctx context.Context, field graphql.CollectedField, obj *model.BillingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8401,7 +8401,7 @@ func (ec *executionContext) fieldContext_BillingCartAddress_telephone(_ context.
 }
 
 func (ec *executionContext) _Breadcrumb_category_uid(ctx context.Context, field graphql.CollectedField, obj *model.Breadcrumb) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8424,7 +8424,7 @@ func (ec *executionContext) fieldContext_Breadcrumb_category_uid(_ context.Conte
 }
 
 func (ec *executionContext) _Breadcrumb_category_name(ctx context.Context, field graphql.CollectedField, obj *model.Breadcrumb) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8447,7 +8447,7 @@ func (ec *executionContext) fieldContext_Breadcrumb_category_name(_ context.Cont
 }
 
 func (ec *executionContext) _Breadcrumb_category_level(ctx context.Context, field graphql.CollectedField, obj *model.Breadcrumb) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8470,7 +8470,7 @@ func (ec *executionContext) fieldContext_Breadcrumb_category_level(_ context.Con
 }
 
 func (ec *executionContext) _Breadcrumb_category_url_key(ctx context.Context, field graphql.CollectedField, obj *model.Breadcrumb) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8493,7 +8493,7 @@ func (ec *executionContext) fieldContext_Breadcrumb_category_url_key(_ context.C
 }
 
 func (ec *executionContext) _Breadcrumb_category_url_path(ctx context.Context, field graphql.CollectedField, obj *model.Breadcrumb) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8516,7 +8516,7 @@ func (ec *executionContext) fieldContext_Breadcrumb_category_url_path(_ context.
 }
 
 func (ec *executionContext) _Cart_id(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8539,7 +8539,7 @@ func (ec *executionContext) fieldContext_Cart_id(_ context.Context, field graphq
 }
 
 func (ec *executionContext) _Cart_email(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8562,7 +8562,7 @@ func (ec *executionContext) fieldContext_Cart_email(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Cart_is_virtual(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8585,7 +8585,7 @@ func (ec *executionContext) fieldContext_Cart_is_virtual(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Cart_items(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8617,7 +8617,7 @@ func (ec *executionContext) fieldContext_Cart_items(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Cart_total_quantity(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8640,7 +8640,7 @@ func (ec *executionContext) fieldContext_Cart_total_quantity(_ context.Context, 
 }
 
 func (ec *executionContext) _Cart_prices(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8672,7 +8672,7 @@ func (ec *executionContext) fieldContext_Cart_prices(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Cart_applied_coupons(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8704,7 +8704,7 @@ func (ec *executionContext) fieldContext_Cart_applied_coupons(_ context.Context,
 }
 
 func (ec *executionContext) _Cart_applied_coupon(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8736,7 +8736,7 @@ func (ec *executionContext) fieldContext_Cart_applied_coupon(_ context.Context, 
 }
 
 func (ec *executionContext) _Cart_rules(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8768,7 +8768,7 @@ func (ec *executionContext) fieldContext_Cart_rules(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Cart_total_summary_quantity_including_config(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8791,7 +8791,7 @@ func (ec *executionContext) fieldContext_Cart_total_summary_quantity_including_c
 }
 
 func (ec *executionContext) _Cart_applied_gift_cards(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8823,7 +8823,7 @@ func (ec *executionContext) fieldContext_Cart_applied_gift_cards(_ context.Conte
 }
 
 func (ec *executionContext) _Cart_gift_message(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8855,7 +8855,7 @@ func (ec *executionContext) fieldContext_Cart_gift_message(_ context.Context, fi
 }
 
 func (ec *executionContext) _Cart_gift_receipt_included(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8878,7 +8878,7 @@ func (ec *executionContext) fieldContext_Cart_gift_receipt_included(_ context.Co
 }
 
 func (ec *executionContext) _Cart_printed_card_included(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8901,7 +8901,7 @@ func (ec *executionContext) fieldContext_Cart_printed_card_included(_ context.Co
 }
 
 func (ec *executionContext) _Cart_shipping_addresses(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8933,7 +8933,7 @@ func (ec *executionContext) fieldContext_Cart_shipping_addresses(_ context.Conte
 }
 
 func (ec *executionContext) _Cart_billing_address(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8965,7 +8965,7 @@ func (ec *executionContext) fieldContext_Cart_billing_address(_ context.Context,
 }
 
 func (ec *executionContext) _Cart_available_payment_methods(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -8997,7 +8997,7 @@ func (ec *executionContext) fieldContext_Cart_available_payment_methods(_ contex
 }
 
 func (ec *executionContext) _Cart_selected_payment_method(ctx context.Context, field graphql.CollectedField, obj *model.Cart) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9029,7 +9029,7 @@ func (ec *executionContext) fieldContext_Cart_selected_payment_method(_ context.
 }
 
 func (ec *executionContext) _CartAddressCountry_code(ctx context.Context, field graphql.CollectedField, obj *model.CartAddressCountry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9052,7 +9052,7 @@ func (ec *executionContext) fieldContext_CartAddressCountry_code(_ context.Conte
 }
 
 func (ec *executionContext) _CartAddressCountry_label(ctx context.Context, field graphql.CollectedField, obj *model.CartAddressCountry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9075,7 +9075,7 @@ func (ec *executionContext) fieldContext_CartAddressCountry_label(_ context.Cont
 }
 
 func (ec *executionContext) _CartAddressRegion_code(ctx context.Context, field graphql.CollectedField, obj *model.CartAddressRegion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9098,7 +9098,7 @@ func (ec *executionContext) fieldContext_CartAddressRegion_code(_ context.Contex
 }
 
 func (ec *executionContext) _CartAddressRegion_label(ctx context.Context, field graphql.CollectedField, obj *model.CartAddressRegion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9121,7 +9121,7 @@ func (ec *executionContext) fieldContext_CartAddressRegion_label(_ context.Conte
 }
 
 func (ec *executionContext) _CartAddressRegion_region_id(ctx context.Context, field graphql.CollectedField, obj *model.CartAddressRegion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9144,7 +9144,7 @@ func (ec *executionContext) fieldContext_CartAddressRegion_region_id(_ context.C
 }
 
 func (ec *executionContext) _CartItemError_code(ctx context.Context, field graphql.CollectedField, obj *model.CartItemError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9167,7 +9167,7 @@ func (ec *executionContext) fieldContext_CartItemError_code(_ context.Context, f
 }
 
 func (ec *executionContext) _CartItemError_message(ctx context.Context, field graphql.CollectedField, obj *model.CartItemError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9190,7 +9190,7 @@ func (ec *executionContext) fieldContext_CartItemError_message(_ context.Context
 }
 
 func (ec *executionContext) _CartItemPrices_price(ctx context.Context, field graphql.CollectedField, obj *model.CartItemPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9222,7 +9222,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_price(_ context.Context,
 }
 
 func (ec *executionContext) _CartItemPrices_row_total(ctx context.Context, field graphql.CollectedField, obj *model.CartItemPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9254,7 +9254,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_row_total(_ context.Cont
 }
 
 func (ec *executionContext) _CartItemPrices_row_total_including_tax(ctx context.Context, field graphql.CollectedField, obj *model.CartItemPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9286,7 +9286,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_row_total_including_tax(
 }
 
 func (ec *executionContext) _CartItemPrices_total_item_discount(ctx context.Context, field graphql.CollectedField, obj *model.CartItemPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9318,7 +9318,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_total_item_discount(_ co
 }
 
 func (ec *executionContext) _CartItemPrices_discounts(ctx context.Context, field graphql.CollectedField, obj *model.CartItemPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9350,7 +9350,7 @@ func (ec *executionContext) fieldContext_CartItemPrices_discounts(_ context.Cont
 }
 
 func (ec *executionContext) _CartPrices_grand_total(ctx context.Context, field graphql.CollectedField, obj *model.CartPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9382,7 +9382,7 @@ func (ec *executionContext) fieldContext_CartPrices_grand_total(_ context.Contex
 }
 
 func (ec *executionContext) _CartPrices_subtotal_excluding_tax(ctx context.Context, field graphql.CollectedField, obj *model.CartPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9414,7 +9414,7 @@ func (ec *executionContext) fieldContext_CartPrices_subtotal_excluding_tax(_ con
 }
 
 func (ec *executionContext) _CartPrices_subtotal_including_tax(ctx context.Context, field graphql.CollectedField, obj *model.CartPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9446,7 +9446,7 @@ func (ec *executionContext) fieldContext_CartPrices_subtotal_including_tax(_ con
 }
 
 func (ec *executionContext) _CartPrices_subtotal_with_discount_excluding_tax(ctx context.Context, field graphql.CollectedField, obj *model.CartPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9478,7 +9478,7 @@ func (ec *executionContext) fieldContext_CartPrices_subtotal_with_discount_exclu
 }
 
 func (ec *executionContext) _CartPrices_discounts(ctx context.Context, field graphql.CollectedField, obj *model.CartPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9510,7 +9510,7 @@ func (ec *executionContext) fieldContext_CartPrices_discounts(_ context.Context,
 }
 
 func (ec *executionContext) _CartPrices_applied_taxes(ctx context.Context, field graphql.CollectedField, obj *model.CartPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9542,7 +9542,7 @@ func (ec *executionContext) fieldContext_CartPrices_applied_taxes(_ context.Cont
 }
 
 func (ec *executionContext) _CartPrices_gift_options(ctx context.Context, field graphql.CollectedField, obj *model.CartPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9574,7 +9574,7 @@ func (ec *executionContext) fieldContext_CartPrices_gift_options(_ context.Conte
 }
 
 func (ec *executionContext) _CartRuleStorefront_name(ctx context.Context, field graphql.CollectedField, obj *model.CartRuleStorefront) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9597,7 +9597,7 @@ func (ec *executionContext) fieldContext_CartRuleStorefront_name(_ context.Conte
 }
 
 func (ec *executionContext) _CartTaxItem_amount(ctx context.Context, field graphql.CollectedField, obj *model.CartTaxItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9629,7 +9629,7 @@ func (ec *executionContext) fieldContext_CartTaxItem_amount(_ context.Context, f
 }
 
 func (ec *executionContext) _CartTaxItem_label(ctx context.Context, field graphql.CollectedField, obj *model.CartTaxItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9652,7 +9652,7 @@ func (ec *executionContext) fieldContext_CartTaxItem_label(_ context.Context, fi
 }
 
 func (ec *executionContext) _CartUserInputError_message(ctx context.Context, field graphql.CollectedField, obj *model.CartUserInputError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9675,7 +9675,7 @@ func (ec *executionContext) fieldContext_CartUserInputError_message(_ context.Co
 }
 
 func (ec *executionContext) _CartUserInputError_code(ctx context.Context, field graphql.CollectedField, obj *model.CartUserInputError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9698,7 +9698,7 @@ func (ec *executionContext) fieldContext_CartUserInputError_code(_ context.Conte
 }
 
 func (ec *executionContext) _CategoryTree_uid(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9721,7 +9721,7 @@ func (ec *executionContext) fieldContext_CategoryTree_uid(_ context.Context, fie
 }
 
 func (ec *executionContext) _CategoryTree_name(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9744,7 +9744,7 @@ func (ec *executionContext) fieldContext_CategoryTree_name(_ context.Context, fi
 }
 
 func (ec *executionContext) _CategoryTree_url_key(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9767,7 +9767,7 @@ func (ec *executionContext) fieldContext_CategoryTree_url_key(_ context.Context,
 }
 
 func (ec *executionContext) _CategoryTree_url_path(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9790,7 +9790,7 @@ func (ec *executionContext) fieldContext_CategoryTree_url_path(_ context.Context
 }
 
 func (ec *executionContext) _CategoryTree_breadcrumbs(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9822,7 +9822,7 @@ func (ec *executionContext) fieldContext_CategoryTree_breadcrumbs(_ context.Cont
 }
 
 func (ec *executionContext) _CategoryTree_relative_url(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9845,7 +9845,7 @@ func (ec *executionContext) fieldContext_CategoryTree_relative_url(_ context.Con
 }
 
 func (ec *executionContext) _CategoryTree_redirect_code(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9868,7 +9868,7 @@ func (ec *executionContext) fieldContext_CategoryTree_redirect_code(_ context.Co
 }
 
 func (ec *executionContext) _CategoryTree_type(ctx context.Context, field graphql.CollectedField, obj *model.CategoryTree) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9891,7 +9891,7 @@ func (ec *executionContext) fieldContext_CategoryTree_type(_ context.Context, fi
 }
 
 func (ec *executionContext) _CmsPage_identifier(ctx context.Context, field graphql.CollectedField, obj *model.CmsPage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9914,7 +9914,7 @@ func (ec *executionContext) fieldContext_CmsPage_identifier(_ context.Context, f
 }
 
 func (ec *executionContext) _CmsPage_url_key(ctx context.Context, field graphql.CollectedField, obj *model.CmsPage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9937,7 +9937,7 @@ func (ec *executionContext) fieldContext_CmsPage_url_key(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CmsPage_title(ctx context.Context, field graphql.CollectedField, obj *model.CmsPage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9960,7 +9960,7 @@ func (ec *executionContext) fieldContext_CmsPage_title(_ context.Context, field 
 }
 
 func (ec *executionContext) _CmsPage_content(ctx context.Context, field graphql.CollectedField, obj *model.CmsPage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -9983,7 +9983,7 @@ func (ec *executionContext) fieldContext_CmsPage_content(_ context.Context, fiel
 }
 
 func (ec *executionContext) _CmsPage_relative_url(ctx context.Context, field graphql.CollectedField, obj *model.CmsPage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10006,7 +10006,7 @@ func (ec *executionContext) fieldContext_CmsPage_relative_url(_ context.Context,
 }
 
 func (ec *executionContext) _CmsPage_redirect_code(ctx context.Context, field graphql.CollectedField, obj *model.CmsPage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10029,7 +10029,7 @@ func (ec *executionContext) fieldContext_CmsPage_redirect_code(_ context.Context
 }
 
 func (ec *executionContext) _CmsPage_type(ctx context.Context, field graphql.CollectedField, obj *model.CmsPage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10052,7 +10052,7 @@ func (ec *executionContext) fieldContext_CmsPage_type(_ context.Context, field g
 }
 
 func (ec *executionContext) _ColorSwatchData_value(ctx context.Context, field graphql.CollectedField, obj *model.ColorSwatchData) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10075,7 +10075,7 @@ func (ec *executionContext) fieldContext_ColorSwatchData_value(_ context.Context
 }
 
 func (ec *executionContext) _ComplexTextValue_html(ctx context.Context, field graphql.CollectedField, obj *model.ComplexTextValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10098,7 +10098,7 @@ func (ec *executionContext) fieldContext_ComplexTextValue_html(_ context.Context
 }
 
 func (ec *executionContext) _ConfigurableAttributeOption_uid(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableAttributeOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10121,7 +10121,7 @@ func (ec *executionContext) fieldContext_ConfigurableAttributeOption_uid(_ conte
 }
 
 func (ec *executionContext) _ConfigurableAttributeOption_code(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableAttributeOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10144,7 +10144,7 @@ func (ec *executionContext) fieldContext_ConfigurableAttributeOption_code(_ cont
 }
 
 func (ec *executionContext) _ConfigurableAttributeOption_label(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableAttributeOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10167,7 +10167,7 @@ func (ec *executionContext) fieldContext_ConfigurableAttributeOption_label(_ con
 }
 
 func (ec *executionContext) _ConfigurableAttributeOption_value_index(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableAttributeOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10190,7 +10190,7 @@ func (ec *executionContext) fieldContext_ConfigurableAttributeOption_value_index
 }
 
 func (ec *executionContext) _ConfigurableCartItem_uid(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10213,7 +10213,7 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_uid(_ context.Cont
 }
 
 func (ec *executionContext) _ConfigurableCartItem_id(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10236,7 +10236,7 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_id(_ context.Conte
 }
 
 func (ec *executionContext) _ConfigurableCartItem_quantity(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10259,7 +10259,7 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_quantity(_ context
 }
 
 func (ec *executionContext) _ConfigurableCartItem_product(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10291,7 +10291,7 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_product(_ context.
 }
 
 func (ec *executionContext) _ConfigurableCartItem_prices(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10323,7 +10323,7 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_prices(_ context.C
 }
 
 func (ec *executionContext) _ConfigurableCartItem_errors(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10355,7 +10355,7 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_errors(_ context.C
 }
 
 func (ec *executionContext) _ConfigurableCartItem_configurable_options(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10387,7 +10387,7 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_configurable_optio
 }
 
 func (ec *executionContext) _ConfigurableCartItem_configured_variant(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10419,7 +10419,7 @@ func (ec *executionContext) fieldContext_ConfigurableCartItem_configured_variant
 }
 
 func (ec *executionContext) _ConfigurableProduct_id(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10442,7 +10442,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_id(_ context.Contex
 }
 
 func (ec *executionContext) _ConfigurableProduct_uid(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10465,7 +10465,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_uid(_ context.Conte
 }
 
 func (ec *executionContext) _ConfigurableProduct_sku(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10488,7 +10488,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_sku(_ context.Conte
 }
 
 func (ec *executionContext) _ConfigurableProduct_name(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10511,7 +10511,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_name(_ context.Cont
 }
 
 func (ec *executionContext) _ConfigurableProduct_url_key(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10534,7 +10534,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_url_key(_ context.C
 }
 
 func (ec *executionContext) _ConfigurableProduct_stock_status(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10557,7 +10557,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_stock_status(_ cont
 }
 
 func (ec *executionContext) _ConfigurableProduct_small_image(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10589,7 +10589,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_small_image(_ conte
 }
 
 func (ec *executionContext) _ConfigurableProduct_thumbnail(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10621,7 +10621,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_thumbnail(_ context
 }
 
 func (ec *executionContext) _ConfigurableProduct_price_range(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10653,7 +10653,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_price_range(_ conte
 }
 
 func (ec *executionContext) _ConfigurableProduct_price(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10685,7 +10685,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_price(_ context.Con
 }
 
 func (ec *executionContext) _ConfigurableProduct_description(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10717,7 +10717,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_description(_ conte
 }
 
 func (ec *executionContext) _ConfigurableProduct_short_description(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10749,7 +10749,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_short_description(_
 }
 
 func (ec *executionContext) _ConfigurableProduct_meta_title(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10772,7 +10772,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_meta_title(_ contex
 }
 
 func (ec *executionContext) _ConfigurableProduct_meta_description(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10795,7 +10795,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_meta_description(_ 
 }
 
 func (ec *executionContext) _ConfigurableProduct_media_gallery_entries(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10827,7 +10827,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_media_gallery_entri
 }
 
 func (ec *executionContext) _ConfigurableProduct_categories(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10859,7 +10859,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_categories(_ contex
 }
 
 func (ec *executionContext) _ConfigurableProduct_custom_attributes(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10891,7 +10891,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_custom_attributes(_
 }
 
 func (ec *executionContext) _ConfigurableProduct_weight(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10914,7 +10914,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_weight(_ context.Co
 }
 
 func (ec *executionContext) _ConfigurableProduct_relative_url(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10937,7 +10937,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_relative_url(_ cont
 }
 
 func (ec *executionContext) _ConfigurableProduct_redirect_code(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10960,7 +10960,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_redirect_code(_ con
 }
 
 func (ec *executionContext) _ConfigurableProduct_type(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -10983,7 +10983,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_type(_ context.Cont
 }
 
 func (ec *executionContext) _ConfigurableProduct_configurable_options(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11015,7 +11015,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_configurable_option
 }
 
 func (ec *executionContext) _ConfigurableProduct_variants(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11047,7 +11047,7 @@ func (ec *executionContext) fieldContext_ConfigurableProduct_variants(_ context.
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_uid(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11070,7 +11070,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_uid(_ contex
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_attribute_code(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11093,7 +11093,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_attribute_co
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_attribute_id(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11116,7 +11116,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_attribute_id
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_attribute_uid(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11139,7 +11139,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_attribute_ui
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_label(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11162,7 +11162,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_label(_ cont
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_position(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11185,7 +11185,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_position(_ c
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_use_default(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11208,7 +11208,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_use_default(
 }
 
 func (ec *executionContext) _ConfigurableProductOptions_values(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptions) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11240,7 +11240,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptions_values(_ con
 }
 
 func (ec *executionContext) _ConfigurableProductOptionsValues_uid(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11263,7 +11263,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_uid(_ 
 }
 
 func (ec *executionContext) _ConfigurableProductOptionsValues_default_label(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11286,7 +11286,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_defaul
 }
 
 func (ec *executionContext) _ConfigurableProductOptionsValues_label(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11309,7 +11309,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_label(
 }
 
 func (ec *executionContext) _ConfigurableProductOptionsValues_store_label(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11332,7 +11332,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_store_
 }
 
 func (ec *executionContext) _ConfigurableProductOptionsValues_use_default_value(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11355,7 +11355,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_use_de
 }
 
 func (ec *executionContext) _ConfigurableProductOptionsValues_value_index(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11378,7 +11378,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_value_
 }
 
 func (ec *executionContext) _ConfigurableProductOptionsValues_swatch_data(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableProductOptionsValues) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11410,7 +11410,7 @@ func (ec *executionContext) fieldContext_ConfigurableProductOptionsValues_swatch
 }
 
 func (ec *executionContext) _ConfigurableVariant_attributes(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableVariant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11442,7 +11442,7 @@ func (ec *executionContext) fieldContext_ConfigurableVariant_attributes(_ contex
 }
 
 func (ec *executionContext) _ConfigurableVariant_product(ctx context.Context, field graphql.CollectedField, obj *model.ConfigurableVariant) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11474,7 +11474,7 @@ func (ec *executionContext) fieldContext_ConfigurableVariant_product(_ context.C
 }
 
 func (ec *executionContext) _Country_id(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11497,7 +11497,7 @@ func (ec *executionContext) fieldContext_Country_id(_ context.Context, field gra
 }
 
 func (ec *executionContext) _Country_two_letter_abbreviation(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11520,7 +11520,7 @@ func (ec *executionContext) fieldContext_Country_two_letter_abbreviation(_ conte
 }
 
 func (ec *executionContext) _Country_three_letter_abbreviation(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11543,7 +11543,7 @@ func (ec *executionContext) fieldContext_Country_three_letter_abbreviation(_ con
 }
 
 func (ec *executionContext) _Country_full_name_locale(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11566,7 +11566,7 @@ func (ec *executionContext) fieldContext_Country_full_name_locale(_ context.Cont
 }
 
 func (ec *executionContext) _Country_full_name_english(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11589,7 +11589,7 @@ func (ec *executionContext) fieldContext_Country_full_name_english(_ context.Con
 }
 
 func (ec *executionContext) _Country_available_regions(ctx context.Context, field graphql.CollectedField, obj *model.Country) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11621,7 +11621,7 @@ func (ec *executionContext) fieldContext_Country_available_regions(_ context.Con
 }
 
 func (ec *executionContext) _CreateGuestCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.CreateGuestCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11653,7 +11653,7 @@ func (ec *executionContext) fieldContext_CreateGuestCartOutput_cart(_ context.Co
 }
 
 func (ec *executionContext) _CreateWishlistOutput_wishlist(ctx context.Context, field graphql.CollectedField, obj *model.CreateWishlistOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11685,7 +11685,7 @@ func (ec *executionContext) fieldContext_CreateWishlistOutput_wishlist(_ context
 }
 
 func (ec *executionContext) _Currency_base_currency_code(ctx context.Context, field graphql.CollectedField, obj *model.Currency) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11708,7 +11708,7 @@ func (ec *executionContext) fieldContext_Currency_base_currency_code(_ context.C
 }
 
 func (ec *executionContext) _Currency_base_currency_symbol(ctx context.Context, field graphql.CollectedField, obj *model.Currency) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11731,7 +11731,7 @@ func (ec *executionContext) fieldContext_Currency_base_currency_symbol(_ context
 }
 
 func (ec *executionContext) _Currency_default_display_currency_code(ctx context.Context, field graphql.CollectedField, obj *model.Currency) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11754,7 +11754,7 @@ func (ec *executionContext) fieldContext_Currency_default_display_currency_code(
 }
 
 func (ec *executionContext) _Currency_default_display_currency_symbol(ctx context.Context, field graphql.CollectedField, obj *model.Currency) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11777,7 +11777,7 @@ func (ec *executionContext) fieldContext_Currency_default_display_currency_symbo
 }
 
 func (ec *executionContext) _Currency_available_currency_codes(ctx context.Context, field graphql.CollectedField, obj *model.Currency) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11800,7 +11800,7 @@ func (ec *executionContext) fieldContext_Currency_available_currency_codes(_ con
 }
 
 func (ec *executionContext) _CustomAttribute_selected_attribute_options(ctx context.Context, field graphql.CollectedField, obj *model.CustomAttribute) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11832,7 +11832,7 @@ func (ec *executionContext) fieldContext_CustomAttribute_selected_attribute_opti
 }
 
 func (ec *executionContext) _CustomAttribute_entered_attribute_value(ctx context.Context, field graphql.CollectedField, obj *model.CustomAttribute) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11864,7 +11864,7 @@ func (ec *executionContext) fieldContext_CustomAttribute_entered_attribute_value
 }
 
 func (ec *executionContext) _CustomAttribute_attribute_metadata(ctx context.Context, field graphql.CollectedField, obj *model.CustomAttribute) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11896,7 +11896,7 @@ func (ec *executionContext) fieldContext_CustomAttribute_attribute_metadata(_ co
 }
 
 func (ec *executionContext) _Customer_id(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11919,7 +11919,7 @@ func (ec *executionContext) fieldContext_Customer_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Customer_firstname(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11942,7 +11942,7 @@ func (ec *executionContext) fieldContext_Customer_firstname(_ context.Context, f
 }
 
 func (ec *executionContext) _Customer_lastname(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11965,7 +11965,7 @@ func (ec *executionContext) fieldContext_Customer_lastname(_ context.Context, fi
 }
 
 func (ec *executionContext) _Customer_email(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -11988,7 +11988,7 @@ func (ec *executionContext) fieldContext_Customer_email(_ context.Context, field
 }
 
 func (ec *executionContext) _Customer_is_subscribed(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12011,7 +12011,7 @@ func (ec *executionContext) fieldContext_Customer_is_subscribed(_ context.Contex
 }
 
 func (ec *executionContext) _Customer_addresses(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12043,7 +12043,7 @@ func (ec *executionContext) fieldContext_Customer_addresses(_ context.Context, f
 }
 
 func (ec *executionContext) _Customer_default_shipping(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12066,7 +12066,7 @@ func (ec *executionContext) fieldContext_Customer_default_shipping(_ context.Con
 }
 
 func (ec *executionContext) _Customer_default_billing(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12089,7 +12089,7 @@ func (ec *executionContext) fieldContext_Customer_default_billing(_ context.Cont
 }
 
 func (ec *executionContext) _Customer_wishlists(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12132,7 +12132,7 @@ func (ec *executionContext) fieldContext_Customer_wishlists(ctx context.Context,
 }
 
 func (ec *executionContext) _Customer_orders(ctx context.Context, field graphql.CollectedField, obj *model.Customer) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12175,7 +12175,7 @@ func (ec *executionContext) fieldContext_Customer_orders(ctx context.Context, fi
 }
 
 func (ec *executionContext) _CustomerAddress_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12198,7 +12198,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_id(_ context.Context, f
 }
 
 func (ec *executionContext) _CustomerAddress_firstname(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12221,7 +12221,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_firstname(_ context.Con
 }
 
 func (ec *executionContext) _CustomerAddress_lastname(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12244,7 +12244,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_lastname(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerAddress_company(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12267,7 +12267,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_company(_ context.Conte
 }
 
 func (ec *executionContext) _CustomerAddress_street(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12290,7 +12290,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_street(_ context.Contex
 }
 
 func (ec *executionContext) _CustomerAddress_city(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12313,7 +12313,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_city(_ context.Context,
 }
 
 func (ec *executionContext) _CustomerAddress_region(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12345,7 +12345,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_region(_ context.Contex
 }
 
 func (ec *executionContext) _CustomerAddress_region_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12368,7 +12368,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_region_id(_ context.Con
 }
 
 func (ec *executionContext) _CustomerAddress_postcode(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12391,7 +12391,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_postcode(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerAddress_country_code(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12414,7 +12414,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_country_code(_ context.
 }
 
 func (ec *executionContext) _CustomerAddress_country_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12437,7 +12437,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_country_id(_ context.Co
 }
 
 func (ec *executionContext) _CustomerAddress_telephone(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12460,7 +12460,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_telephone(_ context.Con
 }
 
 func (ec *executionContext) _CustomerAddress_default_shipping(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12483,7 +12483,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_default_shipping(_ cont
 }
 
 func (ec *executionContext) _CustomerAddress_default_billing(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12506,7 +12506,7 @@ func (ec *executionContext) fieldContext_CustomerAddress_default_billing(_ conte
 }
 
 func (ec *executionContext) _CustomerAddressRegion_region_code(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddressRegion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12529,7 +12529,7 @@ func (ec *executionContext) fieldContext_CustomerAddressRegion_region_code(_ con
 }
 
 func (ec *executionContext) _CustomerAddressRegion_region(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddressRegion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12552,7 +12552,7 @@ func (ec *executionContext) fieldContext_CustomerAddressRegion_region(_ context.
 }
 
 func (ec *executionContext) _CustomerAddressRegion_region_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomerAddressRegion) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12575,7 +12575,7 @@ func (ec *executionContext) fieldContext_CustomerAddressRegion_region_id(_ conte
 }
 
 func (ec *executionContext) _CustomerOrder_id(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12598,7 +12598,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _CustomerOrder_number(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12621,7 +12621,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_number(_ context.Context,
 }
 
 func (ec *executionContext) _CustomerOrder_order_date(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12644,7 +12644,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_order_date(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerOrder_status(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12667,7 +12667,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_status(_ context.Context,
 }
 
 func (ec *executionContext) _CustomerOrder_email(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12690,7 +12690,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_email(_ context.Context, 
 }
 
 func (ec *executionContext) _CustomerOrder_shipping_address(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12722,7 +12722,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_shipping_address(_ contex
 }
 
 func (ec *executionContext) _CustomerOrder_billing_address(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12754,7 +12754,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_billing_address(_ context
 }
 
 func (ec *executionContext) _CustomerOrder_shipping_method(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12777,7 +12777,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_shipping_method(_ context
 }
 
 func (ec *executionContext) _CustomerOrder_total(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrder) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12809,7 +12809,7 @@ func (ec *executionContext) fieldContext_CustomerOrder_total(_ context.Context, 
 }
 
 func (ec *executionContext) _CustomerOrders_items(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrders) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12841,7 +12841,7 @@ func (ec *executionContext) fieldContext_CustomerOrders_items(_ context.Context,
 }
 
 func (ec *executionContext) _CustomerOrders_page_info(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrders) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12873,7 +12873,7 @@ func (ec *executionContext) fieldContext_CustomerOrders_page_info(_ context.Cont
 }
 
 func (ec *executionContext) _CustomerOrders_total_count(ctx context.Context, field graphql.CollectedField, obj *model.CustomerOrders) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12896,7 +12896,7 @@ func (ec *executionContext) fieldContext_CustomerOrders_total_count(_ context.Co
 }
 
 func (ec *executionContext) _CustomerToken_token(ctx context.Context, field graphql.CollectedField, obj *model.CustomerToken) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12919,7 +12919,7 @@ func (ec *executionContext) fieldContext_CustomerToken_token(_ context.Context, 
 }
 
 func (ec *executionContext) _Discount_amount(ctx context.Context, field graphql.CollectedField, obj *model.Discount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12951,7 +12951,7 @@ func (ec *executionContext) fieldContext_Discount_amount(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Discount_label(ctx context.Context, field graphql.CollectedField, obj *model.Discount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12974,7 +12974,7 @@ func (ec *executionContext) fieldContext_Discount_label(_ context.Context, field
 }
 
 func (ec *executionContext) _Discount_applied_to(ctx context.Context, field graphql.CollectedField, obj *model.Discount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -12997,7 +12997,7 @@ func (ec *executionContext) fieldContext_Discount_applied_to(_ context.Context, 
 }
 
 func (ec *executionContext) _DynamicBlock_uid(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlock) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13020,7 +13020,7 @@ func (ec *executionContext) fieldContext_DynamicBlock_uid(_ context.Context, fie
 }
 
 func (ec *executionContext) _DynamicBlock_content(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlock) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13052,7 +13052,7 @@ func (ec *executionContext) fieldContext_DynamicBlock_content(_ context.Context,
 }
 
 func (ec *executionContext) _DynamicBlock_audience_id(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlock) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13075,7 +13075,7 @@ func (ec *executionContext) fieldContext_DynamicBlock_audience_id(_ context.Cont
 }
 
 func (ec *executionContext) _DynamicBlock_placement_location(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlock) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13098,7 +13098,7 @@ func (ec *executionContext) fieldContext_DynamicBlock_placement_location(_ conte
 }
 
 func (ec *executionContext) _DynamicBlocks_items(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlocks) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13130,7 +13130,7 @@ func (ec *executionContext) fieldContext_DynamicBlocks_items(_ context.Context, 
 }
 
 func (ec *executionContext) _DynamicBlocks_page_info(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlocks) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13162,7 +13162,7 @@ func (ec *executionContext) fieldContext_DynamicBlocks_page_info(_ context.Conte
 }
 
 func (ec *executionContext) _DynamicBlocks_total_count(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlocks) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13185,7 +13185,7 @@ func (ec *executionContext) fieldContext_DynamicBlocks_total_count(_ context.Con
 }
 
 func (ec *executionContext) _DynamicBlocks_rotation_state(ctx context.Context, field graphql.CollectedField, obj *model.DynamicBlocks) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13208,7 +13208,7 @@ func (ec *executionContext) fieldContext_DynamicBlocks_rotation_state(_ context.
 }
 
 func (ec *executionContext) _EnteredAttributeValue_value(ctx context.Context, field graphql.CollectedField, obj *model.EnteredAttributeValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13231,7 +13231,7 @@ func (ec *executionContext) fieldContext_EnteredAttributeValue_value(_ context.C
 }
 
 func (ec *executionContext) _GiftCardAccount_code(ctx context.Context, field graphql.CollectedField, obj *model.GiftCardAccount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13254,7 +13254,7 @@ func (ec *executionContext) fieldContext_GiftCardAccount_code(_ context.Context,
 }
 
 func (ec *executionContext) _GiftCardAccount_balance(ctx context.Context, field graphql.CollectedField, obj *model.GiftCardAccount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13286,7 +13286,7 @@ func (ec *executionContext) fieldContext_GiftCardAccount_balance(_ context.Conte
 }
 
 func (ec *executionContext) _GiftCardAccount_expiration_date(ctx context.Context, field graphql.CollectedField, obj *model.GiftCardAccount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13309,7 +13309,7 @@ func (ec *executionContext) fieldContext_GiftCardAccount_expiration_date(_ conte
 }
 
 func (ec *executionContext) _GiftMessage_to(ctx context.Context, field graphql.CollectedField, obj *model.GiftMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13332,7 +13332,7 @@ func (ec *executionContext) fieldContext_GiftMessage_to(_ context.Context, field
 }
 
 func (ec *executionContext) _GiftMessage_from(ctx context.Context, field graphql.CollectedField, obj *model.GiftMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13355,7 +13355,7 @@ func (ec *executionContext) fieldContext_GiftMessage_from(_ context.Context, fie
 }
 
 func (ec *executionContext) _GiftMessage_message(ctx context.Context, field graphql.CollectedField, obj *model.GiftMessage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13378,7 +13378,7 @@ func (ec *executionContext) fieldContext_GiftMessage_message(_ context.Context, 
 }
 
 func (ec *executionContext) _GiftOptionsPrices_gift_wrapping_for_order(ctx context.Context, field graphql.CollectedField, obj *model.GiftOptionsPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13410,7 +13410,7 @@ func (ec *executionContext) fieldContext_GiftOptionsPrices_gift_wrapping_for_ord
 }
 
 func (ec *executionContext) _GiftOptionsPrices_gift_wrapping_for_items(ctx context.Context, field graphql.CollectedField, obj *model.GiftOptionsPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13442,7 +13442,7 @@ func (ec *executionContext) fieldContext_GiftOptionsPrices_gift_wrapping_for_ite
 }
 
 func (ec *executionContext) _GiftOptionsPrices_printed_card(ctx context.Context, field graphql.CollectedField, obj *model.GiftOptionsPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13474,7 +13474,7 @@ func (ec *executionContext) fieldContext_GiftOptionsPrices_printed_card(_ contex
 }
 
 func (ec *executionContext) _ImageSwatchData_value(ctx context.Context, field graphql.CollectedField, obj *model.ImageSwatchData) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13497,7 +13497,7 @@ func (ec *executionContext) fieldContext_ImageSwatchData_value(_ context.Context
 }
 
 func (ec *executionContext) _ImageSwatchData_thumbnail(ctx context.Context, field graphql.CollectedField, obj *model.ImageSwatchData) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13520,7 +13520,7 @@ func (ec *executionContext) fieldContext_ImageSwatchData_thumbnail(_ context.Con
 }
 
 func (ec *executionContext) _IsEmailAvailableOutput_is_email_available(ctx context.Context, field graphql.CollectedField, obj *model.IsEmailAvailableOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13543,7 +13543,7 @@ func (ec *executionContext) fieldContext_IsEmailAvailableOutput_is_email_availab
 }
 
 func (ec *executionContext) _MediaGalleryEntry_uid(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13566,7 +13566,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_uid(_ context.Context
 }
 
 func (ec *executionContext) _MediaGalleryEntry_id(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13589,7 +13589,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_id(_ context.Context,
 }
 
 func (ec *executionContext) _MediaGalleryEntry_media_type(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13612,7 +13612,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_media_type(_ context.
 }
 
 func (ec *executionContext) _MediaGalleryEntry_label(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13635,7 +13635,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_label(_ context.Conte
 }
 
 func (ec *executionContext) _MediaGalleryEntry_position(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13658,7 +13658,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_position(_ context.Co
 }
 
 func (ec *executionContext) _MediaGalleryEntry_disabled(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13681,7 +13681,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_disabled(_ context.Co
 }
 
 func (ec *executionContext) _MediaGalleryEntry_types(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13704,7 +13704,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_types(_ context.Conte
 }
 
 func (ec *executionContext) _MediaGalleryEntry_file(ctx context.Context, field graphql.CollectedField, obj *model.MediaGalleryEntry) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13727,7 +13727,7 @@ func (ec *executionContext) fieldContext_MediaGalleryEntry_file(_ context.Contex
 }
 
 func (ec *executionContext) _Money_value(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13750,7 +13750,7 @@ func (ec *executionContext) fieldContext_Money_value(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Money_currency(ctx context.Context, field graphql.CollectedField, obj *model.Money) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13773,7 +13773,7 @@ func (ec *executionContext) fieldContext_Money_currency(_ context.Context, field
 }
 
 func (ec *executionContext) _Mutation_createGuestCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13817,7 +13817,7 @@ func (ec *executionContext) fieldContext_Mutation_createGuestCart(ctx context.Co
 }
 
 func (ec *executionContext) _Mutation_createEmptyCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13861,7 +13861,7 @@ func (ec *executionContext) fieldContext_Mutation_createEmptyCart(ctx context.Co
 }
 
 func (ec *executionContext) _Mutation_addProductsToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13905,7 +13905,7 @@ func (ec *executionContext) fieldContext_Mutation_addProductsToCart(ctx context.
 }
 
 func (ec *executionContext) _Mutation_updateCartItems(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13949,7 +13949,7 @@ func (ec *executionContext) fieldContext_Mutation_updateCartItems(ctx context.Co
 }
 
 func (ec *executionContext) _Mutation_removeItemFromCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -13993,7 +13993,7 @@ func (ec *executionContext) fieldContext_Mutation_removeItemFromCart(ctx context
 }
 
 func (ec *executionContext) _Mutation_applyCouponToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14037,7 +14037,7 @@ func (ec *executionContext) fieldContext_Mutation_applyCouponToCart(ctx context.
 }
 
 func (ec *executionContext) _Mutation_removeCouponFromCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14081,7 +14081,7 @@ func (ec *executionContext) fieldContext_Mutation_removeCouponFromCart(ctx conte
 }
 
 func (ec *executionContext) _Mutation_setGuestEmailOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14125,7 +14125,7 @@ func (ec *executionContext) fieldContext_Mutation_setGuestEmailOnCart(ctx contex
 }
 
 func (ec *executionContext) _Mutation_setShippingAddressesOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14169,7 +14169,7 @@ func (ec *executionContext) fieldContext_Mutation_setShippingAddressesOnCart(ctx
 }
 
 func (ec *executionContext) _Mutation_setBillingAddressOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14213,7 +14213,7 @@ func (ec *executionContext) fieldContext_Mutation_setBillingAddressOnCart(ctx co
 }
 
 func (ec *executionContext) _Mutation_setShippingMethodsOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14257,7 +14257,7 @@ func (ec *executionContext) fieldContext_Mutation_setShippingMethodsOnCart(ctx c
 }
 
 func (ec *executionContext) _Mutation_setPaymentMethodOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14301,7 +14301,7 @@ func (ec *executionContext) fieldContext_Mutation_setPaymentMethodOnCart(ctx con
 }
 
 func (ec *executionContext) _Mutation_placeOrder(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14345,7 +14345,7 @@ func (ec *executionContext) fieldContext_Mutation_placeOrder(ctx context.Context
 }
 
 func (ec *executionContext) _Mutation_mergeCarts(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14389,7 +14389,7 @@ func (ec *executionContext) fieldContext_Mutation_mergeCarts(ctx context.Context
 }
 
 func (ec *executionContext) _Mutation_generateCustomerToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14433,7 +14433,7 @@ func (ec *executionContext) fieldContext_Mutation_generateCustomerToken(ctx cont
 }
 
 func (ec *executionContext) _Mutation_revokeCustomerToken(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14465,7 +14465,7 @@ func (ec *executionContext) fieldContext_Mutation_revokeCustomerToken(_ context.
 }
 
 func (ec *executionContext) _Mutation_addSimpleProductsToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14509,7 +14509,7 @@ func (ec *executionContext) fieldContext_Mutation_addSimpleProductsToCart(ctx co
 }
 
 func (ec *executionContext) _Mutation_addConfigurableProductsToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14553,7 +14553,7 @@ func (ec *executionContext) fieldContext_Mutation_addConfigurableProductsToCart(
 }
 
 func (ec *executionContext) _Mutation_createCustomerAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14597,7 +14597,7 @@ func (ec *executionContext) fieldContext_Mutation_createCustomerAddress(ctx cont
 }
 
 func (ec *executionContext) _Mutation_updateCustomerAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14641,7 +14641,7 @@ func (ec *executionContext) fieldContext_Mutation_updateCustomerAddress(ctx cont
 }
 
 func (ec *executionContext) _Mutation_deleteCustomerAddress(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14685,7 +14685,7 @@ func (ec *executionContext) fieldContext_Mutation_deleteCustomerAddress(ctx cont
 }
 
 func (ec *executionContext) _Mutation_setGiftOptionsOnCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14729,7 +14729,7 @@ func (ec *executionContext) fieldContext_Mutation_setGiftOptionsOnCart(ctx conte
 }
 
 func (ec *executionContext) _Mutation_applyGiftCardToCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14773,7 +14773,7 @@ func (ec *executionContext) fieldContext_Mutation_applyGiftCardToCart(ctx contex
 }
 
 func (ec *executionContext) _Mutation_removeGiftCardFromCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14817,7 +14817,7 @@ func (ec *executionContext) fieldContext_Mutation_removeGiftCardFromCart(ctx con
 }
 
 func (ec *executionContext) _Mutation_addProductsToWishlist(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14861,7 +14861,7 @@ func (ec *executionContext) fieldContext_Mutation_addProductsToWishlist(ctx cont
 }
 
 func (ec *executionContext) _Mutation_createWishlist(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14905,7 +14905,7 @@ func (ec *executionContext) fieldContext_Mutation_createWishlist(ctx context.Con
 }
 
 func (ec *executionContext) _Order_order_number(ctx context.Context, field graphql.CollectedField, obj *model.Order) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14928,7 +14928,7 @@ func (ec *executionContext) fieldContext_Order_order_number(_ context.Context, f
 }
 
 func (ec *executionContext) _OrderAddress_firstname(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14951,7 +14951,7 @@ func (ec *executionContext) fieldContext_OrderAddress_firstname(_ context.Contex
 }
 
 func (ec *executionContext) _OrderAddress_lastname(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14974,7 +14974,7 @@ func (ec *executionContext) fieldContext_OrderAddress_lastname(_ context.Context
 }
 
 func (ec *executionContext) _OrderAddress_company(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -14997,7 +14997,7 @@ func (ec *executionContext) fieldContext_OrderAddress_company(_ context.Context,
 }
 
 func (ec *executionContext) _OrderAddress_street(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15020,7 +15020,7 @@ func (ec *executionContext) fieldContext_OrderAddress_street(_ context.Context, 
 }
 
 func (ec *executionContext) _OrderAddress_city(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15043,7 +15043,7 @@ func (ec *executionContext) fieldContext_OrderAddress_city(_ context.Context, fi
 }
 
 func (ec *executionContext) _OrderAddress_region(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15066,7 +15066,7 @@ func (ec *executionContext) fieldContext_OrderAddress_region(_ context.Context, 
 }
 
 func (ec *executionContext) _OrderAddress_region_id(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15089,7 +15089,7 @@ func (ec *executionContext) fieldContext_OrderAddress_region_id(_ context.Contex
 }
 
 func (ec *executionContext) _OrderAddress_postcode(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15112,7 +15112,7 @@ func (ec *executionContext) fieldContext_OrderAddress_postcode(_ context.Context
 }
 
 func (ec *executionContext) _OrderAddress_country_code(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15135,7 +15135,7 @@ func (ec *executionContext) fieldContext_OrderAddress_country_code(_ context.Con
 }
 
 func (ec *executionContext) _OrderAddress_telephone(ctx context.Context, field graphql.CollectedField, obj *model.OrderAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15158,7 +15158,7 @@ func (ec *executionContext) fieldContext_OrderAddress_telephone(_ context.Contex
 }
 
 func (ec *executionContext) _OrderTotal_subtotal(ctx context.Context, field graphql.CollectedField, obj *model.OrderTotal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15190,7 +15190,7 @@ func (ec *executionContext) fieldContext_OrderTotal_subtotal(_ context.Context, 
 }
 
 func (ec *executionContext) _OrderTotal_grand_total(ctx context.Context, field graphql.CollectedField, obj *model.OrderTotal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15222,7 +15222,7 @@ func (ec *executionContext) fieldContext_OrderTotal_grand_total(_ context.Contex
 }
 
 func (ec *executionContext) _OrderTotal_total_shipping(ctx context.Context, field graphql.CollectedField, obj *model.OrderTotal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15254,7 +15254,7 @@ func (ec *executionContext) fieldContext_OrderTotal_total_shipping(_ context.Con
 }
 
 func (ec *executionContext) _OrderTotal_discounts(ctx context.Context, field graphql.CollectedField, obj *model.OrderTotal) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15286,7 +15286,7 @@ func (ec *executionContext) fieldContext_OrderTotal_discounts(_ context.Context,
 }
 
 func (ec *executionContext) _PlaceOrderError_message(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15309,7 +15309,7 @@ func (ec *executionContext) fieldContext_PlaceOrderError_message(_ context.Conte
 }
 
 func (ec *executionContext) _PlaceOrderError_code(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15332,7 +15332,7 @@ func (ec *executionContext) fieldContext_PlaceOrderError_code(_ context.Context,
 }
 
 func (ec *executionContext) _PlaceOrderOutput_order(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15364,7 +15364,7 @@ func (ec *executionContext) fieldContext_PlaceOrderOutput_order(_ context.Contex
 }
 
 func (ec *executionContext) _PlaceOrderOutput_errors(ctx context.Context, field graphql.CollectedField, obj *model.PlaceOrderOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15396,7 +15396,7 @@ func (ec *executionContext) fieldContext_PlaceOrderOutput_errors(_ context.Conte
 }
 
 func (ec *executionContext) _Price_amount(ctx context.Context, field graphql.CollectedField, obj *model.Price) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15428,7 +15428,7 @@ func (ec *executionContext) fieldContext_Price_amount(_ context.Context, field g
 }
 
 func (ec *executionContext) _PriceRange_minimum_price(ctx context.Context, field graphql.CollectedField, obj *model.PriceRange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15460,7 +15460,7 @@ func (ec *executionContext) fieldContext_PriceRange_minimum_price(_ context.Cont
 }
 
 func (ec *executionContext) _PriceRange_maximum_price(ctx context.Context, field graphql.CollectedField, obj *model.PriceRange) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15492,7 +15492,7 @@ func (ec *executionContext) fieldContext_PriceRange_maximum_price(_ context.Cont
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_uid(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15515,7 +15515,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_uid(_ context.
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_code(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15538,7 +15538,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_code(_ context
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_label(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15561,7 +15561,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_label(_ contex
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_attribute_labels(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15593,7 +15593,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_attribute_labe
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_data_type(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15616,7 +15616,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_data_type(_ co
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_sort_order(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15639,7 +15639,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_sort_order(_ c
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_entity_type(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15662,7 +15662,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_entity_type(_ 
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_is_system(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15685,7 +15685,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_is_system(_ co
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_ui_input(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15717,7 +15717,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_ui_input(_ con
 }
 
 func (ec *executionContext) _ProductAttributeMetadata_used_in_components(ctx context.Context, field graphql.CollectedField, obj *model.ProductAttributeMetadata) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15740,7 +15740,7 @@ func (ec *executionContext) fieldContext_ProductAttributeMetadata_used_in_compon
 }
 
 func (ec *executionContext) _ProductDiscount_amount_off(ctx context.Context, field graphql.CollectedField, obj *model.ProductDiscount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15763,7 +15763,7 @@ func (ec *executionContext) fieldContext_ProductDiscount_amount_off(_ context.Co
 }
 
 func (ec *executionContext) _ProductDiscount_percent_off(ctx context.Context, field graphql.CollectedField, obj *model.ProductDiscount) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15786,7 +15786,7 @@ func (ec *executionContext) fieldContext_ProductDiscount_percent_off(_ context.C
 }
 
 func (ec *executionContext) _ProductImage_url(ctx context.Context, field graphql.CollectedField, obj *model.ProductImage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15809,7 +15809,7 @@ func (ec *executionContext) fieldContext_ProductImage_url(_ context.Context, fie
 }
 
 func (ec *executionContext) _ProductImage_label(ctx context.Context, field graphql.CollectedField, obj *model.ProductImage) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15832,7 +15832,7 @@ func (ec *executionContext) fieldContext_ProductImage_label(_ context.Context, f
 }
 
 func (ec *executionContext) _ProductPrice_regular_price(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15864,7 +15864,7 @@ func (ec *executionContext) fieldContext_ProductPrice_regular_price(_ context.Co
 }
 
 func (ec *executionContext) _ProductPrice_final_price(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15896,7 +15896,7 @@ func (ec *executionContext) fieldContext_ProductPrice_final_price(_ context.Cont
 }
 
 func (ec *executionContext) _ProductPrice_discount(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrice) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15928,7 +15928,7 @@ func (ec *executionContext) fieldContext_ProductPrice_discount(_ context.Context
 }
 
 func (ec *executionContext) _ProductPrices_minimalPrice(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15960,7 +15960,7 @@ func (ec *executionContext) fieldContext_ProductPrices_minimalPrice(_ context.Co
 }
 
 func (ec *executionContext) _ProductPrices_maximalPrice(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -15992,7 +15992,7 @@ func (ec *executionContext) fieldContext_ProductPrices_maximalPrice(_ context.Co
 }
 
 func (ec *executionContext) _ProductPrices_regularPrice(ctx context.Context, field graphql.CollectedField, obj *model.ProductPrices) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16024,7 +16024,7 @@ func (ec *executionContext) fieldContext_ProductPrices_regularPrice(_ context.Co
 }
 
 func (ec *executionContext) _Products_items(ctx context.Context, field graphql.CollectedField, obj *model.Products) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16056,7 +16056,7 @@ func (ec *executionContext) fieldContext_Products_items(_ context.Context, field
 }
 
 func (ec *executionContext) _Products_total_count(ctx context.Context, field graphql.CollectedField, obj *model.Products) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16079,7 +16079,7 @@ func (ec *executionContext) fieldContext_Products_total_count(_ context.Context,
 }
 
 func (ec *executionContext) _Products_page_info(ctx context.Context, field graphql.CollectedField, obj *model.Products) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16111,7 +16111,7 @@ func (ec *executionContext) fieldContext_Products_page_info(_ context.Context, f
 }
 
 func (ec *executionContext) _Query_cart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16155,7 +16155,7 @@ func (ec *executionContext) fieldContext_Query_cart(ctx context.Context, field g
 }
 
 func (ec *executionContext) _Query_customerCart(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16187,7 +16187,7 @@ func (ec *executionContext) fieldContext_Query_customerCart(_ context.Context, f
 }
 
 func (ec *executionContext) _Query_customer(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16219,7 +16219,7 @@ func (ec *executionContext) fieldContext_Query_customer(_ context.Context, field
 }
 
 func (ec *executionContext) _Query_products(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16263,7 +16263,7 @@ func (ec *executionContext) fieldContext_Query_products(ctx context.Context, fie
 }
 
 func (ec *executionContext) _Query_dynamicBlocks(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16307,7 +16307,7 @@ func (ec *executionContext) fieldContext_Query_dynamicBlocks(ctx context.Context
 }
 
 func (ec *executionContext) _Query_storeConfig(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16339,7 +16339,7 @@ func (ec *executionContext) fieldContext_Query_storeConfig(_ context.Context, fi
 }
 
 func (ec *executionContext) _Query_countries(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16371,7 +16371,7 @@ func (ec *executionContext) fieldContext_Query_countries(_ context.Context, fiel
 }
 
 func (ec *executionContext) _Query_country(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16415,7 +16415,7 @@ func (ec *executionContext) fieldContext_Query_country(ctx context.Context, fiel
 }
 
 func (ec *executionContext) _Query_isEmailAvailable(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16459,7 +16459,7 @@ func (ec *executionContext) fieldContext_Query_isEmailAvailable(ctx context.Cont
 }
 
 func (ec *executionContext) _Query_availableStores(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16503,7 +16503,7 @@ func (ec *executionContext) fieldContext_Query_availableStores(ctx context.Conte
 }
 
 func (ec *executionContext) _Query_currency(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16535,7 +16535,7 @@ func (ec *executionContext) fieldContext_Query_currency(_ context.Context, field
 }
 
 func (ec *executionContext) _Query_route(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16579,7 +16579,7 @@ func (ec *executionContext) fieldContext_Query_route(ctx context.Context, field 
 }
 
 func (ec *executionContext) _Query_recaptchaV3Config(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16611,7 +16611,7 @@ func (ec *executionContext) fieldContext_Query_recaptchaV3Config(_ context.Conte
 }
 
 func (ec *executionContext) _Query_giftCardAccount(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16655,7 +16655,7 @@ func (ec *executionContext) fieldContext_Query_giftCardAccount(ctx context.Conte
 }
 
 func (ec *executionContext) _Query___type(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16699,7 +16699,7 @@ func (ec *executionContext) fieldContext_Query___type(ctx context.Context, field
 }
 
 func (ec *executionContext) _Query___schema(ctx context.Context, field graphql.CollectedField) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16731,7 +16731,7 @@ func (ec *executionContext) fieldContext_Query___schema(_ context.Context, field
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_website_key(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16754,7 +16754,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_website_key(_ 
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_minimum_score(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16777,7 +16777,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_minimum_score(
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_badge_position(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16800,7 +16800,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_badge_position
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_language_code(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16823,7 +16823,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_language_code(
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_failure_message(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16846,7 +16846,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_failure_messag
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_forms(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16869,7 +16869,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_forms(_ contex
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_is_enabled(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16892,7 +16892,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_is_enabled(_ c
 }
 
 func (ec *executionContext) _ReCaptchaConfigurationV3_theme(ctx context.Context, field graphql.CollectedField, obj *model.ReCaptchaConfigurationV3) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16915,7 +16915,7 @@ func (ec *executionContext) fieldContext_ReCaptchaConfigurationV3_theme(_ contex
 }
 
 func (ec *executionContext) _Region_id(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16938,7 +16938,7 @@ func (ec *executionContext) fieldContext_Region_id(_ context.Context, field grap
 }
 
 func (ec *executionContext) _Region_code(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16961,7 +16961,7 @@ func (ec *executionContext) fieldContext_Region_code(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Region_name(ctx context.Context, field graphql.CollectedField, obj *model.Region) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -16984,7 +16984,7 @@ func (ec *executionContext) fieldContext_Region_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) _RemoveCouponFromCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.RemoveCouponFromCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17016,7 +17016,7 @@ func (ec *executionContext) fieldContext_RemoveCouponFromCartOutput_cart(_ conte
 }
 
 func (ec *executionContext) _RemoveGiftCardFromCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.RemoveGiftCardFromCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17048,7 +17048,7 @@ func (ec *executionContext) fieldContext_RemoveGiftCardFromCartOutput_cart(_ con
 }
 
 func (ec *executionContext) _RemoveItemFromCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.RemoveItemFromCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17080,7 +17080,7 @@ func (ec *executionContext) fieldContext_RemoveItemFromCartOutput_cart(_ context
 }
 
 func (ec *executionContext) _RevokeCustomerTokenOutput_result(ctx context.Context, field graphql.CollectedField, obj *model.RevokeCustomerTokenOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17103,7 +17103,7 @@ func (ec *executionContext) fieldContext_RevokeCustomerTokenOutput_result(_ cont
 }
 
 func (ec *executionContext) _SearchResultPageInfo_current_page(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultPageInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17126,7 +17126,7 @@ func (ec *executionContext) fieldContext_SearchResultPageInfo_current_page(_ con
 }
 
 func (ec *executionContext) _SearchResultPageInfo_page_size(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultPageInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17149,7 +17149,7 @@ func (ec *executionContext) fieldContext_SearchResultPageInfo_page_size(_ contex
 }
 
 func (ec *executionContext) _SearchResultPageInfo_total_pages(ctx context.Context, field graphql.CollectedField, obj *model.SearchResultPageInfo) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17172,7 +17172,7 @@ func (ec *executionContext) fieldContext_SearchResultPageInfo_total_pages(_ cont
 }
 
 func (ec *executionContext) _SelectedAttributeOption_attribute_option(ctx context.Context, field graphql.CollectedField, obj *model.SelectedAttributeOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17204,7 +17204,7 @@ func (ec *executionContext) fieldContext_SelectedAttributeOption_attribute_optio
 }
 
 func (ec *executionContext) _SelectedConfigurableOption_configurable_product_option_uid(ctx context.Context, field graphql.CollectedField, obj *model.SelectedConfigurableOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17227,7 +17227,7 @@ func (ec *executionContext) fieldContext_SelectedConfigurableOption_configurable
 }
 
 func (ec *executionContext) _SelectedConfigurableOption_configurable_product_option_value_uid(ctx context.Context, field graphql.CollectedField, obj *model.SelectedConfigurableOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17250,7 +17250,7 @@ func (ec *executionContext) fieldContext_SelectedConfigurableOption_configurable
 }
 
 func (ec *executionContext) _SelectedConfigurableOption_id(ctx context.Context, field graphql.CollectedField, obj *model.SelectedConfigurableOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17273,7 +17273,7 @@ func (ec *executionContext) fieldContext_SelectedConfigurableOption_id(_ context
 }
 
 func (ec *executionContext) _SelectedConfigurableOption_option_label(ctx context.Context, field graphql.CollectedField, obj *model.SelectedConfigurableOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17296,7 +17296,7 @@ func (ec *executionContext) fieldContext_SelectedConfigurableOption_option_label
 }
 
 func (ec *executionContext) _SelectedConfigurableOption_value_id(ctx context.Context, field graphql.CollectedField, obj *model.SelectedConfigurableOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17319,7 +17319,7 @@ func (ec *executionContext) fieldContext_SelectedConfigurableOption_value_id(_ c
 }
 
 func (ec *executionContext) _SelectedConfigurableOption_value_label(ctx context.Context, field graphql.CollectedField, obj *model.SelectedConfigurableOption) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17342,7 +17342,7 @@ func (ec *executionContext) fieldContext_SelectedConfigurableOption_value_label(
 }
 
 func (ec *executionContext) _SelectedPaymentMethod_code(ctx context.Context, field graphql.CollectedField, obj *model.SelectedPaymentMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17365,7 +17365,7 @@ func (ec *executionContext) fieldContext_SelectedPaymentMethod_code(_ context.Co
 }
 
 func (ec *executionContext) _SelectedPaymentMethod_title(ctx context.Context, field graphql.CollectedField, obj *model.SelectedPaymentMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17388,7 +17388,7 @@ func (ec *executionContext) fieldContext_SelectedPaymentMethod_title(_ context.C
 }
 
 func (ec *executionContext) _SelectedPaymentMethod_purchase_order_number(ctx context.Context, field graphql.CollectedField, obj *model.SelectedPaymentMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17411,7 +17411,7 @@ func (ec *executionContext) fieldContext_SelectedPaymentMethod_purchase_order_nu
 }
 
 func (ec *executionContext) _SelectedShippingMethod_carrier_code(ctx context.Context, field graphql.CollectedField, obj *model.SelectedShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17434,7 +17434,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_carrier_code(_ c
 }
 
 func (ec *executionContext) _SelectedShippingMethod_carrier_title(ctx context.Context, field graphql.CollectedField, obj *model.SelectedShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17457,7 +17457,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_carrier_title(_ 
 }
 
 func (ec *executionContext) _SelectedShippingMethod_method_code(ctx context.Context, field graphql.CollectedField, obj *model.SelectedShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17480,7 +17480,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_method_code(_ co
 }
 
 func (ec *executionContext) _SelectedShippingMethod_method_title(ctx context.Context, field graphql.CollectedField, obj *model.SelectedShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17503,7 +17503,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_method_title(_ c
 }
 
 func (ec *executionContext) _SelectedShippingMethod_amount(ctx context.Context, field graphql.CollectedField, obj *model.SelectedShippingMethod) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17535,7 +17535,7 @@ func (ec *executionContext) fieldContext_SelectedShippingMethod_amount(_ context
 }
 
 func (ec *executionContext) _SetBillingAddressOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.SetBillingAddressOnCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17567,7 +17567,7 @@ func (ec *executionContext) fieldContext_SetBillingAddressOnCartOutput_cart(_ co
 }
 
 func (ec *executionContext) _SetGiftOptionsOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.SetGiftOptionsOnCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17599,7 +17599,7 @@ func (ec *executionContext) fieldContext_SetGiftOptionsOnCartOutput_cart(_ conte
 }
 
 func (ec *executionContext) _SetGuestEmailOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.SetGuestEmailOnCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17631,7 +17631,7 @@ func (ec *executionContext) fieldContext_SetGuestEmailOnCartOutput_cart(_ contex
 }
 
 func (ec *executionContext) _SetPaymentMethodOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.SetPaymentMethodOnCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17663,7 +17663,7 @@ func (ec *executionContext) fieldContext_SetPaymentMethodOnCartOutput_cart(_ con
 }
 
 func (ec *executionContext) _SetShippingAddressesOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.SetShippingAddressesOnCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17695,7 +17695,7 @@ func (ec *executionContext) fieldContext_SetShippingAddressesOnCartOutput_cart(_
 }
 
 func (ec *executionContext) _SetShippingMethodsOnCartOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.SetShippingMethodsOnCartOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17727,7 +17727,7 @@ func (ec *executionContext) fieldContext_SetShippingMethodsOnCartOutput_cart(_ c
 }
 
 func (ec *executionContext) _ShippingCartAddress_firstname(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17750,7 +17750,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_firstname(_ context
 }
 
 func (ec *executionContext) _ShippingCartAddress_lastname(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17773,7 +17773,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_lastname(_ context.
 }
 
 func (ec *executionContext) _ShippingCartAddress_company(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17796,7 +17796,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_company(_ context.C
 }
 
 func (ec *executionContext) _ShippingCartAddress_street(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17819,7 +17819,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_street(_ context.Co
 }
 
 func (ec *executionContext) _ShippingCartAddress_city(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17842,7 +17842,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_city(_ context.Cont
 }
 
 func (ec *executionContext) _ShippingCartAddress_region(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17874,7 +17874,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_region(_ context.Co
 }
 
 func (ec *executionContext) _ShippingCartAddress_postcode(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17897,7 +17897,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_postcode(_ context.
 }
 
 func (ec *executionContext) _ShippingCartAddress_country(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17929,7 +17929,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_country(_ context.C
 }
 
 func (ec *executionContext) _ShippingCartAddress_telephone(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17952,7 +17952,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_telephone(_ context
 }
 
 func (ec *executionContext) _ShippingCartAddress_available_shipping_methods(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -17984,7 +17984,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_available_shipping_
 }
 
 func (ec *executionContext) _ShippingCartAddress_selected_shipping_method(ctx context.Context, field graphql.CollectedField, obj *model.ShippingCartAddress) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18016,7 +18016,7 @@ func (ec *executionContext) fieldContext_ShippingCartAddress_selected_shipping_m
 }
 
 func (ec *executionContext) _SimpleCartItem_uid(ctx context.Context, field graphql.CollectedField, obj *model.SimpleCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18039,7 +18039,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_uid(_ context.Context, f
 }
 
 func (ec *executionContext) _SimpleCartItem_id(ctx context.Context, field graphql.CollectedField, obj *model.SimpleCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18062,7 +18062,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_id(_ context.Context, fi
 }
 
 func (ec *executionContext) _SimpleCartItem_quantity(ctx context.Context, field graphql.CollectedField, obj *model.SimpleCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18085,7 +18085,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_quantity(_ context.Conte
 }
 
 func (ec *executionContext) _SimpleCartItem_product(ctx context.Context, field graphql.CollectedField, obj *model.SimpleCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18117,7 +18117,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_product(_ context.Contex
 }
 
 func (ec *executionContext) _SimpleCartItem_prices(ctx context.Context, field graphql.CollectedField, obj *model.SimpleCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18149,7 +18149,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_prices(_ context.Context
 }
 
 func (ec *executionContext) _SimpleCartItem_errors(ctx context.Context, field graphql.CollectedField, obj *model.SimpleCartItem) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18181,7 +18181,7 @@ func (ec *executionContext) fieldContext_SimpleCartItem_errors(_ context.Context
 }
 
 func (ec *executionContext) _SimpleProduct_id(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18204,7 +18204,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_id(_ context.Context, fie
 }
 
 func (ec *executionContext) _SimpleProduct_uid(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18227,7 +18227,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_uid(_ context.Context, fi
 }
 
 func (ec *executionContext) _SimpleProduct_sku(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18250,7 +18250,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_sku(_ context.Context, fi
 }
 
 func (ec *executionContext) _SimpleProduct_name(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18273,7 +18273,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_name(_ context.Context, f
 }
 
 func (ec *executionContext) _SimpleProduct_url_key(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18296,7 +18296,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_url_key(_ context.Context
 }
 
 func (ec *executionContext) _SimpleProduct_stock_status(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18319,7 +18319,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_stock_status(_ context.Co
 }
 
 func (ec *executionContext) _SimpleProduct_small_image(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18351,7 +18351,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_small_image(_ context.Con
 }
 
 func (ec *executionContext) _SimpleProduct_thumbnail(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18383,7 +18383,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_thumbnail(_ context.Conte
 }
 
 func (ec *executionContext) _SimpleProduct_price_range(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18415,7 +18415,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_price_range(_ context.Con
 }
 
 func (ec *executionContext) _SimpleProduct_price(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18447,7 +18447,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_price(_ context.Context, 
 }
 
 func (ec *executionContext) _SimpleProduct_description(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18479,7 +18479,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_description(_ context.Con
 }
 
 func (ec *executionContext) _SimpleProduct_short_description(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18511,7 +18511,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_short_description(_ conte
 }
 
 func (ec *executionContext) _SimpleProduct_meta_title(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18534,7 +18534,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_meta_title(_ context.Cont
 }
 
 func (ec *executionContext) _SimpleProduct_meta_description(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18557,7 +18557,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_meta_description(_ contex
 }
 
 func (ec *executionContext) _SimpleProduct_media_gallery_entries(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18589,7 +18589,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_media_gallery_entries(_ c
 }
 
 func (ec *executionContext) _SimpleProduct_categories(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18621,7 +18621,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_categories(_ context.Cont
 }
 
 func (ec *executionContext) _SimpleProduct_custom_attributes(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18653,7 +18653,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_custom_attributes(_ conte
 }
 
 func (ec *executionContext) _SimpleProduct_weight(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18676,7 +18676,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_weight(_ context.Context,
 }
 
 func (ec *executionContext) _SimpleProduct_relative_url(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18699,7 +18699,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_relative_url(_ context.Co
 }
 
 func (ec *executionContext) _SimpleProduct_redirect_code(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18722,7 +18722,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_redirect_code(_ context.C
 }
 
 func (ec *executionContext) _SimpleProduct_type(ctx context.Context, field graphql.CollectedField, obj *model.SimpleProduct) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18745,7 +18745,7 @@ func (ec *executionContext) fieldContext_SimpleProduct_type(_ context.Context, f
 }
 
 func (ec *executionContext) _StoreConfig_id(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18768,7 +18768,7 @@ func (ec *executionContext) fieldContext_StoreConfig_id(_ context.Context, field
 }
 
 func (ec *executionContext) _StoreConfig_store_code(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18791,7 +18791,7 @@ func (ec *executionContext) fieldContext_StoreConfig_store_code(_ context.Contex
 }
 
 func (ec *executionContext) _StoreConfig_store_name(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18814,7 +18814,7 @@ func (ec *executionContext) fieldContext_StoreConfig_store_name(_ context.Contex
 }
 
 func (ec *executionContext) _StoreConfig_store_group_code(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18837,7 +18837,7 @@ func (ec *executionContext) fieldContext_StoreConfig_store_group_code(_ context.
 }
 
 func (ec *executionContext) _StoreConfig_website_code(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18860,7 +18860,7 @@ func (ec *executionContext) fieldContext_StoreConfig_website_code(_ context.Cont
 }
 
 func (ec *executionContext) _StoreConfig_locale(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18883,7 +18883,7 @@ func (ec *executionContext) fieldContext_StoreConfig_locale(_ context.Context, f
 }
 
 func (ec *executionContext) _StoreConfig_timezone(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18906,7 +18906,7 @@ func (ec *executionContext) fieldContext_StoreConfig_timezone(_ context.Context,
 }
 
 func (ec *executionContext) _StoreConfig_base_currency_code(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18929,7 +18929,7 @@ func (ec *executionContext) fieldContext_StoreConfig_base_currency_code(_ contex
 }
 
 func (ec *executionContext) _StoreConfig_default_display_currency_code(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18952,7 +18952,7 @@ func (ec *executionContext) fieldContext_StoreConfig_default_display_currency_co
 }
 
 func (ec *executionContext) _StoreConfig_product_url_suffix(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18975,7 +18975,7 @@ func (ec *executionContext) fieldContext_StoreConfig_product_url_suffix(_ contex
 }
 
 func (ec *executionContext) _StoreConfig_category_url_suffix(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -18998,7 +18998,7 @@ func (ec *executionContext) fieldContext_StoreConfig_category_url_suffix(_ conte
 }
 
 func (ec *executionContext) _StoreConfig_product_canonical_tag(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19021,7 +19021,7 @@ func (ec *executionContext) fieldContext_StoreConfig_product_canonical_tag(_ con
 }
 
 func (ec *executionContext) _StoreConfig_category_canonical_tag(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19044,7 +19044,7 @@ func (ec *executionContext) fieldContext_StoreConfig_category_canonical_tag(_ co
 }
 
 func (ec *executionContext) _StoreConfig_configurable_thumbnail_source(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19067,7 +19067,7 @@ func (ec *executionContext) fieldContext_StoreConfig_configurable_thumbnail_sour
 }
 
 func (ec *executionContext) _StoreConfig_root_category_uid(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19090,7 +19090,7 @@ func (ec *executionContext) fieldContext_StoreConfig_root_category_uid(_ context
 }
 
 func (ec *executionContext) _StoreConfig_grid_per_page(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19113,7 +19113,7 @@ func (ec *executionContext) fieldContext_StoreConfig_grid_per_page(_ context.Con
 }
 
 func (ec *executionContext) _StoreConfig_list_per_page(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19136,7 +19136,7 @@ func (ec *executionContext) fieldContext_StoreConfig_list_per_page(_ context.Con
 }
 
 func (ec *executionContext) _StoreConfig_minimum_password_length(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19159,7 +19159,7 @@ func (ec *executionContext) fieldContext_StoreConfig_minimum_password_length(_ c
 }
 
 func (ec *executionContext) _StoreConfig_required_character_classes_number(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19182,7 +19182,7 @@ func (ec *executionContext) fieldContext_StoreConfig_required_character_classes_
 }
 
 func (ec *executionContext) _StoreConfig_customer_access_token_lifetime(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19205,7 +19205,7 @@ func (ec *executionContext) fieldContext_StoreConfig_customer_access_token_lifet
 }
 
 func (ec *executionContext) _StoreConfig_magento_wishlist_general_is_enabled(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19228,7 +19228,7 @@ func (ec *executionContext) fieldContext_StoreConfig_magento_wishlist_general_is
 }
 
 func (ec *executionContext) _StoreConfig_enable_multiple_wishlists(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19251,7 +19251,7 @@ func (ec *executionContext) fieldContext_StoreConfig_enable_multiple_wishlists(_
 }
 
 func (ec *executionContext) _StoreConfig_maximum_number_of_wishlists(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19274,7 +19274,7 @@ func (ec *executionContext) fieldContext_StoreConfig_maximum_number_of_wishlists
 }
 
 func (ec *executionContext) _StoreConfig_allow_order(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19297,7 +19297,7 @@ func (ec *executionContext) fieldContext_StoreConfig_allow_order(_ context.Conte
 }
 
 func (ec *executionContext) _StoreConfig_allow_items(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19320,7 +19320,7 @@ func (ec *executionContext) fieldContext_StoreConfig_allow_items(_ context.Conte
 }
 
 func (ec *executionContext) _StoreConfig_allow_gift_receipt(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19343,7 +19343,7 @@ func (ec *executionContext) fieldContext_StoreConfig_allow_gift_receipt(_ contex
 }
 
 func (ec *executionContext) _StoreConfig_allow_printed_card(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19366,7 +19366,7 @@ func (ec *executionContext) fieldContext_StoreConfig_allow_printed_card(_ contex
 }
 
 func (ec *executionContext) _StoreConfig_allow_gift_wrapping_on_order(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19389,7 +19389,7 @@ func (ec *executionContext) fieldContext_StoreConfig_allow_gift_wrapping_on_orde
 }
 
 func (ec *executionContext) _StoreConfig_allow_gift_wrapping_on_order_items(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19412,7 +19412,7 @@ func (ec *executionContext) fieldContext_StoreConfig_allow_gift_wrapping_on_orde
 }
 
 func (ec *executionContext) _StoreConfig_cart_gift_wrapping(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19435,7 +19435,7 @@ func (ec *executionContext) fieldContext_StoreConfig_cart_gift_wrapping(_ contex
 }
 
 func (ec *executionContext) _StoreConfig_cart_printed_card(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19458,7 +19458,7 @@ func (ec *executionContext) fieldContext_StoreConfig_cart_printed_card(_ context
 }
 
 func (ec *executionContext) _StoreConfig_is_default_store(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19481,7 +19481,7 @@ func (ec *executionContext) fieldContext_StoreConfig_is_default_store(_ context.
 }
 
 func (ec *executionContext) _StoreConfig_store_group_name(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19504,7 +19504,7 @@ func (ec *executionContext) fieldContext_StoreConfig_store_group_name(_ context.
 }
 
 func (ec *executionContext) _StoreConfig_store_sort_order(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19527,7 +19527,7 @@ func (ec *executionContext) fieldContext_StoreConfig_store_sort_order(_ context.
 }
 
 func (ec *executionContext) _StoreConfig_secure_base_media_url(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19550,7 +19550,7 @@ func (ec *executionContext) fieldContext_StoreConfig_secure_base_media_url(_ con
 }
 
 func (ec *executionContext) _StoreConfig_copyright(ctx context.Context, field graphql.CollectedField, obj *model.StoreConfig) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19573,7 +19573,7 @@ func (ec *executionContext) fieldContext_StoreConfig_copyright(_ context.Context
 }
 
 func (ec *executionContext) _StoreLabels_store_code(ctx context.Context, field graphql.CollectedField, obj *model.StoreLabels) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19596,7 +19596,7 @@ func (ec *executionContext) fieldContext_StoreLabels_store_code(_ context.Contex
 }
 
 func (ec *executionContext) _StoreLabels_label(ctx context.Context, field graphql.CollectedField, obj *model.StoreLabels) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19619,7 +19619,7 @@ func (ec *executionContext) fieldContext_StoreLabels_label(_ context.Context, fi
 }
 
 func (ec *executionContext) _TextSwatchData_value(ctx context.Context, field graphql.CollectedField, obj *model.TextSwatchData) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19642,7 +19642,7 @@ func (ec *executionContext) fieldContext_TextSwatchData_value(_ context.Context,
 }
 
 func (ec *executionContext) _UiAttributeTypeAny_ui_input_type(ctx context.Context, field graphql.CollectedField, obj *model.UIAttributeTypeAny) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19665,7 +19665,7 @@ func (ec *executionContext) fieldContext_UiAttributeTypeAny_ui_input_type(_ cont
 }
 
 func (ec *executionContext) _UiAttributeTypeAny_is_html_allowed(ctx context.Context, field graphql.CollectedField, obj *model.UIAttributeTypeAny) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19688,7 +19688,7 @@ func (ec *executionContext) fieldContext_UiAttributeTypeAny_is_html_allowed(_ co
 }
 
 func (ec *executionContext) _UpdateCartItemsOutput_cart(ctx context.Context, field graphql.CollectedField, obj *model.UpdateCartItemsOutput) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19720,7 +19720,7 @@ func (ec *executionContext) fieldContext_UpdateCartItemsOutput_cart(_ context.Co
 }
 
 func (ec *executionContext) _WishListUserInputError_message(ctx context.Context, field graphql.CollectedField, obj *model.WishListUserInputError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19743,7 +19743,7 @@ func (ec *executionContext) fieldContext_WishListUserInputError_message(_ contex
 }
 
 func (ec *executionContext) _WishListUserInputError_code(ctx context.Context, field graphql.CollectedField, obj *model.WishListUserInputError) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19766,7 +19766,7 @@ func (ec *executionContext) fieldContext_WishListUserInputError_code(_ context.C
 }
 
 func (ec *executionContext) _Wishlist_id(ctx context.Context, field graphql.CollectedField, obj *model.Wishlist) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19789,7 +19789,7 @@ func (ec *executionContext) fieldContext_Wishlist_id(_ context.Context, field gr
 }
 
 func (ec *executionContext) _Wishlist_name(ctx context.Context, field graphql.CollectedField, obj *model.Wishlist) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19812,7 +19812,7 @@ func (ec *executionContext) fieldContext_Wishlist_name(_ context.Context, field 
 }
 
 func (ec *executionContext) _Wishlist_visibility(ctx context.Context, field graphql.CollectedField, obj *model.Wishlist) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19835,7 +19835,7 @@ func (ec *executionContext) fieldContext_Wishlist_visibility(_ context.Context, 
 }
 
 func (ec *executionContext) _Wishlist_items_count(ctx context.Context, field graphql.CollectedField, obj *model.Wishlist) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19858,7 +19858,7 @@ func (ec *executionContext) fieldContext_Wishlist_items_count(_ context.Context,
 }
 
 func (ec *executionContext) _Wishlist_sharing_code(ctx context.Context, field graphql.CollectedField, obj *model.Wishlist) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19881,7 +19881,7 @@ func (ec *executionContext) fieldContext_Wishlist_sharing_code(_ context.Context
 }
 
 func (ec *executionContext) _Wishlist_updated_at(ctx context.Context, field graphql.CollectedField, obj *model.Wishlist) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19904,7 +19904,7 @@ func (ec *executionContext) fieldContext_Wishlist_updated_at(_ context.Context, 
 }
 
 func (ec *executionContext) ___Directive_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19927,7 +19927,7 @@ func (ec *executionContext) fieldContext___Directive_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___Directive_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19950,7 +19950,7 @@ func (ec *executionContext) fieldContext___Directive_description(_ context.Conte
 }
 
 func (ec *executionContext) ___Directive_isRepeatable(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19973,7 +19973,7 @@ func (ec *executionContext) fieldContext___Directive_isRepeatable(_ context.Cont
 }
 
 func (ec *executionContext) ___Directive_locations(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -19996,7 +19996,7 @@ func (ec *executionContext) fieldContext___Directive_locations(_ context.Context
 }
 
 func (ec *executionContext) ___Directive_args(ctx context.Context, field graphql.CollectedField, obj *introspection.Directive) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20040,7 +20040,7 @@ func (ec *executionContext) fieldContext___Directive_args(ctx context.Context, f
 }
 
 func (ec *executionContext) ___EnumValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20063,7 +20063,7 @@ func (ec *executionContext) fieldContext___EnumValue_name(_ context.Context, fie
 }
 
 func (ec *executionContext) ___EnumValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20086,7 +20086,7 @@ func (ec *executionContext) fieldContext___EnumValue_description(_ context.Conte
 }
 
 func (ec *executionContext) ___EnumValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20109,7 +20109,7 @@ func (ec *executionContext) fieldContext___EnumValue_isDeprecated(_ context.Cont
 }
 
 func (ec *executionContext) ___EnumValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.EnumValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20132,7 +20132,7 @@ func (ec *executionContext) fieldContext___EnumValue_deprecationReason(_ context
 }
 
 func (ec *executionContext) ___Field_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20155,7 +20155,7 @@ func (ec *executionContext) fieldContext___Field_name(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20178,7 +20178,7 @@ func (ec *executionContext) fieldContext___Field_description(_ context.Context, 
 }
 
 func (ec *executionContext) ___Field_args(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20222,7 +20222,7 @@ func (ec *executionContext) fieldContext___Field_args(ctx context.Context, field
 }
 
 func (ec *executionContext) ___Field_type(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20254,7 +20254,7 @@ func (ec *executionContext) fieldContext___Field_type(_ context.Context, field g
 }
 
 func (ec *executionContext) ___Field_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20277,7 +20277,7 @@ func (ec *executionContext) fieldContext___Field_isDeprecated(_ context.Context,
 }
 
 func (ec *executionContext) ___Field_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.Field) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20300,7 +20300,7 @@ func (ec *executionContext) fieldContext___Field_deprecationReason(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_name(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20323,7 +20323,7 @@ func (ec *executionContext) fieldContext___InputValue_name(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_description(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20346,7 +20346,7 @@ func (ec *executionContext) fieldContext___InputValue_description(_ context.Cont
 }
 
 func (ec *executionContext) ___InputValue_type(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20378,7 +20378,7 @@ func (ec *executionContext) fieldContext___InputValue_type(_ context.Context, fi
 }
 
 func (ec *executionContext) ___InputValue_defaultValue(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20401,7 +20401,7 @@ func (ec *executionContext) fieldContext___InputValue_defaultValue(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_isDeprecated(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20424,7 +20424,7 @@ func (ec *executionContext) fieldContext___InputValue_isDeprecated(_ context.Con
 }
 
 func (ec *executionContext) ___InputValue_deprecationReason(ctx context.Context, field graphql.CollectedField, obj *introspection.InputValue) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20447,7 +20447,7 @@ func (ec *executionContext) fieldContext___InputValue_deprecationReason(_ contex
 }
 
 func (ec *executionContext) ___Schema_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20470,7 +20470,7 @@ func (ec *executionContext) fieldContext___Schema_description(_ context.Context,
 }
 
 func (ec *executionContext) ___Schema_types(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20502,7 +20502,7 @@ func (ec *executionContext) fieldContext___Schema_types(_ context.Context, field
 }
 
 func (ec *executionContext) ___Schema_queryType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20534,7 +20534,7 @@ func (ec *executionContext) fieldContext___Schema_queryType(_ context.Context, f
 }
 
 func (ec *executionContext) ___Schema_mutationType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20566,7 +20566,7 @@ func (ec *executionContext) fieldContext___Schema_mutationType(_ context.Context
 }
 
 func (ec *executionContext) ___Schema_subscriptionType(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20598,7 +20598,7 @@ func (ec *executionContext) fieldContext___Schema_subscriptionType(_ context.Con
 }
 
 func (ec *executionContext) ___Schema_directives(ctx context.Context, field graphql.CollectedField, obj *introspection.Schema) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20630,7 +20630,7 @@ func (ec *executionContext) fieldContext___Schema_directives(_ context.Context, 
 }
 
 func (ec *executionContext) ___Type_kind(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20653,7 +20653,7 @@ func (ec *executionContext) fieldContext___Type_kind(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_name(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20676,7 +20676,7 @@ func (ec *executionContext) fieldContext___Type_name(_ context.Context, field gr
 }
 
 func (ec *executionContext) ___Type_description(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20699,7 +20699,7 @@ func (ec *executionContext) fieldContext___Type_description(_ context.Context, f
 }
 
 func (ec *executionContext) ___Type_specifiedByURL(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20722,7 +20722,7 @@ func (ec *executionContext) fieldContext___Type_specifiedByURL(_ context.Context
 }
 
 func (ec *executionContext) ___Type_fields(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20766,7 +20766,7 @@ func (ec *executionContext) fieldContext___Type_fields(ctx context.Context, fiel
 }
 
 func (ec *executionContext) ___Type_interfaces(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20798,7 +20798,7 @@ func (ec *executionContext) fieldContext___Type_interfaces(_ context.Context, fi
 }
 
 func (ec *executionContext) ___Type_possibleTypes(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20830,7 +20830,7 @@ func (ec *executionContext) fieldContext___Type_possibleTypes(_ context.Context,
 }
 
 func (ec *executionContext) ___Type_enumValues(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20874,7 +20874,7 @@ func (ec *executionContext) fieldContext___Type_enumValues(ctx context.Context, 
 }
 
 func (ec *executionContext) ___Type_inputFields(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20918,7 +20918,7 @@ func (ec *executionContext) fieldContext___Type_inputFields(ctx context.Context,
 }
 
 func (ec *executionContext) ___Type_ofType(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,
@@ -20950,7 +20950,7 @@ func (ec *executionContext) fieldContext___Type_ofType(_ context.Context, field 
 }
 
 func (ec *executionContext) ___Type_isOneOf(ctx context.Context, field graphql.CollectedField, obj *introspection.Type) (ret graphql.Marshaler) {
-	return graphql.ResolveField(
+	return resolveField(
 		ctx,
 		ec.OperationContext,
 		field,

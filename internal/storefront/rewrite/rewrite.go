@@ -74,6 +74,16 @@ var edits = []edit{
 			}}
 		},
 	},
+	{
+		name:      "leaves take a short way (resolveField)",
+		units:     (*executor).fieldResolvers,
+		original:  anywhere(isCall("graphql", "ResolveField")),
+		rewritten: anywhere(isCall("", "resolveField")),
+		replace: func(c *astutil.Cursor, _ *ast.FuncDecl) {
+			call := c.Node().(*ast.CallExpr)
+			call.Fun = &ast.Ident{NamePos: call.Fun.Pos(), Name: "resolveField"}
+		},
+	},
 }
 
 // executor is a parsed generated executor.
@@ -272,6 +282,29 @@ func (e *executor) objects() ([]*ast.FuncDecl, error) {
 				}
 			}
 		}
+	}
+	return out, nil
+}
+
+// fieldResolvers are the methods that resolve one field of an object: those taking the
+// field (field graphql.CollectedField) and returning its graphql.Marshaler, one per field
+// of every object type.
+func (e *executor) fieldResolvers() ([]*ast.FuncDecl, error) {
+	var out []*ast.FuncDecl
+	for _, fn := range e.funcs {
+		res := fn.Type.Results
+		if res == nil || len(res.List) != 1 || !isSelector(res.List[0].Type, "graphql", "Marshaler") {
+			continue
+		}
+		for _, p := range fn.Type.Params.List {
+			if isSelector(p.Type, "graphql", "CollectedField") && len(p.Names) == 1 && p.Names[0].Name == "field" {
+				out = append(out, fn)
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no field resolver (field graphql.CollectedField) graphql.Marshaler: gqlgen shapes them otherwise now")
 	}
 	return out, nil
 }

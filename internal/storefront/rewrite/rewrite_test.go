@@ -27,6 +27,7 @@ var forms = []struct{ gqlgen, ours string }{
 	{"ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false,", "ret := marshalSlice(ctx, len(v), 0, false,"},
 	{"deferred := graphql.NewDeferredGroup(ctx)", "var deferred graphql.DeferredGroup"},
 	{"\treturn out\n}", "\treturn &objectWriter{fields, out}\n}"},
+	{"return graphql.ResolveField(", "return resolveField("},
 }
 
 // Every edit is made in each of its units: the list of objects, the two objects; a list of
