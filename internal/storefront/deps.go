@@ -90,12 +90,11 @@ func NewHandler(d Deps) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		who, err := d.Shoppers.Read(r, shopper.API)
 		if err != nil {
-			status, err := refusal(err)
-			if status == http.StatusInternalServerError {
+			refused := refusal(err)
+			if refused == errInternal {
 				d.Log.Error("storefront api", "error", err, "request_id", shopper.OriginOf(r.Context()).RequestID)
-				err = errInternal
 			}
-			writeErrors(w, status, err)
+			writeErrors(w, refused.status, refused)
 			return
 		}
 		// Answers depend on the shopper's headers: no shared cache may keep one.
@@ -161,17 +160,17 @@ func shopperOf(ctx context.Context) *shopper.Shopper {
 }
 
 // refusal is how the API answers a request whose shopper cannot be read: Magento's
-// messages and categories, and HTTP statuses; anything else is a fault.
-func refusal(err error) (int, error) {
+// messages, categories and HTTP statuses; anything else is a fault (errInternal).
+func refusal(err error) *apiError {
 	switch {
 	case errors.Is(err, shopper.ErrNoStoreView):
-		return http.StatusNotFound, &apiError{msg: err.Error(), category: "graphql-no-such-entity", status: http.StatusNotFound}
+		return &apiError{msg: err.Error(), category: "graphql-no-such-entity", status: http.StatusNotFound}
 	case errors.Is(err, shopper.ErrBadToken):
-		return http.StatusUnauthorized, errBadToken
+		return errBadToken
 	case errors.Is(err, audiences.ErrMembershipTooLarge):
-		return http.StatusBadRequest, &apiError{msg: err.Error(), category: "graphql-input", status: http.StatusBadRequest}
+		return &apiError{msg: err.Error(), category: "graphql-input", status: http.StatusBadRequest}
 	}
-	return http.StatusInternalServerError, err
+	return errInternal
 }
 
 // apiError is an error the client is told, with Magento's error category.
